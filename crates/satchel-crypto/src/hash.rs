@@ -1,0 +1,60 @@
+//! BLAKE3 with a domain label for every use, so a hash made for one purpose can never
+//! be mistaken for another (BLAKE3 spec, `derive_key` mode).
+
+/// Domain labels. Changing one changes a format: add, never edit.
+pub mod domain {
+    /// Op ids: hash of a canonical op header.
+    pub const OP_ID: &str = "satchel 2026-11 op id v1";
+    /// Op payload hashes.
+    pub const OP_PAYLOAD: &str = "satchel 2026-11 op payload v1";
+    /// Ed25519 signature context for op headers.
+    pub const OP_SIGNATURE: &str = "satchel 2026-11 op signature v1";
+    /// Device fingerprints.
+    pub const FINGERPRINT: &str = "satchel 2026-11 device fingerprint v1";
+    /// Recovery key checksums.
+    pub const RECOVERY_CHECK: &str = "satchel 2026-11 recovery key checksum v1";
+}
+
+/// BLAKE3 of `parts` under `domain`.
+pub fn hash(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new_derive_key(domain);
+    for part in parts {
+        hasher.update(part);
+    }
+    *hasher.finalize().as_bytes()
+}
+
+/// Plain BLAKE3 of content (attachments), as users can check with `b3sum`.
+pub fn content(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_separate_equal_inputs() {
+        assert_ne!(
+            hash(domain::OP_ID, &[b"x"]),
+            hash(domain::OP_PAYLOAD, &[b"x"])
+        );
+    }
+
+    #[test]
+    fn parts_are_concatenated() {
+        assert_eq!(
+            hash(domain::OP_ID, &[b"ab", b"c"]),
+            hash(domain::OP_ID, &[b"abc"])
+        );
+    }
+
+    #[test]
+    fn content_hash_is_plain_blake3() {
+        // BLAKE3 of the empty input, from the BLAKE3 test vectors.
+        assert_eq!(
+            data_encoding::HEXLOWER.encode(&content(b"")),
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! Device identity: an Ed25519 signing key (RFC 8032) and an X25519 key-agreement key
+//! (RFC 7748), created at vault initialisation and kept inside the encrypted vault.
+
+use std::fmt;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+use crate::{CryptoError, hash, rng};
+
+/// Length of the serialised secret part: Ed25519 seed then X25519 scalar.
+pub const SECRET_LEN: usize = 64;
+/// Length of a signature.
+pub const SIGNATURE_LEN: usize = 64;
+
+/// A device's private keys. Not `Clone`; `Debug` prints `***`.
+pub struct DeviceKeys {
+    signing: SigningKey,
+    agreement: StaticSecret,
+}
+
+impl fmt::Debug for DeviceKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceKeys(***)")
+    }
+}
+
+/// A device's public keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PublicIdentity {
+    /// Ed25519 verifying key: also the device's id in op headers.
+    pub signing: [u8; 32],
+    /// X25519 public key for bundles addressed to this device.
+    pub agreement: [u8; 32],
+}
+
+impl DeviceKeys {
+    /// Fresh keys from the OS generator.
+    pub fn generate() -> Result<Self, CryptoError> {
+        let mut seed = Zeroizing::new(rng::array::<32>()?);
+        let mut scalar = Zeroizing::new(rng::array::<32>()?);
+        let keys = Self {
+            signing: SigningKey::from_bytes(&seed),
+            agreement: StaticSecret::from(*scalar),
+        };
+        zeroize::Zeroize::zeroize(&mut *seed);
+        zeroize::Zeroize::zeroize(&mut *scalar);
+        Ok(keys)
+    }
+
+    /// Restores keys stored by [`DeviceKeys::to_secret_bytes`].
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        if bytes.len() != SECRET_LEN {
+            return Err(CryptoError::Malformed);
+        }
+        let (seed, scalar) = bytes.split_at(32);
+        let seed: Zeroizing<[u8; 32]> =
+            Zeroizing::new(seed.try_into().map_err(|_| CryptoError::Malformed)?);
+        let scalar: Zeroizing<[u8; 32]> =
+            Zeroizing::new(scalar.try_into().map_err(|_| CryptoError::Malformed)?);
+        Ok(Self {
+            signing: SigningKey::from_bytes(&seed),
+            agreement: StaticSecret::from(*scalar),
+        })
+    }
+
+    /// The secret bytes to keep inside the vault.
+    pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(SECRET_LEN));
+        out.extend_from_slice(&self.signing.to_bytes());
+        out.extend_from_slice(self.agreement.as_bytes());
+        out
+    }
+
+    /// The public half.
+    pub fn public(&self) -> PublicIdentity {
+        PublicIdentity {
+            signing: self.signing.verifying_key().to_bytes(),
+            agreement: PublicKey::from(&self.agreement).to_bytes(),
+        }
+    }
+
+    /// Signs `message` under `domain` (see [`hash::domain`]).
+    pub fn sign(&self, domain: &str, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.signing
+            .sign(&signed_message(domain, message))
+            .to_bytes()
+    }
+}
+
+fn signed_message(domain: &str, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(domain.len() + 1 + message.len());
+    out.extend_from_slice(domain.as_bytes());
+    out.push(0);
+    out.extend_from_slice(message);
+    out
+}
+
+/// Verifies a signature made by [`DeviceKeys::sign`] (strict: no malleable encodings).
+pub fn verify(
+    signer: &[u8; 32],
+    domain: &str,
+    message: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), CryptoError> {
+    let key = VerifyingKey::from_bytes(signer).map_err(|_| CryptoError::Malformed)?;
+    let sig = Signature::from_bytes(signature);
+    key.verify_strict(&signed_message(domain, message), &sig)
+        .map_err(|_| CryptoError::BadSignature)
+}
+
+/// A fingerprint people compare by reading it aloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Eight words (88 bits) from the BIP-39 English list.
+    pub words: Vec<&'static str>,
+    /// The first 128 bits in hex, in groups of four.
+    pub hex: String,
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words.join(" "))
+    }
+}
+
+impl PublicIdentity {
+    /// The fingerprint of both public keys.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let digest = hash::hash(hash::domain::FINGERPRINT, &[&self.signing, &self.agreement]);
+        let list = bip39::Language::English.word_list();
+        let mut words = Vec::with_capacity(8);
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        for byte in digest.iter().take(11) {
+            acc = (acc << 8) | u32::from(*byte);
+            bits += 8;
+            if bits >= 11 {
+                bits -= 11;
+                let index = ((acc >> bits) & 0x7FF) as usize;
+                words.push(list.get(index).copied().unwrap_or("?"));
+            }
+        }
+        let hex = data_encoding::HEXUPPER.encode(digest.get(..16).unwrap_or_default());
+        let hex = hex
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Fingerprint { words, hex }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_bind_domain_and_message() {
+        let keys = DeviceKeys::generate().unwrap();
+        let me = keys.public();
+        let sig = keys.sign("d1", b"hello");
+        verify(&me.signing, "d1", b"hello", &sig).unwrap();
+        assert!(verify(&me.signing, "d2", b"hello", &sig).is_err());
+        assert!(verify(&me.signing, "d1", b"hellO", &sig).is_err());
+        let other = DeviceKeys::generate().unwrap().public();
+        assert!(verify(&other.signing, "d1", b"hello", &sig).is_err());
+    }
+
+    #[test]
+    fn secret_bytes_round_trip() {
+        let keys = DeviceKeys::generate().unwrap();
+        let back = DeviceKeys::from_secret_bytes(&keys.to_secret_bytes()).unwrap();
+        assert_eq!(keys.public(), back.public());
+        assert!(DeviceKeys::from_secret_bytes(&[0; 63]).is_err());
+    }
+
+    #[test]
+    fn fingerprint_has_eight_words_and_is_stable() {
+        let keys = DeviceKeys::from_secret_bytes(&[7u8; SECRET_LEN]).unwrap();
+        let fp = keys.public().fingerprint();
+        assert_eq!(fp.words.len(), 8);
+        assert_eq!(fp.hex.len(), 32 + 7);
+        assert_eq!(fp, keys.public().fingerprint());
+        let other = DeviceKeys::generate().unwrap().public().fingerprint();
+        assert_ne!(fp, other);
+    }
+}

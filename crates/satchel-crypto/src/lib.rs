@@ -1,0 +1,41 @@
+//! Satchel's cryptographic building blocks: key derivation, the keyslots file, device
+//! identities, recovery keys and domain-separated hashing.
+//!
+//! Nothing here touches a database, a network or a user interface, so an auditor's
+//! verifier can depend on it alone.
+//!
+//! ```
+//! use satchel_crypto::{kdf::KdfProfile, keyslots::{Keyslots, SlotRole}, keys::DataKey};
+//! use secrecy::SecretString;
+//!
+//! let profile = KdfProfile::InsecureTest;
+//! let mut slots = Keyslots::new_random().unwrap();
+//! let key = DataKey::generate().unwrap();
+//! let pass = SecretString::from("correct horse battery staple");
+//! let kek = slots.derive_kek(&pass, profile).unwrap();
+//! slots.seal(SlotRole::Main, &kek, &key, 0, profile).unwrap();
+//! let opened = slots.open(&slots.derive_kek(&pass, profile).unwrap(), profile).unwrap();
+//! assert_eq!(opened.role, SlotRole::Main);
+//! ```
+#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod error;
+pub mod hash;
+pub mod identity;
+pub mod kdf;
+pub mod keys;
+pub mod keyslots;
+pub mod recovery;
+pub mod rng;
+
+pub use error::CryptoError;
+pub use secrecy;
