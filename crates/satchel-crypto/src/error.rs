@@ -2,7 +2,7 @@
 
 /// What can go wrong below the vault. Every AEAD failure is one
 /// [`CryptoError::DecryptionFailed`] with no detail, so there is no oracle.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CryptoError {
     /// No key opened the ciphertext (wrong secret or damaged bytes: indistinguishable).

@@ -1,1 +1,38 @@
-//! placeholder
+//! The op model: signed, hash-chained operations, hybrid logical clocks, version
+//! vectors and the multi-value-register merge that turns a set of ops into records.
+//!
+//! Pure rules, no I/O: the store persists what this crate computes.
+//!
+//! ```
+//! use satchel_sync::{hlc::Hlc, op::{Body, OpKind, RecordId, WriteBody}, merge};
+//! use satchel_crypto::identity::DeviceKeys;
+//!
+//! let device = DeviceKeys::generate().unwrap();
+//! let record = RecordId::random().unwrap();
+//! let mut body = WriteBody::new("contact");
+//! body.fields.insert("name".into(), "Kim".into());
+//! let op = satchel_sync::op::Op::create(
+//!     &device, 1, None, Hlc { wall_ms: 1, counter: 0 }, record,
+//!     OpKind::Write, Default::default(), &Body::Write(body),
+//! ).unwrap();
+//! let state = merge::materialise(&[op.view()]).unwrap();
+//! assert_eq!(state.fields["name"][0].value, "Kim");
+//! ```
+#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod error;
+pub mod hlc;
+pub mod merge;
+pub mod op;
+pub mod vv;
+
+pub use error::OpError;
