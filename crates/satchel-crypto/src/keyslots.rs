@@ -167,10 +167,16 @@ impl Keyslots {
     ) -> Result<(), CryptoError> {
         let index = role.index();
         let mut plain = Zeroizing::new([0u8; PLAIN_LEN]);
-        plain[0] = FORMAT;
-        plain[1] = role.code();
-        plain[2] = db;
-        plain[PLAIN_LEN - KEY_LEN..].copy_from_slice(key.expose_secret());
+        for (dst, src) in plain.iter_mut().zip([FORMAT, role.code(), db]) {
+            *dst = src;
+        }
+        for (dst, src) in plain
+            .iter_mut()
+            .skip(PLAIN_LEN - KEY_LEN)
+            .zip(key.expose_secret())
+        {
+            *dst = *src;
+        }
         let nonce: [u8; NONCE_LEN] = rng::array()?;
         let aad = aad(profile, index);
         let cipher = XChaCha20Poly1305::new(&(*kek.0).into());

@@ -1,1 +1,38 @@
-//! placeholder
+//! The vault database: SQLCipher through rusqlite, its schema and migrations, the op
+//! log, the materialised records view, full-text search and attachments.
+//!
+//! ```no_run
+//! use satchel_crypto::keys::DataKey;
+//! let key = DataKey::generate().unwrap();
+//! let store = satchel_store::Store::create(std::path::Path::new("vault.db"), &key).unwrap();
+//! assert_eq!(store.counts().unwrap().records, 0);
+//! ```
+#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+#[cfg(not(feature = "sqlcipher"))]
+compile_error!(
+    "satchel-store needs the `sqlcipher` feature: plain SQLite ignores PRAGMA key and would \
+     write records in clear"
+);
+
+mod blobs;
+mod connection;
+pub mod error;
+mod forms;
+mod ops;
+mod records;
+pub mod schema;
+pub mod search;
+
+pub use connection::{Counts, Store};
+pub use error::StoreError;
+pub use records::{ListFilter, StoredRecord};

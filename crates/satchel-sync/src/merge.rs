@@ -133,7 +133,7 @@ pub fn materialise(ops: &[OpView<'_>]) -> Option<RecordState> {
                 hlc: o.header.hlc,
             })
             .collect();
-        values.sort_by(|a, b| (b.hlc, b.author).cmp(&(a.hlc, a.author)));
+        values.sort_by_key(|v| std::cmp::Reverse((v.hlc, v.author)));
         if values.iter().any(|v| !v.value.is_null()) {
             fields.insert(name.clone(), values);
         }

@@ -31,6 +31,8 @@ pub const HEADER_VERSION: u8 = 1;
 pub const MAX_PAYLOAD: usize = 1024 * 1024;
 /// Largest causal context accepted (distinct authors of one record).
 pub const MAX_CONTEXT: usize = 4096;
+/// Field-name prefix of attachments: `@attachment/<BLAKE3 hex>` → `{name, size, type}`.
+pub const ATTACHMENT_PREFIX: &str = "@attachment/";
 /// Length of the random salt at the start of every payload.
 pub const SALT_LEN: usize = 16;
 const FIXED_LEN: usize = 1 + 32 + 8 + 8 + 4 + 16 + 1 + 32 + 32 + 4 + 2;
@@ -524,10 +526,9 @@ pub fn verify_chain<'a>(
     first_seq: u64,
     prev_of_first: Option<OpId>,
 ) -> Result<(), OpError> {
-    let mut expect_seq = first_seq;
     let mut expect_prev = prev_of_first;
     let mut author: Option<DeviceId> = None;
-    for op in ops {
+    for (expect_seq, op) in (first_seq..).zip(ops) {
         if author.is_some_and(|a| a != op.header.author) {
             return Err(OpError::Malformed("mixed authors in one chain"));
         }
@@ -538,7 +539,6 @@ pub fn verify_chain<'a>(
         if op.header.prev != expect_prev {
             return Err(OpError::Chain { seq: op.header.seq });
         }
-        expect_seq += 1;
         expect_prev = Some(op.id);
     }
     Ok(())

@@ -1,0 +1,202 @@
+//! Opening the encrypted database: the key first, then a read to confirm it, then the
+//! pragmas, then migrations (Mozilla application-services' `open_database` order).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use satchel_crypto::keys::DataKey;
+use zeroize::Zeroizing;
+
+use crate::{StoreError, schema};
+
+/// An open, unlocked vault database.
+pub struct Store {
+    pub(crate) conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+/// How much a vault holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Records shown (not deleted).
+    pub records: u64,
+    /// Deleted records kept as tombstones.
+    pub deleted: u64,
+    /// Ops in the log.
+    pub ops: u64,
+    /// Stored attachments.
+    pub attachments: u64,
+}
+
+fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    // The key must be the first statement on the connection. Raw-key form: SQLCipher
+    // uses these bytes directly, no passphrase derivation of its own.
+    let mut hex = Zeroizing::new(String::with_capacity(64));
+    data_encoding::HEXLOWER.encode_append(key.expose_secret(), &mut hex);
+    let stmt = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex.as_str()));
+    conn.execute_batch(&stmt)?;
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .optional()?;
+    if cipher.is_none_or(|v| v.is_empty()) {
+        return Err(StoreError::NotEncrypted);
+    }
+    conn.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA cipher_memory_security = ON;")?;
+    // Confirms the key before anything else reads or writes.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    // SQLCipher does not encrypt temporary files: keep them in memory. Freed pages are
+    // zeroed so deleted content does not linger inside the file.
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;",
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Creates a new database at `path`; refuses if any file is already there.
+    pub fn create(path: &Path, key: &DataKey) -> Result<Self, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = keyed(path, key, flags)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        schema::migrate_to(&mut conn, schema::latest())?;
+        Ok(Self { conn })
+    }
+
+    /// Opens an existing database. Never creates, never deletes: a database that fails
+    /// to open is left exactly as it was.
+    pub fn open(path: &Path, key: &DataKey) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = keyed(path, key, flags)?;
+        let found = schema::version(&conn)?;
+        if found > schema::latest() {
+            return Err(StoreError::NewerSchema {
+                found,
+                known: schema::latest(),
+            });
+        }
+        schema::migrate_to(&mut conn, schema::latest())?;
+        Ok(Self { conn })
+    }
+
+    /// The SQLCipher version linked in.
+    pub fn cipher_version(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA cipher_version", [], |r| r.get(0))?)
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        schema::version(&self.conn)
+    }
+
+    /// Reads a metadata value.
+    pub fn meta_get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .optional()?
+            .map(Zeroizing::new))
+    }
+
+    /// Writes a metadata value.
+    pub fn meta_set(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Counts of what the vault holds.
+    pub fn counts(&self) -> Result<Counts, StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(Counts {
+            records: count("SELECT count(*) FROM records WHERE deleted = 0")?,
+            deleted: count("SELECT count(*) FROM records WHERE deleted = 1")?,
+            ops: count("SELECT count(*) FROM ops")?,
+            attachments: count("SELECT count(*) FROM blobs")?,
+        })
+    }
+
+    /// Moves everything from the write-ahead log into the database and truncates the
+    /// log, so content deleted by a purge does not linger in `-wal`.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Runs SQLite's full integrity check.
+    pub fn integrity_check(&self) -> Result<bool, StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(result == "ok")
+    }
+}
+
+#[doc(hidden)]
+impl Store {
+    /// Test support: sets the schema version as a newer build would.
+    pub fn conn_for_tests_set_user_version(&self, v: i64) {
+        let _ = self.conn.pragma_update(None, "user_version", v);
+    }
+
+    /// Test support: a keyed database migrated only up to `version`.
+    pub fn create_at_version_for_tests(
+        path: &Path,
+        key: &DataKey,
+        version: i64,
+    ) -> Result<Self, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut conn = keyed(path, key, flags)?;
+        schema::migrate_to(&mut conn, version)?;
+        Ok(Self { conn })
+    }
+
+    /// Test support: migrates up to `version`.
+    pub fn migrate_for_tests(&mut self, version: i64) -> Result<(), StoreError> {
+        schema::migrate_to(&mut self.conn, version)
+    }
+
+    /// Test support: the schema as SQL text, sorted.
+    pub fn schema_sql_for_tests(&self) -> Vec<String> {
+        let mut stmt = match self
+            .conn
+            .prepare("SELECT coalesce(sql, name) FROM sqlite_master ORDER BY name")
+        {
+            Ok(s) => s,
+            Err(_) => return Vec::new(),
+        };
+        stmt.query_map([], |r| r.get(0))
+            .map(|rows| rows.filter_map(Result::ok).collect())
+            .unwrap_or_default()
+    }
+}

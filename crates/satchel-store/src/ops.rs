@@ -1,0 +1,197 @@
+//! The op log: the source of truth. Every change arrives here as ops; the records
+//! view is recomputed from the ops of each record they touch, in the same transaction.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use satchel_sync::{
+    hlc::Hlc,
+    op::{DeviceId, Op, OpId, OpKind, RecordId},
+    vv::VersionVector,
+};
+
+use crate::{Store, StoreError, records};
+
+fn kind_code(kind: OpKind) -> i64 {
+    match kind {
+        OpKind::Write => 1,
+        OpKind::Delete => 2,
+        OpKind::Purge => 3,
+    }
+}
+
+impl Store {
+    /// The last sequence number and op id of `author`'s chain.
+    pub fn chain_head(&self, author: &DeviceId) -> Result<(u64, Option<OpId>), StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, id FROM ops WHERE author = ?1 ORDER BY seq DESC LIMIT 1",
+                [&author.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Ok((0, None)),
+            Some((seq, id)) => Ok((
+                u64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?,
+                Some(OpId(
+                    id.try_into().map_err(|_| StoreError::Corrupt("op id"))?,
+                )),
+            )),
+        }
+    }
+
+    /// The latest clock of any op held.
+    pub fn last_hlc(&self) -> Result<Hlc, StoreError> {
+        let row: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT hlc_ms, hlc_counter FROM ops ORDER BY hlc_ms DESC, hlc_counter DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.map_or(Hlc::default(), |(ms, c)| Hlc {
+            wall_ms: u64::try_from(ms).unwrap_or(0),
+            counter: u32::try_from(c).unwrap_or(0),
+        }))
+    }
+
+    /// The record's version vector: per author, the highest op on it held here.
+    pub fn record_context(&self, record: &RecordId) -> Result<VersionVector, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT author, max(seq) FROM ops WHERE record = ?1 GROUP BY author")?;
+        let mut vv = VersionVector::default();
+        let rows = stmt.query_map([&record.0[..]], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (author, seq) = row?;
+            let author = DeviceId(
+                author
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("author"))?,
+            );
+            vv.observe(
+                author,
+                u64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?,
+            );
+        }
+        Ok(vv)
+    }
+
+    /// Every op of one record, verified as it is read.
+    pub fn record_ops(&self, record: &RecordId) -> Result<Vec<Op>, StoreError> {
+        load_ops(&self.conn, record)
+    }
+
+    /// Every op in the log, by author then sequence.
+    pub fn all_ops(&self) -> Result<Vec<Op>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT header, signature, payload FROM ops ORDER BY author, seq")?;
+        let rows = stmt.query_map([], row_parts)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (header, sig, payload) = row?;
+            out.push(Op::from_parts(header, &sig, payload)?);
+        }
+        Ok(out)
+    }
+
+    /// Appends ops and attachment contents in one transaction and updates the view of
+    /// every record they touch. Ops already held are skipped (their id is the hash of
+    /// their header, so a repeat is the same op). Returns how many were new.
+    pub fn commit(&mut self, ops: &[Op], blobs: &[([u8; 32], &[u8])]) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut touched = BTreeSet::new();
+        let mut purged = false;
+        let mut added = 0;
+        for (hash, data) in blobs {
+            tx.execute(
+                "INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![&hash[..], data],
+            )?;
+        }
+        for op in ops {
+            let h = &op.header;
+            let n = tx.execute(
+                "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
+                                  header, signature, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (id) DO NOTHING",
+                params![
+                    &op.id.0[..],
+                    &h.author.0[..],
+                    i64::try_from(h.seq).map_err(|_| StoreError::Corrupt("seq"))?,
+                    &h.record.0[..],
+                    kind_code(h.kind),
+                    i64::try_from(h.hlc.wall_ms).map_err(|_| StoreError::Corrupt("hlc"))?,
+                    i64::from(h.hlc.counter),
+                    &op.header_bytes,
+                    &op.signature[..],
+                    op.payload.as_deref(),
+                ],
+            )?;
+            added += n;
+            if n > 0 {
+                touched.insert(h.record);
+                purged |= h.kind == OpKind::Purge;
+            }
+        }
+        for record in &touched {
+            records::refresh(&tx, record)?;
+        }
+        if purged {
+            drop_orphan_blobs(&tx)?;
+        }
+        tx.commit()?;
+        if purged {
+            self.checkpoint()?;
+        }
+        Ok(added)
+    }
+}
+
+pub(crate) type Parts = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
+pub(crate) fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Parts> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+pub(crate) fn load_ops(
+    conn: &rusqlite::Connection,
+    record: &RecordId,
+) -> Result<Vec<Op>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT header, signature, payload FROM ops WHERE record = ?1 ORDER BY hlc_ms, hlc_counter, author",
+    )?;
+    let rows = stmt.query_map([&record.0[..]], row_parts)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (header, sig, payload) = row?;
+        out.push(Op::from_parts(header, &sig, payload)?);
+    }
+    Ok(out)
+}
+
+/// Erases the payloads of ops that a purge covers.
+pub(crate) fn erase_payloads(tx: &Transaction<'_>, ids: &[OpId]) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached("UPDATE ops SET payload = NULL WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute([&id.0[..]])?;
+    }
+    Ok(())
+}
+
+fn drop_orphan_blobs(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM record_blobs)",
+        [],
+    )?;
+    Ok(())
+}

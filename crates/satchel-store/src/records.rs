@@ -1,0 +1,286 @@
+//! The records view: a cache of `merge::materialise` over each record's ops, with its
+//! full-text index. It can always be rebuilt from the op log, and tests check that a
+//! rebuild gives exactly what is stored.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use satchel_sync::{
+    merge::{self, RecordState},
+    op::{ATTACHMENT_PREFIX, Body, OpId, OpKind, OpView, RecordId},
+};
+
+use crate::{Store, StoreError, ops, search};
+
+/// A record as stored in the view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// Its id.
+    pub id: RecordId,
+    /// Its merged state.
+    pub state: RecordState,
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only records of this form.
+    pub form: Option<String>,
+    /// Include deleted records.
+    pub include_deleted: bool,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+    /// Skip this many.
+    pub offset: usize,
+}
+
+fn searchable(state: &RecordState) -> Vec<&str> {
+    fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for values in state.fields.values() {
+        for v in values {
+            strings(&v.value, &mut out);
+        }
+    }
+    out
+}
+
+fn ms(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt("clock"))
+}
+
+/// Recomputes one record from its ops: erases payloads a purge covers, then writes
+/// the view row, its search text and its attachment references.
+pub(crate) fn refresh(tx: &Transaction<'_>, record: &RecordId) -> Result<(), StoreError> {
+    let all = ops::load_ops(tx, record)?;
+    let views: Vec<OpView<'_>> = all.iter().map(|o| o.view()).collect();
+    let purges: Vec<OpView<'_>> = views
+        .iter()
+        .filter(|v| v.header.kind == OpKind::Purge)
+        .copied()
+        .collect();
+    let erased: Vec<OpId> = views
+        .iter()
+        .filter(|v| v.body.is_some() && merge::is_erased(v, &purges))
+        .map(|v| v.id)
+        .collect();
+    ops::erase_payloads(tx, &erased)?;
+    let state = merge::materialise(&views);
+
+    let rowid: Option<i64> = tx
+        .query_row(
+            "SELECT rowid FROM records WHERE id = ?1",
+            [&record.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(rowid) = rowid {
+        tx.execute("DELETE FROM search WHERE rowid = ?1", [rowid])?;
+    }
+    tx.execute(
+        "DELETE FROM record_blobs WHERE record = ?1",
+        [&record.0[..]],
+    )?;
+
+    let Some(state) = state else {
+        tx.execute("DELETE FROM records WHERE id = ?1", [&record.0[..]])?;
+        return Ok(());
+    };
+    let json = serde_json::to_string(&state).map_err(|_| StoreError::Corrupt("state"))?;
+    let rowid: i64 = tx.query_row(
+        "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET form = excluded.form, created_ms = excluded.created_ms,
+             updated_ms = excluded.updated_ms, deleted = excluded.deleted, state = excluded.state
+         RETURNING rowid",
+        params![
+            &record.0[..],
+            state.form,
+            ms(state.created.wall_ms)?,
+            ms(state.updated.wall_ms)?,
+            state.deleted,
+            json
+        ],
+        |r| r.get(0),
+    )?;
+    if !state.deleted {
+        tx.execute(
+            "INSERT INTO search (rowid, body) VALUES (?1, ?2)",
+            params![rowid, search::index_text(searchable(&state))],
+        )?;
+    }
+    let mut hashes = BTreeSet::new();
+    for op in &all {
+        if erased.contains(&op.id) {
+            continue;
+        }
+        if let Some(Body::Write(w)) = &op.body {
+            for (key, value) in &w.fields {
+                if let Some(hex) = key.strip_prefix(ATTACHMENT_PREFIX)
+                    && !value.is_null()
+                    && let Some(hash) = OpId::from_hex(hex)
+                {
+                    hashes.insert(hash.0);
+                }
+            }
+        }
+    }
+    for hash in hashes {
+        tx.execute(
+            "INSERT INTO record_blobs (record, hash) VALUES (?1, ?2)",
+            params![&record.0[..], &hash[..]],
+        )?;
+    }
+    Ok(())
+}
+
+fn decode_row(id: Vec<u8>, state: String) -> Result<StoredRecord, StoreError> {
+    Ok(StoredRecord {
+        id: RecordId(
+            id.try_into()
+                .map_err(|_| StoreError::Corrupt("record id"))?,
+        ),
+        state: serde_json::from_str(&state).map_err(|_| StoreError::Corrupt("record state"))?,
+    })
+}
+
+impl Store {
+    /// One record from the view.
+    pub fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        let row: Option<(Vec<u8>, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, state FROM records WHERE id = ?1",
+                [&id.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, state)| decode_row(id, state)).transpose()
+    }
+
+    /// Record ids starting with `prefix` (hex, at least 4 digits), for short ids.
+    pub fn records_with_prefix(&self, prefix: &[u8]) -> Result<Vec<RecordId>, StoreError> {
+        let mut upper = prefix.to_vec();
+        let mut stmt = if let Some(last) = upper.iter().rposition(|b| *b != 0xFF) {
+            upper.truncate(last + 1);
+            if let Some(b) = upper.last_mut() {
+                *b += 1;
+            }
+            let mut s = self
+                .conn
+                .prepare("SELECT id FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 2")?;
+            let rows = s.query_map(params![prefix, upper], |r| r.get::<_, Vec<u8>>(0))?;
+            return rows
+                .map(|r| {
+                    Ok(RecordId(
+                        r?.try_into().map_err(|_| StoreError::Corrupt("id"))?,
+                    ))
+                })
+                .collect();
+        } else {
+            self.conn
+                .prepare("SELECT id FROM records WHERE id >= ?1 ORDER BY id LIMIT 2")?
+        };
+        let rows = stmt.query_map([prefix], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| {
+            Ok(RecordId(
+                r?.try_into().map_err(|_| StoreError::Corrupt("id"))?,
+            ))
+        })
+        .collect()
+    }
+
+    /// Records, most recently changed first.
+    pub fn records(&self, filter: &ListFilter) -> Result<Vec<StoredRecord>, StoreError> {
+        let limit = if filter.limit == 0 {
+            i64::MAX
+        } else {
+            i64::try_from(filter.limit).unwrap_or(i64::MAX)
+        };
+        let offset = i64::try_from(filter.offset).unwrap_or(0);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, state FROM records
+             WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)
+             ORDER BY updated_ms DESC, id LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![filter.form, filter.include_deleted, limit, offset],
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        rows.map(|r| {
+            let (id, state) = r?;
+            decode_row(id, state)
+        })
+        .collect()
+    }
+
+    /// Records matching `query` (see [`search`]), most recently changed first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+        let Some(expr) = search::match_expression(query) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.state FROM search JOIN records r ON r.rowid = search.rowid
+             WHERE search MATCH ?1 AND r.deleted = 0
+             ORDER BY r.updated_ms DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![expr, limit], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|r| {
+            let (id, state) = r?;
+            decode_row(id, state)
+        })
+        .collect()
+    }
+
+    /// Records whose stored view differs from a fresh replay of their ops.
+    pub fn verify_view(&self) -> Result<Vec<RecordId>, StoreError> {
+        let mut ids: BTreeSet<RecordId> = BTreeSet::new();
+        for table in ["SELECT DISTINCT record FROM ops", "SELECT id FROM records"] {
+            let mut stmt = self.conn.prepare(table)?;
+            for id in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))? {
+                ids.insert(RecordId(
+                    id?.try_into().map_err(|_| StoreError::Corrupt("id"))?,
+                ));
+            }
+        }
+        let mut bad = Vec::new();
+        for id in ids {
+            let all = ops::load_ops(&self.conn, &id)?;
+            let views: Vec<OpView<'_>> = all.iter().map(|o| o.view()).collect();
+            let replayed = merge::materialise(&views);
+            if replayed != self.record(&id)?.map(|r| r.state) {
+                bad.push(id);
+            }
+        }
+        Ok(bad)
+    }
+
+    /// Rebuilds the whole view and search index from the op log.
+    pub fn rebuild_view(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM search; DELETE FROM records; DELETE FROM record_blobs;")?;
+        let ids: Vec<Vec<u8>> = {
+            let mut stmt = tx.prepare("SELECT DISTINCT record FROM ops")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in ids {
+            refresh(
+                &tx,
+                &RecordId(id.try_into().map_err(|_| StoreError::Corrupt("id"))?),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

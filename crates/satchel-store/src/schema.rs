@@ -1,0 +1,97 @@
+//! Schema migrations: one SQL batch per version, applied in one transaction.
+//!
+//! `PRAGMA user_version` holds how many have been applied. A database newer than this
+//! build is refused before anything is written; a failed migration rolls back whole.
+//! (Hand-written rather than `rusqlite_migration`, which pins an older rusqlite whose
+//! SQLite cannot be linked beside ours: docs/adr/0003-migrations.md.)
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// The migrations, oldest first. Append only; never edit a released one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first vault schema.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+    CREATE TABLE forms (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        definition TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE ops (
+        id BLOB PRIMARY KEY,
+        author BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        record BLOB NOT NULL,
+        kind INTEGER NOT NULL,
+        hlc_ms INTEGER NOT NULL,
+        hlc_counter INTEGER NOT NULL,
+        header BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        payload BLOB,
+        UNIQUE (author, seq)
+    ) STRICT;
+    CREATE INDEX ops_record ON ops (record);
+    CREATE INDEX ops_hlc ON ops (hlc_ms, hlc_counter);
+    CREATE TABLE records (
+        rowid INTEGER PRIMARY KEY,
+        id BLOB NOT NULL UNIQUE,
+        form TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        state TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX records_updated ON records (deleted, updated_ms);
+    CREATE INDEX records_form ON records (form, deleted, updated_ms);
+    CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL) STRICT;
+    CREATE TABLE record_blobs (
+        record BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (record, hash)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX record_blobs_hash ON record_blobs (hash);
+    CREATE VIRTUAL TABLE search USING fts5 (
+        body,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// The schema version of an open database.
+pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings `conn` up to [`latest`], or up to `target` for tests of old fixtures.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    if found > latest() {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: latest(),
+        });
+    }
+    if found >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let v = i64::try_from(index + 1).unwrap_or(i64::MAX);
+        if v > found && v <= target {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
+}

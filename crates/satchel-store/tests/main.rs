@@ -1,0 +1,260 @@
+//! Integration tests of the vault database.
+
+use std::path::Path;
+
+use satchel_crypto::{identity::DeviceKeys, keys::DataKey};
+use satchel_store::{ListFilter, Store, StoreError, schema};
+use satchel_sync::{
+    hlc::Hlc,
+    op::{ATTACHMENT_PREFIX, Body, DeviceId, Op, OpKind, RecordId, WriteBody},
+};
+
+struct Writer {
+    keys: DeviceKeys,
+    clock: u64,
+}
+
+impl Writer {
+    fn new() -> Self {
+        Self {
+            keys: DeviceKeys::generate().unwrap(),
+            clock: 1_700_000_000_000,
+        }
+    }
+
+    fn op(
+        &mut self,
+        store: &Store,
+        record: RecordId,
+        kind: OpKind,
+        fields: &[(&str, serde_json::Value)],
+    ) -> Op {
+        let author = DeviceId(self.keys.public().signing);
+        let (seq, prev) = store.chain_head(&author).unwrap();
+        self.clock += 1000;
+        let body = if kind == OpKind::Write {
+            let mut w = WriteBody::new("contact");
+            for (k, v) in fields {
+                w.fields.insert((*k).to_owned(), v.clone());
+            }
+            Body::Write(w)
+        } else {
+            Body::Empty
+        };
+        let ctx = store.record_context(&record).unwrap();
+        Op::create(
+            &self.keys,
+            seq + 1,
+            prev,
+            Hlc {
+                wall_ms: self.clock,
+                counter: 0,
+            },
+            record,
+            kind,
+            ctx,
+            &body,
+        )
+        .unwrap()
+    }
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn sqlcipher_is_linked_and_the_file_has_no_sqlite_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let store = Store::create(&path, &DataKey::generate().unwrap()).unwrap();
+    assert!(!store.cipher_version().unwrap().is_empty());
+    drop(store);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3\0"));
+}
+
+#[test]
+fn wrong_key_is_refused_and_the_file_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    drop(Store::create(&path, &DataKey::generate().unwrap()).unwrap());
+    let before = sha(&path);
+    let err = Store::open(&path, &DataKey::generate().unwrap()).unwrap_err();
+    assert!(matches!(err, StoreError::DoesNotDecrypt), "{err:?}");
+    assert_eq!(sha(&path), before);
+}
+
+#[test]
+fn create_refuses_an_existing_file_and_open_refuses_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    std::fs::write(&path, b"precious").unwrap();
+    assert!(matches!(
+        Store::create(&path, &DataKey::generate().unwrap()),
+        Err(StoreError::Exists)
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+    let missing = dir.path().join("nope.db");
+    assert!(matches!(
+        Store::open(&missing, &DataKey::generate().unwrap()),
+        Err(StoreError::Missing)
+    ));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn a_newer_schema_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let key = DataKey::generate().unwrap();
+    let store = Store::create(&path, &key).unwrap();
+    store.conn_for_tests_set_user_version(schema::latest() + 1);
+    drop(store);
+    let before = sha(&path);
+    let err = Store::open(&path, &key).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{err:?}");
+    assert_eq!(sha(&path), before);
+}
+
+#[test]
+fn stepwise_migration_gives_the_fresh_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let fresh = Store::create(&dir.path().join("a.db"), &key).unwrap();
+    let mut stepped =
+        Store::create_at_version_for_tests(&dir.path().join("b.db"), &key, 0).unwrap();
+    for v in 1..=schema::latest() {
+        stepped.migrate_for_tests(v).unwrap();
+    }
+    assert_eq!(fresh.schema_sql_for_tests(), stepped.schema_sql_for_tests());
+    assert_eq!(stepped.schema_version().unwrap(), schema::latest());
+}
+
+#[test]
+fn ops_materialise_and_replay_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let r = RecordId::random().unwrap();
+    let op1 = w.op(
+        &store,
+        r,
+        OpKind::Write,
+        &[
+            ("name", "김철수".into()),
+            ("note", "王小明 in Yanji".into()),
+        ],
+    );
+    assert_eq!(store.commit(&[op1.clone()], &[]).unwrap(), 1);
+    assert_eq!(
+        store.commit(&[op1], &[]).unwrap(),
+        0,
+        "a repeated op is a no-op"
+    );
+    let op2 = w.op(&store, r, OpKind::Write, &[("name", "김철수 (Kim)".into())]);
+    store.commit(&[op2], &[]).unwrap();
+    let rec = store.record(&r).unwrap().unwrap();
+    assert_eq!(rec.state.value("name").unwrap(), "김철수 (Kim)");
+    assert!(store.verify_view().unwrap().is_empty());
+    let before = store.records(&ListFilter::default()).unwrap();
+    store.rebuild_view().unwrap();
+    assert_eq!(store.records(&ListFilter::default()).unwrap(), before);
+}
+
+#[test]
+fn cjk_substrings_of_two_characters_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let r = RecordId::random().unwrap();
+    let op = w.op(
+        &store,
+        r,
+        OpKind::Write,
+        &[
+            ("name", "박영희".into()),
+            ("note", "他住在延吉市的朋友家".into()),
+        ],
+    );
+    store.commit(&[op], &[]).unwrap();
+    for q in [
+        "영희",
+        "박영",
+        "박영희",
+        "영",
+        "延吉",
+        "朋友",
+        "吉市的",
+        "友家",
+    ] {
+        let hits = store.search(q, 10).unwrap();
+        assert_eq!(hits.len(), 1, "query {q}");
+    }
+    for q in ["희박", "吉延", "Seoul"] {
+        assert!(store.search(q, 10).unwrap().is_empty(), "query {q}");
+    }
+}
+
+#[test]
+fn delete_hides_from_search_and_purge_erases_payloads_and_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let r = RecordId::random().unwrap();
+    let blob = b"photo bytes".to_vec();
+    let hash = satchel_crypto::hash::content(&blob);
+    let key = format!(
+        "{ATTACHMENT_PREFIX}{}",
+        data_encoding::HEXLOWER.encode(&hash)
+    );
+    let op = w.op(
+        &store,
+        r,
+        OpKind::Write,
+        &[
+            ("name", "Canary".into()),
+            (&key, serde_json::json!({"name": "a.jpg", "size": 11})),
+        ],
+    );
+    store.commit(&[op], &[(hash, &blob)]).unwrap();
+    assert!(store.has_blob(&hash).unwrap());
+    let del = w.op(&store, r, OpKind::Delete, &[]);
+    store.commit(&[del], &[]).unwrap();
+    assert!(store.search("canary", 10).unwrap().is_empty());
+    assert!(store.record(&r).unwrap().unwrap().state.deleted);
+    assert!(store.has_blob(&hash).unwrap(), "a tombstone keeps history");
+    let purge = w.op(&store, r, OpKind::Purge, &[]);
+    store.commit(&[purge], &[]).unwrap();
+    assert!(store.record(&r).unwrap().is_none());
+    assert!(!store.has_blob(&hash).unwrap());
+    let ops = store.record_ops(&r).unwrap();
+    assert_eq!(ops.len(), 3, "headers stay for the chain");
+    assert!(
+        ops.iter()
+            .all(|o| o.payload.is_none() || o.header.kind == OpKind::Purge)
+    );
+    assert!(store.verify_view().unwrap().is_empty());
+}
+
+#[test]
+fn short_id_prefixes_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let r = RecordId::random().unwrap();
+    let op = w.op(&store, r, OpKind::Write, &[("name", "x".into())]);
+    store.commit(&[op], &[]).unwrap();
+    assert_eq!(store.records_with_prefix(&r.0[..4]).unwrap(), vec![r]);
+    assert_eq!(
+        store
+            .records_with_prefix(&[0xFF, 0xFF, 0xFF, 0xFF])
+            .unwrap()
+            .len(),
+        usize::from(r.0[..4] == [0xFF; 4])
+    );
+}
