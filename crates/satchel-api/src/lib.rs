@@ -1,1 +1,35 @@
-//! placeholder
+//! One function per user action: the only API Satchel's front ends (the `satchel` CLI
+//! and the desktop app) use.
+//!
+//! ```
+//! use satchel_api::{FieldInput, KdfProfile, SecretString};
+//! let dir = tempfile::tempdir().unwrap();
+//! let pass = SecretString::from("a long passphrase");
+//! let (mut vault, _recovery) = satchel_api::init(dir.path(), &pass, KdfProfile::InsecureTest).unwrap();
+//! let id = vault
+//!     .add_record("contact", &[("name".into(), FieldInput::Text("김철수".into()))], &[])
+//!     .unwrap();
+//! assert_eq!(vault.search("철수", 10).unwrap()[0].id, id.to_string());
+//! ```
+#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod error;
+pub mod files;
+pub mod form;
+pub mod records;
+pub mod vault;
+
+pub use error::{ApiError, Result};
+pub use records::{FieldInput, NewAttachment, RecordSummary, RecordView};
+pub use satchel_crypto::{
+    kdf::KdfProfile,
+    recovery::RecoveryKey,
+    secrecy::{ExposeSecret, SecretString},
+};
+pub use satchel_store::ListFilter;
+pub use satchel_sync::op::RecordId;
+pub use vault::{Info, Vault, init, recover, unlock, wipe};

@@ -1,0 +1,218 @@
+//! The errors front ends see. Each has a stable code for IPC and scripts; messages
+//! name what is wrong and what to do, and never hold a secret, a path or record
+//! content.
+
+use satchel_crypto::CryptoError;
+use satchel_store::StoreError;
+
+/// Everything a user action can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// No slot opened with that secret.
+    #[error("wrong passphrase (or the keyslots file is damaged)")]
+    WrongPassphrase,
+    /// The recovery key did not open the vault.
+    #[error("that recovery key does not open this vault")]
+    WrongRecoveryKey,
+    /// No vault in the directory.
+    #[error("there is no vault here; create one with `satchel init`")]
+    NoVault,
+    /// A vault already exists in the directory.
+    #[error("a vault already exists here; nothing was changed")]
+    VaultExists,
+    /// The vault is partly there: keyslots without a database or the reverse.
+    #[error("the vault is incomplete (keyslots or database file missing); nothing was changed")]
+    Incomplete,
+    /// Keyslots or database written by a newer build.
+    #[error("this vault was written by a newer version of Satchel; upgrade Satchel to open it")]
+    NewerVersion,
+    /// The keyslots file has the wrong size.
+    #[error("the keyslots file is damaged; restore it from a backup (nothing was changed)")]
+    KeyslotsDamaged,
+    /// The database does not decrypt or has damaged pages.
+    #[error("the vault database is damaged; restore it from a backup (nothing was changed)")]
+    DatabaseDamaged,
+    /// The disk is full.
+    #[error("the disk is full; nothing was changed. Free some space and try again")]
+    DiskFull,
+    /// Another process has the vault open for writing.
+    #[error("the vault is busy in another window or process; try again")]
+    Busy,
+    /// The vault cannot be written.
+    #[error("the vault cannot be written (read-only disk or permissions)")]
+    ReadOnly,
+    /// The passphrase is too short.
+    #[error("the passphrase is too short: use at least {min} characters")]
+    PassphraseTooShort {
+        /// Minimum length in characters.
+        min: usize,
+    },
+    /// The duress passphrase equals a passphrase that opens the real vault.
+    #[error("the duress passphrase must differ from the vault passphrase and recovery key")]
+    DuressSameAsMain,
+    /// A recovery key did not parse.
+    #[error("that is not a valid recovery key (check for typos)")]
+    RecoveryKeyFormat,
+    /// No such form.
+    #[error("unknown form `{0}`; see `satchel form list`")]
+    UnknownForm(String),
+    /// A form definition is invalid.
+    #[error("invalid form definition: {0}")]
+    InvalidForm(String),
+    /// A form with this name and an equal or newer version exists.
+    #[error("form `{name}` version {have} is already installed; raise `version` to replace it")]
+    FormNotNewer {
+        /// Form name.
+        name: String,
+        /// Installed version.
+        have: i64,
+    },
+    /// The form has no such field.
+    #[error("form `{form}` has no field `{field}`; see `satchel form show {form}`")]
+    UnknownField {
+        /// Form name.
+        form: String,
+        /// Field id given.
+        field: String,
+    },
+    /// A value does not fit its field.
+    #[error("field `{field}`: {reason}")]
+    InvalidValue {
+        /// Field id.
+        field: String,
+        /// What was expected (never the value itself).
+        reason: String,
+    },
+    /// A required field is missing or empty.
+    #[error("field `{field}` is required")]
+    MissingRequired {
+        /// Field id.
+        field: String,
+    },
+    /// No record with that id.
+    #[error("no record with id `{0}`")]
+    RecordNotFound(String),
+    /// A short id matches several records.
+    #[error("id `{0}` matches several records; give more of it")]
+    AmbiguousId(String),
+    /// The record is deleted.
+    #[error("record `{0}` is deleted")]
+    RecordDeleted(String),
+    /// An attachment is over the limit.
+    #[error("attachment `{name}` is larger than the limit of {limit_mib} MiB")]
+    AttachmentTooLarge {
+        /// File name as given.
+        name: String,
+        /// The limit.
+        limit_mib: u64,
+    },
+    /// No such attachment on the record.
+    #[error("the record has no attachment {0}")]
+    AttachmentNotFound(String),
+    /// A stored op or the view failed verification.
+    #[error("the vault's history failed verification: {0}")]
+    Integrity(String),
+    /// Randomness or key derivation failed.
+    #[error("a cryptographic operation failed: {0}")]
+    Crypto(CryptoError),
+    /// Any other database failure.
+    #[error("{0}")]
+    Store(StoreError),
+    /// A file-system failure.
+    #[error("file system error: {0}")]
+    Io(std::io::ErrorKind),
+}
+
+impl ApiError {
+    /// A stable code for scripts and IPC (`{code, message}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::WrongPassphrase | ApiError::WrongRecoveryKey => "wrong_passphrase",
+            ApiError::NoVault => "no_vault",
+            ApiError::VaultExists => "vault_exists",
+            ApiError::Incomplete => "vault_incomplete",
+            ApiError::NewerVersion => "newer_version",
+            ApiError::KeyslotsDamaged | ApiError::DatabaseDamaged => "vault_damaged",
+            ApiError::DiskFull => "disk_full",
+            ApiError::Busy => "busy",
+            ApiError::ReadOnly => "read_only",
+            ApiError::PassphraseTooShort { .. } | ApiError::DuressSameAsMain => "weak_passphrase",
+            ApiError::RecoveryKeyFormat => "bad_recovery_key",
+            ApiError::UnknownForm(_) => "unknown_form",
+            ApiError::InvalidForm(_) | ApiError::FormNotNewer { .. } => "invalid_form",
+            ApiError::UnknownField { .. } => "unknown_field",
+            ApiError::InvalidValue { .. } | ApiError::MissingRequired { .. } => "invalid_value",
+            ApiError::RecordNotFound(_) | ApiError::AmbiguousId(_) => "record_not_found",
+            ApiError::RecordDeleted(_) => "record_deleted",
+            ApiError::AttachmentTooLarge { .. } => "attachment_too_large",
+            ApiError::AttachmentNotFound(_) => "attachment_not_found",
+            ApiError::Integrity(_) => "integrity",
+            ApiError::Crypto(_) => "crypto",
+            ApiError::Store(_) => "database",
+            ApiError::Io(_) => "io",
+        }
+    }
+
+    /// Whether this is an authentication failure (CLI exit code 3).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ApiError::WrongPassphrase | ApiError::WrongRecoveryKey)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::DoesNotDecrypt | StoreError::Damaged | StoreError::Corrupt(_) => {
+                ApiError::DatabaseDamaged
+            }
+            StoreError::Op(op) => ApiError::Integrity(op.to_string()),
+            StoreError::NewerSchema { .. } => ApiError::NewerVersion,
+            StoreError::Missing => ApiError::Incomplete,
+            StoreError::Exists => ApiError::VaultExists,
+            StoreError::DiskFull => ApiError::DiskFull,
+            StoreError::Busy => ApiError::Busy,
+            StoreError::ReadOnly => ApiError::ReadOnly,
+            StoreError::Io(kind) => ApiError::from(std::io::Error::from(kind)),
+            other => ApiError::Store(other),
+        }
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::DecryptionFailed => ApiError::WrongPassphrase,
+            CryptoError::KeyslotsSize => ApiError::KeyslotsDamaged,
+            CryptoError::NewerFormat => ApiError::NewerVersion,
+            CryptoError::RecoveryKeyFormat => ApiError::RecoveryKeyFormat,
+            other => ApiError::Crypto(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                ApiError::DiskFull
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                ApiError::ReadOnly
+            }
+            kind => ApiError::Io(kind),
+        }
+    }
+}
+
+impl From<satchel_sync::OpError> for ApiError {
+    fn from(e: satchel_sync::OpError) -> Self {
+        match e {
+            satchel_sync::OpError::Crypto(c) => ApiError::from(c),
+            other => ApiError::Integrity(other.to_string()),
+        }
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

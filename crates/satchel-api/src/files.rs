@@ -1,0 +1,191 @@
+//! The files of a vault directory and how they are written.
+//!
+//! A vault is one directory holding `keyslots` and two SQLCipher databases,
+//! `vault.db` and `spare.db`. Both databases always exist and both look random; which
+//! one a passphrase opens is recorded inside its encrypted slot. The second one is
+//! the duress decoy when a duress passphrase is set, and filler otherwise, so the
+//! directory looks the same either way.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use satchel_crypto::rng;
+
+/// The keyslots file name.
+pub const KEYSLOTS: &str = "keyslots";
+/// The two database file names, by selector.
+pub const DATABASES: [&str; 2] = ["vault.db", "spare.db"];
+const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// Path of the keyslots file.
+pub fn keyslots(dir: &Path) -> PathBuf {
+    dir.join(KEYSLOTS)
+}
+
+/// Path of database `selector` (0 or 1).
+pub fn database(dir: &Path, selector: u8) -> PathBuf {
+    dir.join(DATABASES[usize::from(selector & 1)])
+}
+
+/// Every file a vault may hold, existing or not.
+pub fn all(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![keyslots(dir)];
+    for db in DATABASES {
+        out.push(dir.join(db));
+        for s in SIDECARS {
+            out.push(dir.join(format!("{db}{s}")));
+        }
+    }
+    out
+}
+
+fn options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o
+}
+
+/// Creates `dir` (owner-only) if it does not exist.
+pub fn create_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Flushes a directory entry change (create, rename, unlink) to disk.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Writes a new file that must not exist yet, and syncs it.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = options().write(true).create_new(true).open(path)?;
+    let result = f.write_all(bytes).and_then(|()| f.sync_all());
+    if result.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    result?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+fn temp_beside(path: &Path) -> io::Result<PathBuf> {
+    let tag = data_encoding::HEXLOWER.encode(&rng::array::<6>().map_err(io::Error::other)?);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    Ok(path.with_file_name(format!(".{name}.{tag}.tmp")))
+}
+
+/// Replaces `path` atomically (temporary file, fsync, rename, fsync of the directory),
+/// then overwrites the old file's blocks with random bytes through a handle kept
+/// open across the rename, so the old contents do not linger on disk (where the file
+/// system writes in place; see docs/vault-security.md for flash and CoW caveats).
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let old = OpenOptions::new().write(true).open(path).ok();
+    let old_len = old
+        .as_ref()
+        .and_then(|f| f.metadata().ok())
+        .map_or(0, |m| m.len());
+    let tmp = temp_beside(path)?;
+    write_new(&tmp, bytes)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    if let Some(old) = old {
+        scrub(old, old_len)?;
+    }
+    Ok(())
+}
+
+fn scrub(mut file: File, len: u64) -> io::Result<()> {
+    let mut noise = vec![0u8; usize::try_from(len).unwrap_or(0).min(1 << 20)];
+    rng::fill(&mut noise).map_err(io::Error::other)?;
+    let mut left = len;
+    while left > 0 {
+        let n = usize::try_from(left).unwrap_or(usize::MAX).min(noise.len());
+        file.write_all(noise.get(..n).unwrap_or_default())?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}
+
+/// Overwrites a file in place with random bytes and syncs it (the panic wipe's first
+/// and most important step). Missing files are fine.
+pub fn overwrite(path: &Path) -> io::Result<()> {
+    match OpenOptions::new().write(true).open(path) {
+        Ok(f) => {
+            let len = f.metadata()?.len();
+            scrub(f, len)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a file if it exists.
+pub fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Removes a database file and its SQLite sidecars.
+pub fn remove_database(path: &Path) -> io::Result<()> {
+    remove(path)?;
+    for s in SIDECARS {
+        let mut p = path.as_os_str().to_owned();
+        p.push(s);
+        remove(Path::new(&p))?;
+    }
+    Ok(())
+}
+
+/// A fresh temporary path beside `path` for building a database to rename into place.
+pub fn temp_database(path: &Path) -> io::Result<PathBuf> {
+    temp_beside(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_swaps_contents_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("keyslots");
+        write_new(&p, b"old").unwrap();
+        assert!(
+            write_new(&p, b"again").is_err(),
+            "write_new never overwrites"
+        );
+        replace(&p, b"new contents").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"new contents");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn overwrite_keeps_length_and_changes_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k");
+        fs::write(&p, [0u8; 4096]).unwrap();
+        overwrite(&p).unwrap();
+        let after = fs::read(&p).unwrap();
+        assert_eq!(after.len(), 4096);
+        assert_ne!(after, vec![0u8; 4096]);
+        overwrite(&dir.path().join("missing")).unwrap();
+    }
+}

@@ -1,0 +1,496 @@
+//! Form definitions: what fields a record has, their types and labels in English,
+//! Korean and Simplified Chinese, and the rules a value must follow. The format is
+//! specified in `docs/forms.md`.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, Result};
+
+/// Longest single-line text value, in characters.
+pub const MAX_TEXT: usize = 1_000;
+/// Longest long-text value, in characters.
+pub const MAX_LONG_TEXT: usize = 100_000;
+/// Most fields in a form.
+pub const MAX_FIELDS: usize = 200;
+
+/// A label in each supported language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    /// English.
+    pub en: String,
+    /// Korean.
+    pub ko: String,
+    /// Simplified Chinese.
+    #[serde(rename = "zh-Hans")]
+    pub zh_hans: String,
+}
+
+impl Labels {
+    /// The label for a language tag (`en`, `ko`, `zh-Hans`), English otherwise.
+    pub fn get(&self, lang: &str) -> &str {
+        match lang {
+            "ko" => &self.ko,
+            "zh-Hans" | "zh" | "zh-CN" => &self.zh_hans,
+            _ => &self.en,
+        }
+    }
+
+    fn all(&self) -> [&str; 3] {
+        [&self.en, &self.ko, &self.zh_hans]
+    }
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// Several paragraphs.
+    LongText,
+    /// A number.
+    Number,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of the options.
+    SingleChoice,
+    /// Any of the options.
+    MultiChoice,
+    /// Latitude and longitude in degrees.
+    Location,
+    /// Yes or no.
+    YesNo,
+}
+
+impl FieldType {
+    fn expects(self) -> &'static str {
+        match self {
+            FieldType::Text | FieldType::LongText => "expected text",
+            FieldType::Number => "expected a number",
+            FieldType::Date => "expected a date like 2026-03-01",
+            FieldType::SingleChoice => "expected one of the listed options",
+            FieldType::MultiChoice => "expected a comma-separated list of the listed options",
+            FieldType::Location => "expected latitude,longitude in degrees, like 42.9,129.5",
+            FieldType::YesNo => "expected yes or no",
+        }
+    }
+}
+
+/// One option of a choice field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// Stored value.
+    pub id: String,
+    /// What people see.
+    pub label: Labels,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// Stable id, stored in ops.
+    pub id: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Whether a record must have it.
+    #[serde(default)]
+    pub required: bool,
+    /// What people see.
+    pub label: Labels,
+    /// Options of choice fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Choice>,
+}
+
+/// A form definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    /// Stable name.
+    pub name: String,
+    /// Increases with every published change.
+    pub version: i64,
+    /// What people see.
+    pub label: Labels,
+    /// Fields in display order.
+    pub fields: Vec<FieldDef>,
+}
+
+fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    id.len() <= 40
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn invalid(reason: impl Into<String>) -> ApiError {
+    ApiError::InvalidForm(reason.into())
+}
+
+impl Form {
+    /// Parses and checks a definition.
+    pub fn parse(json: &str) -> Result<Self> {
+        let form: Form = serde_json::from_str(json).map_err(|e| {
+            invalid(format!(
+                "not valid form JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        form.check()?;
+        Ok(form)
+    }
+
+    fn check(&self) -> Result<()> {
+        if !valid_id(&self.name) {
+            return Err(invalid(
+                "`name` must be 1-40 lower-case letters, digits, `_` or `-`",
+            ));
+        }
+        if self.version < 1 {
+            return Err(invalid("`version` must be 1 or more"));
+        }
+        if self.fields.is_empty() || self.fields.len() > MAX_FIELDS {
+            return Err(invalid(format!("a form has 1 to {MAX_FIELDS} fields")));
+        }
+        check_labels(&self.label, "the form")?;
+        let mut ids = BTreeSet::new();
+        for f in &self.fields {
+            if !valid_id(&f.id) {
+                return Err(invalid(format!(
+                    "field id `{}` must be 1-40 lower-case letters, digits, `_` or `-`",
+                    f.id.chars().take(40).collect::<String>()
+                )));
+            }
+            if !ids.insert(f.id.as_str()) {
+                return Err(invalid(format!("field id `{}` appears twice", f.id)));
+            }
+            check_labels(&f.label, &f.id)?;
+            let choice = matches!(f.kind, FieldType::SingleChoice | FieldType::MultiChoice);
+            if choice && f.options.is_empty() {
+                return Err(invalid(format!("choice field `{}` has no options", f.id)));
+            }
+            if !choice && !f.options.is_empty() {
+                return Err(invalid(format!(
+                    "field `{}` is not a choice but has options",
+                    f.id
+                )));
+            }
+            let mut opts = BTreeSet::new();
+            for o in &f.options {
+                if o.id.is_empty() || o.id.contains(',') || o.id.len() > 40 {
+                    return Err(invalid(format!(
+                        "an option id of `{}` is empty, too long or has a comma",
+                        f.id
+                    )));
+                }
+                if !opts.insert(o.id.as_str()) {
+                    return Err(invalid(format!(
+                        "option `{}` of `{}` appears twice",
+                        o.id, f.id
+                    )));
+                }
+                check_labels(&o.label, &f.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The field with this id.
+    pub fn field(&self, id: &str) -> Result<&FieldDef> {
+        self.fields
+            .iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| ApiError::UnknownField {
+                form: self.name.clone(),
+                field: id.chars().take(60).collect(),
+            })
+    }
+
+    /// The canonical JSON stored in the vault.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|_| invalid("unencodable"))
+    }
+}
+
+fn check_labels(labels: &Labels, whose: &str) -> Result<()> {
+    if labels
+        .all()
+        .iter()
+        .any(|l| l.trim().is_empty() || l.chars().count() > 200)
+    {
+        return Err(invalid(format!(
+            "labels of {whose} must be 1-200 characters in en, ko and zh-Hans"
+        )));
+    }
+    Ok(())
+}
+
+/// The forms every new vault starts with.
+pub fn defaults() -> Result<Vec<Form>> {
+    [
+        include_str!("../../../assets/forms/contact.json"),
+        include_str!("../../../assets/forms/case.json"),
+        include_str!("../../../assets/forms/encounter.json"),
+    ]
+    .into_iter()
+    .map(Form::parse)
+    .collect()
+}
+
+fn bad(field: &FieldDef) -> ApiError {
+    ApiError::InvalidValue {
+        field: field.id.clone(),
+        reason: field.kind.expects().to_owned(),
+    }
+}
+
+fn too_long(field: &FieldDef, max: usize) -> ApiError {
+    ApiError::InvalidValue {
+        field: field.id.clone(),
+        reason: format!("longer than {max} characters"),
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    s.len() == 10 && time::Date::parse(s, &format).is_ok()
+}
+
+impl FieldDef {
+    /// Checks a stored-form value. `null` means "clear".
+    pub fn validate(&self, value: &Value) -> Result<()> {
+        let ok = match (self.kind, value) {
+            (_, Value::Null) => true,
+            (FieldType::Text, Value::String(s)) => {
+                if s.chars().count() > MAX_TEXT {
+                    return Err(too_long(self, MAX_TEXT));
+                }
+                true
+            }
+            (FieldType::LongText, Value::String(s)) => {
+                if s.chars().count() > MAX_LONG_TEXT {
+                    return Err(too_long(self, MAX_LONG_TEXT));
+                }
+                true
+            }
+            (FieldType::Number, Value::Number(n)) => n.as_f64().is_some_and(f64::is_finite),
+            (FieldType::Date, Value::String(s)) => is_date(s),
+            (FieldType::SingleChoice, Value::String(s)) => self.options.iter().any(|o| &o.id == s),
+            (FieldType::MultiChoice, Value::Array(items)) => {
+                let mut seen = BTreeSet::new();
+                items.iter().all(|i| {
+                    i.as_str()
+                        .is_some_and(|s| self.options.iter().any(|o| o.id == s) && seen.insert(s))
+                })
+            }
+            (FieldType::Location, Value::Object(o)) => {
+                let lat = o.get("lat").and_then(Value::as_f64);
+                let lon = o.get("lon").and_then(Value::as_f64);
+                o.len() == 2
+                    && lat.is_some_and(|v| (-90.0..=90.0).contains(&v))
+                    && lon.is_some_and(|v| (-180.0..=180.0).contains(&v))
+            }
+            (FieldType::YesNo, Value::Bool(_)) => true,
+            _ => false,
+        };
+        if ok { Ok(()) } else { Err(bad(self)) }
+    }
+
+    /// Parses what a person typed into the stored form. An empty string clears.
+    pub fn parse_input(&self, text: &str) -> Result<Value> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(Value::Null);
+        }
+        let value = match self.kind {
+            FieldType::Text | FieldType::LongText => Value::String(text.to_owned()),
+            FieldType::Number => {
+                let n: f64 = t.parse().map_err(|_| bad(self))?;
+                serde_json::Number::from_f64(n)
+                    .map(Value::Number)
+                    .ok_or_else(|| bad(self))?
+            }
+            FieldType::Date => Value::String(t.to_owned()),
+            FieldType::SingleChoice => Value::String(self.option_id(t).ok_or_else(|| bad(self))?),
+            FieldType::MultiChoice => Value::Array(
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        self.option_id(s)
+                            .map(Value::String)
+                            .ok_or_else(|| bad(self))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            FieldType::Location => {
+                let (lat, lon) = t.split_once(',').ok_or_else(|| bad(self))?;
+                let lat: f64 = lat.trim().parse().map_err(|_| bad(self))?;
+                let lon: f64 = lon.trim().parse().map_err(|_| bad(self))?;
+                serde_json::json!({ "lat": lat, "lon": lon })
+            }
+            FieldType::YesNo => match t.to_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" | "예" | "네" | "是" => Value::Bool(true),
+                "no" | "n" | "false" | "0" | "아니오" | "아니요" | "否" => {
+                    Value::Bool(false)
+                }
+                _ => return Err(bad(self)),
+            },
+        };
+        self.validate(&value)?;
+        Ok(value)
+    }
+
+    fn option_id(&self, text: &str) -> Option<String> {
+        self.options
+            .iter()
+            .find(|o| o.id == text)
+            .or_else(|| {
+                self.options
+                    .iter()
+                    .find(|o| o.label.all().iter().any(|l| l.eq_ignore_ascii_case(text)))
+            })
+            .map(|o| o.id.clone())
+    }
+
+    /// A value as a person reads it, labels in `lang`.
+    pub fn display(&self, value: &Value, lang: &str) -> String {
+        let label = |id: &str| {
+            self.options
+                .iter()
+                .find(|o| o.id == id)
+                .map_or_else(|| id.to_owned(), |o| o.label.get(lang).to_owned())
+        };
+        match (self.kind, value) {
+            (_, Value::Null) => String::new(),
+            (FieldType::SingleChoice, Value::String(s)) => label(s),
+            (FieldType::MultiChoice, Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(label)
+                .collect::<Vec<_>>()
+                .join(", "),
+            (FieldType::Location, Value::Object(o)) => format!(
+                "{},{}",
+                o.get("lat").and_then(Value::as_f64).unwrap_or_default(),
+                o.get("lon").and_then(Value::as_f64).unwrap_or_default()
+            ),
+            (FieldType::YesNo, Value::Bool(b)) => if *b { "yes" } else { "no" }.to_owned(),
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact() -> Form {
+        defaults()
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "contact")
+            .unwrap()
+    }
+
+    #[test]
+    fn default_forms_parse_and_cover_every_type() {
+        let forms = defaults().unwrap();
+        assert_eq!(
+            forms.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["contact", "case", "encounter"]
+        );
+        let types: BTreeSet<String> = forms
+            .iter()
+            .flat_map(|f| f.fields.iter().map(|d| format!("{:?}", d.kind)))
+            .collect();
+        assert_eq!(types.len(), 8);
+    }
+
+    #[test]
+    fn inputs_parse_per_type() {
+        let f = contact();
+        let p = |id: &str, t: &str| f.field(id).unwrap().parse_input(t);
+        assert_eq!(p("name", "김철수").unwrap(), "김철수");
+        assert_eq!(p("household_size", "4").unwrap(), 4.0);
+        assert_eq!(p("birth_date", "1990-02-28").unwrap(), "1990-02-28");
+        assert_eq!(p("sex", "Female").unwrap(), "female");
+        assert_eq!(p("sex", "여성").unwrap(), "female");
+        assert_eq!(
+            p("languages", "ko, zh").unwrap(),
+            serde_json::json!(["ko", "zh"])
+        );
+        assert_eq!(
+            p("location", "42.9,129.5").unwrap(),
+            serde_json::json!({"lat": 42.9, "lon": 129.5})
+        );
+        assert_eq!(p("safe_to_contact", "no").unwrap(), false);
+        assert_eq!(p("notes", "").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn bad_inputs_name_the_field_and_never_echo_the_value() {
+        let f = contact();
+        for (id, text) in [
+            ("household_size", "four-SECRET"),
+            ("birth_date", "1990-02-30"),
+            ("birth_date", "SECRET"),
+            ("sex", "SECRET"),
+            ("languages", "ko,ko"),
+            ("location", "91,0"),
+            ("safe_to_contact", "SECRET"),
+            ("household_size", "inf"),
+        ] {
+            let err = f.field(id).unwrap().parse_input(text).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(id), "{msg}");
+            assert!(!msg.contains("SECRET"), "{msg}");
+        }
+        let long = "x".repeat(MAX_TEXT + 1);
+        assert!(f.field("name").unwrap().parse_input(&long).is_err());
+        assert!(matches!(
+            f.field("nope"),
+            Err(ApiError::UnknownField { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_definitions_are_refused_with_a_reason() {
+        let good = contact().to_json().unwrap();
+        assert!(Form::parse(&good).is_ok());
+        let cases = [
+            ("not json", "not valid form JSON"),
+            (
+                &good.replace("\"name\":\"contact\"", "\"name\":\"Bad Name\""),
+                "`name`",
+            ),
+            (&good.replace("\"version\":1", "\"version\":0"), "`version`"),
+            (
+                &good.replace("\"id\":\"alias\"", "\"id\":\"name\""),
+                "appears twice",
+            ),
+            (
+                &good.replace("\"type\":\"date\"", "\"type\":\"calendar\""),
+                "not valid form JSON",
+            ),
+            (&good.replace("\"ko\":\"이름\"", "\"ko\":\"\""), "labels"),
+            (
+                &good.replace("\"required\":true", "\"required\":true,\"extra\":1"),
+                "not valid form JSON",
+            ),
+        ];
+        for (json, expect) in cases {
+            let err = Form::parse(json).unwrap_err().to_string();
+            assert!(err.contains(expect), "{err} should mention {expect}");
+        }
+    }
+}

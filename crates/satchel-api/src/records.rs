@@ -1,0 +1,656 @@
+//! Records: create, edit, delete, purge, find and read them. Every change is a signed
+//! op appended to this device's chain; the store updates the records view from it.
+
+use std::collections::BTreeMap;
+
+use satchel_crypto::hash;
+use satchel_store::ListFilter;
+use satchel_sync::{
+    hlc::Hlc,
+    merge::{FieldValue, RecordState},
+    op::{ATTACHMENT_PREFIX, Body, DeviceId, Op, OpId, OpKind, RecordId, WriteBody},
+    vv::VersionVector,
+};
+use serde::Serialize;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::{
+    error::{ApiError, Result},
+    form::{FieldDef, Form},
+    vault::Vault,
+};
+
+/// Attachment hashes with their index in the caller's list.
+type BlobIndex = Vec<([u8; 32], usize)>;
+
+/// Largest attachment accepted, in bytes.
+pub const MAX_ATTACHMENT: u64 = 32 * 1024 * 1024;
+/// Most results a search returns.
+pub const SEARCH_LIMIT: usize = 200;
+
+/// A value for a field: typed text (the CLI) or an already-typed value (the app).
+#[derive(Debug, Clone)]
+pub enum FieldInput {
+    /// What a person typed; parsed by the field's type. Empty clears.
+    Text(String),
+    /// A JSON value in stored form; `null` clears.
+    Json(Value),
+}
+
+/// A file to attach.
+pub struct NewAttachment {
+    /// File name as the user knows it (kept inside the vault only).
+    pub name: String,
+    /// Contents; zeroized when dropped.
+    pub bytes: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewAttachment({} bytes)", self.bytes.len())
+    }
+}
+
+/// One value of a field as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownValue {
+    /// Stored value.
+    pub value: Value,
+    /// As a person reads it.
+    pub display: String,
+    /// The op that wrote it (hex): the handle for picking a conflict's winner.
+    pub op: String,
+    /// Author's fingerprint.
+    pub author: String,
+    /// When (UTC, RFC 3339).
+    pub time: String,
+}
+
+/// A field of a record as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownField {
+    /// Field id.
+    pub id: String,
+    /// Label in the requested language.
+    pub label: String,
+    /// Values, default first; more than one is a conflict.
+    pub values: Vec<ShownValue>,
+}
+
+/// An attachment as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownAttachment {
+    /// BLAKE3 of the contents (hex).
+    pub blake3: String,
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// A whole record as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    /// Id.
+    pub id: String,
+    /// Form name.
+    pub form: String,
+    /// Fields with values, in form order (fields the form no longer has come last).
+    pub fields: Vec<ShownField>,
+    /// Attachments.
+    pub attachments: Vec<ShownAttachment>,
+    /// Deleted (tombstone).
+    pub deleted: bool,
+    /// Deleted on one device while edited on another: shown, pending a decision.
+    pub delete_conflict: bool,
+    /// Created (UTC).
+    pub created: String,
+    /// Last changed (UTC).
+    pub updated: String,
+}
+
+/// A line in a list of records.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordSummary {
+    /// Id.
+    pub id: String,
+    /// Form name.
+    pub form: String,
+    /// The first filled-in text field.
+    pub title: String,
+    /// Last changed (UTC).
+    pub updated: String,
+    /// Deleted.
+    pub deleted: bool,
+    /// Fields in conflict.
+    pub conflicts: usize,
+}
+
+/// One op in a record's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// Op id (hex).
+    pub op: String,
+    /// Author fingerprint.
+    pub author: String,
+    /// Position in the author's chain.
+    pub seq: u64,
+    /// When (UTC).
+    pub time: String,
+    /// write, delete or purge.
+    pub kind: OpKind,
+    /// Fields set, as shown; empty for deletes and purges.
+    pub changes: Vec<(String, String)>,
+    /// The content was erased by a purge.
+    pub purged: bool,
+}
+
+/// UTC time of a clock reading, RFC 3339 to the second.
+pub fn format_time(hlc: Hlc) -> String {
+    let secs = i64::try_from(hlc.wall_ms / 1000).unwrap_or(i64::MAX);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn author_name(author: &DeviceId) -> String {
+    let id = satchel_crypto::identity::PublicIdentity {
+        signing: author.0,
+        agreement: [0; 32],
+    };
+    // Short and stable: the first three words of a fingerprint of the signing key.
+    id.fingerprint()
+        .words
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl Vault {
+    /// All forms.
+    pub fn forms(&self) -> Result<Vec<Form>> {
+        self.store
+            .forms()?
+            .iter()
+            .map(|json| Form::parse(json))
+            .collect()
+    }
+
+    /// One form.
+    pub fn form(&self, name: &str) -> Result<Form> {
+        let (_, json) = self
+            .store
+            .form_get(name)?
+            .ok_or_else(|| ApiError::UnknownForm(name.chars().take(60).collect()))?;
+        Form::parse(&json)
+    }
+
+    /// Installs a form definition (new, or a higher version of an existing one).
+    pub fn import_form(&mut self, json: &str) -> Result<Form> {
+        let form = Form::parse(json)?;
+        if let Some((have, _)) = self.store.form_get(&form.name)?
+            && have >= form.version
+        {
+            return Err(ApiError::FormNotNewer {
+                name: form.name,
+                have,
+            });
+        }
+        self.store
+            .form_put(&form.name, form.version, &form.to_json()?)?;
+        Ok(form)
+    }
+
+    /// Finds a record by full id or by a unique prefix of at least 8 hex digits.
+    pub fn resolve_id(&self, text: &str) -> Result<RecordId> {
+        let shown: String = text.chars().take(40).collect();
+        if let Some(id) = RecordId::parse(text) {
+            if self.store.record(&id)?.is_some() || !self.store.record_ops(&id)?.is_empty() {
+                return Ok(id);
+            }
+            return Err(ApiError::RecordNotFound(shown));
+        }
+        let hex: String = text.chars().filter(|c| *c != '-').collect();
+        if hex.len() < 8 || hex.len() % 2 == 1 {
+            return Err(ApiError::RecordNotFound(shown));
+        }
+        let prefix = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(hex.as_bytes())
+            .map_err(|_| ApiError::RecordNotFound(shown.clone()))?;
+        match self.store.records_with_prefix(&prefix)?.as_slice() {
+            [one] if one.0.starts_with(&prefix) => Ok(*one),
+            [a, b, ..] if a.0.starts_with(&prefix) && b.0.starts_with(&prefix) => {
+                Err(ApiError::AmbiguousId(shown))
+            }
+            [a, ..] if a.0.starts_with(&prefix) => Ok(*a),
+            _ => Err(ApiError::RecordNotFound(shown)),
+        }
+    }
+
+    fn body_for(
+        &self,
+        form: &Form,
+        values: &[(String, FieldInput)],
+        attachments: &[NewAttachment],
+    ) -> Result<(WriteBody, BlobIndex)> {
+        let mut body = WriteBody::new(&form.name);
+        for (field, input) in values {
+            let def = form.field(field)?;
+            let value = match input {
+                FieldInput::Text(t) => def.parse_input(t)?,
+                FieldInput::Json(v) => {
+                    def.validate(v)?;
+                    v.clone()
+                }
+            };
+            body.fields.insert(def.id.clone(), value);
+        }
+        let mut blobs = Vec::new();
+        for (i, a) in attachments.iter().enumerate() {
+            if a.bytes.len() as u64 > MAX_ATTACHMENT {
+                return Err(ApiError::AttachmentTooLarge {
+                    name: a.name.chars().take(80).collect(),
+                    limit_mib: MAX_ATTACHMENT >> 20,
+                });
+            }
+            let hash = hash::content(&a.bytes);
+            let key = format!(
+                "{ATTACHMENT_PREFIX}{}",
+                data_encoding::HEXLOWER.encode(&hash)
+            );
+            body.fields.insert(
+                key,
+                serde_json::json!({ "name": a.name, "size": a.bytes.len() }),
+            );
+            blobs.push((hash, i));
+        }
+        Ok((body, blobs))
+    }
+
+    fn append(
+        &mut self,
+        record: RecordId,
+        kind: OpKind,
+        context: VersionVector,
+        body: &Body,
+        attachments: &[NewAttachment],
+        blobs: &[([u8; 32], usize)],
+    ) -> Result<()> {
+        let author = DeviceId(self.device.public().signing);
+        let (seq, prev) = self.store.chain_head(&author)?;
+        let hlc = Hlc::tick(self.store.last_hlc()?, now_ms());
+        let op = Op::create(
+            &self.device,
+            seq + 1,
+            prev,
+            hlc,
+            record,
+            kind,
+            context,
+            body,
+        )?;
+        let blob_refs: Vec<([u8; 32], &[u8])> = blobs
+            .iter()
+            .filter_map(|(h, i)| attachments.get(*i).map(|a| (*h, a.bytes.as_slice())))
+            .collect();
+        self.store.commit(&[op], &blob_refs)?;
+        Ok(())
+    }
+
+    /// Creates a record; returns its id.
+    pub fn add_record(
+        &mut self,
+        form: &str,
+        values: &[(String, FieldInput)],
+        attachments: &[NewAttachment],
+    ) -> Result<RecordId> {
+        let form = self.form(form)?;
+        let (body, blobs) = self.body_for(&form, values, attachments)?;
+        for def in form.fields.iter().filter(|f| f.required) {
+            if body.fields.get(&def.id).is_none_or(Value::is_null) {
+                return Err(ApiError::MissingRequired {
+                    field: def.id.clone(),
+                });
+            }
+        }
+        let id = RecordId::random()?;
+        self.append(
+            id,
+            OpKind::Write,
+            VersionVector::default(),
+            &Body::Write(body),
+            attachments,
+            &blobs,
+        )?;
+        Ok(id)
+    }
+
+    fn live(&self, id: &RecordId) -> Result<RecordState> {
+        let rec = self
+            .store
+            .record(id)?
+            .ok_or_else(|| ApiError::RecordNotFound(id.to_string()))?;
+        if rec.state.deleted {
+            return Err(ApiError::RecordDeleted(id.to_string()));
+        }
+        Ok(rec.state)
+    }
+
+    /// Sets fields (and adds attachments) on a record.
+    pub fn edit_record(
+        &mut self,
+        id: &RecordId,
+        values: &[(String, FieldInput)],
+        attachments: &[NewAttachment],
+    ) -> Result<()> {
+        let state = self.live(id)?;
+        let form = self.form(&state.form)?;
+        let (body, blobs) = self.body_for(&form, values, attachments)?;
+        if body.fields.is_empty() {
+            return Err(ApiError::InvalidValue {
+                field: "-".into(),
+                reason: "nothing to change: give at least one field or attachment".into(),
+            });
+        }
+        for def in form.fields.iter().filter(|f| f.required) {
+            if body.fields.get(&def.id).is_some_and(Value::is_null) {
+                return Err(ApiError::MissingRequired {
+                    field: def.id.clone(),
+                });
+            }
+        }
+        let ctx = self.store.record_context(id)?;
+        self.append(
+            *id,
+            OpKind::Write,
+            ctx,
+            &Body::Write(body),
+            attachments,
+            &blobs,
+        )
+    }
+
+    /// Removes an attachment from a record (history keeps it until a purge).
+    pub fn remove_attachment(&mut self, id: &RecordId, blake3_hex: &str) -> Result<()> {
+        let state = self.live(id)?;
+        let key = format!("{ATTACHMENT_PREFIX}{}", blake3_hex.to_lowercase());
+        if !state.fields.contains_key(&key) {
+            return Err(ApiError::AttachmentNotFound(
+                blake3_hex.chars().take(64).collect(),
+            ));
+        }
+        let mut body = WriteBody::new(&state.form);
+        body.fields.insert(key, Value::Null);
+        let ctx = self.store.record_context(id)?;
+        self.append(*id, OpKind::Write, ctx, &Body::Write(body), &[], &[])
+    }
+
+    /// Marks a record deleted. Its history stays until it is purged.
+    pub fn delete_record(&mut self, id: &RecordId) -> Result<()> {
+        self.live(id)?;
+        let ctx = self.store.record_context(id)?;
+        self.append(*id, OpKind::Delete, ctx, &Body::Empty, &[], &[])
+    }
+
+    /// Erases a record's content everywhere this op reaches: payloads, search entries
+    /// and attachments. The signed headers stay so the history remains verifiable.
+    pub fn purge_record(&mut self, id: &RecordId) -> Result<()> {
+        if self.store.record(id)?.is_none() {
+            return Err(ApiError::RecordNotFound(id.to_string()));
+        }
+        let ctx = self.store.record_context(id)?;
+        self.append(*id, OpKind::Purge, ctx, &Body::Empty, &[], &[])
+    }
+
+    fn shown_value(def: Option<&FieldDef>, v: &FieldValue, lang: &str) -> ShownValue {
+        ShownValue {
+            value: v.value.clone(),
+            display: def.map_or_else(|| v.value.to_string(), |d| d.display(&v.value, lang)),
+            op: v.op.to_hex(),
+            author: author_name(&v.author),
+            time: format_time(v.hlc),
+        }
+    }
+
+    fn view(&self, id: RecordId, state: &RecordState, lang: &str) -> Result<RecordView> {
+        let form = self.form(&state.form).ok();
+        let mut fields = Vec::new();
+        let mut attachments = Vec::new();
+        let mut rest: BTreeMap<&String, &Vec<FieldValue>> = BTreeMap::new();
+        for (key, values) in &state.fields {
+            if let Some(hex) = key.strip_prefix(ATTACHMENT_PREFIX) {
+                if let Some(v) = values.first().map(|v| &v.value) {
+                    attachments.push(ShownAttachment {
+                        blake3: hex.to_owned(),
+                        name: v
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_owned(),
+                        size: v.get("size").and_then(Value::as_u64).unwrap_or(0),
+                    });
+                }
+            } else {
+                rest.insert(key, values);
+            }
+        }
+        if let Some(form) = &form {
+            for def in &form.fields {
+                if let Some(values) = rest.remove(&def.id) {
+                    fields.push(ShownField {
+                        id: def.id.clone(),
+                        label: def.label.get(lang).to_owned(),
+                        values: values
+                            .iter()
+                            .map(|v| Self::shown_value(Some(def), v, lang))
+                            .collect(),
+                    });
+                }
+            }
+        }
+        for (key, values) in rest {
+            fields.push(ShownField {
+                id: key.clone(),
+                label: key.clone(),
+                values: values
+                    .iter()
+                    .map(|v| Self::shown_value(None, v, lang))
+                    .collect(),
+            });
+        }
+        Ok(RecordView {
+            id: id.to_string(),
+            form: state.form.clone(),
+            fields,
+            attachments,
+            deleted: state.deleted,
+            delete_conflict: state.delete_conflict,
+            created: format_time(state.created),
+            updated: format_time(state.updated),
+        })
+    }
+
+    /// A record with its fields labelled in `lang`.
+    pub fn record(&self, id: &RecordId, lang: &str) -> Result<RecordView> {
+        let rec = self
+            .store
+            .record(id)?
+            .ok_or_else(|| ApiError::RecordNotFound(id.to_string()))?;
+        self.view(rec.id, &rec.state, lang)
+    }
+
+    fn summary(
+        &self,
+        id: RecordId,
+        state: &RecordState,
+        forms: &BTreeMap<String, Form>,
+    ) -> RecordSummary {
+        let form = forms.get(&state.form);
+        let title = form
+            .and_then(|f| {
+                f.fields
+                    .iter()
+                    .filter(|d| matches!(d.kind, crate::form::FieldType::Text))
+                    .find_map(|d| state.value(&d.id).and_then(Value::as_str))
+            })
+            .unwrap_or("")
+            .to_owned();
+        RecordSummary {
+            id: id.to_string(),
+            form: state.form.clone(),
+            title,
+            updated: format_time(state.updated),
+            deleted: state.deleted,
+            conflicts: state.conflicts().count(),
+        }
+    }
+
+    fn forms_by_name(&self) -> Result<BTreeMap<String, Form>> {
+        Ok(self
+            .forms()?
+            .into_iter()
+            .map(|f| (f.name.clone(), f))
+            .collect())
+    }
+
+    /// Records, most recently changed first.
+    pub fn records(&self, filter: &ListFilter) -> Result<Vec<RecordSummary>> {
+        if let Some(f) = &filter.form {
+            self.form(f)?;
+        }
+        let forms = self.forms_by_name()?;
+        Ok(self
+            .store
+            .records(filter)?
+            .iter()
+            .map(|r| self.summary(r.id, &r.state, &forms))
+            .collect())
+    }
+
+    /// Full-text search (CJK by substring of two or more characters).
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<RecordSummary>> {
+        let forms = self.forms_by_name()?;
+        let limit = if limit == 0 {
+            SEARCH_LIMIT
+        } else {
+            limit.min(SEARCH_LIMIT)
+        };
+        Ok(self
+            .store
+            .search(query, limit)?
+            .iter()
+            .map(|r| self.summary(r.id, &r.state, &forms))
+            .collect())
+    }
+
+    /// Every op of a record, oldest first.
+    pub fn history(&self, id: &RecordId, lang: &str) -> Result<Vec<HistoryEntry>> {
+        let ops = self.store.record_ops(id)?;
+        if ops.is_empty() {
+            return Err(ApiError::RecordNotFound(id.to_string()));
+        }
+        let forms = self.forms_by_name()?;
+        Ok(ops
+            .iter()
+            .map(|op| {
+                let changes = match &op.body {
+                    Some(Body::Write(w)) => w
+                        .fields
+                        .iter()
+                        .map(|(k, v)| {
+                            let def = forms.get(&w.form).and_then(|f| f.field(k).ok());
+                            let shown = match (def, k.strip_prefix(ATTACHMENT_PREFIX)) {
+                                (Some(d), _) => d.display(v, lang),
+                                (None, Some(_)) => {
+                                    v.get("name").and_then(Value::as_str).map_or_else(
+                                        || "(removed)".to_owned(),
+                                        |n| format!("attached {n}"),
+                                    )
+                                }
+                                (None, None) => v.to_string(),
+                            };
+                            (k.clone(), shown)
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                HistoryEntry {
+                    op: op.id.to_hex(),
+                    author: author_name(&op.header.author),
+                    seq: op.header.seq,
+                    time: format_time(op.header.hlc),
+                    kind: op.header.kind,
+                    changes,
+                    purged: op.body.is_none(),
+                }
+            })
+            .collect())
+    }
+
+    /// An attachment's contents, for viewing inside the app (never written out).
+    pub fn attachment(&self, id: &RecordId, blake3_hex: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let rec = self
+            .store
+            .record(id)?
+            .ok_or_else(|| ApiError::RecordNotFound(id.to_string()))?;
+        let key = format!("{ATTACHMENT_PREFIX}{}", blake3_hex.to_lowercase());
+        let missing = || ApiError::AttachmentNotFound(blake3_hex.chars().take(64).collect());
+        if !rec.state.fields.contains_key(&key) {
+            return Err(missing());
+        }
+        let hash = OpId::from_hex(blake3_hex).ok_or_else(missing)?;
+        self.store
+            .blob(&hash.0)?
+            .map(Zeroizing::new)
+            .ok_or_else(missing)
+    }
+
+    /// Checks every op (signature, payload hash, per-author chain) and that the
+    /// records view equals a replay of the log.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let ops = self.store.all_ops()?;
+        let mut authors: BTreeMap<DeviceId, Vec<&Op>> = BTreeMap::new();
+        for op in &ops {
+            authors.entry(op.header.author).or_default().push(op);
+        }
+        for chain in authors.values() {
+            satchel_sync::op::verify_chain(chain.iter().copied(), 1, None)?;
+        }
+        let mismatched = self.store.verify_view()?;
+        if !mismatched.is_empty() {
+            return Err(ApiError::Integrity(format!(
+                "{} record(s) differ from a replay of their ops",
+                mismatched.len()
+            )));
+        }
+        Ok(VerifyReport {
+            ops: ops.len(),
+            authors: authors.len(),
+            records: self.store.counts()?.records,
+        })
+    }
+}
+
+/// What `verify` checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Ops verified.
+    pub ops: usize,
+    /// Distinct authors (device chains).
+    pub authors: usize,
+    /// Records in the view.
+    pub records: u64,
+}
