@@ -47,6 +47,16 @@ fn options() -> OpenOptions {
     o
 }
 
+/// Restricts a file to its owner (SQLite creates files with the process umask; its
+/// sidecar files copy the database's mode).
+pub fn owner_only(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Creates `dir` (owner-only) if it does not exist.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     let mut b = fs::DirBuilder::new();

@@ -95,6 +95,7 @@ pub fn exists(dir: &Path) -> bool {
 /// Creates a database with the default forms and a fresh device identity.
 fn create_database(path: &Path, key: &DataKey) -> Result<Store> {
     let mut store = Store::create(path, key)?;
+    files::owner_only(path)?;
     let device = DeviceKeys::generate()?;
     store.meta_set(META_DEVICE, &device.to_secret_bytes())?;
     for f in form::defaults()? {

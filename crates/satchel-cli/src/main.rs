@@ -1,1 +1,356 @@
-fn main() {}
+//! `satchel`: every capability of the vault, scriptable.
+
+mod args;
+mod secrets;
+mod show;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use satchel_api::{
+    ApiError, FieldInput, ListFilter, NewAttachment, Vault, records::MAX_ATTACHMENT,
+};
+use zeroize::Zeroizing;
+
+use args::{Cli, Command, DuressCommand, FormCommand, RecordCommand, Values};
+
+/// Exit codes, documented in `--help`.
+const EXIT_ERROR: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_AUTH: u8 = 3;
+
+/// A usage mistake found after parsing (exit 2).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = if e.downcast_ref::<Usage>().is_some() {
+                EXIT_USAGE
+            } else if e.downcast_ref::<ApiError>().is_some_and(ApiError::is_auth) {
+                EXIT_AUTH
+            } else {
+                EXIT_ERROR
+            };
+            // One line: our messages are written for people, and chains of context
+            // are joined rather than printed as a backtrace.
+            let msg = e
+                .chain()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ");
+            eprintln!("error: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn vault_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(dir) = &cli.vault {
+        return Ok(dir.clone());
+    }
+    let dirs = directories::ProjectDirs::from("", "", "satchel")
+        .context("no home directory; give --vault DIR")?;
+    Ok(dirs.data_dir().join("vault"))
+}
+
+/// Runs slow work (key derivation) behind a spinner on stderr when it is a terminal.
+fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
+    let bar = indicatif::ProgressBar::new_spinner().with_message(label);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let out = work();
+    bar.finish_and_clear();
+    out
+}
+
+fn unlock(dir: &Path) -> Result<Vault> {
+    let pass = secrets::passphrase()?;
+    let profile = secrets::profile();
+    Ok(with_spinner("Unlocking…", || {
+        satchel_api::unlock(dir, &pass, profile)
+    })?)
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn parse_values(values: &Values) -> Result<(Vec<(String, FieldInput)>, Vec<NewAttachment>)> {
+    let mut sets = Vec::new();
+    for s in &values.set {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(Usage(format!(
+                "--set takes FIELD=VALUE; `{}` has no `=`",
+                s.chars().take(40).collect::<String>()
+            ))
+            .into());
+        };
+        sets.push((k.trim().to_owned(), FieldInput::Text(v.to_owned())));
+    }
+    let mut attachments = Vec::new();
+    for path in &values.attach {
+        attachments.push(read_attachment(path)?);
+    }
+    Ok((sets, attachments))
+}
+
+fn read_attachment(path: &Path) -> Result<NewAttachment> {
+    let shown = path.display();
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read attachment {shown}"))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("cannot read attachment {shown}"))?
+        .len();
+    let name = path
+        .file_name()
+        .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+    if len > MAX_ATTACHMENT {
+        return Err(ApiError::AttachmentTooLarge {
+            name,
+            limit_mib: MAX_ATTACHMENT >> 20,
+        }
+        .into());
+    }
+    // Read at most one byte past the limit, in case the file grows while we read.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
+    file.take(MAX_ATTACHMENT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read attachment {shown}"))?;
+    if bytes.len() as u64 > MAX_ATTACHMENT {
+        return Err(ApiError::AttachmentTooLarge {
+            name,
+            limit_mib: MAX_ATTACHMENT >> 20,
+        }
+        .into());
+    }
+    Ok(NewAttachment { name, bytes })
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let dir = vault_dir(cli)?;
+    match &cli.command {
+        Command::Init => {
+            let pass = secrets::new_passphrase("New passphrase")?;
+            let profile = secrets::profile();
+            let (vault, recovery) = with_spinner("Creating the vault…", || {
+                satchel_api::init(&dir, &pass, profile)
+            })?;
+            let info = vault.info()?;
+            let key = recovery.display_once().map_err(ApiError::from)?;
+            show::created(cli.json, &dir, &info, &key)
+        }
+        Command::Info => {
+            let vault = unlock(&dir)?;
+            let info = vault.info()?;
+            if cli.json {
+                print_json(&info)
+            } else {
+                show::info(&info)
+            }
+        }
+        Command::Form(cmd) => form(cli, &dir, cmd),
+        Command::Record(cmd) => record(cli, &dir, cmd),
+        Command::Search { query, limit } => {
+            if query.trim().is_empty() {
+                return Err(Usage("give something to search for".into()).into());
+            }
+            let vault = unlock(&dir)?;
+            let hits = vault.search(query, *limit)?;
+            if cli.json {
+                print_json(&hits)
+            } else {
+                show::summaries(&hits)
+            }
+        }
+        Command::Passwd => {
+            let mut vault = unlock(&dir)?;
+            let new = secrets::new_passphrase("New passphrase")?;
+            with_spinner("Changing the passphrase…", || {
+                vault.change_passphrase(&new)
+            })?;
+            println!("Passphrase changed.");
+            Ok(())
+        }
+        Command::Recover => {
+            let key = secrets::recovery_key()?;
+            let new = secrets::new_passphrase("New passphrase")?;
+            let profile = secrets::profile();
+            with_spinner("Recovering…", || {
+                satchel_api::recover(&dir, &key, &new, profile)
+            })?;
+            println!("Passphrase reset. The recovery key still works; keep it safe.");
+            Ok(())
+        }
+        Command::Duress(DuressCommand::Set) => {
+            let mut vault = unlock(&dir)?;
+            let duress = secrets::new_passphrase("Duress passphrase")?;
+            with_spinner("Setting the duress passphrase…", || {
+                vault.set_duress(&duress)
+            })?;
+            println!(
+                "Duress passphrase set. Entering it opens an empty decoy vault and erases the \
+                 keys of this one for good."
+            );
+            Ok(())
+        }
+        Command::Wipe { yes } => {
+            if !yes {
+                return Err(Usage(
+                    "wipe erases the vault for good and cannot be undone; add --yes to confirm"
+                        .into(),
+                )
+                .into());
+            }
+            let report = satchel_api::wipe(&dir)?;
+            if cli.json {
+                print_json(&report)
+            } else {
+                println!("Vault wiped ({} files removed).", report.files_removed);
+                Ok(())
+            }
+        }
+        Command::Verify => {
+            let vault = unlock(&dir)?;
+            let report = vault.verify()?;
+            if cli.json {
+                print_json(&report)
+            } else {
+                println!(
+                    "OK: {} ops from {} device(s) verify (signatures, chains); {} records match a replay.",
+                    report.ops, report.authors, report.records
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
+    match cmd {
+        FormCommand::List => {
+            let forms = unlock(dir)?.forms()?;
+            if cli.json {
+                print_json(&forms)
+            } else {
+                show::forms(&forms, &cli.lang)
+            }
+        }
+        FormCommand::Show { name } => {
+            let form = unlock(dir)?.form(name)?;
+            if cli.json {
+                print_json(&form)
+            } else {
+                show::form(&form, &cli.lang)
+            }
+        }
+        FormCommand::Import { file } => {
+            let json = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read form file {}", file.display()))?;
+            let form = unlock(dir)?.import_form(&json)?;
+            println!("Installed form `{}` version {}.", form.name, form.version);
+            Ok(())
+        }
+    }
+}
+
+fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
+    match cmd {
+        RecordCommand::Add { form, values } => {
+            let (sets, attachments) = parse_values(values)?;
+            let mut vault = unlock(dir)?;
+            let id = vault.add_record(form, &sets, &attachments)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "id": id.to_string() }))
+            } else {
+                println!("{id}");
+                Ok(())
+            }
+        }
+        RecordCommand::List {
+            form,
+            deleted,
+            limit,
+        } => {
+            let vault = unlock(dir)?;
+            let filter = ListFilter {
+                form: form.clone(),
+                include_deleted: *deleted,
+                limit: *limit,
+                offset: 0,
+            };
+            let list = vault.records(&filter)?;
+            if cli.json {
+                print_json(&list)
+            } else {
+                show::summaries(&list)
+            }
+        }
+        RecordCommand::Show { id } => {
+            let vault = unlock(dir)?;
+            let rec = vault.record(&vault.resolve_id(id)?, &cli.lang)?;
+            if cli.json {
+                print_json(&rec)
+            } else {
+                show::record(&rec)
+            }
+        }
+        RecordCommand::Edit { id, values, detach } => {
+            let (sets, attachments) = parse_values(values)?;
+            if sets.is_empty() && attachments.is_empty() && detach.is_empty() {
+                return Err(
+                    Usage("nothing to change: give --set, --attach or --detach".into()).into(),
+                );
+            }
+            let mut vault = unlock(dir)?;
+            let id = vault.resolve_id(id)?;
+            if !sets.is_empty() || !attachments.is_empty() {
+                vault.edit_record(&id, &sets, &attachments)?;
+            }
+            for hash in detach {
+                vault.remove_attachment(&id, hash)?;
+            }
+            println!("Updated {id}.");
+            Ok(())
+        }
+        RecordCommand::Delete { id } => {
+            let mut vault = unlock(dir)?;
+            let id = vault.resolve_id(id)?;
+            vault.delete_record(&id)?;
+            println!("Deleted {id} (its history remains until it is purged).");
+            Ok(())
+        }
+        RecordCommand::Purge { id } => {
+            let mut vault = unlock(dir)?;
+            let id = vault.resolve_id(id)?;
+            vault.purge_record(&id)?;
+            println!("Purged {id}: its content and attachments are erased.");
+            Ok(())
+        }
+        RecordCommand::History { id } => {
+            let vault = unlock(dir)?;
+            let entries = vault.history(&vault.resolve_id(id)?, &cli.lang)?;
+            if cli.json {
+                print_json(&entries)
+            } else {
+                show::history(&entries)
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Passphrases are read from a prompt that does not echo, or for scripts from
+SATCHEL_PASSPHRASE or SATCHEL_PASSPHRASE_FILE. A new passphrase (init, passwd,
+duress set, recover) comes from SATCHEL_NEW_PASSPHRASE or is asked for twice.
+The recovery key for `recover` comes from SATCHEL_RECOVERY_KEY or a prompt.
+
+Exit codes:
+  0  success
+  1  error (the message says what is wrong and what to do)
+  2  usage error
+  3  wrong passphrase or recovery key";
+
+/// Satchel: an encrypted, offline record keeper for field work.
+#[derive(Debug, Parser)]
+#[command(name = "satchel", version, after_help = AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Vault directory [default: the platform data directory]
+    #[arg(long, global = true, env = "SATCHEL_VAULT", value_name = "DIR")]
+    pub(crate) vault: Option<PathBuf>,
+    /// Print machine-readable JSON
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Language of form labels: en, ko or zh-Hans
+    #[arg(long, global = true, env = "SATCHEL_LANG", default_value = "en")]
+    pub(crate) lang: String,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a vault; prints the device fingerprint and the recovery key (once)
+    Init,
+    /// Format version, device fingerprint, counts and KDF parameters (nothing secret)
+    Info,
+    /// Form definitions
+    #[command(subcommand)]
+    Form(FormCommand),
+    /// Records
+    #[command(subcommand)]
+    Record(RecordCommand),
+    /// Find records by any word or, in Korean and Chinese, any 2+ characters
+    Search {
+        /// What to look for
+        query: String,
+        /// Most results to show
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Change the passphrase
+    Passwd,
+    /// Set a new passphrase using the recovery key
+    Recover,
+    /// The duress passphrase
+    #[command(subcommand)]
+    Duress(DuressCommand),
+    /// Erase the vault for good, at once, without a passphrase
+    Wipe {
+        /// Confirm: everything in the vault is lost
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Check every op's signature and chain, and the records against a replay
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FormCommand {
+    /// List installed forms
+    List,
+    /// Show a form's fields
+    Show {
+        /// Form name
+        name: String,
+    },
+    /// Install a form definition from a JSON file (see docs/forms.md)
+    Import {
+        /// The definition
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Values {
+    /// Set a field: FIELD=VALUE (repeatable; an empty VALUE clears)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Attach a file (repeatable); stored encrypted inside the vault
+    #[arg(long = "attach", value_name = "FILE")]
+    pub(crate) attach: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RecordCommand {
+    /// Create a record from a form; prints its id
+    Add {
+        /// Form name
+        form: String,
+        #[command(flatten)]
+        values: Values,
+    },
+    /// List records, most recently changed first
+    List {
+        /// Only this form
+        #[arg(long)]
+        form: Option<String>,
+        /// Include deleted records
+        #[arg(long)]
+        deleted: bool,
+        /// Most records to show (0: all)
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+    },
+    /// Show a record
+    Show {
+        /// Record id (or a unique prefix of 8+ hex digits)
+        id: String,
+    },
+    /// Change fields or add attachments
+    Edit {
+        /// Record id
+        id: String,
+        #[command(flatten)]
+        values: Values,
+        /// Remove an attachment by its BLAKE3 hash
+        #[arg(long = "detach", value_name = "BLAKE3")]
+        detach: Vec<String>,
+    },
+    /// Delete a record (kept in history until purged)
+    Delete {
+        /// Record id
+        id: String,
+    },
+    /// Erase a record's content and attachments for good
+    Purge {
+        /// Record id
+        id: String,
+    },
+    /// Every change made to a record
+    History {
+        /// Record id
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DuressCommand {
+    /// Set the duress passphrase: entering it later opens an empty decoy vault and
+    /// silently erases the real vault's keys
+    Set,
+}

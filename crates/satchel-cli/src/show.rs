@@ -1,0 +1,184 @@
+//! Human-readable output.
+
+use std::path::Path;
+
+use anyhow::Result;
+use satchel_api::{Info, RecordSummary, RecordView, form::Form, records::HistoryEntry};
+
+pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "vault": dir.display().to_string(),
+                "fingerprint": info.fingerprint,
+                "fingerprint_hex": info.fingerprint_hex,
+                "recovery_key": recovery,
+            }))?
+        );
+        return Ok(());
+    }
+    println!("Vault created in {}", dir.display());
+    println!();
+    println!("Device fingerprint: {}", info.fingerprint);
+    println!("                    {}", info.fingerprint_hex);
+    println!();
+    println!(
+        "Recovery key (shown only now; write it on paper and keep it away from this computer):"
+    );
+    println!();
+    println!("    {recovery}");
+    println!();
+    println!("It opens the vault if the passphrase is lost. Anyone holding it can too.");
+    Ok(())
+}
+
+pub(crate) fn info(info: &Info) -> Result<()> {
+    println!("Device fingerprint: {}", info.fingerprint);
+    println!("                    {}", info.fingerprint_hex);
+    println!(
+        "Records:            {} ({} deleted)",
+        info.records, info.deleted_records
+    );
+    println!("Ops:                {}", info.ops);
+    println!("Attachments:        {}", info.attachments);
+    println!(
+        "Key derivation:     {} (m = {} KiB, t = {}, p = {})",
+        info.kdf.profile, info.kdf.m_kib, info.kdf.t, info.kdf.p
+    );
+    println!(
+        "Format:             keyslots {}, schema {}, SQLCipher {}",
+        info.keyslots_format, info.schema_version, info.cipher_version
+    );
+    Ok(())
+}
+
+pub(crate) fn forms(forms: &[Form], lang: &str) -> Result<()> {
+    for f in forms {
+        println!(
+            "{:<12} v{:<3} {:<20} {} fields",
+            f.name,
+            f.version,
+            f.label.get(lang),
+            f.fields.len()
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
+    println!(
+        "{} (version {}): {}",
+        form.name,
+        form.version,
+        form.label.get(lang)
+    );
+    for f in &form.fields {
+        let kind = serde_json::to_value(f.kind)?
+            .as_str()
+            .unwrap_or("?")
+            .to_owned();
+        let req = if f.required { "required" } else { "" };
+        println!(
+            "  {:<18} {:<14} {:<9} {}",
+            f.id,
+            kind,
+            req,
+            f.label.get(lang)
+        );
+        if !f.options.is_empty() {
+            let opts: Vec<String> = f
+                .options
+                .iter()
+                .map(|o| format!("{} ({})", o.id, o.label.get(lang)))
+                .collect();
+            println!("  {:<18} options: {}", "", opts.join(", "));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn summaries(list: &[RecordSummary]) -> Result<()> {
+    if list.is_empty() {
+        println!("No records.");
+        return Ok(());
+    }
+    for r in list {
+        let mut flags = String::new();
+        if r.deleted {
+            flags.push_str(" [deleted]");
+        }
+        if r.conflicts > 0 {
+            flags.push_str(&format!(" [{} conflict(s)]", r.conflicts));
+        }
+        println!(
+            "{}  {:<10} {}  {}{}",
+            r.id, r.form, r.updated, r.title, flags
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn record(r: &RecordView) -> Result<()> {
+    println!("Record   {}", r.id);
+    println!("Form     {}", r.form);
+    println!("Created  {}", r.created);
+    println!("Updated  {}", r.updated);
+    if r.deleted {
+        println!("Status   deleted (kept in history until purged)");
+    }
+    if r.delete_conflict {
+        println!("Status   deleted on another device while edited here; both kept");
+    }
+    println!();
+    let width = r
+        .fields
+        .iter()
+        .map(|f| f.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for f in &r.fields {
+        let pad = " ".repeat(width.saturating_sub(f.label.chars().count()));
+        match f.values.as_slice() {
+            [one] => println!("{}{pad}  {}", f.label, one.display),
+            many => {
+                println!("{}{pad}  CONFLICT: {} values", f.label, many.len());
+                for v in many {
+                    println!(
+                        "{}  - {}  ({}, {}, value {})",
+                        " ".repeat(width),
+                        v.display,
+                        v.author,
+                        v.time,
+                        &v.op[..12.min(v.op.len())]
+                    );
+                }
+            }
+        }
+    }
+    if !r.attachments.is_empty() {
+        println!();
+        println!("Attachments");
+        for a in &r.attachments {
+            println!("  {}  {} bytes  blake3 {}", a.name, a.size, a.blake3);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn history(entries: &[HistoryEntry]) -> Result<()> {
+    for e in entries {
+        let kind = serde_json::to_value(e.kind)?
+            .as_str()
+            .unwrap_or("?")
+            .to_owned();
+        println!("{}  {:<6} by {} (#{})", e.time, kind, e.author, e.seq);
+        if e.purged {
+            println!("    (content purged)");
+        }
+        for (field, value) in &e.changes {
+            println!("    {field} = {value}");
+        }
+    }
+    Ok(())
+}
