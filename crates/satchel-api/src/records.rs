@@ -621,24 +621,16 @@ impl Vault {
     /// Checks every op (signature, payload hash, per-author chain) and that the
     /// records view equals a replay of the log.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let ops = self.store.all_ops()?;
-        let mut authors: BTreeMap<DeviceId, Vec<&Op>> = BTreeMap::new();
-        for op in &ops {
-            authors.entry(op.header.author).or_default().push(op);
-        }
-        for chain in authors.values() {
-            satchel_sync::op::verify_chain(chain.iter().copied(), 1, None)?;
-        }
-        let mismatched = self.store.verify_view()?;
-        if !mismatched.is_empty() {
+        let report = self.store.verify_log()?;
+        if report.mismatched > 0 {
             return Err(ApiError::Integrity(format!(
                 "{} record(s) differ from a replay of their ops",
-                mismatched.len()
+                report.mismatched
             )));
         }
         Ok(VerifyReport {
-            ops: ops.len(),
-            authors: authors.len(),
+            ops: report.ops,
+            authors: report.authors,
             records: self.store.counts()?.records,
         })
     }

@@ -91,7 +91,10 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-fn parse_values(values: &Values) -> Result<(Vec<(String, FieldInput)>, Vec<NewAttachment>)> {
+/// Field settings and attachments from the command line.
+type Changes = (Vec<(String, FieldInput)>, Vec<NewAttachment>);
+
+fn parse_values(values: &Values) -> Result<Changes> {
     let mut sets = Vec::new();
     for s in &values.set {
         let Some((k, v)) = s.split_once('=') else {

@@ -35,4 +35,5 @@ pub mod search;
 
 pub use connection::{Counts, Store};
 pub use error::StoreError;
+pub use ops::LogReport;
 pub use records::{ListFilter, StoredRecord};

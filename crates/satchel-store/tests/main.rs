@@ -147,7 +147,7 @@ fn ops_materialise_and_replay_exactly() {
             ("note", "王小明 in Yanji".into()),
         ],
     );
-    assert_eq!(store.commit(&[op1.clone()], &[]).unwrap(), 1);
+    assert_eq!(store.commit(std::slice::from_ref(&op1), &[]).unwrap(), 1);
     assert_eq!(
         store.commit(&[op1], &[]).unwrap(),
         0,
@@ -257,4 +257,125 @@ fn short_id_prefixes_resolve() {
             .len(),
         usize::from(r.0[..4] == [0xFF; 4])
     );
+}
+
+mod tampering {
+    use super::*;
+    use satchel_store::LogReport;
+    use satchel_sync::OpError;
+
+    fn raw(path: &Path, key: &DataKey) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(path).unwrap();
+        let hex = data_encoding::HEXLOWER.encode(key.expose_secret());
+        c.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+            .unwrap();
+        c
+    }
+
+    /// A vault with three ops by one device; returns what `f` makes of verification
+    /// after it tampers with the raw database.
+    fn after(f: impl FnOnce(&rusqlite::Connection)) -> Result<LogReport, StoreError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let key = DataKey::generate().unwrap();
+        let mut store = Store::create(&path, &key).unwrap();
+        let mut w = Writer::new();
+        let r = RecordId::random().unwrap();
+        for name in ["a", "b", "c"] {
+            let op = w.op(&store, r, OpKind::Write, &[("name", name.into())]);
+            store.commit(&[op], &[]).unwrap();
+        }
+        assert_eq!(
+            store.verify_log().unwrap(),
+            LogReport {
+                ops: 3,
+                authors: 1,
+                mismatched: 0
+            }
+        );
+        f(&raw(&path, &key));
+        store.verify_log()
+    }
+
+    fn flip(c: &rusqlite::Connection, column: &str, seq: i64, at: usize) {
+        let mut bytes: Vec<u8> = c
+            .query_row(
+                &format!("SELECT {column} FROM ops WHERE seq = ?1"),
+                [seq],
+                |r| r.get(0),
+            )
+            .unwrap();
+        bytes[at] ^= 0x01;
+        c.execute(
+            &format!("UPDATE ops SET {column} = ?1 WHERE seq = ?2"),
+            rusqlite::params![bytes, seq],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_changed_payload_is_detected() {
+        let err = after(|c| flip(c, "payload", 2, 20)).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Op(OpError::PayloadMismatch)),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_changed_header_is_detected() {
+        // Byte 50 lies in the clock: still canonical, so only the signature catches it.
+        let err = after(|c| flip(c, "header", 2, 50)).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Op(OpError::BadSignature)),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_changed_signature_is_detected() {
+        let err = after(|c| flip(c, "signature", 3, 10)).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Op(OpError::BadSignature)),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_dropped_op_is_detected() {
+        let err = after(|c| {
+            c.execute("DELETE FROM ops WHERE seq = 2", []).unwrap();
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Op(OpError::Sequence { seq: 3 })),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_reordered_chain_is_detected() {
+        let err = after(|c| {
+            c.execute_batch(
+                "UPDATE ops SET seq = 99 WHERE seq = 2; UPDATE ops SET seq = 2 WHERE seq = 3;
+                 UPDATE ops SET seq = 3 WHERE seq = 99;",
+            )
+            .unwrap();
+        })
+        .unwrap_err();
+        assert!(matches!(err, StoreError::Op(_)), "{err:?}");
+    }
+
+    #[test]
+    fn an_edited_view_is_detected() {
+        let report = after(|c| {
+            c.execute(
+                "UPDATE records SET state = replace(state, '\"c\"', '\"z\"')",
+                [],
+            )
+            .unwrap();
+        })
+        .unwrap();
+        assert_eq!(report.mismatched, 1);
+    }
 }

@@ -1,0 +1,201 @@
+//! Unlock, passphrase change, recovery, duress and wipe.
+
+use satchel_api::{ApiError, files};
+use satchel_crypto::keyslots::FILE_LEN;
+
+use crate::*;
+
+fn vault_with_record(dir: &std::path::Path) -> (Vault, satchel_api::RecoveryKey, String) {
+    let (mut v, rk) = new_vault(dir);
+    let id = v
+        .add_record("contact", &text(&[("name", "Real Person")]), &[])
+        .unwrap();
+    (v, rk, id.to_string())
+}
+
+#[test]
+fn the_passphrase_opens_and_a_wrong_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_v, _rk, id) = vault_with_record(dir.path());
+    let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    assert_eq!(v.records(&Default::default()).unwrap()[0].id, id);
+    let err = satchel_api::unlock(dir.path(), &pass("not the passphrase"), P).unwrap_err();
+    assert!(matches!(err, ApiError::WrongPassphrase) && err.is_auth());
+    // The real profile derives a different key: also "wrong passphrase".
+    let err = satchel_api::unlock(dir.path(), &pass(PASS), KdfProfile::Default).unwrap_err();
+    assert!(matches!(err, ApiError::WrongPassphrase));
+}
+
+#[test]
+fn init_refuses_an_existing_vault_and_short_passphrases() {
+    let dir = tempfile::tempdir().unwrap();
+    new_vault(dir.path());
+    assert!(matches!(
+        satchel_api::init(dir.path(), &pass(PASS), P),
+        Err(ApiError::VaultExists)
+    ));
+    let other = tempfile::tempdir().unwrap();
+    let err = satchel_api::init(&other.path().join("v"), &pass("short"), P).unwrap_err();
+    assert!(matches!(err, ApiError::PassphraseTooShort { .. }));
+    assert!(!other.path().join("v").exists());
+}
+
+#[test]
+fn a_missing_vault_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = satchel_api::unlock(&dir.path().join("none"), &pass(PASS), P).unwrap_err();
+    assert!(matches!(err, ApiError::NoVault));
+}
+
+#[test]
+fn passphrase_change_rewrites_only_the_keyslots() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, rk, id) = vault_with_record(dir.path());
+    drop(v);
+    let db = std::fs::read(files::database(dir.path(), 0)).unwrap();
+    v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    v.change_passphrase(&pass("a new passphrase")).unwrap();
+    drop(v);
+    assert_eq!(
+        std::fs::read(files::database(dir.path(), 0)).unwrap(),
+        db,
+        "database untouched"
+    );
+    assert!(satchel_api::unlock(dir.path(), &pass(PASS), P).is_err());
+    let v = satchel_api::unlock(dir.path(), &pass("a new passphrase"), P).unwrap();
+    assert_eq!(v.records(&Default::default()).unwrap()[0].id, id);
+    drop(v);
+    // The recovery key still works and sets a fresh passphrase.
+    let v = satchel_api::recover(dir.path(), &rk, &pass("recovered passphrase"), P).unwrap();
+    assert_eq!(v.records(&Default::default()).unwrap()[0].id, id);
+    drop(v);
+    assert!(satchel_api::unlock(dir.path(), &pass("a new passphrase"), P).is_err());
+    satchel_api::unlock(dir.path(), &pass("recovered passphrase"), P).unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "no temporary files left"
+    );
+}
+
+#[test]
+fn a_wrong_recovery_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_record(dir.path());
+    let other = satchel_api::RecoveryKey::generate().unwrap();
+    let err = satchel_api::recover(dir.path(), &other, &pass("whatever new"), P).unwrap_err();
+    assert!(matches!(err, ApiError::WrongRecoveryKey) && err.is_auth());
+    satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+}
+
+#[test]
+fn duress_opens_the_decoy_and_nothing_opens_the_real_vault_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, rk, _) = vault_with_record(dir.path());
+    let real_fp = v.info().unwrap().fingerprint;
+    assert!(matches!(
+        v.set_duress(&pass(PASS)),
+        Err(ApiError::DuressSameAsMain)
+    ));
+    v.set_duress(&pass("duress passphrase")).unwrap();
+    drop(v);
+    // Before it is used, the real passphrase still opens the real vault.
+    let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    assert_eq!(v.info().unwrap().records, 1);
+    drop(v);
+
+    let decoy = satchel_api::unlock(dir.path(), &pass("duress passphrase"), P).unwrap();
+    let info = decoy.info().unwrap();
+    assert_eq!(info.records, 0);
+    assert_ne!(info.fingerprint, real_fp);
+    assert_eq!(
+        decoy.forms().unwrap().len(),
+        3,
+        "the decoy looks like a fresh vault"
+    );
+    drop(decoy);
+
+    assert!(matches!(
+        satchel_api::unlock(dir.path(), &pass(PASS), P),
+        Err(ApiError::WrongPassphrase)
+    ));
+    assert!(satchel_api::recover(dir.path(), &rk, &pass("try to recover"), P).is_err());
+    // The decoy keeps opening with the duress passphrase, and the directory still
+    // looks like any vault: keyslots and two databases.
+    satchel_api::unlock(dir.path(), &pass("duress passphrase"), P).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["keyslots", "spare.db", "vault.db"]);
+}
+
+#[test]
+fn wipe_leaves_nothing_that_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let vdir = dir.path().join("v");
+    let (v, rk, _) = vault_with_record(&vdir);
+    let report = v.wipe().unwrap();
+    assert!(report.files_removed >= 3);
+    assert!(!vdir.exists());
+    assert!(matches!(
+        satchel_api::unlock(&vdir, &pass(PASS), P),
+        Err(ApiError::NoVault)
+    ));
+    assert!(satchel_api::recover(&vdir, &rk, &pass("anything new"), P).is_err());
+    assert!(matches!(satchel_api::wipe(&vdir), Err(ApiError::NoVault)));
+}
+
+#[test]
+fn keyslots_have_one_size_and_no_fixed_bytes_whatever_is_in_use() {
+    let mut files_seen = Vec::new();
+    for duress in [false, true] {
+        for _ in 0..2 {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut v, _) = new_vault(dir.path());
+            if duress {
+                v.set_duress(&pass("duress passphrase")).unwrap();
+            }
+            let bytes = std::fs::read(files::keyslots(dir.path())).unwrap();
+            assert_eq!(bytes.len(), FILE_LEN);
+            files_seen.push(bytes);
+        }
+    }
+    // Any fixed field (magic, version, counts, flags) would make some offset agree
+    // across files. Random bytes agree at about 1/256 of offsets.
+    for (i, a) in files_seen.iter().enumerate() {
+        for b in files_seen.iter().skip(i + 1) {
+            let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+            assert!(same < 20, "{same} equal bytes between two keyslots files");
+        }
+        let zeros = a.iter().filter(|b| **b == 0).count();
+        assert!(zeros < 20, "{zeros} zero bytes");
+    }
+}
+
+#[test]
+fn damaged_keyslots_are_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_record(dir.path());
+    let path = files::keyslots(dir.path());
+    let good = std::fs::read(&path).unwrap();
+    for bad in [
+        good[..good.len() - 1].to_vec(),
+        [good.clone(), vec![0]].concat(),
+    ] {
+        std::fs::write(&path, &bad).unwrap();
+        let err = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap_err();
+        assert!(matches!(err, ApiError::KeyslotsDamaged), "{err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), bad);
+    }
+    let mut flipped = good.clone();
+    flipped[100] ^= 4;
+    std::fs::write(&path, &flipped).unwrap();
+    assert!(matches!(
+        satchel_api::unlock(dir.path(), &pass(PASS), P),
+        Err(ApiError::WrongPassphrase)
+    ));
+    std::fs::write(&path, &good).unwrap();
+    satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+}

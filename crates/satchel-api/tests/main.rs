@@ -1,0 +1,27 @@
+//! Integration tests of the vault API: one binary, modules by subject.
+
+mod lifecycle;
+mod records;
+mod replay;
+
+use std::path::Path;
+
+use satchel_api::{FieldInput, KdfProfile, SecretString, Vault};
+
+pub(crate) const P: KdfProfile = KdfProfile::InsecureTest;
+pub(crate) const PASS: &str = "correct horse battery";
+
+pub(crate) fn pass(s: &str) -> SecretString {
+    SecretString::from(s)
+}
+
+pub(crate) fn new_vault(dir: &Path) -> (Vault, satchel_api::RecoveryKey) {
+    satchel_api::init(dir, &pass(PASS), P).unwrap()
+}
+
+pub(crate) fn text(pairs: &[(&str, &str)]) -> Vec<(String, FieldInput)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), FieldInput::Text((*v).to_owned())))
+        .collect()
+}

@@ -1,0 +1,233 @@
+//! Records, forms, attachments and search through the API.
+
+use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, records::MAX_ATTACHMENT};
+use zeroize::Zeroizing;
+
+use crate::*;
+
+fn attachment(name: &str, bytes: &[u8]) -> NewAttachment {
+    NewAttachment {
+        name: name.into(),
+        bytes: Zeroizing::new(bytes.to_vec()),
+    }
+}
+
+#[test]
+fn add_show_edit_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let id = v
+        .add_record(
+            "contact",
+            &text(&[("name", "김철수"), ("sex", "male"), ("household_size", "3")]),
+            &[],
+        )
+        .unwrap();
+    v.edit_record(
+        &id,
+        &text(&[("name", "김철수 (Kim)"), ("household_size", "")]),
+        &[],
+    )
+    .unwrap();
+    let rec = v.record(&id, "ko").unwrap();
+    let name = rec.fields.iter().find(|f| f.id == "name").unwrap();
+    assert_eq!(name.label, "이름");
+    assert_eq!(name.values[0].display, "김철수 (Kim)");
+    assert!(
+        rec.fields.iter().all(|f| f.id != "household_size"),
+        "cleared field is gone"
+    );
+    let sex = rec.fields.iter().find(|f| f.id == "sex").unwrap();
+    assert_eq!(sex.values[0].display, "남성");
+    let history = v.history(&id, "en").unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].seq + 1, history[1].seq);
+    assert!(
+        history[1]
+            .changes
+            .iter()
+            .any(|(k, v)| k == "name" && v == "김철수 (Kim)")
+    );
+}
+
+#[test]
+fn bad_values_are_refused_with_the_field_named_and_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let before = v.info().unwrap().ops;
+    let cases: Vec<(Vec<(String, FieldInput)>, &str)> = vec![
+        (text(&[("alias", "no name given")]), "name"),
+        (text(&[("name", "x"), ("nickname", "y")]), "nickname"),
+        (
+            text(&[("name", "x"), ("birth_date", "31/12/1990")]),
+            "birth_date",
+        ),
+        (text(&[("name", "x"), ("sex", "unknown")]), "sex"),
+        (
+            vec![("name".into(), FieldInput::Json(serde_json::json!(42)))],
+            "name",
+        ),
+    ];
+    for (values, field) in cases {
+        let err = v.add_record("contact", &values, &[]).unwrap_err();
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    assert!(matches!(
+        v.add_record("nosuchform", &text(&[]), &[]),
+        Err(ApiError::UnknownForm(_))
+    ));
+    let id = v
+        .add_record("contact", &text(&[("name", "x")]), &[])
+        .unwrap();
+    assert!(matches!(
+        v.edit_record(&id, &text(&[("name", "")]), &[]),
+        Err(ApiError::MissingRequired { .. })
+    ));
+    assert_eq!(v.info().unwrap().ops, before + 1);
+}
+
+#[test]
+fn attachments_are_stored_listed_and_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let photo = b"\x89PNG fake photo bytes".to_vec();
+    let id = v
+        .add_record(
+            "contact",
+            &text(&[("name", "x")]),
+            &[attachment("photo.png", &photo)],
+        )
+        .unwrap();
+    let rec = v.record(&id, "en").unwrap();
+    assert_eq!(rec.attachments.len(), 1);
+    let a = &rec.attachments[0];
+    assert_eq!((a.name.as_str(), a.size), ("photo.png", photo.len() as u64));
+    assert_eq!(a.blake3, blake3_hex(&photo));
+    assert_eq!(v.attachment(&id, &a.blake3).unwrap().as_slice(), &photo[..]);
+    let big = vec![0u8; usize::try_from(MAX_ATTACHMENT).unwrap() + 1];
+    let err = v
+        .edit_record(&id, &[], &[attachment("big.bin", &big)])
+        .unwrap_err();
+    assert!(matches!(err, ApiError::AttachmentTooLarge { .. }));
+    v.remove_attachment(&id, &a.blake3).unwrap();
+    assert!(v.record(&id, "en").unwrap().attachments.is_empty());
+    assert_eq!(
+        v.info().unwrap().attachments,
+        1,
+        "history keeps it until a purge"
+    );
+    v.purge_record(&id).unwrap();
+    assert_eq!(v.info().unwrap().attachments, 0);
+}
+
+fn blake3_hex(bytes: &[u8]) -> String {
+    satchel_crypto::hash::content(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn delete_then_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let id = v
+        .add_record("contact", &text(&[("name", "Canary Person")]), &[])
+        .unwrap();
+    v.delete_record(&id).unwrap();
+    assert!(v.search("canary", 10).unwrap().is_empty());
+    assert!(v.records(&ListFilter::default()).unwrap().is_empty());
+    assert_eq!(
+        v.records(&ListFilter {
+            include_deleted: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .len(),
+        1
+    );
+    assert!(matches!(
+        v.edit_record(&id, &text(&[("name", "y")]), &[]),
+        Err(ApiError::RecordDeleted(_))
+    ));
+    assert!(matches!(
+        v.delete_record(&id),
+        Err(ApiError::RecordDeleted(_))
+    ));
+    v.purge_record(&id).unwrap();
+    assert!(matches!(
+        v.record(&id, "en"),
+        Err(ApiError::RecordNotFound(_))
+    ));
+    let history = v.history(&id, "en").unwrap();
+    assert_eq!(history.len(), 3);
+    assert!(history[0].purged && history[1].purged && history[0].changes.is_empty());
+    v.verify().unwrap();
+}
+
+#[test]
+fn search_finds_korean_and_chinese_substrings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let a = v
+        .add_record(
+            "contact",
+            &text(&[("name", "박영희"), ("notes", "住在延吉市")]),
+            &[],
+        )
+        .unwrap();
+    let b = v
+        .add_record(
+            "case",
+            &text(&[("title", "Shelter for 王小明"), ("status", "open")]),
+            &[],
+        )
+        .unwrap();
+    let ids =
+        |q: &str| -> Vec<String> { v.search(q, 10).unwrap().into_iter().map(|s| s.id).collect() };
+    assert_eq!(ids("영희"), [a.to_string()]);
+    assert_eq!(ids("延吉"), [a.to_string()]);
+    assert_eq!(ids("小明"), [b.to_string()]);
+    assert_eq!(ids("shel"), [b.to_string()]);
+    assert!(ids("서울").is_empty());
+}
+
+#[test]
+fn short_ids_resolve_when_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let id = v
+        .add_record("contact", &text(&[("name", "x")]), &[])
+        .unwrap();
+    let full = id.to_string();
+    assert_eq!(v.resolve_id(&full[..8]).unwrap(), id);
+    assert_eq!(v.resolve_id(&full.to_uppercase()).unwrap(), id);
+    assert!(matches!(
+        v.resolve_id("0123"),
+        Err(ApiError::RecordNotFound(_))
+    ));
+    assert!(matches!(
+        v.resolve_id("zzzzzzzz"),
+        Err(ApiError::RecordNotFound(_))
+    ));
+}
+
+#[test]
+fn forms_import_only_when_new_or_newer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let mut contact = v.form("contact").unwrap();
+    let json = contact.to_json().unwrap();
+    assert!(matches!(
+        v.import_form(&json),
+        Err(ApiError::FormNotNewer { .. })
+    ));
+    contact.version = 2;
+    contact.fields.pop();
+    v.import_form(&contact.to_json().unwrap()).unwrap();
+    assert_eq!(v.form("contact").unwrap().version, 2);
+    contact.name = "intake".into();
+    v.import_form(&contact.to_json().unwrap()).unwrap();
+    assert_eq!(v.forms().unwrap().len(), 4);
+    assert!(matches!(v.import_form("{"), Err(ApiError::InvalidForm(_))));
+}
