@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The disk is full.
     #[error("the disk is full; nothing was changed. Free some space and try again")]
     DiskFull,
+    /// A write failed for another reason than a full disk.
+    #[error("the vault could not be written (disk full or failing); nothing was changed")]
+    WriteFailed,
     /// Another process has the vault open for writing.
     #[error("the vault is busy in another window or process; try again")]
     Busy,
@@ -134,7 +137,7 @@ impl ApiError {
             ApiError::Incomplete => "vault_incomplete",
             ApiError::NewerVersion => "newer_version",
             ApiError::KeyslotsDamaged | ApiError::DatabaseDamaged => "vault_damaged",
-            ApiError::DiskFull => "disk_full",
+            ApiError::DiskFull | ApiError::WriteFailed => "disk_full",
             ApiError::Busy => "busy",
             ApiError::ReadOnly => "read_only",
             ApiError::PassphraseTooShort { .. } | ApiError::DuressSameAsMain => "weak_passphrase",
@@ -171,6 +174,7 @@ impl From<StoreError> for ApiError {
             StoreError::Missing => ApiError::Incomplete,
             StoreError::Exists => ApiError::VaultExists,
             StoreError::DiskFull => ApiError::DiskFull,
+            StoreError::WriteFailed => ApiError::WriteFailed,
             StoreError::Busy => ApiError::Busy,
             StoreError::ReadOnly => ApiError::ReadOnly,
             StoreError::Io(kind) => ApiError::from(std::io::Error::from(kind)),

@@ -312,12 +312,15 @@ impl FieldDef {
         }
         let value = match self.kind {
             FieldType::Text | FieldType::LongText => Value::String(text.to_owned()),
-            FieldType::Number => {
-                let n: f64 = t.parse().map_err(|_| bad(self))?;
-                serde_json::Number::from_f64(n)
-                    .map(Value::Number)
-                    .ok_or_else(|| bad(self))?
-            }
+            FieldType::Number => match t.parse::<i64>() {
+                Ok(i) => Value::Number(i.into()),
+                Err(_) => {
+                    let n: f64 = t.parse().map_err(|_| bad(self))?;
+                    serde_json::Number::from_f64(n)
+                        .map(Value::Number)
+                        .ok_or_else(|| bad(self))?
+                }
+            },
             FieldType::Date => Value::String(t.to_owned()),
             FieldType::SingleChoice => Value::String(self.option_id(t).ok_or_else(|| bad(self))?),
             FieldType::MultiChoice => Value::Array(
@@ -421,7 +424,8 @@ mod tests {
         let f = contact();
         let p = |id: &str, t: &str| f.field(id).unwrap().parse_input(t);
         assert_eq!(p("name", "김철수").unwrap(), "김철수");
-        assert_eq!(p("household_size", "4").unwrap(), 4.0);
+        assert_eq!(p("household_size", "4").unwrap(), 4);
+        assert_eq!(p("household_size", "2.5").unwrap(), 2.5);
         assert_eq!(p("birth_date", "1990-02-28").unwrap(), "1990-02-28");
         assert_eq!(p("sex", "Female").unwrap(), "female");
         assert_eq!(p("sex", "여성").unwrap(), "female");

@@ -571,17 +571,18 @@ impl Vault {
                         .fields
                         .iter()
                         .map(|(k, v)| {
+                            if k.starts_with(ATTACHMENT_PREFIX) {
+                                let shown =
+                                    match (v.get("name").and_then(Value::as_str), v.get("size")) {
+                                        (Some(n), Some(size)) => {
+                                            format!("added {n} ({size} bytes)")
+                                        }
+                                        _ => "removed".to_owned(),
+                                    };
+                                return ("attachment".to_owned(), shown);
+                            }
                             let def = forms.get(&w.form).and_then(|f| f.field(k).ok());
-                            let shown = match (def, k.strip_prefix(ATTACHMENT_PREFIX)) {
-                                (Some(d), _) => d.display(v, lang),
-                                (None, Some(_)) => {
-                                    v.get("name").and_then(Value::as_str).map_or_else(
-                                        || "(removed)".to_owned(),
-                                        |n| format!("attached {n}"),
-                                    )
-                                }
-                                (None, None) => v.to_string(),
-                            };
+                            let shown = def.map_or_else(|| v.to_string(), |d| d.display(v, lang));
                             (k.clone(), shown)
                         })
                         .collect(),
@@ -594,7 +595,7 @@ impl Vault {
                     time: format_time(op.header.hlc),
                     kind: op.header.kind,
                     changes,
-                    purged: op.body.is_none(),
+                    purged: op.body.is_none() && op.header.kind == OpKind::Write,
                 }
             })
             .collect())

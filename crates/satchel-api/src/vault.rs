@@ -325,6 +325,12 @@ impl Vault {
         Ok(())
     }
 
+    #[doc(hidden)]
+    /// Test support: marks the database as written by a newer build.
+    pub fn set_schema_version_for_tests(&self, version: i64) {
+        self.store.conn_for_tests_set_user_version(version);
+    }
+
     /// Closes the vault and wipes it.
     pub fn wipe(self) -> Result<WipeReport> {
         let dir = self.dir.clone();

@@ -16,7 +16,8 @@ fn vault_with_record(dir: &std::path::Path) -> (Vault, satchel_api::RecoveryKey,
 #[test]
 fn the_passphrase_opens_and_a_wrong_one_does_not() {
     let dir = tempfile::tempdir().unwrap();
-    let (_v, _rk, id) = vault_with_record(dir.path());
+    let (v, _rk, id) = vault_with_record(dir.path());
+    drop(v);
     let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
     assert_eq!(v.records(&Default::default()).unwrap()[0].id, id);
     let err = satchel_api::unlock(dir.path(), &pass("not the passphrase"), P).unwrap_err();
@@ -76,6 +77,16 @@ fn passphrase_change_rewrites_only_the_keyslots() {
         3,
         "no temporary files left"
     );
+}
+
+#[test]
+fn a_vault_open_elsewhere_is_busy_not_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _rk, _) = vault_with_record(dir.path());
+    let err = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap_err();
+    assert!(matches!(err, ApiError::Busy), "{err:?}");
+    drop(v);
+    satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
 }
 
 #[test]

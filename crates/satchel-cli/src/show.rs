@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use satchel_api::{Info, RecordSummary, RecordView, form::Form, records::HistoryEntry};
+use unicode_width::UnicodeWidthStr;
 
 pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Result<()> {
     if json {
@@ -56,10 +57,10 @@ pub(crate) fn info(info: &Info) -> Result<()> {
 pub(crate) fn forms(forms: &[Form], lang: &str) -> Result<()> {
     for f in forms {
         println!(
-            "{:<12} v{:<3} {:<20} {} fields",
+            "{:<12} v{:<3} {}  {} fields",
             f.name,
             f.version,
-            f.label.get(lang),
+            pad(f.label.get(lang), 20),
             f.fields.len()
         );
     }
@@ -131,18 +132,13 @@ pub(crate) fn record(r: &RecordView) -> Result<()> {
         println!("Status   deleted on another device while edited here; both kept");
     }
     println!();
-    let width = r
-        .fields
-        .iter()
-        .map(|f| f.label.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = r.fields.iter().map(|f| f.label.width()).max().unwrap_or(0);
     for f in &r.fields {
-        let pad = " ".repeat(width.saturating_sub(f.label.chars().count()));
+        let label = pad(&f.label, width);
         match f.values.as_slice() {
-            [one] => println!("{}{pad}  {}", f.label, one.display),
+            [one] => println!("{label}  {}", one.display),
             many => {
-                println!("{}{pad}  CONFLICT: {} values", f.label, many.len());
+                println!("{label}  CONFLICT: {} values", many.len());
                 for v in many {
                     println!(
                         "{}  - {}  ({}, {}, value {})",
@@ -181,4 +177,9 @@ pub(crate) fn history(entries: &[HistoryEntry]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Pads to a display width, counting CJK characters as two columns.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }

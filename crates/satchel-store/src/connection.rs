@@ -35,6 +35,10 @@ pub struct Counts {
 
 fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher logs decryption failures to stderr by default; our errors say what
+    // matters, once. This reads nothing from the database, so the key is still the
+    // first statement that touches it.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     // The key must be the first statement on the connection. Raw-key form: SQLCipher
     // uses these bytes directly, no passphrase derivation of its own.
     let mut hex = Zeroizing::new(String::with_capacity(64));
@@ -47,11 +51,18 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, Sto
     if cipher.is_none_or(|v| v.is_empty()) {
         return Err(StoreError::NotEncrypted);
     }
-    conn.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA cipher_memory_security = ON;")?;
+    conn.execute_batch(
+        "PRAGMA cipher_compatibility = 4;
+         PRAGMA cipher_memory_security = ON;
+         PRAGMA locking_mode = EXCLUSIVE;",
+    )?;
     // Confirms the key before anything else reads or writes.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;
+    // Exclusive locking (set above, before the first read): one process holds the
+    // vault at a time, so two writers can never race on this device's op chain, and
+    // the WAL index lives in memory rather than in a `-shm` file beside the vault.
     // SQLCipher does not encrypt temporary files: keep them in memory. Freed pages are
     // zeroed so deleted content does not linger inside the file.
     conn.execute_batch(
@@ -62,6 +73,18 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, Sto
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
+}
+
+/// An integer pragma; SQLCipher answers some (`page_size`) as text.
+fn pragma_int(conn: &Connection, name: &str) -> Result<i64, StoreError> {
+    let v: rusqlite::types::Value = conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
+    match v {
+        rusqlite::types::Value::Integer(i) => Ok(i),
+        rusqlite::types::Value::Text(t) => {
+            t.trim().parse().map_err(|_| StoreError::Corrupt("pragma"))
+        }
+        _ => Err(StoreError::Corrupt("pragma")),
+    }
 }
 
 impl Store {
@@ -87,6 +110,13 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = keyed(path, key, flags)?;
+        // Bytes past the last page are not ours: refuse rather than guess.
+        let pages = pragma_int(&conn, "page_count")?;
+        let page_size = pragma_int(&conn, "page_size")?;
+        let len = std::fs::metadata(path)?.len();
+        if u64::try_from(pages.saturating_mul(page_size)).is_ok_and(|expect| len > expect) {
+            return Err(StoreError::Damaged);
+        }
         let found = schema::version(&conn)?;
         if found > schema::latest() {
             return Err(StoreError::NewerSchema {

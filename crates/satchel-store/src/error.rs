@@ -2,6 +2,8 @@
 
 use rusqlite::ErrorCode;
 
+const SQLITE_IOERR_SHMSIZE: i32 = 10 | (19 << 8);
+
 /// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -34,6 +36,9 @@ pub enum StoreError {
     /// The disk is full; the change was rolled back.
     #[error("the disk is full; nothing was changed")]
     DiskFull,
+    /// A write to the disk failed.
+    #[error("the vault could not be written (disk full or failing); nothing was changed")]
+    WriteFailed,
     /// Another process holds the vault.
     #[error("the vault is busy in another window or process; try again")]
     Busy,
@@ -64,6 +69,12 @@ impl From<rusqlite::Error> for StoreError {
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
                 ErrorCode::ReadOnly => StoreError::ReadOnly,
                 ErrorCode::CannotOpen => StoreError::Missing,
+                // Growing the WAL index failed: on a full disk this is the first
+                // write SQLite attempts.
+                ErrorCode::SystemIoFailure if f.extended_code == SQLITE_IOERR_SHMSIZE => {
+                    StoreError::DiskFull
+                }
+                ErrorCode::SystemIoFailure => StoreError::WriteFailed,
                 _ => StoreError::Sqlite(f.extended_code),
             },
             rusqlite::Error::FromSqlConversionFailure(..)

@@ -105,6 +105,16 @@ impl Store {
     /// each author's chain from sequence 1 without gaps or forks, and the records view
     /// against a replay.
     pub fn verify_log(&self) -> Result<LogReport, StoreError> {
+        // Every page's HMAC first: damage anywhere in the file is found here, not
+        // only in pages a command happens to read.
+        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        if stmt.query_map([], |_| Ok(()))?.next().is_some() {
+            return Err(StoreError::Damaged);
+        }
+        drop(stmt);
+        if !self.integrity_check()? {
+            return Err(StoreError::Damaged);
+        }
         let ops = self.all_ops()?;
         let mut chains: std::collections::BTreeMap<DeviceId, Vec<&Op>> = Default::default();
         for op in &ops {

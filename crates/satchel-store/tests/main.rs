@@ -104,6 +104,20 @@ fn create_refuses_an_existing_file_and_open_refuses_a_missing_one() {
 }
 
 #[test]
+fn trailing_bytes_after_the_last_page_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let key = DataKey::generate().unwrap();
+    drop(Store::create(&path, &key).unwrap());
+    Store::open(&path, &key).unwrap();
+    let mut bytes = sha(&path);
+    bytes.extend_from_slice(&[7u8; 4096]);
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(Store::open(&path, &key), Err(StoreError::Damaged)));
+    assert_eq!(sha(&path), bytes);
+}
+
+#[test]
 fn a_newer_schema_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.db");

@@ -1,0 +1,300 @@
+//! Every bad input gets one clear line, the documented exit code, and leaves the
+//! vault's files byte-for-byte as they were.
+
+use crate::*;
+
+/// Runs `args` expecting failure with `code` and a message containing `says`; the
+/// vault must be unchanged.
+fn refused(s: &Sandbox, args: &[&str], env: &[(&str, &str)], code: i32, says: &str) {
+    let before = s.snapshot();
+    let r = s.run_with(args, env);
+    let line = error_line(&r);
+    assert_eq!(r.code, code, "satchel {args:?}: {line}");
+    assert!(
+        line.starts_with("error: ") && line.contains(says),
+        "satchel {args:?}: {line}"
+    );
+    assert_eq!(line.lines().count(), 1, "one line: {line}");
+    assert!(
+        !line.contains("panicked") && !line.contains("RUST_BACKTRACE"),
+        "{line}"
+    );
+    assert!(!line.contains(PASS), "the passphrase leaked: {line}");
+    assert!(s.snapshot() == before, "satchel {args:?} changed the vault");
+}
+
+fn with_record() -> (Sandbox, String) {
+    let s = Sandbox::new();
+    s.init();
+    let id = s
+        .ok(&["record", "add", "contact", "--set", "name=Kim"])
+        .trim()
+        .to_owned();
+    (s, id)
+}
+
+#[test]
+fn wrong_passphrase_exits_3() {
+    let (s, _) = with_record();
+    refused(
+        &s,
+        &["info"],
+        &[("SATCHEL_PASSPHRASE", "wrong passphrase")],
+        3,
+        "wrong passphrase",
+    );
+    refused(
+        &s,
+        &["record", "list"],
+        &[("SATCHEL_PASSPHRASE", "")],
+        3,
+        "wrong passphrase",
+    );
+}
+
+#[test]
+fn passphrase_file_is_read() {
+    let (s, _) = with_record();
+    let file = s.root.path().join("pass.txt");
+    std::fs::write(&file, format!("{PASS}\n")).unwrap();
+    let mut c = s.cmd(&["info"]);
+    c.env_remove("SATCHEL_PASSPHRASE")
+        .env("SATCHEL_PASSPHRASE_FILE", &file);
+    assert!(c.output().unwrap().status.success());
+}
+
+#[test]
+fn no_passphrase_and_no_terminal_is_an_error_not_a_hang() {
+    let (s, _) = with_record();
+    let before = s.snapshot();
+    let mut c = s.cmd(&["info"]);
+    c.env_remove("SATCHEL_PASSPHRASE");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(s.snapshot() == before);
+}
+
+#[test]
+fn missing_vault() {
+    let s = Sandbox::new();
+    refused(&s, &["info"], &[], 1, "no vault here");
+    assert!(!s.vault.exists(), "reading never creates a vault");
+}
+
+#[test]
+fn init_over_an_existing_vault() {
+    let (s, _) = with_record();
+    refused(&s, &["init"], &[], 1, "already exists");
+}
+
+#[test]
+fn damaged_keyslots() {
+    let (s, _) = with_record();
+    let path = s.vault.join("keyslots");
+    let good = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &good[..good.len() - 7]).unwrap();
+    refused(&s, &["info"], &[], 1, "keyslots file is damaged");
+    std::fs::write(&path, [&good[..], b"x"].concat()).unwrap();
+    refused(&s, &["info"], &[], 1, "keyslots file is damaged");
+    // The salt and the main slot: the passphrase no longer opens (the recovery key
+    // would). Unused slots are random bytes, so a flip there changes nothing.
+    for at in [0, 31, 32, 100, 135] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x10;
+        std::fs::write(&path, &bad).unwrap();
+        refused(&s, &["info"], &[], 3, "wrong passphrase");
+    }
+    let mut unused = good.clone();
+    unused[good.len() - 1] ^= 0x10;
+    std::fs::write(&path, &unused).unwrap();
+    s.ok(&["info"]);
+    std::fs::write(&path, &good).unwrap();
+    s.ok(&["info"]);
+}
+
+#[test]
+fn damaged_database() {
+    let (s, _) = with_record();
+    let path = s.vault.join("vault.db");
+    let good = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &good[..good.len() - 4096]).unwrap();
+    refused(&s, &["verify"], &[], 1, "damaged");
+    std::fs::write(&path, [&good[..], &[0u8; 4096][..]].concat()).unwrap();
+    refused(&s, &["info"], &[], 1, "damaged");
+    for at in [20, 5000, good.len() / 2, good.len() - 100] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x01;
+        std::fs::write(&path, &bad).unwrap();
+        refused(&s, &["verify"], &[], 1, "damaged");
+    }
+    std::fs::write(&path, &good).unwrap();
+    s.ok(&["verify"]);
+}
+
+#[test]
+fn a_vault_from_a_newer_version() {
+    let (s, _) = with_record();
+    let v = satchel_api::unlock(
+        &s.vault,
+        &satchel_api::SecretString::from(PASS),
+        satchel_api::KdfProfile::InsecureTest,
+    )
+    .unwrap();
+    v.set_schema_version_for_tests(99);
+    drop(v);
+    refused(&s, &["info"], &[], 1, "newer version of Satchel");
+}
+
+#[test]
+fn unknown_form_field_and_bad_values() {
+    let (s, id) = with_record();
+    refused(
+        &s,
+        &["record", "add", "nosuch", "--set", "name=x"],
+        &[],
+        1,
+        "unknown form `nosuch`",
+    );
+    refused(
+        &s,
+        &["record", "add", "contact", "--set", "nmae=x"],
+        &[],
+        1,
+        "no field `nmae`",
+    );
+    refused(
+        &s,
+        &[
+            "record",
+            "add",
+            "contact",
+            "--set",
+            "name=x",
+            "--set",
+            "household_size=SECRETCANARY",
+        ],
+        &[],
+        1,
+        "field `household_size`: expected a number",
+    );
+    refused(
+        &s,
+        &["record", "add", "contact", "--set", "alias=x"],
+        &[],
+        1,
+        "field `name` is required",
+    );
+    refused(
+        &s,
+        &["record", "edit", &id, "--set", "birth_date=yesterday"],
+        &[],
+        1,
+        "field `birth_date`",
+    );
+    refused(
+        &s,
+        &["record", "show", "00000000-0000-4000-8000-000000000000"],
+        &[],
+        1,
+        "no record",
+    );
+    refused(&s, &["form", "show", "nosuch"], &[], 1, "unknown form");
+    let r = s.run(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        "household_size=SECRETCANARY",
+        "--set",
+        "name=x",
+    ]);
+    assert!(
+        !r.stderr.contains("SECRETCANARY"),
+        "values never appear in errors"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (s, id) = with_record();
+    refused(
+        &s,
+        &["record", "add", "contact", "--set", "name"],
+        &[],
+        2,
+        "FIELD=VALUE",
+    );
+    refused(&s, &["record", "edit", &id], &[], 2, "nothing to change");
+    refused(&s, &["wipe"], &[], 2, "--yes");
+    refused(&s, &["search", "  "], &[], 2, "search for");
+    let r = s.run(&["record", "frobnicate"]);
+    assert_eq!(r.code, 2);
+    let r = s.run(&["--help"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Exit codes") && r.stdout.contains("3  wrong passphrase"));
+}
+
+#[test]
+fn bad_attachments() {
+    let (s, id) = with_record();
+    let missing = s.root.path().join("missing.jpg");
+    refused(
+        &s,
+        &["record", "edit", &id, "--attach", missing.to_str().unwrap()],
+        &[],
+        1,
+        "cannot read attachment",
+    );
+    refused(
+        &s,
+        &[
+            "record",
+            "edit",
+            &id,
+            "--attach",
+            s.root.path().to_str().unwrap(),
+        ],
+        &[],
+        1,
+        "cannot read attachment",
+    );
+    let big = s.root.path().join("big.bin");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(satchel_api::records::MAX_ATTACHMENT + 1).unwrap();
+    refused(
+        &s,
+        &["record", "edit", &id, "--attach", big.to_str().unwrap()],
+        &[],
+        1,
+        "larger than the limit of 32 MiB",
+    );
+}
+
+#[test]
+fn a_bad_form_file() {
+    let (s, _) = with_record();
+    let f = s.root.path().join("form.json");
+    std::fs::write(&f, "{\"name\": 1}").unwrap();
+    refused(
+        &s,
+        &["form", "import", f.to_str().unwrap()],
+        &[],
+        1,
+        "invalid form definition",
+    );
+    refused(
+        &s,
+        &["form", "import", "/nonexistent/form.json"],
+        &[],
+        1,
+        "cannot read form file",
+    );
+    std::fs::write(&f, include_str!("../../../assets/forms/case.json")).unwrap();
+    refused(
+        &s,
+        &["form", "import", f.to_str().unwrap()],
+        &[],
+        1,
+        "already installed",
+    );
+}

@@ -1,0 +1,135 @@
+//! No plaintext reaches disk outside the encrypted vault: after a scenario that
+//! writes canaries (ASCII, Korean, Chinese) into fields and attachments, edits,
+//! searches, deletes and purges, no file under the vault or the temp directory holds
+//! any canary in UTF-8 or UTF-16.
+
+use std::path::Path;
+
+use crate::*;
+
+const CANARIES: [&str; 3] = ["CanaryXq7Zt", "김카나리아", "金丝雀测试"];
+
+fn encodings(s: &str) -> Vec<Vec<u8>> {
+    let le: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = s.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    vec![s.as_bytes().to_vec(), s.to_lowercase().into_bytes(), le, be]
+}
+
+fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out)
+        } else {
+            out.push(p)
+        }
+    }
+}
+
+fn assert_clean(dirs: &[&Path]) -> usize {
+    let mut all = Vec::new();
+    for d in dirs {
+        files(d, &mut all);
+    }
+    for path in &all {
+        let bytes = std::fs::read(path).unwrap();
+        for c in CANARIES {
+            for needle in encodings(c) {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{c} found in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    all.len()
+}
+
+#[test]
+fn no_canary_reaches_disk() {
+    let s = Sandbox::new();
+    let outside = tempfile::tempdir().unwrap();
+    let photo = outside.path().join("CanaryXq7Zt-photo.jpg");
+    std::fs::write(
+        &photo,
+        format!("JFIF {} {} {}", CANARIES[0], CANARIES[1], CANARIES[2]),
+    )
+    .unwrap();
+    s.init();
+    let a = s
+        .ok(&[
+            "record",
+            "add",
+            "contact",
+            "--set",
+            &format!("name={}", CANARIES[1]),
+            "--set",
+            &format!("notes={} {} {}", CANARIES[0], CANARIES[1], CANARIES[2]),
+            "--attach",
+            photo.to_str().unwrap(),
+        ])
+        .trim()
+        .to_owned();
+    let b = s
+        .ok(&[
+            "record",
+            "add",
+            "case",
+            "--set",
+            &format!("title={}", CANARIES[2]),
+            "--set",
+            "status=open",
+        ])
+        .trim()
+        .to_owned();
+    s.ok(&[
+        "record",
+        "edit",
+        &a,
+        "--set",
+        &format!("alias={}", CANARIES[0]),
+    ]);
+    for q in ["카나리", "丝雀", "canaryxq"] {
+        assert!(
+            s.ok(&["search", q]).contains(&a) || s.ok(&["search", q]).contains(&b),
+            "{q}"
+        );
+    }
+    assert!(s.ok(&["record", "show", &a]).contains(CANARIES[0]));
+    s.ok(&["record", "history", &a]);
+    s.ok(&["record", "delete", &b]);
+    s.ok(&["record", "purge", &a]);
+    let c = s.ok(&[
+        "record",
+        "add",
+        "encounter",
+        "--set",
+        "date=2026-11-01",
+        "--set",
+        &format!("notes={}", CANARIES[2]),
+    ]);
+    s.ok(&["record", "show", c.trim()]);
+    s.ok(&["verify"]);
+
+    let scanned = assert_clean(&[&s.vault, &s.tmp]);
+    assert!(scanned >= 3, "scanned {scanned} files");
+    for db in ["vault.db", "spare.db"] {
+        let bytes = std::fs::read(s.vault.join(db)).unwrap();
+        assert!(
+            !bytes.starts_with(b"SQLite format 3\0"),
+            "{db} has a plaintext header"
+        );
+    }
+    // The checker itself finds a canary where there is one.
+    let planted = s.tmp.join("planted");
+    std::fs::write(
+        &planted,
+        CANARIES[1]
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    assert!(std::panic::catch_unwind(|| assert_clean(&[&s.tmp])).is_err());
+}

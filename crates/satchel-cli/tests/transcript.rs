@@ -1,0 +1,182 @@
+//! Golden transcripts: a scenario's commands and their output, with the parts that
+//! are random by design (ids, keys, fingerprints, clocks) replaced by placeholders.
+//! Regenerate with `SNAPSHOTS=overwrite cargo test -p satchel-cli --test main transcript`.
+
+use regex::Regex;
+
+use crate::*;
+
+struct Transcript<'a> {
+    s: &'a Sandbox,
+    text: String,
+    ids: Vec<String>,
+}
+
+impl<'a> Transcript<'a> {
+    fn new(s: &'a Sandbox) -> Self {
+        Self {
+            s,
+            text: String::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    fn redact(&mut self, out: &str) -> String {
+        let uuid =
+            Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+                .unwrap();
+        for m in uuid.find_iter(out) {
+            if !self.ids.iter().any(|i| i == m.as_str()) {
+                self.ids.push(m.as_str().to_owned());
+            }
+        }
+        let mut out = out
+            .replace(self.s.vault.to_str().unwrap(), "[VAULT]")
+            .replace(self.s.root.path().to_str().unwrap(), "[ROOT]");
+        for (n, id) in self.ids.iter().enumerate() {
+            out = out.replace(id, &format!("[ID{}]", n + 1));
+        }
+        let rules = [
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
+            (
+                r"Device fingerprint: ([a-z]+ ){7}[a-z]+",
+                "Device fingerprint: [WORDS]",
+            ),
+            (r"([0-9A-F]{4} ){7}[0-9A-F]{4}", "[FINGERPRINT-HEX]"),
+            (r"([0-9A-Z]{4}-){7}[0-9A-Z]{4}", "[RECOVERY-KEY]"),
+            (r"by [a-z]+-[a-z]+-[a-z]+", "by [AUTHOR]"),
+            (
+                r#""author": "[a-z]+-[a-z]+-[a-z]+""#,
+                r#""author": "[AUTHOR]""#,
+            ),
+            (
+                r#""fingerprint": "([a-z]+ ){7}[a-z]+""#,
+                r#""fingerprint": "[WORDS]""#,
+            ),
+            (r#""op": "[0-9a-f]{64}""#, r#""op": "[OP]""#),
+        ];
+        for (re, with) in rules {
+            out = Regex::new(re).unwrap().replace_all(&out, with).into_owned();
+        }
+        out
+    }
+
+    /// Runs a command (`{1}`-style placeholders name earlier ids) and records it.
+    fn run(&mut self, args: &[&str]) -> Run {
+        let real: Vec<String> = args
+            .iter()
+            .map(|a| {
+                let mut a = (*a).to_owned();
+                for (n, id) in self.ids.iter().enumerate() {
+                    a = a.replace(&format!("{{{}}}", n + 1), id);
+                }
+                a
+            })
+            .collect();
+        let refs: Vec<&str> = real.iter().map(String::as_str).collect();
+        let r = self.s.run(&refs);
+        let stdout = self.redact(&r.stdout);
+        let stderr = self.redact(&error_line(&r));
+        let shown = self.redact(&args.join(" "));
+        self.text.push_str(&format!("$ satchel {shown}\n"));
+        self.text.push_str(&stdout);
+        if !stderr.is_empty() {
+            self.text.push_str(&stderr);
+            self.text.push('\n');
+        }
+        self.text.push_str(&format!("[exit {}]\n\n", r.code));
+        r
+    }
+}
+
+#[test]
+fn transcript_of_a_field_workers_day() {
+    let s = Sandbox::new();
+    let photo = s.root.path().join("photo.jpg");
+    std::fs::write(&photo, b"not really a jpeg").unwrap();
+    let mut t = Transcript::new(&s);
+    t.run(&["init"]);
+    t.run(&["form", "list"]);
+    t.run(&["form", "show", "contact"]);
+    t.run(&["--lang", "ko", "form", "list"]);
+    t.run(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        "name=김철수",
+        "--set",
+        "sex=male",
+        "--set",
+        "languages=ko,zh",
+        "--set",
+        "birth_date=1988-04-02",
+        "--set",
+        "location=42.9,129.5",
+        "--set",
+        "safe_to_contact=no",
+        "--set",
+        "notes=住在延吉市的朋友家",
+        "--attach",
+        photo.to_str().unwrap(),
+    ]);
+    t.run(&[
+        "record",
+        "add",
+        "case",
+        "--set",
+        "title=Shelter for 王小明",
+        "--set",
+        "status=open",
+        "--set",
+        "needs=shelter,medical",
+    ]);
+    t.run(&["record", "show", "{1}"]);
+    t.run(&["search", "철수"]);
+    t.run(&["search", "延吉"]);
+    t.run(&["search", "shelter"]);
+    t.run(&[
+        "record",
+        "edit",
+        "{1}",
+        "--set",
+        "alias=Kim",
+        "--set",
+        "safe_to_contact=yes",
+    ]);
+    t.run(&["--lang", "zh-Hans", "record", "show", "{1}"]);
+    t.run(&["record", "history", "{1}"]);
+    t.run(&["record", "list"]);
+    t.run(&["record", "list", "--form", "case"]);
+    t.run(&["record", "delete", "{2}"]);
+    t.run(&["record", "list", "--deleted"]);
+    t.run(&["record", "purge", "{2}"]);
+    t.run(&["record", "history", "{2}"]);
+    t.run(&["info"]);
+    t.run(&["verify"]);
+    t.run(&["wipe", "--yes"]);
+    t.run(&["info"]);
+    snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/field-day.txt"]);
+}
+
+#[test]
+fn transcript_of_json_output() {
+    let s = Sandbox::new();
+    let mut t = Transcript::new(&s);
+    t.run(&["--json", "init"]);
+    t.run(&[
+        "--json",
+        "record",
+        "add",
+        "encounter",
+        "--set",
+        "date=2026-11-01",
+        "--set",
+        "people_present=3",
+    ]);
+    t.run(&["--json", "record", "show", "{1}"]);
+    t.run(&["--json", "record", "list"]);
+    t.run(&["--json", "search", "2026"]);
+    t.run(&["--json", "info"]);
+    snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/json.txt"]);
+}
