@@ -338,6 +338,49 @@ impl Vault {
         Ok(id)
     }
 
+    /// Creates many records in one transaction (imports, generated test data): all are
+    /// stored or none. Returns their ids in order.
+    pub fn add_records(
+        &mut self,
+        form: &str,
+        rows: &[Vec<(String, FieldInput)>],
+    ) -> Result<Vec<RecordId>> {
+        let form = self.form(form)?;
+        let author = DeviceId(self.device.public().signing);
+        let (mut seq, mut prev) = self.store.chain_head(&author)?;
+        let mut hlc = self.store.last_hlc()?;
+        let mut ops = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for values in rows {
+            let (body, _) = self.body_for(&form, values, &[])?;
+            for def in form.fields.iter().filter(|f| f.required) {
+                if body.fields.get(&def.id).is_none_or(Value::is_null) {
+                    return Err(ApiError::MissingRequired {
+                        field: def.id.clone(),
+                    });
+                }
+            }
+            let id = RecordId::random()?;
+            seq += 1;
+            hlc = Hlc::tick(hlc, now_ms());
+            let op = Op::create(
+                &self.device,
+                seq,
+                prev,
+                hlc,
+                id,
+                OpKind::Write,
+                VersionVector::default(),
+                &Body::Write(body),
+            )?;
+            prev = Some(op.id);
+            ops.push(op);
+            ids.push(id);
+        }
+        self.store.commit(&ops, &[])?;
+        Ok(ids)
+    }
+
     fn live(&self, id: &RecordId) -> Result<RecordState> {
         let rec = self
             .store

@@ -232,3 +232,23 @@ fn forms_import_only_when_new_or_newer() {
     assert_eq!(v.forms().unwrap().len(), 4);
     assert!(matches!(v.import_form("{"), Err(ApiError::InvalidForm(_))));
 }
+
+#[test]
+fn bulk_adds_are_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let rows: Vec<_> = (0..50)
+        .map(|i| text(&[("name", &format!("person {i}"))]))
+        .collect();
+    let ids = v.add_records("contact", &rows).unwrap();
+    assert_eq!(ids.len(), 50);
+    assert_eq!(v.info().unwrap().records, 50);
+    let mut bad = rows.clone();
+    bad.push(text(&[("alias", "no name")]));
+    assert!(matches!(
+        v.add_records("contact", &bad),
+        Err(ApiError::MissingRequired { .. })
+    ));
+    assert_eq!(v.info().unwrap().records, 50);
+    v.verify().unwrap();
+}

@@ -72,7 +72,11 @@ pub(crate) fn derive_bytes(
     salt: &[u8],
     profile: KdfProfile,
 ) -> Result<Kek, CryptoError> {
-    let p = profile.params();
+    derive_with(secret, salt, profile.params())
+}
+
+/// Argon2id with explicit parameters (benchmarks compare candidates with it).
+pub fn derive_with(secret: &[u8], salt: &[u8], p: KdfParams) -> Result<Kek, CryptoError> {
     let params = Params::new(p.m_kib, p.t, p.p, Some(KEY_LEN)).map_err(|_| CryptoError::Kdf)?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);

@@ -53,7 +53,7 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, Sto
     }
     conn.execute_batch(
         "PRAGMA cipher_compatibility = 4;
-         PRAGMA cipher_memory_security = ON;
+         PRAGMA cipher_memory_security = OFF;
          PRAGMA locking_mode = EXCLUSIVE;",
     )?;
     // Confirms the key before anything else reads or writes.

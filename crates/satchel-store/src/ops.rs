@@ -149,12 +149,14 @@ impl Store {
         }
         for op in ops {
             let h = &op.header;
-            let n = tx.execute(
-                "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
-                                  header, signature, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (id) DO NOTHING",
-                params![
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
+                                      header, signature, payload)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (id) DO NOTHING",
+                )?
+                .execute(params![
                     &op.id.0[..],
                     &h.author.0[..],
                     i64::try_from(h.seq).map_err(|_| StoreError::Corrupt("seq"))?,
@@ -165,8 +167,7 @@ impl Store {
                     &op.header_bytes,
                     &op.signature[..],
                     op.payload.as_deref(),
-                ],
-            )?;
+                ])?;
             added += n;
             if n > 0 {
                 touched.insert(h.record);
@@ -215,7 +216,7 @@ pub(crate) fn load_ops(
     let mut out = Vec::new();
     for row in rows {
         let (header, sig, payload) = row?;
-        out.push(Op::from_parts(header, &sig, payload)?);
+        out.push(Op::from_stored_parts(header, &sig, payload)?);
     }
     Ok(out)
 }

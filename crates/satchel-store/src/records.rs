@@ -75,46 +75,44 @@ pub(crate) fn refresh(tx: &Transaction<'_>, record: &RecordId) -> Result<(), Sto
     let state = merge::materialise(&views);
 
     let rowid: Option<i64> = tx
-        .query_row(
-            "SELECT rowid FROM records WHERE id = ?1",
-            [&record.0[..]],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT rowid FROM records WHERE id = ?1")?
+        .query_row([&record.0[..]], |r| r.get(0))
         .optional()?;
     if let Some(rowid) = rowid {
-        tx.execute("DELETE FROM search WHERE rowid = ?1", [rowid])?;
+        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+            .execute([rowid])?;
+        tx.prepare_cached("DELETE FROM record_blobs WHERE record = ?1")?
+            .execute([&record.0[..]])?;
     }
-    tx.execute(
-        "DELETE FROM record_blobs WHERE record = ?1",
-        [&record.0[..]],
-    )?;
 
     let Some(state) = state else {
-        tx.execute("DELETE FROM records WHERE id = ?1", [&record.0[..]])?;
+        tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+            .execute([&record.0[..]])?;
         return Ok(());
     };
     let json = serde_json::to_string(&state).map_err(|_| StoreError::Corrupt("state"))?;
-    let rowid: i64 = tx.query_row(
-        "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET form = excluded.form, created_ms = excluded.created_ms,
              updated_ms = excluded.updated_ms, deleted = excluded.deleted, state = excluded.state
          RETURNING rowid",
-        params![
-            &record.0[..],
-            state.form,
-            ms(state.created.wall_ms)?,
-            ms(state.updated.wall_ms)?,
-            state.deleted,
-            json
-        ],
-        |r| r.get(0),
-    )?;
-    if !state.deleted {
-        tx.execute(
-            "INSERT INTO search (rowid, body) VALUES (?1, ?2)",
-            params![rowid, search::index_text(searchable(&state))],
+        )?
+        .query_row(
+            params![
+                &record.0[..],
+                state.form,
+                ms(state.created.wall_ms)?,
+                ms(state.updated.wall_ms)?,
+                state.deleted,
+                json
+            ],
+            |r| r.get(0),
         )?;
+    if !state.deleted {
+        tx.prepare_cached("INSERT INTO search (rowid, body) VALUES (?1, ?2)")?
+            .execute(params![rowid, search::index_text(searchable(&state))])?;
     }
     let mut hashes = BTreeSet::new();
     for op in &all {
@@ -133,10 +131,8 @@ pub(crate) fn refresh(tx: &Transaction<'_>, record: &RecordId) -> Result<(), Sto
         }
     }
     for hash in hashes {
-        tx.execute(
-            "INSERT INTO record_blobs (record, hash) VALUES (?1, ?2)",
-            params![&record.0[..], &hash[..]],
-        )?;
+        tx.prepare_cached("INSERT INTO record_blobs (record, hash) VALUES (?1, ?2)")?
+            .execute(params![&record.0[..], &hash[..]])?;
     }
     Ok(())
 }

@@ -307,8 +307,10 @@ mod tampering {
                 mismatched: 0
             }
         );
+        // The vault is held exclusively while open: tamper with it closed.
+        drop(store);
         f(&raw(&path, &key));
-        store.verify_log()
+        Store::open(&path, &key)?.verify_log()
     }
 
     fn flip(c: &rusqlite::Connection, column: &str, seq: i64, at: usize) {

@@ -468,6 +468,33 @@ impl Op {
         })
     }
 
+    /// Reassembles an op read back from the vault's own database, which verified it
+    /// before storing it and whose pages SQLCipher authenticates: parses and decodes,
+    /// but skips the signature and payload-hash checks (the costliest part of
+    /// rebuilding a record). `Store::verify_log` re-checks everything.
+    pub fn from_stored_parts(
+        header_bytes: Vec<u8>,
+        signature: &[u8],
+        payload: Option<Vec<u8>>,
+    ) -> Result<Self, OpError> {
+        let header = OpHeader::read(&header_bytes)?;
+        let signature: [u8; SIGNATURE_LEN] = signature
+            .try_into()
+            .map_err(|_| OpError::Malformed("signature length"))?;
+        let body = payload
+            .as_deref()
+            .map(|p| Body::decode(header.kind, p))
+            .transpose()?;
+        Ok(Self {
+            id: op_id(&header_bytes),
+            header,
+            header_bytes,
+            signature,
+            payload,
+            body,
+        })
+    }
+
     /// Wire form: `header_len u16 | header | signature[64] | has_payload u8 | payload`.
     pub fn write(&self) -> Vec<u8> {
         let payload = self.payload.as_deref();

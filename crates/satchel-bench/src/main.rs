@@ -1,0 +1,355 @@
+//! `satchel-bench`: Satchel's figures, each against its baseline in the same run.
+//!
+//! - record insert throughput through the vault vs the same schema in plain SQLite
+//!   (the same SQLite build, opened without a key), one record per transaction as the
+//!   CLI and app write, and in batches of 1000;
+//! - search latency (p50, p99) at 100,000 generated records with Korean and Chinese;
+//! - unlock time with the default KDF and the peak memory of that process, plus the
+//!   Argon2id cost of candidate parameters.
+//!
+//! Run: `cargo run --release -p satchel-bench` (add `--quick` for a smoke run).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use rusqlite::params;
+use satchel_api::{FieldInput, KdfProfile, SecretString, Vault};
+use satchel_crypto::kdf::{self, KdfParams};
+
+#[derive(Parser)]
+struct Args {
+    /// Smaller sizes, for a smoke test
+    #[arg(long)]
+    quick: bool,
+    /// Records for the search benchmark
+    #[arg(long, default_value_t = 100_000)]
+    search_records: usize,
+    /// Internal: unlock the vault in DIR once and report time and peak memory
+    #[arg(long, hide = true)]
+    unlock_child: Option<std::path::PathBuf>,
+}
+
+/// A small deterministic generator, so every run measures the same data.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+
+    fn name(&mut self) -> String {
+        const FAMILY: &[&str] = &[
+            "김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신",
+            "권", "황", "안", "송", "류", "홍",
+        ];
+        const GIVEN: &[&str] = &[
+            "민", "서", "지", "현", "영", "수", "철", "희", "성", "준", "은", "혜", "경", "숙",
+            "호", "진", "미", "순", "옥", "광", "명", "춘", "금", "향",
+        ];
+        format!(
+            "{}{}{}",
+            self.pick(FAMILY),
+            self.pick(GIVEN),
+            self.pick(GIVEN)
+        )
+    }
+
+    fn note(&mut self) -> String {
+        const ZH: &[&str] = &[
+            "延吉", "朋友", "住在", "工作", "医院", "孩子", "母亲", "学校", "火车", "边境", "丹东",
+            "图们", "沈阳", "安全", "联系", "等待", "帮助", "生病", "市场", "教会",
+        ];
+        const EN: &[&str] = &[
+            "met", "market", "bus", "family", "sister", "brother", "winter", "border", "church",
+            "shelter", "clinic", "train",
+        ];
+        let mut out = String::new();
+        for i in 0..12 {
+            out.push_str(if i % 3 == 2 {
+                self.pick(EN)
+            } else {
+                self.pick(ZH)
+            });
+            out.push(if i % 3 == 2 { ' ' } else { '，' });
+        }
+        out
+    }
+
+    fn row(&mut self) -> Vec<(String, FieldInput)> {
+        vec![
+            ("name".into(), FieldInput::Text(self.name())),
+            ("notes".into(), FieldInput::Text(self.note())),
+            (
+                "household_size".into(),
+                FieldInput::Text((self.next() % 9 + 1).to_string()),
+            ),
+        ]
+    }
+}
+
+fn text_of(row: &[(String, FieldInput)]) -> Vec<String> {
+    row.iter()
+        .map(|(_, v)| match v {
+            FieldInput::Text(t) => t.clone(),
+            FieldInput::Json(j) => j.to_string(),
+        })
+        .collect()
+}
+
+fn test_vault(dir: &Path) -> Result<Vault> {
+    let (v, _) = satchel_api::init(
+        dir,
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::InsecureTest,
+    )?;
+    Ok(v)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    let _ = getrandom::fill(&mut b);
+    b
+}
+
+/// The same schema and pragmas, no key, no signing, no validation: rows of the same
+/// shape and size as the vault writes.
+fn baseline(path: &Path, rows: &[Vec<(String, FieldInput)>], batch: usize) -> Result<Duration> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
+    )?;
+    for m in satchel_store::schema::MIGRATIONS {
+        conn.execute_batch(m)?;
+    }
+    let author = random::<32>();
+    let start = Instant::now();
+    let mut seq = 0i64;
+    for chunk in rows.chunks(batch) {
+        let tx = conn.transaction()?;
+        for row in chunk {
+            seq += 1;
+            let values = text_of(row);
+            let fields: serde_json::Map<String, serde_json::Value> = row
+                .iter()
+                .zip(&values)
+                .map(|((k, _), v)| (k.clone(), serde_json::json!(v)))
+                .collect();
+            let mut payload = random::<16>().to_vec();
+            payload.extend(serde_json::to_vec(
+                &serde_json::json!({"form": "contact", "fields": fields}),
+            )?);
+            let state_fields: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|(k, v)| {
+                    (k.clone(), serde_json::json!([{ "value": v, "op": "0".repeat(64), "author": "0".repeat(64), "hlc": {"wall_ms": 1, "counter": 0} }]))
+                })
+                .collect();
+            let state = serde_json::json!({"form": "contact", "fields": state_fields, "deleted": false,
+                "delete_conflict": false, "created": {"wall_ms": 1, "counter": 0}, "updated": {"wall_ms": 1, "counter": 0}});
+            let record = random::<16>();
+            tx.prepare_cached(
+                "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter, header, signature, payload)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5, 0, ?6, ?7, ?8)",
+            )?
+            .execute(params![&random::<32>()[..], &author[..], seq, &record[..], seq, &random::<190>()[..], &random::<64>()[..], payload])?;
+            let rowid: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
+                     VALUES (?1, 'contact', ?2, ?2, 0, ?3) RETURNING rowid",
+                )?
+                .query_row(params![&record[..], seq, state.to_string()], |r| r.get(0))?;
+            let body = satchel_store::search::index_text(values.iter().map(String::as_str));
+            tx.prepare_cached("INSERT INTO search (rowid, body) VALUES (?1, ?2)")?
+                .execute(params![rowid, body])?;
+        }
+        tx.commit()?;
+    }
+    Ok(start.elapsed())
+}
+
+fn through_vault(dir: &Path, rows: &[Vec<(String, FieldInput)>], batch: usize) -> Result<Duration> {
+    let mut v = test_vault(dir)?;
+    let start = Instant::now();
+    if batch == 1 {
+        for row in rows {
+            v.add_record("contact", row, &[])?;
+        }
+    } else {
+        for chunk in rows.chunks(batch) {
+            v.add_records("contact", chunk)?;
+        }
+    }
+    Ok(start.elapsed())
+}
+
+fn insert_figures(n: usize, batch: usize, data: &mut Gen) -> Result<()> {
+    let rows: Vec<_> = (0..n).map(|_| data.row()).collect();
+    let dir = tempfile::tempdir()?;
+    let plain = baseline(&dir.path().join("plain.db"), &rows, batch)?;
+    let vault = through_vault(&dir.path().join("vault"), &rows, batch)?;
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "insert, {n} records, {} per transaction: vault {:.0}/s, plain SQLite {:.0}/s, ratio {:.2} (goal >= 0.5)",
+        batch,
+        rate(vault),
+        rate(plain),
+        rate(vault) / rate(plain)
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn search_figures(n: usize, data: &mut Gen) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut v = test_vault(&dir.path().join("vault"))?;
+    let build = Instant::now();
+    let mut samples = Vec::new();
+    let mut done = 0;
+    while done < n {
+        let rows: Vec<_> = (0..1000.min(n - done)).map(|_| data.row()).collect();
+        if samples.len() < 400 {
+            samples.extend(rows.iter().take(4).map(|r| text_of(r)));
+        }
+        v.add_records("contact", &rows)?;
+        done += rows.len();
+    }
+    let built = build.elapsed();
+    let mut queries: Vec<String> = Vec::new();
+    for (i, s) in samples.iter().enumerate() {
+        let chars: Vec<char> = s[(i % 2).min(s.len() - 1)].chars().collect();
+        let start = (data.next() as usize) % chars.len().saturating_sub(1).max(1);
+        let q: String = chars.iter().skip(start).take(2).collect();
+        if q.trim().chars().count() == 2 && q.chars().all(char::is_alphanumeric) {
+            queries.push(q);
+        }
+    }
+    queries.extend(
+        ["market", "shel", "延吉", "김철", "朋友 bus"]
+            .iter()
+            .map(|s| (*s).to_owned()),
+    );
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for q in &queries {
+        let t = Instant::now();
+        hits += v.search(q, 50)?.len();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "search, {n} records ({:.1} s to build), {} queries ({} hits): p50 {:.2} ms, p99 {:.2} ms (goal p99 < 20 ms)",
+        built.as_secs_f64(),
+        queries.len(),
+        hits,
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn unlock_child(dir: &Path) -> Result<()> {
+    let t = Instant::now();
+    let v = satchel_api::unlock(
+        dir,
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::Default,
+    )?;
+    let elapsed = t.elapsed();
+    drop(v);
+    println!("{} {}", elapsed.as_secs_f64(), peak_rss_kib());
+    Ok(())
+}
+
+fn unlock_figures() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let vdir = dir.path().join("vault");
+    drop(satchel_api::init(
+        &vdir,
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::Default,
+    )?);
+    let exe = std::env::current_exe()?;
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let out = std::process::Command::new(&exe)
+            .arg("--unlock-child")
+            .arg(&vdir)
+            .output()?;
+        let text = String::from_utf8(out.stdout)?;
+        let mut parts = text.split_whitespace();
+        let secs: f64 = parts.next().context("child output")?.parse()?;
+        let rss: u64 = parts.next().context("child output")?.parse()?;
+        runs.push((secs, rss));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let p = KdfProfile::Default.params();
+    println!(
+        "unlock, default KDF (Argon2id m = {} MiB, t = {}, p = {}): median {:.2} s over 3 runs, peak RSS {:.0} MiB",
+        p.m_kib / 1024,
+        p.t,
+        p.p,
+        runs[1].0,
+        runs[1].1 as f64 / 1024.0
+    );
+    for m in [64, 128, 256] {
+        let params = KdfParams {
+            m_kib: m * 1024,
+            t: 3,
+            p: 4,
+        };
+        let t = Instant::now();
+        kdf::derive_with(b"benchmark passphrase", &[7; 32], params)?;
+        println!(
+            "  Argon2id m = {m} MiB, t = 3, p = 4: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(dir) = args.unlock_child {
+        return unlock_child(&dir);
+    }
+    let mut data = Gen(0x5EED_CAFE_F00D_0001);
+    println!(
+        "Satchel figures ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let (single, batched, search) = if args.quick {
+        (50, 2_000, 2_000)
+    } else {
+        (500, 20_000, args.search_records)
+    };
+    insert_figures(single, 1, &mut data)?;
+    insert_figures(batched, 1000, &mut data)?;
+    unlock_figures()?;
+    search_figures(search, &mut data)?;
+    Ok(())
+}
