@@ -8,7 +8,7 @@ use satchel_store::ListFilter;
 use satchel_sync::{
     hlc::Hlc,
     merge::{FieldValue, RecordState},
-    op::{ATTACHMENT_PREFIX, Body, DeviceId, Op, OpId, OpKind, RecordId, WriteBody},
+    op::{ATTACHMENT_PREFIX, Body, DeviceId, Draft, Op, OpId, OpKind, RecordId, WriteBody},
     vv::VersionVector,
 };
 use serde::Serialize;
@@ -294,12 +294,14 @@ impl Vault {
         let hlc = Hlc::tick(self.store.last_hlc()?, now_ms());
         let op = Op::create(
             &self.device,
-            seq + 1,
-            prev,
-            hlc,
-            record,
-            kind,
-            context,
+            Draft {
+                seq: seq + 1,
+                prev,
+                hlc,
+                record,
+                kind,
+                context,
+            },
             body,
         )?;
         let blob_refs: Vec<([u8; 32], &[u8])> = blobs
@@ -365,12 +367,14 @@ impl Vault {
             hlc = Hlc::tick(hlc, now_ms());
             let op = Op::create(
                 &self.device,
-                seq,
-                prev,
-                hlc,
-                id,
-                OpKind::Write,
-                VersionVector::default(),
+                Draft {
+                    seq,
+                    prev,
+                    hlc,
+                    record: id,
+                    kind: OpKind::Write,
+                    context: VersionVector::default(),
+                },
                 &Body::Write(body),
             )?;
             prev = Some(op.id);

@@ -6,7 +6,7 @@ use satchel_crypto::{identity::DeviceKeys, keys::DataKey};
 use satchel_store::{ListFilter, Store, StoreError, schema};
 use satchel_sync::{
     hlc::Hlc,
-    op::{ATTACHMENT_PREFIX, Body, DeviceId, Op, OpKind, RecordId, WriteBody},
+    op::{ATTACHMENT_PREFIX, Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
 };
 
 struct Writer {
@@ -44,15 +44,17 @@ impl Writer {
         let ctx = store.record_context(&record).unwrap();
         Op::create(
             &self.keys,
-            seq + 1,
-            prev,
-            Hlc {
-                wall_ms: self.clock,
-                counter: 0,
+            Draft {
+                seq: seq + 1,
+                prev,
+                hlc: Hlc {
+                    wall_ms: self.clock,
+                    counter: 0,
+                },
+                record,
+                kind,
+                context: ctx,
             },
-            record,
-            kind,
-            ctx,
             &body,
         )
         .unwrap()

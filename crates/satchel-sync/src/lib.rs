@@ -4,17 +4,14 @@
 //! Pure rules, no I/O: the store persists what this crate computes.
 //!
 //! ```
-//! use satchel_sync::{hlc::Hlc, op::{Body, OpKind, RecordId, WriteBody}, merge};
+//! use satchel_sync::{hlc::Hlc, op::{Body, Draft, Op, OpKind, RecordId, WriteBody}, merge};
 //! use satchel_crypto::identity::DeviceKeys;
 //!
 //! let device = DeviceKeys::generate().unwrap();
 //! let record = RecordId::random().unwrap();
 //! let mut body = WriteBody::new("contact");
 //! body.fields.insert("name".into(), "Kim".into());
-//! let op = satchel_sync::op::Op::create(
-//!     &device, 1, None, Hlc { wall_ms: 1, counter: 0 }, record,
-//!     OpKind::Write, Default::default(), &Body::Write(body),
-//! ).unwrap();
+//! let op = Op::create(&device, Draft { seq: 1, prev: None, hlc: Hlc { wall_ms: 1, counter: 0 }, record, kind: OpKind::Write, context: Default::default() }, &Body::Write(body)).unwrap();
 //! let state = merge::materialise(&[op.view()]).unwrap();
 //! assert_eq!(state.fields["name"][0].value, "Kim");
 //! ```

@@ -167,7 +167,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        op::{Op, RecordId, WriteBody},
+        op::{Draft, Op, RecordId, WriteBody},
         vv::VersionVector,
     };
 
@@ -205,15 +205,17 @@ mod tests {
             };
             let op = Op::create(
                 &self.keys,
-                self.seq,
-                self.prev,
-                Hlc {
-                    wall_ms: self.clock,
-                    counter: 0,
+                Draft {
+                    seq: self.seq,
+                    prev: self.prev,
+                    hlc: Hlc {
+                        wall_ms: self.clock,
+                        counter: 0,
+                    },
+                    record: RecordId([1; 16]),
+                    kind,
+                    context: self.seen.clone(),
                 },
-                RecordId([1; 16]),
-                kind,
-                self.seen.clone(),
                 &body,
             )
             .unwrap();

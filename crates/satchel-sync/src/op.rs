@@ -356,6 +356,23 @@ impl Body {
     }
 }
 
+/// Everything about a new op but its author and payload.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Position in the author's chain, from 1.
+    pub seq: u64,
+    /// The author's previous op.
+    pub prev: Option<OpId>,
+    /// When.
+    pub hlc: Hlc,
+    /// Which record.
+    pub record: RecordId,
+    /// What it does.
+    pub kind: OpKind,
+    /// The record's version vector as the author saw it.
+    pub context: VersionVector,
+}
+
 /// An op as stored and carried: header bytes, signature, and the payload unless purged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Op {
@@ -390,32 +407,28 @@ pub fn op_id(header_bytes: &[u8]) -> OpId {
 }
 
 impl Op {
-    /// Builds and signs a new op.
-    #[allow(clippy::too_many_arguments)]
-    pub fn create(
-        keys: &DeviceKeys,
-        seq: u64,
-        prev: Option<OpId>,
-        hlc: Hlc,
-        record: RecordId,
-        kind: OpKind,
-        context: VersionVector,
-        body: &Body,
-    ) -> Result<Self, OpError> {
-        let payload = body.encode()?;
+    /// Builds and signs a new op with a freshly salted payload.
+    pub fn create(keys: &DeviceKeys, draft: Draft, body: &Body) -> Result<Self, OpError> {
+        Self::sign(keys, draft, body.encode()?)
+    }
+
+    /// Signs an op over payload bytes already encoded (test vectors fix the salt this
+    /// way). The payload must decode for the draft's kind.
+    pub fn sign(keys: &DeviceKeys, draft: Draft, payload: Vec<u8>) -> Result<Self, OpError> {
         if payload.len() > MAX_PAYLOAD {
             return Err(OpError::Malformed("payload too large"));
         }
+        let body = Body::decode(draft.kind, &payload)?;
         let header = OpHeader {
             author: DeviceId(keys.public().signing),
-            seq,
-            hlc,
-            record,
-            kind,
-            prev,
+            seq: draft.seq,
+            hlc: draft.hlc,
+            record: draft.record,
+            kind: draft.kind,
+            prev: draft.prev,
             payload_hash: hash::hash(domain::OP_PAYLOAD, &[&payload]),
             payload_len: u32::try_from(payload.len()).map_err(|_| OpError::Malformed("payload"))?,
-            context,
+            context: draft.context,
         };
         let header_bytes = header.write();
         let signature = keys.sign(domain::OP_SIGNATURE, &header_bytes);
@@ -425,7 +438,7 @@ impl Op {
             header_bytes,
             signature,
             payload: Some(payload),
-            body: Some(body.clone()),
+            body: Some(body),
         })
     }
 
@@ -586,15 +599,17 @@ mod tests {
         ctx.observe(DeviceId([1; 32]), 4);
         Op::create(
             keys,
-            seq,
-            prev,
-            Hlc {
-                wall_ms: 1_700_000_000_000,
-                counter: 2,
+            Draft {
+                seq,
+                prev,
+                hlc: Hlc {
+                    wall_ms: 1_700_000_000_000,
+                    counter: 2,
+                },
+                record: RecordId([5; 16]),
+                kind: OpKind::Write,
+                context: ctx,
             },
-            RecordId([5; 16]),
-            OpKind::Write,
-            ctx,
             &Body::Write(body),
         )
         .unwrap()

@@ -1,0 +1,4 @@
+//! Integration tests of the op model.
+
+mod convergence;
+mod vectors;
