@@ -180,22 +180,20 @@ fn author_name(author: &DeviceId) -> String {
 }
 
 impl Vault {
-    /// All forms.
+    /// All forms, by name.
     pub fn forms(&self) -> Result<Vec<Form>> {
-        self.store
-            .forms()?
-            .iter()
-            .map(|json| Form::parse(json))
-            .collect()
+        Ok(self.forms.values().cloned().collect())
     }
 
     /// One form.
     pub fn form(&self, name: &str) -> Result<Form> {
-        let (_, json) = self
-            .store
-            .form_get(name)?
-            .ok_or_else(|| ApiError::UnknownForm(name.chars().take(60).collect()))?;
-        Form::parse(&json)
+        self.form_ref(name).cloned()
+    }
+
+    fn form_ref(&self, name: &str) -> Result<&Form> {
+        self.forms
+            .get(name)
+            .ok_or_else(|| ApiError::UnknownForm(name.chars().take(60).collect()))
     }
 
     /// Installs a form definition (new, or a higher version of an existing one).
@@ -211,6 +209,7 @@ impl Vault {
         }
         self.store
             .form_put(&form.name, form.version, &form.to_json()?)?;
+        self.forms.insert(form.name.clone(), form.clone());
         Ok(form)
     }
 
@@ -473,7 +472,7 @@ impl Vault {
     }
 
     fn view(&self, id: RecordId, state: &RecordState, lang: &str) -> Result<RecordView> {
-        let form = self.form(&state.form).ok();
+        let form = self.forms.get(&state.form);
         let mut fields = Vec::new();
         let mut attachments = Vec::new();
         let mut rest: BTreeMap<&String, &Vec<FieldValue>> = BTreeMap::new();
@@ -565,31 +564,23 @@ impl Vault {
         }
     }
 
-    fn forms_by_name(&self) -> Result<BTreeMap<String, Form>> {
-        Ok(self
-            .forms()?
-            .into_iter()
-            .map(|f| (f.name.clone(), f))
-            .collect())
-    }
-
     /// Records, most recently changed first.
     pub fn records(&self, filter: &ListFilter) -> Result<Vec<RecordSummary>> {
         if let Some(f) = &filter.form {
-            self.form(f)?;
+            self.form_ref(f)?;
         }
-        let forms = self.forms_by_name()?;
+        let forms = &self.forms;
         Ok(self
             .store
             .records(filter)?
             .iter()
-            .map(|r| self.summary(r.id, &r.state, &forms))
+            .map(|r| self.summary(r.id, &r.state, forms))
             .collect())
     }
 
     /// Full-text search (CJK by substring of two or more characters).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<RecordSummary>> {
-        let forms = self.forms_by_name()?;
+        let forms = &self.forms;
         let limit = if limit == 0 {
             SEARCH_LIMIT
         } else {
@@ -599,7 +590,7 @@ impl Vault {
             .store
             .search(query, limit)?
             .iter()
-            .map(|r| self.summary(r.id, &r.state, &forms))
+            .map(|r| self.summary(r.id, &r.state, forms))
             .collect())
     }
 
@@ -609,7 +600,7 @@ impl Vault {
         if ops.is_empty() {
             return Err(ApiError::RecordNotFound(id.to_string()));
         }
-        let forms = self.forms_by_name()?;
+        let forms = &self.forms;
         Ok(ops
             .iter()
             .map(|op| {

@@ -2,6 +2,7 @@
 //! duress passphrase and the panic wipe (DESIGN §4; user-facing account in
 //! `docs/vault-security.md`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use satchel_crypto::{
@@ -29,6 +30,8 @@ pub struct Vault {
     pub(crate) dir: PathBuf,
     pub(crate) store: Store,
     pub(crate) device: DeviceKeys,
+    /// Form definitions, parsed once at unlock.
+    pub(crate) forms: BTreeMap<String, form::Form>,
     key: DataKey,
     db: u8,
     profile: KdfProfile,
@@ -275,10 +278,16 @@ impl Vault {
             .ok_or(ApiError::DatabaseDamaged)?;
         let device =
             DeviceKeys::from_secret_bytes(&secret).map_err(|_| ApiError::DatabaseDamaged)?;
+        let forms = store
+            .forms()?
+            .iter()
+            .map(|json| form::Form::parse(json).map(|f| (f.name.clone(), f)))
+            .collect::<Result<_>>()?;
         Ok(Self {
             dir: dir.to_owned(),
             store,
             device,
+            forms,
             key: slot.key,
             db: slot.db,
             profile,

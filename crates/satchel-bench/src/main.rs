@@ -26,6 +26,9 @@ struct Args {
     /// Records for the search benchmark
     #[arg(long, default_value_t = 100_000)]
     search_records: usize,
+    /// Only the batched insert figure (for profiling)
+    #[arg(long, hide = true)]
+    only_batched: bool,
     /// Internal: unlock the vault in DIR once and report time and peak memory
     #[arg(long, hide = true)]
     unlock_child: Option<std::path::PathBuf>,
@@ -347,6 +350,9 @@ fn main() -> Result<()> {
     } else {
         (500, 20_000, args.search_records)
     };
+    if args.only_batched {
+        return insert_figures(batched, 1000, &mut data);
+    }
     insert_figures(single, 1, &mut data)?;
     insert_figures(batched, 1000, &mut data)?;
     unlock_figures()?;

@@ -1,5 +1,12 @@
 //! `satchel`: every capability of the vault, scriptable.
 
+/// `println!` that ends quietly when the reader goes away (`satchel record list | head`)
+/// instead of panicking on a closed pipe.
+macro_rules! say {
+    () => { $crate::emit(format_args!("")) };
+    ($($arg:tt)*) => { $crate::emit(format_args!($($arg)*)) };
+}
+
 mod args;
 mod secrets;
 mod show;
@@ -60,6 +67,18 @@ fn main() -> ExitCode {
     }
 }
 
+fn emit(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write output: {e}");
+        std::process::exit(i32::from(EXIT_ERROR));
+    }
+}
+
 fn vault_dir(cli: &Cli) -> Result<PathBuf> {
     if let Some(dir) = &cli.vault {
         return Ok(dir.clone());
@@ -87,7 +106,7 @@ fn unlock(dir: &Path) -> Result<Vault> {
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -188,7 +207,7 @@ fn run(cli: &Cli) -> Result<()> {
             with_spinner("Changing the passphrase…", || {
                 vault.change_passphrase(&new)
             })?;
-            println!("Passphrase changed.");
+            say!("Passphrase changed.");
             Ok(())
         }
         Command::Recover => {
@@ -198,7 +217,7 @@ fn run(cli: &Cli) -> Result<()> {
             with_spinner("Recovering…", || {
                 satchel_api::recover(&dir, &key, &new, profile)
             })?;
-            println!("Passphrase reset. The recovery key still works; keep it safe.");
+            say!("Passphrase reset. The recovery key still works; keep it safe.");
             Ok(())
         }
         Command::Duress(DuressCommand::Set) => {
@@ -207,7 +226,7 @@ fn run(cli: &Cli) -> Result<()> {
             with_spinner("Setting the duress passphrase…", || {
                 vault.set_duress(&duress)
             })?;
-            println!(
+            say!(
                 "Duress passphrase set. Entering it opens an empty decoy vault and erases the \
                  keys of this one for good."
             );
@@ -225,7 +244,7 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.json {
                 print_json(&report)
             } else {
-                println!("Vault wiped ({} files removed).", report.files_removed);
+                say!("Vault wiped ({} files removed).", report.files_removed);
                 Ok(())
             }
         }
@@ -235,9 +254,11 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.json {
                 print_json(&report)
             } else {
-                println!(
+                say!(
                     "OK: {} ops from {} device(s) verify (signatures, chains); {} records match a replay.",
-                    report.ops, report.authors, report.records
+                    report.ops,
+                    report.authors,
+                    report.records
                 );
                 Ok(())
             }
@@ -267,7 +288,7 @@ fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
             let json = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read form file {}", file.display()))?;
             let form = unlock(dir)?.import_form(&json)?;
-            println!("Installed form `{}` version {}.", form.name, form.version);
+            say!("Installed form `{}` version {}.", form.name, form.version);
             Ok(())
         }
     }
@@ -282,7 +303,7 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
             if cli.json {
                 print_json(&serde_json::json!({ "id": id.to_string() }))
             } else {
-                println!("{id}");
+                say!("{id}");
                 Ok(())
             }
         }
@@ -329,21 +350,21 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
             for hash in detach {
                 vault.remove_attachment(&id, hash)?;
             }
-            println!("Updated {id}.");
+            say!("Updated {id}.");
             Ok(())
         }
         RecordCommand::Delete { id } => {
             let mut vault = unlock(dir)?;
             let id = vault.resolve_id(id)?;
             vault.delete_record(&id)?;
-            println!("Deleted {id} (its history remains until it is purged).");
+            say!("Deleted {id} (its history remains until it is purged).");
             Ok(())
         }
         RecordCommand::Purge { id } => {
             let mut vault = unlock(dir)?;
             let id = vault.resolve_id(id)?;
             vault.purge_record(&id)?;
-            println!("Purged {id}: its content and attachments are erased.");
+            say!("Purged {id}: its content and attachments are erased.");
             Ok(())
         }
         RecordCommand::History { id } => {

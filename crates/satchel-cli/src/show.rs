@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Result<()> {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "vault": dir.display().to_string(),
@@ -19,44 +19,48 @@ pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Re
         );
         return Ok(());
     }
-    println!("Vault created in {}", dir.display());
-    println!();
-    println!("Device fingerprint: {}", info.fingerprint);
-    println!("                    {}", info.fingerprint_hex);
-    println!();
-    println!(
-        "Recovery key (shown only now; write it on paper and keep it away from this computer):"
-    );
-    println!();
-    println!("    {recovery}");
-    println!();
-    println!("It opens the vault if the passphrase is lost. Anyone holding it can too.");
+    say!("Vault created in {}", dir.display());
+    say!();
+    say!("Device fingerprint: {}", info.fingerprint);
+    say!("                    {}", info.fingerprint_hex);
+    say!();
+    say!("Recovery key (shown only now; write it on paper and keep it away from this computer):");
+    say!();
+    say!("    {recovery}");
+    say!();
+    say!("It opens the vault if the passphrase is lost. Anyone holding it can too.");
     Ok(())
 }
 
 pub(crate) fn info(info: &Info) -> Result<()> {
-    println!("Device fingerprint: {}", info.fingerprint);
-    println!("                    {}", info.fingerprint_hex);
-    println!(
+    say!("Device fingerprint: {}", info.fingerprint);
+    say!("                    {}", info.fingerprint_hex);
+    say!(
         "Records:            {} ({} deleted)",
-        info.records, info.deleted_records
+        info.records,
+        info.deleted_records
     );
-    println!("Ops:                {}", info.ops);
-    println!("Attachments:        {}", info.attachments);
-    println!(
+    say!("Ops:                {}", info.ops);
+    say!("Attachments:        {}", info.attachments);
+    say!(
         "Key derivation:     {} (m = {} KiB, t = {}, p = {})",
-        info.kdf.profile, info.kdf.m_kib, info.kdf.t, info.kdf.p
+        info.kdf.profile,
+        info.kdf.m_kib,
+        info.kdf.t,
+        info.kdf.p
     );
-    println!(
+    say!(
         "Format:             keyslots {}, schema {}, SQLCipher {}",
-        info.keyslots_format, info.schema_version, info.cipher_version
+        info.keyslots_format,
+        info.schema_version,
+        info.cipher_version
     );
     Ok(())
 }
 
 pub(crate) fn forms(forms: &[Form], lang: &str) -> Result<()> {
     for f in forms {
-        println!(
+        say!(
             "{:<12} v{:<3} {}  {} fields",
             f.name,
             f.version,
@@ -68,7 +72,7 @@ pub(crate) fn forms(forms: &[Form], lang: &str) -> Result<()> {
 }
 
 pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
-    println!(
+    say!(
         "{} (version {}): {}",
         form.name,
         form.version,
@@ -80,7 +84,7 @@ pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
             .unwrap_or("?")
             .to_owned();
         let req = if f.required { "required" } else { "" };
-        println!(
+        say!(
             "  {:<18} {:<14} {:<9} {}",
             f.id,
             kind,
@@ -93,7 +97,7 @@ pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
                 .iter()
                 .map(|o| format!("{} ({})", o.id, o.label.get(lang)))
                 .collect();
-            println!("  {:<18} options: {}", "", opts.join(", "));
+            say!("  {:<18} options: {}", "", opts.join(", "));
         }
     }
     Ok(())
@@ -101,7 +105,7 @@ pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
 
 pub(crate) fn summaries(list: &[RecordSummary]) -> Result<()> {
     if list.is_empty() {
-        println!("No records.");
+        say!("No records.");
         return Ok(());
     }
     for r in list {
@@ -112,35 +116,39 @@ pub(crate) fn summaries(list: &[RecordSummary]) -> Result<()> {
         if r.conflicts > 0 {
             flags.push_str(&format!(" [{} conflict(s)]", r.conflicts));
         }
-        println!(
+        say!(
             "{}  {:<10} {}  {}{}",
-            r.id, r.form, r.updated, r.title, flags
+            r.id,
+            r.form,
+            r.updated,
+            r.title,
+            flags
         );
     }
     Ok(())
 }
 
 pub(crate) fn record(r: &RecordView) -> Result<()> {
-    println!("Record   {}", r.id);
-    println!("Form     {}", r.form);
-    println!("Created  {}", r.created);
-    println!("Updated  {}", r.updated);
+    say!("Record   {}", r.id);
+    say!("Form     {}", r.form);
+    say!("Created  {}", r.created);
+    say!("Updated  {}", r.updated);
     if r.deleted {
-        println!("Status   deleted (kept in history until purged)");
+        say!("Status   deleted (kept in history until purged)");
     }
     if r.delete_conflict {
-        println!("Status   deleted on another device while edited here; both kept");
+        say!("Status   deleted on another device while edited here; both kept");
     }
-    println!();
+    say!();
     let width = r.fields.iter().map(|f| f.label.width()).max().unwrap_or(0);
     for f in &r.fields {
         let label = pad(&f.label, width);
         match f.values.as_slice() {
-            [one] => println!("{label}  {}", one.display),
+            [one] => say!("{label}  {}", one.display),
             many => {
-                println!("{label}  CONFLICT: {} values", many.len());
+                say!("{label}  CONFLICT: {} values", many.len());
                 for v in many {
-                    println!(
+                    say!(
                         "{}  - {}  ({}, {}, value {})",
                         " ".repeat(width),
                         v.display,
@@ -153,10 +161,10 @@ pub(crate) fn record(r: &RecordView) -> Result<()> {
         }
     }
     if !r.attachments.is_empty() {
-        println!();
-        println!("Attachments");
+        say!();
+        say!("Attachments");
         for a in &r.attachments {
-            println!("  {}  {} bytes  blake3 {}", a.name, a.size, a.blake3);
+            say!("  {}  {} bytes  blake3 {}", a.name, a.size, a.blake3);
         }
     }
     Ok(())
@@ -168,12 +176,12 @@ pub(crate) fn history(entries: &[HistoryEntry]) -> Result<()> {
             .as_str()
             .unwrap_or("?")
             .to_owned();
-        println!("{}  {:<6} by {} (#{})", e.time, kind, e.author, e.seq);
+        say!("{}  {:<6} by {} (#{})", e.time, kind, e.author, e.seq);
         if e.purged {
-            println!("    (content purged)");
+            say!("    (content purged)");
         }
         for (field, value) in &e.changes {
-            println!("    {field} = {value}");
+            say!("    {field} = {value}");
         }
     }
     Ok(())

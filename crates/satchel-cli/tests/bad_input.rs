@@ -298,3 +298,22 @@ fn a_bad_form_file() {
         "already installed",
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let (s, _) = with_record();
+    for _ in 0..20 {
+        s.ok(&["record", "add", "contact", "--set", "name=Lee"]);
+    }
+    let mut child = s
+        .cmd(&["record", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -1,7 +1,7 @@
 //! The op log: the source of truth. Every change arrives here as ops; the records
 //! view is recomputed from the ops of each record they touch, in the same transaction.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use satchel_sync::{
@@ -139,6 +139,20 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut touched = BTreeSet::new();
+        // Records with no ops before this commit can be computed from memory.
+        let mut fresh: BTreeMap<RecordId, Vec<&Op>> = BTreeMap::new();
+        let mut checked = BTreeSet::new();
+        for op in ops {
+            let record = op.header.record;
+            if checked.insert(record) {
+                let known: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM ops WHERE record = ?1)")?
+                    .query_row([&record.0[..]], |r| r.get(0))?;
+                if !known {
+                    fresh.insert(record, Vec::new());
+                }
+            }
+        }
         let mut purged = false;
         let mut added = 0;
         for (hash, data) in blobs {
@@ -171,11 +185,14 @@ impl Store {
             added += n;
             if n > 0 {
                 touched.insert(h.record);
+                if let Some(list) = fresh.get_mut(&h.record) {
+                    list.push(op);
+                }
                 purged |= h.kind == OpKind::Purge;
             }
         }
         for record in &touched {
-            records::refresh(&tx, record)?;
+            records::refresh(&tx, record, fresh.get(record).map(Vec::as_slice))?;
         }
         if purged {
             drop_orphan_blobs(&tx)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::{OptionalExtension, Transaction, params};
 use satchel_sync::{
     merge::{self, RecordState},
-    op::{ATTACHMENT_PREFIX, Body, OpId, OpKind, OpView, RecordId},
+    op::{ATTACHMENT_PREFIX, Body, Op, OpId, OpKind, OpView, RecordId},
 };
 
 use crate::{Store, StoreError, ops, search};
@@ -58,8 +58,22 @@ fn ms(v: u64) -> Result<i64, StoreError> {
 
 /// Recomputes one record from its ops: erases payloads a purge covers, then writes
 /// the view row, its search text and its attachment references.
-pub(crate) fn refresh(tx: &Transaction<'_>, record: &RecordId) -> Result<(), StoreError> {
-    let all = ops::load_ops(tx, record)?;
+///
+/// `fresh` holds the record's ops when all of them arrived in this transaction (a new
+/// record), which saves reading back and decoding what is already in memory.
+pub(crate) fn refresh(
+    tx: &Transaction<'_>,
+    record: &RecordId,
+    fresh: Option<&[&Op]>,
+) -> Result<(), StoreError> {
+    let loaded;
+    let all: Vec<&Op> = match fresh {
+        Some(ops) => ops.to_vec(),
+        None => {
+            loaded = ops::load_ops(tx, record)?;
+            loaded.iter().collect()
+        }
+    };
     let views: Vec<OpView<'_>> = all.iter().map(|o| o.view()).collect();
     let purges: Vec<OpView<'_>> = views
         .iter()
@@ -217,16 +231,19 @@ impl Store {
         .collect()
     }
 
-    /// Records matching `query` (see [`search`]), most recently changed first.
+    /// Records matching `query` (see [`search`]), newest first. Deleted records
+    /// are not in the index. FTS5 walks matches in rowid order and stops at the limit,
+    /// so a common word costs no more than a rare one (no sort over every match).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
         let Some(expr) = search::match_expression(query) else {
             return Ok(Vec::new());
         };
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.state FROM search JOIN records r ON r.rowid = search.rowid
-             WHERE search MATCH ?1 AND r.deleted = 0
-             ORDER BY r.updated_ms DESC LIMIT ?2",
+            "SELECT r.id, r.state FROM
+               (SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS m
+             JOIN records r ON r.rowid = m.rowid
+             ORDER BY r.rowid DESC",
         )?;
         let rows = stmt.query_map(params![expr, limit], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
@@ -271,10 +288,8 @@ impl Store {
             rows.collect::<Result<_, _>>()?
         };
         for id in ids {
-            refresh(
-                &tx,
-                &RecordId(id.try_into().map_err(|_| StoreError::Corrupt("id"))?),
-            )?;
+            let id = RecordId(id.try_into().map_err(|_| StoreError::Corrupt("id"))?);
+            refresh(&tx, &id, None)?;
         }
         tx.commit()?;
         Ok(())
