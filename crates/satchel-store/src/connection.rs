@@ -216,6 +216,20 @@ impl Store {
         schema::migrate_to(&mut self.conn, version)
     }
 
+    /// Test support: a pragma's current value as text.
+    pub fn pragma_for_tests(&self, name: &str) -> String {
+        self.conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .unwrap_or_default()
+    }
+
     /// Test support: the schema as SQL text, sorted.
     pub fn schema_sql_for_tests(&self) -> Vec<String> {
         let mut stmt = match self

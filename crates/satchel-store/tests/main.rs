@@ -77,6 +77,28 @@ fn sqlcipher_is_linked_and_the_file_has_no_sqlite_header() {
 }
 
 #[test]
+fn the_connection_has_the_documented_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let key = DataKey::generate().unwrap();
+    drop(Store::create(&path, &key).unwrap());
+    let store = Store::open(&path, &key).unwrap();
+    // DESIGN §4 and docs/adr/0004, 0005.
+    for (pragma, want) in [
+        ("temp_store", "2"),
+        ("secure_delete", "1"),
+        ("journal_mode", "wal"),
+        ("locking_mode", "exclusive"),
+        ("synchronous", "2"),
+        ("cipher_memory_security", "0"),
+        ("cipher_page_size", "4096"),
+        ("cipher_hmac_algorithm", "HMAC_SHA512"),
+    ] {
+        assert_eq!(store.pragma_for_tests(pragma), want, "PRAGMA {pragma}");
+    }
+}
+
+#[test]
 fn wrong_key_is_refused_and_the_file_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.db");
