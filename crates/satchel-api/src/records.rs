@@ -230,12 +230,9 @@ impl Vault {
             .decode(hex.as_bytes())
             .map_err(|_| ApiError::RecordNotFound(shown.clone()))?;
         match self.store.records_with_prefix(&prefix)?.as_slice() {
-            [one] if one.0.starts_with(&prefix) => Ok(*one),
-            [a, b, ..] if a.0.starts_with(&prefix) && b.0.starts_with(&prefix) => {
-                Err(ApiError::AmbiguousId(shown))
-            }
-            [a, ..] if a.0.starts_with(&prefix) => Ok(*a),
-            _ => Err(ApiError::RecordNotFound(shown)),
+            [one] => Ok(*one),
+            [] => Err(ApiError::RecordNotFound(shown)),
+            _ => Err(ApiError::AmbiguousId(shown)),
         }
     }
 

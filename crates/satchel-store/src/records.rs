@@ -175,36 +175,21 @@ impl Store {
         row.map(|(id, state)| decode_row(id, state)).transpose()
     }
 
-    /// Record ids starting with `prefix` (hex, at least 4 digits), for short ids.
+    /// Up to two record ids starting with `prefix`: enough to tell a unique short id
+    /// from an ambiguous one.
     pub fn records_with_prefix(&self, prefix: &[u8]) -> Result<Vec<RecordId>, StoreError> {
-        let mut upper = prefix.to_vec();
-        let mut stmt = if let Some(last) = upper.iter().rposition(|b| *b != 0xFF) {
-            upper.truncate(last + 1);
-            if let Some(b) = upper.last_mut() {
-                *b += 1;
-            }
-            let mut s = self
-                .conn
-                .prepare("SELECT id FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 2")?;
-            let rows = s.query_map(params![prefix, upper], |r| r.get::<_, Vec<u8>>(0))?;
-            return rows
-                .map(|r| {
-                    Ok(RecordId(
-                        r?.try_into().map_err(|_| StoreError::Corrupt("id"))?,
-                    ))
-                })
-                .collect();
-        } else {
-            self.conn
-                .prepare("SELECT id FROM records WHERE id >= ?1 ORDER BY id LIMIT 2")?
-        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM records WHERE id >= ?1 ORDER BY id LIMIT 2")?;
         let rows = stmt.query_map([prefix], |r| r.get::<_, Vec<u8>>(0))?;
-        rows.map(|r| {
-            Ok(RecordId(
-                r?.try_into().map_err(|_| StoreError::Corrupt("id"))?,
-            ))
-        })
-        .collect()
+        let mut out = Vec::new();
+        for row in rows {
+            let id = RecordId(row?.try_into().map_err(|_| StoreError::Corrupt("id"))?);
+            if id.0.starts_with(prefix) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Records, most recently changed first.

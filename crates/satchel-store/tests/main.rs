@@ -284,17 +284,29 @@ fn short_id_prefixes_resolve() {
     let mut store =
         Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
     let mut w = Writer::new();
-    let r = RecordId::random().unwrap();
-    let op = w.op(&store, r, OpKind::Write, &[("name", "x".into())]);
-    store.commit(&[op], &[]).unwrap();
-    assert_eq!(store.records_with_prefix(&r.0[..4]).unwrap(), vec![r]);
+    let mut a = [0xAB; 16];
+    a[5] = 1;
+    let mut b = [0xAB; 16];
+    b[5] = 2;
+    for id in [a, b, [0x01; 16]] {
+        let op = w.op(&store, RecordId(id), OpKind::Write, &[("name", "x".into())]);
+        store.commit(&[op], &[]).unwrap();
+    }
     assert_eq!(
-        store
-            .records_with_prefix(&[0xFF, 0xFF, 0xFF, 0xFF])
-            .unwrap()
-            .len(),
-        usize::from(r.0[..4] == [0xFF; 4])
+        store.records_with_prefix(&[0x01; 4]).unwrap(),
+        vec![RecordId([0x01; 16])]
     );
+    assert_eq!(
+        store.records_with_prefix(&a[..6]).unwrap(),
+        vec![RecordId(a)]
+    );
+    assert_eq!(
+        store.records_with_prefix(&a[..4]).unwrap().len(),
+        2,
+        "ambiguous"
+    );
+    assert!(store.records_with_prefix(&[0xFF; 4]).unwrap().is_empty());
+    assert!(store.records_with_prefix(&[0x02; 4]).unwrap().is_empty());
 }
 
 mod tampering {

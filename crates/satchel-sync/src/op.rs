@@ -418,6 +418,9 @@ impl Op {
         if payload.len() > MAX_PAYLOAD {
             return Err(OpError::Malformed("payload too large"));
         }
+        if draft.context.0.len() > MAX_CONTEXT {
+            return Err(OpError::Malformed("context too large"));
+        }
         let body = Body::decode(draft.kind, &payload)?;
         let header = OpHeader {
             author: DeviceId(keys.public().signing),
