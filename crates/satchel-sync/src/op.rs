@@ -452,36 +452,7 @@ impl Op {
         signature: &[u8],
         payload: Option<Vec<u8>>,
     ) -> Result<Self, OpError> {
-        let header = OpHeader::read(&header_bytes)?;
-        let signature: [u8; SIGNATURE_LEN] = signature
-            .try_into()
-            .map_err(|_| OpError::Malformed("signature length"))?;
-        identity::verify(
-            &header.author.0,
-            domain::OP_SIGNATURE,
-            &header_bytes,
-            &signature,
-        )
-        .map_err(|_| OpError::BadSignature)?;
-        let body = match &payload {
-            Some(p) => {
-                if p.len() != header.payload_len as usize
-                    || hash::hash(domain::OP_PAYLOAD, &[p]) != header.payload_hash
-                {
-                    return Err(OpError::PayloadMismatch);
-                }
-                Some(Body::decode(header.kind, p)?)
-            }
-            None => None,
-        };
-        Ok(Self {
-            id: op_id(&header_bytes),
-            header,
-            header_bytes,
-            signature,
-            payload,
-            body,
-        })
+        Self::assemble(header_bytes, signature, payload, true)
     }
 
     /// Reassembles an op read back from the vault's own database, which verified it
@@ -493,10 +464,35 @@ impl Op {
         signature: &[u8],
         payload: Option<Vec<u8>>,
     ) -> Result<Self, OpError> {
+        Self::assemble(header_bytes, signature, payload, false)
+    }
+
+    fn assemble(
+        header_bytes: Vec<u8>,
+        signature: &[u8],
+        payload: Option<Vec<u8>>,
+        verify: bool,
+    ) -> Result<Self, OpError> {
         let header = OpHeader::read(&header_bytes)?;
         let signature: [u8; SIGNATURE_LEN] = signature
             .try_into()
             .map_err(|_| OpError::Malformed("signature length"))?;
+        if verify {
+            identity::verify(
+                &header.author.0,
+                domain::OP_SIGNATURE,
+                &header_bytes,
+                &signature,
+            )
+            .map_err(|_| OpError::BadSignature)?;
+            if let Some(p) = &payload
+                && (p.len() != header.payload_len as usize
+                    || hash::hash(domain::OP_PAYLOAD, &[p]) != header.payload_hash)
+            {
+                return Err(OpError::PayloadMismatch);
+            }
+        }
+        // Decoded only after verification: nothing unauthenticated is interpreted.
         let body = payload
             .as_deref()
             .map(|p| Body::decode(header.kind, p))
