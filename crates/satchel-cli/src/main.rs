@@ -98,6 +98,9 @@ fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
 }
 
 fn unlock(dir: &Path) -> Result<Vault> {
+    if !satchel_api::vault::exists(dir) {
+        return Err(ApiError::NoVault.into());
+    }
     let pass = secrets::passphrase()?;
     let profile = secrets::profile();
     Ok(with_spinner("Unlocking…", || {
