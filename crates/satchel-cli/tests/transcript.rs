@@ -63,6 +63,12 @@ impl<'a> Transcript<'a> {
 
     /// Runs a command (`{1}`-style placeholders name earlier ids) and records it.
     fn run(&mut self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// As [`Transcript::run`] with extra environment; variables are recorded by name
+    /// only (their values are secrets).
+    fn run_with(&mut self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let real: Vec<String> = args
             .iter()
             .map(|a| {
@@ -74,11 +80,12 @@ impl<'a> Transcript<'a> {
             })
             .collect();
         let refs: Vec<&str> = real.iter().map(String::as_str).collect();
-        let r = self.s.run(&refs);
+        let r = self.s.run_with(&refs, env);
         let stdout = self.redact(&r.stdout);
         let stderr = self.redact(&error_line(&r));
         let shown = self.redact(&args.join(" "));
-        self.text.push_str(&format!("$ satchel {shown}\n"));
+        let vars: String = env.iter().map(|(k, _)| format!("{k}=… ")).collect();
+        self.text.push_str(&format!("$ {vars}satchel {shown}\n"));
         self.text.push_str(&stdout);
         if !stderr.is_empty() {
             self.text.push_str(&stderr);
@@ -179,4 +186,84 @@ fn transcript_of_json_output() {
     t.run(&["--json", "search", "2026"]);
     t.run(&["--json", "info"]);
     snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/json.txt"]);
+}
+
+#[test]
+fn transcript_of_passphrases_recovery_and_duress() {
+    let s = Sandbox::new();
+    let mut t = Transcript::new(&s);
+    let init = t.run(&["init"]);
+    let key = Regex::new(r"([0-9A-Z]{4}-){7}[0-9A-Z]{4}").unwrap();
+    let recovery = key.find(&init.stdout).unwrap().as_str().to_owned();
+    t.run(&["record", "add", "contact", "--set", "name=Real person"]);
+    t.run_with(
+        &["passwd"],
+        &[("SATCHEL_NEW_PASSPHRASE", "second passphrase")],
+    );
+    t.run(&["record", "list"]);
+    t.run_with(
+        &["record", "list"],
+        &[("SATCHEL_PASSPHRASE", "second passphrase")],
+    );
+    t.run_with(
+        &["recover"],
+        &[
+            ("SATCHEL_RECOVERY_KEY", "AAAA-BBBB"),
+            ("SATCHEL_NEW_PASSPHRASE", "third passphrase"),
+        ],
+    );
+    t.run_with(
+        &["recover"],
+        &[
+            ("SATCHEL_RECOVERY_KEY", &recovery),
+            ("SATCHEL_NEW_PASSPHRASE", "third passphrase"),
+        ],
+    );
+    t.run_with(
+        &["record", "list"],
+        &[("SATCHEL_PASSPHRASE", "third passphrase")],
+    );
+    let form = s.root.path().join("intake.json");
+    std::fs::write(
+        &form,
+        r#"{"name": "intake", "version": 1,
+            "label": {"en": "Intake", "ko": "접수", "zh-Hans": "登记"},
+            "fields": [{"id": "code", "type": "text", "required": true,
+                        "label": {"en": "Code", "ko": "코드", "zh-Hans": "编码"}}]}"#,
+    )
+    .unwrap();
+    let third = [("SATCHEL_PASSPHRASE", "third passphrase")];
+    t.run_with(&["form", "import", form.to_str().unwrap()], &third);
+    t.run_with(&["form", "import", form.to_str().unwrap()], &third);
+    t.run_with(
+        &["duress", "set"],
+        &[
+            ("SATCHEL_PASSPHRASE", "third passphrase"),
+            ("SATCHEL_NEW_PASSPHRASE", "third passphrase"),
+        ],
+    );
+    t.run_with(
+        &["duress", "set"],
+        &[
+            ("SATCHEL_PASSPHRASE", "third passphrase"),
+            ("SATCHEL_NEW_PASSPHRASE", "the duress one"),
+        ],
+    );
+    t.run_with(
+        &["record", "list"],
+        &[("SATCHEL_PASSPHRASE", "the duress one")],
+    );
+    t.run_with(
+        &["form", "list"],
+        &[("SATCHEL_PASSPHRASE", "the duress one")],
+    );
+    t.run_with(&["record", "list"], &third);
+    t.run_with(
+        &["recover"],
+        &[
+            ("SATCHEL_RECOVERY_KEY", &recovery),
+            ("SATCHEL_NEW_PASSPHRASE", "fourth passphrase"),
+        ],
+    );
+    snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/keys-and-duress.txt"]);
 }
