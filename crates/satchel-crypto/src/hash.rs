@@ -11,6 +11,8 @@ pub mod domain {
     pub const OP_SIGNATURE: &str = "satchel 2026-11 op signature v1";
     /// Device fingerprints.
     pub const FINGERPRINT: &str = "satchel 2026-11 device fingerprint v1";
+    /// Ed25519 signature context for bundles.
+    pub const BUNDLE_SIGNATURE: &str = "satchel 2026-11 bundle signature v1";
     /// Recovery key checksums.
     pub const RECOVERY_CHECK: &str = "satchel 2026-11 recovery key checksum v1";
 }

@@ -81,6 +81,17 @@ impl DeviceKeys {
         }
     }
 
+    /// X25519 with a peer's public key (RFC 7748). All-zero output (a low-order
+    /// point) is returned as is; callers feed it to HKDF with both public keys, and
+    /// a slot derived from it still needs the file key to authenticate.
+    pub fn agree(&self, their_public: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(
+            self.agreement
+                .diffie_hellman(&PublicKey::from(*their_public))
+                .to_bytes(),
+        )
+    }
+
     /// Signs `message` under `domain` (see [`hash::domain`]).
     pub fn sign(&self, domain: &str, message: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.signing

@@ -28,6 +28,7 @@
     )
 )]
 
+pub mod bundle;
 pub mod error;
 pub mod hash;
 pub mod identity;
