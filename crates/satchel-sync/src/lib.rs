@@ -26,10 +26,12 @@
     )
 )]
 
+pub mod bundle;
 pub mod error;
 pub mod hlc;
 pub mod merge;
 pub mod op;
+pub mod sync;
 pub mod vv;
 
 pub use error::OpError;
