@@ -113,6 +113,44 @@ pub enum ApiError {
     /// No such attachment on the record.
     #[error("the record has no attachment {0}")]
     AttachmentNotFound(String),
+    /// A peer card did not parse or its checksum is wrong.
+    #[error("that is not a valid Satchel identity card (check it was copied whole)")]
+    InvalidCard,
+    /// A peer name is empty, too long or has a comma.
+    #[error("a peer name is 1 to 60 characters without commas")]
+    InvalidPeerName,
+    /// The card is this device's own.
+    #[error("that card is this device's own")]
+    PeerIsSelf,
+    /// A peer with that name or key exists.
+    #[error("a peer named `{0}` or with that key already exists")]
+    PeerExists(String),
+    /// No peer by that name.
+    #[error("no peer named `{0}`; see `satchel peer list`")]
+    UnknownPeer(String),
+    /// Too many or no recipients.
+    #[error("a bundle is addressed to 1 to {max} peers")]
+    BundleRecipients {
+        /// Most recipients.
+        max: usize,
+    },
+    /// The bundle did not open or verify.
+    #[error("bundle refused: {0}")]
+    Bundle(satchel_crypto::bundle::BundleError),
+    /// The sender is not a peer (never added, or removed).
+    #[error("bundle refused: it comes from a device that is not one of your peers")]
+    UnknownSender,
+    /// The bundle's content is refused.
+    #[error("bundle refused: {0}")]
+    BundleContent(String),
+    /// The field has no conflict.
+    #[error("field `{0}` has no conflict to resolve")]
+    NoConflict(String),
+    /// No sibling value matches.
+    #[error(
+        "no value of this conflict has an id starting with `{0}` (give 6 or more characters of it)"
+    )]
+    NoSuchValue(String),
     /// A stored op or the view failed verification.
     #[error("the vault's history failed verification: {0}")]
     Integrity(String),
@@ -150,6 +188,16 @@ impl ApiError {
             ApiError::RecordDeleted(_) => "record_deleted",
             ApiError::AttachmentTooLarge { .. } => "attachment_too_large",
             ApiError::AttachmentNotFound(_) => "attachment_not_found",
+            ApiError::InvalidCard | ApiError::InvalidPeerName | ApiError::PeerIsSelf => {
+                "invalid_peer"
+            }
+            ApiError::PeerExists(_) => "peer_exists",
+            ApiError::UnknownPeer(_) => "unknown_peer",
+            ApiError::BundleRecipients { .. } => "bundle_recipients",
+            ApiError::Bundle(_) | ApiError::UnknownSender | ApiError::BundleContent(_) => {
+                "bundle_refused"
+            }
+            ApiError::NoConflict(_) | ApiError::NoSuchValue(_) => "no_conflict",
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
             ApiError::Store(_) => "database",
@@ -220,3 +268,14 @@ impl From<satchel_sync::OpError> for ApiError {
 
 /// Shorthand.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl From<satchel_crypto::bundle::BundleError> for ApiError {
+    fn from(e: satchel_crypto::bundle::BundleError) -> Self {
+        match e {
+            satchel_crypto::bundle::BundleError::Io(kind) => {
+                ApiError::from(std::io::Error::from(kind))
+            }
+            other => ApiError::Bundle(other),
+        }
+    }
+}

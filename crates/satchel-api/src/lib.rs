@@ -21,6 +21,7 @@ pub mod error;
 pub mod files;
 pub mod form;
 pub mod records;
+pub mod sync;
 pub mod vault;
 
 pub use error::{ApiError, Result};

@@ -68,6 +68,90 @@ pub(crate) enum Command {
     },
     /// Check every op's signature and chain, and the records against a replay
     Verify,
+    /// This device's identity card, for peers to add
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+    /// Devices this vault exchanges bundles with
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// Encrypted sync bundles, carried by USB stick or any folder
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// Synchronisation state
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Fields edited on two devices at once: every value is kept until resolved
+    #[command(subcommand)]
+    Conflicts(ConflictsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IdentityCommand {
+    /// Print this device's card and fingerprint
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PeerCommand {
+    /// Add a peer from its card (compare the fingerprint shown with the peer's own)
+    Add {
+        /// The peer's card, as printed by `satchel identity show` on its device
+        card: String,
+        /// A name for the peer
+        #[arg(long)]
+        name: String,
+    },
+    /// List peers
+    List,
+    /// Forget a peer; its bundles are refused from then on
+    Remove {
+        /// The peer's name
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BundleCommand {
+    /// Write one bundle for one or more peers into a folder
+    Export {
+        /// Peer names, comma-separated
+        #[arg(long, value_delimiter = ',', required = true)]
+        to: Vec<String>,
+        /// Folder to write the bundle into
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import bundles
+    Import {
+        /// Bundle files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SyncCommand {
+    /// Per peer: what it has acknowledged and what waits for it
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConflictsCommand {
+    /// List every field in conflict with all its values
+    List,
+    /// Resolve one: pick a value by its id, or set a new one
+    Resolve {
+        /// Record id
+        record: String,
+        /// Field id
+        field: String,
+        /// The id (6+ characters) of the value to keep, from `conflicts list`
+        #[arg(long, conflicts_with = "set", required_unless_present = "set")]
+        pick: Option<String>,
+        /// A new value instead
+        #[arg(long)]
+        set: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

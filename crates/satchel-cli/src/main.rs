@@ -23,7 +23,10 @@ use satchel_api::{
 };
 use zeroize::Zeroizing;
 
-use args::{Cli, Command, DuressCommand, FormCommand, RecordCommand, Values};
+use args::{
+    BundleCommand, Cli, Command, ConflictsCommand, DuressCommand, FormCommand, IdentityCommand,
+    PeerCommand, RecordCommand, SyncCommand, Values,
+};
 
 /// Exit codes, documented in `--help`.
 const EXIT_ERROR: u8 = 1;
@@ -191,6 +194,40 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
         Command::Form(cmd) => form(cli, &dir, cmd),
+        Command::Identity(IdentityCommand::Show) => {
+            let card = unlock(&dir)?.identity();
+            if cli.json {
+                print_json(&card)
+            } else {
+                say!("{}", card.card);
+                say!();
+                say!("Fingerprint: {}", card.fingerprint);
+                say!("             {}", card.fingerprint_hex);
+                Ok(())
+            }
+        }
+        Command::Peer(cmd) => peer(cli, &dir, cmd),
+        Command::Bundle(cmd) => bundle(cli, &dir, cmd),
+        Command::Sync(SyncCommand::Status) => {
+            let status = unlock(&dir)?.sync_status()?;
+            if cli.json {
+                print_json(&status)
+            } else {
+                if status.is_empty() {
+                    say!("No peers.");
+                }
+                for p in status {
+                    say!(
+                        "{}: acknowledged {} ops, {} waiting for the next bundle",
+                        p.name,
+                        p.acknowledged,
+                        p.waiting
+                    );
+                }
+                Ok(())
+            }
+        }
+        Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
         Command::Record(cmd) => record(cli, &dir, cmd),
         Command::Search { query, limit } => {
             if query.trim().is_empty() {
@@ -378,6 +415,143 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
             } else {
                 show::history(&entries)
             }
+        }
+    }
+}
+
+fn peer(cli: &Cli, dir: &Path, cmd: &PeerCommand) -> Result<()> {
+    match cmd {
+        PeerCommand::Add { card, name } => {
+            let added = unlock(dir)?.add_peer(card, name)?;
+            if cli.json {
+                return print_json(&added);
+            }
+            say!("Added peer `{}`.", added.name);
+            say!("Fingerprint: {}", added.fingerprint);
+            say!(
+                "Compare it with the one `satchel identity show` prints on that device; if they differ, remove the peer."
+            );
+            Ok(())
+        }
+        PeerCommand::List => {
+            let peers = unlock(dir)?.peers()?;
+            if cli.json {
+                return print_json(&peers);
+            }
+            if peers.is_empty() {
+                say!("No peers.");
+            }
+            for p in peers {
+                say!("{:<20} {}", p.name, p.fingerprint);
+            }
+            Ok(())
+        }
+        PeerCommand::Remove { name } => {
+            unlock(dir)?.remove_peer(name)?;
+            say!("Removed peer `{name}`; its bundles are refused from now on.");
+            Ok(())
+        }
+    }
+}
+
+fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
+    match cmd {
+        BundleCommand::Export { to, out } => {
+            let mut vault = unlock(dir)?;
+            let report = with_spinner("Sealing the bundle…", || vault.export_bundle(to, out))?;
+            if cli.json {
+                return print_json(&report);
+            }
+            say!("{}  {} ops  {} bytes", report.file, report.ops, report.size);
+            Ok(())
+        }
+        BundleCommand::Import { files } => {
+            let mut vault = unlock(dir)?;
+            let mut failed = 0;
+            let mut reports = Vec::new();
+            for f in files {
+                let result = with_spinner("Importing…", || vault.import_bundle(f));
+                let name = f.display().to_string();
+                match result {
+                    Ok(r) => {
+                        if !cli.json {
+                            if r.already_imported {
+                                say!("{name}: already imported; nothing changed");
+                            } else {
+                                say!(
+                                    "{name}: applied {}, already known {}, quarantined {}, conflicts created {}",
+                                    r.applied,
+                                    r.already_known,
+                                    r.quarantined,
+                                    r.conflicts_created
+                                );
+                            }
+                        }
+                        reports.push(serde_json::json!({ "file": name, "ok": true, "report": r }));
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        if !cli.json {
+                            say!("{name}: refused: {e}");
+                        }
+                        reports.push(serde_json::json!({ "file": name, "ok": false, "code": e.code(), "error": e.to_string() }));
+                    }
+                }
+            }
+            if cli.json {
+                print_json(&reports)?;
+            }
+            if failed > 0 {
+                return Err(anyhow::anyhow!(
+                    "{failed} of {} bundle(s) refused; nothing from them was applied",
+                    files.len()
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn conflicts(cli: &Cli, dir: &Path, cmd: &ConflictsCommand) -> Result<()> {
+    match cmd {
+        ConflictsCommand::List => {
+            let list = unlock(dir)?.conflicts(&cli.lang)?;
+            if cli.json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                say!("No conflicts.");
+            }
+            for c in list {
+                say!("{}  {}", c.record, c.field);
+                for v in c.values {
+                    say!(
+                        "    {}  {}  ({}, {})",
+                        &v.op[..12.min(v.op.len())],
+                        v.display,
+                        v.author,
+                        v.time
+                    );
+                }
+            }
+            Ok(())
+        }
+        ConflictsCommand::Resolve {
+            record,
+            field,
+            pick,
+            set,
+        } => {
+            let mut vault = unlock(dir)?;
+            let id = vault.resolve_id(record)?;
+            vault.resolve_conflict(
+                &id,
+                field,
+                pick.as_deref(),
+                set.clone().map(FieldInput::Text),
+            )?;
+            say!("Resolved `{field}` of {id}.");
+            Ok(())
         }
     }
 }

@@ -32,8 +32,10 @@ mod ops;
 mod records;
 pub mod schema;
 pub mod search;
+mod sync;
 
 pub use connection::{Counts, Store};
 pub use error::StoreError;
 pub use ops::LogReport;
 pub use records::{ListFilter, StoredRecord};
+pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Peer};

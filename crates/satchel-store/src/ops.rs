@@ -138,71 +138,90 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut touched = BTreeSet::new();
-        // Records with no ops before this commit can be computed from memory.
-        let mut fresh: BTreeMap<RecordId, Vec<&Op>> = BTreeMap::new();
-        let mut checked = BTreeSet::new();
-        for op in ops {
-            let record = op.header.record;
-            if checked.insert(record) {
-                let known: bool = tx
-                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM ops WHERE record = ?1)")?
-                    .query_row([&record.0[..]], |r| r.get(0))?;
-                if !known {
-                    fresh.insert(record, Vec::new());
-                }
-            }
-        }
-        let mut purged = false;
-        let mut added = 0;
-        for (hash, data) in blobs {
-            tx.execute(
-                "INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![&hash[..], data],
-            )?;
-        }
-        for op in ops {
-            let h = &op.header;
-            let n = tx
-                .prepare_cached(
-                    "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
-                                      header, signature, payload)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                     ON CONFLICT (id) DO NOTHING",
-                )?
-                .execute(params![
-                    &op.id.0[..],
-                    &h.author.0[..],
-                    i64::try_from(h.seq).map_err(|_| StoreError::Corrupt("seq"))?,
-                    &h.record.0[..],
-                    kind_code(h.kind),
-                    i64::try_from(h.hlc.wall_ms).map_err(|_| StoreError::Corrupt("hlc"))?,
-                    i64::from(h.hlc.counter),
-                    &op.header_bytes,
-                    &op.signature[..],
-                    op.payload.as_deref(),
-                ])?;
-            added += n;
-            if n > 0 {
-                touched.insert(h.record);
-                if let Some(list) = fresh.get_mut(&h.record) {
-                    list.push(op);
-                }
-                purged |= h.kind == OpKind::Purge;
-            }
-        }
-        for record in &touched {
-            records::refresh(&tx, record, fresh.get(record).map(Vec::as_slice))?;
-        }
-        if purged {
-            drop_orphan_blobs(&tx)?;
-        }
+        let applied = apply(&tx, ops, blobs)?;
         tx.commit()?;
-        if purged {
+        if applied.purged {
             self.checkpoint()?;
         }
-        Ok(added)
+        Ok(applied.added)
     }
+}
+
+/// What [`apply`] did inside its transaction.
+pub(crate) struct Applied {
+    pub(crate) added: usize,
+    pub(crate) touched: BTreeSet<RecordId>,
+    pub(crate) purged: bool,
+}
+
+/// Inserts ops and blobs and refreshes every record they touch, inside `tx`.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    ops: &[Op],
+    blobs: &[([u8; 32], &[u8])],
+) -> Result<Applied, StoreError> {
+    let mut touched = BTreeSet::new();
+    // Records with no ops before this transaction can be computed from memory.
+    let mut fresh: BTreeMap<RecordId, Vec<&Op>> = BTreeMap::new();
+    let mut checked = BTreeSet::new();
+    for op in ops {
+        let record = op.header.record;
+        if checked.insert(record) {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM ops WHERE record = ?1)")?
+                .query_row([&record.0[..]], |r| r.get(0))?;
+            if !known {
+                fresh.insert(record, Vec::new());
+            }
+        }
+    }
+    let mut purged = false;
+    let mut added = 0;
+    for (hash, data) in blobs {
+        tx.prepare_cached("INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+            .execute(params![&hash[..], data])?;
+    }
+    for op in ops {
+        let h = &op.header;
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
+                                  header, signature, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![
+                &op.id.0[..],
+                &h.author.0[..],
+                i64::try_from(h.seq).map_err(|_| StoreError::Corrupt("seq"))?,
+                &h.record.0[..],
+                kind_code(h.kind),
+                i64::try_from(h.hlc.wall_ms).map_err(|_| StoreError::Corrupt("hlc"))?,
+                i64::from(h.hlc.counter),
+                &op.header_bytes,
+                &op.signature[..],
+                op.payload.as_deref(),
+            ])?;
+        added += n;
+        if n > 0 {
+            touched.insert(h.record);
+            if let Some(list) = fresh.get_mut(&h.record) {
+                list.push(op);
+            }
+            purged |= h.kind == OpKind::Purge;
+        }
+    }
+    for record in &touched {
+        records::refresh(tx, record, fresh.get(record).map(Vec::as_slice))?;
+    }
+    if purged {
+        drop_orphan_blobs(tx)?;
+    }
+    Ok(Applied {
+        added,
+        touched,
+        purged,
+    })
 }
 
 /// What [`Store::verify_log`] checked.

@@ -60,6 +60,34 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
     "#,
+    // 2: peers and sync state.
+    r#"
+    CREATE TABLE peers (
+        signing BLOB PRIMARY KEY,
+        agreement BLOB NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        added_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE peer_acks (
+        peer BLOB NOT NULL,
+        author BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (peer, author)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE bundles_seen (
+        id BLOB PRIMARY KEY,
+        sender BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        UNIQUE (sender, seq)
+    ) STRICT;
+    CREATE TABLE quarantine (
+        id BLOB PRIMARY KEY,
+        header BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        payload BLOB
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

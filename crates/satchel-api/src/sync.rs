@@ -1,0 +1,486 @@
+//! Peers, bundles and conflicts: exchanging ops with other devices by file.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use satchel_crypto::{bundle, hash, identity::PublicIdentity, rng};
+use satchel_store::{BundleMeta, ImportRefused, Peer};
+use satchel_sync::{
+    bundle::BundleBody,
+    op::{ATTACHMENT_PREFIX, Body, OpId, RecordId},
+    sync::plan,
+    vv::VersionVector,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{
+    error::{ApiError, Result},
+    files,
+    records::{FieldInput, ShownValue},
+    vault::Vault,
+};
+
+const CARD_PREFIX: &str = "SATCHEL-";
+const CARD_CHECK: &str = "satchel 2026-11 identity card checksum v1";
+const META_BUNDLE_SEQ: &str = "bundle.seq";
+const META_BUNDLE_PREV: &str = "bundle.prev";
+/// Largest bundle file read.
+pub const MAX_BUNDLE_FILE: u64 = 2 * 1024 * 1024 * 1024;
+
+/// This device's public card: what a peer needs to address and verify bundles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    /// The copyable text.
+    pub card: String,
+    /// Fingerprint words.
+    pub fingerprint: String,
+    /// Fingerprint hex.
+    pub fingerprint_hex: String,
+}
+
+/// A peer as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerView {
+    /// Local name.
+    pub name: String,
+    /// Fingerprint words.
+    pub fingerprint: String,
+}
+
+/// Per peer: what it acknowledged and what waits for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerStatus {
+    /// Local name.
+    pub name: String,
+    /// Ops it has acknowledged, counted over all authors.
+    pub acknowledged: u64,
+    /// Ops it has not acknowledged: the next bundle to it carries these.
+    pub waiting: u64,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    /// File name (random, no extension).
+    pub file: String,
+    /// Ops carried.
+    pub ops: usize,
+    /// File size in bytes (padded).
+    pub size: u64,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Ops applied.
+    pub applied: usize,
+    /// Ops already held.
+    pub already_known: usize,
+    /// Ops waiting for predecessors.
+    pub quarantined: usize,
+    /// Fields newly in conflict.
+    pub conflicts_created: usize,
+    /// Nothing changed: this bundle was imported before.
+    pub already_imported: bool,
+}
+
+/// One field in conflict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    /// Record id.
+    pub record: String,
+    /// Field id.
+    pub field: String,
+    /// Every sibling value, default first.
+    pub values: Vec<ShownValue>,
+}
+
+fn card_text(id: &PublicIdentity) -> String {
+    let mut bytes = id.signing.to_vec();
+    bytes.extend_from_slice(&id.agreement);
+    let check = hash::hash(CARD_CHECK, &[&bytes]);
+    bytes.extend_from_slice(check.get(..4).unwrap_or_default());
+    format!(
+        "{CARD_PREFIX}{}",
+        data_encoding::BASE32_NOPAD.encode(&bytes)
+    )
+}
+
+/// Parses a peer's card.
+pub fn parse_card(text: &str) -> Result<PublicIdentity> {
+    let bad = || ApiError::InvalidCard;
+    let body: String = text
+        .trim()
+        .strip_prefix(CARD_PREFIX)
+        .ok_or_else(bad)?
+        .split_whitespace()
+        .collect();
+    let bytes = data_encoding::BASE32_NOPAD
+        .decode(body.to_uppercase().as_bytes())
+        .map_err(|_| bad())?;
+    if bytes.len() != 68 {
+        return Err(bad());
+    }
+    let (keys, check) = bytes.split_at(64);
+    if hash::hash(CARD_CHECK, &[keys]).get(..4) != Some(check) {
+        return Err(bad());
+    }
+    let signing: [u8; 32] = keys
+        .get(..32)
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(bad)?;
+    let agreement: [u8; 32] = keys
+        .get(32..)
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(bad)?;
+    Ok(PublicIdentity { signing, agreement })
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn conflict_count(v: &Vault, records: &[RecordId]) -> Result<usize> {
+    let mut n = 0;
+    for id in records {
+        if let Some(r) = v.store.record(id)? {
+            n += r.state.conflicts().count() + usize::from(r.state.delete_conflict);
+        }
+    }
+    Ok(n)
+}
+
+impl Vault {
+    /// This device's card and fingerprint.
+    pub fn identity(&self) -> Card {
+        let me = self.device.public();
+        let fp = me.fingerprint();
+        Card {
+            card: card_text(&me),
+            fingerprint: fp.to_string(),
+            fingerprint_hex: fp.hex,
+        }
+    }
+
+    /// Stores a peer from its card; returns its fingerprint for the user to compare.
+    pub fn add_peer(&mut self, card: &str, name: &str) -> Result<PeerView> {
+        let id = parse_card(card)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 || name.contains(',') {
+            return Err(ApiError::InvalidPeerName);
+        }
+        if id.signing == self.device.public().signing {
+            return Err(ApiError::PeerIsSelf);
+        }
+        let peers = self.store.peers()?;
+        if peers
+            .iter()
+            .any(|p| p.name == name || p.signing == id.signing)
+        {
+            return Err(ApiError::PeerExists(name.to_owned()));
+        }
+        let peer = Peer {
+            name: name.to_owned(),
+            signing: id.signing,
+            agreement: id.agreement,
+        };
+        self.store.peer_add(&peer, now_ms())?;
+        Ok(PeerView {
+            name: peer.name,
+            fingerprint: id.fingerprint().to_string(),
+        })
+    }
+
+    /// All peers.
+    pub fn peers(&self) -> Result<Vec<PeerView>> {
+        Ok(self
+            .store
+            .peers()?
+            .into_iter()
+            .map(|p| PeerView {
+                fingerprint: PublicIdentity {
+                    signing: p.signing,
+                    agreement: p.agreement,
+                }
+                .fingerprint()
+                .to_string(),
+                name: p.name,
+            })
+            .collect())
+    }
+
+    /// Forgets a peer: its bundles are refused from now on.
+    pub fn remove_peer(&mut self, name: &str) -> Result<()> {
+        if self.store.peer_remove(name)? {
+            Ok(())
+        } else {
+            Err(ApiError::UnknownPeer(name.to_owned()))
+        }
+    }
+
+    fn peer(&self, name: &str) -> Result<Peer> {
+        self.store
+            .peers()?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| ApiError::UnknownPeer(name.chars().take(60).collect()))
+    }
+
+    /// What each peer has acknowledged and what waits for it.
+    pub fn sync_status(&self) -> Result<Vec<PeerStatus>> {
+        let have = self.store.have()?;
+        let total: u64 = have.0.values().sum();
+        self.store
+            .peers()?
+            .into_iter()
+            .map(|p| {
+                let acks = self.store.peer_acks(&p.signing)?;
+                let acknowledged: u64 = have.0.iter().map(|(a, s)| acks.get(a).min(*s)).sum();
+                Ok(PeerStatus {
+                    name: p.name,
+                    acknowledged,
+                    waiting: total - acknowledged,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes one bundle for `peers` into `dir`: every op any of them has not
+    /// acknowledged, the attachments those ops name, the forms and our acknowledgement.
+    pub fn export_bundle(&mut self, peers: &[String], dir: &Path) -> Result<ExportReport> {
+        let peers: Vec<Peer> = peers
+            .iter()
+            .map(|n| self.peer(n.trim()))
+            .collect::<Result<_>>()?;
+        if peers.is_empty() || peers.len() > bundle::SLOTS {
+            return Err(ApiError::BundleRecipients { max: bundle::SLOTS });
+        }
+        let mut floor: Option<VersionVector> = None;
+        for p in &peers {
+            let acks = self.store.peer_acks(&p.signing)?;
+            floor = Some(match floor {
+                None => acks,
+                Some(f) => VersionVector(
+                    f.0.into_iter()
+                        .filter_map(|(a, s)| {
+                            let m = s.min(acks.get(&a));
+                            (m > 0).then_some((a, m))
+                        })
+                        .collect(),
+                ),
+            });
+        }
+        let ops = self.store.ops_after(&floor.unwrap_or_default())?;
+        let mut hashes = BTreeSet::new();
+        for op in &ops {
+            if let Some(Body::Write(w)) = &op.body {
+                for (k, v) in &w.fields {
+                    if let (Some(hex), false) = (k.strip_prefix(ATTACHMENT_PREFIX), v.is_null())
+                        && let Some(h) = OpId::from_hex(hex)
+                    {
+                        hashes.insert(h.0);
+                    }
+                }
+            }
+        }
+        let mut blobs = Vec::new();
+        for h in hashes {
+            if let Some(data) = self.store.blob(&h)? {
+                blobs.push((h, data));
+            }
+        }
+        let forms = self
+            .forms
+            .values()
+            .map(crate::form::Form::to_json)
+            .collect::<Result<Vec<_>>>()?;
+        let seq = self
+            .store
+            .meta_get(META_BUNDLE_SEQ)?
+            .and_then(|b| b.as_slice().try_into().ok())
+            .map_or(0, u64::from_be_bytes)
+            + 1;
+        let prev: [u8; 32] = self
+            .store
+            .meta_get(META_BUNDLE_PREV)?
+            .and_then(|b| b.as_slice().try_into().ok())
+            .unwrap_or([0; 32]);
+        let body = BundleBody {
+            bundle_id: rng::array()?,
+            sender_seq: seq,
+            prev_bundle: prev,
+            acks: self.store.have()?,
+            ops,
+            blobs,
+            forms,
+        };
+        let (content, body_hash) = body.write()?;
+        let recipients: Vec<[u8; 32]> = peers.iter().map(|p| p.agreement).collect();
+        let sealed = bundle::seal(&self.device, &recipients, &content).map_err(ApiError::from)?;
+        let name = data_encoding::HEXLOWER.encode(&rng::array::<16>()?);
+        files::create_dir(dir)?;
+        files::write_new(&dir.join(&name), &sealed)?;
+        self.store.meta_set(META_BUNDLE_SEQ, &seq.to_be_bytes())?;
+        self.store.meta_set(META_BUNDLE_PREV, &body_hash)?;
+        Ok(ExportReport {
+            file: name,
+            ops: body.ops.len(),
+            size: sealed.len() as u64,
+        })
+    }
+
+    /// Imports a bundle file: decrypts, verifies the sender and every op, then applies
+    /// everything in one transaction. Importing the same bundle again changes nothing.
+    pub fn import_bundle(&mut self, path: &Path) -> Result<ImportReport> {
+        let file = std::fs::File::open(path)?;
+        let opened = bundle::open(
+            &self.device,
+            std::io::BufReader::new(file).take(MAX_BUNDLE_FILE),
+        )
+        .map_err(ApiError::from)?;
+        let peer = self
+            .store
+            .peers()?
+            .into_iter()
+            .find(|p| p.signing == opened.sender)
+            .ok_or(ApiError::UnknownSender)?;
+        let (body, body_hash) =
+            BundleBody::read(&opened.content).map_err(ApiError::bundle_content)?;
+        let now = now_ms();
+        if body
+            .ops
+            .iter()
+            .any(|o| o.header.hlc.check_drift(now).is_err())
+        {
+            return Err(ApiError::BundleContent(
+                "an op's clock is more than a day ahead of ours".into(),
+            ));
+        }
+        let mut forms = Vec::new();
+        for json in &body.forms {
+            let f = crate::form::Form::parse(json)?;
+            forms.push((f.name.clone(), f.version, f.to_json()?));
+        }
+        let mut incoming = self.store.quarantined()?;
+        incoming.extend(body.ops.iter().cloned());
+        let planned = plan(&self.store.have()?, &self.store.heads()?, incoming);
+        let mut touched: Vec<RecordId> = planned.apply.iter().map(|o| o.header.record).collect();
+        touched.sort();
+        touched.dedup();
+        let before = conflict_count(self, &touched)?;
+        let blobs: Vec<([u8; 32], &[u8])> =
+            body.blobs.iter().map(|(h, d)| (*h, d.as_slice())).collect();
+        let meta = BundleMeta {
+            id: body.bundle_id,
+            sender: peer.signing,
+            seq: body.sender_seq,
+            hash: body_hash,
+            acks: body.acks.clone(),
+        };
+        let outcome = match self.store.import(&meta, &planned, &blobs, &forms) {
+            Ok(o) => o,
+            Err(ImportRefused::AlreadyImported) => {
+                return Ok(ImportReport {
+                    applied: 0,
+                    already_known: body.ops.len(),
+                    quarantined: 0,
+                    conflicts_created: 0,
+                    already_imported: true,
+                });
+            }
+            Err(ImportRefused::Store(e)) => return Err(e.into()),
+            Err(other) => return Err(ApiError::BundleContent(other.to_string())),
+        };
+        for (name, _, json) in &forms {
+            if let Ok(f) = crate::form::Form::parse(json)
+                && self
+                    .forms
+                    .get(name)
+                    .is_none_or(|have| have.version < f.version)
+            {
+                self.forms.insert(name.clone(), f);
+            }
+        }
+        let after = conflict_count(self, &outcome.records)?;
+        Ok(ImportReport {
+            applied: outcome.applied,
+            already_known: outcome.known,
+            quarantined: outcome.quarantined,
+            conflicts_created: after.saturating_sub(before),
+            already_imported: false,
+        })
+    }
+
+    /// Every field in conflict, on records that are shown.
+    pub fn conflicts(&self, lang: &str) -> Result<Vec<Conflict>> {
+        let mut out = Vec::new();
+        for rec in self.store.records(&satchel_store::ListFilter::default())? {
+            if rec.state.conflicts().next().is_none() {
+                continue;
+            }
+            let view = self.record(&rec.id, lang)?;
+            for f in view.fields.into_iter().filter(|f| f.values.len() > 1) {
+                out.push(Conflict {
+                    record: view.id.clone(),
+                    field: f.id,
+                    values: f.values,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a conflict by picking a sibling (by its op id or a unique prefix of
+    /// it) or writing a new value. The resolving op has seen every sibling.
+    pub fn resolve_conflict(
+        &mut self,
+        id: &RecordId,
+        field: &str,
+        pick: Option<&str>,
+        set: Option<FieldInput>,
+    ) -> Result<()> {
+        let state = self
+            .store
+            .record(id)?
+            .ok_or_else(|| ApiError::RecordNotFound(id.to_string()))?
+            .state;
+        let values = state
+            .fields
+            .get(field)
+            .filter(|v| v.len() > 1)
+            .ok_or_else(|| ApiError::NoConflict(field.chars().take(60).collect()))?;
+        let value = match (pick, set) {
+            (Some(p), None) => {
+                let p = p.trim().to_lowercase();
+                let matches: Vec<&Value> = values
+                    .iter()
+                    .filter(|v| p.len() >= 6 && v.op.to_hex().starts_with(&p))
+                    .map(|v| &v.value)
+                    .collect();
+                match matches.as_slice() {
+                    [one] => FieldInput::Json((*one).clone()),
+                    [] => return Err(ApiError::NoSuchValue(p)),
+                    _ => return Err(ApiError::NoSuchValue(p)),
+                }
+            }
+            (None, Some(v)) => v,
+            _ => {
+                return Err(ApiError::InvalidValue {
+                    field: field.to_owned(),
+                    reason: "give either a value to pick or a new value".into(),
+                });
+            }
+        };
+        self.edit_record(id, &[(field.to_owned(), value)], &[])
+    }
+}
+
+impl ApiError {
+    fn bundle_content(e: satchel_sync::OpError) -> Self {
+        ApiError::BundleContent(e.to_string())
+    }
+}

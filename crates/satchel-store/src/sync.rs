@@ -1,0 +1,308 @@
+//! Peers, what each has acknowledged, bundles seen and quarantined ops; and applying
+//! an imported bundle in one transaction.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use satchel_sync::{
+    op::{DeviceId, Op, OpId, RecordId},
+    sync::Plan,
+    vv::VersionVector,
+};
+
+use crate::{Store, StoreError, ops};
+
+/// A device this vault exchanges bundles with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// Local name.
+    pub name: String,
+    /// Ed25519 key (its id in ops and bundles).
+    pub signing: [u8; 32],
+    /// X25519 key bundles are sealed to.
+    pub agreement: [u8; 32],
+}
+
+/// An imported bundle's identity.
+#[derive(Debug, Clone)]
+pub struct BundleMeta {
+    /// Random bundle id.
+    pub id: [u8; 16],
+    /// Sender's Ed25519 key.
+    pub sender: [u8; 32],
+    /// Sender's bundle sequence.
+    pub seq: u64,
+    /// Hash of the body.
+    pub hash: [u8; 32],
+    /// The sender's acknowledgement vector.
+    pub acks: VersionVector,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Ops newly applied (including ones released from quarantine).
+    pub applied: usize,
+    /// Ops already held.
+    pub known: usize,
+    /// Ops now waiting for predecessors.
+    pub quarantined: usize,
+    /// Records touched.
+    pub records: Vec<RecordId>,
+}
+
+/// Why an import was refused inside the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportRefused {
+    /// This bundle id was imported before.
+    #[error("already imported")]
+    AlreadyImported,
+    /// The sender made two different bundles with one sequence number.
+    #[error("the sender's bundle sequence forks (two bundles numbered {0})")]
+    BundleFork(u64),
+    /// An op reuses an author's sequence number with different content.
+    #[error("an op reuses its author's sequence number {0} with different content")]
+    OpFork(u64),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ImportRefused {
+    fn from(e: rusqlite::Error) -> Self {
+        ImportRefused::Store(e.into())
+    }
+}
+
+fn key32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    v.try_into().map_err(|_| StoreError::Corrupt("key"))
+}
+
+fn vv_rows(rows: Vec<(Vec<u8>, i64)>) -> Result<VersionVector, StoreError> {
+    let mut vv = VersionVector::default();
+    for (author, seq) in rows {
+        vv.observe(
+            DeviceId(key32(author)?),
+            u64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?,
+        );
+    }
+    Ok(vv)
+}
+
+impl Store {
+    /// Adds a peer.
+    pub fn peer_add(&mut self, peer: &Peer, now_ms: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO peers (signing, agreement, name, added_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                &peer.signing[..],
+                &peer.agreement[..],
+                peer.name,
+                i64::try_from(now_ms).unwrap_or(0)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a peer and what it acknowledged; returns whether it existed.
+    pub fn peer_remove(&mut self, name: &str) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let signing: Option<Vec<u8>> = tx
+            .query_row("SELECT signing FROM peers WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(s) = &signing {
+            tx.execute("DELETE FROM peer_acks WHERE peer = ?1", [s])?;
+            tx.execute("DELETE FROM peers WHERE signing = ?1", [s])?;
+        }
+        tx.commit()?;
+        Ok(signing.is_some())
+    }
+
+    /// All peers, by name.
+    pub fn peers(&self) -> Result<Vec<Peer>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, signing, agreement FROM peers ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (name, s, a) = row?;
+            Ok(Peer {
+                name,
+                signing: key32(s)?,
+                agreement: key32(a)?,
+            })
+        })
+        .collect()
+    }
+
+    /// What a peer has acknowledged holding.
+    pub fn peer_acks(&self, peer: &[u8; 32]) -> Result<VersionVector, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT author, seq FROM peer_acks WHERE peer = ?1")?;
+        let rows = stmt.query_map([&peer[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        vv_rows(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Per author, the last sequence held (chains are contiguous).
+    pub fn have(&self) -> Result<VersionVector, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT author, max(seq) FROM ops GROUP BY author")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        vv_rows(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Per author, the id of the last op held.
+    pub fn heads(&self) -> Result<BTreeMap<DeviceId, OpId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT author, id FROM ops o WHERE seq = (SELECT max(seq) FROM ops WHERE author = o.author)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (a, id) = row?;
+            out.insert(DeviceId(key32(a)?), OpId(key32(id)?));
+        }
+        Ok(out)
+    }
+
+    /// Ops beyond `acked`, by author then sequence: what a peer has not confirmed.
+    pub fn ops_after(&self, acked: &VersionVector) -> Result<Vec<Op>, StoreError> {
+        let mut out = Vec::new();
+        for (author, _) in self.have()?.0 {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT header, signature, payload FROM ops WHERE author = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            let after = i64::try_from(acked.get(&author)).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![&author.0[..], after], ops::row_parts)?;
+            for row in rows {
+                let (h, s, p) = row?;
+                out.push(Op::from_stored_parts(h, &s, p)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ops waiting for their predecessors.
+    pub fn quarantined(&self) -> Result<Vec<Op>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT header, signature, payload FROM quarantine")?;
+        let rows = stmt.query_map([], ops::row_parts)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (h, s, p) = row?;
+            out.push(Op::from_parts(h, &s, p)?);
+        }
+        Ok(out)
+    }
+
+    /// Applies a planned import in one transaction: ops, attachment contents, forms,
+    /// the sender's acknowledgements and the quarantine; all or nothing.
+    pub fn import(
+        &mut self,
+        meta: &BundleMeta,
+        plan: &Plan,
+        blobs: &[([u8; 32], &[u8])],
+        forms: &[(String, i64, String)],
+    ) -> Result<ImportOutcome, ImportRefused> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seen: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT id FROM bundles_seen WHERE id = ?1",
+                [&meta.id[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if seen.is_some() {
+            return Err(ImportRefused::AlreadyImported);
+        }
+        let seq = i64::try_from(meta.seq).map_err(|_| StoreError::Corrupt("seq"))?;
+        let other: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT id FROM bundles_seen WHERE sender = ?1 AND seq = ?2",
+                params![&meta.sender[..], seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if other.is_some() {
+            return Err(ImportRefused::BundleFork(meta.seq));
+        }
+        for op in &plan.known {
+            let stored: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?
+                .query_row(
+                    params![
+                        &op.header.author.0[..],
+                        i64::try_from(op.header.seq).unwrap_or(i64::MAX)
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if stored.is_some_and(|id| id != op.id.0) {
+                return Err(ImportRefused::OpFork(op.header.seq));
+            }
+        }
+        let applied = ops::apply(&tx, &plan.apply, blobs)?;
+        tx.execute("DELETE FROM quarantine", [])?;
+        for op in &plan.wait {
+            tx.prepare_cached(
+                "INSERT INTO quarantine (id, header, signature, payload) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                &op.id.0[..],
+                &op.header_bytes,
+                &op.signature[..],
+                op.payload.as_deref()
+            ])?;
+        }
+        for (author, s) in &meta.acks.0 {
+            tx.prepare_cached(
+                "INSERT INTO peer_acks (peer, author, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (peer, author) DO UPDATE SET seq = max(seq, excluded.seq)",
+            )?
+            .execute(params![
+                &meta.sender[..],
+                &author.0[..],
+                i64::try_from(*s).unwrap_or(i64::MAX)
+            ])?;
+        }
+        for (name, version, json) in forms {
+            tx.prepare_cached(
+                "INSERT INTO forms (name, version, definition) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET version = excluded.version,
+                     definition = excluded.definition WHERE excluded.version > forms.version",
+            )?
+            .execute(params![name, version, json])?;
+        }
+        tx.execute(
+            "INSERT INTO bundles_seen (id, sender, seq, hash) VALUES (?1, ?2, ?3, ?4)",
+            params![&meta.id[..], &meta.sender[..], seq, &meta.hash[..]],
+        )?;
+        tx.commit()?;
+        if applied.purged {
+            self.checkpoint()?;
+        }
+        Ok(ImportOutcome {
+            applied: applied.added,
+            known: plan.known.len(),
+            quarantined: plan.wait.len(),
+            records: applied.touched.into_iter().collect(),
+        })
+    }
+}
