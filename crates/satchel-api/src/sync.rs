@@ -97,7 +97,8 @@ pub struct Conflict {
     pub values: Vec<ShownValue>,
 }
 
-fn card_text(id: &PublicIdentity) -> String {
+/// The card text for a public identity.
+pub fn card_text(id: &PublicIdentity) -> String {
     let mut bytes = id.signing.to_vec();
     bytes.extend_from_slice(&id.agreement);
     let check = hash::hash(CARD_CHECK, &[&bytes]);
@@ -368,6 +369,12 @@ impl Vault {
         let mut incoming = self.store.quarantined()?;
         incoming.extend(body.ops.iter().cloned());
         let planned = plan(&self.store.have()?, &self.store.heads()?, incoming);
+        if let Some(op) = planned.broken.first() {
+            return Err(ApiError::BundleContent(format!(
+                "an op does not link to its author's previous op (sequence {}): a forged or forked chain",
+                op.header.seq
+            )));
+        }
         let mut touched: Vec<RecordId> = planned.apply.iter().map(|o| o.header.record).collect();
         touched.sort();
         touched.dedup();

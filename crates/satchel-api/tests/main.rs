@@ -3,6 +3,7 @@
 mod lifecycle;
 mod records;
 mod replay;
+mod sync;
 
 use std::path::Path;
 

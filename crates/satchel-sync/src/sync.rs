@@ -17,6 +17,9 @@ pub struct Plan {
     pub known: Vec<Op>,
     /// Ops whose predecessors (in their author's chain or their context) are missing.
     pub wait: Vec<Op>,
+    /// Ops that come next in their author's chain but do not link to the op before:
+    /// a forged or forked chain. A bundle holding one is refused.
+    pub broken: Vec<Op>,
 }
 
 /// Plans received ops against what is held: `have` (per author, the last sequence
@@ -55,6 +58,8 @@ pub fn plan(
                 heads.insert(author, op.id);
                 plan.apply.push(op);
                 progressed = true;
+            } else if next && !linked {
+                plan.broken.push(op);
             } else {
                 still.push(op);
             }
@@ -133,6 +138,26 @@ mod tests {
         let p = plan(&have, &heads, ops.clone());
         assert_eq!(p.known.len(), 2);
         assert_eq!(p.apply.len(), 2);
+    }
+
+    #[test]
+    fn an_op_that_does_not_link_to_its_predecessor_is_broken() {
+        let ops = chain(1, 2);
+        let other = chain(1, 3);
+        // other[1] and ops[1] are both sequence 2 of one author, from different chains.
+        let p = plan(
+            &VersionVector::default(),
+            &BTreeMap::new(),
+            [ops[0].clone(), other[2].clone(), ops[1].clone()],
+        );
+        assert_eq!(p.apply.len(), 2);
+        assert_eq!(p.broken.len(), 1, "3 follows a different 2");
+        let p = plan(
+            &VersionVector::default(),
+            &BTreeMap::new(),
+            [ops[0].clone(), other[1].clone()],
+        );
+        assert_eq!(p.broken.len(), 1);
     }
 
     #[test]

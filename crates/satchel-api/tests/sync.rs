@@ -1,0 +1,440 @@
+//! Sync by bundle between real vaults: convergence under loss, duplication and
+//! reordering; and every bad bundle refused with the vault unchanged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use satchel_api::{ApiError, ListFilter, RecordId, sync::ImportReport};
+use satchel_crypto::{bundle, identity::DeviceKeys};
+use satchel_sync::{
+    bundle::BundleBody,
+    hlc::Hlc,
+    op::{Body, Draft, Op, OpKind, RecordId as Rid, WriteBody},
+    vv::VersionVector,
+};
+
+use crate::*;
+
+struct Node {
+    _dir: tempfile::TempDir,
+    vault: Vault,
+    name: String,
+}
+
+fn nodes(n: usize) -> Vec<Node> {
+    let mut out: Vec<Node> = (0..n)
+        .map(|i| {
+            let dir = tempfile::tempdir().unwrap();
+            let (vault, _) = new_vault(&dir.path().join("v"));
+            Node {
+                _dir: dir,
+                vault,
+                name: format!("n{i}"),
+            }
+        })
+        .collect();
+    let cards: Vec<(String, String)> = out
+        .iter()
+        .map(|n| (n.name.clone(), n.vault.identity().card))
+        .collect();
+    for node in &mut out {
+        for (name, card) in &cards {
+            if *name != node.name {
+                node.vault.add_peer(card, name).unwrap();
+            }
+        }
+    }
+    out
+}
+
+fn export(from: &mut Node, to: &[&str], dir: &Path) -> PathBuf {
+    let names: Vec<String> = to.iter().map(|s| (*s).to_owned()).collect();
+    let report = from.vault.export_bundle(&names, dir).unwrap();
+    dir.join(report.file)
+}
+
+/// A comparable picture of a vault's records: every field's sibling values.
+fn picture(v: &Vault) -> BTreeMap<String, (bool, Vec<(String, Vec<String>)>)> {
+    v.records(&ListFilter {
+        include_deleted: true,
+        ..Default::default()
+    })
+    .unwrap()
+    .into_iter()
+    .map(|s| {
+        let r = v.record(&RecordId::parse(&s.id).unwrap(), "en").unwrap();
+        let fields = r
+            .fields
+            .into_iter()
+            .map(|f| {
+                (
+                    f.id,
+                    f.values
+                        .into_iter()
+                        .map(|x| format!("{}@{}", x.display, x.op))
+                        .collect(),
+                )
+            })
+            .collect();
+        (s.id, (r.deleted, fields))
+    })
+    .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Edit {
+        node: usize,
+        record: usize,
+        value: u16,
+    },
+    Delete {
+        node: usize,
+        record: usize,
+    },
+    Send {
+        from: usize,
+        to: usize,
+        deliver: u8,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        5 => (0usize..5, 0usize..3, any::<u16>()).prop_map(|(node, record, value)| Step::Edit { node, record, value }),
+        1 => (0usize..5, 0usize..3).prop_map(|(node, record)| Step::Delete { node, record }),
+        4 => (0usize..5, 0usize..5, 0u8..4).prop_map(|(from, to, deliver)| Step::Send { from, to, deliver }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_through_lossy_bundles(n in 3usize..6, steps in proptest::collection::vec(step(), 1..25)) {
+        let mut net = nodes(n);
+        let mail = tempfile::tempdir().unwrap();
+        // Three shared records, created on node 0 and sent to everyone.
+        let ids: Vec<RecordId> = (0..3)
+            .map(|i| net[0].vault.add_record("contact", &text(&[("name", &format!("r{i}"))]), &[]).unwrap())
+            .collect();
+        let all: Vec<String> = net.iter().skip(1).map(|x| x.name.clone()).collect();
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let first = export(&mut net[0], &refs, mail.path());
+        for node in net.iter_mut().skip(1) { node.vault.import_bundle(&first).unwrap(); }
+        let mut written: Vec<(RecordId, String)> = Vec::new();
+        let mut held: Vec<PathBuf> = Vec::new();
+        for s in steps {
+            match s {
+                Step::Edit { node, record, value } => {
+                    let node = node % n;
+                    let v = format!("v{value}");
+                    // Edits of deleted records are refused, as for a person.
+                    if net[node].vault.edit_record(&ids[record], &text(&[("phone", &v)]), &[]).is_ok() {
+                        written.push((ids[record], v));
+                    }
+                }
+                Step::Delete { node, record } => { let _ = net[node % n].vault.delete_record(&ids[record]); }
+                Step::Send { from, to, deliver } => {
+                    let (from, to) = (from % n, to % n);
+                    if from == to { continue; }
+                    let name = net[to].name.clone();
+                    let file = export(&mut net[from], &[&name], mail.path());
+                    match deliver {
+                        0 => {} // lost
+                        1 => { held.push(file); } // delivered late
+                        2 => { net[to].vault.import_bundle(&file).unwrap(); net[to].vault.import_bundle(&file).unwrap(); } // duplicated
+                        _ => { net[to].vault.import_bundle(&file).unwrap(); }
+                    }
+                }
+            }
+        }
+        // Late deliveries in reverse order: all may be stale or out of order.
+        for file in held.iter().rev() {
+            for node in net.iter_mut() {
+                let _ = node.vault.import_bundle(file); // addressed to one node only
+            }
+        }
+        // Full exchange.
+        let names: Vec<String> = net.iter().map(|x| x.name.clone()).collect();
+        let mut files = Vec::new();
+        for i in 0..n {
+            let others: Vec<&str> = names.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.as_str()).collect();
+            files.push(export(&mut net[i], &others, mail.path()));
+        }
+        for (i, node) in net.iter_mut().enumerate() {
+            for (j, f) in files.iter().enumerate().rev() {
+                if i != j { node.vault.import_bundle(f).unwrap(); }
+            }
+        }
+        let pictures: Vec<_> = net.iter().map(|x| picture(&x.vault)).collect();
+        for p in &pictures { prop_assert_eq!(p, &pictures[0]); }
+        for node in &net { prop_assert_eq!(node.vault.info().unwrap().ops, net[0].vault.info().unwrap().ops); node.vault.verify().unwrap(); }
+        // Nothing written is lost: every value is current, a sibling, or in history.
+        for (id, v) in written {
+            let history = net[0].vault.history(&id, "en").unwrap();
+            prop_assert!(history.iter().any(|h| h.changes.iter().any(|(k, x)| k == "phone" && *x == v)), "{} lost", v);
+        }
+    }
+}
+
+fn snapshot(v: &Vault) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(v.dir())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A device outside any vault, so tests can sign whatever they like.
+struct Forger {
+    keys: DeviceKeys,
+}
+
+impl Forger {
+    fn new(victim: &mut Vault, name: &str) -> Self {
+        let keys = DeviceKeys::generate().unwrap();
+        victim
+            .add_peer(&satchel_api::sync::card_text(&keys.public()), name)
+            .unwrap();
+        Self { keys }
+    }
+
+    fn op(&self, seq: u64, prev: Option<&Op>, record: Rid) -> Op {
+        let mut w = WriteBody::new("contact");
+        w.fields
+            .insert("name".into(), format!("forged {seq}").into());
+        let draft = Draft {
+            seq,
+            prev: prev.map(|p| p.id),
+            hlc: Hlc {
+                wall_ms: 1_780_000_000_000 + seq,
+                counter: 0,
+            },
+            record,
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        };
+        Op::create(&self.keys, draft, &Body::Write(w)).unwrap()
+    }
+
+    fn bundle(&self, to: &Vault, ops: Vec<Op>, seq: u64) -> Vec<u8> {
+        let body = BundleBody {
+            bundle_id: satchel_crypto::rng::array().unwrap(),
+            sender_seq: seq,
+            prev_bundle: [0; 32],
+            acks: VersionVector::default(),
+            ops,
+            blobs: Vec::new(),
+            forms: Vec::new(),
+        };
+        let (content, _) = body.write().unwrap();
+        let me = satchel_api::sync::parse_card(&to.identity().card).unwrap();
+        bundle::seal(&self.keys, &[me.agreement], &content).unwrap()
+    }
+}
+
+fn import_bytes(v: &mut Vault, bytes: &[u8]) -> Result<ImportReport, ApiError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b");
+    std::fs::write(&path, bytes).unwrap();
+    v.import_bundle(&path)
+}
+
+fn refused(v: &mut Vault, bytes: &[u8], says: &str) {
+    let before = snapshot(v);
+    let err = import_bytes(v, bytes).unwrap_err();
+    assert!(err.to_string().contains(says), "{err}");
+    assert!(
+        snapshot(v) == before,
+        "a refused bundle changed the vault ({err})"
+    );
+}
+
+#[test]
+fn bad_bundles_are_refused_and_change_nothing() {
+    let mut net = nodes(3);
+    let mail = tempfile::tempdir().unwrap();
+    net[0]
+        .vault
+        .add_record("contact", &text(&[("name", "Kim")]), &[])
+        .unwrap();
+    let to_n1 = std::fs::read(export(&mut net[0], &["n1"], mail.path())).unwrap();
+    let [_, b, c] = &mut net[..] else {
+        unreachable!()
+    };
+    // Addressed to someone else.
+    refused(
+        &mut c.vault,
+        &to_n1,
+        "not a bundle addressed to this device",
+    );
+    // Not bundles at all.
+    for junk in [
+        &b""[..],
+        b"\x89PNG\r\n\x1a\n not really",
+        &[0u8; 70_000][..],
+    ] {
+        refused(&mut b.vault, junk, "not a bundle addressed to this device");
+    }
+    // Truncated, extended, bit-flipped in each region.
+    let mut cases: Vec<(Vec<u8>, &str)> = vec![
+        (to_n1[..to_n1.len() - 1].to_vec(), "damaged"),
+        ([&to_n1[..], &[0][..]].concat(), "damaged"),
+    ];
+    for (at, says) in [
+        (3, "not a bundle"),
+        (100, "signature does not verify"),
+        (bundle::HEADER_LEN - 3, "damaged"),
+        (bundle::HEADER_LEN + 10, "damaged"),
+        (to_n1.len() - 5, "damaged"),
+    ] {
+        let mut bad = to_n1.clone();
+        bad[at] ^= 1;
+        cases.push((bad, says));
+    }
+    for (bad, says) in &cases {
+        refused(&mut b.vault, bad, says);
+    }
+    // From a removed peer.
+    b.vault.remove_peer("n0").unwrap();
+    refused(&mut b.vault, &to_n1, "not one of your peers");
+}
+
+#[test]
+fn forged_chains_and_forks_are_refused() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let f = Forger::new(v, "forger");
+    let r = Rid([7; 16]);
+    let op1 = f.op(1, None, r);
+    let op2 = f.op(2, Some(&op1), r);
+    let fork2 = {
+        let other1 = f.op(1, None, Rid([8; 16]));
+        f.op(2, Some(&other1), r)
+    };
+    // A chain that does not link.
+    refused(
+        v,
+        &f.bundle(v, vec![op1.clone(), fork2.clone()], 1),
+        "does not link",
+    );
+    // Good, then a fork of an op already held.
+    let ok = import_bytes(v, &f.bundle(v, vec![op1.clone(), op2.clone()], 2)).unwrap();
+    assert_eq!(ok.applied, 2);
+    refused(
+        v,
+        &f.bundle(v, vec![fork2], 3),
+        "reuses its author's sequence number",
+    );
+    // Two different bundles with one sequence number.
+    refused(v, &f.bundle(v, vec![op1.clone()], 2), "sequence forks");
+    // A gap waits, then fills.
+    let op3 = f.op(3, Some(&op2), r);
+    let op4 = f.op(4, Some(&op3), r);
+    let waiting = import_bytes(v, &f.bundle(v, vec![op4], 4)).unwrap();
+    assert_eq!((waiting.applied, waiting.quarantined), (0, 1));
+    let filled = import_bytes(v, &f.bundle(v, vec![op3], 5)).unwrap();
+    assert_eq!((filled.applied, filled.quarantined), (2, 0));
+    v.verify().unwrap();
+}
+
+#[test]
+fn relayed_ops_are_accepted_because_each_is_signed_by_its_author() {
+    let mut net = nodes(3);
+    let mail = tempfile::tempdir().unwrap();
+    let id = net[0]
+        .vault
+        .add_record("contact", &text(&[("name", "Relayed")]), &[])
+        .unwrap();
+    let f = export(&mut net[0], &["n1"], mail.path());
+    net[1].vault.import_bundle(&f).unwrap();
+    net[2].vault.remove_peer("n0").unwrap();
+    let g = export(&mut net[1], &["n2"], mail.path());
+    let report = net[2].vault.import_bundle(&g).unwrap();
+    assert_eq!(report.applied, 1);
+    assert_eq!(
+        net[2].vault.record(&id, "en").unwrap().fields[0].values[0].display,
+        "Relayed"
+    );
+}
+
+#[test]
+fn one_edit_on_a_synced_vault_makes_a_floor_sized_bundle_and_acks_flow_back() {
+    let mut net = nodes(2);
+    let mail = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = (0..1000)
+        .map(|i| text(&[("name", &format!("person {i}"))]))
+        .collect();
+    let ids = net[0].vault.add_records("contact", &rows).unwrap();
+    let f = export(&mut net[0], &["n1"], mail.path());
+    assert!(std::fs::metadata(&f).unwrap().len() > bundle::FLOOR as u64);
+    net[1].vault.import_bundle(&f).unwrap();
+    let back = export(&mut net[1], &["n0"], mail.path());
+    net[0].vault.import_bundle(&back).unwrap();
+    assert_eq!(net[0].vault.sync_status().unwrap()[0].waiting, 0);
+    net[0]
+        .vault
+        .edit_record(&ids[5], &text(&[("phone", "1")]), &[])
+        .unwrap();
+    let small = export(&mut net[0], &["n1"], mail.path());
+    assert_eq!(
+        std::fs::metadata(&small).unwrap().len(),
+        bundle::FLOOR as u64
+    );
+}
+
+#[test]
+fn a_conflict_resolution_reaches_everyone() {
+    let mut net = nodes(3);
+    let mail = tempfile::tempdir().unwrap();
+    let id = net[0]
+        .vault
+        .add_record("contact", &text(&[("name", "Kim")]), &[])
+        .unwrap();
+    let f = export(&mut net[0], &["n1", "n2"], mail.path());
+    net[1].vault.import_bundle(&f).unwrap();
+    net[2].vault.import_bundle(&f).unwrap();
+    net[0]
+        .vault
+        .edit_record(&id, &text(&[("phone", "from n0")]), &[])
+        .unwrap();
+    net[1]
+        .vault
+        .edit_record(&id, &text(&[("phone", "from n1")]), &[])
+        .unwrap();
+    for i in 0..2 {
+        let f = export(&mut net[i], &["n2"], mail.path());
+        let r = net[2].vault.import_bundle(&f).unwrap();
+        assert_eq!(r.conflicts_created, i);
+    }
+    let conflicts = net[2].vault.conflicts("en").unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let pick = conflicts[0]
+        .values
+        .iter()
+        .find(|v| v.display == "from n1")
+        .unwrap()
+        .op[..8]
+        .to_owned();
+    net[2]
+        .vault
+        .resolve_conflict(&id, "phone", Some(&pick), None)
+        .unwrap();
+    assert!(net[2].vault.conflicts("en").unwrap().is_empty());
+    let f = export(&mut net[2], &["n0", "n1"], mail.path());
+    for i in 0..2 {
+        net[i].vault.import_bundle(&f).unwrap();
+        assert!(net[i].vault.conflicts("en").unwrap().is_empty());
+        let r = net[i].vault.record(&id, "en").unwrap();
+        let phone = r.fields.iter().find(|f| f.id == "phone").unwrap();
+        assert_eq!(phone.values.len(), 1);
+        assert_eq!(phone.values[0].display, "from n1");
+    }
+}
