@@ -54,8 +54,11 @@ fn export(from: &mut Node, to: &[&str], dir: &Path) -> PathBuf {
     dir.join(report.file)
 }
 
+/// Per record: deleted, and each field's sibling values.
+type Picture = BTreeMap<String, (bool, Vec<(String, Vec<String>)>)>;
+
 /// A comparable picture of a vault's records: every field's sibling values.
-fn picture(v: &Vault) -> BTreeMap<String, (bool, Vec<(String, Vec<String>)>)> {
+fn picture(v: &Vault) -> Picture {
     v.records(&ListFilter {
         include_deleted: true,
         ..Default::default()
@@ -159,9 +162,9 @@ proptest! {
         // Full exchange.
         let names: Vec<String> = net.iter().map(|x| x.name.clone()).collect();
         let mut files = Vec::new();
-        for i in 0..n {
+        for (i, node) in net.iter_mut().enumerate() {
             let others: Vec<&str> = names.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.as_str()).collect();
-            files.push(export(&mut net[i], &others, mail.path()));
+            files.push(export(node, &others, mail.path()));
         }
         for (i, node) in net.iter_mut().enumerate() {
             for (j, f) in files.iter().enumerate().rev() {
@@ -429,10 +432,10 @@ fn a_conflict_resolution_reaches_everyone() {
         .unwrap();
     assert!(net[2].vault.conflicts("en").unwrap().is_empty());
     let f = export(&mut net[2], &["n0", "n1"], mail.path());
-    for i in 0..2 {
-        net[i].vault.import_bundle(&f).unwrap();
-        assert!(net[i].vault.conflicts("en").unwrap().is_empty());
-        let r = net[i].vault.record(&id, "en").unwrap();
+    for node in net.iter_mut().take(2) {
+        node.vault.import_bundle(&f).unwrap();
+        assert!(node.vault.conflicts("en").unwrap().is_empty());
+        let r = node.vault.record(&id, "en").unwrap();
         let phone = r.fields.iter().find(|f| f.id == "phone").unwrap();
         assert_eq!(phone.values.len(), 1);
         assert_eq!(phone.values[0].display, "from n1");
