@@ -3,6 +3,7 @@
 mod bad_input;
 mod disk_full;
 mod leak;
+mod sync;
 mod transcript;
 
 use std::collections::BTreeMap;

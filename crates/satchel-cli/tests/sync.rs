@@ -1,0 +1,186 @@
+//! Sync with real CLI processes and bundle files: two field workers and a
+//! coordinator; bundles killed mid-import; no plaintext in bundles.
+
+use std::time::Duration;
+
+use crate::*;
+
+fn card(s: &Sandbox) -> String {
+    let out = s.ok(&["--json", "identity", "show"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["card"].as_str().unwrap().to_owned()
+}
+
+/// Exports from `from` to `to` into `usb` and returns the bundle's path.
+fn carry(from: &Sandbox, to: &str, usb: &std::path::Path) -> std::path::PathBuf {
+    let out = from.ok(&[
+        "--json",
+        "bundle",
+        "export",
+        "--to",
+        to,
+        "--out",
+        usb.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    usb.join(v["file"].as_str().unwrap())
+}
+
+fn import(into: &Sandbox, file: &std::path::Path) -> serde_json::Value {
+    let out = into.ok(&["--json", "bundle", "import", file.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v[0]["report"].clone()
+}
+
+const CANARIES: [&str; 3] = ["CanaryQ9Bundle", "금카나리아", "金丝雀包裹"];
+
+#[test]
+fn two_workers_and_a_coordinator() {
+    let (w1, w2, co) = (Sandbox::new(), Sandbox::new(), Sandbox::new());
+    let usb = tempfile::tempdir().unwrap();
+    for s in [&w1, &w2, &co] {
+        s.init();
+    }
+    w1.ok(&["peer", "add", &card(&co), "--name", "coordinator"]);
+    w2.ok(&["peer", "add", &card(&co), "--name", "coordinator"]);
+    co.ok(&["peer", "add", &card(&w1), "--name", "worker1"]);
+    co.ok(&["peer", "add", &card(&w2), "--name", "worker2"]);
+    let peers = co.ok(&["peer", "list"]);
+    assert!(peers.contains("worker1") && peers.contains("worker2"));
+
+    let id = w1
+        .ok(&[
+            "record",
+            "add",
+            "contact",
+            "--set",
+            &format!("name={}", CANARIES[1]),
+            "--set",
+            &format!("notes={} {}", CANARIES[0], CANARIES[2]),
+        ])
+        .trim()
+        .to_owned();
+    let b = carry(&w1, "coordinator", usb.path());
+    assert_eq!(import(&co, &b)["applied"], 1);
+    assert_eq!(
+        import(&co, &b)["applied"],
+        0,
+        "a second import changes nothing"
+    );
+    let b = carry(&co, "worker1,worker2", usb.path());
+    assert_eq!(import(&w2, &b)["applied"], 1);
+    assert_eq!(import(&w1, &b)["applied"], 0);
+
+    // Concurrent edits of one field, apart.
+    w1.ok(&["record", "edit", &id, "--set", "phone=call after 9"]);
+    w2.ok(&["record", "edit", &id, "--set", "phone=never call"]);
+    for w in [&w1, &w2] {
+        let b = carry(w, "coordinator", usb.path());
+        import(&co, &b);
+    }
+    let list: serde_json::Value =
+        serde_json::from_str(&co.ok(&["--json", "conflicts", "list"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let values = list[0]["values"].as_array().unwrap();
+    assert_eq!(values.len(), 2);
+    let keep = values
+        .iter()
+        .find(|v| v["display"] == "never call")
+        .unwrap()["op"]
+        .as_str()
+        .unwrap()[..10]
+        .to_owned();
+    co.ok(&["conflicts", "resolve", &id, "phone", "--pick", &keep]);
+    assert!(co.ok(&["conflicts", "list"]).contains("No conflicts."));
+
+    let b = carry(&co, "worker1,worker2", usb.path());
+    for w in [&w1, &w2] {
+        import(w, &b);
+        assert!(w.ok(&["conflicts", "list"]).contains("No conflicts."));
+        let shown = w.ok(&["record", "show", &id]);
+        assert!(
+            shown.contains("never call") && !shown.contains("call after 9"),
+            "{shown}"
+        );
+    }
+    let status = co.ok(&["sync", "status"]);
+    assert!(
+        status.contains("worker1") && status.contains("worker2"),
+        "{status}"
+    );
+
+    // No canary in any bundle or anywhere in the export folder, in any encoding.
+    for entry in std::fs::read_dir(usb.path()).unwrap() {
+        let path = entry.unwrap().path();
+        assert!(path.extension().is_none(), "bundle names have no extension");
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() >= 64 * 1024);
+        for c in CANARIES {
+            let le: Vec<u8> = c.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            for needle in [c.as_bytes(), &le[..]] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{c} in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_import_killed_at_any_moment_is_all_or_nothing_and_can_be_redone() {
+    let (w, co) = (Sandbox::new(), Sandbox::new());
+    let usb = tempfile::tempdir().unwrap();
+    w.init();
+    co.init();
+    w.ok(&["peer", "add", &card(&co), "--name", "co"]);
+    co.ok(&["peer", "add", &card(&w), "--name", "w"]);
+    {
+        let pass = satchel_api::SecretString::from(PASS);
+        let mut v =
+            satchel_api::unlock(&w.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
+        let rows: Vec<_> = (0..4000)
+            .map(|i| {
+                vec![(
+                    "name".to_owned(),
+                    satchel_api::FieldInput::Text(format!("person {i}")),
+                )]
+            })
+            .collect();
+        v.add_records("contact", &rows).unwrap();
+    }
+    let b = carry(&w, "co", usb.path());
+    // Delays spread over the time an import takes; each run is killed hard.
+    let mut outcomes = Vec::new();
+    for delay_ms in [5u64, 40, 90, 150, 220, 300, 400, 550, 700, 900] {
+        let mut child = co
+            .cmd(&["bundle", "import", b.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let finished = child.wait().unwrap().success();
+        let info: serde_json::Value = serde_json::from_str(&co.ok(&["--json", "info"])).unwrap();
+        let records = info["records"].as_u64().unwrap();
+        assert!(
+            records == 0 || records == 4000,
+            "partial import: {records} records after a kill at {delay_ms} ms"
+        );
+        co.ok(&["verify"]);
+        outcomes.push((delay_ms, finished, records));
+        if records == 4000 {
+            break;
+        }
+    }
+    let again: serde_json::Value =
+        serde_json::from_str(&co.ok(&["--json", "bundle", "import", b.to_str().unwrap()])).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&co.ok(&["--json", "info"])).unwrap();
+    assert_eq!(info["records"], 4000, "{again} {outcomes:?}");
+    assert!(
+        outcomes.iter().any(|(_, _, r)| *r == 0),
+        "no kill landed before the commit: {outcomes:?}"
+    );
+}
