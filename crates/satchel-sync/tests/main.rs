@@ -1,4 +1,5 @@
 //! Integration tests of the op model.
 
+mod bundle_vectors;
 mod convergence;
 mod vectors;

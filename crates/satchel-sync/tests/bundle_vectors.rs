@@ -1,0 +1,260 @@
+//! Golden vectors for bundles (docs/bundle-format.md): envelope and body together, as
+//! a recipient reads them. Each file: `expect:`, `comment:`, `recipient:` (seed byte
+//! of the reading device), then the file's bytes in hex.
+//!
+//! Good vectors were sealed once (ephemeral keys and nonces are random) and must open
+//! forever. To add vectors: `SATCHEL_WRITE_VECTORS=1 cargo test -p satchel-sync
+//! --test main bundle_vectors`, then commit only the new files.
+
+use std::path::PathBuf;
+
+use satchel_crypto::{bundle, identity::DeviceKeys};
+use satchel_sync::{
+    bundle::BundleBody,
+    hlc::Hlc,
+    op::{Body, Draft, Op, OpKind, RecordId, WriteBody},
+    vv::VersionVector,
+};
+
+const SENDER: u8 = 0x51;
+const RECIPIENT: u8 = 0x52;
+const OTHER: u8 = 0x53;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/bundle")
+}
+
+fn keys(n: u8) -> DeviceKeys {
+    DeviceKeys::from_secret_bytes(&[n; 64]).unwrap()
+}
+
+fn outcome(recipient: u8, bytes: &[u8]) -> String {
+    let opened = match bundle::open(&keys(recipient), bytes) {
+        Ok(o) => o,
+        Err(e) => return format!("error: {e}"),
+    };
+    if opened.sender != keys(SENDER).public().signing {
+        return "error: unexpected sender".into();
+    }
+    match BundleBody::read(&opened.content) {
+        Ok((body, _)) => format!(
+            "ok: seq {} ops {} blobs {}",
+            body.sender_seq,
+            body.ops.len(),
+            body.blobs.len()
+        ),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+fn write_vectors() {
+    let sender = keys(SENDER);
+    let mut ops = Vec::new();
+    let mut prev = None;
+    for seq in 1..=3u64 {
+        let mut w = WriteBody::new("contact");
+        w.fields
+            .insert("name".into(), format!("김철수 {seq}").into());
+        let draft = Draft {
+            seq,
+            prev,
+            hlc: Hlc {
+                wall_ms: 1_785_000_000_000 + seq,
+                counter: 0,
+            },
+            record: RecordId([0x22; 16]),
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        };
+        let op = Op::create(&sender, draft, &Body::Write(w)).unwrap();
+        prev = Some(op.id);
+        ops.push(op);
+    }
+    let mut acks = VersionVector::default();
+    acks.observe(ops[0].header.author, 3);
+    let body = BundleBody {
+        bundle_id: [0x33; 16],
+        sender_seq: 1,
+        prev_bundle: [0; 32],
+        acks,
+        ops,
+        blobs: vec![(satchel_crypto::hash::content(b"photo"), b"photo".to_vec())],
+        forms: Vec::new(),
+    };
+    let (content, _) = body.write().unwrap();
+    let to = [keys(RECIPIENT).public().agreement];
+    let good = bundle::seal(&sender, &to, &content).unwrap();
+    let two = bundle::seal(&sender, &[keys(OTHER).public().agreement, to[0]], &content).unwrap();
+    let mut big = vec![0u8; 200_000];
+    satchel_crypto::rng::fill(&mut big).unwrap();
+    let big_body = BundleBody {
+        bundle_id: [0x44; 16],
+        sender_seq: 2,
+        blobs: vec![(satchel_crypto::hash::content(&big), big)],
+        ops: Vec::new(),
+        ..body.clone()
+    };
+    let (big_content, _) = big_body.write().unwrap();
+    let multi = bundle::seal(&sender, &to, &big_content).unwrap();
+    let bomb = zstd::bulk::compress(&vec![0u8; satchel_sync::bundle::MAX_BODY + 1], 19).unwrap();
+    let bomb = bundle::seal(&sender, &to, &bomb).unwrap();
+    let junk_body = bundle::seal(&sender, &to, b"not a compressed body").unwrap();
+
+    let flip = |b: &[u8], at: usize| {
+        let mut b = b.to_vec();
+        b[at] ^= 0x01;
+        b
+    };
+    let vectors: Vec<(&str, &str, u8, Vec<u8>)> = vec![
+        (
+            "good-one-recipient",
+            "three ops and an attachment to one device: exactly the 64 KiB floor",
+            RECIPIENT,
+            good.clone(),
+        ),
+        (
+            "good-second-slot",
+            "addressed to two devices; this one is in the second slot",
+            RECIPIENT,
+            two.clone(),
+        ),
+        (
+            "good-first-slot",
+            "the same bundle read by the device in the first slot",
+            OTHER,
+            two,
+        ),
+        (
+            "good-several-chunks",
+            "a 200 KB attachment: several STREAM chunks",
+            RECIPIENT,
+            multi.clone(),
+        ),
+        (
+            "bad-wrong-recipient",
+            "sealed to another device",
+            OTHER,
+            good.clone(),
+        ),
+        ("bad-empty", "an empty file", RECIPIENT, Vec::new()),
+        (
+            "bad-truncated-header",
+            "cut inside the slots",
+            RECIPIENT,
+            good[..200].to_vec(),
+        ),
+        (
+            "bad-truncated-chunk",
+            "last byte missing",
+            RECIPIENT,
+            good[..good.len() - 1].to_vec(),
+        ),
+        (
+            "bad-truncated-at-chunk",
+            "cut exactly after a full chunk: the last-chunk flag is missing",
+            RECIPIENT,
+            multi[..bundle::HEADER_LEN + 65_536 + 16].to_vec(),
+        ),
+        (
+            "bad-trailing",
+            "one byte appended",
+            RECIPIENT,
+            [&good[..], &[0][..]].concat(),
+        ),
+        (
+            "bad-flip-ephemeral",
+            "a bit of the ephemeral key",
+            RECIPIENT,
+            flip(&good, 7),
+        ),
+        (
+            "bad-flip-slot",
+            "a bit of this device's slot",
+            RECIPIENT,
+            flip(&good, 40),
+        ),
+        (
+            "bad-flip-unused-slot",
+            "a bit of an unused slot: the signature covers every slot",
+            RECIPIENT,
+            flip(&good, 200),
+        ),
+        (
+            "bad-flip-nonce",
+            "a bit of the payload nonce",
+            RECIPIENT,
+            flip(&good, bundle::HEADER_LEN - 5),
+        ),
+        (
+            "bad-flip-chunk",
+            "a bit of the ciphertext",
+            RECIPIENT,
+            flip(&good, bundle::HEADER_LEN + 1000),
+        ),
+        (
+            "bad-flip-tag",
+            "a bit of the last tag",
+            RECIPIENT,
+            flip(&good, good.len() - 1),
+        ),
+        (
+            "bad-decompression-bomb",
+            "valid envelope whose body inflates past the cap",
+            RECIPIENT,
+            bomb,
+        ),
+        (
+            "bad-body",
+            "valid envelope whose content is not a compressed body",
+            RECIPIENT,
+            junk_body,
+        ),
+    ];
+    for (name, comment, recipient, bytes) in vectors {
+        let expect = outcome(recipient, &bytes);
+        let mut text =
+            format!("expect: {expect}\ncomment: {comment}\nrecipient: {recipient:#04x}\n\n");
+        for line in data_encoding::HEXLOWER
+            .encode(&bytes)
+            .as_bytes()
+            .chunks(128)
+        {
+            text.push_str(std::str::from_utf8(line).unwrap());
+            text.push('\n');
+        }
+        std::fs::write(dir().join(format!("{name}.txt")), text).unwrap();
+    }
+}
+
+#[test]
+fn bundle_vectors_meet_their_expectations() {
+    if std::env::var_os("SATCHEL_WRITE_VECTORS").is_some() {
+        write_vectors();
+    }
+    let mut seen = 0;
+    let mut good = 0;
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, hex) = text.split_once("\n\n").unwrap();
+        let field = |k: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+                .unwrap()
+                .to_owned()
+        };
+        let recipient =
+            u8::from_str_radix(field("recipient").trim_start_matches("0x"), 16).unwrap();
+        let hex: String = hex.split_whitespace().collect();
+        let bytes = data_encoding::HEXLOWER.decode(hex.as_bytes()).unwrap();
+        assert_eq!(
+            outcome(recipient, &bytes),
+            field("expect"),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+        good += usize::from(field("expect").starts_with("ok"));
+    }
+    assert!(seen >= 18 && good >= 4, "{seen} vectors, {good} good");
+}
