@@ -13,6 +13,8 @@ pub mod domain {
     pub const FINGERPRINT: &str = "satchel 2026-11 device fingerprint v1";
     /// Ed25519 signature context for bundles.
     pub const BUNDLE_SIGNATURE: &str = "satchel 2026-11 bundle signature v1";
+    /// The digest a bundle's signature covers.
+    pub const BUNDLE_SIGNED: &str = "satchel 2026-11 bundle signed digest v1";
     /// Bundle body hashes (the sender's bundle chain).
     pub const BUNDLE_BODY: &str = "satchel 2026-11 bundle body v1";
     /// Recovery key checksums.
