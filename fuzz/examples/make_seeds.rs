@@ -1,13 +1,17 @@
-//! Writes the binary seed inputs under `fuzz/seeds/`. Valid ops need a real signature
-//! and valid recovery keys a real checksum, which a fuzzer cannot find by mutation.
+//! Writes the binary seed inputs under `fuzz/seeds/`. Valid ops need a real signature,
+//! valid recovery keys a real checksum and bundles a slot sealed to the fuzzed key, none
+//! of which a fuzzer can find by mutation.
 //!
 //! Run from the repository root: `cargo run --manifest-path fuzz/Cargo.toml --example make_seeds`
 //! (stable is fine). Outputs are random (salts, nonces), so reruns change the bytes.
 
 use std::{fs, path::Path};
 
-use satchel_crypto::{identity::DeviceKeys, keyslots::Keyslots, recovery::RecoveryKey};
+use satchel_crypto::{
+    bundle, hash, identity::DeviceKeys, keyslots::Keyslots, recovery::RecoveryKey,
+};
 use satchel_sync::{
+    bundle::BundleBody,
     hlc::Hlc,
     op::{Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
     vv::VersionVector,
@@ -19,6 +23,40 @@ fn put(target: &str, name: &str, bytes: &[u8]) {
         .join(target);
     fs::create_dir_all(&dir).expect("create seed dir");
     fs::write(dir.join(name), bytes).expect("write seed");
+}
+
+/// A zstd frame (RFC 8878) holding `data` in raw blocks, without checksum or content
+/// size, so a byte flipped in it is a byte flipped in the decompressed body.
+fn raw_zstd_frame(data: &[u8]) -> Vec<u8> {
+    const MAX_BLOCK: usize = 128 * 1024;
+    // Magic, then a frame header descriptor of 0 (so a window descriptor follows) and
+    // a window of 2^(10 + 7) bytes, the largest block size.
+    let mut out = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 7 << 3];
+    let mut blocks: Vec<&[u8]> = data.chunks(MAX_BLOCK).collect();
+    if blocks.is_empty() {
+        blocks.push(&[]);
+    }
+    let count = blocks.len();
+    for (i, block) in blocks.into_iter().enumerate() {
+        // Block header, 3 bytes little-endian: last flag, type 0 (raw), size.
+        let header = u32::from(i + 1 == count) | ((block.len() as u32) << 3);
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.extend_from_slice(block);
+    }
+    out
+}
+
+/// Writes `body` as `BundleBody::write` compresses it and as a raw frame, after
+/// checking that both read back.
+fn put_body(name: &str, body: &BundleBody) {
+    let (compressed, hash) = body.write().expect("write body");
+    let raw = raw_zstd_frame(&body.encode().expect("encode body"));
+    for bytes in [&compressed, &raw] {
+        let (back, back_hash) = BundleBody::read(bytes).expect("seed body must read");
+        assert_eq!((&back, back_hash), (body, hash), "seed body changed");
+    }
+    put("bundle_body", &format!("{name}.bin"), &compressed);
+    put("bundle_body", &format!("{name}_raw_frame.bin"), &raw);
 }
 
 fn main() {
@@ -100,4 +138,114 @@ fn main() {
     put("recovery_key_parse", "valid.txt", shown.as_bytes());
     let sloppy = shown.to_lowercase().replace('-', " ").replace('0', "o");
     put("recovery_key_parse", "valid_sloppy.txt", sloppy.as_bytes());
+
+    // Bundle bodies: none, one and several ops, the last also with a blob and a form.
+    let other = DeviceKeys::from_secret_bytes(&[8u8; 64]).expect("device keys");
+    let mut other_body = WriteBody::new("case");
+    other_body.fields.insert("status".into(), "open".into());
+    let other_first = Op::create(
+        &other,
+        Draft {
+            seq: 1,
+            prev: None,
+            hlc: Hlc {
+                wall_ms: hlc.wall_ms + 1,
+                counter: 2,
+            },
+            record: RecordId([6; 16]),
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        },
+        &Body::Write(other_body),
+    )
+    .expect("other op 1");
+    let empty = BundleBody {
+        bundle_id: [1; 16],
+        sender_seq: 1,
+        prev_bundle: [0; 32],
+        acks: VersionVector::default(),
+        ops: Vec::new(),
+        blobs: Vec::new(),
+        forms: Vec::new(),
+    };
+    let mut acks = VersionVector::default();
+    acks.observe(DeviceId(keys.public().signing), 1);
+    let one = BundleBody {
+        bundle_id: [2; 16],
+        sender_seq: 2,
+        prev_bundle: BundleBody::hash(&empty.encode().expect("encode")),
+        acks: acks.clone(),
+        ops: vec![first.clone()],
+        blobs: Vec::new(),
+        forms: Vec::new(),
+    };
+    acks.observe(DeviceId(keys.public().signing), 2);
+    acks.observe(DeviceId(other.public().signing), 1);
+    let photo = b"\xFF\xD8\xFF\xE0 not really a JPEG".to_vec();
+    let several = BundleBody {
+        bundle_id: [3; 16],
+        sender_seq: 3,
+        prev_bundle: BundleBody::hash(&one.encode().expect("encode")),
+        acks,
+        ops: vec![purged.clone(), second.clone(), other_first],
+        blobs: vec![(hash::content(&photo), photo)],
+        forms: vec![include_str!("../seeds/form_parse/contact.json").to_owned()],
+    };
+    put_body("empty", &empty);
+    put_body("one_op", &one);
+    put_body("several_ops_blob_form", &several);
+    // Junk after a valid version byte, in a frame that decompresses fine.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let junk: Vec<u8> = std::iter::once(1)
+        .chain((0..400).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        }))
+        .collect();
+    put("bundle_body", "junk_raw_frame.bin", &raw_zstd_frame(&junk));
+
+    // Bundles sealed to the key the bundle_open target opens with.
+    let me = DeviceKeys::from_secret_bytes(&[0x42; 64]).expect("recipient keys");
+    let stranger = |n: u8| {
+        DeviceKeys::from_secret_bytes(&[n; 64])
+            .expect("device keys")
+            .public()
+            .agreement
+    };
+    let mine = me.public().agreement;
+    let (body_bytes, _) = several.write().expect("write body");
+    let long: Vec<u8> = (0..2 * bundle::CHUNK + 1000)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    // Content whose padded plaintext is exactly two chunks: 41 bytes of frame and 64
+    // of signature around it, and 2 * CHUNK is a PADMÉ size.
+    let two_chunks = vec![0xA5; 2 * bundle::CHUNK - 41 - 64];
+    assert_eq!(bundle::padded_len(two_chunks.len()), 2 * bundle::CHUNK);
+    let all_eight: Vec<[u8; 32]> = (0x50..0x57).map(stranger).chain([mine]).collect();
+    let sealed = [
+        ("empty_to_me.bin", &me, vec![mine], &[][..]),
+        (
+            "body_third_slot.bin",
+            &keys,
+            vec![stranger(0x50), stranger(0x51), mine],
+            &body_bytes[..],
+        ),
+        ("three_chunks_last_slot.bin", &other, all_eight, &long[..]),
+        ("two_full_chunks.bin", &keys, vec![mine], &two_chunks[..]),
+    ];
+    for (name, sender, recipients, content) in sealed {
+        let bytes = bundle::seal(sender, &recipients, content).expect("seal");
+        let opened = bundle::open(&me, bytes.as_slice()).expect("seed bundle must open");
+        assert_eq!(opened.content.as_slice(), content, "seed bundle changed");
+        put("bundle_open", name, &bytes);
+    }
+    // A slot that opens, then no chunk at all.
+    let bytes = bundle::seal(&keys, &[mine], b"cut").expect("seal");
+    put(
+        "bundle_open",
+        "header_only.bin",
+        &bytes[..bundle::HEADER_LEN],
+    );
 }

@@ -322,6 +322,13 @@ fn forged_chains_and_forks_are_refused() {
         let other1 = f.op(1, None, Rid([8; 16]));
         f.op(2, Some(&other1), r)
     };
+    // The same op id with other content: the payload no longer matches its signed hash.
+    let mut tampered = op1.clone();
+    if let Some(p) = tampered.payload.as_mut() {
+        let at = p.len() - 3;
+        p[at] ^= 0x01;
+    }
+    refused(v, &f.bundle(v, vec![tampered], 9), "does not match its signed hash");
     // A chain that does not link.
     refused(
         v,
