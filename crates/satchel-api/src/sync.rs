@@ -386,6 +386,7 @@ impl Vault {
             sender: peer.signing,
             seq: body.sender_seq,
             hash: body_hash,
+            prev: body.prev_bundle,
             acks: body.acks.clone(),
         };
         let outcome = match self.store.import(&meta, &planned, &blobs, &forms) {

@@ -198,6 +198,8 @@ fn snapshot(v: &Vault) -> BTreeMap<String, Vec<u8>> {
 /// A device outside any vault, so tests can sign whatever they like.
 struct Forger {
     keys: DeviceKeys,
+    /// Body hashes of the bundles made, by sequence, so each names its predecessor.
+    made: std::cell::RefCell<BTreeMap<u64, [u8; 32]>>,
 }
 
 impl Forger {
@@ -206,7 +208,10 @@ impl Forger {
         victim
             .add_peer(&satchel_api::sync::card_text(&keys.public()), name)
             .unwrap();
-        Self { keys }
+        Self {
+            keys,
+            made: Default::default(),
+        }
     }
 
     fn op(&self, seq: u64, prev: Option<&Op>, record: Rid) -> Op {
@@ -228,16 +233,27 @@ impl Forger {
     }
 
     fn bundle(&self, to: &Vault, ops: Vec<Op>, seq: u64) -> Vec<u8> {
+        let prev = self
+            .made
+            .borrow()
+            .get(&(seq - 1))
+            .copied()
+            .unwrap_or([0; 32]);
+        self.bundle_naming(to, ops, seq, prev)
+    }
+
+    fn bundle_naming(&self, to: &Vault, ops: Vec<Op>, seq: u64, prev: [u8; 32]) -> Vec<u8> {
         let body = BundleBody {
             bundle_id: satchel_crypto::rng::array().unwrap(),
             sender_seq: seq,
-            prev_bundle: [0; 32],
+            prev_bundle: prev,
             acks: VersionVector::default(),
             ops,
             blobs: Vec::new(),
             forms: Vec::new(),
         };
-        let (content, _) = body.write().unwrap();
+        let (content, hash) = body.write().unwrap();
+        self.made.borrow_mut().insert(seq, hash);
         let me = satchel_api::sync::parse_card(&to.identity().card).unwrap();
         bundle::seal(&self.keys, &[me.agreement], &content).unwrap()
     }
@@ -278,6 +294,21 @@ fn bad_bundles_are_refused_and_change_nothing() {
         &to_n1,
         "not a bundle addressed to this device",
     );
+    // Ten gigabytes of zeros (a sparse file): refused after reading the header.
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = dir.path().join("zeros");
+    std::fs::File::create(&zeros)
+        .unwrap()
+        .set_len(10 * 1024 * 1024 * 1024)
+        .unwrap();
+    let before = snapshot(&b.vault);
+    let err = b.vault.import_bundle(&zeros).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a bundle addressed to this device"),
+        "{err}"
+    );
+    assert!(snapshot(&b.vault) == before);
     // Not bundles at all.
     for junk in [
         &b""[..],
@@ -328,7 +359,11 @@ fn forged_chains_and_forks_are_refused() {
         let at = p.len() - 3;
         p[at] ^= 0x01;
     }
-    refused(v, &f.bundle(v, vec![tampered], 9), "does not match its signed hash");
+    refused(
+        v,
+        &f.bundle(v, vec![tampered], 9),
+        "does not match its signed hash",
+    );
     // A chain that does not link.
     refused(
         v,
@@ -343,8 +378,14 @@ fn forged_chains_and_forks_are_refused() {
         &f.bundle(v, vec![fork2], 3),
         "reuses its author's sequence number",
     );
-    // Two different bundles with one sequence number.
+    // Two different bundles with one sequence number, or one that does not name
+    // the sender's previous bundle.
     refused(v, &f.bundle(v, vec![op1.clone()], 2), "sequence forks");
+    refused(
+        v,
+        &f.bundle_naming(v, vec![op1.clone()], 3, [9; 32]),
+        "sequence forks",
+    );
     // A gap waits, then fills.
     let op3 = f.op(3, Some(&op2), r);
     let op4 = f.op(4, Some(&op3), r);

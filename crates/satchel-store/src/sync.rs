@@ -34,6 +34,8 @@ pub struct BundleMeta {
     pub seq: u64,
     /// Hash of the body.
     pub hash: [u8; 32],
+    /// Hash of the sender's previous body, as the bundle states it.
+    pub prev: [u8; 32],
     /// The sender's acknowledgement vector.
     pub acks: VersionVector,
 }
@@ -240,6 +242,17 @@ impl Store {
             )
             .optional()?;
         if other.is_some() {
+            return Err(ImportRefused::BundleFork(meta.seq));
+        }
+        // When the sender's previous bundle was seen, this one must name it.
+        let before: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT hash FROM bundles_seen WHERE sender = ?1 AND seq = ?2",
+                params![&meta.sender[..], seq - 1],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if before.is_some_and(|h| h != meta.prev) {
             return Err(ImportRefused::BundleFork(meta.seq));
         }
         for op in &plan.known {

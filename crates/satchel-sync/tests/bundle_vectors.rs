@@ -33,8 +33,9 @@ fn outcome(recipient: u8, bytes: &[u8]) -> String {
         Ok(o) => o,
         Err(e) => return format!("error: {e}"),
     };
+    // The one known peer of these vectors; import refuses every other sender.
     if opened.sender != keys(SENDER).public().signing {
-        return "error: unexpected sender".into();
+        return "error: unknown sender".into();
     }
     match BundleBody::read(&opened.content) {
         Ok((body, _)) => format!(
@@ -99,6 +100,7 @@ fn write_vectors() {
     let bomb = zstd::bulk::compress(&vec![0u8; satchel_sync::bundle::MAX_BODY + 1], 19).unwrap();
     let bomb = bundle::seal(&sender, &to, &bomb).unwrap();
     let junk_body = bundle::seal(&sender, &to, b"not a compressed body").unwrap();
+    let stranger = bundle::seal(&keys(0x54), &to, &content).unwrap();
 
     let flip = |b: &[u8], at: usize| {
         let mut b = b.to_vec();
@@ -209,6 +211,12 @@ fn write_vectors() {
             RECIPIENT,
             junk_body,
         ),
+        (
+            "bad-unknown-sender",
+            "valid, but signed by a device that is not a peer",
+            RECIPIENT,
+            stranger,
+        ),
     ];
     for (name, comment, recipient, bytes) in vectors {
         let expect = outcome(recipient, &bytes);
@@ -256,5 +264,5 @@ fn bundle_vectors_meet_their_expectations() {
         seen += 1;
         good += usize::from(field("expect").starts_with("ok"));
     }
-    assert!(seen >= 18 && good >= 4, "{seen} vectors, {good} good");
+    assert!(seen >= 19 && good >= 4, "{seen} vectors, {good} good");
 }
