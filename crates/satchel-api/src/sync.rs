@@ -8,7 +8,7 @@ use satchel_crypto::{bundle, hash, identity::PublicIdentity, rng};
 use satchel_store::{BundleMeta, ImportRefused, Peer};
 use satchel_sync::{
     bundle::BundleBody,
-    op::{ATTACHMENT_PREFIX, Body, OpId, RecordId},
+    op::{Body, RecordId},
     sync::plan,
     vv::VersionVector,
 };
@@ -260,32 +260,20 @@ impl Vault {
         if peers.is_empty() || peers.len() > bundle::SLOTS {
             return Err(ApiError::BundleRecipients { max: bundle::SLOTS });
         }
+        // What every recipient holds: the pointwise minimum of their acknowledgements.
         let mut floor: Option<VersionVector> = None;
         for p in &peers {
             let acks = self.store.peer_acks(&p.signing)?;
             floor = Some(match floor {
                 None => acks,
-                Some(f) => VersionVector(
-                    f.0.into_iter()
-                        .filter_map(|(a, s)| {
-                            let m = s.min(acks.get(&a));
-                            (m > 0).then_some((a, m))
-                        })
-                        .collect(),
-                ),
+                Some(f) => f.meet(&acks),
             });
         }
         let ops = self.store.ops_after(&floor.unwrap_or_default())?;
         let mut hashes = BTreeSet::new();
         for op in &ops {
             if let Some(Body::Write(w)) = &op.body {
-                for (k, v) in &w.fields {
-                    if let (Some(hex), false) = (k.strip_prefix(ATTACHMENT_PREFIX), v.is_null())
-                        && let Some(h) = OpId::from_hex(hex)
-                    {
-                        hashes.insert(h.0);
-                    }
-                }
+                hashes.extend(w.attachments());
             }
         }
         let mut blobs = Vec::new();

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::{OptionalExtension, Transaction, params};
 use satchel_sync::{
     merge::{self, RecordState},
-    op::{ATTACHMENT_PREFIX, Body, Op, OpId, OpKind, OpView, RecordId},
+    op::{Body, Op, OpId, OpKind, OpView, RecordId},
 };
 
 use crate::{Store, StoreError, ops, search};
@@ -134,14 +134,7 @@ pub(crate) fn refresh(
             continue;
         }
         if let Some(Body::Write(w)) = &op.body {
-            for (key, value) in &w.fields {
-                if let Some(hex) = key.strip_prefix(ATTACHMENT_PREFIX)
-                    && !value.is_null()
-                    && let Some(hash) = OpId::from_hex(hex)
-                {
-                    hashes.insert(hash.0);
-                }
-            }
+            hashes.extend(w.attachments());
         }
     }
     for hash in hashes {

@@ -312,6 +312,18 @@ impl WriteBody {
             fields: BTreeMap::new(),
         }
     }
+
+    /// BLAKE3 hashes of the attachments this write adds (not those it removes).
+    pub fn attachments(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
+        self.fields.iter().filter_map(|(key, value)| {
+            let hex = key.strip_prefix(ATTACHMENT_PREFIX)?;
+            if value.is_null() {
+                None
+            } else {
+                OpId::from_hex(hex).map(|h| h.0)
+            }
+        })
+    }
 }
 
 /// A decoded payload.

@@ -25,6 +25,19 @@ impl VersionVector {
         *entry = (*entry).max(seq);
     }
 
+    /// Pointwise minimum: what both vectors have seen.
+    pub fn meet(&self, other: &VersionVector) -> VersionVector {
+        VersionVector(
+            self.0
+                .iter()
+                .filter_map(|(a, s)| {
+                    let m = (*s).min(other.get(a));
+                    (m > 0).then_some((*a, m))
+                })
+                .collect(),
+        )
+    }
+
     /// Pointwise maximum.
     pub fn merge(&mut self, other: &VersionVector) {
         for (author, seq) in &other.0 {
@@ -49,5 +62,7 @@ mod tests {
         w.observe(b, 5);
         v.merge(&w);
         assert_eq!((v.get(&a), v.get(&b)), (3, 5));
+        let meet = v.meet(&w);
+        assert_eq!((meet.get(&a), meet.get(&b)), (0, 5));
     }
 }
