@@ -9,12 +9,6 @@ use crate::*;
 
 const CANARIES: [&str; 3] = ["CanaryXq7Zt", "김카나리아", "金丝雀测试"];
 
-fn encodings(s: &str) -> Vec<Vec<u8>> {
-    let le: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    let be: Vec<u8> = s.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    vec![s.as_bytes().to_vec(), s.to_lowercase().into_bytes(), le, be]
-}
-
 fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
@@ -34,7 +28,7 @@ fn assert_clean(dirs: &[&Path]) -> usize {
     for path in &all {
         let bytes = std::fs::read(path).unwrap();
         for c in CANARIES {
-            for needle in encodings(c) {
+            for needle in canary_encodings(c) {
                 assert!(
                     !bytes.windows(needle.len()).any(|w| w == needle),
                     "{c} found in {}",

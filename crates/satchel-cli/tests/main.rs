@@ -111,3 +111,10 @@ pub(crate) fn error_line(r: &Run) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Every encoding in which the code could write `s` to disk.
+pub(crate) fn canary_encodings(s: &str) -> Vec<Vec<u8>> {
+    let le: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = s.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    vec![s.as_bytes().to_vec(), s.to_lowercase().into_bytes(), le, be]
+}

@@ -116,8 +116,7 @@ fn two_workers_and_a_coordinator() {
         let bytes = std::fs::read(&path).unwrap();
         assert!(bytes.len() >= 64 * 1024);
         for c in CANARIES {
-            let le: Vec<u8> = c.encode_utf16().flat_map(u16::to_le_bytes).collect();
-            for needle in [c.as_bytes(), &le[..]] {
+            for needle in canary_encodings(c) {
                 assert!(
                     !bytes.windows(needle.len()).any(|w| w == needle),
                     "{c} in {}",
