@@ -42,10 +42,14 @@ pub(crate) fn info(info: &Info) -> Result<()> {
     );
     say!("Ops:                {}", info.ops);
     say!("Attachments:        {}", info.attachments);
+    let memory = if info.kdf.m_kib % 1024 == 0 {
+        format!("{} MiB", info.kdf.m_kib / 1024)
+    } else {
+        format!("{} KiB", info.kdf.m_kib)
+    };
     say!(
-        "Key derivation:     {} (m = {} KiB, t = {}, p = {})",
+        "Key derivation:     {} (m = {memory}, t = {}, p = {})",
         info.kdf.profile,
-        info.kdf.m_kib,
         info.kdf.t,
         info.kdf.p
     );
