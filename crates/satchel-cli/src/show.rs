@@ -42,7 +42,7 @@ pub(crate) fn info(info: &Info) -> Result<()> {
     );
     say!("Ops:                {}", info.ops);
     say!("Attachments:        {}", info.attachments);
-    let memory = if info.kdf.m_kib % 1024 == 0 {
+    let memory = if info.kdf.m_kib.is_multiple_of(1024) {
         format!("{} MiB", info.kdf.m_kib / 1024)
     } else {
         format!("{} KiB", info.kdf.m_kib)
