@@ -158,7 +158,8 @@ pub fn format_time(hlc: Hlc) -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
-fn now_ms() -> u64 {
+/// The wall clock in milliseconds since 1970.
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::{
     error::{ApiError, Result},
     files,
-    records::{FieldInput, ShownValue},
+    records::{FieldInput, ShownValue, now_ms},
     vault::Vault,
 };
 
@@ -137,12 +137,6 @@ pub fn parse_card(text: &str) -> Result<PublicIdentity> {
         .and_then(|k| k.try_into().ok())
         .ok_or_else(bad)?;
     Ok(PublicIdentity { signing, agreement })
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn conflict_count(v: &Vault, records: &[RecordId]) -> Result<usize> {
