@@ -31,3 +31,9 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+# cargo-fuzz needs a nightly toolchain; without one (and no way to fetch it) the
+# test script skips fuzzing and says so.
+if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
+    || echo "setup: no nightly toolchain could be installed; fuzzing will be skipped"
+fi
