@@ -489,3 +489,41 @@ fn a_conflict_resolution_reaches_everyone() {
         assert_eq!(phone.values[0].display, "from n1");
     }
 }
+
+#[test]
+fn a_purge_erases_the_record_on_every_device_it_reaches() {
+    let mut net = nodes(2);
+    let mail = tempfile::tempdir().unwrap();
+    let id = net[0]
+        .vault
+        .add_record("contact", &text(&[("name", "Erase me")]), &[])
+        .unwrap();
+    let f = export(&mut net[0], &["n1"], mail.path());
+    net[1].vault.import_bundle(&f).unwrap();
+    assert_eq!(net[1].vault.search("erase", 10).unwrap().len(), 1);
+    net[0].vault.purge_record(&id).unwrap();
+    let f = export(&mut net[0], &["n1"], mail.path());
+    net[1].vault.import_bundle(&f).unwrap();
+    assert!(matches!(
+        net[1].vault.record(&id, "en"),
+        Err(ApiError::RecordNotFound(_))
+    ));
+    assert!(net[1].vault.search("erase", 10).unwrap().is_empty());
+    let history = net[1].vault.history(&id, "en").unwrap();
+    assert!(history[0].purged && history[0].changes.is_empty());
+    net[1].vault.verify().unwrap();
+    // Relayed onwards, the purged op travels without its payload.
+    let mut third = nodes(1).pop().unwrap();
+    net[1]
+        .vault
+        .add_peer(&third.vault.identity().card, "n2")
+        .unwrap();
+    third
+        .vault
+        .add_peer(&net[1].vault.identity().card, "n1")
+        .unwrap();
+    let f = export(&mut net[1], &["n2"], mail.path());
+    let r = third.vault.import_bundle(&f).unwrap();
+    assert_eq!(r.applied, 2);
+    assert!(third.vault.history(&id, "en").unwrap()[0].purged);
+}
