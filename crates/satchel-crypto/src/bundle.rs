@@ -346,11 +346,8 @@ fn parse_plaintext(header: &[u8], mut plain: Zeroizing<Vec<u8>>) -> Result<Opene
         .ok_or(BundleError::Malformed("short"))?;
     let len = usize::try_from(u64::from_be_bytes(len_bytes))
         .map_err(|_| BundleError::Malformed("length"))?;
-    if len > rest.len() {
-        return Err(BundleError::Malformed("length"));
-    }
-    let (content, rest) = rest.split_at(len);
-    let (signature, padding) = rest
+    let after_content = rest.get(len..).ok_or(BundleError::Malformed("length"))?;
+    let (signature, padding) = after_content
         .split_at_checked(SIGNATURE_LEN)
         .ok_or(BundleError::Malformed("short"))?;
     if plain.len() != padded_len(len) || padding.iter().any(|b| *b != 0) {
@@ -371,7 +368,6 @@ fn parse_plaintext(header: &[u8], mut plain: Zeroizing<Vec<u8>>) -> Result<Opene
     );
     identity::verify(&sender, domain::BUNDLE_SIGNATURE, &digest, &signature)
         .map_err(|_| BundleError::BadSignature)?;
-    let _ = content;
     // The content in place: drop the padding and signature, then the frame.
     plain.truncate(signed_len);
     plain.drain(..FRAME_LEN);
