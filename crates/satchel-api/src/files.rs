@@ -89,7 +89,8 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-fn temp_beside(path: &Path) -> io::Result<PathBuf> {
+/// A fresh hidden temporary path beside `path`, to build a file and rename it into place.
+pub fn temp_beside(path: &Path) -> io::Result<PathBuf> {
     let tag = data_encoding::HEXLOWER.encode(&rng::array::<6>().map_err(io::Error::other)?);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     Ok(path.with_file_name(format!(".{name}.{tag}.tmp")))
@@ -162,11 +163,6 @@ pub fn remove_database(path: &Path) -> io::Result<()> {
         remove(Path::new(&p))?;
     }
     Ok(())
-}
-
-/// A fresh temporary path beside `path` for building a database to rename into place.
-pub fn temp_database(path: &Path) -> io::Result<PathBuf> {
-    temp_beside(path)
 }
 
 #[cfg(test)]

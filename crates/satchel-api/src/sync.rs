@@ -343,11 +343,15 @@ impl Vault {
                 "an op's clock is more than a day ahead of ours".into(),
             ));
         }
-        let mut forms = Vec::new();
-        for json in &body.forms {
-            let f = crate::form::Form::parse(json)?;
-            forms.push((f.name.clone(), f.version, f.to_json()?));
-        }
+        let parsed: Vec<crate::form::Form> = body
+            .forms
+            .iter()
+            .map(|json| crate::form::Form::parse(json))
+            .collect::<Result<_>>()?;
+        let forms = parsed
+            .iter()
+            .map(|f| Ok((f.name.clone(), f.version, f.to_json()?)))
+            .collect::<Result<Vec<_>>>()?;
         let mut incoming = self.store.quarantined()?;
         incoming.extend(body.ops.iter().cloned());
         let planned = plan(&self.store.have()?, &self.store.heads()?, incoming);
@@ -385,14 +389,13 @@ impl Vault {
             Err(ImportRefused::Store(e)) => return Err(e.into()),
             Err(other) => return Err(ApiError::BundleContent(other.to_string())),
         };
-        for (name, _, json) in &forms {
-            if let Ok(f) = crate::form::Form::parse(json)
-                && self
-                    .forms
-                    .get(name)
-                    .is_none_or(|have| have.version < f.version)
+        for f in parsed {
+            if self
+                .forms
+                .get(&f.name)
+                .is_none_or(|have| have.version < f.version)
             {
-                self.forms.insert(name.clone(), f);
+                self.forms.insert(f.name.clone(), f);
             }
         }
         let after = conflict_count(self, &outcome.records)?;

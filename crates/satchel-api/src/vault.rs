@@ -110,7 +110,7 @@ fn create_database(path: &Path, key: &DataKey) -> Result<Store> {
 /// Builds a database under a random key no one keeps, then renames it over `path`:
 /// the filler that makes an unused second database look like a used one.
 fn replace_database(path: &Path, key: &DataKey) -> Result<()> {
-    let tmp = files::temp_database(path)?;
+    let tmp = files::temp_beside(path)?;
     let result = create_database(&tmp, key).map(drop);
     if let Err(e) = result {
         let _ = files::remove_database(&tmp);
