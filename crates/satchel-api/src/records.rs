@@ -576,6 +576,14 @@ impl Vault {
             .collect())
     }
 
+    /// How many records `filter` selects (ignoring its limit and offset), for paging.
+    pub fn count_records(&self, filter: &ListFilter) -> Result<u64> {
+        if let Some(f) = &filter.form {
+            self.form_ref(f)?;
+        }
+        Ok(self.store.count(filter)?)
+    }
+
     /// Full-text search (CJK by substring of two or more characters).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<RecordSummary>> {
         let forms = &self.forms;

@@ -1,7 +1,6 @@
 //! Peers, bundles and conflicts: exchanging ops with other devices by file.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 
 use satchel_crypto::{bundle, hash, identity::PublicIdentity, rng};
@@ -28,6 +27,8 @@ const META_BUNDLE_SEQ: &str = "bundle.seq";
 const META_BUNDLE_PREV: &str = "bundle.prev";
 /// Largest bundle file read.
 pub const MAX_BUNDLE_FILE: u64 = 2 * 1024 * 1024 * 1024;
+/// Most peers one bundle can be addressed to.
+pub const MAX_RECIPIENTS: usize = bundle::SLOTS;
 
 /// This device's public card: what a peer needs to address and verify bundles.
 #[derive(Debug, Clone, Serialize)]
@@ -320,11 +321,15 @@ impl Vault {
     /// everything in one transaction. Importing the same bundle again changes nothing.
     pub fn import_bundle(&mut self, path: &Path) -> Result<ImportReport> {
         let file = std::fs::File::open(path)?;
-        let opened = bundle::open(
-            &self.device,
-            std::io::BufReader::new(file).take(MAX_BUNDLE_FILE),
-        )
-        .map_err(ApiError::from)?;
+        self.import_bundle_from(std::io::BufReader::new(file))
+    }
+
+    /// Imports a bundle read from `source` (the app hands over the bytes of a file the
+    /// user chose, so no path crosses into the shell). Same checks as
+    /// [`Vault::import_bundle`].
+    pub fn import_bundle_from(&mut self, source: impl std::io::Read) -> Result<ImportReport> {
+        let opened = bundle::open(&self.device, std::io::Read::take(source, MAX_BUNDLE_FILE))
+            .map_err(ApiError::from)?;
         let peer = self
             .store
             .peers()?

@@ -24,6 +24,8 @@ use crate::{
 /// Shortest passphrase accepted, in characters.
 pub const MIN_PASSPHRASE: usize = 8;
 const META_DEVICE: &str = "device";
+/// Prefix of the front ends' settings in the meta table.
+const META_SETTING: &str = "setting.";
 
 /// An unlocked vault. Dropping it closes the database and zeroizes the keys.
 pub struct Vault {
@@ -297,6 +299,40 @@ impl Vault {
     /// The vault directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Checks that `passphrase` is this vault's passphrase, without opening anything:
+    /// the app asks for it again before changing secrets, so an unlocked, unattended
+    /// window is not enough to take the vault over.
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let slots = read_keyslots(&self.dir)?;
+        let kek = slots.derive_kek(passphrase, self.profile)?;
+        let opened = slots.open(&kek, self.profile)?;
+        if opened.role == SlotRole::Main && opened.db == self.db {
+            Ok(())
+        } else {
+            Err(ApiError::WrongPassphrase)
+        }
+    }
+
+    /// A front end's setting, stored encrypted inside the vault (nothing about the
+    /// user's choices sits in plaintext beside it).
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        let value = self.store.meta_get(&format!("{META_SETTING}{name}"))?;
+        Ok(value.and_then(|v| String::from_utf8(v.to_vec()).ok()))
+    }
+
+    /// Stores a front end's setting (at most 4 KiB).
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        if value.len() > 4096 || name.is_empty() || name.len() > 64 {
+            return Err(ApiError::InvalidValue {
+                field: "setting".into(),
+                reason: "a setting is at most 4 KiB".into(),
+            });
+        }
+        Ok(self
+            .store
+            .meta_set(&format!("{META_SETTING}{name}"), value.as_bytes())?)
     }
 
     /// Replaces the passphrase. Rewrites only the main slot; the database is untouched.

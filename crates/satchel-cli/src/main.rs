@@ -358,6 +358,7 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
                 include_deleted: *deleted,
                 limit: *limit,
                 offset: 0,
+                oldest_first: false,
             };
             let list = vault.records(&filter)?;
             if cli.json {

@@ -32,6 +32,8 @@ pub struct ListFilter {
     pub limit: usize,
     /// Skip this many.
     pub offset: usize,
+    /// Least recently changed first.
+    pub oldest_first: bool,
 }
 
 fn searchable(state: &RecordState) -> Vec<&str> {
@@ -193,11 +195,15 @@ impl Store {
             i64::try_from(filter.limit).unwrap_or(i64::MAX)
         };
         let offset = i64::try_from(filter.offset).unwrap_or(0);
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(if filter.oldest_first {
             "SELECT id, state FROM records
              WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)
-             ORDER BY updated_ms DESC, id LIMIT ?3 OFFSET ?4",
-        )?;
+             ORDER BY updated_ms ASC, id DESC LIMIT ?3 OFFSET ?4"
+        } else {
+            "SELECT id, state FROM records
+             WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)
+             ORDER BY updated_ms DESC, id LIMIT ?3 OFFSET ?4"
+        })?;
         let rows = stmt.query_map(
             params![filter.form, filter.include_deleted, limit, offset],
             |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
@@ -207,6 +213,16 @@ impl Store {
             decode_row(id, state)
         })
         .collect()
+    }
+
+    /// How many records `filter` selects, ignoring its limit and offset.
+    pub fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM records WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)",
+            params![filter.form, filter.include_deleted],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Records matching `query` (see [`search`]), newest first. Deleted records

@@ -1,0 +1,38 @@
+//! The safety guard: a thread that locks the vault after the idle time and when the
+//! machine has slept. Sleep is seen without any platform API: the monotonic clock
+//! stops during suspend while the wall clock does not, so a wall clock that ran ahead
+//! between two ticks means the lid was closed (a large NTP step does the same and
+//! also locks, which is the safe mistake).
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::state::Shared;
+
+/// How often the guard looks.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Starts the guard for the app's lifetime.
+pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
+    std::thread::spawn(move || {
+        let (mut mono, mut wall) = (Instant::now(), SystemTime::now());
+        loop {
+            std::thread::sleep(TICK);
+            let (now, now_wall) = (Instant::now(), SystemTime::now());
+            let wall_elapsed = now_wall.duration_since(wall).unwrap_or(Duration::ZERO);
+            let ahead = wall_elapsed.saturating_sub(now.duration_since(mono));
+            (mono, wall) = (now, now_wall);
+            let locked = {
+                let mut inner = shared.inner();
+                inner.due(now, ahead).is_some_and(|r| inner.lock(r))
+            };
+            if locked && let Some(w) = app.get_webview_window("main") {
+                let _ = w.reload();
+            }
+        }
+    });
+}

@@ -1,0 +1,114 @@
+//! Satchel's desktop app: a thin Tauri shell over `satchel-api`.
+//!
+//! One managed state ([`state::Shared`]) holds the vault while it is unlocked; every
+//! command is declared with its own permission and the main window's capability
+//! grants exactly those (`capabilities/main-window.json`). Security decisions for the
+//! shell are in `docs/adr/0008-desktop-shell.md`.
+
+#![deny(missing_docs)]
+
+// Each command is documented where the web view calls it: `ui/src/lib/api.ts`.
+#[allow(missing_docs)]
+pub mod commands;
+pub mod drives;
+pub mod error;
+pub mod guard;
+pub mod settings;
+pub mod state;
+
+use std::{path::PathBuf, sync::Arc};
+
+use clap::Parser;
+use satchel_api::KdfProfile;
+use tauri::Runtime;
+
+include!("command_names.rs");
+
+/// Names of every command, as declared to the permission system.
+pub fn command_names() -> &'static [&'static str] {
+    COMMANDS
+}
+
+/// Command-line options of the app.
+#[derive(Debug, Parser)]
+#[command(name = "satchel-app", version, about = "Satchel desktop app")]
+struct Args {
+    /// Vault directory [default: the user's data directory]
+    #[arg(long, env = "SATCHEL_VAULT")]
+    vault: Option<PathBuf>,
+}
+
+/// Adds the state, plugins and commands to `builder`, for any runtime (the tests
+/// start from Tauri's mock builder).
+pub fn configure<R: Runtime>(
+    builder: tauri::Builder<R>,
+    shared: Arc<state::Shared>,
+) -> tauri::Builder<R> {
+    let guarded = Arc::clone(&shared);
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(shared)
+        .setup(move |app| {
+            guard::start(app.handle().clone(), guarded);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_state,
+            commands::vault_create,
+            commands::vault_unlock,
+            commands::vault_recover,
+            commands::vault_lock,
+            commands::vault_info,
+            commands::vault_verify,
+            commands::activity,
+            commands::settings_get,
+            commands::settings_set,
+            commands::passphrase_change,
+            commands::duress_set,
+            commands::panic,
+            commands::vault_wipe,
+            commands::forms_list,
+            commands::records_page,
+            commands::records_search,
+            commands::record_get,
+            commands::record_history,
+            commands::record_create,
+            commands::record_update,
+            commands::record_delete,
+            commands::record_purge,
+            commands::attachment_stage,
+            commands::attachment_unstage,
+            commands::attachment_get,
+            commands::attachment_remove,
+            commands::identity_get,
+            commands::peers_list,
+            commands::peer_add,
+            commands::peer_remove,
+            commands::sync_status,
+            commands::drives_list,
+            commands::bundle_export_drive,
+            commands::bundle_export_choose,
+            commands::bundle_import,
+            commands::conflicts_list,
+            commands::conflict_resolve,
+        ])
+}
+
+/// The vault directory when none is given: the same one the CLI uses.
+fn default_vault() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "satchel").map(|d| d.data_dir().join("vault"))
+}
+
+/// Starts the app.
+pub fn run() {
+    let args = Args::parse();
+    let Some(dir) = args.vault.or_else(default_vault) else {
+        eprintln!("satchel-app: no home directory; give --vault DIR");
+        std::process::exit(2);
+    };
+    let shared = state::Shared::new(dir, KdfProfile::Default, drives::roots());
+    if let Err(e) = configure(tauri::Builder::default(), shared).run(tauri::generate_context!()) {
+        eprintln!("satchel-app: could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,787 @@
+//! Every command through Tauri's mock runtime, with the app's real configuration and
+//! capability file: what the web view gets back, including each error path.
+
+use std::{path::Path, sync::Arc};
+
+use satchel_api::KdfProfile;
+use satchel_app::state::Shared;
+use serde_json::{Value, json};
+use tauri::{
+    WebviewWindow, WebviewWindowBuilder,
+    ipc::{CallbackFn, InvokeBody, InvokeResponseBody},
+    test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder},
+    webview::InvokeRequest,
+};
+
+const PASS: &str = "correct horse battery";
+
+struct App {
+    _app: tauri::App<MockRuntime>,
+    win: WebviewWindow<MockRuntime>,
+}
+
+fn app(dir: &Path, label: &str) -> App {
+    let shared = Shared::new(
+        dir.join("vault"),
+        KdfProfile::InsecureTest,
+        vec![dir.join("media")],
+    );
+    let app = satchel_app::configure(mock_builder(), Arc::clone(&shared))
+        .build(tauri::generate_context!())
+        .unwrap();
+    let win = WebviewWindowBuilder::new(&app, label, Default::default())
+        .build()
+        .unwrap();
+    App { _app: app, win }
+}
+
+fn request(cmd: &str, body: InvokeBody, headers: &[(&'static str, &str)]) -> InvokeRequest {
+    let mut map = tauri::http::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(*k, v.parse().unwrap());
+    }
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body,
+        headers: map,
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+impl App {
+    fn raw_call(
+        &self,
+        cmd: &str,
+        body: InvokeBody,
+        headers: &[(&'static str, &str)],
+    ) -> Result<InvokeResponseBody, Value> {
+        get_ipc_response(&self.win, request(cmd, body, headers))
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.raw_call(cmd, InvokeBody::Json(args), &[])
+            .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd} {args}: {e}"))
+    }
+
+    /// The error code of a call that must fail.
+    fn code(&self, cmd: &str, args: Value) -> String {
+        let e = self
+            .call(cmd, args.clone())
+            .expect_err(&format!("{cmd} {args} should fail"));
+        e["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{cmd}: no code in {e}"))
+            .to_owned()
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_err()
+    }
+
+    fn create(&self) -> String {
+        let r = self.ok("vault_create", json!({ "passphrase": PASS }));
+        r["recoveryKey"].as_str().unwrap().to_owned()
+    }
+
+    fn stage(&self, name: &str, bytes: &[u8]) -> String {
+        let body = self
+            .raw_call(
+                "attachment_stage",
+                InvokeBody::Raw(bytes.to_vec()),
+                &[("x-satchel-name", name)],
+            )
+            .unwrap()
+            .deserialize::<Value>()
+            .unwrap();
+        assert_eq!(body["size"], bytes.len());
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    fn add_contact(&self, name: &str) -> String {
+        self.ok(
+            "record_create",
+            json!({ "form": "contact", "values": { "name": name }, "attachments": [] }),
+        )
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+}
+
+#[test]
+fn create_lock_unlock_and_recover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    let s = a.ok("vault_state", json!({}));
+    assert_eq!(
+        s,
+        json!({ "exists": false, "unlocked": false, "lockReason": null, "wiped": false })
+    );
+    assert_eq!(
+        a.code("vault_unlock", json!({ "passphrase": PASS })),
+        "no_vault"
+    );
+    assert_eq!(
+        a.code("vault_create", json!({ "passphrase": "short" })),
+        "weak_passphrase"
+    );
+    assert!(
+        !tmp.path().join("vault").join("keyslots").exists(),
+        "a refused create writes nothing"
+    );
+
+    let key = a.create();
+    assert!(key.len() > 20);
+    assert_eq!(
+        a.code("vault_create", json!({ "passphrase": PASS })),
+        "vault_unlocked"
+    );
+    assert_eq!(
+        a.code("vault_unlock", json!({ "passphrase": PASS })),
+        "vault_unlocked"
+    );
+    let info = a.ok("vault_info", json!({}));
+    assert_eq!(info["records"], 0);
+    assert_eq!(info["fingerprint"].as_str().unwrap().split(' ').count(), 8);
+
+    a.ok("vault_lock", json!({}));
+    let s = a.ok("vault_state", json!({}));
+    assert_eq!(s["unlocked"], false);
+    assert_eq!(s["lockReason"], "user");
+    for cmd in [
+        "vault_info",
+        "forms_list",
+        "settings_get",
+        "identity_get",
+        "peers_list",
+    ] {
+        assert_eq!(a.code(cmd, json!({})), "vault_locked", "{cmd}");
+    }
+    let wrong = a.err(
+        "vault_unlock",
+        json!({ "passphrase": "not the passphrase" }),
+    );
+    assert_eq!(wrong["code"], "wrong_passphrase");
+    assert!(
+        !wrong["message"]
+            .as_str()
+            .unwrap()
+            .contains("not the passphrase")
+    );
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    assert_eq!(a.ok("vault_state", json!({}))["lockReason"], Value::Null);
+    a.ok("vault_lock", json!({}));
+
+    let recover = |k: &str, p: &str| json!({ "recoveryKey": k, "newPassphrase": p });
+    assert_eq!(
+        a.code("vault_recover", recover("not-a-key", "new passphrase 1")),
+        "bad_recovery_key"
+    );
+    assert_eq!(
+        a.code("vault_recover", recover(&key, "short")),
+        "weak_passphrase"
+    );
+    a.ok("vault_recover", recover(&key, "new passphrase 1"));
+    a.ok("vault_lock", json!({}));
+    assert_eq!(
+        a.code("vault_unlock", json!({ "passphrase": PASS })),
+        "wrong_passphrase"
+    );
+    a.ok("vault_unlock", json!({ "passphrase": "new passphrase 1" }));
+    a.ok("activity", json!({}));
+    let v = a.ok("vault_verify", json!({}));
+    assert_eq!(v["records"], 0);
+}
+
+#[test]
+fn records_with_cjk_text_are_created_found_edited_and_purged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let forms = a.ok("forms_list", json!({}));
+    let names: Vec<&str> = forms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"contact"), "{names:?}");
+
+    let id = a.add_contact("김민준 王芳");
+    let other = a.add_contact("Second person");
+    // Field errors name their field so the form can show them in place.
+    let e = a.err(
+        "record_create",
+        json!({ "form": "contact", "values": { "name": 42 }, "attachments": [] }),
+    );
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("invalid_value"), Some("name"))
+    );
+    let e = a.err(
+        "record_create",
+        json!({ "form": "contact", "values": {}, "attachments": [] }),
+    );
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("invalid_value"), Some("name"))
+    );
+    let e = a.err(
+        "record_create",
+        json!({ "form": "contact", "values": { "name": "x", "shoe": "y" }, "attachments": [] }),
+    );
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("unknown_field"), Some("shoe"))
+    );
+    assert_eq!(
+        a.code(
+            "record_create",
+            json!({ "form": "nope", "values": {}, "attachments": [] })
+        ),
+        "unknown_form"
+    );
+    assert!(
+        a.call("record_create", json!({ "form": "contact" }))
+            .is_err(),
+        "missing arguments"
+    );
+
+    let page = |offset: usize, limit: usize, oldest: bool| {
+        a.ok("records_page", json!({ "query": { "form": null, "offset": offset, "limit": limit, "oldestFirst": oldest } }))
+    };
+    let p = page(0, 10, false);
+    assert_eq!(p["total"], 2);
+    assert_eq!(p["items"][0]["id"], other, "newest first");
+    assert_eq!(page(0, 10, true)["items"][0]["id"], id, "oldest first");
+    let p = page(1, 1, false);
+    assert_eq!(
+        (p["total"].as_u64(), p["items"].as_array().unwrap().len()),
+        (Some(2), 1)
+    );
+    assert_eq!(p["items"][0]["id"], id);
+    let by_form = a.ok(
+        "records_page",
+        json!({ "query": { "form": "case", "offset": 0, "limit": 10, "oldestFirst": false } }),
+    );
+    assert_eq!(by_form["total"], 0);
+    assert_eq!(
+        a.code(
+            "records_page",
+            json!({ "query": { "form": "nope", "offset": 0, "limit": 10, "oldestFirst": false } })
+        ),
+        "unknown_form"
+    );
+    assert!(
+        a.call("records_page", json!({ "query": { "offset": 0 } }))
+            .is_err()
+    );
+
+    let hits = a.ok("records_search", json!({ "query": "민준" }));
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["id"], id);
+    assert_eq!(
+        a.ok("records_search", json!({ "query": "王芳" }))[0]["id"],
+        id
+    );
+    assert_eq!(
+        a.ok("records_search", json!({ "query": "nobody" })),
+        json!([])
+    );
+
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "김민준 王芳 edited" }, "attachments": [] }),
+    );
+    let r = a.ok("record_get", json!({ "id": id, "lang": "ko" }));
+    let name = r["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "name")
+        .unwrap();
+    assert_eq!(name["values"][0]["display"], "김민준 王芳 edited");
+    assert_ne!(name["label"], "Name", "labels follow the language");
+    assert_eq!(
+        a.code(
+            "record_update",
+            json!({ "id": id, "values": {}, "attachments": [] })
+        ),
+        "invalid_value"
+    );
+    assert_eq!(
+        a.code("record_get", json!({ "id": "ffffffffffff", "lang": "en" })),
+        "record_not_found"
+    );
+
+    let h = a.ok("record_history", json!({ "id": id, "lang": "en" }));
+    assert_eq!(h.as_array().unwrap().len(), 2);
+    assert_eq!(h[1]["kind"], "write");
+    assert_eq!(
+        a.code(
+            "record_history",
+            json!({ "id": "ffffffffffff", "lang": "en" })
+        ),
+        "record_not_found"
+    );
+
+    a.ok("record_delete", json!({ "id": other }));
+    assert_eq!(
+        a.code("record_delete", json!({ "id": other })),
+        "record_deleted"
+    );
+    assert_eq!(page(0, 10, false)["total"], 1);
+    a.ok("record_purge", json!({ "id": id }));
+    assert_eq!(
+        a.ok("records_search", json!({ "query": "민준" })),
+        json!([])
+    );
+    assert_eq!(
+        a.code("record_purge", json!({ "id": "ffffffffffff" })),
+        "record_not_found"
+    );
+}
+
+#[test]
+fn attachments_are_staged_in_memory_and_survive_a_refused_save() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    assert!(
+        a.raw_call(
+            "attachment_stage",
+            InvokeBody::Raw(vec![1]),
+            &[("x-satchel-name", "a.txt")]
+        )
+        .is_err(),
+        "locked"
+    );
+    a.create();
+    let png = b"\x89PNG\r\n\x1a\nnot really";
+    let staged = a.stage("%ED%95%9C.png", png);
+    let e = a
+        .raw_call("attachment_stage", InvokeBody::Raw(vec![1]), &[])
+        .unwrap_err();
+    assert_eq!(e["field"], "name");
+    let e = a
+        .raw_call(
+            "attachment_stage",
+            InvokeBody::Json(json!({})),
+            &[("x-satchel-name", "a")],
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_value");
+
+    // A refused save keeps the staged file for the next try.
+    let bad = json!({ "form": "contact", "values": {}, "attachments": [staged] });
+    assert_eq!(a.code("record_create", bad), "invalid_value");
+    let good =
+        json!({ "form": "contact", "values": { "name": "With photo" }, "attachments": [staged] });
+    let id = a.ok("record_create", good.clone());
+    assert_eq!(
+        a.code("record_create", good),
+        "invalid_value",
+        "a staged file is used once"
+    );
+
+    let r = a.ok("record_get", json!({ "id": id, "lang": "en" }));
+    let att = &r["attachments"][0];
+    assert_eq!(
+        (att["name"].as_str(), att["size"].as_u64()),
+        (Some("한.png"), Some(png.len() as u64))
+    );
+    let hash = att["blake3"].as_str().unwrap().to_owned();
+    let bytes = a
+        .raw_call(
+            "attachment_get",
+            InvokeBody::Json(json!({ "record": id, "blake3": hash })),
+            &[],
+        )
+        .unwrap();
+    match bytes {
+        InvokeResponseBody::Raw(b) => assert_eq!(b, png),
+        InvokeResponseBody::Json(j) => panic!("expected raw bytes, got {j}"),
+    }
+    assert_eq!(
+        a.code("attachment_get", json!({ "record": id, "blake3": "00" })),
+        "attachment_not_found"
+    );
+
+    let second = a.stage("b.txt", b"hello");
+    a.ok("attachment_unstage", json!({ "id": second }));
+    let e = a.err(
+        "record_update",
+        json!({ "id": id, "values": {}, "attachments": [second] }),
+    );
+    assert_eq!(e["field"], "attachments");
+    a.ok("attachment_remove", json!({ "record": id, "blake3": hash }));
+    assert_eq!(
+        a.code("attachment_remove", json!({ "record": id, "blake3": hash })),
+        "attachment_not_found"
+    );
+
+    // Locking drops what is staged.
+    let third = a.stage("c.txt", b"third");
+    a.ok("vault_lock", json!({}));
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    let e = a.err(
+        "record_update",
+        json!({ "id": id, "values": { "name": "x" }, "attachments": [third] }),
+    );
+    assert_eq!(e["field"], "attachments");
+}
+
+fn settings(lang: Value, minutes: u32, action: &str) -> Value {
+    json!({ "settings": { "language": lang, "autoLockMinutes": minutes, "panicAction": action, "panicShortcut": "Ctrl+Shift+X" } })
+}
+
+#[test]
+fn settings_live_in_the_vault_and_bad_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let s = a.ok("settings_get", json!({}));
+    assert_eq!(
+        s,
+        json!({ "language": null, "autoLockMinutes": 5, "panicAction": "lock", "panicShortcut": "Ctrl+Shift+X" })
+    );
+    let e = a.err("settings_set", settings(json!("fr"), 5, "lock"));
+    assert_eq!(e["field"], "language");
+    assert_eq!(
+        a.err("settings_set", settings(Value::Null, 0, "lock"))["field"],
+        "autoLockMinutes"
+    );
+    assert!(
+        a.call("settings_set", settings(Value::Null, 5, "explode"))
+            .is_err()
+    );
+    a.ok("settings_set", settings(json!("ko"), 10, "wipe"));
+    a.ok("vault_lock", json!({}));
+    assert_eq!(a.code("settings_get", json!({})), "vault_locked");
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    let s = a.ok("settings_get", json!({}));
+    assert_eq!(
+        (s["language"].as_str(), s["autoLockMinutes"].as_u64()),
+        (Some("ko"), Some(10))
+    );
+    // The settings are inside the encrypted database, not beside it.
+    let names: Vec<String> = std::fs::read_dir(tmp.path().join("vault"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| [
+            "keyslots",
+            "vault.db",
+            "spare.db",
+            "vault.db-wal",
+            "spare.db-wal"
+        ]
+        .contains(&n.as_str())),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn passphrase_and_duress_need_the_current_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let change = |cur: &str, next: &str| json!({ "current": cur, "next": next });
+    assert_eq!(
+        a.code(
+            "passphrase_change",
+            change("wrong passphrase", "brand new passphrase")
+        ),
+        "wrong_passphrase"
+    );
+    assert_eq!(
+        a.code("passphrase_change", change(PASS, "short")),
+        "weak_passphrase"
+    );
+    a.ok("passphrase_change", change(PASS, "brand new passphrase"));
+
+    let duress = |cur: &str, d: &str| json!({ "current": cur, "duress": d });
+    assert_eq!(
+        a.code("duress_set", duress(PASS, "the duress phrase")),
+        "wrong_passphrase"
+    );
+    assert_eq!(
+        a.code(
+            "duress_set",
+            duress("brand new passphrase", "brand new passphrase")
+        ),
+        "weak_passphrase"
+    );
+    a.ok(
+        "duress_set",
+        duress("brand new passphrase", "the duress phrase"),
+    );
+    a.ok("vault_lock", json!({}));
+    assert_eq!(
+        a.code("vault_unlock", json!({ "passphrase": PASS })),
+        "wrong_passphrase"
+    );
+    a.ok(
+        "vault_unlock",
+        json!({ "passphrase": "brand new passphrase" }),
+    );
+    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+}
+
+#[test]
+fn panic_locks_or_wipes_as_set_and_wipe_needs_the_word() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.ok("panic", json!({}));
+    assert_eq!(
+        a.ok("vault_state", json!({}))["exists"],
+        false,
+        "panic with no vault is harmless"
+    );
+    a.create();
+    a.add_contact("someone");
+    a.ok("panic", json!({}));
+    let s = a.ok("vault_state", json!({}));
+    assert_eq!(
+        (
+            s["unlocked"].as_bool(),
+            s["lockReason"].as_str(),
+            s["exists"].as_bool()
+        ),
+        (Some(false), Some("panic"), Some(true))
+    );
+
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    assert_eq!(
+        a.code("vault_wipe", json!({ "confirm": "wipe" })),
+        "wrong_confirmation"
+    );
+    assert_eq!(
+        a.ok("vault_info", json!({}))["records"],
+        1,
+        "a wrong word changes nothing"
+    );
+    a.ok("settings_set", settings(Value::Null, 5, "wipe"));
+    a.ok("vault_lock", json!({}));
+    // Even locked, the panic shortcut remembers it should wipe.
+    a.ok("panic", json!({}));
+    let s = a.ok("vault_state", json!({}));
+    assert_eq!(
+        (s["exists"].as_bool(), s["wiped"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        a.code("vault_unlock", json!({ "passphrase": PASS })),
+        "no_vault"
+    );
+
+    let b = app(&tmp.path().join("b"), "main");
+    b.create();
+    b.ok("vault_wipe", json!({ "confirm": "WIPE" }));
+    assert_eq!(b.ok("vault_state", json!({}))["exists"], false);
+}
+
+#[test]
+fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    let b = app(&tmp.path().join("b"), "main");
+    a.create();
+    b.create();
+    let card_a = a.ok("identity_get", json!({}))["card"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let card_b = b.ok("identity_get", json!({}))["card"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        a.code("peer_add", json!({ "card": "SATCHEL-XYZ", "name": "b" })),
+        "invalid_peer"
+    );
+    assert_eq!(
+        a.code("peer_add", json!({ "card": card_a, "name": "me" })),
+        "invalid_peer"
+    );
+    a.ok("peer_add", json!({ "card": card_b, "name": "coordinator" }));
+    assert_eq!(
+        a.code("peer_add", json!({ "card": card_b, "name": "again" })),
+        "peer_exists"
+    );
+    b.ok("peer_add", json!({ "card": card_a, "name": "worker" }));
+    assert_eq!(a.ok("peers_list", json!({}))[0]["name"], "coordinator");
+
+    // Drives are folders under the media root, known by id only.
+    assert_eq!(a.ok("drives_list", json!({})), json!([]));
+    std::fs::create_dir_all(tmp.path().join("a/media/USB")).unwrap();
+    let drives = a.ok("drives_list", json!({}));
+    assert_eq!(drives, json!([{ "id": "0/USB", "label": "USB" }]));
+    assert_eq!(
+        a.code(
+            "bundle_export_drive",
+            json!({ "peers": ["coordinator"], "drive": "0/GONE" })
+        ),
+        "no_drive"
+    );
+    assert_eq!(
+        a.code(
+            "bundle_export_drive",
+            json!({ "peers": ["nobody"], "drive": "0/USB" })
+        ),
+        "unknown_peer"
+    );
+    assert_eq!(
+        a.code(
+            "bundle_export_drive",
+            json!({ "peers": [], "drive": "0/USB" })
+        ),
+        "bundle_recipients"
+    );
+    assert_eq!(
+        a.code("bundle_export_choose", json!({ "peers": [] })),
+        "bundle_recipients"
+    );
+
+    let id = a.add_contact("박서연 李娜");
+    let export = |app: &App, to: &str| {
+        let r = app.ok(
+            "bundle_export_drive",
+            json!({ "peers": [to], "drive": "0/USB" }),
+        );
+        std::fs::read(
+            tmp.path()
+                .join(if to == "coordinator" { "a" } else { "b" })
+                .join("media/USB")
+                .join(r["file"].as_str().unwrap()),
+        )
+        .unwrap()
+    };
+    let import = |app: &App, bytes: Vec<u8>| {
+        app.raw_call("bundle_import", InvokeBody::Raw(bytes), &[])
+            .map(|r| r.deserialize::<Value>().unwrap())
+    };
+    let bundle = export(&a, "coordinator");
+    let r = import(&b, bundle.clone()).unwrap();
+    assert_eq!(
+        (r["applied"].as_u64(), r["quarantined"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        import(&b, bundle.clone()).unwrap()["already_imported"],
+        true
+    );
+    assert_eq!(
+        import(&a, bundle).unwrap_err()["code"],
+        "bundle_refused",
+        "not addressed to its sender"
+    );
+    assert_eq!(
+        import(&b, vec![0; 70_000]).unwrap_err()["code"],
+        "bundle_refused"
+    );
+    assert!(import(&b, vec![]).is_err());
+    assert_eq!(b.ok("sync_status", json!({}))[0]["name"], "worker");
+
+    // Both edit the same field, then exchange: a conflict on each side.
+    std::fs::create_dir_all(tmp.path().join("b/media/USB")).unwrap();
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "from the worker" }, "attachments": [] }),
+    );
+    b.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "from the coordinator" }, "attachments": [] }),
+    );
+    let r = import(&b, export(&a, "coordinator")).unwrap();
+    assert_eq!(r["conflicts_created"], 1);
+    let conflicts = b.ok("conflicts_list", json!({ "lang": "en" }));
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    assert_eq!(conflicts[0]["field"], "name");
+    let values = conflicts[0]["values"].as_array().unwrap();
+    assert_eq!(values.len(), 2);
+    let pick = values
+        .iter()
+        .find(|v| v["display"] == "from the worker")
+        .unwrap()["op"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resolve = |pick: Value, value: Value| json!({ "record": id, "field": "name", "pick": pick, "value": value });
+    assert_eq!(
+        b.code("conflict_resolve", resolve(json!("000000"), Value::Null)),
+        "no_conflict"
+    );
+    assert_eq!(
+        b.code("conflict_resolve", resolve(Value::Null, Value::Null)),
+        "invalid_value"
+    );
+    b.ok("conflict_resolve", resolve(json!(pick), Value::Null));
+    assert_eq!(b.ok("conflicts_list", json!({ "lang": "en" })), json!([]));
+    assert_eq!(
+        b.code("conflict_resolve", resolve(json!(pick), Value::Null)),
+        "no_conflict"
+    );
+
+    b.ok("peer_remove", json!({ "name": "worker" }));
+    assert_eq!(
+        b.code("peer_remove", json!({ "name": "worker" })),
+        "unknown_peer"
+    );
+}
+
+#[test]
+fn the_capability_grants_every_command_to_the_main_window_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = app(tmp.path(), "main");
+    for cmd in satchel_app::command_names() {
+        let e = main.call(cmd, json!({})).err().unwrap_or(Value::Null);
+        let text = e.to_string();
+        assert!(
+            !text.contains("not allowed") && !text.contains("not found"),
+            "{cmd}: {text}"
+        );
+    }
+    let cap: Value =
+        serde_json::from_str(include_str!("../capabilities/main-window.json")).unwrap();
+    let mut granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            p.as_str()?
+                .strip_prefix("allow-")
+                .map(|s| s.replace('-', "_"))
+        })
+        .collect();
+    let mut declared: Vec<String> = satchel_app::command_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    granted.sort();
+    declared.sort();
+    assert_eq!(granted, declared);
+    let others: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|p| !p.starts_with("allow-"))
+        .collect();
+    assert_eq!(
+        others,
+        ["core:event:allow-listen", "core:event:allow-unlisten"]
+    );
+
+    let other = app(&tmp.path().join("o"), "other");
+    let e = other.call("vault_state", json!({})).unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+}

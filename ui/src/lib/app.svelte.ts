@@ -1,0 +1,177 @@
+// Application state: which screen, the loaded forms and settings, the message region,
+// and the wrapper every shell call goes through. Nothing here is persisted anywhere.
+
+import * as api from './api';
+import type { ApiError, Form, LockReason, RecordSummary, Settings } from './api';
+import { revokeAllBlobUrls } from './blobs';
+import { PageCache } from './pagecache';
+import { DEFAULT_SHORTCUT } from './shortcut';
+import { isLang } from './i18n';
+import { setLang, systemLang, t } from './i18n.svelte';
+
+export type Phase = 'loading' | 'create' | 'recovery' | 'unlock' | 'app';
+
+export type Route =
+  | { name: 'records' }
+  | { name: 'record'; id: string }
+  | { name: 'new'; form: string }
+  | { name: 'edit'; id: string }
+  | { name: 'history'; id: string }
+  | { name: 'conflicts' }
+  | { name: 'sync' }
+  | { name: 'settings' };
+
+export interface ListState {
+  query: string;
+  form: string;
+  oldestFirst: boolean;
+  scrollTop: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  language: null,
+  autoLockMinutes: 10,
+  panicAction: 'lock',
+  panicShortcut: DEFAULT_SHORTCUT,
+};
+
+function freshList(): ListState {
+  return { query: '', form: '', oldestFirst: false, scrollTop: 0 };
+}
+
+export const app = $state({
+  phase: 'loading' as Phase,
+  route: { name: 'records' } as Route,
+  forms: [] as Form[],
+  settings: { ...DEFAULT_SETTINGS } as Settings,
+  lockReason: null as LockReason | null,
+  wiped: false,
+  /** Shown once after creation, cleared when confirmed. */
+  recoveryKey: null as string | null,
+  list: freshList(),
+});
+
+export const toast = $state({ status: '', error: '' });
+
+/** The records list's page cache (module-level so locking can empty it). */
+export const recordsCache = new PageCache<RecordSummary>(200, 50);
+
+const cleanups = new Set<() => void>();
+
+/** Registers something to forget when the session ends; returns the unregister function. */
+export function onSessionEnd(f: () => void): () => void {
+  cleanups.add(f);
+  return () => cleanups.delete(f);
+}
+
+export function navigate(route: Route): void {
+  toast.error = '';
+  app.route = route;
+}
+
+export function showStatus(message: string): void {
+  toast.error = '';
+  toast.status = message;
+}
+
+export function showError(message: string): void {
+  toast.status = '';
+  toast.error = message;
+}
+
+export function clearMessages(): void {
+  toast.status = '';
+  toast.error = '';
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (api.isApiError(e)) return e;
+  return { code: 'internal', message: t('error.unexpected') };
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface CallOptions {
+  /** Return true when the screen shows this error itself (no toast). */
+  handle?: (e: ApiError) => boolean;
+}
+
+/** Runs a shell call; never throws. Errors go to the message region (unless handled),
+ * and `vault_locked` returns to the unlock screen. */
+export async function call<T>(f: () => Promise<T>, opts: CallOptions = {}): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (raw) {
+    const error = toApiError(raw);
+    if (error.code === 'vault_locked') {
+      clearSession();
+      app.phase = 'unlock';
+      showError(error.message);
+      return { ok: false, error };
+    }
+    if (!opts.handle?.(error)) showError(error.message);
+    return { ok: false, error };
+  }
+}
+
+/** Forgets everything the session loaded: records, caches, staged files, blob URLs. */
+export function clearSession(): void {
+  for (const f of [...cleanups]) {
+    try {
+      f();
+    } catch {
+      // keep clearing the rest
+    }
+  }
+  cleanups.clear();
+  recordsCache.reset();
+  revokeAllBlobUrls();
+  app.forms = [];
+  app.recoveryKey = null;
+  app.list = freshList();
+  app.route = { name: 'records' };
+  clearMessages();
+}
+
+/** The Lock button: clear first, then lock (the shell reloads the web view). */
+export async function lockNow(): Promise<void> {
+  clearSession();
+  app.phase = 'unlock';
+  await call(() => api.vaultLock());
+}
+
+export function applyLanguageSetting(language: string | null): void {
+  setLang(isLang(language) ? language : systemLang());
+}
+
+/** After unlock or recovery: load settings and forms, then show the records. */
+export async function enterApp(): Promise<void> {
+  const settings = await call(() => api.settingsGet());
+  if (settings.ok) {
+    app.settings = { ...DEFAULT_SETTINGS, ...settings.value };
+    if (settings.value.language !== null) applyLanguageSetting(settings.value.language);
+  }
+  const forms = await call(() => api.formsList());
+  if (forms.ok) app.forms = forms.value;
+  app.lockReason = null;
+  app.route = { name: 'records' };
+  app.phase = 'app';
+}
+
+/** Reads the vault state and picks the first screen. */
+export async function boot(): Promise<void> {
+  const state = await call(() => api.vaultState());
+  if (!state.ok) {
+    app.phase = 'unlock';
+    return;
+  }
+  app.lockReason = state.value.lockReason;
+  app.wiped = state.value.wiped;
+  if (!state.value.exists) app.phase = 'create';
+  else if (state.value.unlocked) await enterApp();
+  else app.phase = 'unlock';
+}
+
+export function formByName(name: string): Form | undefined {
+  return app.forms.find((f) => f.name === name);
+}

@@ -1,0 +1,145 @@
+import type { FieldDef, FieldType, Json } from './api';
+import { collectValues, emptyInput, fromInput, isIsoDate, jsonEqual, parseNumber, toInput, type InputValue } from './fields';
+import contact from '../../../assets/forms/contact.json';
+import kase from '../../../assets/forms/case.json';
+import encounter from '../../../assets/forms/encounter.json';
+
+const L = { en: 'x', ko: 'x', 'zh-Hans': 'x' };
+const def = (type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({ id: 'f', type, label: L, ...extra });
+const choice = def('single_choice', { options: [{ id: 'a', label: L }, { id: 'b', label: L }] });
+const multi = def('multi_choice', { options: [{ id: 'a', label: L }, { id: 'b', label: L }, { id: 'c', label: L }] });
+
+function errorKey(field: FieldDef, input: InputValue): string | null {
+  const r = fromInput(field, input);
+  return r.ok ? null : r.error.key;
+}
+
+describe('validation per field type', () => {
+  it('required: blank values are refused only when required', () => {
+    const types: FieldType[] = ['text', 'long_text', 'number', 'date', 'single_choice', 'multi_choice', 'location', 'yes_no'];
+    for (const type of types) {
+      expect(errorKey(def(type, { required: true, options: choice.options }), emptyInput(type)), type).toBe('validation.required');
+      expect(fromInput(def(type, { options: choice.options }), emptyInput(type)), type).toEqual({ ok: true, value: null });
+    }
+    expect(errorKey(def('text', { required: true }), '   ')).toBe('validation.required');
+  });
+
+  it('number', () => {
+    expect(fromInput(def('number'), ' 42 ')).toEqual({ ok: true, value: 42 });
+    expect(fromInput(def('number'), '-2.5')).toEqual({ ok: true, value: -2.5 });
+    for (const bad of ['abc', '1,5', '12abc', '1.2.3', 'Infinity', '0x10']) {
+      expect(errorKey(def('number'), bad), bad).toBe('validation.number');
+    }
+    expect(parseNumber('1e3')).toBe(1000);
+  });
+
+  it('date', () => {
+    expect(fromInput(def('date'), '2024-02-29')).toEqual({ ok: true, value: '2024-02-29' });
+    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-1', '01/02/2024', '2024-04-31']) {
+      expect(errorKey(def('date'), bad), bad).toBe('validation.date');
+    }
+    expect(isIsoDate('2000-12-31')).toBe(true);
+  });
+
+  it('single and multi choice accept only known options', () => {
+    expect(fromInput(choice, 'b')).toEqual({ ok: true, value: 'b' });
+    expect(errorKey(choice, 'z')).toBe('validation.choice');
+    expect(fromInput(multi, ['c', 'a'])).toEqual({ ok: true, value: ['a', 'c'] });
+    expect(errorKey(multi, ['a', 'zz'])).toBe('validation.choice');
+  });
+
+  it('location: both parts, numbers, in range', () => {
+    const loc = def('location');
+    expect(fromInput(loc, { lat: '37.5', lon: '127.0' })).toEqual({ ok: true, value: [37.5, 127] });
+    expect(fromInput(loc, { lat: '-90', lon: '180' })).toEqual({ ok: true, value: [-90, 180] });
+    expect(errorKey(loc, { lat: '37.5', lon: '' })).toBe('validation.location_both');
+    expect(errorKey(loc, { lat: 'north', lon: '1' })).toBe('validation.number');
+    expect(errorKey(loc, { lat: '90.01', lon: '0' })).toBe('validation.lat_range');
+    expect(errorKey(loc, { lat: '-91', lon: '0' })).toBe('validation.lat_range');
+    expect(errorKey(loc, { lat: '0', lon: '180.5' })).toBe('validation.lon_range');
+    expect(errorKey(loc, { lat: '0', lon: '-181' })).toBe('validation.lon_range');
+  });
+
+  it('yes/no', () => {
+    expect(fromInput(def('yes_no'), true)).toEqual({ ok: true, value: true });
+    expect(fromInput(def('yes_no'), false)).toEqual({ ok: true, value: false });
+  });
+});
+
+describe('conversion round trip', () => {
+  const cases: [FieldDef, Json][] = [
+    [def('text'), 'Ana Kim'],
+    [def('long_text'), 'line one\nline two'],
+    [def('number'), 3],
+    [def('number'), -0.25],
+    [def('date'), '1990-07-01'],
+    [choice, 'a'],
+    [multi, ['a', 'b']],
+    [def('location'), [37.56, 126.97]],
+    [def('yes_no'), true],
+    [def('yes_no'), false],
+  ];
+  it.each(cases)('%# stored → input → stored', (field, value) => {
+    const input = toInput(field.type, value);
+    expect(fromInput(field, input)).toEqual({ ok: true, value });
+  });
+
+  it('shows null as an empty input', () => {
+    expect(toInput('location', null)).toEqual({ lat: '', lon: '' });
+    expect(toInput('multi_choice', null)).toEqual([]);
+    expect(toInput('yes_no', null)).toBeNull();
+    expect(toInput('number', null)).toBe('');
+  });
+
+  it('inputs survive the trip back', () => {
+    expect(toInput('number', fromInput(def('number'), '7.5').ok ? 7.5 : null)).toBe('7.5');
+    const r = fromInput(def('location'), { lat: '1.5', lon: '-2' });
+    expect(r.ok && toInput('location', r.value)).toEqual({ lat: '1.5', lon: '-2' });
+  });
+});
+
+describe('collectValues', () => {
+  const form = contact as unknown as { fields: FieldDef[] };
+
+  it('sends only non-empty values for a new record, and every error', () => {
+    const inputs: Record<string, InputValue> = {
+      name: 'Ana',
+      household_size: 'four',
+      location: { lat: '100', lon: '0' },
+      languages: ['en', 'ko'],
+    };
+    const r = collectValues(form.fields, inputs);
+    expect(r.errors).toEqual({
+      household_size: { key: 'validation.number' },
+      location: { key: 'validation.lat_range' },
+    });
+    expect(r.values).toEqual({ name: 'Ana', languages: ['ko', 'en'] });
+  });
+
+  it('sends only the changed fields on edit, null for a cleared one', () => {
+    const initial: Record<string, Json> = { name: 'Ana', alias: 'A', household_size: 4, safe_to_contact: true };
+    const inputs: Record<string, InputValue> = {};
+    for (const f of form.fields) inputs[f.id] = toInput(f.type, initial[f.id] ?? null);
+    expect(collectValues(form.fields, inputs, initial)).toEqual({ values: {}, errors: {} });
+    inputs.alias = '';
+    inputs.household_size = '5';
+    inputs.safe_to_contact = false;
+    expect(collectValues(form.fields, inputs, initial).values).toEqual({ alias: null, household_size: 5, safe_to_contact: false });
+  });
+
+  it('reports a missing required field of the shipped forms', () => {
+    for (const f of [contact, kase, encounter] as unknown as { fields: FieldDef[] }[]) {
+      const r = collectValues(f.fields, {});
+      const required = f.fields.filter((x) => x.required).map((x) => x.id);
+      expect(Object.keys(r.errors).sort()).toEqual(required.sort());
+    }
+  });
+
+  it('compares JSON deeply', () => {
+    expect(jsonEqual([1, [2]], [1, [2]])).toBe(true);
+    expect(jsonEqual([1, 2], [2, 1])).toBe(false);
+    expect(jsonEqual(null, undefined)).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1 })).toBe(true);
+    expect(jsonEqual('1', 1)).toBe(false);
+  });
+});

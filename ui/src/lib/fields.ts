@@ -1,0 +1,185 @@
+// Form fields: the editable input state per field type, validation, and conversion
+// between input state and the stored value the shell expects. Pure, unit-tested.
+//
+// Stored shapes: text / long_text → string, number → number, date → "YYYY-MM-DD",
+// single_choice → option id, multi_choice → option ids, location → [lat, lon],
+// yes_no → boolean; null clears.
+
+import type { FieldDef, FieldType, Json } from './api';
+
+export interface LocationInput {
+  lat: string;
+  lon: string;
+}
+
+export type InputValue = string | string[] | boolean | null | LocationInput;
+
+export interface FieldError {
+  /** Translation key. */
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export function emptyInput(type: FieldType): InputValue {
+  switch (type) {
+    case 'multi_choice':
+      return [];
+    case 'location':
+      return { lat: '', lon: '' };
+    case 'yes_no':
+      return null;
+    default:
+      return '';
+  }
+}
+
+function numberText(n: number): string {
+  return Number.isFinite(n) ? String(n) : '';
+}
+
+/** The input state that shows a stored value. */
+export function toInput(type: FieldType, value: Json | undefined): InputValue {
+  if (value === null || value === undefined) return emptyInput(type);
+  switch (type) {
+    case 'text':
+    case 'long_text':
+    case 'date':
+    case 'single_choice':
+      return typeof value === 'string' ? value : String(value);
+    case 'number':
+      return typeof value === 'number' ? numberText(value) : String(value);
+    case 'multi_choice':
+      return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    case 'location':
+      if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
+        return { lat: numberText(value[0] as number), lon: numberText(value[1] as number) };
+      }
+      return { lat: '', lon: '' };
+    case 'yes_no':
+      return typeof value === 'boolean' ? value : null;
+  }
+}
+
+const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+export function parseNumber(text: string): number | null {
+  const s = text.trim();
+  if (!NUMBER_RE.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function isIsoDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= days;
+}
+
+function isBlank(input: InputValue): boolean {
+  if (input === null) return true;
+  if (typeof input === 'string') return input.trim() === '';
+  if (Array.isArray(input)) return input.length === 0;
+  if (typeof input === 'object') return input.lat.trim() === '' && input.lon.trim() === '';
+  return false;
+}
+
+export type Conversion = { ok: true; value: Json } | { ok: false; error: FieldError };
+
+/** Validates an input and converts it to the stored value (null when empty). */
+export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>, input: InputValue): Conversion {
+  if (isBlank(input)) {
+    return field.required ? { ok: false, error: { key: 'validation.required' } } : { ok: true, value: null };
+  }
+  switch (field.type) {
+    case 'text':
+    case 'long_text':
+      return { ok: true, value: String(input) };
+    case 'number': {
+      const n = parseNumber(String(input));
+      return n === null ? { ok: false, error: { key: 'validation.number' } } : { ok: true, value: n };
+    }
+    case 'date': {
+      const s = String(input).trim();
+      return isIsoDate(s) ? { ok: true, value: s } : { ok: false, error: { key: 'validation.date' } };
+    }
+    case 'single_choice': {
+      const s = String(input);
+      if (field.options && !field.options.some((o) => o.id === s)) {
+        return { ok: false, error: { key: 'validation.choice' } };
+      }
+      return { ok: true, value: s };
+    }
+    case 'multi_choice': {
+      const ids = Array.isArray(input) ? input : [];
+      if (field.options && ids.some((id) => !field.options?.some((o) => o.id === id))) {
+        return { ok: false, error: { key: 'validation.choice' } };
+      }
+      // Keep the form's option order, so the stored value does not depend on click order.
+      const order = field.options?.map((o) => o.id) ?? ids;
+      return { ok: true, value: [...new Set(ids)].sort((a, b) => order.indexOf(a) - order.indexOf(b)) };
+    }
+    case 'location': {
+      const loc = input as LocationInput;
+      if (loc.lat.trim() === '' || loc.lon.trim() === '') {
+        return { ok: false, error: { key: 'validation.location_both' } };
+      }
+      const lat = parseNumber(loc.lat);
+      const lon = parseNumber(loc.lon);
+      if (lat === null || lon === null) return { ok: false, error: { key: 'validation.number' } };
+      if (lat < -90 || lat > 90) return { ok: false, error: { key: 'validation.lat_range' } };
+      if (lon < -180 || lon > 180) return { ok: false, error: { key: 'validation.lon_range' } };
+      return { ok: true, value: [lat, lon] };
+    }
+    case 'yes_no':
+      return typeof input === 'boolean'
+        ? { ok: true, value: input }
+        : { ok: false, error: { key: 'validation.required' } };
+  }
+}
+
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return (a ?? null) === (b ?? null);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  }
+  if (typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return jsonEqual(ka, kb) && ka.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export interface FormCheck {
+  values: Record<string, Json>;
+  errors: Record<string, FieldError>;
+}
+
+/** Validates every field. `values` holds, for a new record, every non-empty value;
+ * for an edit (`initial` given), only the values that differ from `initial` (null
+ * when a field was cleared). */
+export function collectValues(
+  fields: FieldDef[],
+  inputs: Record<string, InputValue>,
+  initial?: Record<string, Json>,
+): FormCheck {
+  const values: Record<string, Json> = {};
+  const errors: Record<string, FieldError> = {};
+  for (const field of fields) {
+    const result = fromInput(field, inputs[field.id] ?? emptyInput(field.type));
+    if (!result.ok) {
+      errors[field.id] = result.error;
+      continue;
+    }
+    if (initial) {
+      if (!jsonEqual(result.value, initial[field.id] ?? null)) values[field.id] = result.value;
+    } else if (result.value !== null) {
+      values[field.id] = result.value;
+    }
+  }
+  return { values, errors };
+}

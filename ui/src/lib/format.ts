@@ -1,0 +1,39 @@
+// Locale-aware formatting of dates, numbers and sizes. Pure (the language is passed in).
+
+import type { Lang } from './i18n';
+
+export function formatNumber(n: number, lang: Lang): string {
+  return new Intl.NumberFormat(lang).format(n);
+}
+
+/** An RFC 3339 instant shown in local time (or `timeZone` for tests). */
+export function formatDateTime(iso: string, lang: Lang, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+}
+
+/** A date-only instant (record list), local time. */
+export function formatDate(iso: string, lang: Lang, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone }).format(d);
+}
+
+const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+
+/** Bytes as "1.5 MB" etc. (decimal units, one fraction digit above bytes). */
+export function formatSize(bytes: number, lang: Lang): string {
+  let value = Math.max(0, Number.isFinite(bytes) ? bytes : 0);
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(lang, {
+    style: 'unit',
+    unit: UNITS[unit],
+    unitDisplay: 'short',
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+}

@@ -1,0 +1,127 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import RecordForm from '../screens/RecordForm.svelte';
+import { app } from '../lib/app.svelte';
+import type { Form } from '../lib/api';
+import contact from '../../../assets/forms/contact.json';
+import { callsOf, en, fakeShell, reject } from './shell';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
+
+beforeEach(() => {
+  app.forms = [contact as unknown as Form];
+  app.phase = 'app';
+  app.route = { name: 'new', form: 'contact' };
+});
+
+describe('record form', () => {
+  it('shows a required-field error next to the field and does not save', async () => {
+    fakeShell({ record_create: () => 'r1' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.click(await screen.findByTestId('save-record'));
+    const error = screen.getByTestId('field-error-name');
+    expect(error.textContent).toBe(en('validation.required'));
+    expect(error.hidden).toBe(false);
+    const input = screen.getByTestId('field-name');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')).toBe(error.id);
+    expect(callsOf('record_create')).toHaveLength(0);
+    // Only the invalid field is marked.
+    expect(screen.getByTestId('field-error-alias').hidden).toBe(true);
+  });
+
+  it('validates numbers and locations', async () => {
+    fakeShell({ record_create: () => 'r1' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: 'four' } });
+    await fireEvent.input(screen.getByTestId('field-location-lat'), { target: { value: '95' } });
+    await fireEvent.input(screen.getByTestId('field-location-lon'), { target: { value: '10' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    expect(screen.getByTestId('field-error-household_size').textContent).toBe(en('validation.number'));
+    expect(screen.getByTestId('field-error-location').textContent).toBe(en('validation.lat_range'));
+    expect(callsOf('record_create')).toHaveLength(0);
+  });
+
+  it('maps a server invalid_value with a field to that field, otherwise to the form', async () => {
+    fakeShell({ record_create: reject('invalid_value', 'The phone is not valid.', 'phone') });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
+    await fireEvent.input(screen.getByTestId('field-phone'), { target: { value: '???' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(screen.getByTestId('field-error-phone').textContent).toBe('The phone is not valid.'));
+    expect(screen.getByTestId('field-phone').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByTestId('form-error').textContent).toBe('');
+
+    fakeShell({ record_create: reject('disk_full', 'The disk is full.') });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(screen.getByTestId('form-error').textContent).toBe('The disk is full.'));
+  });
+
+  it('saves the typed values with their stored shapes', async () => {
+    fakeShell({ record_create: () => 'new-id' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '4' } });
+    await fireEvent.change(screen.getByTestId('field-sex'), { target: { value: 'female' } });
+    await fireEvent.click(screen.getByTestId('field-languages-ko'));
+    await fireEvent.click(screen.getByTestId('field-safe_to_contact'));
+    await fireEvent.input(screen.getByTestId('field-location-lat'), { target: { value: '37.5' } });
+    await fireEvent.input(screen.getByTestId('field-location-lon'), { target: { value: '127' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(callsOf('record_create')[0][1]).toEqual({
+      form: 'contact',
+      values: { name: 'Ana', household_size: 4, sex: 'female', languages: ['ko'], safe_to_contact: true, location: [37.5, 127] },
+      attachments: [],
+    });
+    await waitFor(() => expect(app.route).toEqual({ name: 'record', id: 'new-id' }));
+  });
+
+  it('sends only changed fields when editing', async () => {
+    const shown = (id: string, value: unknown) => ({
+      id,
+      label: id,
+      values: value === null ? [] : [{ value, display: String(value), op: 'op1', author: 'a b c', time: '2024-01-01T00:00:00Z' }],
+    });
+    fakeShell({
+      record_get: () => ({
+        id: 'r9',
+        form: 'contact',
+        fields: [shown('name', 'Ana'), shown('alias', 'A'), shown('household_size', 3)],
+        attachments: [],
+        deleted: false,
+        delete_conflict: false,
+        created: '2024-01-01T00:00:00Z',
+        updated: '2024-01-01T00:00:00Z',
+      }),
+      record_update: () => undefined,
+    });
+    render(RecordForm, { props: { recordId: 'r9' } });
+    const size = (await screen.findByTestId('field-household_size')) as HTMLInputElement;
+    expect(size.value).toBe('3');
+    await fireEvent.input(size, { target: { value: '5' } });
+    await fireEvent.input(screen.getByTestId('field-alias'), { target: { value: '' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('record_update')).toHaveLength(1));
+    expect(callsOf('record_update')[0][1]).toEqual({ id: 'r9', values: { household_size: 5, alias: null }, attachments: [] });
+  });
+
+  it('stages attachments and unstages them', async () => {
+    fakeShell({
+      attachment_stage: () => ({ id: 's1', name: 'photo.png', size: 2048 }),
+      attachment_unstage: () => undefined,
+      record_create: () => 'r2',
+    });
+    render(RecordForm, { props: { formName: 'contact' } });
+    const input = await screen.findByTestId('attachment-input');
+    const file = new File([new Uint8Array([1, 2, 3])], 'photo.png');
+    await fireEvent.change(input, { target: { files: [file] } });
+    const item = await screen.findByTestId('staged-item');
+    expect(item.textContent).toContain('photo.png');
+    expect(item.textContent).toContain('2 kB');
+    await fireEvent.click(item.querySelector('button')!);
+    expect(screen.queryByTestId('staged-item')).toBeNull();
+    expect(callsOf('attachment_unstage')[0][1]).toEqual({ id: 's1' });
+  });
+});

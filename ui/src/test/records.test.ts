@@ -1,0 +1,96 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import Records from '../screens/Records.svelte';
+import { app } from '../lib/app.svelte';
+import type { Form } from '../lib/api';
+import { setLang } from '../lib/i18n.svelte';
+import contact from '../../../assets/forms/contact.json';
+import { callsOf, en, fakeShell } from './shell';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
+
+const TOTAL = 100_000;
+const row = (i: number) => ({
+  id: `id${i}`,
+  form: 'contact',
+  title: `Person ${i}`,
+  updated: '2024-05-01T12:00:00Z',
+  deleted: false,
+  conflicts: i === 1 ? 2 : 0,
+});
+
+function shell() {
+  return fakeShell({
+    records_page: (args) => {
+      const q = (args as { query: { offset: number; limit: number } }).query;
+      return { total: TOTAL, items: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => row(q.offset + i)) };
+    },
+    records_search: () => [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }],
+  });
+}
+
+beforeEach(() => {
+  setLang('en');
+  app.forms = [contact as unknown as Form];
+  app.phase = 'app';
+  app.route = { name: 'records' };
+  app.list = { query: '', form: '', oldestFirst: false, scrollTop: 0 };
+});
+
+describe('records list', () => {
+  it('renders a small window of 100,000 records and fetches a single page', async () => {
+    shell();
+    render(Records);
+    await waitFor(() => expect(screen.getByTestId('records-total').textContent).toContain('100,000'));
+    const rows = await screen.findAllByTestId('record-row');
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(60);
+    expect(rows[0].getAttribute('data-id')).toBe('id0');
+    expect(rows[1].textContent).toContain(en('records.conflicts', { count: '2' }));
+    expect(rows[0].textContent).toContain('Contact');
+    expect(callsOf('records_page').map((c) => (c[1] as { query: unknown }).query)).toEqual([
+      { form: null, offset: 0, limit: 200, oldestFirst: false },
+    ]);
+  });
+
+  it('moves with the arrow keys and opens with Enter', async () => {
+    shell();
+    render(Records);
+    const rows = await screen.findAllByTestId('record-row');
+    rows[0].focus();
+    await fireEvent.keyDown(rows[0], { key: 'ArrowDown' });
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-id')).toBe('id2'));
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowUp' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-id')).toBe('id1'));
+    await fireEvent.keyDown(document.activeElement!, { key: 'Enter' });
+    expect(app.route).toEqual({ name: 'record', id: 'id1' });
+  });
+
+  it('asks the shell again when the sort or form filter changes', async () => {
+    shell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
+    expect((callsOf('records_page')[1][1] as { query: { oldestFirst: boolean } }).query.oldestFirst).toBe(true);
+    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(3));
+    expect((callsOf('records_page')[2][1] as { query: { form: string } }).query.form).toBe('contact');
+  });
+
+  it('searches as you type, debounced', async () => {
+    shell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    const search = screen.getByTestId('search');
+    await fireEvent.input(search, { target: { value: 'P' } });
+    await fireEvent.input(search, { target: { value: 'Pe' } });
+    await fireEvent.input(search, { target: { value: 'Per' } });
+    await waitFor(() => expect(screen.getAllByTestId('record-row')).toHaveLength(2));
+    expect(callsOf('records_search')).toEqual([['records_search', { query: 'Per' }]]);
+    expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id5', 'id7']);
+    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await waitFor(() => expect(screen.getAllByTestId('record-row')[0].getAttribute('data-id')).toBe('id7'));
+  });
+});

@@ -1,0 +1,132 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import Settings from '../screens/Settings.svelte';
+import Sync from '../screens/Sync.svelte';
+import { DEFAULT_SETTINGS, app } from '../lib/app.svelte';
+import { setLang } from '../lib/i18n.svelte';
+import { translate } from '../lib/i18n';
+import { callsOf, en, fakeShell, reject, type Handler } from './shell';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
+
+const INFO = {
+  keyslots_format: 1, schema_version: 1, cipher_version: 'v1', fingerprint: 'apple banana cherry', fingerprint_hex: 'ab',
+  records: 12, deleted_records: 1, ops: 40, attachments: 2, kdf: { profile: 'x', m_kib: 1, t: 1, p: 1 },
+};
+
+beforeEach(() => {
+  setLang('en');
+  app.phase = 'app';
+  app.settings = { ...DEFAULT_SETTINGS };
+});
+
+describe('settings', () => {
+  function settingsShell(extra: Record<string, Handler> = {}) {
+    return fakeShell({
+      settings_get: () => ({ ...DEFAULT_SETTINGS }),
+      settings_set: () => undefined,
+      vault_info: () => INFO,
+      ...extra,
+    });
+  }
+
+  it('switches the language at once and saves it', async () => {
+    settingsShell();
+    render(Settings);
+    await fireEvent.change(await screen.findByTestId('language'), { target: { value: 'ko' } });
+    expect(document.documentElement.lang).toBe('ko');
+    expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
+    await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
+    expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
+  });
+
+  it('saves auto-lock, panic action and shortcut', async () => {
+    settingsShell();
+    render(Settings);
+    await fireEvent.input(await screen.findByTestId('autolock'), { target: { value: '15' } });
+    await fireEvent.change(screen.getByTestId('panic-action'), { target: { value: 'wipe' } });
+    await fireEvent.change(screen.getByTestId('panic-shortcut'), { target: { value: 'Ctrl+Alt+L' } });
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(screen.getByTestId('settings-saved').textContent).toBe(en('settings.saved')));
+    expect(callsOf('settings_set')[0][1]).toEqual({
+      settings: { language: null, autoLockMinutes: 15, panicAction: 'wipe', panicShortcut: 'Ctrl+Alt+L' },
+    });
+    expect(app.settings.panicShortcut).toBe('Ctrl+Alt+L');
+  });
+
+  it('wipes only after the exact word is typed', async () => {
+    settingsShell({ vault_wipe: () => undefined });
+    render(Settings);
+    await waitFor(() => expect(screen.getByTestId('device-fingerprint').textContent).toBe('apple banana cherry'));
+    await fireEvent.click(screen.getByTestId('wipe-open'));
+    const input = screen.getByTestId('wipe-confirm-input');
+    const submit = screen.getByTestId('wipe-submit') as HTMLButtonElement;
+    await fireEvent.input(input, { target: { value: 'wipe' } });
+    expect(submit.disabled).toBe(true);
+    await fireEvent.click(submit);
+    expect(callsOf('vault_wipe')).toHaveLength(0);
+    await fireEvent.input(input, { target: { value: 'WIPE' } });
+    expect(submit.disabled).toBe(false);
+    await fireEvent.click(submit);
+    await waitFor(() => expect(callsOf('vault_wipe')).toEqual([['vault_wipe', { confirm: 'WIPE' }]]));
+  });
+
+  it('reports a wrong current passphrase when changing it', async () => {
+    settingsShell({ passphrase_change: reject('wrong_passphrase', 'Wrong passphrase') });
+    render(Settings);
+    await fireEvent.input(await screen.findByTestId('pass-current'), { target: { value: 'old one' } });
+    await fireEvent.input(screen.getByTestId('pass-new'), { target: { value: 'a brand new passphrase' } });
+    await fireEvent.input(screen.getByTestId('pass-confirm'), { target: { value: 'a brand new passphrase' } });
+    await fireEvent.click(screen.getByTestId('pass-submit'));
+    await waitFor(() => expect(screen.getByTestId('pass-result').textContent?.trim()).toBe(en('settings.current_wrong')));
+  });
+});
+
+describe('sync', () => {
+  function syncShell(importer: Handler) {
+    return fakeShell({
+      identity_get: () => ({ card: 'satchel-card-1 AAAA', fingerprint: 'red green blue', fingerprint_hex: 'ff' }),
+      peers_list: () => [{ name: 'mina', fingerprint: 'one two three' }],
+      sync_status: () => [{ name: 'mina', acknowledged: 3, waiting: 1 }],
+      drives_list: () => [{ id: 'd1', label: 'USB' }],
+      bundle_export_drive: () => ({ file: 'b1.satchel', ops: 4, size: 2048 }),
+      bundle_import: importer,
+    });
+  }
+
+  it('shows the identity card, exports to a drive for the chosen peers', async () => {
+    syncShell(() => null);
+    render(Sync);
+    await waitFor(() => expect((screen.getByTestId('identity-card') as HTMLTextAreaElement).value).toBe('satchel-card-1 AAAA'));
+    expect(screen.getByTestId('fingerprint').textContent).toBe('red green blue');
+    await fireEvent.click(await screen.findByTestId('export-peer-mina'));
+    await waitFor(() => expect((screen.getByTestId('drive-select') as HTMLSelectElement).value).toBe('d1'));
+    await fireEvent.click(screen.getByTestId('export-submit'));
+    const result = await screen.findByTestId('export-result');
+    expect(callsOf('bundle_export_drive')[0][1]).toEqual({ peers: ['mina'], drive: 'd1' });
+    expect(result.textContent).toContain('b1.satchel');
+    expect(result.textContent).toContain('2 kB');
+  });
+
+  it('summarises an import', async () => {
+    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, conflicts_created: 3, already_imported: false }));
+    render(Sync);
+    const file = new File([new Uint8Array([1, 2])], 'x.satchel');
+    await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
+    const result = await screen.findByTestId('import-result');
+    expect(result.getAttribute('data-applied')).toBe('5');
+    expect(result.getAttribute('data-quarantined')).toBe('1');
+    expect(result.getAttribute('data-conflicts')).toBe('3');
+    expect(result.textContent).toContain(en('sync.import_applied', { count: '5' }));
+  });
+
+  it('shows why a bundle was refused', async () => {
+    syncShell(reject('bundle_refused', 'This bundle is not for this device.'));
+    render(Sync);
+    const file = new File([new Uint8Array([1])], 'x.satchel');
+    await fireEvent.drop(screen.getByTestId('import-drop'), { dataTransfer: { files: [file] } });
+    const error = await screen.findByTestId('import-error');
+    expect(error.textContent).toContain('This bundle is not for this device.');
+    expect(screen.queryByTestId('import-result')).toBeNull();
+  });
+});

@@ -1,0 +1,78 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import Unlock from '../screens/Unlock.svelte';
+import { app } from '../lib/app.svelte';
+import { setLang } from '../lib/i18n.svelte';
+import { translate } from '../lib/i18n';
+import { callsOf, en, fakeShell, reject } from './shell';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
+
+beforeEach(() => {
+  app.phase = 'unlock';
+  app.lockReason = null;
+  setLang('en');
+});
+
+describe('unlock screen', () => {
+  it('shows a polite wrong-passphrase state, clears and focuses the field', async () => {
+    fakeShell({ vault_unlock: reject('wrong_passphrase', 'Wrong passphrase') });
+    render(Unlock);
+    const input = screen.getByTestId('passphrase') as HTMLInputElement;
+    expect(screen.getByTestId('unlock-error').hidden).toBe(true);
+    await fireEvent.input(input, { target: { value: 'not my passphrase' } });
+    await fireEvent.click(screen.getByTestId('unlock-submit'));
+    const error = screen.getByTestId('unlock-error');
+    await waitFor(() => expect(error.textContent?.trim()).toBe(en('unlock.wrong')));
+    expect(error.hidden).toBe(false);
+    expect(error.getAttribute('aria-live')).toBe('polite');
+    expect(input.value).toBe('');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    await waitFor(() => expect(document.activeElement).toBe(input));
+    expect(callsOf('vault_unlock')[0][1]).toEqual({ passphrase: 'not my passphrase' });
+    expect(app.phase).toBe('unlock');
+  });
+
+  it('enters the app on the right passphrase, applying the saved language', async () => {
+    fakeShell({
+      vault_unlock: () => undefined,
+      settings_get: () => ({ language: 'ko', autoLockMinutes: 5, panicAction: 'lock', panicShortcut: 'F12' }),
+      forms_list: () => [],
+    });
+    render(Unlock);
+    await fireEvent.input(screen.getByTestId('passphrase'), { target: { value: 'right one here' } });
+    await fireEvent.click(screen.getByTestId('unlock-submit'));
+    await waitFor(() => expect(app.phase).toBe('app'));
+    expect(app.settings.panicShortcut).toBe('F12');
+    expect(document.documentElement.lang).toBe('ko');
+  });
+
+  it('says why the vault was locked', () => {
+    fakeShell({});
+    app.lockReason = 'idle';
+    render(Unlock);
+    expect(screen.getByTestId('lock-reason').textContent).toContain(en('unlock.reason.idle'));
+  });
+
+  it('switches language instantly before unlock, without saving it', async () => {
+    fakeShell({});
+    app.lockReason = 'panic';
+    render(Unlock);
+    await fireEvent.change(screen.getByLabelText(en('common.language')), { target: { value: 'zh-Hans' } });
+    expect(screen.getByTestId('lock-reason').textContent).toContain(translate('zh-Hans', 'unlock.reason.panic'));
+    expect(screen.getByTestId('unlock-submit').textContent?.trim()).toBe(translate('zh-Hans', 'unlock.submit'));
+    expect(document.documentElement.lang).toBe('zh-Hans');
+    expect(callsOf('settings_set')).toHaveLength(0);
+  });
+
+  it('recovers with the recovery key', async () => {
+    fakeShell({ vault_recover: () => undefined, settings_get: () => ({ language: null, autoLockMinutes: 5, panicAction: 'lock', panicShortcut: 'Ctrl+Shift+X' }), forms_list: () => [] });
+    render(Unlock);
+    await fireEvent.click(screen.getByTestId('use-recovery'));
+    await fireEvent.input(screen.getByTestId('recover-key'), { target: { value: 'AAAA-BBBB' } });
+    await fireEvent.input(screen.getByTestId('recover-passphrase'), { target: { value: 'a new long passphrase' } });
+    await fireEvent.click(screen.getByTestId('recover-submit'));
+    await waitFor(() => expect(app.phase).toBe('app'));
+    expect(callsOf('vault_recover')[0][1]).toEqual({ recoveryKey: 'AAAA-BBBB', newPassphrase: 'a new long passphrase' });
+  });
+});
