@@ -90,6 +90,9 @@ pub struct VaultState {
     unlocked: bool,
     lock_reason: Option<LockReason>,
     wiped: bool,
+    /// The panic shortcut of the last vault unlocked in this run (not a secret: it
+    /// lets the shortcut work on the unlock screen too).
+    panic_shortcut: String,
 }
 
 #[tauri::command]
@@ -101,6 +104,7 @@ pub async fn vault_state(shell: Shell<'_>) -> Result<VaultState> {
                 unlocked: inner.vault.is_some(),
                 lock_reason: inner.lock_reason,
                 wiped: inner.wiped,
+                panic_shortcut: inner.settings.panic_shortcut.clone(),
             })
         })
         .await

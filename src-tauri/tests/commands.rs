@@ -123,7 +123,7 @@ fn create_lock_unlock_and_recover() {
     let s = a.ok("vault_state", json!({}));
     assert_eq!(
         s,
-        json!({ "exists": false, "unlocked": false, "lockReason": null, "wiped": false })
+        json!({ "exists": false, "unlocked": false, "lockReason": null, "wiped": false, "panicShortcut": "Ctrl+Shift+X" })
     );
     assert_eq!(
         a.code("vault_unlock", json!({ "passphrase": PASS })),
@@ -706,6 +706,10 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
     let conflicts = b.ok("conflicts_list", json!({ "lang": "en" }));
     assert_eq!(conflicts.as_array().unwrap().len(), 1);
     assert_eq!(conflicts[0]["field"], "name");
+    assert_eq!(conflicts[0]["label"], "Name");
+    assert_eq!(conflicts[0]["title"], "from the coordinator");
+    assert_eq!(conflicts[0]["label"], "Name");
+    assert_eq!(conflicts[0]["title"], "from the coordinator");
     let values = conflicts[0]["values"].as_array().unwrap();
     assert_eq!(values.len(), 2);
     let pick = values

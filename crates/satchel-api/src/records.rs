@@ -536,7 +536,7 @@ impl Vault {
         self.view(rec.id, &rec.state, lang)
     }
 
-    fn summary(
+    pub(crate) fn summary(
         &self,
         id: RecordId,
         state: &RecordState,

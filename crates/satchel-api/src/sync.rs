@@ -92,8 +92,12 @@ pub struct ImportReport {
 pub struct Conflict {
     /// Record id.
     pub record: String,
+    /// The record's title, as in lists.
+    pub title: String,
     /// Field id.
     pub field: String,
+    /// The field's label in the requested language.
+    pub label: String,
     /// Every sibling value, default first.
     pub values: Vec<ShownValue>,
 }
@@ -421,10 +425,13 @@ impl Vault {
                 continue;
             }
             let view = self.record(&rec.id, lang)?;
+            let title = self.summary(rec.id, &rec.state, &self.forms).title;
             for f in view.fields.into_iter().filter(|f| f.values.len() > 1) {
                 out.push(Conflict {
                     record: view.id.clone(),
+                    title: title.clone(),
                     field: f.id,
+                    label: f.label,
                     values: f.values,
                 });
             }

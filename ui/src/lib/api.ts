@@ -35,6 +35,8 @@ export interface VaultState {
   lockReason: LockReason | null;
   /** Whether the last lock was a panic wipe (the vault is gone). */
   wiped: boolean;
+  /** Panic shortcut of the last vault unlocked in this run (default before). */
+  panicShortcut: string;
 }
 
 export interface Labels {
@@ -265,7 +267,11 @@ export interface Drive {
 }
 export interface Conflict {
   record: string;
+  /** The record's title. */
+  title: string;
   field: string;
+  /** The field's label in the requested language. */
+  label: string;
   values: ShownValue[];
 }
 

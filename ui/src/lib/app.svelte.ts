@@ -167,6 +167,7 @@ export async function boot(): Promise<void> {
   }
   app.lockReason = state.value.lockReason;
   app.wiped = state.value.wiped;
+  app.settings.panicShortcut = state.value.panicShortcut;
   if (!state.value.exists) app.phase = 'create';
   else if (state.value.unlocked) await enterApp();
   else app.phase = 'unlock';

@@ -14,7 +14,7 @@ function row(i: number) {
 
 function unlockedShell(shortcut = 'Ctrl+Shift+X') {
   return fakeShell({
-    vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false }),
+    vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
     settings_get: () => ({ language: null, autoLockMinutes: 10, panicAction: 'lock', panicShortcut: shortcut }),
     forms_list: () => [],
     records_page: (args) => {
@@ -86,12 +86,25 @@ describe('panic shortcut', () => {
 
   it('works on the unlock screen too', async () => {
     fakeShell({
-      vault_state: () => ({ exists: true, unlocked: false, lockReason: null, wiped: false }),
+      vault_state: () => ({ exists: true, unlocked: false, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
       panic: () => undefined,
     });
     render(App);
     const pass = await screen.findByTestId('passphrase');
     await fireEvent.keyDown(pass, { key: 'X', code: 'KeyX', ctrlKey: true, shiftKey: true });
+    await waitFor(() => expect(callsOf('panic')).toHaveLength(1));
+  });
+
+  it('uses the shortcut of the last vault unlocked, even after lock', async () => {
+    fakeShell({
+      vault_state: () => ({ exists: true, unlocked: false, lockReason: 'idle', wiped: false, panicShortcut: 'F12' }),
+      panic: () => undefined,
+    });
+    render(App);
+    const pass = await screen.findByTestId('passphrase');
+    await fireEvent.keyDown(pass, { key: 'X', code: 'KeyX', ctrlKey: true, shiftKey: true });
+    expect(callsOf('panic')).toHaveLength(0);
+    await fireEvent.keyDown(pass, { key: 'F12', code: 'F12' });
     await waitFor(() => expect(callsOf('panic')).toHaveLength(1));
   });
 });
@@ -116,7 +129,7 @@ describe('activity', () => {
 describe('errors', () => {
   it('returns to the unlock screen on vault_locked', async () => {
     fakeShell({
-      vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false }),
+      vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
       settings_get: () => ({ language: null, autoLockMinutes: 10, panicAction: 'lock', panicShortcut: 'Ctrl+Shift+X' }),
       forms_list: () => [],
       records_page: () => {
