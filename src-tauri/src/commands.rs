@@ -97,6 +97,7 @@ pub struct VaultState {
 
 #[tauri::command]
 pub async fn vault_state(shell: Shell<'_>) -> Result<VaultState> {
+    crate::startup::first_call();
     shell
         .run(|s, inner| {
             Ok(VaultState {

@@ -14,6 +14,7 @@ pub mod drives;
 pub mod error;
 pub mod guard;
 pub mod settings;
+pub mod startup;
 pub mod state;
 
 use std::{path::PathBuf, sync::Arc};
@@ -101,14 +102,45 @@ fn default_vault() -> Option<PathBuf> {
 
 /// Starts the app.
 pub fn run() {
+    startup::mark();
     let args = Args::parse();
     let Some(dir) = args.vault.or_else(default_vault) else {
         eprintln!("satchel-app: no home directory; give --vault DIR");
         std::process::exit(2);
     };
     let shared = state::Shared::new(dir, KdfProfile::Default, drives::roots());
-    if let Err(e) = configure(tauri::Builder::default(), shared).run(tauri::generate_context!()) {
-        eprintln!("satchel-app: could not start: {e}");
-        std::process::exit(1);
+    let started = configure(tauri::Builder::default(), shared)
+        .build(tauri::generate_context!())
+        .and_then(|app| main_window(&app, automated()).map(|_| app));
+    match started {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("satchel-app: could not start: {e}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// Whether WebDriver is driving the app (tauri-driver sets this; Tauri then allows
+/// automation of the first web context).
+fn automated() -> bool {
+    std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+}
+
+/// The one window. Its web view is incognito (WebKitGTK's ephemeral data store: no
+/// cache, storage or cookies on disk) except under WebDriver, which cannot drive an
+/// ephemeral context; the end-to-end test's leak scan therefore checks the
+/// persistent store, which is the stricter test (ADR 0008).
+pub fn main_window<R: Runtime, M: tauri::Manager<R>>(
+    manager: &M,
+    automated: bool,
+) -> tauri::Result<tauri::WebviewWindow<R>> {
+    tauri::WebviewWindowBuilder::new(manager, "main", tauri::WebviewUrl::default())
+        .title("Satchel")
+        .inner_size(1120.0, 780.0)
+        .min_inner_size(720.0, 520.0)
+        .incognito(!automated)
+        .disable_drag_drop_handler()
+        .devtools(false)
+        .build()
 }

@@ -29,9 +29,13 @@ fn app(dir: &Path, label: &str) -> App {
     let app = satchel_app::configure(mock_builder(), Arc::clone(&shared))
         .build(tauri::generate_context!())
         .unwrap();
-    let win = WebviewWindowBuilder::new(&app, label, Default::default())
-        .build()
-        .unwrap();
+    let win = if label == "main" {
+        satchel_app::main_window(&app, false).unwrap()
+    } else {
+        WebviewWindowBuilder::new(&app, label, Default::default())
+            .build()
+            .unwrap()
+    };
     App { _app: app, win }
 }
 

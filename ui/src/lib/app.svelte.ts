@@ -67,6 +67,8 @@ export function onSessionEnd(f: () => void): () => void {
 export function navigate(route: Route): void {
   toast.error = '';
   app.route = route;
+  // A new screen starts at its top, not where the last one was scrolled to.
+  if (typeof navigator !== 'undefined' && !navigator.userAgent.includes('jsdom')) window.scrollTo(0, 0);
 }
 
 export function showStatus(message: string): void {

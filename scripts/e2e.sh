@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# End to end in the real web view: the debug app driven by tauri-driver and
+# WebKitWebDriver under Xvfb, with a private HOME (so WebKit's data and cache
+# directories are ours to scan), TMPDIR and a folder standing in for a USB drive.
+# Expects the UI built and the app compiled (scripts/test.sh does both).
+# SATCHEL_SCREENSHOTS=docs/screenshots refreshes the README's screenshots.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+app=$target/debug/satchel-app
+driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
+[ -x "$app" ] || { echo "e2e: $app is missing; build it with cargo build -p satchel-app" >&2; exit 1; }
+[ -x "$driver" ] || { echo "e2e: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/satchel-e2e.XXXXXX")
+trap '[ -n "${SATCHEL_E2E_KEEP:-}" ] || rm -rf "$run"' EXIT
+mkdir -p "$run"/{home,tmp,media/USB,fixtures,vaults}
+# A photo whose metadata carries a canary: it must not leak out of the vault either.
+convert -size 96x64 gradient:'#3a6ea5-#e8e4d8' -set comment 'ZQXCANARY7131 photo' "$run/fixtures/photo.png"
+
+shots=${SATCHEL_SCREENSHOTS:-$run/screenshots}
+case $shots in /*) ;; *) shots=$root/$shots ;; esac
+
+cd "$root/ui"
+# The test runner keeps its own HOME and TMPDIR (its transform cache holds the test's
+# source, canaries included); tauri-driver, and so the app, gets the private ones.
+env SATCHEL_APP="$app" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
+  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" \
+  timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
+  node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts

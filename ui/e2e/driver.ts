@@ -1,0 +1,186 @@
+// tauri-driver and WebDriver sessions for the end-to-end tests. Each session starts
+// the app binary with its own vault directory; the environment (HOME, TMPDIR, the
+// stand-in USB drive) comes from scripts/e2e.sh.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+
+export type Browser = WebdriverIO.Browser;
+
+export function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set; run the end-to-end test through scripts/e2e.sh`);
+  return v;
+}
+
+const PORT = 4444;
+
+/** The environment of the app under test: a private HOME (so WebKit's data and cache
+ * directories are ours to scan) and TMPDIR under the run directory. */
+function appEnv(): NodeJS.ProcessEnv {
+  const run = need('SATCHEL_E2E_DIR');
+  const home = join(run, 'home');
+  return {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    TMPDIR: join(run, 'tmp'),
+  };
+}
+let driver: ChildProcess | null = null;
+
+async function ready(timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/status`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('tauri-driver did not start');
+}
+
+export async function startDriver(): Promise<void> {
+  driver = spawn(need('TAURI_DRIVER'), ['--port', String(PORT), '--native-port', String(PORT + 1)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: appEnv(),
+  });
+  await ready(20_000);
+}
+
+/** SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too. */
+export async function stopDriver(): Promise<void> {
+  if (!driver) return;
+  const d = driver;
+  driver = null;
+  const gone = new Promise((r) => d.once('exit', r));
+  d.kill('SIGTERM');
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
+}
+
+/** Starts the app on `vault` and returns the session and the milliseconds from the
+ * session request until the first screen could be typed into. */
+export async function openApp(vault: string): Promise<{ b: Browser; readyMs: number }> {
+  const t0 = Date.now();
+  const b = await remote({
+    hostname: '127.0.0.1',
+    port: PORT,
+    logLevel: 'warn',
+    connectionRetryTimeout: 90_000,
+    connectionRetryCount: 0,
+    capabilities: {
+      browserName: 'wry',
+      'wdio:enforceWebDriverClassic': true,
+      'tauri:options': { application: need('SATCHEL_APP'), args: ['--vault', vault] },
+    } as WebdriverIO.Capabilities,
+  });
+  await el(b, 'passphrase').waitForEnabled({ timeout: 30_000 });
+  return { b, readyMs: Date.now() - t0 };
+}
+
+export async function closeApp(b: Browser): Promise<void> {
+  await b.deleteSession();
+}
+
+export function el(b: Browser, id: string) {
+  return b.$(`[data-testid="${id}"]`);
+}
+
+export async function all(b: Browser, id: string): Promise<WebdriverIO.Element[]> {
+  const found = await b.$$(`[data-testid="${id}"]`).getElements();
+  return Array.from(found);
+}
+
+type El = ReturnType<typeof el>;
+
+async function center(b: Browser, e: El): Promise<void> {
+  const target = await e;
+  await b.execute((x: HTMLElement) => x.scrollIntoView({ block: 'center', inline: 'nearest' }), target as unknown as HTMLElement);
+}
+
+export async function click(b: Browser, id: string): Promise<void> {
+  const e = el(b, id);
+  await e.waitForExist({ timeout: 20_000 });
+  // WebKitWebDriver scrolls a target to the very edge, under the sticky bar or
+  // below the fold; centre it first as a person would.
+  await center(b, e);
+  await e.waitForClickable({ timeout: 20_000 });
+  await e.click();
+}
+
+export async function type(b: Browser, id: string, text: string): Promise<void> {
+  const e = el(b, id);
+  await e.waitForEnabled({ timeout: 20_000 });
+  await center(b, e);
+  await e.clearValue();
+  if (text) {
+    await e.setValue(text);
+  } else {
+    // WebKitWebDriver refuses empty key input; type and erase one character so the
+    // page sees an input event for the now empty field.
+    await e.addValue(' ');
+    await b.keys('Backspace');
+  }
+}
+
+export async function select(b: Browser, id: string, value: string): Promise<void> {
+  const e = el(b, id);
+  await e.waitForEnabled({ timeout: 20_000 });
+  await center(b, e);
+  try {
+    await e.selectByAttribute('value', value);
+  } catch (err) {
+    await failShot(b, `select-${id}`);
+    console.log(await b.execute((sel: string) => {
+      const e = document.querySelector(sel) as HTMLSelectElement;
+      const r = e.getBoundingClientRect();
+      const o = e.options[e.selectedIndex]?.getBoundingClientRect();
+      const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return JSON.stringify({ y: window.scrollY, r, o, at: at?.outerHTML.slice(0, 200), h: window.innerHeight });
+    }, `[data-testid="${id}"]`));
+    throw err;
+  }
+}
+
+/** Keeps a picture of the window when a step fails, for the person debugging it. */
+export async function failShot(b: Browser, name: string): Promise<void> {
+  const dir = process.env.SATCHEL_E2E_DIR;
+  if (dir) await b.saveScreenshot(join(dir, '..', `satchel-e2e-fail-${name}.png`)).catch(() => undefined);
+}
+
+export async function text(b: Browser, id: string): Promise<string> {
+  const e = el(b, id);
+  await e.waitForDisplayed({ timeout: 20_000 });
+  return e.getText();
+}
+
+/** Waits for an element's text to satisfy `ok`. */
+export async function waitText(b: Browser, id: string, ok: (t: string) => boolean, timeout = 30_000): Promise<string> {
+  let last = '';
+  await b.waitUntil(
+    async () => {
+      const e = el(b, id);
+      if (!(await e.isExisting())) return false;
+      last = await e.getText();
+      return ok(last);
+    },
+    { timeout, timeoutMsg: `${id}: text never matched (last: ${JSON.stringify(last)})` },
+  );
+  return last;
+}
+
+/** A screenshot for docs/screenshots, after the page has settled. */
+export async function shot(b: Browser, name: string): Promise<void> {
+  const dir = process.env.SATCHEL_SCREENSHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await b.pause(600);
+  await b.saveScreenshot(join(dir, `${name}.png`));
+}

@@ -1,0 +1,375 @@
+// The whole app, end to end, in the real web view: a field worker (A) and a
+// coordinator (B), each with their own vault, exchange bundles on a stand-in USB
+// drive and resolve a conflict; then nothing they typed may be found on disk outside
+// the encrypted vaults. Screenshots of every screen in English and Korean are taken on
+// the way (SATCHEL_SCREENSHOTS).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  all,
+  click,
+  closeApp,
+  el,
+  need,
+  openApp,
+  select,
+  shot,
+  startDriver,
+  stopDriver,
+  text,
+  type,
+  waitText,
+  type Browser,
+} from './driver';
+
+const RUN = need('SATCHEL_E2E_DIR');
+const VAULT_A = join(RUN, 'vaults', 'worker');
+const VAULT_B = join(RUN, 'vaults', 'coordinator');
+const USB = join(RUN, 'media', 'USB');
+const PHOTO = join(RUN, 'fixtures', 'photo.png');
+
+const PASS_A = 'river stone lantern 42';
+const PASS_A2 = 'quiet orchard window 17';
+const PASS_B = 'northern pine harbor 9';
+
+// What the worker types. None of it may reach the disk in plaintext.
+const CANARY = 'ZQXCANARY7131';
+const NAME = `김민준 王芳 ${CANARY}`;
+const NOTES = `만남 장소 延吉 ${CANARY}notes`;
+const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소'];
+
+const timings: Record<string, number> = {};
+
+async function unlock(b: Browser, pass: string): Promise<void> {
+  await type(b, 'passphrase', pass);
+  await click(b, 'unlock-submit');
+  await el(b, 'nav-records').waitForDisplayed({ timeout: 30_000 });
+}
+
+async function create(b: Browser, pass: string, lang: string, prefix: string): Promise<void> {
+  if (lang !== 'en') await select(b, 'prelock-language', lang);
+  await type(b, 'passphrase', pass);
+  await type(b, 'passphrase-confirm', pass);
+  await waitText(b, 'strength', (t) => t.length > 0);
+  await shot(b, `${prefix}-create`);
+  await click(b, 'create-submit');
+  const key = await waitText(b, 'recovery-key', (t) => t.length > 20, 60_000);
+  await shot(b, `${prefix}-recovery-key`);
+  const groups = key.split(/[\s-]+/).filter(Boolean);
+  await type(b, 'recovery-confirm-input', groups[groups.length - 1]);
+  await click(b, 'recovery-done');
+  await el(b, 'nav-records').waitForDisplayed({ timeout: 20_000 });
+}
+
+async function openRecord(b: Browser, query: string): Promise<void> {
+  await click(b, 'nav-records');
+  await type(b, 'search', query);
+  await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, {
+    timeout: 10_000,
+    timeoutMsg: `search ${query} did not find exactly one record`,
+  });
+  await (await all(b, 'record-row'))[0].click();
+  await el(b, 'record-view').waitForDisplayed({ timeout: 10_000 });
+}
+
+async function cardOf(b: Browser): Promise<string> {
+  await click(b, 'nav-sync');
+  const card = el(b, 'identity-card');
+  await b.waitUntil(async () => ((await card.getValue()) ?? '').startsWith('SATCHEL-'), { timeout: 10_000 });
+  return card.getValue();
+}
+
+async function addPeer(b: Browser, card: string, name: string): Promise<void> {
+  await click(b, 'nav-sync');
+  await type(b, 'peer-card', card);
+  await type(b, 'peer-name', name);
+  await click(b, 'peer-add');
+  await b.$(`[data-testid="peer-row"][data-name="${name}"]`).waitForDisplayed({ timeout: 10_000 });
+}
+
+/** Exports to the stand-in USB drive; returns the bundle's file name. */
+async function exportTo(b: Browser, peer: string): Promise<string> {
+  await click(b, 'nav-sync');
+  await click(b, 'drives-refresh');
+  await select(b, 'drive-select', '0/USB');
+  const box = el(b, `export-peer-${peer}`);
+  if (!(await box.isSelected())) await box.click();
+  await click(b, 'export-submit');
+  const result = el(b, 'export-result');
+  await result.waitForDisplayed({ timeout: 30_000 });
+  const file = (await result.getAttribute('data-file')) ?? '';
+  expect(existsSync(join(USB, file))).toBe(true);
+  return file;
+}
+
+async function importFrom(b: Browser, file: string): Promise<Record<string, string>> {
+  await click(b, 'nav-sync');
+  await el(b, 'import-input').setValue(join(USB, file));
+  const result = el(b, 'import-result');
+  await result.waitForExist({ timeout: 30_000 });
+  const attrs: Record<string, string> = {};
+  for (const a of ['applied', 'quarantined', 'conflicts', 'already']) {
+    attrs[a] = (await result.getAttribute(`data-${a}`)) ?? '';
+  }
+  return attrs;
+}
+
+async function editField(b: Browser, query: string, field: string, value: string): Promise<void> {
+  await openRecord(b, query);
+  await click(b, 'edit-record');
+  await type(b, `field-${field}`, value);
+  await click(b, 'save-record');
+  await waitText(b, `value-${field}`, (t) => t === value);
+}
+
+describe('Satchel end to end', () => {
+  beforeAll(startDriver);
+  afterAll(stopDriver);
+
+  let cardA = '';
+  let cardB = '';
+  let toB = '';
+  let toA = '';
+
+  it('worker: creates a vault, records, finds, edits, locks and unlocks, changes settings', async () => {
+    const { b, readyMs } = await openApp(VAULT_A);
+    timings.firstScreenMs = readyMs;
+    await create(b, PASS_A, 'en', 'en');
+
+    // A contact with Korean and Chinese text and a photo.
+    await shot(b, 'en-records-empty');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await type(b, 'field-name', NAME);
+    await type(b, 'field-notes', NOTES);
+    await type(b, 'field-household_size', 'three');
+    await click(b, 'save-record');
+    await waitText(b, 'field-error-household_size', (t) => t.length > 0);
+    await type(b, 'field-household_size', '3');
+    await el(b, 'attachment-input').setValue(PHOTO);
+    await shot(b, 'en-record-form');
+    await click(b, 'save-record');
+    await waitText(b, 'value-name', (t) => t === NAME);
+    await shot(b, 'en-record');
+
+    // The photo opens inside the app, from memory.
+    await click(b, 'attachment-open');
+    const preview = el(b, 'attachment-preview');
+    await preview.waitForDisplayed({ timeout: 10_000 });
+    expect(await preview.getTagName()).toBe('img');
+    expect(await preview.getAttribute('src')).toMatch(/^blob:/);
+    await shot(b, 'en-attachment');
+    await b.keys('Escape');
+
+    // A second record, so search has something to leave out.
+    await click(b, 'nav-records');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await type(b, 'field-name', 'Ordinary Person');
+    await click(b, 'save-record');
+    await waitText(b, 'value-name', (t) => t === 'Ordinary Person');
+
+    // Found by Korean and by Chinese text.
+    for (const q of ['민준', '王芳']) {
+      await click(b, 'nav-records');
+      await type(b, 'search', q);
+      await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
+    }
+    await shot(b, 'en-records-search');
+    await type(b, 'search', '');
+    await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
+    await shot(b, 'en-records');
+
+    await editField(b, '민준', 'phone', 'via the church, Tuesdays');
+    await click(b, 'history-button');
+    await b.waitUntil(async () => (await all(b, 'history-entry')).length === 2, { timeout: 10_000 });
+    await shot(b, 'en-history');
+
+    // Lock: the page reloads, so nothing of the session stays in the web view.
+    await b.execute(() => {
+      (window as unknown as { __probe: number }).__probe = 1;
+    });
+    await click(b, 'lock-button');
+    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    expect(await b.execute(() => typeof (window as unknown as { __probe?: number }).__probe)).toBe('undefined');
+    const dom = await b.execute(() => document.documentElement.outerHTML);
+    for (const c of CANARIES) expect(dom).not.toContain(c);
+
+    // Wrong passphrase: a clear state, then the right one.
+    await type(b, 'passphrase', 'not my passphrase');
+    await click(b, 'unlock-submit');
+    await el(b, 'unlock-error').waitForDisplayed({ timeout: 20_000 });
+    await shot(b, 'en-unlock-wrong');
+    await unlock(b, PASS_A);
+
+    // Language switches at once and is kept in the vault.
+    await click(b, 'nav-settings');
+    const navText = await text(b, 'nav-records');
+    await select(b, 'language', 'ko');
+    await waitText(b, 'nav-records', (t) => t !== navText && /[가-힣]/.test(t));
+    await shot(b, 'ko-settings');
+    await select(b, 'language', 'en');
+    await waitText(b, 'nav-records', (t) => t === navText);
+
+    // Change the passphrase; the old one stops working.
+    await type(b, 'pass-current', PASS_A);
+    await type(b, 'pass-new', PASS_A2);
+    await type(b, 'pass-confirm', PASS_A2);
+    await click(b, 'pass-submit');
+    await b.waitUntil(async () => (await el(b, 'pass-result').getAttribute('data-ok')) === 'true', { timeout: 30_000 });
+    await click(b, 'verify-button');
+    await b.waitUntil(async () => (await el(b, 'verify-result').getAttribute('data-ok')) === 'true', { timeout: 30_000 });
+    await shot(b, 'en-settings');
+    await click(b, 'lock-button');
+    await type(b, 'passphrase', PASS_A);
+    await click(b, 'unlock-submit');
+    await el(b, 'unlock-error').waitForDisplayed({ timeout: 20_000 });
+    await unlock(b, PASS_A2);
+
+    cardA = await cardOf(b);
+    await closeApp(b);
+  });
+
+  it('coordinator: creates a vault in Korean and adds the worker as a peer', async () => {
+    const { b } = await openApp(VAULT_B);
+    await create(b, PASS_B, 'ko', 'ko');
+    await addPeer(b, cardA, 'worker');
+    cardB = await cardOf(b);
+    await closeApp(b);
+  });
+
+  it('worker: adds the coordinator and exports a bundle to the USB drive', async () => {
+    const { b } = await openApp(VAULT_A);
+    await unlock(b, PASS_A2);
+    await addPeer(b, cardB, 'coordinator');
+    toB = await exportTo(b, 'coordinator');
+    await shot(b, 'en-sync');
+    await closeApp(b);
+  });
+
+  it('coordinator: imports it, edits the record and sends it back', async () => {
+    const { b } = await openApp(VAULT_B);
+    await unlock(b, PASS_B);
+    const r = await importFrom(b, toB);
+    expect(r.applied).toBe('3');
+    expect(r.quarantined).toBe('0');
+    expect(await importFrom(b, toB)).toMatchObject({ already: 'true' });
+    await shot(b, 'ko-sync');
+    await click(b, 'nav-records');
+    await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
+    await shot(b, 'ko-records');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await shot(b, 'ko-record-form');
+    await click(b, 'cancel-record');
+    await editField(b, '민준', 'phone', 'coordinator: call the safe number');
+    await shot(b, 'ko-record');
+    await click(b, 'history-button');
+    await b.waitUntil(async () => (await all(b, 'history-entry')).length === 3, { timeout: 10_000 });
+    await shot(b, 'ko-history');
+    await click(b, 'nav-settings');
+    await el(b, 'device-fingerprint').waitForDisplayed({ timeout: 10_000 });
+    await shot(b, 'ko-settings');
+    toA = await exportTo(b, 'worker');
+    await click(b, 'lock-button');
+    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    await shot(b, 'ko-unlock');
+    await closeApp(b);
+  });
+
+  it('worker: edits the same field, imports, sees and resolves the conflict, then panics', async () => {
+    const { b } = await openApp(VAULT_A);
+    await shot(b, 'en-unlock');
+    await unlock(b, PASS_A2);
+    await editField(b, '민준', 'phone', 'worker: only in person');
+    const r = await importFrom(b, toA);
+    expect(r.conflicts).toBe('1');
+    await click(b, 'nav-conflicts');
+    await b.waitUntil(async () => (await all(b, 'conflict-row')).length === 1, { timeout: 10_000 });
+    await shot(b, 'en-conflicts');
+    await (await all(b, 'conflict-row'))[0].click();
+    const block = el(b, 'conflict-phone');
+    await block.waitForDisplayed({ timeout: 10_000 });
+    expect(await block.getText()).toContain('coordinator: call the safe number');
+    expect(await block.getText()).toContain('worker: only in person');
+    await shot(b, 'en-conflict');
+    const picks = await all(b, 'conflict-pick');
+    expect(picks.length).toBe(2);
+    let chosen = -1;
+    for (const [i, p] of picks.entries()) {
+      const row = await p.parentElement().parentElement();
+      if ((await row.getText()).includes('coordinator: call the safe number')) chosen = i;
+    }
+    expect(chosen).toBeGreaterThanOrEqual(0);
+    await picks[chosen].click();
+    await waitText(b, 'value-phone', (t) => t === 'coordinator: call the safe number');
+    expect(await el(b, 'conflict-phone').isExisting()).toBe(false);
+
+    // Korean screenshots of the worker's screens that the coordinator did not show.
+    await click(b, 'nav-settings');
+    await select(b, 'language', 'ko');
+    await waitText(b, 'nav-records', (t) => /[가-힣]/.test(t));
+    await click(b, 'nav-conflicts');
+    await shot(b, 'ko-conflicts');
+    await openRecord(b, '민준');
+    await click(b, 'attachment-open');
+    await el(b, 'attachment-preview').waitForDisplayed({ timeout: 10_000 });
+    await shot(b, 'ko-attachment');
+    await b.keys('Escape');
+    await click(b, 'nav-settings');
+    await select(b, 'language', 'en');
+    await waitText(b, 'nav-records', (t) => !/[가-힣]/.test(t));
+
+    // The panic shortcut locks at once (default action).
+    await b.keys(['Control', 'Shift', 'x']);
+    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('panic');
+    await unlock(b, PASS_A2);
+
+    // Panic wipe from settings, behind the typed confirmation.
+    await click(b, 'nav-settings');
+    await click(b, 'wipe-open');
+    expect(await el(b, 'wipe-submit').isEnabled()).toBe(false);
+    await type(b, 'wipe-confirm-input', 'WIPE');
+    await shot(b, 'en-wipe');
+    await click(b, 'wipe-submit');
+    await el(b, 'create-submit').waitForDisplayed({ timeout: 20_000 });
+    expect(existsSync(join(VAULT_A, 'keyslots'))).toBe(false);
+    await closeApp(b);
+  });
+
+  it('leaves no plaintext on disk: vaults, USB drive, temp, WebKit data and cache', () => {
+    const roots = [join(RUN, 'vaults'), join(RUN, 'media'), join(RUN, 'tmp'), join(RUN, 'home')];
+    const needles = CANARIES.flatMap((c) => [
+      Buffer.from(c, 'utf8'),
+      Buffer.from(c.toLowerCase(), 'utf8'),
+      Buffer.from(c, 'utf16le'),
+      Buffer.from(c, 'utf16le').swap16(),
+    ]);
+    let files = 0;
+    const seen: string[] = [];
+    const hits: string[] = [];
+    const walk = (p: string) => {
+      if (!existsSync(p)) return;
+      const s = statSync(p);
+      if (s.isDirectory()) {
+        for (const n of readdirSync(p)) walk(join(p, n));
+      } else if (s.isFile()) {
+        files += 1;
+        seen.push(p);
+        const bytes = readFileSync(p);
+        for (const n of needles) if (bytes.includes(n)) hits.push(`${p}: ${n.toString('hex')}`);
+      }
+    };
+    roots.forEach(walk);
+    console.log(`canary scan: ${files} files under ${roots.length} roots; first screen ${timings.firstScreenMs} ms`);
+    // The scan must have reached what matters: both vaults, the bundles on the drive
+    // and WebKit's own data directory for the app.
+    expect(seen.some((p) => p.endsWith(join('worker', 'vault.db')) || p.includes(join('coordinator', 'vault.db')))).toBe(true);
+    expect(seen.filter((p) => p.startsWith(USB)).length).toBeGreaterThanOrEqual(2);
+    expect(seen.some((p) => p.includes(join('.local', 'share', 'org.satchel.app')))).toBe(true);
+    expect(hits).toEqual([]);
+  });
+});
