@@ -1,35 +1,28 @@
 #!/usr/bin/env bash
-# Sets up, builds the `satchel` CLI and walks a demo vault through init, add, search.
-# The demo vault uses the real key derivation and a passphrase given here, so it is a
-# demo, not a place for real records.
+# Sets up, builds and starts the Satchel desktop app on the user's own vault (created
+# on first start; see README.md for where it lives). With no display (a server, a
+# container) the app starts under Xvfb and a screenshot of its first screen is saved
+# to satchel-screenshot.png; SATCHEL_KEEP_RUNNING=1 keeps it running there.
+# scripts/demo-cli.sh walks the command-line tool through a demo vault instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo build --release --locked -p satchel-cli
+(cd ui && npm run --silent build)
+cargo build --release --locked -p satchel-app
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-satchel="$target_dir/release/satchel"
+app="$target_dir/release/satchel-app"
 
-export SATCHEL_VAULT="${SATCHEL_DEMO_VAULT:-$PWD/demo-vault}"
-export SATCHEL_PASSPHRASE="demo passphrase, not for real use"
-export SATCHEL_NEW_PASSPHRASE="$SATCHEL_PASSPHRASE"
-[ -e "$SATCHEL_VAULT" ] && "$satchel" wipe --yes
-
-step() { printf '\n$ satchel %s\n' "$*"; "$satchel" "$@"; }
-step init
-id=$("$satchel" record add contact --set "name=김철수" --set sex=male --set languages=ko,zh \
-  --set "notes=Met at the market. 住在延吉市的朋友家。" --set safe_to_contact=no)
-printf '\n$ satchel record add contact --set name=김철수 ...\n%s\n' "$id"
-step record add case --set "title=Shelter for 王小明" --set status=open --set needs=shelter,medical
-step search 철수
-step search 延吉
-step record show "$id"
-step info
-cat <<MSG
-
-The demo vault is in $SATCHEL_VAULT. Try:
-  export SATCHEL_VAULT="$SATCHEL_VAULT"
-  $satchel --help
-  $satchel record list      (passphrase: "$SATCHEL_PASSPHRASE")
-MSG
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec "$app" "$@"
+fi
+echo "run: no display; starting Satchel under Xvfb"
+shot="$PWD/satchel-screenshot.png"
+xvfb-run -a -s "-screen 0 1280x800x24" sh -c '
+  "$0" "$@" & pid=$!
+  sleep 4
+  import -window root "'"$shot"'"
+  echo "run: screenshot of the first screen in '"$shot"'"
+  if [ -n "${SATCHEL_KEEP_RUNNING:-}" ]; then wait $pid; else kill -TERM $pid; wait $pid 2>/dev/null || true; fi
+' "$app" "$@"

@@ -6,7 +6,13 @@ set -euo pipefail
 
 # C toolchain and OpenSSL headers for SQLCipher (built from source by rusqlite).
 # util-linux's mount is used by the full-disk test.
-packages=(build-essential pkg-config libssl-dev ca-certificates curl mount)
+packages=(build-essential pkg-config libssl-dev ca-certificates curl mount file)
+# The desktop app: WebKitGTK and GTK for Tauri; Xvfb, WebKitWebDriver and
+# ImageMagick for the end-to-end test and its screenshots.
+packages+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libxdo-dev xvfb xauth webkit2gtk-driver imagemagick)
+# Node.js builds the UI (Vite 8 wants Node 20.19 or newer; Debian 12's own is 18).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,4 +42,23 @@ cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
     || echo "setup: no nightly toolchain could be installed; fuzzing will be skipped"
+fi
+
+# tauri-driver bridges WebDriver to the app for the end-to-end test (pinned to 2.x:
+# the newest releases are 3.0 alphas).
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js $(node --version 2>/dev/null || echo missing) is too old for the UI build; install Node 20 or newer" >&2
+  exit 1
+fi
+# The UI's npm packages, exactly as locked; skipped when already installed.
+ui="$(cd "$(dirname "$0")/.." && pwd)/ui"
+if [ ! -f "$ui/node_modules/.package-lock.json" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the UI's npm packages"
+  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
 fi

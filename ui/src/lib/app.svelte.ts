@@ -86,9 +86,22 @@ export function clearMessages(): void {
   toast.error = '';
 }
 
+/** Codes whose meaning is fixed get a message in the user's language; for the rest
+ * (a field's validation, why a bundle was refused) the shell's message says more. */
+export const TRANSLATED_CODES = [
+  'wrong_passphrase', 'no_vault', 'vault_exists', 'vault_incomplete', 'newer_version',
+  'vault_damaged', 'disk_full', 'busy', 'read_only', 'weak_passphrase', 'bad_recovery_key',
+  'record_not_found', 'record_deleted', 'attachment_too_large', 'attachment_not_found',
+  'invalid_peer', 'peer_exists', 'unknown_peer', 'bundle_recipients', 'no_conflict',
+  'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'internal',
+] as const;
+
 export function toApiError(e: unknown): ApiError {
-  if (api.isApiError(e)) return e;
-  return { code: 'internal', message: t('error.unexpected') };
+  if (!api.isApiError(e)) return { code: 'internal', message: t('error.unexpected') };
+  if ((TRANSLATED_CODES as readonly string[]).includes(e.code)) {
+    return { ...e, message: t(`error.code.${e.code}`) };
+  }
+  return e;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };

@@ -55,7 +55,10 @@ describe('record form', () => {
 
     fakeShell({ record_create: reject('disk_full', 'The disk is full.') });
     await fireEvent.click(screen.getByTestId('save-record'));
-    await waitFor(() => expect(screen.getByTestId('form-error').textContent).toBe('The disk is full.'));
+    // Fixed-meaning codes are shown in the user's language, not as the shell wrote them.
+    await waitFor(() =>
+      expect(screen.getByTestId('form-error').textContent).toBe('The disk is full; nothing was changed. Free some space and try again.'),
+    );
   });
 
   it('saves the typed values with their stored shapes', async () => {
