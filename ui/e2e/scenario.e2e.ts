@@ -235,6 +235,9 @@ describe('Satchel end to end', () => {
   it('coordinator: creates a vault in Korean and adds the worker as a peer', async () => {
     const { b } = await openApp(VAULT_B);
     await create(b, PASS_B, 'ko', 'ko');
+    // The choice made before the vault existed is kept once it is saved in Settings.
+    await click(b, 'nav-settings');
+    await select(b, 'language', 'ko');
     await addPeer(b, cardA, 'worker');
     cardB = await cardOf(b);
     await closeApp(b);
@@ -252,6 +255,7 @@ describe('Satchel end to end', () => {
   it('coordinator: imports it, edits the record and sends it back', async () => {
     const { b } = await openApp(VAULT_B);
     await unlock(b, PASS_B);
+    await waitText(b, 'nav-records', (t) => /[가-힣]/.test(t));
     const r = await importFrom(b, toB);
     expect(r.applied).toBe('3');
     expect(r.quarantined).toBe('0');
@@ -260,6 +264,10 @@ describe('Satchel end to end', () => {
     await click(b, 'nav-records');
     await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
     await shot(b, 'ko-records');
+    await type(b, 'search', '王芳');
+    await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
+    await shot(b, 'ko-records-search');
+    await type(b, 'search', '');
     await select(b, 'new-record-form', 'contact');
     await click(b, 'new-record');
     await shot(b, 'ko-record-form');
@@ -272,9 +280,15 @@ describe('Satchel end to end', () => {
     await click(b, 'nav-settings');
     await el(b, 'device-fingerprint').waitForDisplayed({ timeout: 10_000 });
     await shot(b, 'ko-settings');
+    await click(b, 'wipe-open');
+    await type(b, 'wipe-confirm-input', 'WIPE');
+    await shot(b, 'ko-wipe');
+    await b.keys('Escape');
+    await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });
     toA = await exportTo(b, 'worker');
     await click(b, 'lock-button');
     await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    await select(b, 'prelock-language', 'ko');
     await shot(b, 'ko-unlock');
     await closeApp(b);
   });
@@ -295,6 +309,15 @@ describe('Satchel end to end', () => {
     expect(await block.getText()).toContain('coordinator: call the safe number');
     expect(await block.getText()).toContain('worker: only in person');
     await shot(b, 'en-conflict');
+    await click(b, 'nav-settings');
+    await select(b, 'language', 'ko');
+    await waitText(b, 'nav-records', (t) => /[가-힣]/.test(t));
+    await click(b, 'nav-conflicts');
+    await b.waitUntil(async () => (await all(b, 'conflict-row')).length === 1, { timeout: 10_000 });
+    await shot(b, 'ko-conflicts');
+    await (await all(b, 'conflict-row'))[0].click();
+    await el(b, 'conflict-phone').waitForDisplayed({ timeout: 10_000 });
+    await shot(b, 'ko-conflict');
     const picks = await all(b, 'conflict-pick');
     expect(picks.length).toBe(2);
     let chosen = -1;
@@ -307,12 +330,7 @@ describe('Satchel end to end', () => {
     await waitText(b, 'value-phone', (t) => t === 'coordinator: call the safe number');
     expect(await el(b, 'conflict-phone').isExisting()).toBe(false);
 
-    // Korean screenshots of the worker's screens that the coordinator did not show.
-    await click(b, 'nav-settings');
-    await select(b, 'language', 'ko');
-    await waitText(b, 'nav-records', (t) => /[가-힣]/.test(t));
-    await click(b, 'nav-conflicts');
-    await shot(b, 'ko-conflicts');
+    // The attachment in Korean, then back to English.
     await openRecord(b, '민준');
     await click(b, 'attachment-open');
     await el(b, 'attachment-preview').waitForDisplayed({ timeout: 10_000 });

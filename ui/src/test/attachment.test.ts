@@ -56,3 +56,28 @@ describe('attachment preview', () => {
     expect(screen.getByText('1.5 kB')).toBeTruthy();
   });
 });
+
+describe('removing an attachment from a saved record', () => {
+  const view = (attachments: { blake3: string; name: string; size: number }[]) => ({
+    id: 'r1', form: 'contact', fields: [], attachments, deleted: false, delete_conflict: false,
+    created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z',
+  });
+
+  it('asks first, then removes it and shows the record without it', async () => {
+    const { default: RecordView } = await import('../screens/RecordView.svelte');
+    let current = view([{ blake3: 'h1', name: 'photo.png', size: 16 }]);
+    fakeShell({
+      record_get: () => current,
+      attachment_remove: () => {
+        current = view([]);
+      },
+    });
+    render(RecordView, { props: { id: 'r1' } });
+    await fireEvent.click(await screen.findByTestId('attachment-remove'));
+    expect(callsOf('attachment_remove')).toHaveLength(0);
+    await fireEvent.click(await screen.findByTestId('confirm-yes'));
+    await waitFor(() => expect(callsOf('attachment_remove')).toHaveLength(1));
+    expect(callsOf('attachment_remove')[0][1]).toEqual({ record: 'r1', blake3: 'h1' });
+    await waitFor(() => expect(screen.queryByTestId('attachment-item')).toBeNull());
+  });
+});

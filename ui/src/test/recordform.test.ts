@@ -128,3 +128,19 @@ describe('record form', () => {
     expect(callsOf('attachment_unstage')[0][1]).toEqual({ id: 's1' });
   });
 });
+
+describe('record form errors', () => {
+  it('hide a field message once the field is changed, and show it again on the next save', async () => {
+    fakeShell({ record_create: () => 'new-id' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: 'three' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(screen.getByTestId('field-error-household_size').textContent).not.toBe(''));
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: 'thre' } });
+    await waitFor(() => expect(screen.getByTestId('field-error-household_size').textContent).toBe(''));
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(screen.getByTestId('field-error-household_size').textContent).not.toBe(''));
+    expect(callsOf('record_create')).toHaveLength(0);
+  });
+});

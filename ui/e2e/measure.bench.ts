@@ -1,0 +1,155 @@
+// Idle memory of the desktop app with a large vault shown in the records list: the
+// resident memory of the app and of every process it started (WebKit's web and
+// network processes and whatever sits between them), summed. Not part of the test
+// suite; scripts/measure-app.sh runs it (release build, a vault of 100,000 records).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { all, click, el, need, openApp, startDriver, stopDriver, type, type Browser } from './driver';
+
+const VAULT = need('SATCHEL_MEASURE_VAULT');
+const PASS = need('SATCHEL_MEASURE_PASSPHRASE');
+const RECORDS = Number(process.env.SATCHEL_MEASURE_RECORDS ?? '100000');
+const IDLE_MS = Number(process.env.SATCHEL_MEASURE_IDLE_MS ?? '10000');
+
+type Proc = { pid: number; name: string; rssKiB: number; pssKiB: number | null };
+type Sample = { label: string; procs: Proc[]; rssKiB: number; pssKiB: number | null };
+
+const samples: Sample[] = [];
+const timings: Record<string, number> = {};
+
+function readOr(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function kib(text: string | null, key: string): number | null {
+  const m = text?.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+  return m ? Number(m[1]) : null;
+}
+
+/** The app's process: `satchel-app` whose command line holds the vault's path. */
+function appPid(): number {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-f', VAULT], { encoding: 'utf8' });
+  } catch {
+    // pgrep exits 1 when nothing matches
+  }
+  const pids = out
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((p) => readOr(`/proc/${p}/comm`)?.trim() === 'satchel-app');
+  if (pids.length !== 1) throw new Error(`expected one satchel-app on ${VAULT}, found ${JSON.stringify(pids)}`);
+  return pids[0];
+}
+
+/** `root` and all its descendants, from the parent links in /proc/PID/stat. */
+function tree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const stat = readOr(`/proc/${d}/stat`);
+    if (!stat) continue;
+    // The name is in parentheses and may hold spaces; the parent is the 2nd field after it.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length) {
+    const p = todo.shift()!;
+    out.push(p);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+function sample(label: string): Sample {
+  const procs: Proc[] = [];
+  for (const pid of tree(appPid())) {
+    const status = readOr(`/proc/${pid}/status`);
+    if (!status) continue; // exited meanwhile
+    procs.push({
+      pid,
+      name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '?',
+      // Kernel threads and zombies have no VmRSS.
+      rssKiB: kib(status, 'VmRSS') ?? 0,
+      pssKiB: kib(readOr(`/proc/${pid}/smaps_rollup`), 'Pss'),
+    });
+  }
+  const rssKiB = procs.reduce((s, p) => s + p.rssKiB, 0);
+  const pssKiB = procs.every((p) => p.pssKiB !== null) ? procs.reduce((s, p) => s + (p.pssKiB ?? 0), 0) : null;
+  const s = { label, procs, rssKiB, pssKiB };
+  samples.push(s);
+  const mb = (k: number | null) => (k === null ? '   n/a' : (k / 1024).toFixed(1).padStart(6));
+  const lines = procs.map((p) => `  ${String(p.pid).padStart(7)}  ${p.name.padEnd(22)} RSS ${mb(p.rssKiB)} MB  PSS ${mb(p.pssKiB)} MB`);
+  console.log(`${label}:\n${lines.join('\n')}\n  total RSS ${mb(rssKiB)} MB, PSS ${mb(pssKiB)} MB`);
+  return s;
+}
+
+/** Scrolls the records list so that row `index` is at the top and waits until it is
+ * rendered with its record (not the loading placeholder). Returns the milliseconds. */
+async function scrollTo(b: Browser, index: number): Promise<number> {
+  const t0 = Date.now();
+  await b.execute((i: number) => {
+    const v = document.querySelector('.records .viewport') as HTMLElement;
+    v.scrollTop = Math.min(i * 56, v.scrollHeight - v.clientHeight);
+  }, index);
+  await b.waitUntil(
+    async () => (await b.$(`[data-testid="record-row"][data-index="${index}"]`).isExisting()),
+    { timeout: 30_000, timeoutMsg: `row ${index} never rendered` },
+  );
+  return Date.now() - t0;
+}
+
+describe(`idle memory, ${RECORDS} records`, () => {
+  let b: Browser;
+
+  beforeAll(async () => {
+    await startDriver();
+  });
+
+  afterAll(async () => {
+    await b?.deleteSession().catch(() => undefined);
+    await stopDriver();
+    const out = process.env.SATCHEL_MEASURE_OUT;
+    if (out) writeFileSync(out, JSON.stringify({ records: RECORDS, idleMs: IDLE_MS, timings, samples }, null, 2));
+  });
+
+  it('unlocks, lists, scrolls, idles', async () => {
+    const opened = await openApp(VAULT);
+    b = opened.b;
+    timings.openMs = opened.readyMs;
+    sample('unlock screen');
+
+    let t = Date.now();
+    await type(b, 'passphrase', PASS);
+    await click(b, 'unlock-submit');
+    await el(b, 'nav-records').waitForDisplayed({ timeout: 120_000 });
+    timings.unlockMs = Date.now() - t;
+    await click(b, 'nav-records');
+    await b.waitUntil(async () => (await el(b, 'records-total').getAttribute('data-total')) === String(RECORDS), {
+      timeout: 60_000,
+      timeoutMsg: `records-total never reached ${RECORDS}`,
+    });
+    await b.waitUntil(async () => (await all(b, 'record-row')).length > 0, { timeout: 30_000, timeoutMsg: 'no rows' });
+    timings.listedMs = Date.now() - t;
+    timings.rowsRendered = (await all(b, 'record-row')).length;
+    sample('unlocked, list shown');
+
+    timings.scrollMiddleMs = await scrollTo(b, Math.floor(RECORDS / 2));
+    await b.pause(500);
+    timings.scrollEndMs = await scrollTo(b, RECORDS - 1);
+    const last = await b.$(`[data-testid="record-row"][data-index="${RECORDS - 1}"]`).getText();
+    expect(last.length).toBeGreaterThan(0);
+
+    await b.pause(IDLE_MS);
+    sample(`after scrolling, ${IDLE_MS / 1000} s idle`);
+  });
+});
