@@ -11,5 +11,6 @@ export default defineConfig({
     fileParallelism: false,
     sequence: { concurrent: false },
     bail: 1,
+    teardownTimeout: 2_000,
   },
 });
