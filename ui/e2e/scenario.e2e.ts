@@ -286,8 +286,19 @@ describe('Satchel end to end', () => {
     await b.keys('Escape');
     await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });
     toA = await exportTo(b, 'worker');
-    await click(b, 'lock-button');
-    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+
+    // Auto-lock: one idle minute, then the shell locks and clears the window.
+    await click(b, 'nav-settings');
+    await type(b, 'autolock', '1');
+    await click(b, 'settings-save');
+    await waitText(b, 'settings-saved', (t) => t.length > 0);
+    const idleFrom = Date.now();
+    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 100_000 });
+    timings.idleLockS = Math.round((Date.now() - idleFrom) / 1000);
+    expect(timings.idleLockS).toBeGreaterThanOrEqual(55);
+    expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('idle');
+    const dom = await b.execute(() => document.documentElement.outerHTML);
+    for (const c of CANARIES) expect(dom).not.toContain(c);
     await select(b, 'prelock-language', 'ko');
     await shot(b, 'ko-unlock');
     await closeApp(b);
@@ -382,7 +393,7 @@ describe('Satchel end to end', () => {
       }
     };
     roots.forEach(walk);
-    console.log(`canary scan: ${files} files under ${roots.length} roots; first screen ${timings.firstScreenMs} ms`);
+    console.log(`canary scan: ${files} files under ${roots.length} roots; first screen ${timings.firstScreenMs} ms; idle lock after ${timings.idleLockS} s`);
     // The scan must have reached what matters: both vaults, the bundles on the drive
     // and WebKit's own data directory for the app.
     expect(seen.some((p) => p.endsWith(join('worker', 'vault.db')) || p.includes(join('coordinator', 'vault.db')))).toBe(true);
