@@ -789,6 +789,27 @@ fn the_capability_grants_every_command_to_the_main_window_only() {
         ["core:event:allow-listen", "core:event:allow-unlisten"]
     );
 
+    // The dialog plugin is used from Rust only: its JavaScript commands are not
+    // granted, and the fs plugin it depends on at compile time is never registered.
+    for cmd in [
+        "plugin:dialog|open",
+        "plugin:dialog|save",
+        "plugin:fs|read_file",
+        "plugin:fs|write_file",
+        "plugin:shell|execute",
+        "plugin:http|fetch",
+        "plugin:opener|open_url",
+    ] {
+        let e = main
+            .call(cmd, json!({ "path": "/etc/passwd", "options": {} }))
+            .expect_err(cmd);
+        let text = e.to_string();
+        assert!(
+            text.contains("not allowed") || text.contains("not found"),
+            "{cmd}: {text}"
+        );
+    }
+
     let other = app(&tmp.path().join("o"), "other");
     let e = other.call("vault_state", json!({})).unwrap_err();
     assert!(e.to_string().contains("not allowed"), "{e}");
