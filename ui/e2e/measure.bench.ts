@@ -13,7 +13,17 @@ const PASS = need('SATCHEL_MEASURE_PASSPHRASE');
 const RECORDS = Number(process.env.SATCHEL_MEASURE_RECORDS ?? '100000');
 const IDLE_MS = Number(process.env.SATCHEL_MEASURE_IDLE_MS ?? '10000');
 
-type Proc = { pid: number; name: string; rssKiB: number; pssKiB: number | null };
+// VmRSS, and its parts: anonymous memory (heaps, JIT, buffers), mapped files (mostly
+// shared libraries, counted again in every process that maps them), shared memory.
+type Proc = {
+  pid: number;
+  name: string;
+  rssKiB: number;
+  anonKiB: number;
+  fileKiB: number;
+  shmemKiB: number;
+  pssKiB: number | null;
+};
 type Sample = { label: string; procs: Proc[]; rssKiB: number; pssKiB: number | null };
 
 const samples: Sample[] = [];
@@ -80,6 +90,9 @@ function sample(label: string): Sample {
       name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '?',
       // Kernel threads and zombies have no VmRSS.
       rssKiB: kib(status, 'VmRSS') ?? 0,
+      anonKiB: kib(status, 'RssAnon') ?? 0,
+      fileKiB: kib(status, 'RssFile') ?? 0,
+      shmemKiB: kib(status, 'RssShmem') ?? 0,
       pssKiB: kib(readOr(`/proc/${pid}/smaps_rollup`), 'Pss'),
     });
   }
@@ -88,7 +101,11 @@ function sample(label: string): Sample {
   const s = { label, procs, rssKiB, pssKiB };
   samples.push(s);
   const mb = (k: number | null) => (k === null ? '   n/a' : (k / 1024).toFixed(1).padStart(6));
-  const lines = procs.map((p) => `  ${String(p.pid).padStart(7)}  ${p.name.padEnd(22)} RSS ${mb(p.rssKiB)} MB  PSS ${mb(p.pssKiB)} MB`);
+  const lines = procs.map(
+    (p) =>
+      `  ${String(p.pid).padStart(7)}  ${p.name.padEnd(16)} RSS ${mb(p.rssKiB)} MB` +
+      ` (anon ${mb(p.anonKiB)}, file ${mb(p.fileKiB)}, shmem ${mb(p.shmemKiB)})  PSS ${mb(p.pssKiB)} MB`,
+  );
   console.log(`${label}:\n${lines.join('\n')}\n  total RSS ${mb(rssKiB)} MB, PSS ${mb(pssKiB)} MB`);
   return s;
 }

@@ -8,6 +8,10 @@
 //!   Argon2id cost of candidate parameters.
 //!
 //! Run: `cargo run --release -p satchel-bench` (add `--quick` for a smoke run).
+//!
+//! Hidden: `SATCHEL_PASSPHRASE=... satchel-bench --make-vault DIR --records N` creates
+//! a vault with the default KDF holding N generated records (for measuring the app,
+//! `scripts/measure-app.sh`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,6 +39,13 @@ struct Args {
     /// Internal: unlock the vault in DIR once and report time and peak memory
     #[arg(long, hide = true)]
     unlock_child: Option<std::path::PathBuf>,
+    /// Create a vault in DIR (default KDF, passphrase from SATCHEL_PASSPHRASE) holding
+    /// `--records` generated records
+    #[arg(long, hide = true, value_name = "DIR")]
+    make_vault: Option<std::path::PathBuf>,
+    /// Records for `--make-vault`
+    #[arg(long, hide = true, default_value_t = 100_000)]
+    records: usize,
 }
 
 /// A small deterministic generator, so every run measures the same data.
@@ -431,10 +442,39 @@ fn import_figures(n: usize, data: &mut Gen) -> Result<()> {
     Ok(())
 }
 
+/// A vault of `n` generated records, inserted in batches, for measuring the app.
+fn make_vault(dir: &Path, n: usize) -> Result<()> {
+    const BATCH: usize = 5_000;
+    let pass = std::env::var("SATCHEL_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .context(
+            "--make-vault takes the passphrase from SATCHEL_PASSPHRASE, which is not set or empty",
+        )?;
+    let start = Instant::now();
+    let (mut v, _recovery) = satchel_api::init(dir, &SecretString::from(pass), KdfProfile::Default)
+        .with_context(|| format!("could not create a vault in {}", dir.display()))?;
+    let mut data = Gen(0x5EED_CAFE_F00D_0001);
+    let mut done = 0;
+    while done < n {
+        let rows: Vec<_> = (0..BATCH.min(n - done)).map(|_| data.row()).collect();
+        v.add_records("contact", &rows)?;
+        done += rows.len();
+        eprintln!(
+            "make-vault: {done}/{n} records ({:.1} s)",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(dir) = args.unlock_child {
         return unlock_child(&dir);
+    }
+    if let Some(dir) = args.make_vault {
+        return make_vault(&dir, args.records);
     }
     let mut data = Gen(0x5EED_CAFE_F00D_0001);
     println!(

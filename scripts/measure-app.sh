@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The desktop app's two figures, measured by hand (takes minutes; not part of the
+# test suite), release build under Xvfb:
+#   1. cold start: milliseconds from main() to the UI's first call (the unlock screen
+#      is interactive then), SATCHEL_STARTUP_PROBE=1, on a fresh empty vault and on a
+#      vault of 100,000 records; min/median/max of 7 runs, plus one run after dropping
+#      the page cache when the kernel lets us (goal < 1.5 s);
+#   2. idle memory: the RSS of the app and every process under it (WebKit's web and
+#      network processes), with that vault unlocked and listed, before and after
+#      scrolling the list and 10 s idle (ui/e2e/measure.bench.ts; goal < 300 MB).
+# The app gets a private HOME and TMPDIR, as in scripts/e2e.sh.
+# Environment: SATCHEL_MEASURE_RECORDS (100000), SATCHEL_MEASURE_RUNS (7),
+# SATCHEL_MEASURE_DIR (a directory to keep between runs; its vault is reused),
+# CARGO_TARGET_DIR.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+target=${CARGO_TARGET_DIR:-$root/target}
+app=$target/release/satchel-app
+bench=$target/release/satchel-bench
+driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
+records=${SATCHEL_MEASURE_RECORDS:-100000}
+runs=${SATCHEL_MEASURE_RUNS:-7}
+pass='measure the app with many records'
+screen=(-s "-screen 0 1280x800x24")
+[ -x "$driver" ] || { echo "measure: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
+
+echo "== build (release)"
+[ -f ui/dist/index.html ] || (cd ui && npm run build)
+cargo build --release -p satchel-app -p satchel-bench
+
+if [ -n "${SATCHEL_MEASURE_DIR:-}" ]; then
+  run=$SATCHEL_MEASURE_DIR
+  mkdir -p "$run"
+else
+  run=$(mktemp -d "${TMPDIR:-/tmp}/satchel-measure.XXXXXX")
+  trap 'rm -rf "$run"' EXIT
+fi
+run=$(cd "$run" && pwd)
+mkdir -p "$run"/{home,tmp,media,vaults,empty}
+vault=$run/vaults/records-$records
+if [ ! -f "$vault.done" ]; then
+  echo "== vault of $records records (default KDF)"
+  rm -rf "$vault"
+  SATCHEL_PASSPHRASE=$pass "$bench" --make-vault "$vault" --records "$records"
+  touch "$vault.done"
+else
+  echo "== reusing the vault of $records records in $vault"
+fi
+
+# What scripts/e2e.sh (through ui/e2e/driver.ts) gives the app.
+app_env=(HOME="$run/home" XDG_DATA_HOME="$run/home/.local/share" XDG_CACHE_HOME="$run/home/.cache"
+  XDG_CONFIG_HOME="$run/home/.config" TMPDIR="$run/tmp" SATCHEL_MEDIA_ROOT="$run/media")
+
+# One start on vault $1 in its own X server: prints ui-ready-ms (empty if none came).
+startup_once() {
+  local log=$run/startup.log
+  : >"$log"
+  env "${app_env[@]}" SATCHEL_STARTUP_PROBE=1 timeout 180 xvfb-run -a "${screen[@]}" bash -c '
+    "$1" --vault "$2" 2>"$3" &
+    pid=$!
+    for _ in $(seq 1200); do
+      grep -q "ui-ready-ms" "$3" && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true' _ "$app" "$1" "$log" >/dev/null 2>&1 || true
+  sed -n 's/.*ui-ready-ms \([0-9][0-9]*\).*/\1/p' "$log" | head -n 1
+}
+
+# The RSS of the app on vault $1 and all processes under it, 5 s after the unlock
+# screen came up, started directly (no WebDriver): one line "name KiB" per process.
+direct_rss() {
+  env "${app_env[@]}" SATCHEL_STARTUP_PROBE=1 timeout 180 xvfb-run -a "${screen[@]}" bash -c '
+    "$1" --vault "$2" 2>"$3" &
+    pid=$!
+    for _ in $(seq 1200); do
+      grep -q "ui-ready-ms" "$3" && break
+      sleep 0.05
+    done
+    sleep 5
+    ps -e -o pid=,ppid=,rss=,comm= | awk -v root="$pid" "{ up[\$1] = \$2; rss[\$1] = \$3; name[\$1] = \$4 }
+      END { for (p in up) { q = p; while (q in up && q != root && q > 1) q = up[q]; if (q == root) print name[p], rss[p] } }"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true' _ "$app" "$1" "$run/direct.log" 2>/dev/null || true
+}
+
+# min/median/max of the numbers in $@ (the median of an even count is the lower one).
+stats() {
+  local sorted
+  sorted=$(printf '%s\n' "$@" | sort -n)
+  printf 'min %s ms, median %s ms, max %s ms' "$(head -n 1 <<<"$sorted")" \
+    "$(sed -n "$(((${#} + 1) / 2))p" <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+}
+
+startup_series() {
+  local label=$1 dir=$2 ms all=()
+  for i in $(seq "$runs"); do
+    [ "$label" = empty ] && { rm -rf "$run/empty"; mkdir -p "$run/empty"; }
+    ms=$(startup_once "$dir")
+    [ -n "$ms" ] || { echo "measure: run $i on the $label vault printed no ui-ready-ms" >&2; exit 1; }
+    all+=("$ms")
+  done
+  echo "cold start, $label vault, $runs runs: $(stats "${all[@]}") (${all[*]})"
+}
+
+# Measured from here on: another build or test run on the machine skews both figures.
+load_measure=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== cold start to the unlock screen ($runs runs each; load average $load_measure)"
+start_empty=$(startup_series empty "$run/empty")
+echo "$start_empty"
+start_full=$(startup_series "$records-record" "$vault")
+echo "$start_full"
+start_cold="cold start after dropping the page cache: skipped (not permitted here)"
+if sync && (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
+  rm -rf "$run/empty"
+  mkdir -p "$run/empty"
+  ms=$(startup_once "$run/empty")
+  start_cold="cold start after dropping the page cache, empty vault: ${ms:-none} ms"
+fi
+echo "$start_cold"
+
+direct=$(direct_rss "$vault" | awk '{ t += $2; s = s sprintf("%s%s %.1f", n++ ? ", " : "", $1, $2 / 1024) }
+  END { printf "RSS %.1f MB (%s)", t / 1024, s }')
+direct="idle memory, unlock screen started without WebDriver (5 s after ready): $direct"
+echo "$direct"
+
+echo "== idle memory, $records records listed"
+if (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null; then
+  echo "measure: port 4444 is taken (an end-to-end run?); tauri-driver needs it" >&2
+  exit 1
+fi
+(cd ui && env SATCHEL_APP="$app" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
+  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_MEASURE_VAULT="$vault" \
+  SATCHEL_MEASURE_PASSPHRASE="$pass" SATCHEL_MEASURE_RECORDS="$records" \
+  SATCHEL_MEASURE_OUT="$run/memory.json" \
+  timeout 900 xvfb-run -a "${screen[@]}" \
+  node node_modules/vitest/vitest.mjs run --config vitest.measure.config.ts)
+
+echo
+echo "== summary ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ', uncommitted changes'), $(nproc) cores," \
+  "WebKitGTK $(pkg-config --modversion webkit2gtk-4.1 2>/dev/null || echo '?'), load average $load_measure)"
+echo "$start_empty"
+echo "$start_full"
+echo "$start_cold"
+echo "$direct"
+node -e '
+  const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const mb = (k) => (k == null ? "n/a" : (k / 1024).toFixed(1));
+  const t = m.timings;
+  console.log(`unlock ${t.unlockMs} ms, list shown ${t.listedMs} ms after submit (${t.rowsRendered} rows in the DOM);` +
+    ` scroll to the middle ${t.scrollMiddleMs} ms, to the end ${t.scrollEndMs} ms`);
+  for (const s of m.samples) {
+    const parts = s.procs.map((p) => `${p.name} ${mb(p.rssKiB)} [anon ${mb(p.anonKiB)}]`).join(", ");
+    const anon = s.procs.reduce((a, p) => a + p.anonKiB, 0);
+    console.log(`idle memory, ${s.label}: RSS ${mb(s.rssKiB)} MB (${parts}); anonymous ${mb(anon)} MB; PSS ${mb(s.pssKiB)} MB`);
+  }
+' "$run/memory.json"
+echo "goals: cold start < 1500 ms; idle memory < 300 MB"
