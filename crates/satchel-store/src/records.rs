@@ -36,6 +36,17 @@ pub struct ListFilter {
     pub oldest_first: bool,
 }
 
+/// The `WHERE` of a list: `?1` is the form (`?1 = ?1` keeps it bound when there is
+/// none). A fixed set of strings, never user text.
+fn where_clause(filter: &ListFilter) -> &'static str {
+    match (filter.form.is_some(), filter.include_deleted) {
+        (true, false) => "form = ?1 AND deleted = 0",
+        (true, true) => "form = ?1 AND ?1 = ?1",
+        (false, false) => "deleted = 0 AND ?1 = ?1",
+        (false, true) => "?1 = ?1",
+    }
+}
+
 fn searchable(state: &RecordState) -> Vec<&str> {
     fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
         match v {
@@ -187,7 +198,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Records, most recently changed first.
+    /// Records, most recently changed first (or least, with `oldest_first`).
+    ///
+    /// The filters are spelled out rather than written as `(?1 IS NULL OR ...)` so
+    /// SQLite walks `records_list` / `records_form_list` in order and stops after
+    /// the page: no sort of the table, whatever the offset (migration 3).
     pub fn records(&self, filter: &ListFilter) -> Result<Vec<StoredRecord>, StoreError> {
         let limit = if filter.limit == 0 {
             i64::MAX
@@ -195,19 +210,20 @@ impl Store {
             i64::try_from(filter.limit).unwrap_or(i64::MAX)
         };
         let offset = i64::try_from(filter.offset).unwrap_or(0);
-        let mut stmt = self.conn.prepare_cached(if filter.oldest_first {
-            "SELECT id, state FROM records
-             WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)
-             ORDER BY updated_ms ASC, id DESC LIMIT ?3 OFFSET ?4"
+        let order = if filter.oldest_first {
+            "updated_ms ASC, id DESC"
         } else {
-            "SELECT id, state FROM records
-             WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)
-             ORDER BY updated_ms DESC, id LIMIT ?3 OFFSET ?4"
+            "updated_ms DESC, id ASC"
+        };
+        let sql = format!(
+            "SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT ?2 OFFSET ?3",
+            where_clause(filter)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let form = filter.form.as_deref().unwrap_or("");
+        let rows = stmt.query_map(params![form, limit, offset], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
         })?;
-        let rows = stmt.query_map(
-            params![filter.form, filter.include_deleted, limit, offset],
-            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
-        )?;
         rows.map(|r| {
             let (id, state) = r?;
             decode_row(id, state)
@@ -215,13 +231,40 @@ impl Store {
         .collect()
     }
 
+    /// Test support: SQLite's plan for the list query of `filter`.
+    #[doc(hidden)]
+    pub fn list_plan_for_tests(&self, filter: &ListFilter) -> String {
+        let order = if filter.oldest_first {
+            "updated_ms ASC, id DESC"
+        } else {
+            "updated_ms DESC, id ASC"
+        };
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT 200 OFFSET 5000",
+            where_clause(filter)
+        );
+        let Ok(mut stmt) = self.conn.prepare(&sql) else {
+            return String::new();
+        };
+        let Ok(rows) = stmt.query_map(params![filter.form.as_deref().unwrap_or("")], |r| {
+            r.get::<_, String>(3)
+        }) else {
+            return String::new();
+        };
+        rows.flatten().collect::<Vec<_>>().join("; ")
+    }
+
     /// How many records `filter` selects, ignoring its limit and offset.
     pub fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM records WHERE (?1 IS NULL OR form = ?1) AND (deleted = 0 OR ?2)",
-            params![filter.form, filter.include_deleted],
-            |r| r.get(0),
-        )?;
+        let sql = format!(
+            "SELECT count(*) FROM records WHERE {}",
+            where_clause(filter)
+        );
+        let form = filter.form.as_deref().unwrap_or("");
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![form], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
