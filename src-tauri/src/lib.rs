@@ -111,7 +111,11 @@ pub fn run() {
     let shared = state::Shared::new(dir, KdfProfile::Default, drives::roots());
     let started = configure(tauri::Builder::default(), shared)
         .build(tauri::generate_context!())
-        .and_then(|app| main_window(&app, automated()).map(|_| app));
+        .and_then(|app| {
+            let window = main_window(&app, automated())?;
+            lean_webview(&window, automated());
+            Ok(app)
+        });
     match started {
         Ok(app) => app.run(|_, _| {}),
         Err(e) => {
@@ -120,6 +124,31 @@ pub fn run() {
         }
     }
 }
+
+/// A web view that keeps little in memory: no GPU compositing (its buffers and the
+/// software GL it loads without a GPU cost about 90 MB here) and the smallest caches,
+/// which a single local page does not need. Under WebDriver compositing stays on:
+/// WebKitWebDriver's screenshots hang without it.
+#[cfg(target_os = "linux")]
+fn lean_webview(window: &tauri::WebviewWindow, automated: bool) {
+    let _ = window.with_webview(move |platform| {
+        use webkit2gtk::{
+            CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+        };
+        let view = platform.inner();
+        if let Some(settings) = WebViewExt::settings(&view)
+            && !automated
+        {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lean_webview(_window: &tauri::WebviewWindow, _automated: bool) {}
 
 /// Whether WebDriver is driving the app (tauri-driver sets this; Tauri then allows
 /// automation of the first web context).
