@@ -59,6 +59,20 @@ fn progress<R: Runtime>(app: &AppHandle<R>, task: Task, phase: Phase) {
     let _ = app.emit("progress", Progress { task, phase });
 }
 
+/// Runs slow `work` between a `phase` event and a `Done` event (sent on failure too,
+/// so the window never waits for an end that does not come).
+fn with_progress<R: Runtime, T>(
+    app: &AppHandle<R>,
+    task: Task,
+    phase: Phase,
+    work: impl FnOnce() -> T,
+) -> T {
+    progress(app, task, phase);
+    let out = work();
+    progress(app, task, Phase::Done);
+    out
+}
+
 /// Reloads the web view so no record stays in its memory after a lock or wipe.
 fn reload<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
@@ -129,11 +143,11 @@ pub async fn vault_create<R: Runtime>(
             if inner.vault.is_some() {
                 return Err(IpcError::unlocked());
             }
-            progress(&app, Task::Create, Phase::DerivingKey);
-            let (vault, recovery) = satchel_api::init(&s.dir, &passphrase, s.profile)?;
+            let (vault, recovery) = with_progress(&app, Task::Create, Phase::DerivingKey, || {
+                satchel_api::init(&s.dir, &passphrase, s.profile)
+            })?;
             let key = recovery.display_once().map_err(ApiError::from)?;
             opened(inner, vault);
-            progress(&app, Task::Create, Phase::Done);
             Ok(Created {
                 recovery_key: key.to_string(),
             })
@@ -153,10 +167,10 @@ pub async fn vault_unlock<R: Runtime>(
             if inner.vault.is_some() {
                 return Err(IpcError::unlocked());
             }
-            progress(&app, Task::Unlock, Phase::DerivingKey);
-            let result = satchel_api::unlock(&s.dir, &passphrase, s.profile);
-            progress(&app, Task::Unlock, Phase::Done);
-            opened(inner, result?);
+            let vault = with_progress(&app, Task::Unlock, Phase::DerivingKey, || {
+                satchel_api::unlock(&s.dir, &passphrase, s.profile)
+            })?;
+            opened(inner, vault);
             Ok(())
         })
         .await
@@ -177,10 +191,10 @@ pub async fn vault_recover<R: Runtime>(
             }
             use satchel_api::ExposeSecret;
             let key = RecoveryKey::parse(text.expose_secret()).map_err(ApiError::from)?;
-            progress(&app, Task::Recover, Phase::DerivingKey);
-            let result = satchel_api::recover(&s.dir, &key, &new, s.profile);
-            progress(&app, Task::Recover, Phase::Done);
-            opened(inner, result?);
+            let vault = with_progress(&app, Task::Recover, Phase::DerivingKey, || {
+                satchel_api::recover(&s.dir, &key, &new, s.profile)
+            })?;
+            opened(inner, vault);
             Ok(())
         })
         .await
@@ -260,12 +274,10 @@ pub async fn passphrase_change<R: Runtime>(
     let (current, next) = (secret(current), secret(next));
     shell
         .with_vault(move |v| {
-            progress(&app, Task::Passphrase, Phase::DerivingKey);
-            let result = v
-                .check_passphrase(&current)
-                .and_then(|()| v.change_passphrase(&next));
-            progress(&app, Task::Passphrase, Phase::Done);
-            result
+            with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
+                v.check_passphrase(&current)?;
+                v.change_passphrase(&next)
+            })
         })
         .await
 }
@@ -280,12 +292,10 @@ pub async fn duress_set<R: Runtime>(
     let (current, duress) = (secret(current), secret(duress));
     shell
         .with_vault(move |v| {
-            progress(&app, Task::Passphrase, Phase::DerivingKey);
-            let result = v
-                .check_passphrase(&current)
-                .and_then(|()| v.set_duress(&duress));
-            progress(&app, Task::Passphrase, Phase::Done);
-            result
+            with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
+                v.check_passphrase(&current)?;
+                v.set_duress(&duress)
+            })
         })
         .await
 }
@@ -605,10 +615,9 @@ pub async fn bundle_export_drive<R: Runtime>(
         .run(move |s, inner| {
             let dir = drives::find(&s.media_roots, &drive).ok_or_else(IpcError::no_drive)?;
             let vault = inner.vault()?;
-            progress(&app, Task::Export, Phase::Sealing);
-            let report = vault.export_bundle(&peers, &dir);
-            progress(&app, Task::Export, Phase::Done);
-            Ok(report?)
+            Ok(with_progress(&app, Task::Export, Phase::Sealing, || {
+                vault.export_bundle(&peers, &dir)
+            })?)
         })
         .await
 }
@@ -639,10 +648,10 @@ pub async fn bundle_export_choose<R: Runtime>(
     };
     shell
         .with_vault(move |v| {
-            progress(&app, Task::Export, Phase::Sealing);
-            let report = v.export_bundle(&peers, &dir);
-            progress(&app, Task::Export, Phase::Done);
-            report.map(Some)
+            with_progress(&app, Task::Export, Phase::Sealing, || {
+                v.export_bundle(&peers, &dir)
+            })
+            .map(Some)
         })
         .await
 }
@@ -656,10 +665,9 @@ pub async fn bundle_import<R: Runtime>(
     let bytes = raw_body(&request)?;
     shell
         .with_vault(move |v| {
-            progress(&app, Task::Import, Phase::Decrypting);
-            let report = v.import_bundle_from(bytes.as_slice());
-            progress(&app, Task::Import, Phase::Done);
-            report
+            with_progress(&app, Task::Import, Phase::Decrypting, || {
+                v.import_bundle_from(bytes.as_slice())
+            })
         })
         .await
 }
