@@ -11,6 +11,9 @@ packages=(build-essential pkg-config libssl-dev ca-certificates curl mount file)
 # ImageMagick for the end-to-end test and its screenshots.
 packages+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   libxdo-dev xvfb xauth webkit2gtk-driver imagemagick)
+# libdbus for the screen-lock watcher; a private dbus-daemon and dbus-send stand in
+# for the desktop's buses in its tests.
+packages+=(libdbus-1-dev dbus-daemon dbus-bin)
 # Node.js builds the UI (Vite 8 wants Node 20.19 or newer; Debian 12's own is 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

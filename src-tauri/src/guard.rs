@@ -11,7 +11,7 @@ use std::{
 
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::state::Shared;
+use crate::state::{LockReason, Shared};
 
 /// How often the guard looks.
 const TICK: Duration = Duration::from_secs(1);
@@ -30,9 +30,23 @@ pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
                 let mut inner = shared.inner();
                 inner.due(now, ahead).is_some_and(|r| inner.lock(r))
             };
-            if locked && let Some(w) = app.get_webview_window("main") {
-                let _ = w.reload();
+            if locked {
+                reload(&app);
             }
         }
     });
+}
+
+/// Locks for `reason` if the vault is open, then reloads the web view so that no
+/// record stays in its memory. Used by the screen-lock watcher.
+pub fn lock_now<R: Runtime>(app: &AppHandle<R>, shared: &Shared, reason: LockReason) {
+    if shared.inner().lock(reason) {
+        reload(app);
+    }
+}
+
+fn reload<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.reload();
+    }
 }

@@ -13,6 +13,8 @@ pub mod commands;
 pub mod drives;
 pub mod error;
 pub mod guard;
+#[cfg(target_os = "linux")]
+pub mod screenlock;
 pub mod settings;
 pub mod startup;
 pub mod state;
@@ -50,7 +52,9 @@ pub fn configure<R: Runtime>(
         .plugin(tauri_plugin_dialog::init())
         .manage(shared)
         .setup(move |app| {
-            guard::start(app.handle().clone(), guarded);
+            guard::start(app.handle().clone(), Arc::clone(&guarded));
+            #[cfg(target_os = "linux")]
+            screenlock::start(app.handle().clone(), guarded, screenlock::Buses::from_env());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

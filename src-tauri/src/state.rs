@@ -26,8 +26,10 @@ pub enum LockReason {
     User,
     /// No activity for the auto-lock time.
     Idle,
-    /// The machine slept.
+    /// The machine slept or is about to.
     Suspend,
+    /// The desktop locked the screen.
+    Screen,
     /// The panic shortcut.
     Panic,
 }
@@ -223,5 +225,28 @@ mod tests {
         assert_eq!(inner.staged_bytes(), 10);
         inner.lock(LockReason::User);
         assert!(inner.staged.is_empty());
+    }
+
+    #[test]
+    fn the_ui_knows_every_lock_reason() {
+        let api =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/api.ts"))
+                .unwrap();
+        let line = api
+            .lines()
+            .find(|l| l.starts_with("export const LOCK_REASONS"))
+            .unwrap();
+        let all = [
+            LockReason::User,
+            LockReason::Idle,
+            LockReason::Suspend,
+            LockReason::Screen,
+            LockReason::Panic,
+        ];
+        for r in all {
+            let name = serde_json::to_string(&r).unwrap().replace('"', "'");
+            assert!(line.contains(&name), "{name} is missing from {line}");
+        }
+        assert_eq!(line.matches('\'').count(), all.len() * 2, "{line}");
     }
 }

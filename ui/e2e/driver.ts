@@ -2,7 +2,7 @@
 // the app binary with its own vault directory; the environment (HOME, TMPDIR, the
 // stand-in USB drive) comes from scripts/e2e.sh.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -18,12 +18,16 @@ export function need(name: string): string {
 const PORT = 4444;
 
 /** The environment of the app under test: a private HOME (so WebKit's data and cache
- * directories are ours to scan) and TMPDIR under the run directory. */
+ * directories are ours to scan) and TMPDIR under the run directory, and a private
+ * D-Bus daemon standing in for both the session and the system bus (the app listens
+ * there for screen-lock and sleep signals; the machine's own buses stay untouched). */
 function appEnv(): NodeJS.ProcessEnv {
   const run = need('SATCHEL_E2E_DIR');
   const home = join(run, 'home');
   return {
     ...process.env,
+    DBUS_SESSION_BUS_ADDRESS: busAddress,
+    DBUS_SYSTEM_BUS_ADDRESS: busAddress,
     HOME: home,
     XDG_DATA_HOME: join(home, '.local', 'share'),
     XDG_CACHE_HOME: join(home, '.cache'),
@@ -32,6 +36,30 @@ function appEnv(): NodeJS.ProcessEnv {
   };
 }
 let driver: ChildProcess | null = null;
+let bus: ChildProcess | null = null;
+let busAddress = '';
+
+/** Starts the private bus and returns its address (the first line it prints). */
+async function startBus(): Promise<void> {
+  const d = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  bus = d;
+  busAddress = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    d.once('error', reject);
+    d.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0].trim());
+    });
+    setTimeout(() => reject(new Error('dbus-daemon printed no address')), 10_000);
+  });
+}
+
+/** Broadcasts a signal on the private bus, as the desktop or logind would. */
+export function busSignal(path: string, member: string, ...args: string[]): void {
+  execFileSync('dbus-send', [`--bus=${busAddress}`, '--type=signal', path, member, ...args]);
+}
 
 async function ready(timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -48,6 +76,7 @@ async function ready(timeoutMs: number): Promise<void> {
 }
 
 export async function startDriver(): Promise<void> {
+  await startBus();
   driver = spawn(need('TAURI_DRIVER'), ['--port', String(PORT), '--native-port', String(PORT + 1)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: appEnv(),
@@ -57,6 +86,8 @@ export async function startDriver(): Promise<void> {
 
 /** SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too. */
 export async function stopDriver(): Promise<void> {
+  bus?.kill('SIGTERM');
+  bus = null;
   if (!driver) return;
   const d = driver;
   driver = null;

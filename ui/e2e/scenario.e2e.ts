@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   all,
+  busSignal,
   click,
   closeApp,
   el,
@@ -356,6 +357,20 @@ describe('Satchel end to end', () => {
     await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
     expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('panic');
     await unlock(b, PASS_A2);
+
+    // The desktop locks the screen, then the machine is about to sleep: each locks.
+    for (const [path, member, reason] of [
+      ['/org/gnome/ScreenSaver', 'org.gnome.ScreenSaver.ActiveChanged', 'screen'],
+      ['/org/freedesktop/login1', 'org.freedesktop.login1.Manager.PrepareForSleep', 'suspend'],
+    ]) {
+      await openRecord(b, '민준');
+      busSignal(path, member, 'boolean:true');
+      await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+      expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe(reason);
+      const dom = await b.execute(() => document.documentElement.outerHTML);
+      for (const c of CANARIES) expect(dom).not.toContain(c);
+      await unlock(b, PASS_A2);
+    }
 
     // Panic wipe from settings, behind the typed confirmation.
     await click(b, 'nav-settings');

@@ -26,7 +26,9 @@ export function isApiError(e: unknown): e is ApiError {
 
 // ---- Vault lifecycle ----
 
-export type LockReason = 'user' | 'idle' | 'suspend' | 'panic';
+/** Why the vault locked; the shell's `LockReason`, serialised (a Rust test keeps them equal). */
+export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen', 'panic'] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
 
 export interface VaultState {
   exists: boolean;

@@ -1,4 +1,5 @@
 import { TRANSLATED_CODES } from './app.svelte';
+import { LOCK_REASONS } from './api';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LANGS, dictionaries, detectLanguage, placeholders, translate } from './i18n';
@@ -83,7 +84,7 @@ describe('dictionaries', () => {
     for (const p of ['deriving_key', 'opening', 'decrypting', 'applying', 'sealing', 'writing', 'done']) used.add(`progress.${p}`);
     for (const s of [0, 1, 2, 3, 4]) used.add(`strength.${s}`);
     for (const k of ['write', 'delete', 'purge']) used.add(`history.kind.${k}`);
-    for (const r of ['idle', 'suspend', 'panic']) used.add(`unlock.reason.${r}`);
+    for (const r of LOCK_REASONS.filter((r) => r !== 'user')) used.add(`unlock.reason.${r}`);
     for (const c of TRANSLATED_CODES) used.add(`error.code.${c}`);
     expect(used.size).toBeGreaterThan(150);
     expect(used).toContain('validation.lat_range');

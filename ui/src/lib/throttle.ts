@@ -11,19 +11,54 @@ export function throttle(intervalMs: number, f: () => void, now: () => number = 
   };
 }
 
-/** A trailing debounce; `cancel` drops a pending call. */
-export function debounce<A extends unknown[]>(ms: number, f: (...args: A) => void) {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const call = (...args: A) => {
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      f(...args);
-    }, ms);
+/**
+ * Runs `work` for the newest argument only, one call at a time, with no delay:
+ * a keystroke starts a search at once. While one runs, later arguments replace
+ * each other; when it ends, its result is dropped if a newer argument is waiting
+ * (that one runs next), so `apply` only ever sees the result for the latest
+ * argument. `cancel` drops what is waiting and the result of what is running.
+ */
+export function latest<A, R>(work: (arg: A) => Promise<R>, apply: (arg: A, result: R) => void) {
+  let running = false;
+  let waiting: { arg: A } | null = null;
+  let generation = 0;
+
+  async function run(arg: A) {
+    running = true;
+    const mine = generation;
+    let result: R | undefined;
+    let failed = false;
+    try {
+      result = await work(arg);
+    } catch {
+      failed = true;
+    }
+    running = false;
+    if (mine !== generation) {
+      if (waiting) next();
+      return;
+    }
+    if (waiting) {
+      next();
+      return;
+    }
+    if (!failed) apply(arg, result as R);
+  }
+
+  function next() {
+    const w = waiting;
+    waiting = null;
+    if (w) void run(w.arg);
+  }
+
+  return {
+    push(arg: A) {
+      if (running) waiting = { arg };
+      else void run(arg);
+    },
+    cancel() {
+      generation += 1;
+      waiting = null;
+    },
   };
-  call.cancel = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-  };
-  return call;
 }

@@ -79,16 +79,26 @@ describe('records list', () => {
     expect((callsOf('records_page')[2][1] as { query: { form: string } }).query.form).toBe('contact');
   });
 
-  it('searches as you type, debounced', async () => {
-    shell();
+  it('searches at once as you type, skipping text typed while a search runs', async () => {
+    const slow = (ms: number, v: unknown) => new Promise((r) => setTimeout(() => r(v), ms));
+    fakeShell({
+      records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
+      records_search: (args) =>
+        (args as { query: string }).query === 'Per'
+          ? slow(20, [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }])
+          : slow(20, [row(9)]),
+    });
     render(Records);
     await screen.findAllByTestId('record-row');
     const search = screen.getByTestId('search');
     await fireEvent.input(search, { target: { value: 'P' } });
+    // No delay: the first keystroke is already a search.
+    expect(callsOf('records_search')).toEqual([['records_search', { query: 'P' }]]);
     await fireEvent.input(search, { target: { value: 'Pe' } });
     await fireEvent.input(search, { target: { value: 'Per' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row')).toHaveLength(2));
-    expect(callsOf('records_search')).toEqual([['records_search', { query: 'Per' }]]);
+    // "Pe" was replaced by "Per" while "P" ran, and "P"'s result never showed.
+    expect(callsOf('records_search').map((c) => (c[1] as { query: string }).query)).toEqual(['P', 'Per']);
     expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id5', 'id7']);
     await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row')[0].getAttribute('data-id')).toBe('id7'));

@@ -1,4 +1,5 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { LOCK_REASONS } from '../lib/api';
 import Unlock from '../screens/Unlock.svelte';
 import { app } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
@@ -47,11 +48,17 @@ describe('unlock screen', () => {
     expect(document.documentElement.lang).toBe('ko');
   });
 
-  it('says why the vault was locked', () => {
+  it('says why the vault was locked, except after the Lock button', () => {
     fakeShell({});
-    app.lockReason = 'idle';
+    for (const r of LOCK_REASONS.filter((r) => r !== 'user')) {
+      app.lockReason = r;
+      const { unmount } = render(Unlock);
+      expect(screen.getByTestId('lock-reason').textContent).toContain(en(`unlock.reason.${r}`));
+      unmount();
+    }
+    app.lockReason = 'user';
     render(Unlock);
-    expect(screen.getByTestId('lock-reason').textContent).toContain(en('unlock.reason.idle'));
+    expect(screen.queryByTestId('lock-reason')).toBeNull();
   });
 
   it('switches language instantly before unlock, without saving it', async () => {
