@@ -5,9 +5,12 @@
 #      is interactive then), SATCHEL_STARTUP_PROBE=1, on a fresh empty vault and on a
 #      vault of 100,000 records; min/median/max of 7 runs, plus one run after dropping
 #      the page cache when the kernel lets us (goal < 1.5 s);
-#   2. idle memory: the RSS of the app and every process under it (WebKit's web and
-#      network processes), with that vault unlocked and listed, before and after
-#      scrolling the list and 10 s idle (ui/e2e/measure.bench.ts; goal < 300 MB);
+#   2. idle memory: the RSS (and PSS, which counts a shared page once) of the app and
+#      every process under it (WebKit's web and network processes), with that vault
+#      unlocked and listed, before and after scrolling and 10 s idle (goal < 300 MB):
+#      as shipped, driven with xdotool (scripts/measure-direct.sh), and under
+#      WebDriver with compositing off as shipped (ui/e2e/measure.bench.ts; the web
+#      view is not incognito there);
 #   3. search as you type: each keystroke of a few words to the frame showing its
 #      results, in the page (goal < 100 ms).
 # The app gets a private HOME and TMPDIR, as in scripts/e2e.sh.
@@ -27,6 +30,7 @@ runs=${SATCHEL_MEASURE_RUNS:-7}
 pass='measure the app with many records'
 screen=(-s "-screen 0 1280x800x24")
 [ -x "$driver" ] || { echo "measure: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
+command -v xdotool >/dev/null || { echo "measure: xdotool is missing; run scripts/setup.sh" >&2; exit 1; }
 
 echo "== build (release)"
 [ -f ui/dist/index.html ] || (cd ui && npm run build)
@@ -72,21 +76,11 @@ startup_once() {
   sed -n 's/.*ui-ready-ms \([0-9][0-9]*\).*/\1/p' "$log" | head -n 1
 }
 
-# The RSS of the app on vault $1 and all processes under it, 5 s after the unlock
-# screen came up, started directly (no WebDriver): one line "name KiB" per process.
-direct_rss() {
-  env "${app_env[@]}" SATCHEL_STARTUP_PROBE=1 timeout 180 xvfb-run -a "${screen[@]}" bash -c '
-    "$1" --vault "$2" 2>"$3" &
-    pid=$!
-    for _ in $(seq 1200); do
-      grep -q "ui-ready-ms" "$3" && break
-      sleep 0.05
-    done
-    sleep 5
-    ps -e -o pid=,ppid=,rss=,comm= | awk -v root="$pid" "{ up[\$1] = \$2; rss[\$1] = \$3; name[\$1] = \$4 }
-      END { for (p in up) { q = p; while (q in up && q != root && q > 1) q = up[q]; if (q == root) print name[p], rss[p] } }"
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true' _ "$app" "$1" "$run/direct.log" 2>/dev/null || true
+# The app as shipped (no WebDriver) on vault $1, driven with xdotool: memory at
+# the unlock screen, with the list shown, and after scrolling and searching.
+direct_memory() {
+  env "${app_env[@]}" SATCHEL_STARTUP_PROBE=1 timeout 300 xvfb-run -a "${screen[@]}" \
+    "$root/scripts/measure-direct.sh" "$app" "$1" "$pass" "$run/direct.log"
 }
 
 # min/median/max of the numbers in $@ (the median of an even count is the lower one).
@@ -124,9 +118,8 @@ if sync && (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
 fi
 echo "$start_cold"
 
-direct=$(direct_rss "$vault" | awk '{ t += $2; s = s sprintf("%s%s %.1f", n++ ? ", " : "", $1, $2 / 1024) }
-  END { printf "RSS %.1f MB (%s)", t / 1024, s }')
-direct="idle memory, unlock screen started without WebDriver (5 s after ready): $direct"
+echo "== idle memory as shipped (no WebDriver), $records records"
+direct=$(direct_memory "$vault" | sed 's/^/idle memory as shipped, /')
 echo "$direct"
 
 echo "== idle memory, $records records listed"
@@ -137,7 +130,7 @@ fi
 (cd ui && env SATCHEL_APP="$app" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_MEASURE_VAULT="$vault" \
   SATCHEL_MEASURE_PASSPHRASE="$pass" SATCHEL_MEASURE_RECORDS="$records" \
-  SATCHEL_MEASURE_OUT="$run/memory.json" \
+  SATCHEL_MEASURE_OUT="$run/memory.json" SATCHEL_WEBDRIVER_COMPOSITING=off \
   timeout 900 xvfb-run -a "${screen[@]}" \
   node node_modules/vitest/vitest.mjs run --config vitest.measure.config.ts)
 
@@ -156,6 +149,7 @@ node -e '
     ` scroll to the middle ${t.scrollMiddleMs} ms, to the end ${t.scrollEndMs} ms`);
   console.log(`search as you type, ${t.searchKeystrokes} keystrokes, keystroke to the frame showing the results:` +
     ` p50 ${t.searchP50Ms} ms, p90 ${t.searchP90Ms} ms, max ${t.searchMaxMs} ms`);
+  console.log(`  each keystroke (text, ms): ${t.searchDetail}`);
   for (const s of m.samples) {
     const parts = s.procs.map((p) => `${p.name} ${mb(p.rssKiB)} [anon ${mb(p.anonKiB)}]`).join(", ");
     const anon = s.procs.reduce((a, p) => a + p.anonKiB, 0);

@@ -8,9 +8,9 @@ set -euo pipefail
 # util-linux's mount is used by the full-disk test.
 packages=(build-essential pkg-config libssl-dev ca-certificates curl mount file)
 # The desktop app: WebKitGTK and GTK for Tauri; Xvfb, WebKitWebDriver and
-# ImageMagick for the end-to-end test and its screenshots.
+# ImageMagick for the end-to-end test and its screenshots; xdotool for measure-app.sh.
 packages+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  libxdo-dev xvfb xauth webkit2gtk-driver imagemagick)
+  libxdo-dev xvfb xauth webkit2gtk-driver imagemagick xdotool)
 # libdbus for the screen-lock watcher; a private dbus-daemon and dbus-send stand in
 # for the desktop's buses in its tests.
 packages+=(libdbus-1-dev dbus-daemon dbus-bin)

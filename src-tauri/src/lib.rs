@@ -117,7 +117,7 @@ pub fn run() {
         .build(tauri::generate_context!())
         .and_then(|app| {
             let window = main_window(&app, automated())?;
-            lean_webview(&window, automated());
+            lean_webview(&window, automated() && !shipped_rendering());
             Ok(app)
         });
     match started {
@@ -131,8 +131,8 @@ pub fn run() {
 
 /// A web view that keeps little in memory: no GPU compositing (its buffers and the
 /// software GL it loads without a GPU cost about 90 MB here) and the smallest caches,
-/// which a single local page does not need. Under WebDriver compositing stays on:
-/// WebKitWebDriver's screenshots hang without it.
+/// which a single local page does not need. Under WebDriver compositing stays on
+/// (`automated`): WebKitWebDriver's screenshots hang without it.
 #[cfg(target_os = "linux")]
 fn lean_webview(window: &tauri::WebviewWindow, automated: bool) {
     let _ = window.with_webview(move |platform| {
@@ -153,6 +153,12 @@ fn lean_webview(window: &tauri::WebviewWindow, automated: bool) {
 
 #[cfg(not(target_os = "linux"))]
 fn lean_webview(_window: &tauri::WebviewWindow, _automated: bool) {}
+
+/// Under WebDriver, render as shipped (compositing off) anyway: the measurements
+/// set this, as they take no screenshots.
+fn shipped_rendering() -> bool {
+    std::env::var("SATCHEL_WEBDRIVER_COMPOSITING").as_deref() == Ok("off")
+}
 
 /// Whether WebDriver is driving the app (tauri-driver sets this; Tauri then allows
 /// automation of the first web context).

@@ -27,7 +27,7 @@ type Proc = {
 type Sample = { label: string; procs: Proc[]; rssKiB: number; pssKiB: number | null };
 
 const samples: Sample[] = [];
-const timings: Record<string, number> = {};
+const timings: Record<string, number | string> = {};
 
 function readOr(path: string): string | null {
   try {
@@ -206,7 +206,35 @@ describe(`idle memory, ${RECORDS} records`, () => {
     // Search as you type: every keystroke of a few words, Latin, Korean, Chinese.
     const words = ['shelter', 'market bus', '김철수', '延吉', '丹东 winter', 'zzz'];
     const keystrokes: number[] = [];
-    for (const w of words) keystrokes.push(...(await typeTimed(b, w)));
+    const detail: string[] = [];
+    for (const w of words) {
+      const ms = await typeTimed(b, w);
+      keystrokes.push(...ms);
+      detail.push(ms.map((m, i) => `${Array.from(w).slice(0, i + 1).join('')} ${Math.round(m)}`).join(', '));
+    }
+    timings.searchDetail = detail.join('; ');
+    // Of that, the shell's part: the search command alone, called from the page.
+    const ipc = (await b.executeAsync((done: (r: string) => void) => {
+      const invoke = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: unknown) => Promise<unknown[]> } })
+        .__TAURI_INTERNALS__.invoke;
+      const out: string[] = [];
+      const qs = ['s', 'sh', 'she', 'm', '김', '延吉', 'zzz'];
+      (async () => {
+        for (const q of qs) {
+          const ms: number[] = [];
+          let n = 0;
+          for (let i = 0; i < 5; i++) {
+            const t0 = performance.now();
+            n = (await invoke('records_search', { query: q })).length;
+            ms.push(performance.now() - t0);
+          }
+          ms.sort((x, y) => x - y);
+          out.push(`${q} ${Math.round(ms[2])} (${n})`);
+        }
+        done(out.join(', '));
+      })();
+    })) as string;
+    timings.searchIpc = ipc;
     expect(keystrokes.length).toBe(words.reduce((n, w) => n + Array.from(w).length, 0));
     keystrokes.sort((x, y) => x - y);
     const at = (p: number) => keystrokes[Math.min(keystrokes.length - 1, Math.round((keystrokes.length - 1) * p))];

@@ -2,22 +2,46 @@
 
 import type { Lang } from './i18n';
 
+// Building an Intl formatter costs far more than using one (locale data is loaded
+// each time), and the record list formats every visible row on each change.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function numberFormat(lang: Lang, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `n|${lang}|${JSON.stringify(options)}`;
+  let f = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(lang, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+function dateFormat(lang: Lang, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d|${lang}|${JSON.stringify(options)}`;
+  let f = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function formatNumber(n: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang).format(n);
+  return numberFormat(lang).format(n);
 }
 
 /** An RFC 3339 instant shown in local time (or `timeZone` for tests). */
 export function formatDateTime(iso: string, lang: Lang, timeZone?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  return dateFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
 /** A date-only instant (record list), local time. */
 export function formatDate(iso: string, lang: Lang, timeZone?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone }).format(d);
+  return dateFormat(lang, { dateStyle: 'medium', timeZone }).format(d);
 }
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
@@ -30,7 +54,7 @@ export function formatSize(bytes: number, lang: Lang): string {
     value /= 1000;
     unit += 1;
   }
-  return new Intl.NumberFormat(lang, {
+  return numberFormat(lang, {
     style: 'unit',
     unit: UNITS[unit],
     unitDisplay: 'short',
