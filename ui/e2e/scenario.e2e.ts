@@ -277,6 +277,10 @@ describe('Satchel end to end', () => {
     await shot(b, 'ko-record');
     await click(b, 'history-button');
     await b.waitUntil(async () => (await all(b, 'history-entry')).length === 3, { timeout: 10_000 });
+    // The changes read in Korean, the attachment line included.
+    const history = await b.execute(() => [...document.querySelectorAll('main dd')].map((d) => d.textContent).join('\n'));
+    expect(history).toContain('photo.png 추가');
+    expect(history).not.toMatch(/\b(added|removed|yes|no|bytes)\b/);
     await shot(b, 'ko-history');
     await click(b, 'nav-settings');
     await el(b, 'device-fingerprint').waitForDisplayed({ timeout: 10_000 });

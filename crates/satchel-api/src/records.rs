@@ -140,10 +140,23 @@ pub struct HistoryEntry {
     pub time: String,
     /// write, delete or purge.
     pub kind: OpKind,
-    /// Fields set, as shown; empty for deletes and purges.
-    pub changes: Vec<(String, String)>,
+    /// Fields set; empty for deletes and purges.
+    pub changes: Vec<Change>,
     /// The content was erased by a purge.
     pub purged: bool,
+}
+
+/// One field set by an op.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Field id, or `attachment`.
+    pub field: String,
+    /// As a person reads it (choice labels in the asked language; English words
+    /// for yes/no and attachments, which a UI translates from `value`).
+    pub shown: String,
+    /// The stored value; for an attachment `{name, size}` when added, null when
+    /// removed.
+    pub value: Value,
 }
 
 /// UTC time of a clock reading, RFC 3339 to the second.
@@ -616,18 +629,28 @@ impl Vault {
                         .iter()
                         .map(|(k, v)| {
                             if k.starts_with(ATTACHMENT_PREFIX) {
-                                let shown =
-                                    match (v.get("name").and_then(Value::as_str), v.get("size")) {
-                                        (Some(n), Some(size)) => {
-                                            format!("added {n} ({size} bytes)")
-                                        }
-                                        _ => "removed".to_owned(),
-                                    };
-                                return ("attachment".to_owned(), shown);
+                                let name = v.get("name").and_then(Value::as_str);
+                                let size = v.get("size").and_then(Value::as_u64);
+                                let (shown, value) = match (name, size) {
+                                    (Some(n), Some(size)) => (
+                                        format!("added {n} ({size} bytes)"),
+                                        serde_json::json!({ "name": n, "size": size }),
+                                    ),
+                                    _ => ("removed".to_owned(), Value::Null),
+                                };
+                                return Change {
+                                    field: "attachment".to_owned(),
+                                    shown,
+                                    value,
+                                };
                             }
                             let def = forms.get(&w.form).and_then(|f| f.field(k).ok());
                             let shown = def.map_or_else(|| v.to_string(), |d| d.display(v, lang));
-                            (k.clone(), shown)
+                            Change {
+                                field: k.clone(),
+                                shown,
+                                value: v.clone(),
+                            }
                         })
                         .collect(),
                     _ => Vec::new(),

@@ -46,7 +46,7 @@ fn add_show_edit_and_history() {
         history[1]
             .changes
             .iter()
-            .any(|(k, v)| k == "name" && v == "김철수 (Kim)")
+            .any(|c| c.field == "name" && c.shown == "김철수 (Kim)" && c.value == "김철수 (Kim)")
     );
 }
 
@@ -111,6 +111,22 @@ fn attachments_are_stored_listed_and_limited() {
     assert!(matches!(err, ApiError::AttachmentTooLarge { .. }));
     v.remove_attachment(&id, &a.blake3).unwrap();
     assert!(v.record(&id, "en").unwrap().attachments.is_empty());
+    // History gives a UI the attachment's name and size to say in its language.
+    let changes: Vec<_> = v
+        .history(&id, "ko")
+        .unwrap()
+        .into_iter()
+        .flat_map(|h| h.changes)
+        .filter(|c| c.field == "attachment")
+        .map(|c| c.value)
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            serde_json::json!({ "name": "photo.png", "size": photo.len() }),
+            serde_json::Value::Null
+        ]
+    );
     assert_eq!(
         v.info().unwrap().attachments,
         1,

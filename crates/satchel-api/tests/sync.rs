@@ -177,7 +177,7 @@ proptest! {
         // Nothing written is lost: every value is current, a sibling, or in history.
         for (id, v) in written {
             let history = net[0].vault.history(&id, "en").unwrap();
-            prop_assert!(history.iter().any(|h| h.changes.iter().any(|(k, x)| k == "phone" && *x == v)), "{} lost", v);
+            prop_assert!(history.iter().any(|h| h.changes.iter().any(|c| c.field == "phone" && c.shown == v)), "{} lost", v);
         }
     }
 }

@@ -184,8 +184,8 @@ pub(crate) fn history(entries: &[HistoryEntry]) -> Result<()> {
         if e.purged {
             say!("    (content purged)");
         }
-        for (field, value) in &e.changes {
-            say!("    {field} = {value}");
+        for c in &e.changes {
+            say!("    {} = {}", c.field, c.shown);
         }
     }
     Ok(())

@@ -178,8 +178,9 @@ export interface HistoryEntry {
   seq: number;
   time: string;
   kind: 'write' | 'delete' | 'purge';
-  /** [field label, new value as shown]. */
-  changes: [string, string][];
+  /** Fields set: `field` is a field id or `attachment`; `shown` is the shell's text;
+   * `value` the stored value (for an attachment `{name, size}`, or null if removed). */
+  changes: { field: string; shown: string; value: Json }[];
   purged: boolean;
 }
 

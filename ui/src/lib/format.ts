@@ -30,6 +30,12 @@ export function formatNumber(n: number, lang: Lang): string {
   return numberFormat(lang).format(n);
 }
 
+/** A number someone typed into a form: the locale's decimal sign, no grouping (a
+ * year or an id must not read "1,985"), every digit kept. */
+export function formatFieldNumber(n: number, lang: Lang): string {
+  return numberFormat(lang, { useGrouping: false, maximumFractionDigits: 20 }).format(n);
+}
+
 /** An RFC 3339 instant shown in local time (or `timeZone` for tests). */
 export function formatDateTime(iso: string, lang: Lang, timeZone?: string): string {
   const d = new Date(iso);

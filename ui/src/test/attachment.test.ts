@@ -81,3 +81,33 @@ describe('removing an attachment from a saved record', () => {
     await waitFor(() => expect(screen.queryByTestId('attachment-item')).toBeNull());
   });
 });
+
+describe('values of a saved record', () => {
+  it('shows yes/no, numbers and dates in the UI language, and both sides of a conflict', async () => {
+    const { default: RecordView } = await import('../screens/RecordView.svelte');
+    const { app } = await import('../lib/app.svelte');
+    const { translate } = await import('../lib/i18n');
+    const contact = (await import('../../../assets/forms/contact.json')).default;
+    app.forms = [contact as unknown as import('../lib/api').Form];
+    setLang('ko');
+    const v = (value: unknown, display: string, op = 'o1') => ({ value, display, op, author: 'a-b-c', time: '2026-11-28T00:00:00Z' });
+    fakeShell({
+      record_get: () => ({
+        id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
+        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z',
+        fields: [
+          { id: 'safe_to_contact', label: '직접 연락 가능', values: [v(true, 'yes'), v(false, 'no', 'o2')] },
+          { id: 'household_size', label: '가구원 수', values: [v(1985, '1985')] },
+          { id: 'birth_date', label: '생년월일', values: [v('2024-05-01', '2024-05-01')] },
+        ],
+      }),
+    });
+    render(RecordView, { props: { id: 'r1' } });
+    await screen.findByTestId('value-household_size');
+    const sides = screen.getByTestId('conflict-safe_to_contact').querySelectorAll('.sibling-value');
+    expect([...sides].map((s) => s.textContent)).toEqual([translate('ko', 'value.yes'), translate('ko', 'value.no')]);
+    expect(screen.getByTestId('value-household_size').textContent).toBe('1985');
+    expect(screen.getByTestId('value-birth_date').textContent).toBe('2024. 5. 1.');
+    setLang('en');
+  });
+});

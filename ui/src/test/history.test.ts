@@ -5,6 +5,10 @@ import type { Form } from '../lib/api';
 import { setLang } from '../lib/i18n.svelte';
 import contact from '../../../assets/forms/contact.json';
 import { fakeShell } from './shell';
+import { translate } from '../lib/i18n';
+import { formatSize } from '../lib/format';
+
+const safeLabel = (contact as unknown as Form).fields.find((f) => f.id === 'safe_to_contact')!.label.ko;
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -18,13 +22,31 @@ describe('history', () => {
     fakeShell({
       record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '' }),
       record_history: () => [
-        { op: 'a', author: 'w-x-y', seq: 1, time: '2026-11-28T04:00:00Z', kind: 'write', changes: [['name', '김민준'], ['attachment', 'added p.png (3 bytes)']], purged: false },
-        { op: 'b', author: 'w-x-y', seq: 2, time: '2026-11-28T04:01:00Z', kind: 'write', changes: [['phone', '010']], purged: false },
+        { op: 'a', author: 'w-x-y', seq: 1, time: '2026-11-28T04:00:00Z', kind: 'write', changes: [
+            { field: 'name', shown: '김민준', value: '김민준' },
+            { field: 'attachment', shown: 'added p.png (3 bytes)', value: { name: 'p.png', size: 3 } },
+            { field: 'safe_to_contact', shown: 'yes', value: true },
+          ], purged: false },
+        { op: 'b', author: 'w-x-y', seq: 2, time: '2026-11-28T04:01:00Z', kind: 'write', changes: [
+            { field: 'phone', shown: '010', value: '010' },
+            { field: 'attachment', shown: 'removed', value: null },
+          ], purged: false },
       ],
     });
     render(History, { props: { id: 'r1' } });
     await waitFor(() => expect(screen.getAllByTestId('history-entry')).toHaveLength(2));
     const terms = [...document.querySelectorAll('dt')].map((d) => d.textContent);
-    expect(terms).toEqual(['이름', '첨부 파일', '전화 또는 연락 방법']);
+    const ko = (key: string, params?: Record<string, string>) => translate('ko', key, params);
+    expect(terms).toEqual(['이름', '첨부 파일', safeLabel, '전화 또는 연락 방법', '첨부 파일']);
+    // Values in Korean too: the shell's English words for yes/no and attachments are redone.
+    const values = [...document.querySelectorAll('dd')].map((d) => d.textContent);
+    expect(values).toEqual([
+      '김민준',
+      ko('history.attachment_added', { name: 'p.png', size: formatSize(3, 'ko') }),
+      ko('value.yes'),
+      '010',
+      ko('history.attachment_removed'),
+    ]);
+    expect(values.join(' ')).not.toMatch(/added|removed|yes/);
   });
 });
