@@ -316,17 +316,20 @@ fn wipe_now(s: &Shared, inner: &mut Inner) -> Result<()> {
 /// The panic shortcut: whatever the settings say, at once, then a clean window.
 #[tauri::command]
 pub async fn panic<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()> {
-    let result = shell
-        .run(|s, inner| match inner.settings.panic_action {
-            PanicAction::Wipe => wipe_now(s, inner),
-            PanicAction::Lock => {
-                inner.lock(LockReason::Panic);
-                Ok(())
-            }
-        })
-        .await;
+    let result = shell.run(panic_now).await;
     reload(&app);
     result
+}
+
+/// What the panic shortcut does, from the window or from the global key.
+pub fn panic_now(s: &Shared, inner: &mut Inner) -> Result<()> {
+    match inner.settings.panic_action {
+        PanicAction::Wipe => wipe_now(s, inner),
+        PanicAction::Lock => {
+            inner.lock(LockReason::Panic);
+            Ok(())
+        }
+    }
 }
 
 #[tauri::command]

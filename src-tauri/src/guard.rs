@@ -20,7 +20,9 @@ const TICK: Duration = Duration::from_secs(1);
 pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
     std::thread::spawn(move || {
         let (mut mono, mut wall) = (Instant::now(), SystemTime::now());
+        let mut panic_key = None;
         loop {
+            crate::panic_key::follow(&app, &shared, &mut panic_key);
             std::thread::sleep(TICK);
             let (now, now_wall) = (Instant::now(), SystemTime::now());
             let wall_elapsed = now_wall.duration_since(wall).unwrap_or(Duration::ZERO);

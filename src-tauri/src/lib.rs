@@ -13,6 +13,7 @@ pub mod commands;
 pub mod drives;
 pub mod error;
 pub mod guard;
+pub mod panic_key;
 #[cfg(target_os = "linux")]
 pub mod screenlock;
 pub mod settings;
@@ -116,6 +117,10 @@ pub fn run() {
     let started = configure(tauri::Builder::default(), shared)
         .build(tauri::generate_context!())
         .and_then(|app| {
+            // A global panic key where the system allows one; never a reason not to start.
+            if let Err(e) = app.handle().plugin(panic_key::plugin()) {
+                eprintln!("satchel-app: the panic shortcut works in the window only: {e}");
+            }
             let window = main_window(&app, automated())?;
             lean_webview(&window, automated() && !shipped_rendering());
             Ok(app)

@@ -5,6 +5,7 @@
 // the way (SATCHEL_SCREENSHOTS).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -361,6 +362,25 @@ describe('Satchel end to end', () => {
     await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
     expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('panic');
     await unlock(b, PASS_A2);
+
+    // The same key from the X server while the window is hidden (so no key can
+    // reach the page): the global key locks.
+    const win = execFileSync('xdotool', ['search', '--name', '^Satchel$'], { encoding: 'utf8' }).trim().split('\n')[0];
+    execFileSync('xdotool', ['windowunmap', '--sync', win]);
+    execFileSync('xdotool', ['key', 'ctrl+shift+x']);
+    execFileSync('xdotool', ['windowmap', '--sync', win]);
+    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('panic');
+    await unlock(b, PASS_A2);
+    // Only Rust binds keys: the page may not unbind the panic key.
+    const unbind = (await b.executeAsync((done: (r: string) => void) => {
+      const w = window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string) => Promise<unknown> } };
+      w.__TAURI_INTERNALS__.invoke('plugin:global-shortcut|unregister_all').then(
+        () => done('allowed'),
+        (e: unknown) => done(String(e)),
+      );
+    })) as string;
+    expect(unbind).toMatch(/not allowed/i);
 
     // The desktop locks the screen, then the machine is about to sleep: each locks.
     for (const [path, member, reason] of [
