@@ -74,7 +74,7 @@ fn with_progress<R: Runtime, T>(
 }
 
 /// Reloads the web view so no record stays in its memory after a lock or wipe.
-fn reload<R: Runtime>(app: &AppHandle<R>) {
+pub(crate) fn reload<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.reload();
     }

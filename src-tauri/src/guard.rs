@@ -9,9 +9,12 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 
-use crate::state::{LockReason, Shared};
+use crate::{
+    commands::reload,
+    state::{LockReason, Shared},
+};
 
 /// How often the guard looks.
 const TICK: Duration = Duration::from_secs(1);
@@ -44,11 +47,5 @@ pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
 pub fn lock_now<R: Runtime>(app: &AppHandle<R>, shared: &Shared, reason: LockReason) {
     if shared.inner().lock(reason) {
         reload(app);
-    }
-}
-
-fn reload<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.reload();
     }
 }

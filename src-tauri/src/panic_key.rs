@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, Runtime, plugin::TauriPlugin};
-use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use tauri_plugin_global_shortcut::{GlobalShortcut, Shortcut, ShortcutState};
 
 use crate::{commands, state::Shared};
 
@@ -39,9 +39,7 @@ fn panic<R: Runtime>(app: &AppHandle<R>) {
         if let Err(e) = result {
             eprintln!("satchel: the panic key failed: {}", e.code);
         }
-        if let Some(w) = app.get_webview_window("main") {
-            let _ = w.reload();
-        }
+        commands::reload(&app);
     });
 }
 
@@ -58,11 +56,11 @@ pub fn follow<R: Runtime>(app: &AppHandle<R>, shared: &Shared, bound: &mut Optio
     if bound.as_deref() == Some(want.as_str()) {
         return;
     }
-    let Some(keys) = app.try_state::<tauri_plugin_global_shortcut::GlobalShortcut<R>>() else {
+    let Some(keys) = app.try_state::<GlobalShortcut<R>>() else {
         return;
     };
     let _ = keys.unregister_all();
-    match parse(&want).map(|k| app.global_shortcut().register(k)) {
+    match parse(&want).map(|k| keys.register(k)) {
         Some(Ok(())) => {}
         Some(Err(e)) => eprintln!("satchel: the panic key {want} works in the window only: {e}"),
         None => eprintln!("satchel: the panic key {want} works in the window only"),

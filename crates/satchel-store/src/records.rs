@@ -47,6 +47,19 @@ fn where_clause(filter: &ListFilter) -> &'static str {
     }
 }
 
+/// A list page: `?1` the form, `?2` the limit, `?3` the offset.
+fn list_query(filter: &ListFilter) -> String {
+    let order = if filter.oldest_first {
+        "updated_ms ASC, id DESC"
+    } else {
+        "updated_ms DESC, id ASC"
+    };
+    format!(
+        "SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT ?2 OFFSET ?3",
+        where_clause(filter)
+    )
+}
+
 fn searchable(state: &RecordState) -> Vec<&str> {
     fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
         match v {
@@ -210,16 +223,7 @@ impl Store {
             i64::try_from(filter.limit).unwrap_or(i64::MAX)
         };
         let offset = i64::try_from(filter.offset).unwrap_or(0);
-        let order = if filter.oldest_first {
-            "updated_ms ASC, id DESC"
-        } else {
-            "updated_ms DESC, id ASC"
-        };
-        let sql = format!(
-            "SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT ?2 OFFSET ?3",
-            where_clause(filter)
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&list_query(filter))?;
         let form = filter.form.as_deref().unwrap_or("");
         let rows = stmt.query_map(params![form, limit, offset], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
@@ -234,21 +238,12 @@ impl Store {
     /// Test support: SQLite's plan for the list query of `filter`.
     #[doc(hidden)]
     pub fn list_plan_for_tests(&self, filter: &ListFilter) -> String {
-        let order = if filter.oldest_first {
-            "updated_ms ASC, id DESC"
-        } else {
-            "updated_ms DESC, id ASC"
-        };
-        let sql = format!(
-            "EXPLAIN QUERY PLAN SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT 200 OFFSET 5000",
-            where_clause(filter)
-        );
+        let sql = format!("EXPLAIN QUERY PLAN {}", list_query(filter));
         let Ok(mut stmt) = self.conn.prepare(&sql) else {
             return String::new();
         };
-        let Ok(rows) = stmt.query_map(params![filter.form.as_deref().unwrap_or("")], |r| {
-            r.get::<_, String>(3)
-        }) else {
+        let form = filter.form.as_deref().unwrap_or("");
+        let Ok(rows) = stmt.query_map(params![form, 200, 5000], |r| r.get::<_, String>(3)) else {
             return String::new();
         };
         rows.flatten().collect::<Vec<_>>().join("; ")

@@ -26,29 +26,20 @@ export function latest<A, R>(work: (arg: A) => Promise<R>, apply: (arg: A, resul
   async function run(arg: A) {
     running = true;
     const mine = generation;
-    let result: R | undefined;
-    let failed = false;
+    let done: { result: R } | null = null;
     try {
-      result = await work(arg);
+      done = { result: await work(arg) };
     } catch {
-      failed = true;
+      // A failed call shows nothing; the next one still runs.
     }
     running = false;
-    if (mine !== generation) {
-      if (waiting) next();
-      return;
-    }
     if (waiting) {
-      next();
-      return;
+      const next = waiting.arg;
+      waiting = null;
+      void run(next);
+    } else if (done && mine === generation) {
+      apply(arg, done.result);
     }
-    if (!failed) apply(arg, result as R);
-  }
-
-  function next() {
-    const w = waiting;
-    waiting = null;
-    if (w) void run(w.arg);
   }
 
   return {
