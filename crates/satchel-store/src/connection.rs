@@ -2,6 +2,7 @@
 //! pragmas, then migrations (Mozilla application-services' `open_database` order).
 
 use std::path::Path;
+use std::sync::Once;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use satchel_crypto::keys::DataKey;
@@ -33,7 +34,20 @@ pub struct Counts {
     pub attachments: u64,
 }
 
+/// Runs SQLite's and SQLCipher's start-up once, before any vault opens. SQLite marks
+/// itself initialised before it runs SQLCipher's start-up hook, so a second thread that
+/// opens in between finds SQLCipher "not initialized" and `PRAGMA key` fails. A
+/// throwaway in-memory open runs the whole start-up while other threads wait here.
+fn start_sqlcipher() {
+    static START: Once = Once::new();
+    START.call_once(|| {
+        // A failure here shows again, with its error, on the real open.
+        let _ = Connection::open_in_memory();
+    });
+}
+
 fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, StoreError> {
+    start_sqlcipher();
     let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher logs decryption failures to stderr by default; our errors say what
     // matters, once. This reads nothing from the database, so the key is still the
