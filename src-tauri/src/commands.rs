@@ -6,7 +6,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use satchel_api::{
-    ApiError, FieldInput, ListFilter, NewAttachment, RecordId, RecordSummary, RecordView,
+    ApiError, FieldInput, Found, ListFilter, NewAttachment, RecordId, RecordSummary, RecordView,
     RecoveryKey, SecretString, Vault, form::Form, records::HistoryEntry, sync, vault::Info,
 };
 use serde::{Deserialize, Serialize};
@@ -386,9 +386,15 @@ pub async fn records_page(shell: Shell<'_>, query: PageQuery) -> Result<Page> {
 }
 
 #[tauri::command]
-pub async fn records_search(shell: Shell<'_>, query: String) -> Result<Vec<RecordSummary>> {
+pub async fn records_search(
+    shell: Shell<'_>,
+    query: String,
+    form: Option<String>,
+) -> Result<Found> {
     let query: String = query.chars().take(200).collect();
-    shell.with_vault(move |v| v.search(&query, 0)).await
+    shell
+        .with_vault(move |v| v.search_in(&query, form.as_deref(), 0))
+        .await
 }
 
 #[tauri::command]

@@ -290,15 +290,27 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
     );
 
     let hits = a.ok("records_search", json!({ "query": "민준" }));
-    assert_eq!(hits.as_array().unwrap().len(), 1);
-    assert_eq!(hits[0]["id"], id);
+    assert_eq!(hits["items"].as_array().unwrap().len(), 1);
+    assert_eq!(hits["items"][0]["id"], id);
+    assert_eq!(hits["more"], false);
     assert_eq!(
-        a.ok("records_search", json!({ "query": "王芳" }))[0]["id"],
+        a.ok(
+            "records_search",
+            json!({ "query": "王芳", "form": "contact" })
+        )["items"][0]["id"],
         id
     );
     assert_eq!(
+        a.ok("records_search", json!({ "query": "王芳", "form": "case" })),
+        json!({ "items": [], "more": false })
+    );
+    assert_eq!(
+        a.code("records_search", json!({ "query": "王芳", "form": "nope" })),
+        "unknown_form"
+    );
+    assert_eq!(
         a.ok("records_search", json!({ "query": "nobody" })),
-        json!([])
+        json!({ "items": [], "more": false })
     );
 
     a.ok(
@@ -345,7 +357,7 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
     assert_eq!(page(0, 10, false)["total"], 1);
     a.ok("record_purge", json!({ "id": id }));
     assert_eq!(
-        a.ok("records_search", json!({ "query": "민준" })),
+        a.ok("records_search", json!({ "query": "민준" }))["items"],
         json!([])
     );
     assert_eq!(

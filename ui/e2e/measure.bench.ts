@@ -215,7 +215,7 @@ describe(`idle memory, ${RECORDS} records`, () => {
     timings.searchDetail = detail.join('; ');
     // Of that, the shell's part: the search command alone, called from the page.
     const ipc = (await b.executeAsync((done: (r: string) => void) => {
-      const invoke = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: unknown) => Promise<unknown[]> } })
+      const invoke = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: unknown) => Promise<{ items: unknown[] }> } })
         .__TAURI_INTERNALS__.invoke;
       const out: string[] = [];
       const qs = ['s', 'sh', 'she', 'm', '김', '延吉', 'zzz'];
@@ -225,7 +225,7 @@ describe(`idle memory, ${RECORDS} records`, () => {
           let n = 0;
           for (let i = 0; i < 5; i++) {
             const t0 = performance.now();
-            n = (await invoke('records_search', { query: q })).length;
+            n = (await invoke('records_search', { query: q, form: null })).items.length;
             ms.push(performance.now() - t0);
           }
           ms.sort((x, y) => x - y);

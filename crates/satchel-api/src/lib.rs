@@ -25,7 +25,7 @@ pub mod sync;
 pub mod vault;
 
 pub use error::{ApiError, Result};
-pub use records::{Change, FieldInput, NewAttachment, RecordSummary, RecordView};
+pub use records::{Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView};
 pub use satchel_crypto::{
     kdf::KdfProfile,
     recovery::RecoveryKey,

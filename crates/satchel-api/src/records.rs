@@ -127,6 +127,15 @@ pub struct RecordSummary {
     pub conflicts: usize,
 }
 
+/// What a search found: the newest matches, and whether there were more.
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    /// Matches, newest first.
+    pub items: Vec<RecordSummary>,
+    /// More records match than `items` holds; a narrower search shows them.
+    pub more: bool,
+}
+
 /// One op in a record's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
@@ -597,20 +606,35 @@ impl Vault {
         Ok(self.store.count(filter)?)
     }
 
-    /// Full-text search (CJK by substring of two or more characters).
+    /// Full-text search (CJK by substring of two or more characters), newest
+    /// first; `limit` 0 or above [`SEARCH_LIMIT`] means [`SEARCH_LIMIT`].
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<RecordSummary>> {
-        let forms = &self.forms;
+        Ok(self.search_in(query, None, limit)?.items)
+    }
+
+    /// [`Vault::search`] within one form (an unknown form is an error), saying
+    /// whether more records match than were returned.
+    pub fn search_in(&self, query: &str, form: Option<&str>, limit: usize) -> Result<Found> {
+        if let Some(f) = form {
+            self.form_ref(f)?;
+        }
         let limit = if limit == 0 {
             SEARCH_LIMIT
         } else {
             limit.min(SEARCH_LIMIT)
         };
-        Ok(self
-            .store
-            .search(query, limit)?
-            .iter()
-            .map(|r| self.summary(r.id, &r.state, forms))
-            .collect())
+        // One more than shown tells whether there are more.
+        let mut hits = self.store.search_in(query, form, limit + 1)?;
+        let more = hits.len() > limit;
+        hits.truncate(limit);
+        let forms = &self.forms;
+        Ok(Found {
+            items: hits
+                .iter()
+                .map(|r| self.summary(r.id, &r.state, forms))
+                .collect(),
+            more,
+        })
     }
 
     /// Every op of a record, oldest first.

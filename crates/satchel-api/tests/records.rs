@@ -1,6 +1,9 @@
 //! Records, forms, attachments and search through the API.
 
-use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, records::MAX_ATTACHMENT};
+use satchel_api::{
+    ApiError, FieldInput, ListFilter, NewAttachment,
+    records::{MAX_ATTACHMENT, SEARCH_LIMIT},
+};
 use zeroize::Zeroizing;
 
 use crate::*;
@@ -207,6 +210,46 @@ fn search_finds_korean_and_chinese_substrings() {
     assert_eq!(ids("小明"), [b.to_string()]);
     assert_eq!(ids("shel"), [b.to_string()]);
     assert!(ids("서울").is_empty());
+}
+
+#[test]
+fn search_says_when_there_are_more_and_filters_by_form_before_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let case = v
+        .add_record(
+            "case",
+            &text(&[("title", "Border shelter"), ("status", "open")]),
+            &[],
+        )
+        .unwrap();
+    let rows: Vec<_> = (0..SEARCH_LIMIT + 5)
+        .map(|i| text(&[("name", &format!("border contact {i}"))]))
+        .collect();
+    let contacts = v.add_records("contact", &rows).unwrap();
+
+    let all = v.search_in("border", None, 0).unwrap();
+    assert_eq!(all.items.len(), SEARCH_LIMIT);
+    assert!(all.more, "{} records match", SEARCH_LIMIT + 6);
+    assert!(all.items.iter().all(|s| s.id != case.to_string()));
+    let few = v.search_in("border", None, 5).unwrap();
+    assert_eq!(few.items.len(), 5);
+    assert!(few.more);
+    assert_eq!(v.search("border", 5).unwrap().len(), 5);
+
+    // The one case is older than 200 matching contacts, and still found.
+    let cases = v.search_in("border", Some("case"), 0).unwrap();
+    let ids: Vec<_> = cases.items.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids, [case.to_string()]);
+    assert!(!cases.more);
+    let contact = v.search_in("contact 204", Some("contact"), 0).unwrap();
+    assert_eq!(contact.items.len(), 1);
+    assert_eq!(contact.items[0].id, contacts[204].to_string());
+    assert!(!contact.more);
+    assert!(matches!(
+        v.search_in("border", Some("nope"), 0),
+        Err(ApiError::UnknownForm(_))
+    ));
 }
 
 #[test]

@@ -49,7 +49,10 @@ pub(crate) enum Command {
     Search {
         /// What to look for
         query: String,
-        /// Most results to show
+        /// Only this form
+        #[arg(long)]
+        form: Option<String>,
+        /// Most results to show (at most 200)
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },

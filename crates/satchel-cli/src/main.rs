@@ -229,16 +229,28 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
         Command::Record(cmd) => record(cli, &dir, cmd),
-        Command::Search { query, limit } => {
+        Command::Search { query, form, limit } => {
             if query.trim().is_empty() {
                 return Err(Usage("give something to search for".into()).into());
             }
             let vault = unlock(&dir)?;
-            let hits = vault.search(query, *limit)?;
+            let found = vault.search_in(query, form.as_deref(), *limit)?;
+            if found.more {
+                // On stderr, so `--json` output stays one document.
+                eprintln!(
+                    "More records match than the {} shown (newest first); narrow the search{}.",
+                    found.items.len(),
+                    if found.items.len() < satchel_api::records::SEARCH_LIMIT {
+                        " or raise --limit"
+                    } else {
+                        ""
+                    }
+                );
+            }
             if cli.json {
-                print_json(&hits)
+                print_json(&found.items)
             } else {
-                show::summaries(&hits)
+                show::summaries(&found.items)
             }
         }
         Command::Passwd => {

@@ -142,6 +142,10 @@ fn transcript_of_a_field_workers_day() {
     t.run(&["search", "철수"]);
     t.run(&["search", "延吉"]);
     t.run(&["search", "shelter"]);
+    t.run(&["search", "shelter", "--form", "contact"]);
+    t.run(&["search", "shelter", "--form", "nope"]);
+    // "male" and "medical": two matches, one shown.
+    t.run(&["search", "m", "--limit", "1"]);
     t.run(&[
         "record",
         "edit",

@@ -225,6 +225,11 @@ impl Store {
         Ok(Self { conn })
     }
 
+    /// Test support: runs SQL as an older build would have.
+    pub fn execute_for_tests(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
     /// Test support: migrates up to `version`.
     pub fn migrate_for_tests(&mut self, version: i64) -> Result<(), StoreError> {
         schema::migrate_to(&mut self.conn, version)

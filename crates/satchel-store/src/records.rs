@@ -82,6 +82,24 @@ fn ms(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt("clock"))
 }
 
+/// Fills an empty search index from the records view (the index's layout changed).
+pub(crate) fn reindex_search(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let mut read = tx.prepare("SELECT rowid, state FROM records WHERE deleted = 0")?;
+    let mut write = tx.prepare("INSERT INTO search (rowid, body, form) VALUES (?1, ?2, ?3)")?;
+    let rows = read.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (rowid, json) = row?;
+        let state: RecordState =
+            serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("state"))?;
+        write.execute(params![
+            rowid,
+            search::index_text(searchable(&state)),
+            search::form_token(&state.form)
+        ])?;
+    }
+    Ok(())
+}
+
 /// Recomputes one record from its ops: erases payloads a purge covers, then writes
 /// the view row, its search text and its attachment references.
 ///
@@ -151,8 +169,12 @@ pub(crate) fn refresh(
             |r| r.get(0),
         )?;
     if !state.deleted {
-        tx.prepare_cached("INSERT INTO search (rowid, body) VALUES (?1, ?2)")?
-            .execute(params![rowid, search::index_text(searchable(&state))])?;
+        tx.prepare_cached("INSERT INTO search (rowid, body, form) VALUES (?1, ?2, ?3)")?
+            .execute(params![
+                rowid,
+                search::index_text(searchable(&state)),
+                search::form_token(&state.form)
+            ])?;
     }
     let mut hashes = BTreeSet::new();
     for op in &all {
@@ -267,7 +289,18 @@ impl Store {
     /// are not in the index. FTS5 walks matches in rowid order and stops at the limit,
     /// so a common word costs no more than a rare one (no sort over every match).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
-        let Some(expr) = search::match_expression(query) else {
+        self.search_in(query, None, limit)
+    }
+
+    /// [`Store::search`] within one form. The index holds each record's form, so FTS5
+    /// intersects the two and the limit counts only that form's records.
+    pub fn search_in(
+        &self,
+        query: &str,
+        form: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let Some(expr) = search::match_in(query, form) else {
             return Ok(Vec::new());
         };
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);

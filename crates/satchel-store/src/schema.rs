@@ -97,7 +97,24 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_list ON records (deleted, updated_ms, id DESC);
     CREATE INDEX records_form_list ON records (form, deleted, updated_ms, id DESC);
     "#,
+    // 4: the search index also holds each record's form as one token, so a search
+    // within a form is answered by the index instead of reading every newer match.
+    // `migrate_to` refills it from the records.
+    r#"
+    DROP TABLE search;
+    CREATE VIRTUAL TABLE search USING fts5 (
+        body,
+        form,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
+    "#,
 ];
+
+/// The first version whose search index holds forms.
+const SEARCH_WITH_FORMS: i64 = 4;
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
@@ -126,6 +143,9 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> 
         let v = i64::try_from(index + 1).unwrap_or(i64::MAX);
         if v > found && v <= target {
             tx.execute_batch(sql)?;
+            if v == SEARCH_WITH_FORMS {
+                crate::records::reindex_search(&tx)?;
+            }
         }
     }
     tx.pragma_update(None, "user_version", target)?;

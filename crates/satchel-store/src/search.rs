@@ -104,6 +104,25 @@ pub fn match_expression(query: &str) -> Option<String> {
     }
 }
 
+/// The token that stands for a form in the index's `form` column: `f` and the name's
+/// bytes in hex, so any name is one exact token.
+pub fn form_token(form: &str) -> String {
+    let mut out = String::with_capacity(1 + 2 * form.len());
+    out.push('f');
+    data_encoding::HEXLOWER.encode_append(form.as_bytes(), &mut out);
+    out
+}
+
+/// The MATCH expression for a search, within `form` when given. What a person typed
+/// is matched against record text only, never against the form tokens.
+pub fn match_in(query: &str, form: Option<&str>) -> Option<String> {
+    let expr = match_expression(query)?;
+    Some(match form {
+        Some(f) => format!("body : ({expr}) AND form : \"{}\"", form_token(f)),
+        None => format!("body : ({expr})"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +147,17 @@ mod tests {
             "\"or\"* AND \"near\"*"
         );
         assert_eq!(match_expression("  ,. "), None);
+    }
+
+    #[test]
+    fn forms_are_single_tokens_and_queries_stay_in_the_text() {
+        assert_eq!(form_token("case"), "f63617365");
+        assert_eq!(form_token("field_visit-2"), "f6669656c645f76697369742d32");
+        assert_eq!(match_in("kim", None).unwrap(), "body : (\"kim\"*)");
+        assert_eq!(
+            match_in("김철수 bus", Some("case")).unwrap(),
+            "body : (\"김철 철수\" AND \"bus\"*) AND form : \"f63617365\""
+        );
+        assert_eq!(match_in(" ", Some("case")), None);
     }
 }

@@ -29,11 +29,22 @@ impl Writer {
         kind: OpKind,
         fields: &[(&str, serde_json::Value)],
     ) -> Op {
+        self.op_in("contact", store, record, kind, fields)
+    }
+
+    fn op_in(
+        &mut self,
+        form: &str,
+        store: &Store,
+        record: RecordId,
+        kind: OpKind,
+        fields: &[(&str, serde_json::Value)],
+    ) -> Op {
         let author = DeviceId(self.keys.public().signing);
         let (seq, prev) = store.chain_head(&author).unwrap();
         self.clock += 1000;
         let body = if kind == OpKind::Write {
-            let mut w = WriteBody::new("contact");
+            let mut w = WriteBody::new(form);
             for (k, v) in fields {
                 w.fields.insert((*k).to_owned(), v.clone());
             }
@@ -234,6 +245,104 @@ fn cjk_substrings_of_two_characters_are_found() {
     for q in ["희박", "吉延", "Seoul"] {
         assert!(store.search(q, 10).unwrap().is_empty(), "query {q}");
     }
+}
+
+#[test]
+fn search_within_a_form_looks_past_newer_matches_of_other_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let visit = RecordId::random().unwrap();
+    let op = w.op_in(
+        "visit",
+        &store,
+        visit,
+        OpKind::Write,
+        &[("note", "river crossing at night".into())],
+    );
+    store.commit(&[op], &[]).unwrap();
+    let mut contacts = Vec::new();
+    for i in 0..5 {
+        let r = RecordId::random().unwrap();
+        let op = w.op(
+            &store,
+            r,
+            OpKind::Write,
+            &[("note", format!("met by the river, day {i}").into())],
+        );
+        store.commit(&[op], &[]).unwrap();
+        contacts.push(r);
+    }
+    contacts.reverse();
+    let ids = |v: Vec<satchel_store::StoredRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.search("river", 3).unwrap()), contacts[..3]);
+    assert_eq!(
+        ids(store.search_in("river", Some("visit"), 3).unwrap()),
+        [visit]
+    );
+    assert_eq!(
+        ids(store.search_in("river", Some("contact"), 10).unwrap()),
+        contacts
+    );
+    assert!(
+        store
+            .search_in("river", Some("other"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_in("crossing", Some("contact"), 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let mut w = Writer::new();
+    let (visit, contact, gone) = (
+        RecordId::random().unwrap(),
+        RecordId::random().unwrap(),
+        RecordId::random().unwrap(),
+    );
+    for (form, r) in [("visit", visit), ("contact", contact), ("contact", gone)] {
+        let op = w.op_in(
+            form,
+            &store,
+            r,
+            OpKind::Write,
+            &[("note", "river 延吉".into())],
+        );
+        store.commit(&[op], &[]).unwrap();
+    }
+    let del = w.op(&store, gone, OpKind::Delete, &[]);
+    store.commit(&[del], &[]).unwrap();
+    // The index as schema 3 laid it out (text only), and empty: the upgrade fills it.
+    store
+        .execute_for_tests(
+            "DROP TABLE search;
+             CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
+                 contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    assert!(store.search("river", 10).unwrap().is_empty());
+    store.migrate_for_tests(schema::latest()).unwrap();
+    let ids = |v: Vec<satchel_store::StoredRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.search("延吉", 10).unwrap()), [contact, visit]);
+    assert_eq!(
+        ids(store.search_in("river", Some("visit"), 10).unwrap()),
+        [visit]
+    );
+    assert_eq!(
+        ids(store.search_in("river", Some("contact"), 10).unwrap()),
+        [contact]
+    );
 }
 
 #[test]

@@ -204,8 +204,15 @@ export interface StagedAttachment {
 
 export const formsList = () => invoke<Form[]>('forms_list');
 export const recordsPage = (query: PageQuery) => invoke<Page>('records_page', { query });
-/** Full-text search, newest first, at most 200. */
-export const recordsSearch = (query: string) => invoke<RecordSummary[]>('records_search', { query });
+/** What a search found: the newest matches (at most 200), and whether more match. */
+export interface Found {
+  items: RecordSummary[];
+  more: boolean;
+}
+
+/** Full-text search, newest first, within one form when `form` is set. */
+export const recordsSearch = (query: string, form: string | null) =>
+  invoke<Found>('records_search', { query, form });
 export const recordGet = (id: string, lang: string) => invoke<RecordView>('record_get', { id, lang });
 export const recordHistory = (id: string, lang: string) =>
   invoke<HistoryEntry[]>('record_history', { id, lang });

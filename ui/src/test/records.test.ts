@@ -25,7 +25,7 @@ function shell() {
       const q = (args as { query: { offset: number; limit: number } }).query;
       return { total: TOTAL, items: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => row(q.offset + i)) };
     },
-    records_search: () => [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }],
+    records_search: () => ({ items: [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }], more: false }),
   });
 }
 
@@ -85,15 +85,15 @@ describe('records list', () => {
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) =>
         (args as { query: string }).query === 'Per'
-          ? slow(20, [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }])
-          : slow(20, [row(9)]),
+          ? slow(20, { items: [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }], more: false })
+          : slow(20, { items: [row(9)], more: false }),
     });
     render(Records);
     await screen.findAllByTestId('record-row');
     const search = screen.getByTestId('search');
     await fireEvent.input(search, { target: { value: 'P' } });
     // No delay: the first keystroke is already a search.
-    expect(callsOf('records_search')).toEqual([['records_search', { query: 'P' }]]);
+    expect(callsOf('records_search')).toEqual([['records_search', { query: 'P', form: null }]]);
     await fireEvent.input(search, { target: { value: 'Pe' } });
     await fireEvent.input(search, { target: { value: 'Per' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row')).toHaveLength(2));
@@ -102,5 +102,29 @@ describe('records list', () => {
     expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id5', 'id7']);
     await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row')[0].getAttribute('data-id')).toBe('id7'));
+  });
+
+  it('searches within the chosen form, again when it changes, and says when more match', async () => {
+    fakeShell({
+      records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
+      records_search: (args) => {
+        const { form } = args as { form: string | null };
+        return form === 'contact'
+          ? { items: [row(3)], more: false }
+          : { items: Array.from({ length: 200 }, (_, i) => row(i)), more: true };
+      },
+    });
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'kim' } });
+    await waitFor(() => expect(screen.getByTestId('search-more').textContent).toBe(en('records.found_more', { count: '200' })));
+    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
+    expect(callsOf('records_search').map((c) => c[1])).toEqual([
+      { query: 'kim', form: null },
+      { query: 'kim', form: 'contact' },
+    ]);
+    expect(screen.queryByTestId('search-more')).toBeNull();
+    expect(screen.getByTestId('records-total').textContent).toContain(en('records.found', { count: '1' }));
   });
 });
