@@ -82,20 +82,26 @@ fn ms(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt("clock"))
 }
 
+/// Writes a record's row in the search index: its text and its form.
+fn index_row(tx: &Transaction<'_>, rowid: i64, state: &RecordState) -> Result<(), StoreError> {
+    tx.prepare_cached("INSERT INTO search (rowid, body, form) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            rowid,
+            search::index_text(searchable(state)),
+            search::form_token(&state.form)
+        ])?;
+    Ok(())
+}
+
 /// Fills an empty search index from the records view (the index's layout changed).
 pub(crate) fn reindex_search(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let mut read = tx.prepare("SELECT rowid, state FROM records WHERE deleted = 0")?;
-    let mut write = tx.prepare("INSERT INTO search (rowid, body, form) VALUES (?1, ?2, ?3)")?;
     let rows = read.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (rowid, json) = row?;
         let state: RecordState =
             serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("state"))?;
-        write.execute(params![
-            rowid,
-            search::index_text(searchable(&state)),
-            search::form_token(&state.form)
-        ])?;
+        index_row(tx, rowid, &state)?;
     }
     Ok(())
 }
@@ -169,12 +175,7 @@ pub(crate) fn refresh(
             |r| r.get(0),
         )?;
     if !state.deleted {
-        tx.prepare_cached("INSERT INTO search (rowid, body, form) VALUES (?1, ?2, ?3)")?
-            .execute(params![
-                rowid,
-                search::index_text(searchable(&state)),
-                search::form_token(&state.form)
-            ])?;
+        index_row(tx, rowid, &state)?;
     }
     let mut hashes = BTreeSet::new();
     for op in &all {
