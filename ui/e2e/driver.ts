@@ -3,7 +3,7 @@
 // stand-in USB drive) comes from scripts/e2e.sh.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 
@@ -96,9 +96,39 @@ export async function stopDriver(): Promise<void> {
   await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
 }
 
+/** The pids of running app processes: any whose command line starts with the app
+ * binary. Read from /proc, so a process WebKitWebDriver left behind is found too. */
+export function appPids(): number[] {
+  const app = realpathSync(need('SATCHEL_APP'));
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/exe`) === app) pids.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function waitGone(timeoutMs: number): Promise<number[]> {
+  const end = Date.now() + timeoutMs;
+  let left = appPids();
+  while (left.length > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = appPids();
+  }
+  return left;
+}
+
 /** Starts the app on `vault` and returns the session and the milliseconds from the
  * session request until the first screen could be typed into. */
 export async function openApp(vault: string): Promise<{ b: Browser; readyMs: number }> {
+  // A window of an earlier session still open would hold the vault (the database is
+  // opened in exclusive mode) and the panic key: each session starts alone.
+  const before = appPids();
+  if (before.length > 0) throw new Error(`an earlier app is still running (pids ${before.join(', ')})`);
   const t0 = Date.now();
   const b = await remote({
     hostname: '127.0.0.1',
@@ -113,11 +143,35 @@ export async function openApp(vault: string): Promise<{ b: Browser; readyMs: num
     } as WebdriverIO.Capabilities,
   });
   await el(b, 'passphrase').waitForEnabled({ timeout: 30_000 });
-  return { b, readyMs: Date.now() - t0 };
+  const readyMs = Date.now() - t0;
+  // Without this, a change in how the app is started would leave appPids finding
+  // nothing, and the checks above and in closeApp with nothing to check.
+  const running = appPids();
+  if (running.length !== 1) throw new Error(`expected one app process, found ${running.length}`);
+  return { b, readyMs };
 }
 
+/** Ends the session and waits until the app has exited. WebKitWebDriver kills the
+ * app when a session ends, but has been seen to leave it running, once the machine is
+ * busy; then this ends it, as a person would close the window, and says so. */
 export async function closeApp(b: Browser): Promise<void> {
   await b.deleteSession();
+  let left = await waitGone(10_000);
+  if (left.length === 0) return;
+  console.warn(`e2e: the app outlived its WebDriver session; ending pids ${left.join(', ')}`);
+  for (const pid of left) signal(pid, 'SIGTERM');
+  left = await waitGone(10_000);
+  for (const pid of left) signal(pid, 'SIGKILL');
+  left = await waitGone(10_000);
+  if (left.length > 0) throw new Error(`the app did not exit (pids ${left.join(', ')})`);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
 }
 
 export function el(b: Browser, id: string) {

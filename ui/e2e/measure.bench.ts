@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { all, click, el, need, openApp, startDriver, stopDriver, type, type Browser } from './driver';
+import { all, click, closeApp, el, need, openApp, startDriver, stopDriver, type, type Browser } from './driver';
 
 const VAULT = need('SATCHEL_MEASURE_VAULT');
 const PASS = need('SATCHEL_MEASURE_PASSPHRASE');
@@ -167,7 +167,7 @@ describe(`idle memory, ${RECORDS} records`, () => {
   });
 
   afterAll(async () => {
-    await b?.deleteSession().catch(() => undefined);
+    if (b) await closeApp(b);
     await stopDriver();
     const out = process.env.SATCHEL_MEASURE_OUT;
     if (out) writeFileSync(out, JSON.stringify({ records: RECORDS, idleMs: IDLE_MS, timings, samples }, null, 2));

@@ -44,10 +44,19 @@ const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소'];
 
 const timings: Record<string, number> = {};
 
+/** Unlocks; a refusal fails at once and says what the window said. */
 async function unlock(b: Browser, pass: string): Promise<void> {
   await type(b, 'passphrase', pass);
   await click(b, 'unlock-submit');
-  await el(b, 'nav-records').waitForDisplayed({ timeout: 30_000 });
+  const end = Date.now() + 30_000;
+  while (!(await el(b, 'nav-records').isDisplayed())) {
+    for (const id of ['unlock-error', 'toast-error']) {
+      const e = el(b, id);
+      if (await e.isDisplayed()) throw new Error(`unlock refused: ${(await e.getText()).trim()}`);
+    }
+    if (Date.now() > end) throw new Error('unlock: the records screen never showed');
+    await b.pause(200);
+  }
 }
 
 async function create(b: Browser, pass: string, lang: string, prefix: string): Promise<void> {
