@@ -6,8 +6,9 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use satchel_api::{
-    ApiError, FieldInput, Found, ListFilter, NewAttachment, RecordId, RecordSummary, RecordView,
-    RecoveryKey, SecretString, Vault, form::Form, records::HistoryEntry, sync, vault::Info,
+    ApiError, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment, RecordId,
+    RecordSummary, RecordView, RecoveryKey, SecretString, Vault, form::Form, records::HistoryEntry,
+    sync, vault::Info,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -581,6 +582,26 @@ pub async fn attachment_remove(shell: Shell<'_>, record: String, blake3: String)
     shell
         .with_vault(move |v| v.remove_attachment(&v.resolve_id(&record)?, &blake3))
         .await
+}
+
+#[tauri::command]
+pub async fn drafts_list(shell: Shell<'_>) -> Result<Vec<DraftInfo>> {
+    shell.with_vault(|v| v.drafts()).await
+}
+
+#[tauri::command]
+pub async fn draft_get(shell: Shell<'_>, key: String) -> Result<Option<Draft>> {
+    shell.with_vault(move |v| v.draft(&key)).await
+}
+
+#[tauri::command]
+pub async fn draft_save(shell: Shell<'_>, key: String, body: Value) -> Result<()> {
+    shell.with_vault(move |v| v.save_draft(&key, &body)).await
+}
+
+#[tauri::command]
+pub async fn draft_discard(shell: Shell<'_>, key: String) -> Result<bool> {
+    shell.with_vault(move |v| v.discard_draft(&key)).await
 }
 
 #[tauri::command]

@@ -367,6 +367,65 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
 }
 
 #[test]
+fn drafts_are_kept_in_the_vault_through_a_lock_and_bad_ones_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let id = a.add_contact("Kept Person");
+    let body = json!({ "inputs": { "name": "김민준 王芳", "household_size": "three" }, "files": ["photo.png"] });
+    a.ok("draft_save", json!({ "key": "new:contact", "body": body }));
+    let edit = format!("record:{id}");
+    a.ok(
+        "draft_save",
+        json!({ "key": edit, "body": { "inputs": { "phone": "1" } } }),
+    );
+
+    a.ok("vault_lock", json!({}));
+    for cmd in ["drafts_list", "draft_get", "draft_save", "draft_discard"] {
+        let args = json!({ "key": "new:contact", "body": {} });
+        assert_eq!(a.code(cmd, args), "vault_locked", "{cmd}");
+    }
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+
+    let got = a.ok("draft_get", json!({ "key": "new:contact" }));
+    assert_eq!(got["key"], "new:contact");
+    assert_eq!(got["body"], body);
+    assert!(got["savedMs"].as_i64().unwrap() > 1_700_000_000_000);
+    let list = a.ok("drafts_list", json!({}));
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    for d in list {
+        assert_eq!(d["form"], "contact");
+        assert_eq!(d.as_object().unwrap().len(), 3, "{d}");
+    }
+
+    let bad = |key: &str, body: Value| a.code("draft_save", json!({ "key": key, "body": body }));
+    assert_eq!(bad("new:nope", json!({})), "unknown_form");
+    assert_eq!(bad("contact", json!({})), "invalid_draft");
+    assert_eq!(bad("new:contact", json!("text")), "invalid_value");
+    assert_eq!(
+        bad("new:contact", json!({ "n": "x".repeat(1024 * 1024) })),
+        "invalid_draft"
+    );
+    assert_eq!(
+        a.ok("draft_get", json!({ "key": "new:contact" }))["body"],
+        body,
+        "a refused save keeps the draft that was there"
+    );
+
+    assert_eq!(a.ok("draft_discard", json!({ "key": "new:contact" })), true);
+    assert_eq!(
+        a.ok("draft_discard", json!({ "key": "new:contact" })),
+        false
+    );
+    assert_eq!(
+        a.ok("draft_get", json!({ "key": "new:contact" })),
+        Value::Null
+    );
+    assert_eq!(a.ok("drafts_list", json!({})).as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn attachments_are_staged_in_memory_and_survive_a_refused_save() {
     let tmp = tempfile::tempdir().unwrap();
     let a = app(tmp.path(), "main");

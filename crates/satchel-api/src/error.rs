@@ -151,6 +151,18 @@ pub enum ApiError {
         "no value of this conflict has an id starting with `{0}` (give 6 or more characters of it)"
     )]
     NoSuchValue(String),
+    /// A draft's key names neither a form's new record nor a record.
+    #[error("a draft is for `new:<form>` or `record:<id>`, not `{0}`")]
+    InvalidDraft(String),
+    /// A draft is over the limit.
+    #[error("unsaved input is kept up to {limit_kib} KiB; this form holds more")]
+    DraftTooLarge {
+        /// The limit.
+        limit_kib: usize,
+    },
+    /// No draft under that key.
+    #[error("no unsaved input kept for `{0}`; see `satchel drafts`")]
+    NoDraft(String),
     /// A stored op or the view failed verification.
     #[error("the vault's history failed verification: {0}")]
     Integrity(String),
@@ -198,6 +210,8 @@ impl ApiError {
                 "bundle_refused"
             }
             ApiError::NoConflict(_) | ApiError::NoSuchValue(_) => "no_conflict",
+            ApiError::InvalidDraft(_) | ApiError::DraftTooLarge { .. } => "invalid_draft",
+            ApiError::NoDraft(_) => "no_draft",
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
             ApiError::Store(_) => "database",

@@ -17,6 +17,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod drafts;
 pub mod error;
 pub mod files;
 pub mod form;
@@ -24,6 +25,7 @@ pub mod records;
 pub mod sync;
 pub mod vault;
 
+pub use drafts::{Draft, DraftFor, DraftInfo};
 pub use error::{ApiError, Result};
 pub use records::{Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView};
 pub use satchel_crypto::{

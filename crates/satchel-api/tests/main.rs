@@ -1,5 +1,6 @@
 //! Integration tests of the vault API: one binary, modules by subject.
 
+mod drafts;
 mod lifecycle;
 mod records;
 mod replay;

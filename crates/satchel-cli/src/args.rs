@@ -86,6 +86,25 @@ pub(crate) enum Command {
     /// Fields edited on two devices at once: every value is kept until resolved
     #[command(subcommand)]
     Conflicts(ConflictsCommand),
+    /// What was typed into the app's record forms and not saved yet
+    #[command(subcommand)]
+    Drafts(DraftsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DraftsCommand {
+    /// List kept drafts, newest first
+    List,
+    /// Print one draft's input as JSON
+    Show {
+        /// `new:<form>` or `record:<id>`, from `drafts list`
+        key: String,
+    },
+    /// Throw a draft away
+    Discard {
+        /// `new:<form>` or `record:<id>`, from `drafts list`
+        key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,8 +24,8 @@ use satchel_api::{
 use zeroize::Zeroizing;
 
 use args::{
-    BundleCommand, Cli, Command, ConflictsCommand, DuressCommand, FormCommand, IdentityCommand,
-    PeerCommand, RecordCommand, SyncCommand, Values,
+    BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, FormCommand,
+    IdentityCommand, PeerCommand, RecordCommand, SyncCommand, Values,
 };
 
 /// Exit codes, documented in `--help`.
@@ -228,6 +228,7 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
         Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
+        Command::Drafts(cmd) => drafts(cli, &dir, cmd),
         Command::Record(cmd) => record(cli, &dir, cmd),
         Command::Search { query, form, limit } => {
             if query.trim().is_empty() {
@@ -564,6 +565,42 @@ fn conflicts(cli: &Cli, dir: &Path, cmd: &ConflictsCommand) -> Result<()> {
                 set.clone().map(FieldInput::Text),
             )?;
             say!("Resolved `{field}` of {id}.");
+            Ok(())
+        }
+    }
+}
+
+fn drafts(cli: &Cli, dir: &Path, cmd: &DraftsCommand) -> Result<()> {
+    match cmd {
+        DraftsCommand::List => {
+            let list = unlock(dir)?.drafts()?;
+            if cli.json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                say!("No unsaved drafts.");
+            }
+            for d in list {
+                say!(
+                    "{}  {}  {}",
+                    d.key,
+                    d.form,
+                    satchel_api::drafts::format_ms(d.saved_ms)
+                );
+            }
+            Ok(())
+        }
+        DraftsCommand::Show { key } => {
+            let draft = unlock(dir)?
+                .draft(key)?
+                .ok_or_else(|| ApiError::NoDraft(key.clone()))?;
+            print_json(&draft)
+        }
+        DraftsCommand::Discard { key } => {
+            if !unlock(dir)?.discard_draft(key)? {
+                return Err(ApiError::NoDraft(key.clone()).into());
+            }
+            say!("Discarded the draft for {key}.");
             Ok(())
         }
     }

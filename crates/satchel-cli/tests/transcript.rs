@@ -54,6 +54,7 @@ impl<'a> Transcript<'a> {
                 r#""fingerprint": "[WORDS]""#,
             ),
             (r#""op": "[0-9a-f]{64}""#, r#""op": "[OP]""#),
+            (r#""savedMs": \d+"#, r#""savedMs": [MS]"#),
         ];
         for (re, with) in rules {
             out = Regex::new(re).unwrap().replace_all(&out, with).into_owned();
@@ -146,6 +147,23 @@ fn transcript_of_a_field_workers_day() {
     t.run(&["search", "shelter", "--form", "nope"]);
     // "male" and "medical": two matches, one shown.
     t.run(&["search", "m", "--limit", "1"]);
+    // What the app keeps of unsaved form input, as the app would keep it.
+    {
+        let mut v = satchel_api::unlock(
+            &s.vault,
+            &satchel_api::SecretString::from(PASS),
+            satchel_api::KdfProfile::InsecureTest,
+        )
+        .unwrap();
+        let body = serde_json::json!({"inputs": {"name": "박영희", "household_size": "three"}});
+        v.save_draft("new:contact", &body).unwrap();
+    }
+    t.run(&["drafts", "list"]);
+    t.run(&["drafts", "show", "new:contact"]);
+    t.run(&["drafts", "show", "contact"]);
+    t.run(&["drafts", "discard", "new:contact"]);
+    t.run(&["drafts", "discard", "new:contact"]);
+    t.run(&["drafts", "list"]);
     t.run(&[
         "record",
         "edit",

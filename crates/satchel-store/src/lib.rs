@@ -26,6 +26,7 @@ compile_error!(
 
 mod blobs;
 mod connection;
+mod drafts;
 pub mod error;
 mod forms;
 mod ops;
@@ -35,6 +36,7 @@ pub mod search;
 mod sync;
 
 pub use connection::{Counts, Store};
+pub use drafts::StoredDraft;
 pub use error::StoreError;
 pub use ops::LogReport;
 pub use records::{ListFilter, StoredRecord};

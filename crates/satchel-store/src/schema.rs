@@ -111,6 +111,14 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
     "#,
+    // 5: what a person typed into a form and has not saved yet.
+    r#"
+    CREATE TABLE drafts (
+        key TEXT PRIMARY KEY,
+        saved_ms INTEGER NOT NULL,
+        body BLOB NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -328,6 +328,7 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
             "DROP TABLE search;
              CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+             DROP TABLE drafts;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -343,6 +344,36 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
         ids(store.search_in("river", Some("contact"), 10).unwrap()),
         [contact]
     );
+}
+
+#[test]
+fn drafts_are_kept_across_reopening_replaced_listed_newest_first_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let key = DataKey::generate().unwrap();
+    let mut store = Store::create(&path, &key).unwrap();
+    store.draft_put("new:contact", 10, b"{\"a\":1}").unwrap();
+    store.draft_put("record:x", 30, b"{\"b\":2}").unwrap();
+    store
+        .draft_put("new:contact", 20, "{\"a\":\"ZQXDRAFT 延吉\"}".as_bytes())
+        .unwrap();
+    store.checkpoint().unwrap();
+    drop(store);
+    let raw = std::fs::read(&path).unwrap();
+    assert!(!raw.windows(8).any(|w| w == b"ZQXDRAFT"));
+
+    let mut store = Store::open(&path, &key).unwrap();
+    assert_eq!(
+        store.drafts().unwrap(),
+        [("record:x".to_owned(), 30), ("new:contact".to_owned(), 20)]
+    );
+    let d = store.draft_get("new:contact").unwrap().unwrap();
+    assert_eq!((d.key.as_str(), d.saved_ms), ("new:contact", 20));
+    assert_eq!(d.body.as_slice(), "{\"a\":\"ZQXDRAFT 延吉\"}".as_bytes());
+    assert!(store.draft_delete("new:contact").unwrap());
+    assert!(!store.draft_delete("new:contact").unwrap());
+    assert!(store.draft_get("new:contact").unwrap().is_none());
+    assert_eq!(store.drafts().unwrap().len(), 1);
 }
 
 #[test]
