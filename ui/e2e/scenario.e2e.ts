@@ -40,7 +40,8 @@ const PASS_B = 'northern pine harbor 9';
 const CANARY = 'ZQXCANARY7131';
 const NAME = `김민준 王芳 ${CANARY}`;
 const NOTES = `만남 장소 延吉 ${CANARY}notes`;
-const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소'];
+const DRAFT = `박영희 ${CANARY}draft`;
+const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소', '박영희'];
 
 const timings: Record<string, number> = {};
 
@@ -198,6 +199,17 @@ describe('Satchel end to end', () => {
     await b.waitUntil(async () => (await all(b, 'history-entry')).length === 2, { timeout: 10_000 });
     await shot(b, 'en-history');
 
+    // Typed, not saved, then locked: the input is kept inside the vault and comes
+    // back after unlocking, where it was being typed.
+    await click(b, 'nav-records');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await type(b, 'field-name', DRAFT);
+    await b.waitUntil(async () => (await el(b, 'draft-state').getAttribute('data-state')) === 'kept', {
+      timeout: 10_000,
+      timeoutMsg: 'the typed input was never kept',
+    });
+
     // Lock: the page reloads, so nothing of the session stays in the web view.
     await b.execute(() => {
       (window as unknown as { __probe: number }).__probe = 1;
@@ -214,6 +226,12 @@ describe('Satchel end to end', () => {
     await el(b, 'unlock-error').waitForDisplayed({ timeout: 20_000 });
     await shot(b, 'en-unlock-wrong');
     await unlock(b, PASS_A);
+    await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
+    expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
+    await shot(b, 'en-record-draft');
+    await click(b, 'draft-discard');
+    await el(b, 'draft-restored').waitForExist({ reverse: true, timeout: 10_000 });
+    expect(await el(b, 'field-name').getValue()).toBe('');
 
     // Language switches at once and is kept in the vault.
     await click(b, 'nav-settings');
@@ -302,11 +320,20 @@ describe('Satchel end to end', () => {
     await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });
     toA = await exportTo(b, 'worker');
 
-    // Auto-lock: one idle minute, then the shell locks and clears the window.
+    // Auto-lock: one idle minute, then the shell locks and clears the window. The
+    // coordinator walks away from a half-typed record: it is kept, and back after.
     await click(b, 'nav-settings');
     await type(b, 'autolock', '1');
     await click(b, 'settings-save');
     await waitText(b, 'settings-saved', (t) => t.length > 0);
+    await click(b, 'nav-records');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await type(b, 'field-name', DRAFT);
+    await b.waitUntil(async () => (await el(b, 'draft-state').getAttribute('data-state')) === 'kept', {
+      timeout: 10_000,
+      timeoutMsg: 'the typed input was never kept',
+    });
     const idleFrom = Date.now();
     await el(b, 'unlock-submit').waitForDisplayed({ timeout: 100_000 });
     timings.idleLockS = Math.round((Date.now() - idleFrom) / 1000);
@@ -316,6 +343,12 @@ describe('Satchel end to end', () => {
     for (const c of CANARIES) expect(dom).not.toContain(c);
     await select(b, 'prelock-language', 'ko');
     await shot(b, 'ko-unlock');
+    await unlock(b, PASS_B);
+    await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
+    expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
+    await shot(b, 'ko-record-draft');
+    await click(b, 'draft-discard');
+    await el(b, 'draft-restored').waitForExist({ reverse: true, timeout: 10_000 });
     await closeApp(b);
   });
 

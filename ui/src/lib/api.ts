@@ -241,6 +241,26 @@ export const attachmentGet = (record: string, blake3: string) =>
 export const attachmentRemove = (record: string, blake3: string) =>
   invoke<void>('attachment_remove', { record, blake3 });
 
+// ---- Drafts: unsaved form input, kept inside the vault ----
+
+export interface DraftInfo {
+  /** `new:<form>` or `record:<id>`. */
+  key: string;
+  form: string;
+  savedMs: number;
+}
+export interface Draft {
+  key: string;
+  savedMs: number;
+  body: Json;
+}
+/** Newest first. */
+export const draftsList = () => invoke<DraftInfo[]>('drafts_list');
+export const draftGet = (key: string) => invoke<Draft | null>('draft_get', { key });
+export const draftSave = (key: string, body: Json) => invoke<void>('draft_save', { key, body });
+/** Resolves to whether there was a draft. */
+export const draftDiscard = (key: string) => invoke<boolean>('draft_discard', { key });
+
 // ---- Sync ----
 
 export interface Card {

@@ -4,6 +4,7 @@
 import * as api from './api';
 import type { ApiError, Form, LockReason, RecordSummary, Settings } from './api';
 import { revokeAllBlobUrls } from './blobs';
+import { newestDraft } from './drafts';
 import { PageCache } from './pagecache';
 import { DEFAULT_SHORTCUT } from './shortcut';
 import { isLang } from './i18n';
@@ -93,7 +94,7 @@ export const TRANSLATED_CODES = [
   'vault_damaged', 'disk_full', 'busy', 'read_only', 'weak_passphrase', 'bad_recovery_key',
   'record_not_found', 'record_deleted', 'attachment_too_large', 'attachment_not_found',
   'invalid_peer', 'peer_exists', 'unknown_peer', 'bundle_recipients', 'no_conflict',
-  'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'internal',
+  'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'invalid_draft', 'internal',
 ] as const;
 
 export function toApiError(e: unknown): ApiError {
@@ -168,8 +169,10 @@ export async function enterApp(): Promise<void> {
   }
   const forms = await call(() => api.formsList());
   if (forms.ok) app.forms = forms.value;
+  // Input left unsaved by a lock or a crash: back to where it was being typed.
+  const drafts = await call(() => api.draftsList());
   app.lockReason = null;
-  app.route = { name: 'records' };
+  app.route = (drafts.ok ? newestDraft(drafts.value) : null) ?? { name: 'records' };
   app.phase = 'app';
 }
 

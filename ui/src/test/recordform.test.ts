@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
-import { app } from '../lib/app.svelte';
+import { app, toast } from '../lib/app.svelte';
 import type { Form } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
@@ -126,6 +126,127 @@ describe('record form', () => {
     await fireEvent.click(item.querySelector('button')!);
     expect(screen.queryByTestId('staged-item')).toBeNull();
     expect(callsOf('attachment_unstage')[0][1]).toEqual({ id: 's1' });
+  });
+});
+
+describe('record form drafts', () => {
+  const contactDraft = (inputs: Record<string, unknown>, files: string[] = []) => ({
+    key: 'new:contact',
+    savedMs: Date.UTC(2026, 10, 28, 9, 30),
+    body: { v: 1, inputs, files },
+  });
+
+  it('keeps what is typed as a draft moments after each change, and discards it once saved', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, draft_discard: () => true, record_create: () => 'r1' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: '김민준' } });
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: 'three' } });
+    await waitFor(() => {
+      const last = callsOf('draft_save').at(-1)?.[1] as { key: string; body: { inputs: Record<string, unknown> } };
+      expect(last.key).toBe('new:contact');
+      // Kept as typed, even what would not pass validation yet.
+      expect(last.body.inputs).toMatchObject({ name: '김민준', household_size: 'three' });
+    });
+    expect(callsOf('draft_get')[0][1]).toEqual({ key: 'new:contact' });
+    const state = screen.getByTestId('draft-state');
+    await waitFor(() => expect(state.dataset.state).toBe('kept'));
+    expect(state.textContent?.trim()).toBe(en('draft.kept'));
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '3' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('draft_discard')).toHaveLength(1));
+    expect(callsOf('draft_discard')[0][1]).toEqual({ key: 'new:contact' });
+    const created = vi.mocked((await import('@tauri-apps/api/core')).invoke).mock.calls.map((c) => c[0]);
+    expect(created.lastIndexOf('draft_discard')).toBeGreaterThan(created.indexOf('record_create'));
+  });
+
+  it('restores a kept draft with a notice, lists files to add again, and saves it', async () => {
+    fakeShell({
+      draft_get: () => contactDraft({ name: 'Kept 王芳', notes: 'met at the market', household_size: 'three' }, ['photo.png']),
+      draft_save: () => undefined,
+      draft_discard: () => true,
+      record_create: () => 'r1',
+    });
+    render(RecordForm, { props: { formName: 'contact' } });
+    const notice = await screen.findByTestId('draft-restored');
+    expect(notice.getAttribute('role')).toBe('status');
+    expect(screen.getByTestId('draft-files').textContent).toBe(en('draft.files_again', { names: 'photo.png' }));
+    expect((screen.getByTestId('field-name') as HTMLInputElement).value).toBe('Kept 王芳');
+    expect((screen.getByTestId('field-notes') as HTMLTextAreaElement).value).toBe('met at the market');
+    // Restoring is not a change: nothing is saved again until the person types.
+    expect(callsOf('draft_save')).toHaveLength(0);
+    await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '3' } });
+    await waitFor(() => expect(callsOf('draft_save')).toHaveLength(1));
+    expect((callsOf('draft_save')[0][1] as { body: { files: string[] } }).body.files).toEqual(['photo.png']);
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect((callsOf('record_create')[0][1] as { values: unknown }).values).toMatchObject({
+      name: 'Kept 王芳',
+      notes: 'met at the market',
+      household_size: 3,
+    });
+    await waitFor(() => expect(callsOf('draft_discard')).toHaveLength(1));
+  });
+
+  it('discards a restored draft on request, back to the record as saved', async () => {
+    fakeShell({
+      record_get: () => ({
+        id: 'r9',
+        form: 'contact',
+        fields: [{ id: 'name', label: 'name', values: [{ value: 'Ana', display: 'Ana', op: 'o', author: 'a b c', time: '2024-01-01T00:00:00Z' }] }],
+        attachments: [],
+        deleted: false,
+        delete_conflict: false,
+        created: '2024-01-01T00:00:00Z',
+        updated: '2024-01-01T00:00:00Z',
+      }),
+      draft_get: () => ({ ...contactDraft({ name: 'Ana Kim' }), key: 'record:r9' }),
+      draft_save: () => undefined,
+      draft_discard: () => true,
+    });
+    render(RecordForm, { props: { recordId: 'r9' } });
+    await screen.findByTestId('draft-restored');
+    expect(callsOf('draft_get')[0][1]).toEqual({ key: 'record:r9' });
+    expect((screen.getByTestId('field-name') as HTMLInputElement).value).toBe('Ana Kim');
+    await fireEvent.click(screen.getByTestId('draft-discard'));
+    await waitFor(() => expect(callsOf('draft_discard')).toHaveLength(1));
+    expect(callsOf('draft_discard')[0][1]).toEqual({ key: 'record:r9' });
+    expect(screen.queryByTestId('draft-restored')).toBeNull();
+    expect((screen.getByTestId('field-name') as HTMLInputElement).value).toBe('Ana');
+    expect(callsOf('draft_save')).toHaveLength(0);
+  });
+
+  it('typing back to what was there discards the draft; Cancel discards it', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, draft_discard: () => true });
+    const { unmount } = render(RecordForm, { props: { formName: 'contact' } });
+    const name = await screen.findByTestId('field-name');
+    await fireEvent.input(name, { target: { value: 'A' } });
+    await waitFor(() => expect(callsOf('draft_save')).toHaveLength(1));
+    await fireEvent.input(name, { target: { value: '' } });
+    await waitFor(() => expect(callsOf('draft_discard')).toHaveLength(1));
+    await fireEvent.input(name, { target: { value: 'B' } });
+    await waitFor(() => expect(callsOf('draft_save')).toHaveLength(2));
+    await fireEvent.click(screen.getByTestId('cancel-record'));
+    await waitFor(() => expect(callsOf('draft_discard')).toHaveLength(2));
+    unmount();
+  });
+
+  it('says so when the input cannot be kept', async () => {
+    fakeShell({ draft_get: () => null, draft_save: reject('disk_full', 'disk full') });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'A' } });
+    await waitFor(() => expect(screen.getByTestId('draft-state').dataset.state).toBe('failed'));
+    expect(screen.getByTestId('draft-state').textContent?.trim()).toBe('');
+    expect(toast.error).toBe(en('error.code.disk_full'));
+  });
+
+  it('leaving the screen keeps the draft', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, draft_discard: () => true });
+    const { unmount } = render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'half typed' } });
+    await waitFor(() => expect(callsOf('draft_save')).toHaveLength(1));
+    unmount();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(callsOf('draft_discard')).toHaveLength(0);
   });
 });
 

@@ -48,6 +48,23 @@ describe('unlock screen', () => {
     expect(document.documentElement.lang).toBe('ko');
   });
 
+  it('goes back to the form whose input a lock left unsaved', async () => {
+    fakeShell({
+      vault_unlock: () => undefined,
+      settings_get: () => ({ language: null, autoLockMinutes: 5, panicAction: 'lock', panicShortcut: 'Ctrl+Shift+X' }),
+      forms_list: () => [],
+      drafts_list: () => [
+        { key: 'record:r7', form: 'contact', savedMs: 2 },
+        { key: 'new:contact', form: 'contact', savedMs: 1 },
+      ],
+    });
+    render(Unlock);
+    await fireEvent.input(screen.getByTestId('passphrase'), { target: { value: 'right one here' } });
+    await fireEvent.click(screen.getByTestId('unlock-submit'));
+    await waitFor(() => expect(app.phase).toBe('app'));
+    expect(app.route).toEqual({ name: 'edit', id: 'r7' });
+  });
+
   it('says why the vault was locked, except after the Lock button', () => {
     fakeShell({});
     for (const r of LOCK_REASONS.filter((r) => r !== 'user')) {
