@@ -128,6 +128,28 @@ async function importFrom(b: Browser, file: string): Promise<Record<string, stri
   return attrs;
 }
 
+/** Types into a new contact and leaves it unsaved, once the input is kept. */
+async function leaveDraft(b: Browser): Promise<void> {
+  await click(b, 'nav-records');
+  await select(b, 'new-record-form', 'contact');
+  await click(b, 'new-record');
+  await type(b, 'field-name', DRAFT);
+  await b.waitUntil(async () => (await el(b, 'draft-state').getAttribute('data-state')) === 'kept', {
+    timeout: 10_000,
+    timeoutMsg: 'the typed input was never kept',
+  });
+}
+
+/** Right after unlock: the unsaved input is back in its form; then discards it. */
+async function findDraft(b: Browser, shotName: string): Promise<void> {
+  await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
+  expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
+  await shot(b, shotName);
+  await click(b, 'draft-discard');
+  await el(b, 'draft-restored').waitForExist({ reverse: true, timeout: 10_000 });
+  expect(await el(b, 'field-name').getValue()).toBe('');
+}
+
 async function editField(b: Browser, query: string, field: string, value: string): Promise<void> {
   await openRecord(b, query);
   await click(b, 'edit-record');
@@ -201,14 +223,7 @@ describe('Satchel end to end', () => {
 
     // Typed, not saved, then locked: the input is kept inside the vault and comes
     // back after unlocking, where it was being typed.
-    await click(b, 'nav-records');
-    await select(b, 'new-record-form', 'contact');
-    await click(b, 'new-record');
-    await type(b, 'field-name', DRAFT);
-    await b.waitUntil(async () => (await el(b, 'draft-state').getAttribute('data-state')) === 'kept', {
-      timeout: 10_000,
-      timeoutMsg: 'the typed input was never kept',
-    });
+    await leaveDraft(b);
 
     // Lock: the page reloads, so nothing of the session stays in the web view.
     await b.execute(() => {
@@ -226,12 +241,7 @@ describe('Satchel end to end', () => {
     await el(b, 'unlock-error').waitForDisplayed({ timeout: 20_000 });
     await shot(b, 'en-unlock-wrong');
     await unlock(b, PASS_A);
-    await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
-    expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
-    await shot(b, 'en-record-draft');
-    await click(b, 'draft-discard');
-    await el(b, 'draft-restored').waitForExist({ reverse: true, timeout: 10_000 });
-    expect(await el(b, 'field-name').getValue()).toBe('');
+    await findDraft(b, 'en-record-draft');
 
     // Language switches at once and is kept in the vault.
     await click(b, 'nav-settings');
@@ -326,14 +336,7 @@ describe('Satchel end to end', () => {
     await type(b, 'autolock', '1');
     await click(b, 'settings-save');
     await waitText(b, 'settings-saved', (t) => t.length > 0);
-    await click(b, 'nav-records');
-    await select(b, 'new-record-form', 'contact');
-    await click(b, 'new-record');
-    await type(b, 'field-name', DRAFT);
-    await b.waitUntil(async () => (await el(b, 'draft-state').getAttribute('data-state')) === 'kept', {
-      timeout: 10_000,
-      timeoutMsg: 'the typed input was never kept',
-    });
+    await leaveDraft(b);
     const idleFrom = Date.now();
     await el(b, 'unlock-submit').waitForDisplayed({ timeout: 100_000 });
     timings.idleLockS = Math.round((Date.now() - idleFrom) / 1000);
@@ -344,11 +347,7 @@ describe('Satchel end to end', () => {
     await select(b, 'prelock-language', 'ko');
     await shot(b, 'ko-unlock');
     await unlock(b, PASS_B);
-    await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
-    expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
-    await shot(b, 'ko-record-draft');
-    await click(b, 'draft-discard');
-    await el(b, 'draft-restored').waitForExist({ reverse: true, timeout: 10_000 });
+    await findDraft(b, 'ko-record-draft');
     await closeApp(b);
   });
 
