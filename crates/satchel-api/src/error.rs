@@ -161,7 +161,7 @@ pub enum ApiError {
         limit_kib: usize,
     },
     /// No draft under that key.
-    #[error("no unsaved input kept for `{0}`; see `satchel drafts`")]
+    #[error("no unsaved input kept for `{0}`; see `satchel drafts list`")]
     NoDraft(String),
     /// A stored op or the view failed verification.
     #[error("the vault's history failed verification: {0}")]
