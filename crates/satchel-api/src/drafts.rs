@@ -79,18 +79,14 @@ impl Vault {
     pub fn save_draft(&mut self, key: &str, body: &Value) -> Result<()> {
         let target = DraftFor::parse(key)?;
         self.draft_form(&target)?;
+        let not_object = || ApiError::InvalidValue {
+            field: "draft".into(),
+            reason: "a draft is a JSON object".into(),
+        };
         if !body.is_object() {
-            return Err(ApiError::InvalidValue {
-                field: "draft".into(),
-                reason: "a draft is a JSON object".into(),
-            });
+            return Err(not_object());
         }
-        let bytes = zeroize::Zeroizing::new(serde_json::to_vec(body).map_err(|_| {
-            ApiError::InvalidValue {
-                field: "draft".into(),
-                reason: "a draft is a JSON object".into(),
-            }
-        })?);
+        let bytes = zeroize::Zeroizing::new(serde_json::to_vec(body).map_err(|_| not_object())?);
         if bytes.len() > MAX_DRAFT {
             return Err(ApiError::DraftTooLarge {
                 limit_kib: MAX_DRAFT / 1024,
