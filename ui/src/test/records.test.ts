@@ -26,6 +26,7 @@ function shell() {
       return { total: TOTAL, items: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => row(q.offset + i)) };
     },
     records_search: () => ({ items: [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }], more: false }),
+    drafts_list: () => [],
   });
 }
 
@@ -82,6 +83,7 @@ describe('records list', () => {
   it('searches at once as you type, skipping text typed while a search runs', async () => {
     const slow = (ms: number, v: unknown) => new Promise((r) => setTimeout(() => r(v), ms));
     fakeShell({
+      drafts_list: () => [],
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) =>
         (args as { query: string }).query === 'Per'
@@ -106,6 +108,7 @@ describe('records list', () => {
 
   it('searches within the chosen form, again when it changes, and says when more match', async () => {
     fakeShell({
+      drafts_list: () => [],
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) => {
         const { form } = args as { form: string | null };
@@ -126,5 +129,34 @@ describe('records list', () => {
     ]);
     expect(screen.queryByTestId('search-more')).toBeNull();
     expect(screen.getByTestId('records-total').textContent).toContain(en('records.found', { count: '1' }));
+  });
+  it('lists input kept from unsaved forms, each one opening its form again', async () => {
+    fakeShell({
+      records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
+      drafts_list: () => [
+        { key: 'record:id3', form: 'contact', savedMs: Date.UTC(2026, 10, 28, 9, 0) },
+        { key: 'new:contact', form: 'contact', savedMs: Date.UTC(2026, 10, 27, 9, 0) },
+        { key: 'unknown', form: '?', savedMs: 1 },
+      ],
+    });
+    render(Records);
+    const notice = await screen.findByTestId('drafts-notice');
+    expect(notice.textContent).toContain(en('draft.list_title'));
+    const open = screen.getAllByTestId('draft-open');
+    expect(open.map((b) => b.getAttribute('data-key'))).toEqual(['record:id3', 'new:contact']);
+    expect(open[0].textContent).toContain('Changes to a Contact record');
+    expect(open[1].textContent).toContain('New Contact');
+    await fireEvent.click(open[0]);
+    expect(app.route).toEqual({ name: 'edit', id: 'id3' });
+    await fireEvent.click(open[1]);
+    expect(app.route).toEqual({ name: 'new', form: 'contact' });
+  });
+
+  it('shows no drafts notice when nothing is kept', async () => {
+    shell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    expect(callsOf('drafts_list')).toHaveLength(1);
+    expect(screen.queryByTestId('drafts-notice')).toBeNull();
   });
 });
