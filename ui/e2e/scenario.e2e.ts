@@ -437,6 +437,17 @@ describe('Satchel end to end', () => {
       await unlock(b, PASS_A2);
     }
 
+    // Input left on a form while going to another screen is listed on Records, and
+    // opens again from there.
+    await leaveDraft(b);
+    await click(b, 'nav-records');
+    await el(b, 'drafts-notice').waitForDisplayed({ timeout: 10_000 });
+    const kept = await all(b, 'draft-open');
+    expect(kept.length).toBe(1);
+    await kept[0].click();
+    await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
+    expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
+
     // Panic wipe from settings, behind the typed confirmation.
     await click(b, 'nav-settings');
     await click(b, 'wipe-open');
