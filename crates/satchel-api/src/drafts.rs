@@ -36,7 +36,7 @@ impl DraftFor {
     pub fn key(&self) -> String {
         match self {
             Self::New(form) => format!("new:{form}"),
-            Self::Record(id) => format!("record:{id}"),
+            Self::Record(id) => satchel_store::record_draft_key(id),
         }
     }
 }
@@ -111,8 +111,9 @@ impl Vault {
         }))
     }
 
-    /// Every kept draft, newest first. A draft whose record has since been purged is
-    /// still listed (under the form `?`): what was typed is the person's to discard.
+    /// Every kept draft, newest first. A draft whose record is gone is still listed
+    /// (under the form `?`): what was typed is the person's to discard. (A purge,
+    /// here or from a peer, erases the record's draft with its content.)
     pub fn drafts(&self) -> Result<Vec<DraftInfo>> {
         self.store
             .drafts()?

@@ -1,8 +1,9 @@
 //! Unsaved form input, kept inside the vault: a lock, a crash or a flat battery in the
 //! middle of typing loses nothing. The body is the front end's own JSON; its meaning
-//! and the keys' format live in `satchel-api`.
+//! lives in `satchel-api`. A purge erases the purged record's draft with its content.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
+use satchel_sync::op::RecordId;
 use zeroize::Zeroizing;
 
 use crate::{Store, StoreError};
@@ -16,6 +17,19 @@ pub struct StoredDraft {
     pub saved_ms: i64,
     /// The front end's input, as it was.
     pub body: Zeroizing<Vec<u8>>,
+}
+
+/// The key of the draft of changes to a record.
+pub fn record_draft_key(id: &RecordId) -> String {
+    format!("record:{id}")
+}
+
+/// Deletes a purged record's draft: it holds the record's fields as the form showed
+/// them, and a purge erases that content everywhere.
+pub(crate) fn erase_record_draft(tx: &Transaction<'_>, id: &RecordId) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM drafts WHERE key = ?1")?
+        .execute([record_draft_key(id)])?;
+    Ok(())
 }
 
 impl Store {

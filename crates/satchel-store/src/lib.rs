@@ -36,7 +36,7 @@ pub mod search;
 mod sync;
 
 pub use connection::{Counts, Store};
-pub use drafts::StoredDraft;
+pub use drafts::{StoredDraft, record_draft_key};
 pub use error::StoreError;
 pub use ops::LogReport;
 pub use records::{ListFilter, StoredRecord};

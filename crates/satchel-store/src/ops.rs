@@ -175,7 +175,7 @@ pub(crate) fn apply(
             }
         }
     }
-    let mut purged = false;
+    let mut erased = BTreeSet::new();
     let mut added = 0;
     for (hash, data) in blobs {
         tx.prepare_cached("INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
@@ -208,12 +208,18 @@ pub(crate) fn apply(
             if let Some(list) = fresh.get_mut(&h.record) {
                 list.push(op);
             }
-            purged |= h.kind == OpKind::Purge;
+            if h.kind == OpKind::Purge {
+                erased.insert(h.record);
+            }
         }
     }
     for record in &touched {
         records::refresh(tx, record, fresh.get(record).map(Vec::as_slice))?;
     }
+    for record in &erased {
+        crate::drafts::erase_record_draft(tx, record)?;
+    }
+    let purged = !erased.is_empty();
     if purged {
         drop_orphan_blobs(tx)?;
     }

@@ -405,10 +405,21 @@ fn delete_hides_from_search_and_purge_erases_payloads_and_blobs() {
     assert!(store.search("canary", 10).unwrap().is_empty());
     assert!(store.record(&r).unwrap().unwrap().state.deleted);
     assert!(store.has_blob(&hash).unwrap(), "a tombstone keeps history");
+    // An edit left unsaved holds the record's fields; the purge erases it too.
+    let other = satchel_store::record_draft_key(&RecordId::random().unwrap());
+    store
+        .draft_put(
+            &satchel_store::record_draft_key(&r),
+            1,
+            b"{\"name\":\"Canary\"}",
+        )
+        .unwrap();
+    store.draft_put(&other, 2, b"{}").unwrap();
     let purge = w.op(&store, r, OpKind::Purge, &[]);
     store.commit(&[purge], &[]).unwrap();
     assert!(store.record(&r).unwrap().is_none());
     assert!(!store.has_blob(&hash).unwrap());
+    assert_eq!(store.drafts().unwrap(), [(other, 2)]);
     let ops = store.record_ops(&r).unwrap();
     assert_eq!(ops.len(), 3, "headers stay for the chain");
     assert!(
