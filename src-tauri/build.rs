@@ -1,3 +1,5 @@
+//! Declares every command the shell offers, so each gets its own permission.
+
 include!("src/command_names.rs");
 
 fn main() {

@@ -5,8 +5,6 @@
 //! grants exactly those (`capabilities/main-window.json`). Security decisions for the
 //! shell are in `docs/adr/0008-desktop-shell.md`.
 
-#![deny(missing_docs)]
-
 // Each command is documented where the web view calls it: `ui/src/lib/api.ts`.
 #[allow(missing_docs)]
 pub mod commands;

@@ -1,5 +1,12 @@
 //! Every command through Tauri's mock runtime, with the app's real configuration and
 //! capability file: what the web view gets back, including each error path.
+// Test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::{path::Path, sync::Arc};
 

@@ -245,6 +245,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<satchel_forms::FormError> for ApiError {
+    fn from(e: satchel_forms::FormError) -> Self {
+        use satchel_forms::FormError;
+        match e {
+            FormError::Invalid(reason) => ApiError::InvalidForm(reason),
+            FormError::UnknownField { form, field } => ApiError::UnknownField { form, field },
+            FormError::InvalidValue { field, reason } => ApiError::InvalidValue { field, reason },
+            other => ApiError::InvalidForm(other.to_string()),
+        }
+    }
+}
+
 impl From<CryptoError> for ApiError {
     fn from(e: CryptoError) -> Self {
         match e {

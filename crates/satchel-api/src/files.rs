@@ -25,7 +25,8 @@ pub fn keyslots(dir: &Path) -> PathBuf {
 
 /// Path of database `selector` (0 or 1).
 pub fn database(dir: &Path, selector: u8) -> PathBuf {
-    dir.join(DATABASES[usize::from(selector & 1)])
+    let [first, second] = DATABASES;
+    dir.join(if selector & 1 == 0 { first } else { second })
 }
 
 /// Every file a vault may hold, existing or not.

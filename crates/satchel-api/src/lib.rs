@@ -11,16 +11,12 @@
 //!     .unwrap();
 //! assert_eq!(vault.search("철수", 10).unwrap()[0].id, id.to_string());
 //! ```
-#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 pub mod drafts;
 pub mod error;
 pub mod files;
-pub mod form;
+/// Form definitions and value rules ([`satchel_forms`]).
+pub use satchel_forms as form;
 pub mod records;
 pub mod sync;
 pub mod vault;

@@ -285,7 +285,7 @@ impl Vault {
             .forms
             .values()
             .map(crate::form::Form::to_json)
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         let seq = self
             .store
             .meta_get(META_BUNDLE_SEQ)?
@@ -356,7 +356,7 @@ impl Vault {
             .forms
             .iter()
             .map(|json| crate::form::Form::parse(json))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_, _>>()?;
         let forms = parsed
             .iter()
             .map(|f| Ok((f.name.clone(), f.version, f.to_json()?)))

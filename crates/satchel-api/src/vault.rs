@@ -284,7 +284,7 @@ impl Vault {
             .forms()?
             .iter()
             .map(|json| form::Form::parse(json).map(|f| (f.name.clone(), f)))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             dir: dir.to_owned(),
             store,

@@ -1,4 +1,11 @@
 //! The `satchel` binary as users and scripts drive it.
+// Test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod bad_input;
 mod disk_full;

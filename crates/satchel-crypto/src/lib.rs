@@ -17,16 +17,6 @@
 //! let opened = slots.open(&slots.derive_kek(&pass, profile).unwrap(), profile).unwrap();
 //! assert_eq!(opened.role, SlotRole::Main);
 //! ```
-#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
 
 pub mod bundle;
 pub mod error;

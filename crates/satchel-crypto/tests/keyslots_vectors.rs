@@ -5,6 +5,13 @@
 //! The good files were made once with random salts and nonces; to add vectors run
 //! `SATCHEL_WRITE_VECTORS=1 cargo test -p satchel-crypto --test keyslots_vectors`
 //! and commit only the new files.
+// Test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 

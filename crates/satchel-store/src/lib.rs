@@ -7,16 +7,6 @@
 //! let store = satchel_store::Store::create(std::path::Path::new("vault.db"), &key).unwrap();
 //! assert_eq!(store.counts().unwrap().records, 0);
 //! ```
-#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
 
 #[cfg(not(feature = "sqlcipher"))]
 compile_error!(

@@ -1,6 +1,13 @@
 //! The first vaults a process opens, opened at the same moment from many threads.
 //! SQLite marks itself initialised before SQLCipher's start-up hook has run; a thread
 //! that opens in that window used to find SQLCipher "not initialized".
+// Test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::{Arc, Barrier};
 

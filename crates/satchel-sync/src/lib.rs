@@ -15,16 +15,6 @@
 //! let state = merge::materialise(&[op.view()]).unwrap();
 //! assert_eq!(state.fields["name"][0].value, "Kim");
 //! ```
-#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
 
 pub mod bundle;
 pub mod error;

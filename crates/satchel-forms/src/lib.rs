@@ -1,13 +1,46 @@
 //! Form definitions: what fields a record has, their types and labels in English,
 //! Korean and Simplified Chinese, and the rules a value must follow. The format is
-//! specified in `docs/forms.md`.
+//! specified in `docs/forms.md`. Pure rules with no I/O, so the fuzzer and any other
+//! reader of shared form files need neither SQLCipher nor the vault.
+//!
+//! ```
+//! let forms = satchel_forms::defaults().unwrap();
+//! let name = forms[0].field("name").unwrap();
+//! assert_eq!(name.parse_input("김철수").unwrap(), "김철수");
+//! ```
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{ApiError, Result};
+/// Why a form definition or a value was refused. Messages never hold the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// A form definition is invalid.
+    #[error("invalid form definition: {0}")]
+    Invalid(String),
+    /// The form has no such field.
+    #[error("form `{form}` has no field `{field}`; see `satchel form show {form}`")]
+    UnknownField {
+        /// Form name.
+        form: String,
+        /// Field id given.
+        field: String,
+    },
+    /// A value does not fit its field.
+    #[error("field `{field}`: {reason}")]
+    InvalidValue {
+        /// Field id.
+        field: String,
+        /// What was expected (never the value itself).
+        reason: String,
+    },
+}
+
+/// Shorthand.
+pub type Result<T, E = FormError> = std::result::Result<T, E>;
 
 /// Longest single-line text value, in characters.
 pub const MAX_TEXT: usize = 1_000;
@@ -130,8 +163,8 @@ fn valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-fn invalid(reason: impl Into<String>) -> ApiError {
-    ApiError::InvalidForm(reason.into())
+fn invalid(reason: impl Into<String>) -> FormError {
+    FormError::Invalid(reason.into())
 }
 
 impl Form {
@@ -208,7 +241,7 @@ impl Form {
         self.fields
             .iter()
             .find(|f| f.id == id)
-            .ok_or_else(|| ApiError::UnknownField {
+            .ok_or_else(|| FormError::UnknownField {
                 form: self.name.clone(),
                 field: id.chars().take(60).collect(),
             })
@@ -245,15 +278,15 @@ pub fn defaults() -> Result<Vec<Form>> {
     .collect()
 }
 
-fn bad(field: &FieldDef) -> ApiError {
-    ApiError::InvalidValue {
+fn bad(field: &FieldDef) -> FormError {
+    FormError::InvalidValue {
         field: field.id.clone(),
         reason: field.kind.expects().to_owned(),
     }
 }
 
-fn too_long(field: &FieldDef, max: usize) -> ApiError {
-    ApiError::InvalidValue {
+fn too_long(field: &FieldDef, max: usize) -> FormError {
+    FormError::InvalidValue {
         field: field.id.clone(),
         reason: format!("longer than {max} characters"),
     }
@@ -463,7 +496,7 @@ mod tests {
         assert!(f.field("name").unwrap().parse_input(&long).is_err());
         assert!(matches!(
             f.field("nope"),
-            Err(ApiError::UnknownField { .. })
+            Err(FormError::UnknownField { .. })
         ));
     }
 

@@ -1,0 +1,160 @@
+//! What each fuzz target asserts of one input, in one place for both of its runners:
+//! libFuzzer (`fuzz/fuzz_targets/`, nightly, in `scripts/test.sh --long`) and the
+//! replay of the kept seeds and crash inputs in `tests/replay.rs`, which runs in every
+//! `cargo test` on stable. A check returns quietly when the parser refuses the input
+//! and panics when a promise of the parser is broken: that panic is the finding.
+//!
+//! Nothing here is linked into Satchel's binaries.
+// A check exists to panic when a property fails.
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::LazyLock;
+
+use satchel_crypto::{
+    bundle, identity::DeviceKeys, kdf::KdfProfile, keyslots::Keyslots, recovery::RecoveryKey,
+    secrecy::SecretString,
+};
+use satchel_forms::Form;
+use satchel_sync::{
+    bundle::BundleBody,
+    op::{Body, Op, OpHeader, OpKind},
+};
+
+/// What a target asserts of one input.
+pub type Check = fn(&[u8]);
+
+/// Every target, by the name of its file in `fuzz/fuzz_targets/` and of its folders
+/// under `fuzz/seeds/` and `fuzz/regressions/`.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("bundle_body", bundle_body),
+    ("bundle_open", bundle_open),
+    ("form_parse", form_parse),
+    ("keyslots_open", keyslots_open),
+    ("op_body_decode", op_body_decode),
+    ("op_decode", op_decode),
+    ("recovery_key_parse", recovery_key_parse),
+];
+
+/// A bundle body is what an opened bundle carries; its sender chooses every byte,
+/// the compression included.
+pub fn bundle_body(data: &[u8]) {
+    let Ok((body, hash)) = BundleBody::read(data) else {
+        return;
+    };
+    let (written, written_hash) = body.write().expect("a read body must write");
+    // The parser is strict, so encoding gives back the bytes that were hashed: the
+    // hash chains bundles, and one body must not have two identities.
+    assert_eq!(written_hash, hash, "accepted a non-canonical bundle body");
+    let (back, back_hash) = BundleBody::read(&written).expect("a written body must read back");
+    assert_eq!(
+        back_hash, hash,
+        "body hash changed in a write/read round trip"
+    );
+    assert_eq!(back, body, "bundle body changed in a write/read round trip");
+}
+
+// The seeds (fuzz/examples/make_seeds.rs) are real bundles sealed to this key, so
+// mutations get past the slots into the STREAM chunks and the plaintext framing.
+static ME: LazyLock<DeviceKeys> =
+    LazyLock::new(|| DeviceKeys::from_secret_bytes(&[0x42; 64]).expect("recipient keys"));
+static SENDER: LazyLock<DeviceKeys> =
+    LazyLock::new(|| DeviceKeys::from_secret_bytes(&[0x17; 64]).expect("sender keys"));
+
+/// Bundle files arrive by USB stick, mail or a shared folder, so anyone can write them.
+pub fn bundle_open(data: &[u8]) {
+    let Ok(opened) = bundle::open(&ME, data) else {
+        return;
+    };
+    assert_eq!(opened.sender.len(), 32, "sender key is not 32 bytes");
+    let sealed = bundle::seal(&SENDER, &[ME.public().agreement], &opened.content)
+        .expect("opened content must seal again");
+    let back = bundle::open(&ME, sealed.as_slice()).expect("a sealed bundle must open");
+    assert_eq!(
+        back.sender,
+        SENDER.public().signing,
+        "resealed bundle names the wrong sender"
+    );
+    assert_eq!(
+        back.content.as_slice(),
+        opened.content.as_slice(),
+        "content changed in an open/seal/open round trip"
+    );
+}
+
+/// Form definitions are imported from files people share.
+pub fn form_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(form) = Form::parse(text) else {
+        return;
+    };
+    let json = form.to_json().expect("a parsed form must encode");
+    let back = Form::parse(&json).expect("the canonical JSON of a form must parse");
+    assert_eq!(back, form, "form changed in a to_json/parse round trip");
+}
+
+/// The keyslots file sits in clear on disk, so anyone with the laptop can edit it.
+pub fn keyslots_open(data: &[u8]) {
+    let Ok(slots) = Keyslots::read(data) else {
+        return;
+    };
+    // The cheap profile keeps each run fast; the parsing and trial logic is the same.
+    let profile = KdfProfile::InsecureTest;
+    let kek = slots
+        .derive_kek(&SecretString::from("fuzz"), profile)
+        .expect("Argon2 with fixed parameters cannot fail");
+    // Opening needs a Poly1305 forgery, so fuzzed bytes must never open.
+    assert!(
+        slots.open(&kek, profile).is_err(),
+        "fuzzed keyslots bytes opened"
+    );
+}
+
+/// Payloads are JSON after a salt, decoded from synced ops.
+pub fn op_body_decode(data: &[u8]) {
+    for kind in [OpKind::Write, OpKind::Delete, OpKind::Purge] {
+        let _ = Body::decode(kind, data);
+    }
+}
+
+/// Ops arrive from other devices (sync bundles), so their wire and header parsers see
+/// untrusted bytes.
+pub fn op_decode(data: &[u8]) {
+    // Checked on its own too: behind Op::read it is only reached after a valid length
+    // prefix.
+    if let Ok(header) = OpHeader::read(data) {
+        // The parser promises to accept only canonical bytes, so writing must give them back.
+        assert_eq!(header.write(), data, "accepted a non-canonical header");
+    }
+
+    let Ok((op, rest)) = Op::read(data) else {
+        return;
+    };
+    let written = op.write();
+    assert_eq!(
+        written,
+        &data[..data.len() - rest.len()],
+        "accepted a non-canonical op encoding"
+    );
+    let (back, tail) = Op::read(&written).expect("a written op must read back");
+    assert!(tail.is_empty(), "a written op left trailing bytes");
+    assert_eq!(back, op, "op changed in a write/read round trip");
+}
+
+/// Recovery keys are typed (or pasted) by people.
+pub fn recovery_key_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(key) = RecoveryKey::parse(text) else {
+        return;
+    };
+    let shown = key.display_once().expect("a parsed key must display");
+    let back = RecoveryKey::parse(&shown).expect("a displayed key must parse");
+    assert_eq!(
+        back.expose_secret(),
+        key.expose_secret(),
+        "recovery key changed in a display/parse round trip"
+    );
+}
