@@ -3,7 +3,8 @@
 # WebKitWebDriver under Xvfb, with a private HOME (so WebKit's data and cache
 # directories are ours to scan), TMPDIR and a folder standing in for a USB drive.
 # Expects the UI built and the app compiled (scripts/test.sh does both).
-# SATCHEL_SCREENSHOTS=docs/screenshots refreshes the README's screenshots.
+# SATCHEL_SCREENSHOTS=docs/screenshots refreshes the README's screenshots (none are
+# taken otherwise).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -18,13 +19,16 @@ mkdir -p "$run"/{home,tmp,media/USB,fixtures,vaults}
 # A photo whose metadata carries a canary: it must not leak out of the vault either.
 convert -size 96x64 gradient:'#3a6ea5-#e8e4d8' -set comment 'ZQXCANARY7131 photo' "$run/fixtures/photo.png"
 
-shots=${SATCHEL_SCREENSHOTS:-$run/screenshots}
-case $shots in /*) ;; *) shots=$root/$shots ;; esac
+# Screenshots only when asked for: each waits for the page to settle.
+shots=${SATCHEL_SCREENSHOTS:-}
+case $shots in ''|/*) ;; *) shots=$root/$shots ;; esac
 
 cd "$root/ui"
 # The test runner keeps its own HOME and TMPDIR (its transform cache holds the test's
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
-env SATCHEL_APP="$app" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
+# The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
+# 10-second auto-lock minutes. Release builds have no such knob.
+env SATCHEL_APP="$app" SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1 TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
   node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts

@@ -40,11 +40,22 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-# cargo-fuzz needs a nightly toolchain; without one (and no way to fetch it) the
-# test script skips fuzzing and says so.
-if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^nightly'; then
-  rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
-    || echo "setup: no nightly toolchain could be installed; fuzzing will be skipped"
+# The long mode (--long) fuzzes with cargo-fuzz, which needs a nightly toolchain.
+if [ "${1:-}" = --long ]; then
+  if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^nightly'; then
+    rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
+      || echo "setup: no nightly toolchain could be installed; fuzzing cannot run" >&2
+  fi
+  if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "setup: installing cargo-fuzz"
+    cargo install cargo-fuzz --locked --quiet
+  fi
+fi
+
+# cargo-deny checks licences, bans and sources (scripts/hygiene.sh).
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-deny"
+  cargo install cargo-deny --version '^0.20' --locked --quiet
 fi
 
 # tauri-driver bridges WebDriver to the app for the end-to-end test (pinned to 2.x:

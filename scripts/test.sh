@@ -1,30 +1,110 @@
 #!/usr/bin/env bash
-# Sets up and runs Satchel's whole test suite: formatting, lints, the UI's type check
-# and unit tests, Rust unit, property, golden-vector, CLI and app command tests
-# (including the full-disk test, which needs root to mount a small tmpfs), the
-# end-to-end test of the desktop app under Xvfb, a short fuzzing run of every
-# parser, and a smoke run of the benchmarks. Uses $CARGO_TARGET_DIR when set.
+# Sets up and runs Satchel's whole test suite. Uses $CARGO_TARGET_DIR when set.
+#
+#   scripts/test.sh          the default suite (CI): about 10 minutes on 2 cores
+#   scripts/test.sh --long   the default suite, then what takes minutes more: the
+#                            150-process first-open race and the kill tests at full
+#                            count, libFuzzer on every parser ($SATCHEL_FUZZ_SECONDS
+#                            per target, default 120), the release benchmarks, and
+#                            the .deb package installed and started under Xvfb
+#
+# Default stages: the UI's type check, unit tests and build; cargo fmt and clippy;
+# every Rust unit, property, golden-vector, CLI and app command test, with the kept
+# fuzz inputs replayed (satchel-fuzz-checks) and the full-disk test (root mounts a
+# small tmpfs; elsewhere set SATCHEL_SKIP_MOUNT_TESTS=1); the end-to-end test of the
+# desktop app under Xvfb; a smoke run of the benchmarks; release hygiene (cargo deny,
+# no test hooks in shipped binaries). A line per stage with its time ends the run.
+# tests/README.md says where each test lives and what the long mode adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "== UI: type check, unit tests, build"
-(cd ui && npm run --silent check && npm run --silent test && npm run --silent build)
+long=0
+for arg in "$@"; do
+  case $arg in
+    --long) long=1 ;;
+    *) echo "usage: $0 [--long]" >&2; exit 2 ;;
+  esac
+done
+
+timings=()
+suite_start=$(date +%s)
+stage_start=$suite_start
+# Prints how long each stage took, when the suite ends for any reason.
+report() {
+  local status=$?
+  echo
+  echo "== timings"
+  printf '  %s\n' "${timings[@]}"
+  printf '  %-26s %5d s%s\n' "total" "$(($(date +%s) - suite_start))" \
+    "$([ "$status" -eq 0 ] && echo "" || echo "  (FAILED)")"
+}
+trap report EXIT
+# Ends the current stage: `done_stage NAME`.
+done_stage() {
+  local now
+  now=$(date +%s)
+  timings+=("$(printf '%-26s %5d s' "$1" "$((now - stage_start))")")
+  stage_start=$now
+}
+
+scripts/setup.sh $([ "$long" = 1 ] && echo --long)
+export PATH="$HOME/.cargo/bin:$PATH"
+done_stage setup
+
+echo "== UI build"
+(cd ui && npm run --silent build)
+done_stage "ui build"
+
+# The UI's checks need one core for about a minute and nothing from Rust: they run
+# beside clippy, and their output is shown when they end.
+ui_log=$(mktemp)
+(cd ui && npm run --silent check && npm run --silent test) >"$ui_log" 2>&1 &
+ui_pid=$!
 
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+done_stage "fmt, clippy"
+
+echo "== UI: type check and unit tests"
+ui_status=0
+wait "$ui_pid" || ui_status=$?
+cat "$ui_log"
+rm -f "$ui_log"
+[ "$ui_status" -eq 0 ] || { echo "the UI's checks failed" >&2; exit 1; }
+done_stage "ui check, vitest (waited)"
 
 echo "== tests"
+if [ "$long" = 1 ]; then export SATCHEL_LONG_TESTS=1; fi
 cargo test --locked --workspace
+done_stage "cargo test"
 
 echo "== end to end (desktop app in WebKitGTK under Xvfb)"
-cargo build --locked -p satchel-app
+# The benchmark is built here too: both differ from the test build in the same
+# features (no test hooks, no mock runtime), so one build serves both.
+cargo build --locked -p satchel-app -p satchel-bench
 scripts/e2e.sh
+done_stage "end to end"
 
-echo "== fuzzing (${SATCHEL_FUZZ_SECONDS:-20} s per target)"
-SATCHEL_FUZZ_OPTIONAL="${SATCHEL_FUZZ_OPTIONAL:-1}" scripts/fuzz.sh "${SATCHEL_FUZZ_SECONDS:-20}"
+echo "== benchmark smoke run (test profile)"
+"${CARGO_TARGET_DIR:-target}/debug/satchel-bench" --quick
+done_stage "bench smoke"
 
-echo "== benchmark smoke run"
-cargo run --locked --release -p satchel-bench -- --quick
+echo "== release hygiene"
+scripts/hygiene.sh
+done_stage "hygiene"
+
+if [ "$long" = 1 ]; then
+  echo "== long: fuzzing (${SATCHEL_FUZZ_SECONDS:-120} s per target)"
+  scripts/fuzz.sh "${SATCHEL_FUZZ_SECONDS:-120}"
+  done_stage "long: fuzz"
+
+  echo "== long: release benchmarks"
+  cargo run --locked --release -p satchel-bench
+  done_stage "long: release bench"
+
+  echo "== long: the .deb package, installed and started"
+  scripts/package.sh
+  scripts/package-test.sh
+  done_stage "long: package"
+fi

@@ -145,7 +145,7 @@ pub async fn vault_create<R: Runtime>(
                 return Err(IpcError::unlocked());
             }
             let (vault, recovery) = with_progress(&app, Task::Create, Phase::DerivingKey, || {
-                satchel_api::init(&s.dir, &passphrase, s.profile)
+                satchel_api::init(&s.dir, &passphrase, s.kdf())
             })?;
             let key = recovery.display_once().map_err(ApiError::from)?;
             opened(inner, vault);
@@ -169,7 +169,7 @@ pub async fn vault_unlock<R: Runtime>(
                 return Err(IpcError::unlocked());
             }
             let vault = with_progress(&app, Task::Unlock, Phase::DerivingKey, || {
-                satchel_api::unlock(&s.dir, &passphrase, s.profile)
+                satchel_api::unlock(&s.dir, &passphrase, s.kdf())
             })?;
             opened(inner, vault);
             Ok(())
@@ -193,7 +193,7 @@ pub async fn vault_recover<R: Runtime>(
             use satchel_api::ExposeSecret;
             let key = RecoveryKey::parse(text.expose_secret()).map_err(ApiError::from)?;
             let vault = with_progress(&app, Task::Recover, Phase::DerivingKey, || {
-                satchel_api::recover(&s.dir, &key, &new, s.profile)
+                satchel_api::recover(&s.dir, &key, &new, s.kdf())
             })?;
             opened(inner, vault);
             Ok(())

@@ -9,6 +9,7 @@
 #[allow(missing_docs)]
 pub mod commands;
 pub mod drives;
+pub mod e2e_knob;
 pub mod error;
 pub mod guard;
 pub mod panic_key;
@@ -21,7 +22,6 @@ pub mod state;
 use std::{path::PathBuf, sync::Arc};
 
 use clap::Parser;
-use satchel_api::KdfProfile;
 use tauri::Runtime;
 
 include!("command_names.rs");
@@ -115,7 +115,7 @@ pub fn run() {
         eprintln!("satchel-app: no home directory; give --vault DIR");
         std::process::exit(2);
     };
-    let shared = state::Shared::new(dir, KdfProfile::Default, drives::roots());
+    let shared = state::Shared::with_costs(dir, e2e_knob::read(), drives::roots());
     let started = configure(tauri::Builder::default(), shared)
         .build(tauri::generate_context!())
         .and_then(|app| {

@@ -80,9 +80,10 @@ impl Settings {
             .unwrap_or_default()
     }
 
-    /// The idle time before locking.
-    pub fn idle_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(u64::from(self.auto_lock_minutes) * 60)
+    /// The idle time before locking, for minutes of `minute` (60 s outside the
+    /// end-to-end test).
+    pub fn idle_timeout(&self, minute: std::time::Duration) -> std::time::Duration {
+        minute * self.auto_lock_minutes
     }
 }
 
@@ -123,6 +124,9 @@ mod tests {
         let s = Settings::from_stored(Some(good));
         assert_eq!(s.language.as_deref(), Some("ko"));
         assert_eq!(s.panic_action, PanicAction::Wipe);
-        assert_eq!(s.idle_timeout().as_secs(), 120);
+        assert_eq!(
+            s.idle_timeout(std::time::Duration::from_secs(60)).as_secs(),
+            120
+        );
     }
 }

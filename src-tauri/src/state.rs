@@ -55,6 +55,9 @@ pub struct Inner {
     pub wiped: bool,
     /// Last sign of the user.
     pub last_activity: Instant,
+    /// How long one minute of the auto-lock setting lasts (a minute, but under the
+    /// end-to-end test's knob).
+    pub minute: Duration,
 }
 
 impl Inner {
@@ -88,7 +91,8 @@ impl Inner {
         self.vault.as_ref()?;
         if wall_ahead > SUSPEND_GAP {
             Some(LockReason::Suspend)
-        } else if now.saturating_duration_since(self.last_activity) >= self.settings.idle_timeout()
+        } else if now.saturating_duration_since(self.last_activity)
+            >= self.settings.idle_timeout(self.minute)
         {
             Some(LockReason::Idle)
         } else {
@@ -122,8 +126,29 @@ impl Shared {
                 lock_reason: None,
                 wiped: false,
                 last_activity: Instant::now(),
+                minute: crate::e2e_knob::SHIPPED.minute,
             }),
         })
+    }
+
+    /// The key derivation for create, unlock and recovery. The cheap one (tests and
+    /// the end-to-end knob only) says so every time.
+    pub fn kdf(&self) -> KdfProfile {
+        if self.profile == KdfProfile::InsecureTest {
+            eprintln!("satchel-app: WARNING: a cheap key derivation that protects nothing");
+        }
+        self.profile
+    }
+
+    /// State whose key derivation and auto-lock minute come from `costs`.
+    pub fn with_costs(
+        dir: PathBuf,
+        costs: crate::e2e_knob::Costs,
+        media_roots: Vec<PathBuf>,
+    ) -> Arc<Self> {
+        let shared = Self::new(dir, costs.profile, media_roots);
+        shared.inner().minute = costs.minute;
+        shared
     }
 
     /// The state, even if a worker panicked while holding it: the vault's own
@@ -178,6 +203,7 @@ mod tests {
             lock_reason: None,
             wiped: false,
             last_activity: Instant::now(),
+            minute: crate::e2e_knob::SHIPPED.minute,
         }
     }
 
@@ -186,7 +212,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut inner = state_with_vault(&tmp.path().join("v"));
         let start = inner.last_activity;
-        let idle = inner.settings.idle_timeout();
+        let idle = inner.settings.idle_timeout(inner.minute);
         assert_eq!(
             inner.due(start + idle - Duration::from_secs(1), Duration::ZERO),
             None

@@ -370,8 +370,10 @@ impl Vault {
         Ok(())
     }
 
+    /// Test support (the `test-hooks` feature, which only tests enable): marks the
+    /// database as written by a newer build.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
-    /// Test support: marks the database as written by a newer build.
     pub fn set_schema_version_for_tests(&self, version: i64) {
         self.store.conn_for_tests_set_user_version(version);
     }

@@ -127,14 +127,21 @@ fn two_workers_and_a_coordinator() {
     }
 }
 
+/// Delays spread over the time an import takes; each run is killed hard. The long
+/// run (`scripts/test.sh --long`) kills five fresh imports at 40 moments each.
+fn kill_plan() -> (usize, Vec<u64>) {
+    if std::env::var_os("SATCHEL_LONG_TESTS").is_some() {
+        (5, (0..40).map(|i| 5 + i * 30).collect())
+    } else {
+        (1, vec![5, 40, 90, 150, 220, 300, 400, 550, 700, 900])
+    }
+}
+
 #[test]
 fn an_import_killed_at_any_moment_is_all_or_nothing_and_can_be_redone() {
-    let (w, co) = (Sandbox::new(), Sandbox::new());
+    let w = Sandbox::new();
     let usb = tempfile::tempdir().unwrap();
     w.init();
-    co.init();
-    w.ok(&["peer", "add", &card(&co), "--name", "co"]);
-    co.ok(&["peer", "add", &card(&w), "--name", "w"]);
     {
         let pass = satchel_api::SecretString::from(PASS);
         let mut v =
@@ -149,12 +156,24 @@ fn an_import_killed_at_any_moment_is_all_or_nothing_and_can_be_redone() {
             .collect();
         v.add_records("contact", &rows).unwrap();
     }
-    let b = carry(&w, "co", usb.path());
-    // Delays spread over the time an import takes; each run is killed hard.
+    let (rounds, delays) = kill_plan();
+    for round in 0..rounds {
+        let (co, name) = (Sandbox::new(), format!("co{round}"));
+        co.init();
+        w.ok(&["peer", "add", &card(&co), "--name", &name]);
+        co.ok(&["peer", "add", &card(&w), "--name", "w"]);
+        let b = carry(&w, &name, usb.path());
+        killed_imports(&co, &b, &delays);
+    }
+}
+
+/// Kills an import of `bundle` at each delay until one finishes: the vault holds
+/// none or all of its 4000 records every time, and a last import completes it.
+fn killed_imports(co: &Sandbox, bundle: &std::path::Path, delays: &[u64]) {
     let mut outcomes = Vec::new();
-    for delay_ms in [5u64, 40, 90, 150, 220, 300, 400, 550, 700, 900] {
+    for &delay_ms in delays {
         let mut child = co
-            .cmd(&["bundle", "import", b.to_str().unwrap()])
+            .cmd(&["bundle", "import", bundle.to_str().unwrap()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -175,7 +194,8 @@ fn an_import_killed_at_any_moment_is_all_or_nothing_and_can_be_redone() {
         }
     }
     let again: serde_json::Value =
-        serde_json::from_str(&co.ok(&["--json", "bundle", "import", b.to_str().unwrap()])).unwrap();
+        serde_json::from_str(&co.ok(&["--json", "bundle", "import", bundle.to_str().unwrap()]))
+            .unwrap();
     let info: serde_json::Value = serde_json::from_str(&co.ok(&["--json", "info"])).unwrap();
     assert_eq!(info["records"], 4000, "{again} {outcomes:?}");
     assert!(

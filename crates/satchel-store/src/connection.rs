@@ -206,6 +206,9 @@ impl Store {
     }
 }
 
+/// Test support, compiled only with the `test-hooks` feature, which only tests
+/// enable: no release binary can run arbitrary SQL on a vault.
+#[cfg(feature = "test-hooks")]
 #[doc(hidden)]
 impl Store {
     /// Test support: sets the schema version as a newer build would.

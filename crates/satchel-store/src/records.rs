@@ -259,6 +259,7 @@ impl Store {
     }
 
     /// Test support: SQLite's plan for the list query of `filter`.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn list_plan_for_tests(&self, filter: &ListFilter) -> String {
         let sql = format!("EXPLAIN QUERY PLAN {}", list_query(filter));
