@@ -15,7 +15,7 @@ use satchel_crypto::keys::DataKey;
 use satchel_store::Store;
 
 const THREADS: usize = 16;
-/// About 1 in 27 processes lost the race before the fix (13 of 450): 40 catch it
+/// About 1 in 26 processes lost the race before the fix (17 of 450): 40 catch it
 /// about 4 times in 5, in 2 s; the long run (`scripts/test.sh --long`) starts 150,
 /// which miss it about once in 300.
 fn processes() -> usize {
