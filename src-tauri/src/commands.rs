@@ -7,8 +7,11 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use satchel_api::{
     ApiError, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment, RecordId,
-    RecordSummary, RecordView, RecoveryKey, SecretString, Vault, form::Form, records::HistoryEntry,
-    sync, vault::Info,
+    RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
+    form::{FieldValue, Form},
+    records::HistoryEntry,
+    sync,
+    vault::Info,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -416,10 +419,17 @@ pub async fn record_history(
         .await
 }
 
-fn inputs(values: BTreeMap<String, Value>) -> Vec<(String, FieldInput)> {
+/// A form's values as the app sends them (`null` clears a field), in the shapes of
+/// [`FieldValue`], from which the UI's types are generated.
+fn inputs(values: BTreeMap<String, Option<FieldValue>>) -> Vec<(String, FieldInput)> {
     values
         .into_iter()
-        .map(|(k, v)| (k, FieldInput::Json(v)))
+        .map(|(k, v)| {
+            (
+                k,
+                FieldInput::Json(v.map_or(Value::Null, FieldValue::into_json)),
+            )
+        })
         .collect()
 }
 
@@ -454,7 +464,7 @@ fn with_staged<T>(
 pub async fn record_create(
     shell: Shell<'_>,
     form: String,
-    values: BTreeMap<String, Value>,
+    values: BTreeMap<String, Option<FieldValue>>,
     attachments: Vec<String>,
 ) -> Result<String> {
     shell
@@ -472,7 +482,7 @@ pub async fn record_create(
 pub async fn record_update(
     shell: Shell<'_>,
     id: String,
-    values: BTreeMap<String, Value>,
+    values: BTreeMap<String, Option<FieldValue>>,
     attachments: Vec<String>,
 ) -> Result<()> {
     shell

@@ -373,6 +373,94 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
     );
 }
 
+/// One value of each field type, shared with the UI's tests (`ui/src/lib/fields.test.ts`).
+fn golden_values() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/ipc/field-values.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// What the UI sends for each field type is what the vault stores and the record view
+/// returns; what the CLI stores from typed text is the same; and editing one field
+/// through IPC leaves every other value as it was (a location once came back empty
+/// from the UI and its save cleared it everywhere).
+#[test]
+fn every_field_type_crosses_ipc_in_the_shape_the_ui_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let golden = golden_values();
+    let cases = golden["values"].as_array().unwrap();
+    assert_eq!(cases.len(), 8, "one case per field type");
+    let sent: serde_json::Map<String, Value> = cases
+        .iter()
+        .map(|c| (c["field"].as_str().unwrap().to_owned(), c["stored"].clone()))
+        .collect();
+    let id = a.ok(
+        "record_create",
+        json!({ "form": golden["form"], "values": sent, "attachments": [] }),
+    );
+    let stored = |id: &Value| -> serde_json::Map<String, Value> {
+        let r = a.ok("record_get", json!({ "id": id, "lang": "en" }));
+        r["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_owned(),
+                    f["values"][0]["value"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(stored(&id), sent, "stored as sent");
+
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "Another name" }, "attachments": [] }),
+    );
+    let mut want = sent.clone();
+    want.insert("name".into(), json!("Another name"));
+    assert_eq!(stored(&id), want, "an edit of one field keeps the others");
+
+    // A location sent in the old `[lat, lon]` shape means the same place, and is
+    // stored in the one shape: it is never half-read or lost.
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "location": [1.5, 2.0] }, "attachments": [] }),
+    );
+    assert_eq!(stored(&id)["location"], json!({ "lat": 1.5, "lon": 2.0 }));
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "location": sent["location"] }, "attachments": [] }),
+    );
+    assert_eq!(stored(&id), want);
+
+    // The CLI's typed text stores the same values as the app's.
+    a.ok("vault_lock", json!({}));
+    let pass = satchel_api::SecretString::from(PASS);
+    let mut v =
+        satchel_api::unlock(&tmp.path().join("vault"), &pass, KdfProfile::InsecureTest).unwrap();
+    let typed: Vec<(String, satchel_api::FieldInput)> = cases
+        .iter()
+        .map(|c| {
+            let text = c["cli"].as_str().unwrap().to_owned();
+            (
+                c["field"].as_str().unwrap().to_owned(),
+                satchel_api::FieldInput::Text(text),
+            )
+        })
+        .collect();
+    let cli = v.add_record("contact", &typed, &[]).unwrap();
+    let view = v.record(&cli, "en").unwrap();
+    let from_cli: serde_json::Map<String, Value> = view
+        .fields
+        .iter()
+        .map(|f| (f.id.clone(), f.values[0].value.clone()))
+        .collect();
+    assert_eq!(from_cli, sent, "the CLI stores what the app sends");
+}
+
 #[test]
 fn drafts_are_kept_in_the_vault_through_a_lock_and_bad_ones_refused() {
     let tmp = tempfile::tempdir().unwrap();

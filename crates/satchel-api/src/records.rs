@@ -53,7 +53,7 @@ impl std::fmt::Debug for NewAttachment {
 }
 
 /// One value of a field as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShownValue {
     /// Stored value.
     pub value: Value,
@@ -68,7 +68,7 @@ pub struct ShownValue {
 }
 
 /// A field of a record as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShownField {
     /// Field id.
     pub id: String,
@@ -79,7 +79,7 @@ pub struct ShownField {
 }
 
 /// An attachment as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShownAttachment {
     /// BLAKE3 of the contents (hex).
     pub blake3: String,
@@ -90,7 +90,7 @@ pub struct ShownAttachment {
 }
 
 /// A whole record as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RecordView {
     /// Id.
     pub id: String,
@@ -111,7 +111,7 @@ pub struct RecordView {
 }
 
 /// A line in a list of records.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RecordSummary {
     /// Id.
     pub id: String,
@@ -128,7 +128,7 @@ pub struct RecordSummary {
 }
 
 /// What a search found: the newest matches, and whether there were more.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Found {
     /// Matches, newest first.
     pub items: Vec<RecordSummary>,

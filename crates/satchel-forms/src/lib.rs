@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 /// Why a form definition or a value was refused. Messages never hold the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,7 +51,7 @@ pub const MAX_LONG_TEXT: usize = 100_000;
 pub const MAX_FIELDS: usize = 200;
 
 /// A label in each supported language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Labels {
     /// English.
@@ -77,8 +78,51 @@ impl Labels {
     }
 }
 
+/// A location in degrees: the stored shape of a `location` field,
+/// `{"lat": 42.9, "lon": 129.5}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct LatLon {
+    /// Latitude, -90 to 90.
+    pub lat: f64,
+    /// Longitude, -180 to 180.
+    pub lon: f64,
+}
+
+/// A field's value in its stored shape, as the app sends it: the one definition of
+/// those shapes that the UI's types are generated from (`ui/src/lib/generated/`).
+/// A clear is `null`, that is `Option::None`. [`FieldDef::validate`] still checks
+/// that the value fits its field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// `text`, `long_text`, `date` (`YYYY-MM-DD`) and `single_choice` (an option id).
+    Text(String),
+    /// `number`.
+    Number(serde_json::Number),
+    /// `yes_no`.
+    YesNo(bool),
+    /// `multi_choice`: option ids.
+    Choices(Vec<String>),
+    /// `location`.
+    Location(LatLon),
+}
+
+impl FieldValue {
+    /// The value as stored JSON.
+    pub fn into_json(self) -> Value {
+        match self {
+            FieldValue::Text(t) => Value::String(t),
+            FieldValue::Number(n) => Value::Number(n),
+            FieldValue::YesNo(b) => Value::Bool(b),
+            FieldValue::Choices(ids) => Value::Array(ids.into_iter().map(Value::String).collect()),
+            FieldValue::Location(l) => serde_json::json!({ "lat": l.lat, "lon": l.lon }),
+        }
+    }
+}
+
 /// The type of a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// One line of text.
@@ -114,7 +158,7 @@ impl FieldType {
 }
 
 /// One option of a choice field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     /// Stored value.
@@ -124,7 +168,7 @@ pub struct Choice {
 }
 
 /// One field of a form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
     /// Stable id, stored in ops.
@@ -143,7 +187,7 @@ pub struct FieldDef {
 }
 
 /// A form definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Form {
     /// Stable name.

@@ -6,7 +6,39 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import type {
+  FieldDef,
+  FieldType,
+  FieldValue,
+  Form,
+  Found,
+  JsonValue,
+  Labels,
+  LatLon,
+  RecordSummary,
+  RecordView,
+  ShownAttachment,
+  ShownField,
+  ShownValue,
+} from './generated/ipc';
+
+// Types generated from the Rust side (src-tauri/tests/ipc_types.rs): the shapes of
+// forms, field values and records have one source.
+export type {
+  FieldDef,
+  FieldType,
+  FieldValue,
+  Form,
+  Found,
+  Labels,
+  LatLon,
+  RecordSummary,
+  RecordView,
+  ShownAttachment,
+  ShownField,
+  ShownValue,
+};
+export type Json = JsonValue;
 
 export interface ApiError {
   code: string;
@@ -41,36 +73,9 @@ export interface VaultState {
   panicShortcut: string;
 }
 
-export interface Labels {
-  en: string;
-  ko: string;
-  'zh-Hans': string;
-}
 
-export type FieldType =
-  | 'text'
-  | 'long_text'
-  | 'number'
-  | 'date'
-  | 'single_choice'
-  | 'multi_choice'
-  | 'location'
-  | 'yes_no';
 
-export interface FieldDef {
-  id: string;
-  type: FieldType;
-  required?: boolean;
-  label: Labels;
-  options?: { id: string; label: Labels }[];
-}
 
-export interface Form {
-  name: string;
-  version: number;
-  label: Labels;
-  fields: FieldDef[];
-}
 
 export interface Info {
   keyslots_format: number;
@@ -128,49 +133,10 @@ export const vaultWipe = (confirm: string) => invoke<void>('vault_wipe', { confi
 
 // ---- Records ----
 
-export interface RecordSummary {
-  id: string;
-  form: string;
-  title: string;
-  /** RFC 3339, UTC. */
-  updated: string;
-  deleted: boolean;
-  conflicts: number;
-}
 
-export interface ShownValue {
-  value: Json;
-  display: string;
-  /** Op id (hex) that wrote this value. */
-  op: string;
-  /** Author device, three fingerprint words. */
-  author: string;
-  time: string;
-}
 
-export interface ShownField {
-  id: string;
-  label: string;
-  /** More than one value means a conflict. */
-  values: ShownValue[];
-}
 
-export interface ShownAttachment {
-  blake3: string;
-  name: string;
-  size: number;
-}
 
-export interface RecordView {
-  id: string;
-  form: string;
-  fields: ShownField[];
-  attachments: ShownAttachment[];
-  deleted: boolean;
-  delete_conflict: boolean;
-  created: string;
-  updated: string;
-}
 
 export interface HistoryEntry {
   op: string;
@@ -204,11 +170,6 @@ export interface StagedAttachment {
 
 export const formsList = () => invoke<Form[]>('forms_list');
 export const recordsPage = (query: PageQuery) => invoke<Page>('records_page', { query });
-/** What a search found: the newest matches (at most 200), and whether more match. */
-export interface Found {
-  items: RecordSummary[];
-  more: boolean;
-}
 
 /** Full-text search, newest first, within one form when `form` is set. */
 export const recordsSearch = (query: string, form: string | null) =>
@@ -216,12 +177,12 @@ export const recordsSearch = (query: string, form: string | null) =>
 export const recordGet = (id: string, lang: string) => invoke<RecordView>('record_get', { id, lang });
 export const recordHistory = (id: string, lang: string) =>
   invoke<HistoryEntry[]>('record_history', { id, lang });
-/** `values` maps field ids to stored values (string, number, boolean, string[] for
- * multi choice, [lat, lon] for location; null clears). Returns the new id.
+/** `values` maps field ids to values in the shapes of `FieldValue` (generated from
+ * Rust; a location is `{ lat, lon }`); null clears. Returns the new id.
  * Fails with `invalid_value` (message names the field) or `unknown_field`. */
-export const recordCreate = (form: string, values: Record<string, Json>, attachments: string[]) =>
+export const recordCreate = (form: string, values: Record<string, FieldValue | null>, attachments: string[]) =>
   invoke<string>('record_create', { form, values, attachments });
-export const recordUpdate = (id: string, values: Record<string, Json>, attachments: string[]) =>
+export const recordUpdate = (id: string, values: Record<string, FieldValue | null>, attachments: string[]) =>
   invoke<void>('record_update', { id, values, attachments });
 export const recordDelete = (id: string) => invoke<void>('record_delete', { id });
 export const recordPurge = (id: string) => invoke<void>('record_purge', { id });

@@ -3,9 +3,10 @@ import { collectValues, emptyInput, fromInput, isIsoDate, jsonEqual, parseNumber
 import contact from '../../../assets/forms/contact.json';
 import kase from '../../../assets/forms/case.json';
 import encounter from '../../../assets/forms/encounter.json';
+import golden from '../../../assets/ipc/field-values.json';
 
 const L = { en: 'x', ko: 'x', 'zh-Hans': 'x' };
-const def = (type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({ id: 'f', type, label: L, ...extra });
+const def = (type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({ id: 'f', type, required: false, label: L, ...extra });
 const choice = def('single_choice', { options: [{ id: 'a', label: L }, { id: 'b', label: L }] });
 const multi = def('multi_choice', { options: [{ id: 'a', label: L }, { id: 'b', label: L }, { id: 'c', label: L }] });
 
@@ -50,8 +51,8 @@ describe('validation per field type', () => {
 
   it('location: both parts, numbers, in range', () => {
     const loc = def('location');
-    expect(fromInput(loc, { lat: '37.5', lon: '127.0' })).toEqual({ ok: true, value: [37.5, 127] });
-    expect(fromInput(loc, { lat: '-90', lon: '180' })).toEqual({ ok: true, value: [-90, 180] });
+    expect(fromInput(loc, { lat: '37.5', lon: '127.0' })).toEqual({ ok: true, value: { lat: 37.5, lon: 127 } });
+    expect(fromInput(loc, { lat: '-90', lon: '180' })).toEqual({ ok: true, value: { lat: -90, lon: 180 } });
     expect(errorKey(loc, { lat: '37.5', lon: '' })).toBe('validation.location_both');
     expect(errorKey(loc, { lat: 'north', lon: '1' })).toBe('validation.number');
     expect(errorKey(loc, { lat: '90.01', lon: '0' })).toBe('validation.lat_range');
@@ -75,7 +76,7 @@ describe('conversion round trip', () => {
     [def('date'), '1990-07-01'],
     [choice, 'a'],
     [multi, ['a', 'b']],
-    [def('location'), [37.56, 126.97]],
+    [def('location'), { lat: 37.56, lon: 126.97 }],
     [def('yes_no'), true],
     [def('yes_no'), false],
   ];
@@ -141,5 +142,35 @@ describe('collectValues', () => {
     expect(jsonEqual(null, undefined)).toBe(true);
     expect(jsonEqual({ a: 1 }, { a: 1 })).toBe(true);
     expect(jsonEqual('1', 1)).toBe(false);
+  });
+});
+
+// The same file drives src-tauri/tests/commands.rs: what the UI sends is what the
+// shell stores and returns, per field type.
+describe('golden field values shared with the shell', () => {
+  const fields = (contact as { fields: FieldDef[] }).fields;
+  const byId = (id: string) => fields.find((f) => f.id === id) as FieldDef;
+
+  it('covers every field type once', () => {
+    const types = golden.values.map((v) => v.type).sort();
+    expect(types).toEqual(['date', 'location', 'long_text', 'multi_choice', 'number', 'single_choice', 'text', 'yes_no']);
+    for (const v of golden.values) expect(byId(v.field).type).toBe(v.type);
+  });
+
+  it.each(golden.values)('$type: the form sends exactly the stored shape', (v) => {
+    expect(fromInput(byId(v.field), v.typed as InputValue)).toEqual({ ok: true, value: v.stored });
+  });
+
+  it.each(golden.values)('$type: a stored value shows in the form and is sent back unchanged', (v) => {
+    const field = byId(v.field);
+    const input = toInput(field.type, v.stored as Json);
+    expect(fromInput(field, input)).toEqual({ ok: true, value: v.stored });
+  });
+
+  it('editing another field of a record leaves every stored value alone', () => {
+    const initial = Object.fromEntries(golden.values.map((v) => [v.field, v.stored as Json]));
+    const inputs = Object.fromEntries(golden.values.map((v) => [v.field, toInput(byId(v.field).type, v.stored as Json)]));
+    inputs.name = 'Another name';
+    expect(collectValues(fields, inputs, initial)).toEqual({ values: { name: 'Another name' }, errors: {} });
   });
 });

@@ -2,10 +2,10 @@
 // between input state and the stored value the shell expects. Pure, unit-tested.
 //
 // Stored shapes: text / long_text → string, number → number, date → "YYYY-MM-DD",
-// single_choice → option id, multi_choice → option ids, location → [lat, lon],
-// yes_no → boolean; null clears.
+// single_choice → option id, multi_choice → option ids, location → { lat, lon },
+// yes_no → boolean; null clears. Those shapes are FieldValue, generated from Rust.
 
-import type { FieldDef, FieldType, Json } from './api';
+import type { FieldDef, FieldType, FieldValue, Json } from './api';
 
 export interface LocationInput {
   lat: string;
@@ -50,11 +50,15 @@ export function toInput(type: FieldType, value: Json | undefined): InputValue {
       return typeof value === 'number' ? numberText(value) : String(value);
     case 'multi_choice':
       return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-    case 'location':
-      if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
-        return { lat: numberText(value[0] as number), lon: numberText(value[1] as number) };
+    case 'location': {
+      if (typeof value === 'object' && !Array.isArray(value)) {
+        const { lat, lon } = value;
+        if (typeof lat === 'number' && typeof lon === 'number') {
+          return { lat: numberText(lat), lon: numberText(lon) };
+        }
       }
       return { lat: '', lon: '' };
+    }
     case 'yes_no':
       return typeof value === 'boolean' ? value : null;
   }
@@ -86,7 +90,7 @@ function isBlank(input: InputValue): boolean {
   return false;
 }
 
-export type Conversion = { ok: true; value: Json } | { ok: false; error: FieldError };
+export type Conversion = { ok: true; value: FieldValue | null } | { ok: false; error: FieldError };
 
 /** Validates an input and converts it to the stored value (null when empty). */
 export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>, input: InputValue): Conversion {
@@ -131,7 +135,7 @@ export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>
       if (lat === null || lon === null) return { ok: false, error: { key: 'validation.number' } };
       if (lat < -90 || lat > 90) return { ok: false, error: { key: 'validation.lat_range' } };
       if (lon < -180 || lon > 180) return { ok: false, error: { key: 'validation.lon_range' } };
-      return { ok: true, value: [lat, lon] };
+      return { ok: true, value: { lat, lon } };
     }
     case 'yes_no':
       return typeof input === 'boolean'
@@ -155,7 +159,7 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
 }
 
 export interface FormCheck {
-  values: Record<string, Json>;
+  values: Record<string, FieldValue | null>;
   errors: Record<string, FieldError>;
 }
 
@@ -167,7 +171,7 @@ export function collectValues(
   inputs: Record<string, InputValue>,
   initial?: Record<string, Json>,
 ): FormCheck {
-  const values: Record<string, Json> = {};
+  const values: Record<string, FieldValue | null> = {};
   const errors: Record<string, FieldError> = {};
   for (const field of fields) {
     const result = fromInput(field, inputs[field.id] ?? emptyInput(field.type));

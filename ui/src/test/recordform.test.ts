@@ -75,7 +75,7 @@ describe('record form', () => {
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(callsOf('record_create')[0][1]).toEqual({
       form: 'contact',
-      values: { name: 'Ana', household_size: 4, sex: 'female', languages: ['ko'], safe_to_contact: true, location: [37.5, 127] },
+      values: { name: 'Ana', household_size: 4, sex: 'female', languages: ['ko'], safe_to_contact: true, location: { lat: 37.5, lon: 127 } },
       attachments: [],
     });
     await waitFor(() => expect(app.route).toEqual({ name: 'record', id: 'new-id' }));
