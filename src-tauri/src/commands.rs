@@ -98,7 +98,6 @@ fn opened(inner: &mut Inner, vault: Vault) {
     inner.settings = Settings::from_stored(stored.as_deref());
     inner.vault = Some(vault);
     inner.lock_reason = None;
-    inner.wiped = false;
 }
 
 #[derive(Serialize)]
@@ -106,8 +105,9 @@ fn opened(inner: &mut Inner, vault: Vault) {
 pub struct VaultState {
     exists: bool,
     unlocked: bool,
+    /// Why it locked, when the window may say so ([`LockReason::is_told`]): after a
+    /// panic lock or erase, nothing.
     lock_reason: Option<LockReason>,
-    wiped: bool,
     /// The panic shortcut of the last vault unlocked in this run (not a secret: it
     /// lets the shortcut work on the unlock screen too).
     panic_shortcut: String,
@@ -121,8 +121,7 @@ pub async fn vault_state(shell: Shell<'_>) -> Result<VaultState> {
             Ok(VaultState {
                 exists: satchel_api::vault::exists(&s.dir),
                 unlocked: inner.vault.is_some(),
-                lock_reason: inner.lock_reason,
-                wiped: inner.wiped,
+                lock_reason: inner.lock_reason.filter(|r| r.is_told()),
                 panic_shortcut: inner.settings.panic_shortcut.clone(),
             })
         })
@@ -312,7 +311,6 @@ fn wipe_now(s: &Shared, inner: &mut Inner) -> Result<()> {
         None if satchel_api::vault::exists(&s.dir) => satchel_api::wipe(&s.dir).map(drop)?,
         None => {}
     }
-    inner.wiped = true;
     inner.lock_reason = Some(LockReason::Panic);
     Ok(())
 }

@@ -58,8 +58,9 @@ export function isApiError(e: unknown): e is ApiError {
 
 // ---- Vault lifecycle ----
 
-/** Why the vault locked; the shell's `LockReason`, serialised (a Rust test keeps them equal). */
-export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen', 'panic'] as const;
+/** Why the vault locked, of the shell's `LockReason`s a window may tell (a Rust test
+ * keeps them equal). A panic is never told: after one the window looks as after a start. */
+export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen'] as const;
 export type LockReason = (typeof LOCK_REASONS)[number];
 
 export interface VaultState {
@@ -67,8 +68,6 @@ export interface VaultState {
   unlocked: boolean;
   /** Why the vault was last locked in this run of the app, if it was. */
   lockReason: LockReason | null;
-  /** Whether the last lock was a panic wipe (the vault is gone). */
-  wiped: boolean;
   /** Panic shortcut of the last vault unlocked in this run (default before). */
   panicShortcut: string;
 }

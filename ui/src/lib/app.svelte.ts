@@ -46,7 +46,6 @@ export const app = $state({
   forms: [] as Form[],
   settings: { ...DEFAULT_SETTINGS } as Settings,
   lockReason: null as LockReason | null,
-  wiped: false,
   /** Shown once after creation, cleared when confirmed. */
   recoveryKey: null as string | null,
   list: freshList(),
@@ -184,7 +183,6 @@ export async function boot(): Promise<void> {
     return;
   }
   app.lockReason = state.value.lockReason;
-  app.wiped = state.value.wiped;
   app.settings.panicShortcut = state.value.panicShortcut;
   if (!state.value.exists) app.phase = 'create';
   else if (state.value.unlocked) await enterApp();

@@ -11,7 +11,7 @@ const KEY = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789';
 describe('create flow', () => {
   it('refuses short and mismatched passphrases, then needs the recovery confirmation', async () => {
     fakeShell({
-      vault_state: () => ({ exists: false, unlocked: false, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
+      vault_state: () => ({ exists: false, unlocked: false, lockReason: null, panicShortcut: 'Ctrl+Shift+X' }),
       vault_create: () => ({ recoveryKey: KEY }),
       settings_get: () => ({ language: null, autoLockMinutes: 10, panicAction: 'lock', panicShortcut: 'Ctrl+Shift+X' }),
       forms_list: () => [],

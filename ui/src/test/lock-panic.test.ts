@@ -14,7 +14,7 @@ function row(i: number) {
 
 function unlockedShell(shortcut = 'Ctrl+Shift+X') {
   return fakeShell({
-    vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
+    vault_state: () => ({ exists: true, unlocked: true, lockReason: null, panicShortcut: 'Ctrl+Shift+X' }),
     settings_get: () => ({ language: null, autoLockMinutes: 10, panicAction: 'lock', panicShortcut: shortcut }),
     forms_list: () => [],
     records_page: (args) => {
@@ -86,7 +86,7 @@ describe('panic shortcut', () => {
 
   it('works on the unlock screen too', async () => {
     fakeShell({
-      vault_state: () => ({ exists: true, unlocked: false, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
+      vault_state: () => ({ exists: true, unlocked: false, lockReason: null, panicShortcut: 'Ctrl+Shift+X' }),
       panic: () => undefined,
     });
     render(App);
@@ -129,7 +129,7 @@ describe('activity', () => {
 describe('errors', () => {
   it('returns to the unlock screen on vault_locked', async () => {
     fakeShell({
-      vault_state: () => ({ exists: true, unlocked: true, lockReason: null, wiped: false, panicShortcut: 'Ctrl+Shift+X' }),
+      vault_state: () => ({ exists: true, unlocked: true, lockReason: null, panicShortcut: 'Ctrl+Shift+X' }),
       settings_get: () => ({ language: null, autoLockMinutes: 10, panicAction: 'lock', panicShortcut: 'Ctrl+Shift+X' }),
       forms_list: () => [],
       records_page: () => {

@@ -80,10 +80,10 @@ describe('unlock screen', () => {
 
   it('switches language instantly before unlock, without saving it', async () => {
     fakeShell({});
-    app.lockReason = 'panic';
+    app.lockReason = 'idle';
     render(Unlock);
     await fireEvent.change(screen.getByLabelText(en('common.language')), { target: { value: 'zh-Hans' } });
-    expect(screen.getByTestId('lock-reason').textContent).toContain(translate('zh-Hans', 'unlock.reason.panic'));
+    expect(screen.getByTestId('lock-reason').textContent).toContain(translate('zh-Hans', 'unlock.reason.idle'));
     expect(screen.getByTestId('unlock-submit').textContent?.trim()).toBe(translate('zh-Hans', 'unlock.submit'));
     expect(document.documentElement.lang).toBe('zh-Hans');
     expect(callsOf('settings_set')).toHaveLength(0);
