@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 app=$target/debug/satchel-app
-driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
+driver=$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")
 [ -x "$app" ] || { echo "e2e: $app is missing; build it with cargo build -p satchel-app" >&2; exit 1; }
 [ -x "$driver" ] || { echo "e2e: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
 

@@ -11,7 +11,7 @@
 #   build of the app does not contain it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 fail=0
 
 log=$(mktemp)

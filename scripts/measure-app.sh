@@ -20,11 +20,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 target=${CARGO_TARGET_DIR:-$root/target}
 app=$target/release/satchel-app
 bench=$target/release/satchel-bench
-driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
+driver=$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")
 records=${SATCHEL_MEASURE_RECORDS:-100000}
 runs=${SATCHEL_MEASURE_RUNS:-7}
 pass='measure the app with many records'

@@ -48,7 +48,7 @@ done_stage() {
 }
 
 scripts/setup.sh $([ "$long" = 1 ] && echo --long)
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 done_stage setup
 
 echo "== UI build"
