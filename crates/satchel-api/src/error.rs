@@ -33,6 +33,15 @@ pub enum ApiError {
     /// The database does not decrypt or has damaged pages.
     #[error("the vault database is damaged; restore it from a backup (nothing was changed)")]
     DatabaseDamaged,
+    /// The vault was erased, but its folder holds files that are not Satchel's.
+    #[error(
+        "the vault is erased and nothing left can open it, but its folder still holds {left} \
+         files that are not Satchel's; remove the folder by hand"
+    )]
+    WipeLeftFiles {
+        /// Entries left in the folder.
+        left: usize,
+    },
     /// The disk is full.
     #[error("the disk is full; nothing was changed. Free some space and try again")]
     DiskFull,
@@ -183,6 +192,7 @@ impl ApiError {
         match self {
             ApiError::WrongPassphrase | ApiError::WrongRecoveryKey => "wrong_passphrase",
             ApiError::NoVault => "no_vault",
+            ApiError::WipeLeftFiles { .. } => "wipe_incomplete",
             ApiError::VaultExists => "vault_exists",
             ApiError::Incomplete => "vault_incomplete",
             ApiError::NewerVersion => "newer_version",

@@ -41,6 +41,61 @@ pub fn all(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Whether `name` is one of Satchel's temporary files (see [`temp_beside`]): a copy
+/// of a vault file being built, left behind if its writer was interrupted, or an
+/// SQLite sidecar of one. A keyslots copy still opens with its passphrase.
+fn is_temp_of_ours(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    [KEYSLOTS, DATABASES[0], DATABASES[1]].iter().any(|base| {
+        rest.strip_prefix(base)
+            .and_then(|r| r.strip_prefix('.'))
+            .and_then(|r| r.split_once(".tmp"))
+            .is_some_and(|(tag, sidecar)| {
+                tag.len() == 12
+                    && tag.bytes().all(|b| b.is_ascii_hexdigit())
+                    && (sidecar.is_empty() || SIDECARS.contains(&sidecar))
+            })
+    })
+}
+
+/// Satchel's files in `dir` as it is now: the fixed names that exist, and any
+/// temporary copies left by an interrupted write. Keyslots copies come first.
+pub fn present(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut temps = Vec::new();
+    match fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_name().to_str().is_some_and(is_temp_of_ours) {
+                    temps.push(entry.path());
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    }
+    temps.sort();
+    let keyslot_temp = |p: &PathBuf| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(".keyslots."))
+    };
+    let (keyslot_temps, other_temps): (Vec<_>, Vec<_>) = temps.into_iter().partition(keyslot_temp);
+    let mut out: Vec<PathBuf> = all(dir).into_iter().filter(|p| p.exists()).collect();
+    out.splice(0..0, keyslot_temps);
+    out.extend(other_temps);
+    Ok(out)
+}
+
+/// Whether `path` is a keyslots file or a temporary copy of one.
+pub fn holds_keyslots(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == KEYSLOTS || (n.starts_with(".keyslots.") && is_temp_of_ours(n)))
+}
+
 fn options() -> OpenOptions {
     let mut o = OpenOptions::new();
     #[cfg(unix)]
@@ -182,6 +237,57 @@ mod tests {
         replace(&p, b"new contents").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"new contents");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temporary_copies_are_recognised_and_nothing_else() {
+        for ours in [
+            ".keyslots.0123456789ab.tmp",
+            ".vault.db.abcdef012345.tmp",
+            ".spare.db.abcdef012345.tmp-wal",
+            ".spare.db.abcdef012345.tmp-journal",
+        ] {
+            assert!(is_temp_of_ours(ours), "{ours}");
+        }
+        for other in [
+            "keyslots",
+            ".keyslots.0123456789a.tmp",
+            ".keyslots.0123456789ag.tmp",
+            ".keyslots.0123456789ab.tmpx",
+            ".notes.0123456789ab.tmp",
+            "photo.jpg",
+            ".keyslots.0123456789ab.tmp-wal-",
+        ] {
+            assert!(!is_temp_of_ours(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn present_lists_keyslots_copies_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            "vault.db",
+            ".vault.db.000000000000.tmp",
+            "keyslots",
+            ".keyslots.111111111111.tmp",
+            "mine.txt",
+        ] {
+            fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        let names: Vec<String> = present(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ".keyslots.111111111111.tmp",
+                "keyslots",
+                "vault.db",
+                ".vault.db.000000000000.tmp"
+            ]
+        );
     }
 
     #[test]

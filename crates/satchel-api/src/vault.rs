@@ -249,25 +249,36 @@ pub struct WipeReport {
     pub files_removed: usize,
 }
 
-/// Panic wipe: overwrites the keyslots in place and syncs (after which nothing opens),
-/// then removes every vault file, then the directory if it is empty. Needs no
-/// passphrase, so it works when it matters.
+/// Panic wipe: overwrites every copy of the keyslots in place and syncs (after which
+/// nothing opens), then removes every file of Satchel's in the folder, temporary ones
+/// included, then the folder. Files that are not Satchel's are left alone, and the
+/// wipe then says so as an error ([`ApiError::WipeLeftFiles`]) rather than succeed.
+/// Needs no passphrase, so it works when it matters.
 pub fn wipe(dir: &Path) -> Result<WipeReport> {
-    if !exists(dir) {
+    let ours = files::present(dir)?;
+    if !ours.iter().any(|p| files::holds_keyslots(p)) && !exists(dir) {
         return Err(ApiError::NoVault);
     }
-    files::overwrite(&files::keyslots(dir))?;
-    let mut removed = 0;
-    for path in files::all(dir) {
-        if path.exists() {
-            files::remove(&path)?;
-            removed += 1;
-        }
+    // Every copy of the wrapped key first, the one step that makes the rest
+    // unreadable: the keyslots file and any temporary copy an interrupted passphrase
+    // change or duress setting left, which would still open with its passphrase.
+    for path in ours.iter().filter(|p| files::holds_keyslots(p)) {
+        files::overwrite(path)?;
+    }
+    for path in &ours {
+        files::remove(path)?;
     }
     let _ = files::sync_dir(dir);
-    let _ = std::fs::remove_dir(dir);
+    match std::fs::remove_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => {
+            let left = std::fs::read_dir(dir).map_or(0, |d| d.count());
+            return Err(ApiError::WipeLeftFiles { left });
+        }
+    }
     Ok(WipeReport {
-        files_removed: removed,
+        files_removed: ours.len(),
     })
 }
 

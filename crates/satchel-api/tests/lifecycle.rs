@@ -158,6 +158,76 @@ fn wipe_leaves_nothing_that_opens() {
     assert!(matches!(satchel_api::wipe(&vdir), Err(ApiError::NoVault)));
 }
 
+/// An interrupted passphrase change or duress setting leaves a temporary keyslots
+/// file that still opens with the passphrase; the wipe erases it with the rest.
+#[test]
+fn wipe_erases_keyslots_copies_left_by_an_interrupted_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let vdir = dir.path().join("v");
+    let (v, _rk, _) = vault_with_record(&vdir);
+    let copy = vdir.join(".keyslots.0123456789ab.tmp");
+    std::fs::copy(files::keyslots(&vdir), &copy).unwrap();
+    let db_copy = vdir.join(".vault.db.0123456789ab.tmp");
+    std::fs::copy(files::database(&vdir, 0), &db_copy).unwrap();
+    // Kept open across the wipe, as an adversary's image of the disk would be.
+    let held = std::fs::File::open(&copy).unwrap();
+    let report = v.wipe().unwrap();
+    assert_eq!(
+        report.files_removed, 5,
+        "keyslots, both databases and both copies"
+    );
+    assert!(!vdir.exists());
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &held, &mut bytes).unwrap();
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    std::fs::write(files::keyslots(&kept), &bytes).unwrap();
+    std::fs::copy(&db_copy, files::database(&kept, 0)).ok();
+    assert!(
+        satchel_api::unlock(&kept, &pass(PASS), P).is_err(),
+        "the copy was overwritten before it was removed"
+    );
+}
+
+/// Files that are not Satchel's are left alone, and the wipe says so instead of
+/// succeeding; the vault itself is erased all the same.
+#[test]
+fn wipe_fails_loudly_when_the_folder_holds_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _rk, _) = vault_with_record(dir.path());
+    std::fs::write(dir.path().join("mine.txt"), b"not Satchel's").unwrap();
+    let err = v.wipe().unwrap_err();
+    assert!(
+        matches!(err, ApiError::WipeLeftFiles { left: 1 }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "wipe_incomplete");
+    assert_eq!(
+        std::fs::read(dir.path().join("mine.txt")).unwrap(),
+        b"not Satchel's"
+    );
+    assert!(matches!(
+        satchel_api::unlock(dir.path(), &pass(PASS), P),
+        Err(ApiError::NoVault)
+    ));
+}
+
+/// A keyslots copy alone, with its vault otherwise gone, is still a vault to erase.
+#[test]
+fn wipe_finds_a_lone_keyslots_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let vdir = dir.path().join("v");
+    let (v, _rk, _) = vault_with_record(&vdir);
+    drop(v);
+    let copy = vdir.join(".keyslots.0123456789ab.tmp");
+    std::fs::rename(files::keyslots(&vdir), &copy).unwrap();
+    for p in files::all(&vdir) {
+        let _ = std::fs::remove_file(p);
+    }
+    assert_eq!(satchel_api::wipe(&vdir).unwrap().files_removed, 1);
+    assert!(!vdir.exists());
+}
+
 #[test]
 fn keyslots_have_one_size_and_no_fixed_bytes_whatever_is_in_use() {
     let mut files_seen = Vec::new();
