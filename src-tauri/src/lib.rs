@@ -123,6 +123,7 @@ pub fn run() {
             if let Err(e) = app.handle().plugin(panic_key::plugin()) {
                 eprintln!("satchel-app: the panic shortcut works in the window only: {e}");
             }
+            private_dirs(&app);
             let window = main_window(&app, automated())?;
             lean_webview(&window, automated() && !shipped_rendering());
             Ok(app)
@@ -132,6 +133,29 @@ pub fn run() {
         Err(e) => {
             eprintln!("satchel-app: could not start: {e}");
             std::process::exit(1);
+        }
+    }
+}
+
+/// The folders WebKit writes in for the app (its data and cache), private to the
+/// user (0700) before anything is written there: created so, or narrowed if an
+/// earlier version left them readable by others.
+fn private_dirs<R: Runtime>(app: &tauri::App<R>) {
+    use tauri::Manager;
+    let paths = app.path();
+    for dir in [
+        paths.app_local_data_dir(),
+        paths.app_data_dir(),
+        paths.app_cache_dir(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Err(e) = satchel_api::files::create_private_dir(&dir) {
+            eprintln!(
+                "satchel-app: could not make a data folder private: {}",
+                e.kind()
+            );
         }
     }
 }

@@ -468,6 +468,14 @@ describe('Satchel end to end', () => {
     await closeApp(b);
   });
 
+  it('keeps the folders it writes in private to the user', () => {
+    const dirs = [VAULT_B, join(RUN, 'home', '.local', 'share', 'org.satchel.app'), join(RUN, 'home', '.cache', 'org.satchel.app')];
+    for (const dir of dirs) {
+      expect(existsSync(dir), dir).toBe(true);
+      expect((statSync(dir).mode & 0o777).toString(8), dir).toBe('700');
+    }
+  });
+
   it('leaves no plaintext on disk: vaults, USB drive, temp, WebKit data and cache', () => {
     const roots = [join(RUN, 'vaults'), join(RUN, 'media'), join(RUN, 'tmp'), join(RUN, 'home')];
     const needles = CANARIES.flatMap((c) => [

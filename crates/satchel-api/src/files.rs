@@ -122,6 +122,14 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
     b.create(dir)
 }
 
+/// Creates `dir` owner-only, or makes it owner-only if it exists.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    create_dir(dir)?;
+    #[cfg(unix)]
+    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
+}
+
 /// Flushes a directory entry change (create, rename, unlink) to disk.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]

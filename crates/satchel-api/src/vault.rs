@@ -151,7 +151,7 @@ pub fn init(
     if exists(dir) {
         return Err(ApiError::VaultExists);
     }
-    files::create_dir(dir)?;
+    files::create_private_dir(dir)?;
     let result = init_files(dir, passphrase, profile);
     if result.is_err() {
         // Only what this call created, which holds nothing of the user's yet.

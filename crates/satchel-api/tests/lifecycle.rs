@@ -228,6 +228,20 @@ fn wipe_finds_a_lone_keyslots_copy() {
     assert!(!vdir.exists());
 }
 
+/// A vault's folder is private to its owner, even one that existed before.
+#[cfg(unix)]
+#[test]
+fn the_vault_folder_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let vdir = dir.path().join("shared");
+    std::fs::create_dir(&vdir).unwrap();
+    std::fs::set_permissions(&vdir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    new_vault(&vdir);
+    let mode = std::fs::metadata(&vdir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}
+
 #[test]
 fn keyslots_have_one_size_and_no_fixed_bytes_whatever_is_in_use() {
     let mut files_seen = Vec::new();
