@@ -10,6 +10,7 @@ macro_rules! say {
 mod args;
 mod secrets;
 mod show;
+mod terminal;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -64,16 +65,29 @@ fn main() -> ExitCode {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(": ");
-            eprintln!("error: {msg}");
+            eprintln!(
+                "error: {}",
+                terminal::neutralise(&msg, terminal::Escape::Text)
+            );
             ExitCode::from(code)
         }
     }
 }
 
 fn emit(line: std::fmt::Arguments<'_>) {
+    write_line(&terminal::neutralise(
+        &line.to_string(),
+        terminal::Escape::Text,
+    ));
+}
+
+fn write_line(line: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+    if let Err(e) = out
+        .write_all(line.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+    {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
@@ -112,7 +126,8 @@ fn unlock(dir: &Path) -> Result<Vault> {
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    say!("{}", serde_json::to_string_pretty(value)?);
+    let json = serde_json::to_string_pretty(value)?;
+    write_line(&terminal::neutralise(&json, terminal::Escape::Json));
     Ok(())
 }
 

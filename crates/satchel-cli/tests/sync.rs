@@ -203,3 +203,51 @@ fn killed_imports(co: &Sandbox, bundle: &std::path::Path, delays: &[u64]) {
         "no kill landed before the commit: {outcomes:?}"
     );
 }
+
+/// Text from a peer cannot drive the terminal: a control sequence that would retitle
+/// the window and a bidi override that would reverse a name reach the screen as
+/// visible escapes, and `--json` still parses to the exact text.
+#[test]
+fn peer_text_reaches_the_terminal_as_visible_escapes() {
+    let (w, co) = (Sandbox::new(), Sandbox::new());
+    let usb = tempfile::tempdir().unwrap();
+    w.init();
+    co.init();
+    w.ok(&["peer", "add", &card(&co), "--name", "co"]);
+    co.ok(&["peer", "add", &card(&w), "--name", "w"]);
+    let hostile = "Kim\u{1b}]0;owned\u{7}\u{9b}2J \u{202e}gpj.exe";
+    w.ok(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        &format!("name={hostile}"),
+    ]);
+    import(&co, &carry(&w, "co", usb.path()));
+
+    let list = co.ok(&["record", "list"]);
+    let id = list.split_whitespace().next().unwrap().to_owned();
+    for out in [
+        list,
+        co.ok(&["record", "show", &id]),
+        co.ok(&["search", "Kim"]),
+    ] {
+        assert!(
+            !out.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "raw control or bidi character in: {out:?}"
+        );
+        assert!(
+            out.contains("Kim\\u{1b}]0;owned\\u{7}\\u{9b}2J \\u{202e}gpj.exe"),
+            "{out}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&co.ok(&["--json", "record", "show", &id])).unwrap();
+    let name = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "name")
+        .unwrap();
+    assert_eq!(name["values"][0]["value"], hostile);
+}
