@@ -27,7 +27,14 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use rusqlite::params;
 use satchel_api::{FieldInput, KdfProfile, SecretString, Vault};
+use satchel_crypto::identity::DeviceKeys;
 use satchel_crypto::kdf::{self, KdfParams};
+use satchel_sync::{
+    bundle::BundleBody,
+    hlc::Hlc,
+    op::{Body, Draft, Op, OpId, OpKind, RecordId, WriteBody},
+    vv::VersionVector,
+};
 
 #[derive(Parser)]
 struct Args {
@@ -43,6 +50,9 @@ struct Args {
     /// Only the bundle seal/open figure (for profiling)
     #[arg(long, hide = true)]
     only_seal: bool,
+    /// Only the import of N ops from two interleaved and two independent chains
+    #[arg(long, hide = true)]
+    only_interleaved: Option<usize>,
     /// Internal: unlock the vault in DIR once and report time and peak memory
     #[arg(long, hide = true)]
     unlock_child: Option<std::path::PathBuf>,
@@ -518,6 +528,121 @@ fn import_figures(n: usize, data: &mut Gen) -> Result<()> {
     Ok(())
 }
 
+/// How two authors' ops relate, for the import and planning figures.
+#[derive(Clone, Copy, PartialEq)]
+enum Chains {
+    /// Each author writes records of its own.
+    Independent,
+    /// Both edit 100 shared records, each edit after the other's last one there.
+    Shared,
+    /// Every op needs the other author's previous op: the tightest interleaving.
+    Tight,
+}
+
+/// Importing `n` ops from two authors who edit shared records (so each chain needs
+/// the other), against `n` ops of two independent chains, each into a fresh vault;
+/// then planning alone for the tightest interleaving against independent chains.
+/// Planning once took quadratic time (16,000 tightly interleaved ops: 30 s).
+fn interleaved_figures(n: usize) -> Result<()> {
+    let mut times = Vec::new();
+    for chains in [Chains::Independent, Chains::Shared] {
+        let dir = tempfile::tempdir()?;
+        let mut vault = test_vault(&dir.path().join("v"))?;
+        let sender = DeviceKeys::generate()?;
+        vault.add_peer(&satchel_api::sync::card_text(&sender.public()), "sender")?;
+        let me = satchel_api::sync::parse_card(&vault.identity().card)?;
+        let body = BundleBody {
+            bundle_id: [7; 16],
+            sender_seq: 1,
+            prev_bundle: [0; 32],
+            acks: VersionVector::default(),
+            ops: two_authors(n, chains)?,
+            blobs: Vec::new(),
+            forms: Vec::new(),
+        };
+        let (content, _) = body.write()?;
+        let sealed = satchel_crypto::bundle::seal(&sender, &[me.agreement], &content)?;
+        let t = Instant::now();
+        let report = vault.import_bundle_from(sealed.as_slice())?;
+        times.push(t.elapsed());
+        anyhow::ensure!(report.applied == n, "applied {} of {n}", report.applied);
+    }
+    println!(
+        "import of {n} ops from two authors: independent chains {:.2} s, editing shared records {:.2} s: ratio {:.2} (goal < 1.5)",
+        times[0].as_secs_f64(),
+        times[1].as_secs_f64(),
+        times[1].as_secs_f64() / times[0].as_secs_f64()
+    );
+    let mut plans = Vec::new();
+    for chains in [Chains::Independent, Chains::Tight] {
+        let mut ops = two_authors(n, chains)?;
+        ops.reverse();
+        let t = Instant::now();
+        let planned = satchel_sync::sync::plan(&VersionVector::default(), &Default::default(), ops);
+        plans.push(t.elapsed());
+        anyhow::ensure!(
+            planned.apply.len() == n,
+            "planned {} of {n}",
+            planned.apply.len()
+        );
+    }
+    println!(
+        "planning {n} ops arriving in reverse: independent chains {:.1} ms, each op needing the other chain's last {:.1} ms: ratio {:.2} (goal < 1.5)",
+        plans[0].as_secs_f64() * 1e3,
+        plans[1].as_secs_f64() * 1e3,
+        plans[1].as_secs_f64() / plans[0].as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `n` signed writes by two authors, turn by turn, related as `chains` says.
+fn two_authors(n: usize, chains: Chains) -> Result<Vec<Op>> {
+    const RECORDS: usize = 100;
+    let keys = [DeviceKeys::generate()?, DeviceKeys::generate()?];
+    let records: Vec<[RecordId; 2]> = (0..RECORDS)
+        .map(|_| Ok([RecordId::random()?, RecordId::random()?]))
+        .collect::<Result<_>>()?;
+    let mut contexts: Vec<[VersionVector; 2]> = vec![Default::default(); RECORDS];
+    let mut prev: [Option<OpId>; 2] = [None, None];
+    let mut seq = [0u64; 2];
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as u64
+        - n as u64;
+    let mut ops: Vec<Op> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (who, r) = (i % 2, (i / 2) % RECORDS);
+        let (slot, record) = match chains {
+            Chains::Shared => (0, records[r][0]),
+            Chains::Independent | Chains::Tight => (who, records[r][who]),
+        };
+        let mut context = contexts[r][slot].clone();
+        if let (Chains::Tight, Some(last)) = (chains, ops.last()) {
+            context.observe(last.header.author, last.header.seq);
+        }
+        seq[who] += 1;
+        let mut body = WriteBody::new("contact");
+        body.fields
+            .insert("name".into(), serde_json::json!(format!("person {i}")));
+        let draft = Draft {
+            seq: seq[who],
+            prev: prev[who],
+            hlc: Hlc {
+                wall_ms: start + i as u64,
+                counter: 0,
+            },
+            record,
+            kind: OpKind::Write,
+            context,
+        };
+        let op = Op::create(&keys[who], draft, &Body::Write(body))?;
+        contexts[r][slot].observe(op.header.author, op.header.seq);
+        prev[who] = Some(op.id);
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
 /// A vault of `n` generated records, inserted in batches, for measuring the app.
 fn make_vault(dir: &Path, n: usize) -> Result<()> {
     const BATCH: usize = 5_000;
@@ -565,6 +690,9 @@ fn main() -> Result<()> {
     if args.only_batched {
         return insert_figures(batched, 1000, &mut data);
     }
+    if let Some(n) = args.only_interleaved {
+        return interleaved_figures(n);
+    }
     if args.only_seal {
         return seal_figures(100);
     }
@@ -574,5 +702,6 @@ fn main() -> Result<()> {
     search_figures(search, &mut data)?;
     seal_figures(if args.quick { 8 } else { 100 })?;
     import_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
+    interleaved_figures(if args.quick { 4_000 } else { 100_000 })?;
     Ok(())
 }
