@@ -6,38 +6,10 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-import type {
-  FieldDef,
-  FieldType,
-  FieldValue,
-  Form,
-  Found,
-  JsonValue,
-  Labels,
-  LatLon,
-  RecordSummary,
-  RecordView,
-  ShownAttachment,
-  ShownField,
-  ShownValue,
-} from './generated/ipc';
-
 // Types generated from the Rust side (src-tauri/tests/ipc_types.rs): the shapes of
 // forms, field values and records have one source.
-export type {
-  FieldDef,
-  FieldType,
-  FieldValue,
-  Form,
-  Found,
-  Labels,
-  LatLon,
-  RecordSummary,
-  RecordView,
-  ShownAttachment,
-  ShownField,
-  ShownValue,
-};
+export type * from './generated/ipc';
+import type { FieldValue, Form, Found, JsonValue, RecordSummary, RecordView, ShownValue } from './generated/ipc';
 export type Json = JsonValue;
 
 export interface ApiError {
