@@ -11,7 +11,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 app=$target/debug/satchel-app
 driver=$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")
 [ -x "$app" ] || { echo "e2e: $app is missing; build it with cargo build -p satchel-app" >&2; exit 1; }
-[ -x "$driver" ] || { echo "e2e: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
+[ -x "$driver" ] || { echo "e2e: tauri-driver is missing; run scripts/setup.sh --tests" >&2; exit 1; }
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/satchel-e2e.XXXXXX")
 trap '[ -n "${SATCHEL_E2E_KEEP:-}" ] || rm -rf "$run"' EXIT

@@ -29,7 +29,7 @@ records=${SATCHEL_MEASURE_RECORDS:-100000}
 runs=${SATCHEL_MEASURE_RUNS:-7}
 pass='measure the app with many records'
 screen=(-s "-screen 0 1280x800x24")
-[ -x "$driver" ] || { echo "measure: tauri-driver is missing; run scripts/setup.sh" >&2; exit 1; }
+[ -x "$driver" ] || { echo "measure: tauri-driver is missing; run scripts/setup.sh --tests" >&2; exit 1; }
 command -v xdotool >/dev/null || { echo "measure: xdotool is missing; run scripts/setup.sh" >&2; exit 1; }
 
 echo "== build (release)"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs what building and testing Satchel needs and is missing. Idempotent: a
-# machine that has everything pays a few dpkg-query calls. Run as root (or with sudo
+# Installs what building Satchel needs and is missing, and with --tests or --long
+# what its tests need too (tauri-driver, cargo-deny; for --long cargo-fuzz and a
+# nightly toolchain). Idempotent: a machine that has everything pays a few
+# dpkg-query calls. Run as root (or with sudo
 # available) on Debian 12; other platforms: see README.md.
 set -euo pipefail
+mode=${1:-}
+case $mode in ''|--tests|--long) ;; *) echo "usage: $0 [--tests|--long]" >&2; exit 2 ;; esac
 
 # C toolchain and OpenSSL headers for SQLCipher (built from source by rusqlite).
 # util-linux's mount is used by the full-disk test.
@@ -40,8 +44,9 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-# The long mode (--long) fuzzes with cargo-fuzz, which needs a nightly toolchain.
-if [ "${1:-}" = --long ]; then
+# What the tests need beyond the app: cargo-deny (scripts/hygiene.sh) for --tests and
+# --long, and for --long cargo-fuzz with a nightly toolchain.
+if [ "$mode" = --long ]; then
   if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^nightly'; then
     rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
       || echo "setup: no nightly toolchain could be installed; fuzzing cannot run" >&2
@@ -52,15 +57,15 @@ if [ "${1:-}" = --long ]; then
   fi
 fi
 
-# cargo-deny checks licences, bans and sources (scripts/hygiene.sh).
-if ! cargo deny --version >/dev/null 2>&1; then
+if [ -n "$mode" ] && ! cargo deny --version >/dev/null 2>&1; then
   echo "setup: installing cargo-deny"
   cargo install cargo-deny --version '^0.20' --locked --quiet
 fi
 
 # tauri-driver bridges WebDriver to the app for the end-to-end test (pinned to 2.x:
 # the newest releases are 3.0 alphas).
-if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+if [ -n "$mode" ] && ! command -v tauri-driver >/dev/null 2>&1 \
+  && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --version '^2' --locked --quiet
 fi

@@ -47,7 +47,7 @@ done_stage() {
   stage_start=$now
 }
 
-scripts/setup.sh $([ "$long" = 1 ] && echo --long)
+scripts/setup.sh "$([ "$long" = 1 ] && echo --long || echo --tests)"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 done_stage setup
 
