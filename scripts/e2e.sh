@@ -20,6 +20,25 @@ mkdir -p "$run"/{home,tmp,media/USB,fixtures,vaults}
 convert -size 96x64 gradient:'#3a6ea5-#e8e4d8' -set comment 'ZQXCANARY7131 photo' "$run/fixtures/photo.png"
 
 # Screenshots only when asked for: each waits for the page to settle.
+# GTK's list of recent files, as a desktop would have it: an entry of another
+# program, and one an earlier Satchel left (with a canary in its path). The app must
+# remove its own entry and leave the other (ui/e2e/scenario.e2e.ts).
+mkdir -p "$run/home/.local/share"
+cat >"$run/home/.local/share/recently-used.xbel" <<'XBEL'
+<?xml version="1.0" encoding="UTF-8"?>
+<xbel version="1.0"
+      xmlns:bookmark="http://www.freedesktop.org/standards/desktop-bookmarks"
+      xmlns:mime="http://www.freedesktop.org/standards/shared-mime-info"
+>
+  <bookmark href="file:///home/user/other-program.txt" added="2026-11-01T10:00:00.000000Z" modified="2026-11-01T10:00:00.000000Z" visited="2026-11-01T10:00:00.000000Z">
+    <info><metadata owner="http://freedesktop.org"><mime:mime-type type="text/plain"/><bookmark:applications><bookmark:application name="gedit" exec="&apos;gedit %u&apos;" modified="2026-11-01T10:00:00.000000Z" count="1"/></bookmark:applications></metadata></info>
+  </bookmark>
+  <bookmark href="file:///media/USB/ZQXCANARY7131-bundle" added="2026-11-01T10:00:00.000000Z" modified="2026-11-01T10:00:00.000000Z" visited="2026-11-01T10:00:00.000000Z">
+    <info><metadata owner="http://freedesktop.org"><mime:mime-type type="application/octet-stream"/><bookmark:applications><bookmark:application name="satchel-app" exec="&apos;satchel-app %u&apos;" modified="2026-11-01T10:00:00.000000Z" count="1"/></bookmark:applications></metadata></info>
+  </bookmark>
+</xbel>
+XBEL
+
 shots=${SATCHEL_SCREENSHOTS:-}
 case $shots in ''|/*) ;; *) shots=$root/$shots ;; esac
 

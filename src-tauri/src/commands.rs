@@ -79,6 +79,7 @@ fn with_progress<R: Runtime, T>(
 
 /// Reloads the web view so no record stays in its memory after a lock or wipe.
 pub(crate) fn reload<R: Runtime>(app: &AppHandle<R>) {
+    crate::recent::forget_soon(app);
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.reload();
     }
@@ -523,10 +524,13 @@ pub struct Staged {
 }
 
 #[tauri::command]
-pub async fn attachment_stage(
+pub async fn attachment_stage<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shell<'_>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<Staged> {
+    // The web view's file dialog has just listed the file among GTK's recent ones.
+    crate::recent::forget_soon(&app);
     let name = request
         .headers()
         .get("x-satchel-name")
@@ -681,6 +685,7 @@ pub async fn bundle_export_choose<R: Runtime>(
         tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_folder())
             .await
             .map_err(|_| IpcError::internal())?;
+    crate::recent::forget_soon(&app);
     let Some(dir) = folder.and_then(|f| f.into_path().ok()) else {
         return Ok(None);
     };
@@ -700,6 +705,8 @@ pub async fn bundle_import<R: Runtime>(
     shell: Shell<'_>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<sync::ImportReport> {
+    // Picked in the web view's file dialog, which listed it among GTK's recent files.
+    crate::recent::forget_soon(&app);
     let bytes = raw_body(&request)?;
     shell
         .with_vault(move |v| {

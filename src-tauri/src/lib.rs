@@ -13,6 +13,7 @@ pub mod e2e_knob;
 pub mod error;
 pub mod guard;
 pub mod panic_key;
+pub mod recent;
 #[cfg(target_os = "linux")]
 pub mod screenlock;
 pub mod settings;
@@ -124,6 +125,7 @@ pub fn run() {
                 eprintln!("satchel-app: the panic shortcut works in the window only: {e}");
             }
             private_dirs(&app);
+            recent::forget();
             let window = main_window(&app, automated())?;
             lean_webview(&window, automated() && !shipped_rendering());
             Ok(app)

@@ -468,6 +468,13 @@ describe('Satchel end to end', () => {
     await closeApp(b);
   });
 
+  it("keeps its file names out of GTK's recent files and leaves other programs' entries", () => {
+    const xbel = readFileSync(join(RUN, 'home', '.local', 'share', 'recently-used.xbel'), 'utf8');
+    expect(xbel).toContain('other-program.txt');
+    expect(xbel).not.toContain('satchel-app');
+    expect(xbel).not.toContain(CANARY);
+  });
+
   it('keeps the folders it writes in private to the user', () => {
     const dirs = [VAULT_B, join(RUN, 'home', '.local', 'share', 'org.satchel.app'), join(RUN, 'home', '.cache', 'org.satchel.app')];
     for (const dir of dirs) {
