@@ -57,7 +57,10 @@ fi
 
 knob=SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB
 target=${CARGO_TARGET_DIR:-target}
-if ! grep -q "$knob" "$target/debug/satchel-app"; then
+if [ ! -f "$target/debug/satchel-app" ]; then
+  echo "hygiene: no debug app to check the knob search against; run cargo build -p satchel-app" >&2
+  fail=1
+elif ! grep -q "$knob" "$target/debug/satchel-app"; then
   echo "hygiene: the debug app does not hold $knob: the release check below could not see it" >&2
   fail=1
 fi
