@@ -78,21 +78,41 @@ pub fn plan(
             if seq != held + 1 {
                 break; // a gap in the chain: nothing in this batch fills it
             }
-            if op.header.prev != heads.get(&author).copied() {
-                plan.broken.extend(queue.pop());
-                continue;
-            }
-            if let Some((a, s)) = op
-                .header
-                .context
-                .0
+            // Every op at the next sequence, in arrival order (more than one is a
+            // fork). As a pass over them would: one that does not link to the
+            // author's head is broken, until one that links and whose context is
+            // held is applied; one that links but must wait stays.
+            let at = queue
                 .iter()
-                .find(|(a, s)| !have.covers(a, **s))
-            {
-                blocked.entry((*a, *s)).or_default().push(author);
-                break;
+                .rposition(|o| o.header.seq != seq)
+                .map_or(0, |i| i + 1);
+            let mut siblings = queue.split_off(at);
+            siblings.reverse();
+            let head = heads.get(&author).copied();
+            let mut kept = Vec::new();
+            let mut applied = None;
+            let mut rest = siblings.into_iter();
+            for op in rest.by_ref() {
+                if op.header.prev != head {
+                    plan.broken.push(op);
+                } else if let Some((a, s)) = op
+                    .header
+                    .context
+                    .0
+                    .iter()
+                    .find(|(a, s)| !have.covers(a, **s))
+                {
+                    blocked.entry((*a, *s)).or_default().push(author);
+                    kept.push(op);
+                } else {
+                    applied = Some(op);
+                    break;
+                }
             }
-            let Some(op) = queue.pop() else { break };
+            kept.extend(rest);
+            kept.reverse();
+            queue.extend(kept);
+            let Some(op) = applied else { break };
             have.observe(author, seq);
             heads.insert(author, op.id);
             plan.apply.push(op);
