@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "vault_unlock",
     "vault_recover",
     "vault_lock",
+    "task_cancel",
     "vault_info",
     "vault_verify",
     "activity",

@@ -77,10 +77,20 @@ fn with_progress<R: Runtime, T>(
     out
 }
 
-/// Reloads the web view so no record stays in its memory after a lock or wipe.
+/// Ends the web view's process and loads the page again in a new one, so nothing
+/// the window showed or was typed into stays in memory after a lock (a reload alone
+/// keeps the process, and with it strings the page no longer uses).
 pub(crate) fn reload<R: Runtime>(app: &AppHandle<R>) {
     crate::recent::forget_soon(app);
     if let Some(w) = app.get_webview_window("main") {
+        #[cfg(target_os = "linux")]
+        let _ = w.with_webview(|platform| {
+            use webkit2gtk::WebViewExt;
+            let view = platform.inner();
+            view.terminate_web_process();
+            view.reload();
+        });
+        #[cfg(not(target_os = "linux"))]
         let _ = w.reload();
     }
 }
@@ -91,14 +101,6 @@ fn lang(l: &str) -> &str {
 
 fn secret(s: String) -> SecretString {
     SecretString::from(s)
-}
-
-/// Opens the vault into `inner` and loads its settings.
-fn opened(inner: &mut Inner, vault: Vault) {
-    let stored = vault.setting(settings::KEY).ok().flatten();
-    inner.settings = Settings::from_stored(stored.as_deref());
-    inner.vault = Some(vault);
-    inner.lock_reason = None;
 }
 
 #[derive(Serialize)]
@@ -117,16 +119,16 @@ pub struct VaultState {
 #[tauri::command]
 pub async fn vault_state(shell: Shell<'_>) -> Result<VaultState> {
     crate::startup::first_call();
-    shell
-        .run(|s, inner| {
-            Ok(VaultState {
-                exists: satchel_api::vault::exists(&s.dir),
-                unlocked: inner.vault.is_some(),
-                lock_reason: inner.lock_reason.filter(|r| r.is_told()),
-                panic_shortcut: inner.settings.panic_shortcut.clone(),
-            })
-        })
-        .await
+    // From the status alone: the first screen after a lock shows while the command
+    // that was running still stops.
+    let exists = satchel_api::vault::exists(&shell.dir);
+    let status = shell.status();
+    Ok(VaultState {
+        exists,
+        unlocked: status.open,
+        lock_reason: status.lock_reason.filter(|r| r.is_told()),
+        panic_shortcut: status.settings.panic_shortcut.clone(),
+    })
 }
 
 #[derive(Serialize)]
@@ -151,7 +153,7 @@ pub async fn vault_create<R: Runtime>(
                 satchel_api::init(&s.dir, &passphrase, s.kdf())
             })?;
             let key = recovery.display_once().map_err(ApiError::from)?;
-            opened(inner, vault);
+            s.opened(inner, vault)?;
             Ok(Created {
                 recovery_key: key.to_string(),
             })
@@ -174,7 +176,7 @@ pub async fn vault_unlock<R: Runtime>(
             let vault = with_progress(&app, Task::Unlock, Phase::DerivingKey, || {
                 satchel_api::unlock(&s.dir, &passphrase, s.kdf())
             })?;
-            opened(inner, vault);
+            s.opened(inner, vault)?;
             Ok(())
         })
         .await
@@ -198,7 +200,7 @@ pub async fn vault_recover<R: Runtime>(
             let vault = with_progress(&app, Task::Recover, Phase::DerivingKey, || {
                 satchel_api::recover(&s.dir, &key, &new, s.kdf())
             })?;
-            opened(inner, vault);
+            s.opened(inner, vault)?;
             Ok(())
         })
         .await
@@ -206,10 +208,19 @@ pub async fn vault_recover<R: Runtime>(
 
 #[tauri::command]
 pub async fn vault_lock<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()> {
-    shell
-        .run(|_, inner| Ok(inner.lock(LockReason::User)))
-        .await?;
-    reload(&app);
+    let shared = Arc::clone(&shell);
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::guard::lock_now(&app, &shared, LockReason::User);
+    })
+    .await
+    .map_err(|_| IpcError::internal())
+}
+
+/// Stops the import or export in progress; it ends with `cancelled` and changes
+/// nothing. Takes no lock, so it works while that command runs.
+#[tauri::command]
+pub async fn task_cancel(shell: Shell<'_>) -> Result<()> {
+    shell.cancel();
     Ok(())
 }
 
@@ -248,9 +259,9 @@ pub async fn activity(shell: Shell<'_>) -> Result<()> {
 #[tauri::command]
 pub async fn settings_get(shell: Shell<'_>) -> Result<Settings> {
     shell
-        .run(|_, inner| {
+        .run(|s, inner| {
             inner.vault()?;
-            Ok(inner.settings.clone())
+            Ok(s.status().settings.clone())
         })
         .await
 }
@@ -259,10 +270,10 @@ pub async fn settings_get(shell: Shell<'_>) -> Result<Settings> {
 pub async fn settings_set(shell: Shell<'_>, settings: Settings) -> Result<()> {
     settings.check()?;
     shell
-        .run(move |_, inner| {
+        .run(move |s, inner| {
             let json = serde_json::to_string(&settings).map_err(|_| IpcError::internal())?;
             inner.vault()?.set_setting(settings::KEY, &json)?;
-            inner.settings = settings;
+            s.status().settings = settings;
             Ok(())
         })
         .await
@@ -304,35 +315,54 @@ pub async fn duress_set<R: Runtime>(
         .await
 }
 
-/// Erases the vault: through the open vault when unlocked, from its files otherwise.
-fn wipe_now(s: &Shared, inner: &mut Inner) -> Result<()> {
-    inner.staged.clear();
-    match inner.vault.take() {
-        Some(v) => v.wipe().map(drop)?,
-        None if satchel_api::vault::exists(&s.dir) => satchel_api::wipe(&s.dir).map(drop)?,
-        None => {}
+/// The panic key, from the window or the global shortcut: erases the keyslots if
+/// the settings say so, then ends everything the process held by starting it afresh
+/// ([`crate::restart`]). It takes no lock a command holds: an import in progress is
+/// simply cut off (its transaction rolls back on the next open). In tests, which
+/// cannot restart, the vault is locked in place instead.
+pub fn panic_now<R: Runtime>(app: &AppHandle<R>, shared: &Arc<Shared>) -> Result<()> {
+    let wipe = shared.panic_action() == PanicAction::Wipe;
+    end_session(app, shared, wipe, LockReason::Panic)
+}
+
+/// Erases (if `wipe`) and ends the session: a fresh process in the app, a lock in
+/// place in tests.
+fn end_session<R: Runtime>(
+    app: &AppHandle<R>,
+    shared: &Arc<Shared>,
+    wipe: bool,
+    reason: LockReason,
+) -> Result<()> {
+    let carry = shared.carry();
+    let began = shared.begin_lock(reason);
+    let wiped = if wipe && satchel_api::vault::exists(&shared.dir) {
+        satchel_api::wipe(&shared.dir)
+            .map(drop)
+            .map_err(IpcError::from)
+    } else {
+        Ok(())
+    };
+    #[cfg(unix)]
+    if shared.restarts() {
+        crate::restart::now(&carry);
     }
-    inner.lock_reason = Some(LockReason::Panic);
-    Ok(())
+    if began {
+        reload(app);
+        shared.finish_lock();
+    } else {
+        reload(app);
+    }
+    shared.status().lock_reason = Some(reason);
+    wiped
 }
 
 /// The panic shortcut: whatever the settings say, at once, then a clean window.
 #[tauri::command]
 pub async fn panic<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()> {
-    let result = shell.run(panic_now).await;
-    reload(&app);
-    result
-}
-
-/// What the panic shortcut does, from the window or from the global key.
-pub fn panic_now(s: &Shared, inner: &mut Inner) -> Result<()> {
-    match inner.settings.panic_action {
-        PanicAction::Wipe => wipe_now(s, inner),
-        PanicAction::Lock => {
-            inner.lock(LockReason::Panic);
-            Ok(())
-        }
-    }
+    let shared = Arc::clone(&shell);
+    tauri::async_runtime::spawn_blocking(move || panic_now(&app, &shared))
+        .await
+        .map_err(|_| IpcError::internal())?
 }
 
 #[tauri::command]
@@ -344,9 +374,12 @@ pub async fn vault_wipe<R: Runtime>(
     if confirm != WIPE_WORD {
         return Err(IpcError::confirmation());
     }
-    let result = shell.run(wipe_now).await;
-    reload(&app);
-    result
+    let shared = Arc::clone(&shell);
+    tauri::async_runtime::spawn_blocking(move || {
+        end_session(&app, &shared, true, LockReason::Panic)
+    })
+    .await
+    .map_err(|_| IpcError::internal())?
 }
 
 #[tauri::command]

@@ -31,21 +31,22 @@ pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
             let wall_elapsed = now_wall.duration_since(wall).unwrap_or(Duration::ZERO);
             let ahead = wall_elapsed.saturating_sub(now.duration_since(mono));
             (mono, wall) = (now, now_wall);
-            let locked = {
-                let mut inner = shared.inner();
-                inner.due(now, ahead).is_some_and(|r| inner.lock(r))
-            };
-            if locked {
-                reload(&app);
+            // From the status alone: a command holding the vault (a long import)
+            // does not hold this, and is asked to stop by the lock.
+            let due = shared.status().due(now, ahead);
+            if let Some(reason) = due {
+                lock_now(&app, &shared, reason);
             }
         }
     });
 }
 
-/// Locks for `reason` if the vault is open, then reloads the web view so that no
-/// record stays in its memory. Used by the screen-lock watcher.
+/// Locks for `reason` if the vault is open: the window is cleared at once (a new
+/// web process), then the command in progress, asked to stop, is waited for. Used
+/// by the guard, the screen-lock watcher and the Lock button.
 pub fn lock_now<R: Runtime>(app: &AppHandle<R>, shared: &Shared, reason: LockReason) {
-    if shared.inner().lock(reason) {
+    if shared.begin_lock(reason) {
         reload(app);
+        shared.finish_lock();
     }
 }

@@ -12,8 +12,11 @@ pub mod drives;
 pub mod e2e_knob;
 pub mod error;
 pub mod guard;
+pub mod hardening;
 pub mod panic_key;
 pub mod recent;
+#[cfg(unix)]
+pub mod restart;
 #[cfg(target_os = "linux")]
 pub mod screenlock;
 pub mod settings;
@@ -63,6 +66,7 @@ pub fn configure<R: Runtime>(
             commands::vault_unlock,
             commands::vault_recover,
             commands::vault_lock,
+            commands::task_cancel,
             commands::vault_info,
             commands::vault_verify,
             commands::activity,
@@ -110,6 +114,7 @@ fn default_vault() -> Option<PathBuf> {
 
 /// Starts the app.
 pub fn run() {
+    hardening::at_start();
     startup::mark();
     let args = Args::parse();
     let Some(dir) = args.vault.or_else(default_vault) else {
@@ -117,6 +122,13 @@ pub fn run() {
         std::process::exit(2);
     };
     let shared = state::Shared::with_costs(dir, e2e_knob::read(), drives::roots());
+    #[cfg(unix)]
+    {
+        shared.restart_on_panic();
+        if let Ok(carried) = std::env::var(restart::CARRY) {
+            shared.resume_after_panic(&carried);
+        }
+    }
     let started = configure(tauri::Builder::default(), shared)
         .build(tauri::generate_context!())
         .and_then(|app| {

@@ -26,8 +26,8 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
-/// Does what the settings say (lock or wipe), off the event loop, then reloads the
-/// window so that nothing of the session stays in it.
+/// Does what the settings say (lock or wipe), off the event loop, and ends the
+/// session ([`commands::panic_now`]).
 fn panic<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     std::thread::spawn(move || {
@@ -35,11 +35,9 @@ fn panic<R: Runtime>(app: &AppHandle<R>) {
             return;
         };
         let shared = Arc::clone(&shared);
-        let result = commands::panic_now(&shared, &mut shared.inner());
-        if let Err(e) = result {
+        if let Err(e) = commands::panic_now(&app, &shared) {
             eprintln!("satchel: the panic key failed: {}", e.code);
         }
-        commands::reload(&app);
     });
 }
 
@@ -52,7 +50,7 @@ pub fn parse(shortcut: &str) -> Option<Shortcut> {
 /// before, kept by the caller). Without the plugin (it could not start) nothing
 /// happens.
 pub fn follow<R: Runtime>(app: &AppHandle<R>, shared: &Shared, bound: &mut Option<String>) {
-    let want = shared.inner().settings.panic_shortcut.clone();
+    let want = shared.status().settings.panic_shortcut.clone();
     if bound.as_deref() == Some(want.as_str()) {
         return;
     }

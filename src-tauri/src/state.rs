@@ -1,12 +1,18 @@
-//! The one managed state: the vault (when unlocked), attachments staged for the next
-//! save, and what the safety guard needs. Every command reaches the vault through
-//! [`Shared::with_vault`], which runs the work on a blocking thread so the window
-//! stays responsive while Argon2 or an import runs.
+//! The one managed state: the vault (when unlocked) with attachments staged for the
+//! next save, held by the command that uses it; and beside it what the lock paths
+//! need, which no command holds while it works. Every command reaches the vault
+//! through [`Shared::with_vault`], which runs the work on a blocking thread so the
+//! window stays responsive while Argon2 or an import runs. A lock raises the cancel
+//! flag first, so an import in progress stops and rolls back instead of making the
+//! lock wait.
 
 use std::{
     collections::BTreeMap,
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -50,22 +56,12 @@ pub const MAX_STAGED: usize = 256 * 1024 * 1024;
 /// ticks before we conclude the machine slept (the monotonic clock stops in suspend).
 pub const SUSPEND_GAP: Duration = Duration::from_secs(5);
 
-/// Everything behind the lock.
+/// The vault and what is staged for it: held by a command for as long as it runs.
 pub struct Inner {
     /// The unlocked vault.
     pub vault: Option<Vault>,
     /// Files picked for the record being edited, by staging id.
     pub staged: BTreeMap<String, NewAttachment>,
-    /// Settings of the last unlocked vault; kept after lock so the panic shortcut
-    /// still knows what to do.
-    pub settings: Settings,
-    /// Why the vault was last locked in this run.
-    pub lock_reason: Option<LockReason>,
-    /// Last sign of the user.
-    pub last_activity: Instant,
-    /// How long one minute of the auto-lock setting lasts (a minute, but under the
-    /// end-to-end test's knob).
-    pub minute: Duration,
 }
 
 impl Inner {
@@ -78,26 +74,33 @@ impl Inner {
     pub fn staged_bytes(&self) -> usize {
         self.staged.values().map(|a| a.bytes.len()).sum()
     }
+}
 
-    /// Drops the vault (its keys zeroize) and everything staged. Returns whether
-    /// there was anything to lock.
-    pub fn lock(&mut self, reason: LockReason) -> bool {
-        self.staged.clear();
-        match self.vault.take() {
-            Some(v) => {
-                drop(v);
-                self.lock_reason = Some(reason);
-                true
-            }
-            None => false,
-        }
-    }
+/// What the lock paths need, behind its own lock that no command holds while it
+/// works: the guard, the screen-lock watcher and the panic key never wait behind an
+/// import.
+pub struct Status {
+    /// Whether a vault is unlocked (false from the moment a lock begins).
+    pub open: bool,
+    /// Settings of the last unlocked vault; kept after lock so the panic shortcut
+    /// still knows what to do.
+    pub settings: Settings,
+    /// Why the vault was last locked in this run.
+    pub lock_reason: Option<LockReason>,
+    /// Last sign of the user.
+    pub last_activity: Instant,
+    /// How long one minute of the auto-lock setting lasts (a minute, but under the
+    /// end-to-end test's knob).
+    pub minute: Duration,
+}
 
+impl Status {
     /// What the guard should do now, given the time since the last activity and how
     /// far the wall clock jumped ahead of the monotonic clock since the last tick.
     pub fn due(&self, now: Instant, wall_ahead: Duration) -> Option<LockReason> {
-        self.vault.as_ref()?;
-        if wall_ahead > SUSPEND_GAP {
+        if !self.open {
+            None
+        } else if wall_ahead > SUSPEND_GAP {
             Some(LockReason::Suspend)
         } else if now.saturating_duration_since(self.last_activity)
             >= self.settings.idle_timeout(self.minute)
@@ -118,6 +121,15 @@ pub struct Shared {
     /// Where removable drives are mounted.
     pub media_roots: Vec<PathBuf>,
     inner: Mutex<Inner>,
+    status: Mutex<Status>,
+    /// Raised to stop the command in progress (the vault polls it).
+    cancel: Arc<AtomicBool>,
+    /// Raised while a lock waits for the command in progress to stop: no other
+    /// command may take the vault meanwhile.
+    locking: AtomicBool,
+    /// Whether the panic key and the wipe start the process afresh (the app) or
+    /// lock in place (tests, which run in one process).
+    restarts: AtomicBool,
 }
 
 impl Shared {
@@ -130,11 +142,17 @@ impl Shared {
             inner: Mutex::new(Inner {
                 vault: None,
                 staged: BTreeMap::new(),
+            }),
+            status: Mutex::new(Status {
+                open: false,
                 settings: Settings::default(),
                 lock_reason: None,
                 last_activity: Instant::now(),
                 minute: crate::e2e_knob::SHIPPED.minute,
             }),
+            cancel: Arc::new(AtomicBool::new(false)),
+            locking: AtomicBool::new(false),
+            restarts: AtomicBool::new(false),
         })
     }
 
@@ -154,17 +172,53 @@ impl Shared {
         media_roots: Vec<PathBuf>,
     ) -> Arc<Self> {
         let shared = Self::new(dir, costs.profile, media_roots);
-        shared.inner().minute = costs.minute;
+        shared.status().minute = costs.minute;
         shared
     }
 
-    /// The state, even if a worker panicked while holding it: the vault's own
+    /// The panic key and the wipe start the process afresh from now on (the app;
+    /// see [`crate::restart`]).
+    pub fn restart_on_panic(&self) {
+        self.restarts.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the panic key and the wipe start the process afresh.
+    pub fn restarts(&self) -> bool {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// The vault, even if a worker panicked while holding it: the vault's own
     /// transactions keep its files consistent, and locking must always work.
     pub fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on a blocking thread with the state locked, counting as activity.
+    /// The status; never held for long.
+    pub fn status(&self) -> MutexGuard<'_, Status> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts a just-opened vault in place: it stops when [`Shared::cancel`] is raised,
+    /// and its settings become the app's.
+    pub fn opened(&self, inner: &mut Inner, mut vault: Vault) -> Result<()> {
+        vault.set_cancel(Arc::clone(&self.cancel))?;
+        let stored = vault.setting(crate::settings::KEY).ok().flatten();
+        inner.vault = Some(vault);
+        let mut status = self.status();
+        status.settings = Settings::from_stored(stored.as_deref());
+        status.open = true;
+        status.lock_reason = None;
+        Ok(())
+    }
+
+    /// Asks the command in progress to stop (the Cancel button). It ends with
+    /// `cancelled` and changes nothing.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Runs `f` on a blocking thread with the vault locked, counting as activity.
+    /// While a lock is under way it refuses, as if already locked.
     pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -172,8 +226,13 @@ impl Shared {
     {
         let me = Arc::clone(self);
         tauri::async_runtime::spawn_blocking(move || {
+            me.status().last_activity = Instant::now();
             let mut inner = me.inner();
-            inner.last_activity = Instant::now();
+            if me.locking.load(Ordering::Relaxed) {
+                return Err(IpcError::locked());
+            }
+            // A Cancel pressed when nothing ran must not stop this command.
+            me.cancel.store(false, Ordering::Relaxed);
             f(&me, &mut inner)
         })
         .await
@@ -190,9 +249,89 @@ impl Shared {
             .await
     }
 
+    /// The first half of a lock, which waits for nothing: from here the vault counts
+    /// as locked, the command in progress is asked to stop and no other may start.
+    /// Returns whether there was anything to lock. The caller clears the window, then
+    /// calls [`Shared::finish_lock`].
+    pub fn begin_lock(&self, reason: LockReason) -> bool {
+        {
+            let mut status = self.status();
+            if !status.open {
+                return false;
+            }
+            status.open = false;
+            status.lock_reason = Some(reason);
+        }
+        self.locking.store(true, Ordering::Relaxed);
+        self.cancel.store(true, Ordering::Relaxed);
+        true
+    }
+
+    /// The second half: waits for the command in progress to stop (an import ends
+    /// within a fraction of a second of the flag), then closes the database (its keys
+    /// zeroize) and drops everything staged.
+    pub fn finish_lock(&self) {
+        {
+            let mut inner = self.inner();
+            inner.staged.clear();
+            drop(inner.vault.take());
+        }
+        self.locking.store(false, Ordering::Relaxed);
+        self.cancel.store(false, Ordering::Relaxed);
+    }
+
+    /// Both halves, for callers with no window to clear. Returns whether there was
+    /// anything to lock.
+    pub fn lock(&self, reason: LockReason) -> bool {
+        let locked = self.begin_lock(reason);
+        if locked {
+            self.finish_lock();
+        }
+        locked
+    }
+
     /// The panic action of the last unlocked vault.
     pub fn panic_action(&self) -> PanicAction {
-        self.inner().settings.panic_action
+        self.status().settings.panic_action
+    }
+
+    /// What a fresh process carries over from a panic ([`crate::restart::CARRY`]).
+    pub fn carry(&self) -> String {
+        let status = self.status();
+        let action = match status.settings.panic_action {
+            PanicAction::Lock => "lock",
+            PanicAction::Wipe => "wipe",
+        };
+        format!("{action}:{}", status.settings.panic_shortcut)
+    }
+
+    /// Takes over what a panic carried: the panic key's action and shortcut. After a
+    /// wipe it also removes anything of the vault that a command still running at
+    /// that moment wrote back. Returns whether anything was carried.
+    pub fn resume_after_panic(&self, carried: &str) -> bool {
+        let Some((action, shortcut)) = carried.split_once(':') else {
+            return false;
+        };
+        let action = match action {
+            "lock" => PanicAction::Lock,
+            "wipe" => PanicAction::Wipe,
+            _ => return false,
+        };
+        if crate::panic_key::parse(shortcut).is_none() {
+            return false;
+        }
+        {
+            let mut status = self.status();
+            status.settings.panic_action = action;
+            status.settings.panic_shortcut = shortcut.to_owned();
+        }
+        if action == PanicAction::Wipe
+            && let Err(e) = satchel_api::wipe(&self.dir)
+            && !matches!(e, ApiError::NoVault)
+        {
+            eprintln!("satchel-app: the wipe could not finish: {}", e.code());
+        }
+        true
     }
 }
 
@@ -200,63 +339,114 @@ impl Shared {
 mod tests {
     use super::*;
 
-    fn state_with_vault(dir: &std::path::Path) -> Inner {
+    fn shared_with_vault(dir: &std::path::Path) -> Arc<Shared> {
         let pass = satchel_api::SecretString::from("correct horse battery");
         let (vault, _) = satchel_api::init(dir, &pass, KdfProfile::InsecureTest).unwrap();
-        Inner {
-            vault: Some(vault),
-            staged: BTreeMap::new(),
-            settings: Settings::default(),
-            lock_reason: None,
-            last_activity: Instant::now(),
-            minute: crate::e2e_knob::SHIPPED.minute,
-        }
+        let shared = Shared::new(dir.to_owned(), KdfProfile::InsecureTest, vec![]);
+        let mut inner = shared.inner();
+        shared.opened(&mut inner, vault).unwrap();
+        drop(inner);
+        shared
     }
 
     #[test]
     fn guard_locks_after_idle_time_and_after_suspend_only() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut inner = state_with_vault(&tmp.path().join("v"));
-        let start = inner.last_activity;
-        let idle = inner.settings.idle_timeout(inner.minute);
+        let shared = shared_with_vault(&tmp.path().join("v"));
+        let (start, idle) = {
+            let st = shared.status();
+            (st.last_activity, st.settings.idle_timeout(st.minute))
+        };
+        let due = |now, ahead| shared.status().due(now, ahead);
         assert_eq!(
-            inner.due(start + idle - Duration::from_secs(1), Duration::ZERO),
+            due(start + idle - Duration::from_secs(1), Duration::ZERO),
             None
         );
+        assert_eq!(due(start + idle, Duration::ZERO), Some(LockReason::Idle));
         assert_eq!(
-            inner.due(start + idle, Duration::ZERO),
-            Some(LockReason::Idle)
-        );
-        assert_eq!(
-            inner.due(start, SUSPEND_GAP),
+            due(start, SUSPEND_GAP),
             None,
             "small clock steps are not sleep"
         );
         assert_eq!(
-            inner.due(start, SUSPEND_GAP + Duration::from_secs(1)),
+            due(start, SUSPEND_GAP + Duration::from_secs(1)),
             Some(LockReason::Suspend)
         );
-        assert!(inner.lock(LockReason::Idle));
-        assert!(inner.vault.is_none());
-        assert_eq!(inner.due(start + idle * 2, Duration::from_secs(999)), None);
-        assert!(!inner.lock(LockReason::User), "locking twice is a no-op");
-        assert_eq!(inner.lock_reason, Some(LockReason::Idle));
+        assert!(shared.lock(LockReason::Idle));
+        assert!(shared.inner().vault.is_none());
+        assert_eq!(due(start + idle * 2, Duration::from_secs(999)), None);
+        assert!(!shared.lock(LockReason::User), "locking twice is a no-op");
+        assert_eq!(shared.status().lock_reason, Some(LockReason::Idle));
     }
 
     #[test]
     fn lock_drops_staged_attachments() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut inner = state_with_vault(&tmp.path().join("v"));
-        inner.staged.insert(
+        let shared = shared_with_vault(&tmp.path().join("v"));
+        shared.inner().staged.insert(
             "a".into(),
             NewAttachment {
                 name: "x".into(),
                 bytes: vec![1; 10].into(),
             },
         );
-        assert_eq!(inner.staged_bytes(), 10);
-        inner.lock(LockReason::User);
-        assert!(inner.staged.is_empty());
+        assert_eq!(shared.inner().staged_bytes(), 10);
+        shared.lock(LockReason::User);
+        assert!(shared.inner().staged.is_empty());
+    }
+
+    #[test]
+    fn a_lock_does_not_wait_to_begin_and_no_command_starts_while_it_finishes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = shared_with_vault(&tmp.path().join("v"));
+        // A command holds the vault (as a long import would).
+        let held = shared.inner();
+        assert!(
+            shared.begin_lock(LockReason::Screen),
+            "begins without the vault"
+        );
+        assert!(!shared.status().open, "counts as locked at once");
+        assert!(
+            shared.cancel.load(Ordering::Relaxed),
+            "the command is asked to stop"
+        );
+        drop(held);
+        // A command that gets the vault before the lock does is refused.
+        let refused =
+            tauri::async_runtime::block_on(shared.run(|_, inner| inner.vault().map(drop)));
+        assert_eq!(refused.map_err(|e| e.code), Err("vault_locked"));
+        shared.finish_lock();
+        assert!(shared.inner().vault.is_none());
+        assert!(!shared.cancel.load(Ordering::Relaxed));
+        assert!(!shared.locking.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn a_panic_carries_its_key_and_action_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = shared_with_vault(&tmp.path().join("v"));
+        {
+            let mut st = shared.status();
+            st.settings.panic_action = PanicAction::Wipe;
+            st.settings.panic_shortcut = "F12".into();
+        }
+        let carried = shared.carry();
+        assert_eq!(carried, "wipe:F12");
+        shared.lock(LockReason::Panic);
+        // A fresh process takes it over, and finishes the wipe.
+        let fresh = Shared::new(tmp.path().join("v"), KdfProfile::InsecureTest, vec![]);
+        assert!(satchel_api::vault::exists(&fresh.dir));
+        assert!(fresh.resume_after_panic(&carried));
+        assert!(!satchel_api::vault::exists(&fresh.dir));
+        assert_eq!(fresh.panic_action(), PanicAction::Wipe);
+        assert_eq!(fresh.status().settings.panic_shortcut, "F12");
+        assert_eq!(fresh.status().lock_reason, None, "nothing to tell");
+        for bad in ["", "wipe", "erase:F12", "lock:not a key"] {
+            assert!(
+                !Shared::new(tmp.path().join("w"), KdfProfile::InsecureTest, vec![])
+                    .resume_after_panic(bad)
+            );
+        }
     }
 
     #[test]

@@ -112,7 +112,9 @@ fn open_vault(dir: &std::path::Path) -> (tauri::App<tauri::test::MockRuntime>, A
     satchel_app::main_window(&app, false).unwrap();
     let pass = SecretString::from("correct horse battery");
     let (vault, _) = satchel_api::init(&shared.dir, &pass, KdfProfile::InsecureTest).unwrap();
-    shared.inner().vault = Some(vault);
+    let mut inner = shared.inner();
+    shared.opened(&mut inner, vault).unwrap();
+    drop(inner);
     (app, shared)
 }
 
@@ -120,8 +122,7 @@ fn reopen(shared: &Shared) {
     let pass = SecretString::from("correct horse battery");
     let vault = satchel_api::unlock(&shared.dir, &pass, KdfProfile::InsecureTest).unwrap();
     let mut inner = shared.inner();
-    inner.vault = Some(vault);
-    inner.lock_reason = None;
+    shared.opened(&mut inner, vault).unwrap();
 }
 
 /// Waits until the vault is locked and returns why.
@@ -129,9 +130,11 @@ fn locked(shared: &Shared) -> LockReason {
     let until = Instant::now() + WAIT;
     loop {
         {
-            let inner = shared.inner();
-            if inner.vault.is_none() {
-                return inner.lock_reason.expect("locked without a reason");
+            if shared.inner().vault.is_none() {
+                return shared
+                    .status()
+                    .lock_reason
+                    .expect("locked without a reason");
             }
         }
         assert!(Instant::now() < until, "the vault never locked");

@@ -178,6 +178,10 @@ pub enum ApiError {
     /// Randomness or key derivation failed.
     #[error("a cryptographic operation failed: {0}")]
     Crypto(CryptoError),
+    /// Stopped on request (a lock, the panic key, or Cancel) before it finished;
+    /// nothing was changed.
+    #[error("stopped before it finished; nothing was changed")]
+    Cancelled,
     /// Any other database failure.
     #[error("{0}")]
     Store(StoreError),
@@ -224,6 +228,7 @@ impl ApiError {
             ApiError::NoDraft(_) => "no_draft",
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
+            ApiError::Cancelled => "cancelled",
             ApiError::Store(_) => "database",
             ApiError::Io(_) => "io",
         }
@@ -250,6 +255,7 @@ impl From<StoreError> for ApiError {
             StoreError::Busy => ApiError::Busy,
             StoreError::ReadOnly => ApiError::ReadOnly,
             StoreError::Io(kind) => ApiError::from(std::io::Error::from(kind)),
+            StoreError::Interrupted => ApiError::Cancelled,
             other => ApiError::Store(other),
         }
     }

@@ -269,6 +269,7 @@ impl Vault {
             });
         }
         let ops = self.store.ops_after(&floor.unwrap_or_default())?;
+        self.cancelled()?;
         let mut hashes = BTreeSet::new();
         for op in &ops {
             if let Some(Body::Write(w)) = &op.body {
@@ -306,9 +307,12 @@ impl Vault {
             blobs,
             forms,
         };
+        self.cancelled()?;
         let (content, body_hash) = body.write()?;
+        self.cancelled()?;
         let recipients: Vec<[u8; 32]> = peers.iter().map(|p| p.agreement).collect();
         let sealed = bundle::seal(&self.device, &recipients, &content).map_err(ApiError::from)?;
+        self.cancelled()?;
         let name = data_encoding::HEXLOWER.encode(&rng::array::<16>()?);
         files::create_dir(dir)?;
         files::write_new(&dir.join(&name), &sealed)?;
@@ -334,6 +338,7 @@ impl Vault {
     pub fn import_bundle_from(&mut self, source: impl std::io::Read) -> Result<ImportReport> {
         let opened = bundle::open(&self.device, std::io::Read::take(source, MAX_BUNDLE_FILE))
             .map_err(ApiError::from)?;
+        self.cancelled()?;
         let peer = self
             .store
             .peers()?
@@ -342,6 +347,7 @@ impl Vault {
             .ok_or(ApiError::UnknownSender)?;
         let (body, body_hash) =
             BundleBody::read(&opened.content).map_err(ApiError::bundle_content)?;
+        self.cancelled()?;
         let now = now_ms();
         if body
             .ops
@@ -364,6 +370,7 @@ impl Vault {
         let mut incoming = self.store.quarantined()?;
         incoming.extend(body.ops.iter().cloned());
         let planned = plan(&self.store.have()?, &self.store.heads()?, incoming);
+        self.cancelled()?;
         if let Some(op) = planned.broken.first() {
             return Err(ApiError::BundleContent(format!(
                 "an op does not link to its author's previous op (sequence {}): a forged or forked chain",

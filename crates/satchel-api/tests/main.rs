@@ -7,6 +7,7 @@
     clippy::panic
 )]
 
+mod cancel;
 mod drafts;
 mod lifecycle;
 mod records;

@@ -2,7 +2,10 @@
 //! pragmas, then migrations (Mozilla application-services' `open_database` order).
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{
+    Arc, Once,
+    atomic::{AtomicBool, Ordering},
+};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use satchel_crypto::keys::DataKey;
@@ -13,6 +16,8 @@ use crate::{StoreError, schema};
 /// An open, unlocked vault database.
 pub struct Store {
     pub(crate) conn: Connection,
+    /// Raised from another thread to stop the work in progress (see [`Store::set_cancel`]).
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -113,7 +118,7 @@ impl Store {
         let mut conn = keyed(path, key, flags)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         schema::migrate_to(&mut conn, schema::latest())?;
-        Ok(Self { conn })
+        Ok(Self { conn, cancel: None })
     }
 
     /// Opens an existing database. Never creates, never deletes: a database that fails
@@ -139,7 +144,27 @@ impl Store {
             });
         }
         schema::migrate_to(&mut conn, schema::latest())?;
-        Ok(Self { conn })
+        Ok(Self { conn, cancel: None })
+    }
+
+    /// Lets another thread stop what this store is doing: while `flag` is raised,
+    /// every SQL statement is interrupted within a few thousand virtual-machine steps
+    /// ([`StoreError::Interrupted`]), so a transaction in progress rolls back and
+    /// nothing is half-written. Long work outside SQL asks [`Store::cancelled`].
+    pub fn set_cancel(&mut self, flag: Arc<AtomicBool>) -> Result<(), StoreError> {
+        let polled = Arc::clone(&flag);
+        self.conn
+            .progress_handler(1000, Some(move || polled.load(Ordering::Relaxed)))?;
+        self.cancel = Some(flag);
+        Ok(())
+    }
+
+    /// [`StoreError::Interrupted`] if the flag given to [`Store::set_cancel`] is raised.
+    pub fn cancelled(&self) -> Result<(), StoreError> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(StoreError::Interrupted),
+            _ => Ok(()),
+        }
     }
 
     /// The SQLCipher version linked in.
@@ -225,7 +250,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         let mut conn = keyed(path, key, flags)?;
         schema::migrate_to(&mut conn, version)?;
-        Ok(Self { conn })
+        Ok(Self { conn, cancel: None })
     }
 
     /// Test support: runs SQL as an older build would have.

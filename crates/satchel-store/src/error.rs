@@ -51,6 +51,9 @@ pub enum StoreError {
     /// A stored op failed verification.
     #[error("a stored op failed verification: {0}")]
     Op(#[from] satchel_sync::OpError),
+    /// Stopped on request ([`crate::Store::set_cancel`]); the transaction rolled back.
+    #[error("stopped before it finished; nothing was changed")]
+    Interrupted,
     /// Any other SQLite failure, by code only.
     #[error("database error (code {0})")]
     Sqlite(i32),
@@ -69,6 +72,7 @@ impl From<rusqlite::Error> for StoreError {
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
                 ErrorCode::ReadOnly => StoreError::ReadOnly,
                 ErrorCode::CannotOpen => StoreError::Missing,
+                ErrorCode::OperationInterrupted => StoreError::Interrupted,
                 // Growing the WAL index failed: on a full disk this is the first
                 // write SQLite attempts.
                 ErrorCode::SystemIoFailure if f.extended_code == SQLITE_IOERR_SHMSIZE => {
