@@ -79,7 +79,9 @@ fn with_progress<R: Runtime, T>(
 
 /// Ends the web view's process and loads the page again in a new one, so nothing
 /// the window showed or was typed into stays in memory after a lock (a reload alone
-/// keeps the process, and with it strings the page no longer uses).
+/// keeps the process, and with it strings the page no longer uses). WebKit's network
+/// process stays: ending it makes WebKit give up the page (docs/vault-security.md,
+/// "Memory").
 pub(crate) fn reload<R: Runtime>(app: &AppHandle<R>) {
     crate::recent::forget_soon(app);
     if let Some(w) = app.get_webview_window("main") {

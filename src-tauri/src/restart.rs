@@ -16,7 +16,13 @@ pub const CARRY: &str = "SATCHEL_PANIC_CARRY";
 pub fn exec_self(env: &[(&str, &str)]) -> io::Error {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_else(|| OsString::from("satchel-app"));
-    let mut cmd = Command::new("/proc/self/exe");
+    // The program's own path, so the process keeps its name; /proc/self/exe if the
+    // file was replaced or removed since it started.
+    let exe = std::env::current_exe()
+        .ok()
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| "/proc/self/exe".into());
+    let mut cmd = Command::new(exe);
     cmd.arg0(argv0).args(args);
     for (k, v) in env {
         cmd.env(k, v);
@@ -28,6 +34,11 @@ pub fn exec_self(env: &[(&str, &str)]) -> io::Error {
 /// with "WebKit"): they hold the page, and would otherwise outlive the window for as
 /// long as they take to notice it is gone.
 pub fn end_web_processes() {
+    end_children("WebKit");
+}
+
+/// Sends SIGKILL to every child of this process whose name starts with `prefix`.
+fn end_children(prefix: &str) {
     let me = std::process::id();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return;
@@ -49,10 +60,13 @@ pub fn end_web_processes() {
             .nth(1)
             .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(me)
-            && comm.starts_with("WebKit")
+            && comm.starts_with(prefix)
             && let Some(pid) = rustix::process::Pid::from_raw(pid)
+            && rustix::process::kill_process(pid, rustix::process::Signal::KILL).is_ok()
         {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            // Reaped here: the fresh program would not know them, and they would
+            // stay as zombies.
+            let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
         }
     }
 }

@@ -3,7 +3,7 @@
 // stand-in USB drive) comes from scripts/e2e.sh.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 
@@ -97,19 +97,109 @@ export async function stopDriver(): Promise<void> {
 }
 
 /** The pids of running app processes: any whose command line starts with the app
- * binary. Read from /proc, so a process WebKitWebDriver left behind is found too. */
+ * binary. Read from /proc, so a process WebKitWebDriver left behind is found too
+ * (from the command line: the app makes itself non-dumpable, which hides its `exe`
+ * link from anyone but root). */
 export function appPids(): number[] {
-  const app = realpathSync(need('SATCHEL_APP'));
+  const app = need('SATCHEL_APP');
+  const real = realpathSync(app);
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readlinkSync(`/proc/${name}/exe`) === app) pids.push(Number(name));
+      const argv0 = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')[0];
+      if (argv0 === app || argv0 === real) pids.push(Number(name));
     } catch {
       // the process ended while we looked
     }
   }
   return pids;
+}
+
+/** The web content processes of the app (`WebKitWebProcess` children). */
+export function webPids(): number[] {
+  const app = appPids();
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const [state, ppid] = stat.slice(close + 2).split(' ');
+      if (state !== 'Z' && app.includes(Number(ppid)) && comm.startsWith('WebKitWebProces')) out.push(Number(name));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Waits until every web process in `before` has ended and a new one runs (the
+ * page was loaded again in a fresh process); returns the milliseconds it took
+ * from `since`. WebDriver loses its session if a command is in flight while the
+ * page's process ends, so the test waits on /proc, not on the page. */
+export async function waitFreshPage(before: number[], since: number, timeoutMs = 20_000): Promise<number> {
+  if (before.length === 0) throw new Error('no web process to watch');
+  const end = Date.now() + timeoutMs;
+  let ended = 0;
+  for (;;) {
+    const now = webPids();
+    if (!ended && !before.some((p) => now.includes(p))) ended = Date.now();
+    if (ended && now.length > 0) break;
+    if (Date.now() > end) throw new Error(`the page's process ${ended ? 'ended but none started' : 'never ended'}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // Let the new page load before WebDriver asks it anything.
+  await new Promise((r) => setTimeout(r, 1_000));
+  return ended - since;
+}
+
+/** Ends a session whose app started afresh (the panic key, the wipe): WebDriver
+ * cannot follow it, so the app is ended as closeApp would. */
+export async function abandonApp(b: Browser): Promise<void> {
+  await Promise.race([b.deleteSession().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+  let left = await waitGone(3_000);
+  for (const pid of left) signal(pid, 'SIGKILL');
+  left = await waitGone(10_000);
+  if (left.length > 0) throw new Error(`the app did not exit (pids ${left.join(', ')})`);
+}
+
+export interface ScanReport {
+  pid: number;
+  name: string;
+  scanned: number;
+  hits: Record<string, [number, string[]]>;
+}
+
+/** Reads the memory of the app and every process it started, looking for each
+ * secret (as UTF-8 and UTF-16) and each key (raw and in hex): satchel-memscan.
+ * Needs root; returns null (and says so) otherwise. */
+export function memscan(secrets: Record<string, string>, keys: Record<string, string>, canaries: string[]): ScanReport[] | null {
+  if (process.getuid?.() !== 0) {
+    console.warn('e2e: the memory scan needs root; skipped');
+    return null;
+  }
+  const pids = appPids();
+  if (pids.length !== 1) throw new Error(`memscan: expected one app process, found ${pids.length}`);
+  const args = ['scan', '--pid', String(pids[0])];
+  for (const n of Object.keys(secrets)) args.push('--needle-env', n);
+  for (const n of Object.keys(keys)) args.push('--key-env', n);
+  for (const c of canaries) args.push('--canary', c);
+  const out = execFileSync(need('SATCHEL_E2E_TOOL'), args, {
+    env: { ...process.env, ...secrets, ...keys },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(out) as ScanReport[];
+}
+
+/** The vault's database key in hex, for the memory scan to look for. */
+export function vaultKey(vault: string, passphrase: string): string {
+  return execFileSync(need('SATCHEL_E2E_TOOL'), ['key', '--vault', vault, '--insecure-test-kdf'], {
+    env: { ...process.env, SATCHEL_MEMSCAN_PASSPHRASE: passphrase },
+    encoding: 'utf8',
+  }).trim();
 }
 
 async function waitGone(timeoutMs: number): Promise<number[]> {
@@ -198,6 +288,17 @@ export async function click(b: Browser, id: string): Promise<void> {
   await center(b, e);
   await e.waitForClickable({ timeout: 20_000 });
   await e.click();
+}
+
+/** Clicks what ends the page's web process (the Lock button): the reply to the
+ * click may be lost with the page, which is what should happen; the caller waits for
+ * the screen that follows. */
+export async function clickEnding(b: Browser, id: string): Promise<void> {
+  try {
+    await click(b, id);
+  } catch (err) {
+    if (!/unknown error|no such (window|element)|stale/i.test(String(err))) throw err;
+  }
 }
 
 export async function type(b: Browser, id: string, text: string): Promise<void> {

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import {
   all,
   busSignal,
+  abandonApp,
   click,
+  clickEnding,
   closeApp,
   el,
   need,
@@ -22,8 +24,13 @@ import {
   stopDriver,
   text,
   type,
+  memscan,
+  vaultKey,
+  waitFreshPage,
   waitText,
+  webPids,
   type Browser,
+  type ScanReport,
 } from './driver';
 
 const RUN = need('SATCHEL_E2E_DIR');
@@ -44,6 +51,18 @@ const DRAFT = `박영희 ${CANARY}draft`;
 const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소', '박영희'];
 
 const timings: Record<string, number> = {};
+// Records in the bundle whose import the panic key cuts off: enough that the debug
+// build is still importing when the key is pressed.
+const BULK = 40_000;
+
+/** Runs the end-to-end helper (satchel-e2e); `pass` is the vault's passphrase. */
+function tool(args: string[], pass = ''): string {
+  return execFileSync(need('SATCHEL_E2E_TOOL'), args, {
+    env: { ...process.env, SATCHEL_MEMSCAN_PASSPHRASE: pass },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  }).trim();
+}
 // One auto-lock minute under the debug app's end-to-end knob (E2E_MINUTE in
 // src-tauri/src/e2e_knob.rs), which scripts/e2e.sh turns on.
 const IDLE_MINUTE_S = 10;
@@ -63,7 +82,7 @@ async function unlock(b: Browser, pass: string): Promise<void> {
   }
 }
 
-async function create(b: Browser, pass: string, lang: string, prefix: string): Promise<void> {
+async function create(b: Browser, pass: string, lang: string, prefix: string): Promise<string> {
   if (lang !== 'en') await select(b, 'prelock-language', lang);
   await type(b, 'passphrase', pass);
   await type(b, 'passphrase-confirm', pass);
@@ -76,6 +95,56 @@ async function create(b: Browser, pass: string, lang: string, prefix: string): P
   await type(b, 'recovery-confirm-input', groups[groups.length - 1]);
   await click(b, 'recovery-done');
   await el(b, 'nav-records').waitForDisplayed({ timeout: 20_000 });
+  return key.trim();
+}
+
+// What the memory scans look for: long texts only (a two-character name would
+// also match bytes that merely look like it).
+const TYPED = [CANARY, NAME, NOTES, DRAFT];
+const scans: Record<string, number> = {};
+
+/** Scans the app's memory after `when` and expects none of the secrets, keys and
+ * typed texts in it; the number of processes and bytes read go to the summary.
+ * After a lock in place (`inPlace`) typed text is counted, not failed: under
+ * WebDriver the page reloads in its process instead of ending it, and the app's and
+ * WebKit's network process keep copies in buffers Satchel does not own (ADR 0016,
+ * docs/vault-security.md "Memory"). Secrets and keys are never allowed. */
+function expectNothingInMemory(when: string, secrets: Record<string, string>, keys: Record<string, string>, inPlace = false): void {
+  const report: ScanReport[] | null = memscan(secrets, keys, TYPED);
+  if (!report) return;
+  const hits: string[] = [];
+  let residue = 0;
+  for (const p of report) {
+    for (const [k, [n, where]] of Object.entries(p.hits)) {
+      if (inPlace && k.startsWith('canary')) residue += n;
+      else hits.push(`${p.name}[${p.pid}] ${k}: ${n} in ${where.join(', ')}`);
+    }
+  }
+  scans[when] = residue;
+  const mib = Math.round(report.reduce((a, p) => a + p.scanned, 0) / 2 ** 20);
+  console.log(`memory after ${when}: ${report.length} processes, ${mib} MiB read, ${hits.length} hits${inPlace ? `, ${residue} copies of typed text left` : ''}`);
+  expect(report.length, 'the app and its web processes').toBeGreaterThanOrEqual(2);
+  expect(hits, `secrets in memory after ${when}`).toEqual([]);
+}
+
+/** Locks with `trigger` and waits until the page's process has ended and a new one
+ * runs; returns the milliseconds that took. WebKitWebDriver loses its session when
+ * the page's process ends, so the caller goes on in a new session (reopen). */
+async function lockAndWait(trigger: () => Promise<void> | void, timeoutMs = 20_000): Promise<number> {
+  const before = webPids();
+  const t0 = Date.now();
+  await trigger();
+  return waitFreshPage(before, t0, timeoutMs);
+}
+
+/** Presses the panic key (window or global) and waits until the app has started
+ * afresh: the old page's process ended and a new page runs. Returns the
+ * milliseconds from the press until the old page's process was gone. */
+async function panicAndWait(press: () => Promise<void> | void): Promise<number> {
+  const before = webPids();
+  const t0 = Date.now();
+  await press();
+  return waitFreshPage(before, t0);
 }
 
 async function openRecord(b: Browser, query: string): Promise<void> {
@@ -169,11 +238,14 @@ describe('Satchel end to end', () => {
   let cardB = '';
   let toB = '';
   let toA = '';
+  let recoveryA = '';
+  let keyA = '';
 
   it('worker: creates a vault, records, finds, edits, locks and unlocks, changes settings', async () => {
-    const { b, readyMs } = await openApp(VAULT_A);
+    let { b, readyMs } = await openApp(VAULT_A);
     timings.firstScreenMs = readyMs;
-    await create(b, PASS_A, 'en', 'en');
+    recoveryA = await create(b, PASS_A, 'en', 'en');
+    keyA = vaultKey(VAULT_A, PASS_A);
 
     // A contact with Korean and Chinese text and a photo.
     await shot(b, 'en-records-empty');
@@ -228,15 +300,14 @@ describe('Satchel end to end', () => {
     // back after unlocking, where it was being typed.
     await leaveDraft(b);
 
-    // Lock: the page reloads, so nothing of the session stays in the web view.
-    await b.execute(() => {
-      (window as unknown as { __probe: number }).__probe = 1;
-    });
-    await click(b, 'lock-button');
-    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
-    expect(await b.execute(() => typeof (window as unknown as { __probe?: number }).__probe)).toBe('undefined');
-    const dom = await b.execute(() => document.documentElement.outerHTML);
-    for (const c of CANARIES) expect(dom).not.toContain(c);
+    // Lock: the page's process ends and the page loads in a new one, so nothing of
+    // the session stays in the web view. Nothing of it in the memory of the app or
+    // its web processes either: not the passphrase, the recovery key shown at
+    // creation, the database key; typed text is counted (ADR 0016).
+    timings.lockMs = await lockAndWait(() => clickEnding(b, 'lock-button'));
+    expectNothingInMemory('lock', { SECRET_PASSPHRASE: PASS_A, SECRET_RECOVERY_KEY: recoveryA }, { DATABASE_KEY: keyA }, true);
+    await abandonApp(b);
+    ({ b } = await openApp(VAULT_A));
 
     // Wrong passphrase: a clear state, then the right one.
     await type(b, 'passphrase', 'not my passphrase');
@@ -264,7 +335,9 @@ describe('Satchel end to end', () => {
     await click(b, 'verify-button');
     await b.waitUntil(async () => (await el(b, 'verify-result').getAttribute('data-ok')) === 'true', { timeout: 30_000 });
     await shot(b, 'en-settings');
-    await click(b, 'lock-button');
+    await lockAndWait(() => clickEnding(b, 'lock-button'));
+    await abandonApp(b);
+    ({ b } = await openApp(VAULT_A));
     await type(b, 'passphrase', PASS_A);
     await click(b, 'unlock-submit');
     await el(b, 'unlock-error').waitForDisplayed({ timeout: 20_000 });
@@ -295,7 +368,7 @@ describe('Satchel end to end', () => {
   });
 
   it('coordinator: imports it, edits the record and sends it back', async () => {
-    const { b } = await openApp(VAULT_B);
+    let { b } = await openApp(VAULT_B);
     await unlock(b, PASS_B);
     await waitText(b, 'nav-records', (t) => /[가-힣]/.test(t));
     const r = await importFrom(b, toB);
@@ -342,13 +415,10 @@ describe('Satchel end to end', () => {
     await click(b, 'settings-save');
     await waitText(b, 'settings-saved', (t) => t.length > 0);
     await leaveDraft(b);
-    const idleFrom = Date.now();
-    await el(b, 'unlock-submit').waitForDisplayed({ timeout: (IDLE_MINUTE_S + 30) * 1000 });
-    timings.idleLockS = Math.round((Date.now() - idleFrom) / 1000);
+    timings.idleLockS = Math.round((await lockAndWait(() => undefined, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
     expect(timings.idleLockS).toBeGreaterThanOrEqual(IDLE_MINUTE_S - 2);
-    expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe('idle');
-    const dom = await b.execute(() => document.documentElement.outerHTML);
-    for (const c of CANARIES) expect(dom).not.toContain(c);
+    await abandonApp(b);
+    ({ b } = await openApp(VAULT_B));
     await select(b, 'prelock-language', 'ko');
     await shot(b, 'ko-unlock');
     await unlock(b, PASS_B);
@@ -357,7 +427,7 @@ describe('Satchel end to end', () => {
   });
 
   it('worker: edits the same field, imports, sees and resolves the conflict, then panics', async () => {
-    const { b } = await openApp(VAULT_A);
+    let { b } = await openApp(VAULT_A);
     await shot(b, 'en-unlock');
     await unlock(b, PASS_A2);
     await editField(b, '민준', 'phone', 'worker: only in person');
@@ -403,21 +473,34 @@ describe('Satchel end to end', () => {
     await select(b, 'language', 'en');
     await waitText(b, 'nav-records', (t) => !/[가-힣]/.test(t));
 
-    // The panic shortcut locks at once (default action).
-    // After it the window looks as after a start: nothing tells an onlooker why.
-    await b.keys(['Control', 'Shift', 'x']);
-    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
+    // The panic shortcut (default action: lock) ends the session at once: the app
+    // starts afresh and shows the first screen, as after a start.
+    const secretsA = { SECRET_PASSPHRASE: PASS_A2, SECRET_OLD_PASSPHRASE: PASS_A, SECRET_RECOVERY_KEY: recoveryA };
+    timings.panicKeyMs = await panicAndWait(() => b.keys(['Control', 'Shift', 'x']).catch(() => undefined));
+    expectNothingInMemory('the panic key', secretsA, { DATABASE_KEY: keyA });
+    await abandonApp(b);
+    const recordsBefore = tool(['count', '--vault', VAULT_A], PASS_A2);
+    ({ b } = await openApp(VAULT_A));
     expect(await el(b, 'lock-reason').isExisting()).toBe(false);
     await unlock(b, PASS_A2);
 
-    // The same key from the X server while the window is hidden (so no key can
-    // reach the page): the global key locks.
+    // The global key from the X server while the window is hidden (so no key can
+    // reach the page), during the import of a large bundle: it does not wait for the
+    // import, which is cut off and leaves nothing behind.
+    const [bulkCard, bulkFile] = tool(['bundle', '--card', cardA, '--records', String(BULK), '--out', USB]).split('\n');
+    await addPeer(b, bulkCard, 'bulk');
+    await click(b, 'nav-sync');
+    await el(b, 'import-input').setValue(join(USB, bulkFile));
+    await b.pause(1_500);
     const win = execFileSync('xdotool', ['search', '--name', '^Satchel$'], { encoding: 'utf8' }).trim().split('\n')[0];
-    execFileSync('xdotool', ['windowunmap', '--sync', win]);
-    execFileSync('xdotool', ['key', 'ctrl+shift+x']);
-    execFileSync('xdotool', ['windowmap', '--sync', win]);
-    await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
-    expect(await el(b, 'lock-reason').isExisting()).toBe(false);
+    timings.panicDuringImportMs = await panicAndWait(() => {
+      execFileSync('xdotool', ['windowunmap', '--sync', win]);
+      execFileSync('xdotool', ['key', 'ctrl+shift+x']);
+    });
+    expectNothingInMemory('the panic key during an import', secretsA, { DATABASE_KEY: keyA });
+    await abandonApp(b);
+    expect(tool(['count', '--vault', VAULT_A], PASS_A2), 'the cut-off import kept nothing').toBe(recordsBefore);
+    ({ b } = await openApp(VAULT_A));
     await unlock(b, PASS_A2);
     // Only Rust binds keys: the page may not unbind the panic key.
     const unbind = (await b.executeAsync((done: (r: string) => void) => {
@@ -435,11 +518,9 @@ describe('Satchel end to end', () => {
       ['/org/freedesktop/login1', 'org.freedesktop.login1.Manager.PrepareForSleep', 'suspend'],
     ]) {
       await openRecord(b, '민준');
-      busSignal(path, member, 'boolean:true');
-      await el(b, 'unlock-submit').waitForDisplayed({ timeout: 20_000 });
-      expect(await el(b, 'lock-reason').getAttribute('data-reason')).toBe(reason);
-      const dom = await b.execute(() => document.documentElement.outerHTML);
-      for (const c of CANARIES) expect(dom).not.toContain(c);
+      timings[`${reason}LockMs`] = await lockAndWait(() => busSignal(path, member, 'boolean:true'));
+      await abandonApp(b);
+      ({ b } = await openApp(VAULT_A));
       await unlock(b, PASS_A2);
     }
 
@@ -454,17 +535,21 @@ describe('Satchel end to end', () => {
     await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
     expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
 
-    // Panic wipe from settings, behind the typed confirmation.
+    // Panic wipe from settings, behind the typed confirmation: erased, and the app
+    // starts afresh.
     await click(b, 'nav-settings');
     await click(b, 'wipe-open');
     expect(await el(b, 'wipe-submit').isEnabled()).toBe(false);
     await type(b, 'wipe-confirm-input', 'WIPE');
     await shot(b, 'en-wipe');
-    await click(b, 'wipe-submit');
-    await el(b, 'create-submit').waitForDisplayed({ timeout: 20_000 });
-    // The first screen of a new install: no word of an erase.
-    expect(await el(b, 'lock-reason').isExisting()).toBe(false);
+    timings.wipeMs = await panicAndWait(() => clickEnding(b, 'wipe-submit'));
     expect(existsSync(join(VAULT_A, 'keyslots'))).toBe(false);
+    expectNothingInMemory('the wipe', secretsA, { DATABASE_KEY: keyA });
+    await abandonApp(b);
+    // The first screen of a new install: no word of an erase.
+    ({ b } = await openApp(VAULT_A));
+    await el(b, 'create-submit').waitForDisplayed({ timeout: 20_000 });
+    expect(await el(b, 'lock-reason').isExisting()).toBe(false);
     await closeApp(b);
   });
 
@@ -508,6 +593,7 @@ describe('Satchel end to end', () => {
     };
     roots.forEach(walk);
     console.log(`canary scan: ${files} files under ${roots.length} roots; first screen ${timings.firstScreenMs} ms; idle lock after ${timings.idleLockS} s`);
+    console.log(`page process gone after: lock ${timings.lockMs} ms, screen lock ${timings.screenLockMs} ms, sleep ${timings.suspendLockMs} ms, panic key ${timings.panicKeyMs} ms, panic key during an import ${timings.panicDuringImportMs} ms, wipe ${timings.wipeMs} ms`);
     // The scan must have reached what matters: both vaults, the bundles on the drive
     // and WebKit's own data directory for the app.
     expect(seen.some((p) => p.endsWith(join('worker', 'vault.db')) || p.includes(join('coordinator', 'vault.db')))).toBe(true);
