@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
 import { app, toast } from '../lib/app.svelte';
-import type { Form } from '../lib/api';
+import type { Form, Json } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
 
@@ -82,7 +82,7 @@ describe('record form', () => {
   });
 
   it('sends only changed fields when editing', async () => {
-    const shown = (id: string, value: unknown) => ({
+    const shown = (id: string, value: Json) => ({
       id,
       label: id,
       values: value === null ? [] : [{ value, display: String(value), op: 'op1', author: 'a b c', time: '2024-01-01T00:00:00Z' }],
@@ -130,7 +130,7 @@ describe('record form', () => {
 });
 
 describe('record form drafts', () => {
-  const contactDraft = (inputs: Record<string, unknown>, files: string[] = []) => ({
+  const contactDraft = (inputs: Record<string, Json>, files: string[] = []) => ({
     key: 'new:contact',
     savedMs: Date.UTC(2026, 10, 28, 9, 30),
     body: { v: 1, inputs, files },
