@@ -216,22 +216,36 @@ fn unalias(ty: &syn::Type, aliases: &BTreeMap<String, syn::Type>) -> syn::Type {
     ty.clone()
 }
 
-fn collect_items(items: &[syn::Item], file: &Path, out: &mut Vec<Command>) {
-    let aliases: BTreeMap<String, syn::Type> = items
-        .iter()
-        .filter_map(|i| match i {
+/// Type aliases anywhere in the crate (a `Shell` of one module may be used in another);
+/// `Result` aliases are read as results.
+fn collect_aliases(items: &[syn::Item], out: &mut BTreeMap<String, syn::Type>) {
+    for item in items {
+        match item {
             syn::Item::Type(t) if t.ident != "Result" => {
-                Some((t.ident.to_string(), (*t.ty).clone()))
+                out.insert(t.ident.to_string(), (*t.ty).clone());
             }
-            _ => None,
-        })
-        .collect();
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_aliases(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_items(
+    items: &[syn::Item],
+    file: &Path,
+    aliases: &BTreeMap<String, syn::Type>,
+    out: &mut Vec<Command>,
+) {
     for item in items {
         let f = match item {
             syn::Item::Fn(f) => f,
             syn::Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    collect_items(inner, file, out);
+                    collect_items(inner, file, aliases, out);
                 }
                 continue;
             }
@@ -270,7 +284,7 @@ fn collect_items(items: &[syn::Item], file: &Path, out: &mut Vec<Command>) {
             let syn::FnArg::Typed(arg) = input else {
                 panic!("{name}: a command takes no self");
             };
-            let ty = unalias(&arg.ty, &aliases);
+            let ty = unalias(&arg.ty, aliases);
             let kind = match &ty {
                 syn::Type::Path(p) => last_ident(&p.path),
                 _ => String::new(),
@@ -303,11 +317,22 @@ fn collect_items(items: &[syn::Item], file: &Path, out: &mut Vec<Command>) {
 }
 
 fn commands() -> Vec<Command> {
+    let files: Vec<(PathBuf, syn::File)> = src_files()
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let parsed =
+                syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            (file, parsed)
+        })
+        .collect();
+    let mut aliases = BTreeMap::new();
+    for (_, parsed) in &files {
+        collect_aliases(&parsed.items, &mut aliases);
+    }
     let mut out = Vec::new();
-    for file in src_files() {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let parsed = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        collect_items(&parsed.items, &file, &mut out);
+    for (file, parsed) in &files {
+        collect_items(&parsed.items, file, &aliases, &mut out);
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
@@ -531,7 +556,13 @@ fn every_registered_command_is_generated_and_no_other() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    assert_eq!(parsed, declared);
+    let unregistered: Vec<_> = parsed.difference(&declared).collect();
+    let unseen: Vec<_> = declared.difference(&parsed).collect();
+    assert!(
+        unregistered.is_empty() && unseen.is_empty(),
+        "#[tauri::command] functions missing from command_names.rs: {unregistered:?}; \
+         names in command_names.rs with no #[tauri::command] function in src/: {unseen:?}"
+    );
 }
 
 #[test]
