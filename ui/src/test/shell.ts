@@ -23,8 +23,9 @@ export function fakeShell(handlers: Handlers) {
   return mock;
 }
 
-export function callsOf(cmd: string): unknown[][] {
-  return vi.mocked(invoke).mock.calls.filter((c) => c[0] === cmd);
+/** The calls of one command: `[name, arguments, options]`, typed as the shell takes them. */
+export function callsOf<K extends keyof Commands>(cmd: K): [K, Commands[K]['args'], unknown][] {
+  return vi.mocked(invoke).mock.calls.filter((c) => c[0] === cmd) as unknown as [K, Commands[K]['args'], unknown][];
 }
 
 export const en = (key: string, params?: Record<string, string | number>) => translate('en', key, params);
