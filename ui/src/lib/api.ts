@@ -37,7 +37,6 @@ export function allOf<T extends string>(members: Record<T, true>): T[] {
 /** Why the vault locked, of the shell's `LockReason`s a window may tell (a Rust test
  * keeps them equal). A panic is never told: after one the window looks as after a start. */
 export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen'] as const satisfies readonly LockReason[];
-export type ToldLockReason = (typeof LOCK_REASONS)[number];
 
 /** Every phase the shell reports, in the order it reports them. */
 export const PHASES: Phase[] = allOf<Phase>({ deriving_key: true, decrypting: true, sealing: true, done: true });
