@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State, ipc::InvokeBody};
 use tauri_plugin_dialog::DialogExt;
+use ts_rs::TS;
 
 use crate::{
     drives::{self, Drive},
@@ -32,9 +33,10 @@ const MAX_PAGE: usize = 500;
 /// What the wipe confirmation must say.
 const WIPE_WORD: &str = "WIPE";
 
-#[derive(Debug, Clone, Copy, Serialize)]
+/// The slow work a `progress` event is about.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
-enum Task {
+pub enum Task {
     Create,
     Unlock,
     Recover,
@@ -43,17 +45,19 @@ enum Task {
     Export,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+/// Where that work is; `done` comes last, on failure too.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-enum Phase {
+pub enum Phase {
     DerivingKey,
     Decrypting,
     Sealing,
     Done,
 }
 
-#[derive(Serialize, Clone)]
-struct Progress {
+/// The payload of the `progress` event.
+#[derive(Serialize, Clone, TS)]
+pub struct Progress {
     task: Task,
     phase: Phase,
 }
@@ -105,7 +109,7 @@ fn secret(s: String) -> SecretString {
     SecretString::from(s)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultState {
     exists: bool,
@@ -133,12 +137,13 @@ pub async fn vault_state(shell: Shell<'_>) -> Result<VaultState> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Created {
     recovery_key: String,
 }
 
+/// Creates the vault; returns the recovery key, to be shown once. Emits progress.
 #[tauri::command]
 pub async fn vault_create<R: Runtime>(
     app: AppHandle<R>,
@@ -163,6 +168,7 @@ pub async fn vault_create<R: Runtime>(
         .await
 }
 
+/// Emits progress. Fails with code `wrong_passphrase`.
 #[tauri::command]
 pub async fn vault_unlock<R: Runtime>(
     app: AppHandle<R>,
@@ -208,6 +214,7 @@ pub async fn vault_recover<R: Runtime>(
         .await
 }
 
+/// Locks; the shell then reloads the web view, so nothing of the session stays.
 #[tauri::command]
 pub async fn vault_lock<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()> {
     let shared = Arc::clone(&shell);
@@ -231,7 +238,7 @@ pub async fn vault_info(shell: Shell<'_>) -> Result<Info> {
     shell.with_vault(|v| v.info()).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Verified {
     ops: usize,
     authors: usize,
@@ -252,7 +259,7 @@ pub async fn vault_verify(shell: Shell<'_>) -> Result<Verified> {
         .await
 }
 
-/// The user is here: `run` resets the idle timer.
+/// The user is active: resets the idle timer. Call at most every few seconds.
 #[tauri::command]
 pub async fn activity(shell: Shell<'_>) -> Result<()> {
     shell.run(|_, _| Ok(())).await
@@ -281,6 +288,8 @@ pub async fn settings_set(shell: Shell<'_>, settings: Settings) -> Result<()> {
         .await
 }
 
+/// Emits progress. Fails with `wrong_passphrase` if `current` is wrong,
+/// `weak_passphrase` if `next` is too short.
 #[tauri::command]
 pub async fn passphrase_change<R: Runtime>(
     app: AppHandle<R>,
@@ -299,6 +308,7 @@ pub async fn passphrase_change<R: Runtime>(
         .await
 }
 
+/// Emits progress. Fails with `wrong_passphrase` if `current` is wrong.
 #[tauri::command]
 pub async fn duress_set<R: Runtime>(
     app: AppHandle<R>,
@@ -367,6 +377,8 @@ pub async fn panic<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()
         .map_err(|_| IpcError::internal())?
 }
 
+/// Erases the vault for good. `confirm` must be the word the UI asked to type
+/// (`WIPE`). The web view reloads.
 #[tauri::command]
 pub async fn vault_wipe<R: Runtime>(
     app: AppHandle<R>,
@@ -389,7 +401,7 @@ pub async fn forms_list(shell: Shell<'_>) -> Result<Vec<Form>> {
     shell.with_vault(|v| v.forms()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PageQuery {
     form: Option<String>,
@@ -398,7 +410,7 @@ pub struct PageQuery {
     oldest_first: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Page {
     total: u64,
     items: Vec<RecordSummary>,
@@ -423,6 +435,7 @@ pub async fn records_page(shell: Shell<'_>, query: PageQuery) -> Result<Page> {
         .await
 }
 
+/// Full-text search, newest first, within one form when `form` is set.
 #[tauri::command]
 pub async fn records_search(
     shell: Shell<'_>,
@@ -494,6 +507,9 @@ fn with_staged<T>(
     Ok(result?)
 }
 
+/// `values` maps field ids to values in the shapes of `FieldValue` (a location is
+/// `{ lat, lon }`); null clears. Returns the new id. Fails with `invalid_value` (the
+/// message names the field) or `unknown_field`.
 #[tauri::command]
 pub async fn record_create(
     shell: Shell<'_>,
@@ -512,6 +528,7 @@ pub async fn record_create(
         .await
 }
 
+/// As `record_create`, for an existing record: only the fields in `values` change.
 #[tauri::command]
 pub async fn record_update(
     shell: Shell<'_>,
@@ -551,13 +568,16 @@ fn raw_body(request: &tauri::ipc::Request<'_>) -> Result<Vec<u8>> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Staged {
     id: String,
     name: String,
     size: usize,
 }
 
+/// The body is the file's bytes, the `x-satchel-name` header its name
+/// (percent-encoded). The shell keeps them in memory until the record is saved or the
+/// vault locks; nothing is written anywhere until then.
 #[tauri::command]
 pub async fn attachment_stage<R: Runtime>(
     app: AppHandle<R>,
@@ -631,6 +651,7 @@ pub async fn attachment_remove(shell: Shell<'_>, record: String, blake3: String)
         .await
 }
 
+/// Newest first.
 #[tauri::command]
 pub async fn drafts_list(shell: Shell<'_>) -> Result<Vec<DraftInfo>> {
     shell.with_vault(|v| v.drafts()).await
@@ -646,6 +667,7 @@ pub async fn draft_save(shell: Shell<'_>, key: String, body: Value) -> Result<()
     shell.with_vault(move |v| v.save_draft(&key, &body)).await
 }
 
+/// Whether there was a draft.
 #[tauri::command]
 pub async fn draft_discard(shell: Shell<'_>, key: String) -> Result<bool> {
     shell.with_vault(move |v| v.discard_draft(&key)).await
@@ -676,11 +698,13 @@ pub async fn sync_status(shell: Shell<'_>) -> Result<Vec<sync::PeerStatus>> {
     shell.with_vault(|v| v.sync_status()).await
 }
 
+/// Removable drives mounted now.
 #[tauri::command]
 pub async fn drives_list(shell: Shell<'_>) -> Result<Vec<Drive>> {
     shell.run(|s, _| Ok(drives::list(&s.media_roots))).await
 }
 
+/// Emits progress.
 #[tauri::command]
 pub async fn bundle_export_drive<R: Runtime>(
     app: AppHandle<R>,
@@ -700,7 +724,8 @@ pub async fn bundle_export_drive<R: Runtime>(
 }
 
 /// Asks for a folder with the system's dialog (outside the state lock, so the guard
-/// can still lock while it is open), then exports there. `None` if cancelled.
+/// can still lock while it is open), then exports there. Emits progress; null if
+/// the user cancelled.
 #[tauri::command]
 pub async fn bundle_export_choose<R: Runtime>(
     app: AppHandle<R>,
@@ -734,6 +759,8 @@ pub async fn bundle_export_choose<R: Runtime>(
         .await
 }
 
+/// The body is a bundle file's bytes. Emits progress. Fails with `bundle_refused`
+/// (the message says why).
 #[tauri::command]
 pub async fn bundle_import<R: Runtime>(
     app: AppHandle<R>,
@@ -759,18 +786,32 @@ pub async fn conflicts_list(shell: Shell<'_>, lang: String) -> Result<Vec<sync::
         .await
 }
 
+/// How a conflict ends: one of the values shown is kept, or a new one written.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Resolution {
+    /// The op that wrote the value to keep (`ShownValue::op`, or 6+ of its first digits).
+    Pick(String),
+    /// A new value, in the shape of its field's type.
+    Value(FieldValue),
+}
+
+/// Keeps one of a conflict's values, or writes a new one.
 #[tauri::command]
 pub async fn conflict_resolve(
     shell: Shell<'_>,
     record: String,
     field: String,
-    pick: Option<String>,
-    value: Option<Value>,
+    resolution: Resolution,
 ) -> Result<()> {
+    let (pick, value) = match resolution {
+        Resolution::Pick(op) => (Some(op), None),
+        Resolution::Value(v) => (None, Some(FieldInput::Json(v.into_json()))),
+    };
     shell
         .with_vault(move |v| {
             let id: RecordId = v.resolve_id(&record)?;
-            v.resolve_conflict(&id, &field, pick.as_deref(), value.map(FieldInput::Json))
+            v.resolve_conflict(&id, &field, pick.as_deref(), value)
         })
         .await
 }

@@ -6,7 +6,7 @@ use satchel_api::ApiError;
 use serde::Serialize;
 
 /// An error as the web view receives it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct IpcError {
     /// Stable, for the UI to branch on and translate.
     pub code: &'static str,
@@ -14,6 +14,7 @@ pub struct IpcError {
     pub message: String,
     /// The form field concerned, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub field: Option<String>,
 }
 

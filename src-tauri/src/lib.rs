@@ -5,7 +5,8 @@
 //! grants exactly those (`capabilities/main-window.json`). Security decisions for the
 //! shell are in `docs/adr/0008-desktop-shell.md`.
 
-// Each command is documented where the web view calls it: `ui/src/lib/api.ts`.
+// Commands' docs are written for the web view: they are copied into
+// `ui/src/lib/generated/commands.ts` (`tests/ipc_types.rs`).
 #[allow(missing_docs)]
 pub mod commands;
 pub mod drives;

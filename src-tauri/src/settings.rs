@@ -10,7 +10,7 @@ use crate::error::{IpcError, Result};
 pub(crate) const KEY: &str = "app";
 
 /// What the panic shortcut does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum PanicAction {
     /// Lock the vault and clear the window.
@@ -21,7 +21,7 @@ pub enum PanicAction {
 }
 
 /// Settings the UI edits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// `en`, `ko` or `zh-Hans`; `None` follows the system.

@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Why the vault was last locked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LockReason {
     /// The Lock button.

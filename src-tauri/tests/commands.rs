@@ -890,21 +890,60 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         .as_str()
         .unwrap()
         .to_owned();
-    let resolve = |pick: Value, value: Value| json!({ "record": id, "field": "name", "pick": pick, "value": value });
+    let resolve =
+        |resolution: Value| json!({ "record": id, "field": "name", "resolution": resolution });
     assert_eq!(
-        b.code("conflict_resolve", resolve(json!("000000"), Value::Null)),
+        b.code("conflict_resolve", resolve(json!({ "pick": "000000" }))),
         "no_conflict"
     );
+    // The input is typed: one of `pick` or `value`, never both or neither, and the
+    // old untyped shape is refused before it reaches the vault.
+    for bad in [
+        json!({ "record": id, "field": "name", "pick": pick, "value": null }),
+        resolve(json!({})),
+        resolve(json!({ "pick": pick, "value": "x" })),
+        resolve(json!({ "value": null })),
+        resolve(json!({ "value": { "lat": 1 } })),
+    ] {
+        assert!(b.call("conflict_resolve", bad.clone()).is_err(), "{bad}");
+    }
     assert_eq!(
-        b.code("conflict_resolve", resolve(Value::Null, Value::Null)),
-        "invalid_value"
+        b.ok("conflicts_list", json!({ "lang": "en" }))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
-    b.ok("conflict_resolve", resolve(json!(pick), Value::Null));
+    b.ok("conflict_resolve", resolve(json!({ "pick": pick })));
     assert_eq!(b.ok("conflicts_list", json!({ "lang": "en" })), json!([]));
     assert_eq!(
-        b.code("conflict_resolve", resolve(json!(pick), Value::Null)),
+        b.code("conflict_resolve", resolve(json!({ "pick": pick }))),
         "no_conflict"
     );
+
+    // A new value, typed as the field's, ends a conflict too.
+    a.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "worker again" }, "attachments": [] }),
+    );
+    b.ok(
+        "record_update",
+        json!({ "id": id, "values": { "name": "coordinator again" }, "attachments": [] }),
+    );
+    assert_eq!(
+        import(&b, export(&a, "coordinator")).unwrap()["conflicts_created"],
+        1
+    );
+    b.ok("conflict_resolve", resolve(json!({ "value": "agreed" })));
+    let shown = b.ok("record_get", json!({ "id": id, "lang": "en" }));
+    let name = shown["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "name")
+        .unwrap();
+    assert_eq!(name["values"].as_array().unwrap().len(), 1);
+    assert_eq!(name["values"][0]["value"], "agreed");
 
     b.ok("peer_remove", json!({ "name": "worker" }));
     assert_eq!(

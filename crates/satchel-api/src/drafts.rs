@@ -42,7 +42,7 @@ impl DraftFor {
 }
 
 /// A kept draft.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Draft {
     /// `new:<form>` or `record:<id>`.
@@ -54,7 +54,7 @@ pub struct Draft {
 }
 
 /// A kept draft, without its content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DraftInfo {
     /// `new:<form>` or `record:<id>`.

@@ -137,7 +137,7 @@ pub struct Found {
 }
 
 /// One op in a record's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     /// Op id (hex).
     pub op: String,
@@ -156,7 +156,7 @@ pub struct HistoryEntry {
 }
 
 /// One field set by an op.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Change {
     /// Field id, or `attachment`.
     pub field: String,

@@ -31,7 +31,7 @@ pub const MAX_BUNDLE_FILE: u64 = 2 * 1024 * 1024 * 1024;
 pub const MAX_RECIPIENTS: usize = bundle::SLOTS;
 
 /// This device's public card: what a peer needs to address and verify bundles.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Card {
     /// The copyable text.
     pub card: String,
@@ -42,7 +42,7 @@ pub struct Card {
 }
 
 /// A peer as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PeerView {
     /// Local name.
     pub name: String,
@@ -51,7 +51,7 @@ pub struct PeerView {
 }
 
 /// Per peer: what it acknowledged and what waits for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PeerStatus {
     /// Local name.
     pub name: String,
@@ -62,7 +62,7 @@ pub struct PeerStatus {
 }
 
 /// What an export wrote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ExportReport {
     /// File name (random, no extension).
     pub file: String,
@@ -73,7 +73,7 @@ pub struct ExportReport {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     /// Ops applied.
     pub applied: usize,
@@ -88,7 +88,7 @@ pub struct ImportReport {
 }
 
 /// One field in conflict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Conflict {
     /// Record id.
     pub record: String,

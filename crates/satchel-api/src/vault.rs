@@ -46,7 +46,7 @@ impl std::fmt::Debug for Vault {
 }
 
 /// What `satchel info` shows: nothing secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Info {
     /// Keyslots format.
     pub keyslots_format: u8,
@@ -71,7 +71,7 @@ pub struct Info {
 }
 
 /// Key derivation parameters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct KdfInfo {
     /// Profile name.
     pub profile: &'static str,

@@ -121,6 +121,7 @@ impl fmt::Debug for RecordId {
 
 /// What an op does to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum OpKind {
     /// Creates a record or sets some of its fields.

@@ -1,5 +1,5 @@
 import { TRANSLATED_CODES } from './app.svelte';
-import { LOCK_REASONS } from './api';
+import { LOCK_REASONS, PHASES } from './api';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LANGS, dictionaries, detectLanguage, placeholders, translate } from './i18n';
@@ -81,7 +81,7 @@ describe('dictionaries', () => {
       for (const m of text.matchAll(/\bkey: '([a-z_]+\.[a-z0-9_.]+)'/g)) used.add(m[1]);
     }
     // Keys built at run time.
-    for (const p of ['deriving_key', 'opening', 'decrypting', 'applying', 'sealing', 'writing', 'done']) used.add(`progress.${p}`);
+    for (const p of PHASES) used.add(`progress.${p}`);
     for (const s of [0, 1, 2, 3, 4]) used.add(`strength.${s}`);
     for (const k of ['write', 'delete', 'purge']) used.add(`history.kind.${k}`);
     for (const r of LOCK_REASONS.filter((r) => r !== 'user')) used.add(`unlock.reason.${r}`);

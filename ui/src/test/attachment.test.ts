@@ -90,7 +90,7 @@ describe('values of a saved record', () => {
     const contact = (await import('../../../assets/forms/contact.json')).default;
     app.forms = [contact as unknown as import('../lib/api').Form];
     setLang('ko');
-    const v = (value: unknown, display: string, op = 'o1') => ({ value, display, op, author: 'a-b-c', time: '2026-11-28T00:00:00Z' });
+    const v = (value: import('../lib/api').Json, display: string, op = 'o1') => ({ value, display, op, author: 'a-b-c', time: '2026-11-28T00:00:00Z' });
     fakeShell({
       record_get: () => ({
         id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
@@ -109,5 +109,35 @@ describe('values of a saved record', () => {
     expect(screen.getByTestId('value-household_size').textContent).toBe('1985');
     expect(screen.getByTestId('value-birth_date').textContent).toBe('2024. 5. 1.');
     setLang('en');
+  });
+
+  it('resolves a conflict with the typed input the shell takes: a pick, or a new value', async () => {
+    const { default: RecordView } = await import('../screens/RecordView.svelte');
+    const { app } = await import('../lib/app.svelte');
+    const contact = (await import('../../../assets/forms/contact.json')).default;
+    app.forms = [contact as unknown as import('../lib/api').Form];
+    const v = (value: import('../lib/api').Json, display: string, op: string) => ({ value, display, op, author: 'a-b-c', time: '2026-11-28T00:00:00Z' });
+    fakeShell({
+      record_get: () => ({
+        id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
+        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z',
+        fields: [{ id: 'location', label: 'Location', values: [v({ lat: 1, lon: 2 }, '1, 2', 'o1'), v({ lat: 3, lon: 4 }, '3, 4', 'o2')] }],
+      }),
+      conflict_resolve: () => undefined,
+    });
+    render(RecordView, { props: { id: 'r1' } });
+    await screen.findByTestId('conflict-location');
+    await fireEvent.click(screen.getAllByTestId('conflict-pick')[1]);
+    await waitFor(() => expect(callsOf('conflict_resolve')).toHaveLength(1));
+    expect(callsOf('conflict_resolve')[0][1]).toEqual({ record: 'r1', field: 'location', resolution: { pick: 'o2' } });
+    await fireEvent.input(await screen.findByTestId('conflict-new-value-lat'), { target: { value: '37.5' } });
+    await fireEvent.input(screen.getByTestId('conflict-new-value-lon'), { target: { value: '127' } });
+    await fireEvent.click(screen.getByTestId('conflict-save'));
+    await waitFor(() => expect(callsOf('conflict_resolve')).toHaveLength(2));
+    expect(callsOf('conflict_resolve')[1][1]).toEqual({
+      record: 'r1',
+      field: 'location',
+      resolution: { value: { lat: 37.5, lon: 127 } },
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
 import { app, toast } from '../lib/app.svelte';
-import type { Form } from '../lib/api';
+import type { Form, Json } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
 
@@ -82,7 +82,7 @@ describe('record form', () => {
   });
 
   it('sends only changed fields when editing', async () => {
-    const shown = (id: string, value: unknown) => ({
+    const shown = (id: string, value: Json) => ({
       id,
       label: id,
       values: value === null ? [] : [{ value, display: String(value), op: 'op1', author: 'a b c', time: '2024-01-01T00:00:00Z' }],
@@ -130,7 +130,7 @@ describe('record form', () => {
 });
 
 describe('record form drafts', () => {
-  const contactDraft = (inputs: Record<string, unknown>, files: string[] = []) => ({
+  const contactDraft = (inputs: Record<string, Json>, files: string[] = []) => ({
     key: 'new:contact',
     savedMs: Date.UTC(2026, 10, 28, 9, 30),
     body: { v: 1, inputs, files },
@@ -176,7 +176,7 @@ describe('record form drafts', () => {
     expect(callsOf('draft_save')).toHaveLength(0);
     await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '3' } });
     await waitFor(() => expect(callsOf('draft_save')).toHaveLength(1));
-    expect((callsOf('draft_save')[0][1] as { body: { files: string[] } }).body.files).toEqual(['photo.png']);
+    expect((callsOf('draft_save')[0][1].body as { files: string[] }).files).toEqual(['photo.png']);
     await fireEvent.click(screen.getByTestId('save-record'));
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect((callsOf('record_create')[0][1] as { values: unknown }).values).toMatchObject({

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Records from '../screens/Records.svelte';
 import { app } from '../lib/app.svelte';
-import type { Form } from '../lib/api';
+import type { Form, Found } from '../lib/api';
 import { setLang } from '../lib/i18n.svelte';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell } from './shell';
@@ -81,12 +81,12 @@ describe('records list', () => {
   });
 
   it('searches at once as you type, skipping text typed while a search runs', async () => {
-    const slow = (ms: number, v: unknown) => new Promise((r) => setTimeout(() => r(v), ms));
+    const slow = (ms: number, v: Found) => new Promise<Found>((r) => setTimeout(() => r(v), ms));
     fakeShell({
       drafts_list: () => [],
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) =>
-        (args as { query: string }).query === 'Per'
+        args.query === 'Per'
           ? slow(20, { items: [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }], more: false })
           : slow(20, { items: [row(9)], more: false }),
     });

@@ -1,24 +1,36 @@
-// Generated from the Rust types that cross IPC by src-tauri/tests/ipc_types.rs.
-// Do not edit: after changing one of those types, run
+// Generated from the Rust side of IPC by src-tauri/tests/ipc_types.rs.
+// Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+export type Card = { 
+/**
+ * The copyable text.
+ */
+card: string, 
+/**
+ * Fingerprint words.
+ */
+fingerprint: string, 
+/**
+ * Fingerprint hex.
+ */
+fingerprint_hex: string, };
 
-export type Labels = { 
+export type Change = { 
 /**
- * English.
+ * Field id, or `attachment`.
  */
-en: string, 
+field: string, 
 /**
- * Korean.
+ * As a person reads it (choice labels in the asked language; English words
+ * for yes/no and attachments, which a UI translates from `value`).
  */
-ko: string, 
+shown: string, 
 /**
- * Simplified Chinese.
+ * The stored value; for an attachment `{name, size}` when added, null when
+ * removed.
  */
-"zh-Hans": string, };
-
-export type FieldType = "text" | "long_text" | "number" | "date" | "single_choice" | "multi_choice" | "location" | "yes_no";
+value: JsonValue, };
 
 export type Choice = { 
 /**
@@ -29,6 +41,82 @@ id: string,
  * What people see.
  */
 label: Labels, };
+
+export type Conflict = { 
+/**
+ * Record id.
+ */
+record: string, 
+/**
+ * The record's title, as in lists.
+ */
+title: string, 
+/**
+ * Field id.
+ */
+field: string, 
+/**
+ * The field's label in the requested language.
+ */
+label: string, 
+/**
+ * Every sibling value, default first.
+ */
+values: Array<ShownValue>, };
+
+export type Created = { recoveryKey: string, };
+
+export type Draft = { 
+/**
+ * `new:<form>` or `record:<id>`.
+ */
+key: string, 
+/**
+ * When it was last kept, in Unix milliseconds.
+ */
+savedMs: number, 
+/**
+ * The front end's input, as it was given.
+ */
+body: JsonValue, };
+
+export type DraftInfo = { 
+/**
+ * `new:<form>` or `record:<id>`.
+ */
+key: string, 
+/**
+ * The form the input is for.
+ */
+form: string, 
+/**
+ * When it was last kept, in Unix milliseconds.
+ */
+savedMs: number, };
+
+export type Drive = { 
+/**
+ * Opaque: the index of its mount root and its name there.
+ */
+id: string, 
+/**
+ * The volume name.
+ */
+label: string, };
+
+export type ExportReport = { 
+/**
+ * File name (random, no extension).
+ */
+file: string, 
+/**
+ * Ops carried.
+ */
+ops: number, 
+/**
+ * File size in bytes (padded).
+ */
+size: number, };
 
 export type FieldDef = { 
 /**
@@ -52,6 +140,10 @@ label: Labels,
  */
 options?: Array<Choice>, };
 
+export type FieldType = "text" | "long_text" | "number" | "date" | "single_choice" | "multi_choice" | "location" | "yes_no";
+
+export type FieldValue = string | number | boolean | Array<string> | LatLon;
+
 export type Form = { 
 /**
  * Stable name.
@@ -70,6 +162,158 @@ label: Labels,
  */
 fields: Array<FieldDef>, };
 
+export type Found = { 
+/**
+ * Matches, newest first.
+ */
+items: Array<RecordSummary>, 
+/**
+ * More records match than `items` holds; a narrower search shows them.
+ */
+more: boolean, };
+
+export type HistoryEntry = { 
+/**
+ * Op id (hex).
+ */
+op: string, 
+/**
+ * Author fingerprint.
+ */
+author: string, 
+/**
+ * Position in the author's chain.
+ */
+seq: number, 
+/**
+ * When (UTC).
+ */
+time: string, 
+/**
+ * write, delete or purge.
+ */
+kind: OpKind, 
+/**
+ * Fields set; empty for deletes and purges.
+ */
+changes: Array<Change>, 
+/**
+ * The content was erased by a purge.
+ */
+purged: boolean, };
+
+export type ImportReport = { 
+/**
+ * Ops applied.
+ */
+applied: number, 
+/**
+ * Ops already held.
+ */
+already_known: number, 
+/**
+ * Ops waiting for predecessors.
+ */
+quarantined: number, 
+/**
+ * Fields newly in conflict.
+ */
+conflicts_created: number, 
+/**
+ * Nothing changed: this bundle was imported before.
+ */
+already_imported: boolean, };
+
+export type Info = { 
+/**
+ * Keyslots format.
+ */
+keyslots_format: number, 
+/**
+ * Database schema version.
+ */
+schema_version: number, 
+/**
+ * SQLCipher version.
+ */
+cipher_version: string, 
+/**
+ * Device fingerprint words.
+ */
+fingerprint: string, 
+/**
+ * Device fingerprint in hex.
+ */
+fingerprint_hex: string, 
+/**
+ * Records shown.
+ */
+records: number, 
+/**
+ * Deleted records (tombstones).
+ */
+deleted_records: number, 
+/**
+ * Ops in the log.
+ */
+ops: number, 
+/**
+ * Stored attachments.
+ */
+attachments: number, 
+/**
+ * Key derivation.
+ */
+kdf: KdfInfo, };
+
+export type IpcError = { 
+/**
+ * Stable, for the UI to branch on and translate.
+ */
+code: string, 
+/**
+ * English fallback for people.
+ */
+message: string, 
+/**
+ * The form field concerned, when there is one.
+ */
+field?: string, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type KdfInfo = { 
+/**
+ * Profile name.
+ */
+profile: string, 
+/**
+ * Memory, KiB.
+ */
+m_kib: number, 
+/**
+ * Passes.
+ */
+t: number, 
+/**
+ * Lanes.
+ */
+p: number, };
+
+export type Labels = { 
+/**
+ * English.
+ */
+en: string, 
+/**
+ * Korean.
+ */
+ko: string, 
+/**
+ * Simplified Chinese.
+ */
+"zh-Hans": string, };
+
 export type LatLon = { 
 /**
  * Latitude, -90 to 90.
@@ -80,57 +324,69 @@ lat: number,
  */
 lon: number, };
 
-export type FieldValue = string | number | boolean | Array<string> | LatLon;
+export type LockReason = "user" | "idle" | "suspend" | "screen" | "panic";
 
-export type ShownValue = { 
-/**
- * Stored value.
- */
-value: JsonValue, 
-/**
- * As a person reads it.
- */
-display: string, 
-/**
- * The op that wrote it (hex): the handle for picking a conflict's winner.
- */
-op: string, 
-/**
- * Author's fingerprint.
- */
-author: string, 
-/**
- * When (UTC, RFC 3339).
- */
-time: string, };
+export type OpKind = "write" | "delete" | "purge";
 
-export type ShownField = { 
-/**
- * Field id.
- */
-id: string, 
-/**
- * Label in the requested language.
- */
-label: string, 
-/**
- * Values, default first; more than one is a conflict.
- */
-values: Array<ShownValue>, };
+export type Page = { total: number, items: Array<RecordSummary>, };
 
-export type ShownAttachment = { 
+export type PageQuery = { form: string | null, offset: number, limit: number, oldestFirst: boolean, };
+
+export type PanicAction = "lock" | "wipe";
+
+export type PeerStatus = { 
 /**
- * BLAKE3 of the contents (hex).
- */
-blake3: string, 
-/**
- * File name.
+ * Local name.
  */
 name: string, 
 /**
- * Size in bytes.
+ * Ops it has acknowledged, counted over all authors.
  */
-size: number, };
+acknowledged: number, 
+/**
+ * Ops it has not acknowledged: the next bundle to it carries these.
+ */
+waiting: number, };
+
+export type PeerView = { 
+/**
+ * Local name.
+ */
+name: string, 
+/**
+ * Fingerprint words.
+ */
+fingerprint: string, };
+
+export type Phase = "deriving_key" | "decrypting" | "sealing" | "done";
+
+export type Progress = { task: Task, phase: Phase, };
+
+export type RecordSummary = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Form name.
+ */
+form: string, 
+/**
+ * The first filled-in text field.
+ */
+title: string, 
+/**
+ * Last changed (UTC).
+ */
+updated: string, 
+/**
+ * Deleted.
+ */
+deleted: boolean, 
+/**
+ * Fields in conflict.
+ */
+conflicts: number, };
 
 export type RecordView = { 
 /**
@@ -166,38 +422,90 @@ created: string,
  */
 updated: string, };
 
-export type RecordSummary = { 
+export type Resolution = { "pick": string } | { "value": FieldValue };
+
+export type Settings = { 
 /**
- * Id.
+ * `en`, `ko` or `zh-Hans`; `None` follows the system.
+ */
+language: string | null, 
+/**
+ * Minutes without activity before the vault locks.
+ */
+autoLockMinutes: number, 
+/**
+ * What the panic shortcut does.
+ */
+panicAction: PanicAction, 
+/**
+ * The key combination, as the UI writes it (`Ctrl+Shift+X`).
+ */
+panicShortcut: string, };
+
+export type ShownAttachment = { 
+/**
+ * BLAKE3 of the contents (hex).
+ */
+blake3: string, 
+/**
+ * File name.
+ */
+name: string, 
+/**
+ * Size in bytes.
+ */
+size: number, };
+
+export type ShownField = { 
+/**
+ * Field id.
  */
 id: string, 
 /**
- * Form name.
+ * Label in the requested language.
  */
-form: string, 
+label: string, 
 /**
- * The first filled-in text field.
+ * Values, default first; more than one is a conflict.
  */
-title: string, 
-/**
- * Last changed (UTC).
- */
-updated: string, 
-/**
- * Deleted.
- */
-deleted: boolean, 
-/**
- * Fields in conflict.
- */
-conflicts: number, };
+values: Array<ShownValue>, };
 
-export type Found = { 
+export type ShownValue = { 
 /**
- * Matches, newest first.
+ * Stored value.
  */
-items: Array<RecordSummary>, 
+value: JsonValue, 
 /**
- * More records match than `items` holds; a narrower search shows them.
+ * As a person reads it.
  */
-more: boolean, };
+display: string, 
+/**
+ * The op that wrote it (hex): the handle for picking a conflict's winner.
+ */
+op: string, 
+/**
+ * Author's fingerprint.
+ */
+author: string, 
+/**
+ * When (UTC, RFC 3339).
+ */
+time: string, };
+
+export type Staged = { id: string, name: string, size: number, };
+
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export";
+
+export type VaultState = { exists: boolean, unlocked: boolean, 
+/**
+ * Why it locked, when the window may say so ([`LockReason::is_told`]): after a
+ * panic lock or erase, nothing.
+ */
+lockReason: LockReason | null, 
+/**
+ * The panic shortcut of the last vault unlocked in this run (not a secret: it
+ * lets the shortcut work on the unlock screen too).
+ */
+panicShortcut: string, };
+
+export type Verified = { ops: number, authors: number, records: number, };

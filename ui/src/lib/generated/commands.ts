@@ -1,0 +1,245 @@
+// Generated from the Rust side of IPC by src-tauri/tests/ipc_types.rs.
+// Do not edit: after changing a command or a type that crosses IPC, run
+// SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
+import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
+import type { Card, Conflict, Created, Draft, DraftInfo, Drive, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, Page, PageQuery, PeerStatus, PeerView, Progress, RecordView, Resolution, Settings, Staged, VaultState, Verified } from './ipc';
+
+/**
+ * The user is active: resets the idle timer. Call at most every few seconds.
+ */
+export const activity = (): Promise<void> => invoke<void>('activity');
+
+/**
+ * The bytes go back as an `ArrayBuffer` for a `blob:` URL; never to a file.
+ */
+export const attachmentGet = (args: { record: string; blake3: string }): Promise<ArrayBuffer> =>
+  invoke<ArrayBuffer>('attachment_get', args);
+
+export const attachmentRemove = (args: { record: string; blake3: string }): Promise<void> =>
+  invoke<void>('attachment_remove', args);
+
+/**
+ * The body is the file's bytes, the `x-satchel-name` header its name
+ * (percent-encoded). The shell keeps them in memory until the record is saved or the
+ * vault locks; nothing is written anywhere until then.
+ */
+export const attachmentStage = (body: Uint8Array, options?: InvokeOptions): Promise<Staged> =>
+  invoke<Staged>('attachment_stage', body, options);
+
+export const attachmentUnstage = (args: { id: string }): Promise<void> =>
+  invoke<void>('attachment_unstage', args);
+
+/**
+ * Asks for a folder with the system's dialog (outside the state lock, so the guard
+ * can still lock while it is open), then exports there. Emits progress; null if
+ * the user cancelled.
+ */
+export const bundleExportChoose = (args: { peers: Array<string> }): Promise<ExportReport | null> =>
+  invoke<ExportReport | null>('bundle_export_choose', args);
+
+/**
+ * Emits progress.
+ */
+export const bundleExportDrive = (args: { peers: Array<string>; drive: string }): Promise<ExportReport> =>
+  invoke<ExportReport>('bundle_export_drive', args);
+
+/**
+ * The body is a bundle file's bytes. Emits progress. Fails with `bundle_refused`
+ * (the message says why).
+ */
+export const bundleImport = (body: Uint8Array, options?: InvokeOptions): Promise<ImportReport> =>
+  invoke<ImportReport>('bundle_import', body, options);
+
+/**
+ * Keeps one of a conflict's values, or writes a new one.
+ */
+export const conflictResolve = (args: { record: string; field: string; resolution: Resolution }): Promise<void> =>
+  invoke<void>('conflict_resolve', args);
+
+export const conflictsList = (args: { lang: string }): Promise<Array<Conflict>> =>
+  invoke<Array<Conflict>>('conflicts_list', args);
+
+/**
+ * Whether there was a draft.
+ */
+export const draftDiscard = (args: { key: string }): Promise<boolean> =>
+  invoke<boolean>('draft_discard', args);
+
+export const draftGet = (args: { key: string }): Promise<Draft | null> =>
+  invoke<Draft | null>('draft_get', args);
+
+export const draftSave = (args: { key: string; body: JsonValue }): Promise<void> =>
+  invoke<void>('draft_save', args);
+
+/**
+ * Newest first.
+ */
+export const draftsList = (): Promise<Array<DraftInfo>> => invoke<Array<DraftInfo>>('drafts_list');
+
+/**
+ * Removable drives mounted now.
+ */
+export const drivesList = (): Promise<Array<Drive>> => invoke<Array<Drive>>('drives_list');
+
+/**
+ * Emits progress. Fails with `wrong_passphrase` if `current` is wrong.
+ */
+export const duressSet = (args: { current: string; duress: string }): Promise<void> =>
+  invoke<void>('duress_set', args);
+
+export const formsList = (): Promise<Array<Form>> => invoke<Array<Form>>('forms_list');
+
+export const identityGet = (): Promise<Card> => invoke<Card>('identity_get');
+
+/**
+ * The panic shortcut: whatever the settings say, at once, then a clean window.
+ */
+export const panic = (): Promise<void> => invoke<void>('panic');
+
+/**
+ * Emits progress. Fails with `wrong_passphrase` if `current` is wrong,
+ * `weak_passphrase` if `next` is too short.
+ */
+export const passphraseChange = (args: { current: string; next: string }): Promise<void> =>
+  invoke<void>('passphrase_change', args);
+
+export const peerAdd = (args: { card: string; name: string }): Promise<PeerView> =>
+  invoke<PeerView>('peer_add', args);
+
+export const peerRemove = (args: { name: string }): Promise<void> =>
+  invoke<void>('peer_remove', args);
+
+export const peersList = (): Promise<Array<PeerView>> => invoke<Array<PeerView>>('peers_list');
+
+/**
+ * `values` maps field ids to values in the shapes of `FieldValue` (a location is
+ * `{ lat, lon }`); null clears. Returns the new id. Fails with `invalid_value` (the
+ * message names the field) or `unknown_field`.
+ */
+export const recordCreate = (args: { form: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }): Promise<string> =>
+  invoke<string>('record_create', args);
+
+export const recordDelete = (args: { id: string }): Promise<void> =>
+  invoke<void>('record_delete', args);
+
+export const recordGet = (args: { id: string; lang: string }): Promise<RecordView> =>
+  invoke<RecordView>('record_get', args);
+
+export const recordHistory = (args: { id: string; lang: string }): Promise<Array<HistoryEntry>> =>
+  invoke<Array<HistoryEntry>>('record_history', args);
+
+export const recordPurge = (args: { id: string }): Promise<void> =>
+  invoke<void>('record_purge', args);
+
+/**
+ * As `record_create`, for an existing record: only the fields in `values` change.
+ */
+export const recordUpdate = (args: { id: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }): Promise<void> =>
+  invoke<void>('record_update', args);
+
+export const recordsPage = (args: { query: PageQuery }): Promise<Page> =>
+  invoke<Page>('records_page', args);
+
+/**
+ * Full-text search, newest first, within one form when `form` is set.
+ */
+export const recordsSearch = (args: { query: string; form: string | null }): Promise<Found> =>
+  invoke<Found>('records_search', args);
+
+export const settingsGet = (): Promise<Settings> => invoke<Settings>('settings_get');
+
+export const settingsSet = (args: { settings: Settings }): Promise<void> =>
+  invoke<void>('settings_set', args);
+
+export const syncStatus = (): Promise<Array<PeerStatus>> => invoke<Array<PeerStatus>>('sync_status');
+
+/**
+ * Stops the import or export in progress; it ends with `cancelled` and changes
+ * nothing. Takes no lock, so it works while that command runs.
+ */
+export const taskCancel = (): Promise<void> => invoke<void>('task_cancel');
+
+/**
+ * Creates the vault; returns the recovery key, to be shown once. Emits progress.
+ */
+export const vaultCreate = (args: { passphrase: string }): Promise<Created> =>
+  invoke<Created>('vault_create', args);
+
+export const vaultInfo = (): Promise<Info> => invoke<Info>('vault_info');
+
+/**
+ * Locks; the shell then reloads the web view, so nothing of the session stays.
+ */
+export const vaultLock = (): Promise<void> => invoke<void>('vault_lock');
+
+export const vaultRecover = (args: { recoveryKey: string; newPassphrase: string }): Promise<void> =>
+  invoke<void>('vault_recover', args);
+
+export const vaultState = (): Promise<VaultState> => invoke<VaultState>('vault_state');
+
+/**
+ * Emits progress. Fails with code `wrong_passphrase`.
+ */
+export const vaultUnlock = (args: { passphrase: string }): Promise<void> =>
+  invoke<void>('vault_unlock', args);
+
+export const vaultVerify = (): Promise<Verified> => invoke<Verified>('vault_verify');
+
+/**
+ * Erases the vault for good. `confirm` must be the word the UI asked to type
+ * (`WIPE`). The web view reloads.
+ */
+export const vaultWipe = (args: { confirm: string }): Promise<void> =>
+  invoke<void>('vault_wipe', args);
+
+/** Every command by name, with its arguments and result (typed mocks in tests). */
+export type Commands = {
+  activity: { args: undefined; result: void };
+  attachment_get: { args: { record: string; blake3: string }; result: ArrayBuffer };
+  attachment_remove: { args: { record: string; blake3: string }; result: void };
+  attachment_stage: { args: Uint8Array; result: Staged };
+  attachment_unstage: { args: { id: string }; result: void };
+  bundle_export_choose: { args: { peers: Array<string> }; result: ExportReport | null };
+  bundle_export_drive: { args: { peers: Array<string>; drive: string }; result: ExportReport };
+  bundle_import: { args: Uint8Array; result: ImportReport };
+  conflict_resolve: { args: { record: string; field: string; resolution: Resolution }; result: void };
+  conflicts_list: { args: { lang: string }; result: Array<Conflict> };
+  draft_discard: { args: { key: string }; result: boolean };
+  draft_get: { args: { key: string }; result: Draft | null };
+  draft_save: { args: { key: string; body: JsonValue }; result: void };
+  drafts_list: { args: undefined; result: Array<DraftInfo> };
+  drives_list: { args: undefined; result: Array<Drive> };
+  duress_set: { args: { current: string; duress: string }; result: void };
+  forms_list: { args: undefined; result: Array<Form> };
+  identity_get: { args: undefined; result: Card };
+  panic: { args: undefined; result: void };
+  passphrase_change: { args: { current: string; next: string }; result: void };
+  peer_add: { args: { card: string; name: string }; result: PeerView };
+  peer_remove: { args: { name: string }; result: void };
+  peers_list: { args: undefined; result: Array<PeerView> };
+  record_create: { args: { form: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: string };
+  record_delete: { args: { id: string }; result: void };
+  record_get: { args: { id: string; lang: string }; result: RecordView };
+  record_history: { args: { id: string; lang: string }; result: Array<HistoryEntry> };
+  record_purge: { args: { id: string }; result: void };
+  record_update: { args: { id: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: void };
+  records_page: { args: { query: PageQuery }; result: Page };
+  records_search: { args: { query: string; form: string | null }; result: Found };
+  settings_get: { args: undefined; result: Settings };
+  settings_set: { args: { settings: Settings }; result: void };
+  sync_status: { args: undefined; result: Array<PeerStatus> };
+  task_cancel: { args: undefined; result: void };
+  vault_create: { args: { passphrase: string }; result: Created };
+  vault_info: { args: undefined; result: Info };
+  vault_lock: { args: undefined; result: void };
+  vault_recover: { args: { recoveryKey: string; newPassphrase: string }; result: void };
+  vault_state: { args: undefined; result: VaultState };
+  vault_unlock: { args: { passphrase: string }; result: void };
+  vault_verify: { args: undefined; result: Verified };
+  vault_wipe: { args: { confirm: string }; result: void };
+};
+
+/** Events the shell emits, by name, with their payload. */
+export type Events = {
+  progress: Progress;
+};
