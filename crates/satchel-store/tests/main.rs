@@ -336,6 +336,9 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
              CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
              DROP TABLE drafts;
+             DROP TABLE quarantine;
+             CREATE TABLE quarantine (id BLOB PRIMARY KEY, header BLOB NOT NULL,
+                 signature BLOB NOT NULL, payload BLOB) STRICT;
              PRAGMA user_version = 3;",
         )
         .unwrap();
