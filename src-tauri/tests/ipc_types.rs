@@ -16,6 +16,7 @@ use std::path::Path;
 use satchel_api::{
     Found, RecordSummary, RecordView,
     form::{Choice, FieldDef, FieldType, FieldValue, Form, Labels, LatLon},
+    quarantine::{QuarantineEntry, QuarantinedOp},
     records::{ShownAttachment, ShownField, ShownValue},
 };
 use ts_rs::{Config, TS};
@@ -38,6 +39,8 @@ fn declarations() -> String {
         RecordView::decl(&cfg),
         RecordSummary::decl(&cfg),
         Found::decl(&cfg),
+        QuarantineEntry::decl(&cfg),
+        QuarantinedOp::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types that cross IPC by src-tauri/tests/ipc_types.rs.\n\

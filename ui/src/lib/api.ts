@@ -9,7 +9,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // Types generated from the Rust side (src-tauri/tests/ipc_types.rs): the shapes of
 // forms, field values and records have one source.
 export type * from './generated/ipc';
-import type { FieldValue, Form, Found, JsonValue, RecordSummary, RecordView, ShownValue } from './generated/ipc';
+import type { FieldValue, Form, Found, JsonValue, QuarantineEntry, QuarantinedOp, RecordSummary, RecordView, ShownValue } from './generated/ipc';
 export type Json = JsonValue;
 
 export interface ApiError {
@@ -218,7 +218,13 @@ export interface ExportReport {
 export interface ImportReport {
   applied: number;
   already_known: number;
+  /** Waiting in quarantine for earlier changes. */
   quarantined: number;
+  /** Newly set aside (not merged): forks of a device's history, invalid values. */
+  forks: number;
+  invalid: number;
+  /** Forgotten by the quarantine (past its bounds or its count of imports). */
+  dropped: number;
   conflicts_created: number;
   already_imported: boolean;
 }
@@ -260,6 +266,12 @@ export const conflictsList = (lang: string) => invoke<Conflict[]>('conflicts_lis
 /** Either `pick` (an op id from the conflict's values) or `value` (a new stored value). */
 export const conflictResolve = (record: string, field: string, pick: string | null, value: Json) =>
   invoke<void>('conflict_resolve', { record, field, pick, value });
+
+/** Received changes not merged, with why (`waiting`, `fork`, `invalid`, or a reason
+ * a later version adds). Their text is a peer's: show it through `PeerText`. */
+export const quarantineList = () => invoke<QuarantineEntry[]>('quarantine_list');
+export const quarantineGet = (id: string) => invoke<QuarantinedOp>('quarantine_get', { id });
+export const quarantineDrop = (id: string) => invoke<void>('quarantine_drop', { id });
 
 // ---- Events ----
 

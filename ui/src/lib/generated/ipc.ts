@@ -201,3 +201,63 @@ items: Array<RecordSummary>,
  * More records match than `items` holds; a narrower search shows them.
  */
 more: boolean, };
+
+export type QuarantineEntry = { 
+/**
+ * Op id (hex): the handle for `show` and `drop`.
+ */
+id: string, 
+/**
+ * `waiting`, `fork` or `invalid` (more may come: show unknown ones as they are).
+ */
+reason: string, 
+/**
+ * What failed, in English (names a field; never a value).
+ */
+detail: string, 
+/**
+ * Author's short fingerprint.
+ */
+author: string, 
+/**
+ * Position in the author's chain.
+ */
+seq: number, 
+/**
+ * Record id.
+ */
+record: string, 
+/**
+ * `write`, `delete` or `purge`.
+ */
+kind: string, 
+/**
+ * When, by the author's clock (UTC).
+ */
+time: string, 
+/**
+ * Bytes held.
+ */
+size: number, 
+/**
+ * Imports it has stayed through.
+ */
+imports_waited: number, 
+/**
+ * Imports after which it is forgotten (a peer that holds it sends it again).
+ */
+imports_left: number, };
+
+export type QuarantinedOp = { 
+/**
+ * The entry.
+ */
+entry: QuarantineEntry, 
+/**
+ * The form it names, for a write.
+ */
+form: string | null, 
+/**
+ * The values it would write, as sent (peer data: neutralise before showing).
+ */
+fields: { [key in string]: JsonValue }, };
