@@ -493,7 +493,11 @@ impl Vault {
             }
         }
         let mut planned = plan(&have, &self.store.heads()?, checked);
-        let forks = self.store.forks_of_held(&planned.known)?;
+        let forks: BTreeSet<OpId> = self
+            .store
+            .forks_of_held(&planned.known)?
+            .into_iter()
+            .collect();
         let (forked, known): (Vec<Op>, Vec<Op>) = std::mem::take(&mut planned.known)
             .into_iter()
             .partition(|o| forks.contains(&o.id));
