@@ -332,12 +332,25 @@ impl Store {
             }
         }
         let applied = ops::apply(&tx, &plan.apply, blobs)?;
-        tx.execute("DELETE FROM quarantine", [])?;
+        // Only what changed is written: a full quarantine is up to 64 MiB, and
+        // rewriting it at every import would let a peer multiply each bundle's writes.
+        let kept: std::collections::BTreeSet<&[u8]> =
+            quarantine.iter().map(|h| &h.op.id.0[..]).collect();
+        let held: Vec<Vec<u8>> = tx
+            .prepare("SELECT id FROM quarantine")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in held.iter().filter(|id| !kept.contains(id.as_slice())) {
+            tx.prepare_cached("DELETE FROM quarantine WHERE id = ?1")?
+                .execute([id])?;
+        }
         for h in quarantine {
             let op = &h.op;
             tx.prepare_cached(
                 "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail
+                 WHERE reason != excluded.reason OR detail != excluded.detail",
             )?
             .execute(params![
                 &op.id.0[..],
