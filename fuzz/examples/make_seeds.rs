@@ -117,6 +117,32 @@ fn main() {
     put("op_decode", "delete_seq2_context.bin", &second.write());
     put("op_decode", "write_seq1_purged.bin", &purged.write());
     put("op_decode", "header_only.bin", &first.header_bytes);
+    // Arrays 120 deep: within serde_json's own limit, refused by the nesting bound.
+    let mut deep_body = WriteBody::new("contact");
+    deep_body.fields.insert(
+        "name".into(),
+        serde_json::from_str(&format!("{}1{}", "[".repeat(120), "]".repeat(120)))
+            .expect("deep JSON"),
+    );
+    let deep = Op::create(
+        &keys,
+        Draft {
+            seq: 1,
+            prev: None,
+            hlc,
+            record,
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        },
+        &Body::Write(deep_body),
+    )
+    .expect("deep op");
+    put("op_decode", "write_nested_deep.bin", &deep.write());
+    put(
+        "op_body_decode",
+        "write_nested_deep.bin",
+        deep.payload.as_deref().expect("payload"),
+    );
 
     put(
         "op_body_decode",

@@ -45,4 +45,7 @@ const COMMANDS: &[&str] = &[
     "bundle_import",
     "conflicts_list",
     "conflict_resolve",
+    "quarantine_list",
+    "quarantine_get",
+    "quarantine_drop",
 ];

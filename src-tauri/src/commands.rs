@@ -815,3 +815,23 @@ pub async fn conflict_resolve(
         })
         .await
 }
+
+#[tauri::command]
+pub async fn quarantine_list(
+    shell: Shell<'_>,
+) -> Result<Vec<satchel_api::quarantine::QuarantineEntry>> {
+    shell.with_vault(|v| v.quarantine()).await
+}
+
+#[tauri::command]
+pub async fn quarantine_get(
+    shell: Shell<'_>,
+    id: String,
+) -> Result<satchel_api::quarantine::QuarantinedOp> {
+    shell.with_vault(move |v| v.quarantined_op(&id)).await
+}
+
+#[tauri::command]
+pub async fn quarantine_drop(shell: Shell<'_>, id: String) -> Result<()> {
+    shell.with_vault(move |v| v.drop_quarantined(&id)).await
+}

@@ -105,6 +105,9 @@ pub fn configure<R: Runtime>(
             commands::bundle_import,
             commands::conflicts_list,
             commands::conflict_resolve,
+            commands::quarantine_list,
+            commands::quarantine_get,
+            commands::quarantine_drop,
         ])
 }
 

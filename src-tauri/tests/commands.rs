@@ -944,6 +944,15 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         .unwrap();
     assert_eq!(name["values"].as_array().unwrap().len(), 1);
     assert_eq!(name["values"][0]["value"], "agreed");
+    // Nothing was set aside; a change that is not there cannot be shown or dropped.
+    assert_eq!(b.ok("quarantine_list", json!({})), json!([]));
+    for cmd in ["quarantine_get", "quarantine_drop"] {
+        assert_eq!(
+            b.code(cmd, json!({ "id": "00000000" })),
+            "not_in_quarantine"
+        );
+        assert_eq!(b.code(cmd, json!({ "id": "x" })), "not_in_quarantine");
+    }
 
     b.ok("peer_remove", json!({ "name": "worker" }));
     assert_eq!(

@@ -29,6 +29,7 @@ use heck::ToLowerCamelCase;
 use satchel_api::{
     Draft, DraftInfo, Found, RecordSummary, RecordView,
     form::{FieldValue, Form},
+    quarantine::{QuarantineEntry, QuarantinedOp},
     records::HistoryEntry,
     sync::{Card, Conflict, ExportReport, ImportReport, PeerStatus, PeerView},
     vault::Info,
@@ -70,6 +71,8 @@ fn roots(c: &mut Collector) {
     c.add::<ImportReport>();
     c.add::<Conflict>();
     c.add::<Resolution>();
+    c.add::<QuarantineEntry>();
+    c.add::<QuarantinedOp>();
 }
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in

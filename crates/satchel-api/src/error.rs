@@ -160,6 +160,11 @@ pub enum ApiError {
         "no value of this conflict has an id starting with `{0}` (give 6 or more characters of it)"
     )]
     NoSuchValue(String),
+    /// No quarantined op has an id starting with this (or more than one has).
+    #[error(
+        "no one op in quarantine has an id starting with `{0}` (give 8 or more hex digits; see `satchel quarantine list`)"
+    )]
+    NotInQuarantine(String),
     /// A draft's key names neither a form's new record nor a record.
     #[error("a draft is for `new:<form>` or `record:<id>`, not `{0}`")]
     InvalidDraft(String),
@@ -226,6 +231,7 @@ impl ApiError {
             ApiError::NoConflict(_) | ApiError::NoSuchValue(_) => "no_conflict",
             ApiError::InvalidDraft(_) | ApiError::DraftTooLarge { .. } => "invalid_draft",
             ApiError::NoDraft(_) => "no_draft",
+            ApiError::NotInQuarantine(_) => "not_in_quarantine",
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
             ApiError::Cancelled => "cancelled",

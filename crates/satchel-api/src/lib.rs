@@ -18,6 +18,7 @@ pub mod error;
 pub mod files;
 /// Form definitions and value rules ([`satchel_forms`]).
 pub use satchel_forms as form;
+pub mod quarantine;
 pub mod records;
 pub mod sync;
 pub mod vault;

@@ -187,7 +187,7 @@ pub(crate) fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn author_name(author: &DeviceId) -> String {
+pub(crate) fn author_name(author: &DeviceId) -> String {
     let id = satchel_crypto::identity::PublicIdentity {
         signing: author.0,
         agreement: [0; 32],
@@ -229,6 +229,9 @@ impl Vault {
                 name: form.name,
                 have,
             });
+        }
+        if let Some(older) = self.forms.get(&form.name) {
+            form.check_successor(older)?;
         }
         self.store
             .form_put(&form.name, form.version, &form.to_json()?)?;

@@ -1,14 +1,14 @@
 //! Peers, bundles and conflicts: exchanging ops with other devices by file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use satchel_crypto::{bundle, hash, identity::PublicIdentity, rng};
 use satchel_store::{BundleMeta, ImportRefused, Peer};
 use satchel_sync::{
     bundle::BundleBody,
-    op::{Body, RecordId},
-    sync::plan,
+    op::{Body, Op, OpId, RecordId},
+    sync::{Held, LIMITS, Reason, bound, plan},
     vv::VersionVector,
 };
 use serde::Serialize;
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::{
     error::{ApiError, Result},
-    files,
+    files, quarantine,
     records::{FieldInput, ShownValue, now_ms},
     vault::Vault,
 };
@@ -79,8 +79,16 @@ pub struct ImportReport {
     pub applied: usize,
     /// Ops already held.
     pub already_known: usize,
-    /// Ops waiting for predecessors.
+    /// Ops waiting in quarantine for predecessors, after this import.
     pub quarantined: usize,
+    /// Ops newly set aside because they fork their author's chain as held (never
+    /// merged; see `satchel quarantine list`). They refuse nothing else.
+    pub forks: usize,
+    /// Ops newly set aside because a value does not fit its form (never merged).
+    pub invalid: usize,
+    /// Quarantined ops forgotten: past the quarantine's caps, or held through too many
+    /// imports. Nothing is lost: a peer that holds them sends them again.
+    pub dropped: usize,
     /// Fields newly in conflict.
     pub conflicts_created: usize,
     /// Nothing changed: this bundle was imported before.
@@ -367,17 +375,25 @@ impl Vault {
             .iter()
             .map(|f| Ok((f.name.clone(), f.version, f.to_json()?)))
             .collect::<Result<Vec<_>>>()?;
-        let mut incoming = self.store.quarantined()?;
-        incoming.extend(body.ops.iter().cloned());
-        let planned = plan(&self.store.have()?, &self.store.heads()?, incoming);
-        self.cancelled()?;
-        if let Some(op) = planned.broken.first() {
-            return Err(ApiError::BundleContent(format!(
-                "an op does not link to its author's previous op (sequence {}): a forged or forked chain",
-                op.header.seq
-            )));
+        // The forms as they will be after this import: ops are checked against them.
+        let mut forms_after = self.forms.clone();
+        for f in &parsed {
+            match forms_after.get(&f.name) {
+                Some(have) if have.version >= f.version => {}
+                Some(have) => {
+                    f.check_successor(have)
+                        .map_err(|e| ApiError::BundleContent(format!("form `{}`: {e}", f.name)))?;
+                    forms_after.insert(f.name.clone(), f.clone());
+                }
+                None => {
+                    forms_after.insert(f.name.clone(), f.clone());
+                }
+            }
         }
-        let mut touched: Vec<RecordId> = planned.apply.iter().map(|o| o.header.record).collect();
+        let planned = self.plan_import(&body.ops, &forms_after)?;
+        self.cancelled()?;
+        let mut touched: Vec<RecordId> =
+            planned.plan.apply.iter().map(|o| o.header.record).collect();
         touched.sort();
         touched.dedup();
         let before = conflict_count(self, &touched)?;
@@ -391,20 +407,27 @@ impl Vault {
             prev: body.prev_bundle,
             acks: body.acks.clone(),
         };
-        let outcome = match self.store.import(&meta, &planned, &blobs, &forms) {
-            Ok(o) => o,
-            Err(ImportRefused::AlreadyImported) => {
-                return Ok(ImportReport {
-                    applied: 0,
-                    already_known: body.ops.len(),
-                    quarantined: 0,
-                    conflicts_created: 0,
-                    already_imported: true,
-                });
-            }
-            Err(ImportRefused::Store(e)) => return Err(e.into()),
-            Err(other) => return Err(ApiError::BundleContent(other.to_string())),
-        };
+        let outcome =
+            match self
+                .store
+                .import(&meta, &planned.plan, &planned.quarantine, &blobs, &forms)
+            {
+                Ok(o) => o,
+                Err(ImportRefused::AlreadyImported) => {
+                    return Ok(ImportReport {
+                        applied: 0,
+                        already_known: body.ops.len(),
+                        quarantined: 0,
+                        forks: 0,
+                        invalid: 0,
+                        dropped: 0,
+                        conflicts_created: 0,
+                        already_imported: true,
+                    });
+                }
+                Err(ImportRefused::Store(e)) => return Err(e.into()),
+                Err(other) => return Err(ApiError::BundleContent(other.to_string())),
+            };
         for f in parsed {
             if self
                 .forms
@@ -418,9 +441,117 @@ impl Vault {
         Ok(ImportReport {
             applied: outcome.applied,
             already_known: outcome.known,
-            quarantined: outcome.quarantined,
+            quarantined: planned
+                .quarantine
+                .iter()
+                .filter(|h| h.reason == Reason::Waiting)
+                .count(),
+            forks: planned.forks,
+            invalid: planned.invalid,
+            dropped: planned.dropped,
             conflicts_created: after.saturating_sub(before),
             already_imported: false,
+        })
+    }
+
+    /// Plans an import of `received` with what waits in quarantine: checks each new
+    /// op's values against `forms`, sets aside forks and invalid ops, and bounds the
+    /// quarantine. Pure but for reading the store.
+    fn plan_import(
+        &self,
+        received: &[Op],
+        forms: &BTreeMap<String, crate::form::Form>,
+    ) -> Result<PlannedImport> {
+        let now = self.store.imports_done()?.saturating_add(1);
+        // Checked when they arrived; the vault's pages are authenticated since.
+        let before = self.store.quarantined(false)?;
+        let was: BTreeMap<OpId, (Reason, u64)> = before
+            .iter()
+            .map(|h| (h.op.id, (h.reason, h.since)))
+            .collect();
+        let since = |id: &OpId| was.get(id).map_or(now, |(_, s)| *s);
+        // Waiting and invalid ops are looked at again (their predecessors or their
+        // form may have arrived); forks stay set aside as they are.
+        let mut entries: Vec<Held> = Vec::new();
+        let mut incoming: Vec<Op> = Vec::new();
+        for h in before {
+            if h.reason == Reason::Fork {
+                entries.push(h);
+            } else {
+                incoming.push(h.op);
+            }
+        }
+        incoming.extend(received.iter().cloned());
+        let have = self.store.have()?;
+        let mut checked = Vec::with_capacity(incoming.len());
+        for op in incoming {
+            // Ops at a sequence held are the op held there or a fork: not merged again.
+            if op.header.seq <= have.get(&op.header.author) {
+                checked.push(op);
+                continue;
+            }
+            match quarantine::check_values(&op, forms) {
+                Ok(()) => checked.push(op),
+                Err(detail) => entries.push(Held {
+                    since: since(&op.id),
+                    op,
+                    reason: Reason::Invalid,
+                    detail,
+                }),
+            }
+        }
+        let mut planned = plan(&have, &self.store.heads()?, checked);
+        let forks: BTreeSet<OpId> = self
+            .store
+            .forks_of_held(&planned.known)?
+            .into_iter()
+            .collect();
+        let (forked, known): (Vec<Op>, Vec<Op>) = std::mem::take(&mut planned.known)
+            .into_iter()
+            .partition(|o| forks.contains(&o.id));
+        planned.known = known;
+        for op in std::mem::take(&mut planned.broken)
+            .into_iter()
+            .chain(forked)
+        {
+            entries.push(Held {
+                since: since(&op.id),
+                detail: format!(
+                    "another op of its author holds or precedes sequence {}",
+                    op.header.seq
+                ),
+                op,
+                reason: Reason::Fork,
+            });
+        }
+        for op in std::mem::take(&mut planned.wait) {
+            entries.push(Held {
+                since: since(&op.id),
+                detail: String::new(),
+                op,
+                reason: Reason::Waiting,
+            });
+        }
+        let mut have_after = have;
+        for op in &planned.apply {
+            have_after.observe(op.header.author, op.header.seq);
+        }
+        let bounded = bound(entries, &have_after, now, &LIMITS);
+        let new = |reason: Reason| {
+            bounded
+                .kept
+                .iter()
+                .filter(|h| {
+                    h.reason == reason && was.get(&h.op.id).is_none_or(|(r, _)| *r != reason)
+                })
+                .count()
+        };
+        Ok(PlannedImport {
+            forks: new(Reason::Fork),
+            invalid: new(Reason::Invalid),
+            dropped: bounded.expired.len() + bounded.over.len(),
+            plan: planned,
+            quarantine: bounded.kept,
         })
     }
 
@@ -489,6 +620,15 @@ impl Vault {
         };
         self.edit_record(id, &[(field.to_owned(), value)], &[])
     }
+}
+
+/// An import planned: what to apply and what the quarantine holds after it.
+struct PlannedImport {
+    plan: satchel_sync::sync::Plan,
+    quarantine: Vec<Held>,
+    forks: usize,
+    invalid: usize,
+    dropped: usize,
 }
 
 impl ApiError {

@@ -283,7 +283,17 @@ fn forms_import_only_when_new_or_newer() {
         Err(ApiError::FormNotNewer { .. })
     ));
     contact.version = 2;
-    contact.fields.pop();
+    // A newer version keeps every field (values from other devices are checked
+    // against it); it may add one.
+    let mut dropped = contact.clone();
+    dropped.fields.pop();
+    assert!(matches!(
+        v.import_form(&dropped.to_json().unwrap()),
+        Err(ApiError::InvalidForm(m)) if m.contains("never removed")
+    ));
+    let mut extra = contact.fields[0].clone();
+    extra.id = "nickname".into();
+    contact.fields.push(extra);
     v.import_form(&contact.to_json().unwrap()).unwrap();
     assert_eq!(v.form("contact").unwrap().version, 2);
     contact.name = "intake".into();

@@ -342,7 +342,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
 }
 
 #[test]
-fn forged_chains_and_forks_are_refused() {
+fn forks_are_set_aside_and_forked_bundle_sequences_refused() {
     let mut net = nodes(1);
     let v = &mut net[0].vault;
     let f = Forger::new(v, "forger");
@@ -364,34 +364,35 @@ fn forged_chains_and_forks_are_refused() {
         &f.bundle(v, vec![tampered], 9),
         "does not match its signed hash",
     );
-    // A chain that does not link.
-    refused(
-        v,
-        &f.bundle(v, vec![op1.clone(), fork2.clone()], 1),
-        "does not link",
+    // A chain that does not link: the good op applies, the fork is set aside.
+    let forked = import_bytes(v, &f.bundle(v, vec![op1.clone(), fork2.clone()], 1)).unwrap();
+    assert_eq!(
+        (forked.applied, forked.forks, forked.quarantined),
+        (1, 1, 0)
     );
-    // Good, then a fork of an op already held.
+    // Then the rest of the chain, and the same fork again: set aside, not counted twice.
     let ok = import_bytes(v, &f.bundle(v, vec![op1.clone(), op2.clone()], 2)).unwrap();
-    assert_eq!(ok.applied, 2);
-    refused(
-        v,
-        &f.bundle(v, vec![fork2], 3),
-        "reuses its author's sequence number",
-    );
+    assert_eq!(ok.applied, 1);
+    let again = import_bytes(v, &f.bundle(v, vec![fork2.clone()], 3)).unwrap();
+    assert_eq!((again.applied, again.forks), (0, 0));
+    let listed = v.quarantine().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].reason.as_str(), listed[0].seq), ("fork", 2));
+    assert_eq!(listed[0].id, fork2.id.to_hex());
     // Two different bundles with one sequence number, or one that does not name
     // the sender's previous bundle.
     refused(v, &f.bundle(v, vec![op1.clone()], 2), "sequence forks");
     refused(
         v,
-        &f.bundle_naming(v, vec![op1.clone()], 3, [9; 32]),
+        &f.bundle_naming(v, vec![op1.clone()], 4, [9; 32]),
         "sequence forks",
     );
     // A gap waits, then fills.
     let op3 = f.op(3, Some(&op2), r);
     let op4 = f.op(4, Some(&op3), r);
-    let waiting = import_bytes(v, &f.bundle(v, vec![op4], 4)).unwrap();
+    let waiting = import_bytes(v, &f.bundle(v, vec![op4], 5)).unwrap();
     assert_eq!((waiting.applied, waiting.quarantined), (0, 1));
-    let filled = import_bytes(v, &f.bundle(v, vec![op3], 5)).unwrap();
+    let filled = import_bytes(v, &f.bundle(v, vec![op3], 6)).unwrap();
     assert_eq!((filled.applied, filled.quarantined), (2, 0));
     v.verify().unwrap();
 }
@@ -526,4 +527,200 @@ fn a_purge_erases_the_record_on_every_device_it_reaches() {
     let r = third.vault.import_bundle(&f).unwrap();
     assert_eq!(r.applied, 2);
     assert!(third.vault.history(&id, "en").unwrap()[0].purged);
+}
+
+/// A peer plants a waiting op that forks a chain, then the honest chain arrives: the
+/// fork is set aside and reported, and neither this bundle nor any later one is
+/// refused because of it.
+#[test]
+fn a_planted_fork_waiting_in_quarantine_cannot_block_sync() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let f = Forger::new(v, "forger");
+    let r = Rid([7; 16]);
+    let op1 = f.op(1, None, r);
+    let op2 = f.op(2, Some(&op1), r);
+    let op3 = f.op(3, Some(&op2), r);
+    let op4 = f.op(4, Some(&op3), r);
+    // A third op that follows another second op: it waits for sequence 2.
+    let planted = {
+        let other1 = f.op(1, None, Rid([8; 16]));
+        let other2 = f.op(2, Some(&other1), Rid([8; 16]));
+        f.op(3, Some(&other2), Rid([8; 16]))
+    };
+    let first = import_bytes(v, &f.bundle(v, vec![planted], 1)).unwrap();
+    assert_eq!((first.applied, first.quarantined), (0, 1));
+    // The honest chain: applied, the planted op no longer waits.
+    let honest = import_bytes(v, &f.bundle(v, vec![op1, op2, op3], 2)).unwrap();
+    assert_eq!((honest.applied, honest.quarantined), (3, 0));
+    assert_eq!(honest.forks, 1);
+    let listed = v.quarantine().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].reason, "fork");
+    let id = listed[0].id.clone();
+    assert_eq!(v.quarantined_op(&id[..10]).unwrap().entry.seq, 3);
+    v.drop_quarantined(&id[..10]).unwrap();
+    assert!(v.quarantine().unwrap().is_empty());
+    assert_eq!(
+        v.drop_quarantined(&id).unwrap_err().code(),
+        "not_in_quarantine"
+    );
+    // And sync goes on.
+    let later = import_bytes(v, &f.bundle(v, vec![op4], 3)).unwrap();
+    assert_eq!((later.applied, later.quarantined), (1, 0));
+    v.verify().unwrap();
+}
+
+/// A write of `fields` on `record`, first in the chain of `keys`.
+fn write_by(keys: &DeviceKeys, record: Rid, fields: serde_json::Value) -> Op {
+    let mut w = WriteBody::new("contact");
+    for (k, v) in fields.as_object().unwrap() {
+        w.fields.insert(k.clone(), v.clone());
+    }
+    let draft = Draft {
+        seq: 1,
+        prev: None,
+        hlc: Hlc {
+            wall_ms: 1_780_000_000_000,
+            counter: 0,
+        },
+        record,
+        kind: OpKind::Write,
+        context: VersionVector::default(),
+    };
+    Op::create(keys, draft, &Body::Write(w)).unwrap()
+}
+
+/// Values from a peer get the checks local input gets: an op whose values do not fit
+/// the form merges nothing, and the rest of its bundle imports. A payload nested
+/// deeper than any form needs is refused before it is parsed.
+#[test]
+fn values_from_a_peer_are_checked_against_the_form() {
+    let long = "x".repeat(1_000_000);
+    let deep: serde_json::Value =
+        serde_json::from_str(&format!("{}1{}", "[".repeat(120), "]".repeat(120))).unwrap();
+    let cases = [
+        (
+            "a megabyte in a 1,000-character field",
+            serde_json::json!({ "name": long }),
+        ),
+        (
+            "an object in a number field",
+            serde_json::json!({ "name": "Kim", "household_size": {"n": 4} }),
+        ),
+        (
+            "an unknown field name with NUL and an override",
+            serde_json::json!({ "name": "Kim", "na\u{0}me\u{202e}": "x" }),
+        ),
+    ];
+    for (what, fields) in cases {
+        let mut net = nodes(1);
+        let v = &mut net[0].vault;
+        let f = Forger::new(v, "forger");
+        let bad_record = Rid([1; 16]);
+        let good_record = Rid([2; 16]);
+        let bad = write_by(&f.keys, bad_record, fields);
+        let good = write_by(
+            &DeviceKeys::generate().unwrap(),
+            good_record,
+            serde_json::json!({ "name": "Lee" }),
+        );
+        let report = import_bytes(v, &f.bundle(v, vec![bad.clone(), good], 1))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(report.applied, 1, "{what}");
+        let shown = |r: Rid| v.record(&RecordId(r.0), "en").ok();
+        assert!(shown(good_record).is_some(), "{what}: the rest imports");
+        assert!(shown(bad_record).is_none(), "{what}: merged");
+        assert_eq!(report.invalid, 1, "{what}");
+        let held = v.quarantine().unwrap();
+        assert_eq!(held.len(), 1, "{what}");
+        assert_eq!(held[0].reason, "invalid", "{what}");
+        assert!(
+            held[0].detail.starts_with("field `") || held[0].detail.contains("no field"),
+            "{}",
+            held[0].detail
+        );
+        assert!(
+            !held[0].detail.contains("xxxx"),
+            "a detail never holds the value"
+        );
+        // Its successor in the author's chain waits behind it; the same op sent
+        // again is not counted again.
+        let next = f.op(2, Some(&bad), bad_record);
+        let later = import_bytes(v, &f.bundle(v, vec![next, bad], 2)).unwrap();
+        assert_eq!(
+            (later.applied, later.quarantined, later.invalid),
+            (0, 1, 0),
+            "{what}"
+        );
+        v.verify().unwrap();
+    }
+    // Arrays nested 120 deep: refused whole, nothing changed.
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let f = Forger::new(v, "forger");
+    let op = write_by(&f.keys, Rid([3; 16]), serde_json::json!({ "name": deep }));
+    refused(v, &f.bundle(v, vec![op], 1), "nested too deep");
+}
+
+/// One author cannot fill the quarantine: past its cap, the ops furthest from its
+/// chain are dropped (and sent again later, since they are not acknowledged).
+#[test]
+fn the_quarantine_is_capped_per_author_and_forgets_after_a_hundred_imports() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let f = Forger::new(v, "forger");
+    let r = Rid([7; 16]);
+    let cap = satchel_sync::sync::LIMITS.author_ops;
+    let mut chain = vec![f.op(1, None, r)];
+    for seq in 2..=(cap as u64 + 2) {
+        let op = f.op(seq, chain.last(), r);
+        chain.push(op);
+    }
+    // Everything but the first op: one more than the cap waits.
+    let report = import_bytes(v, &f.bundle(v, chain[1..].to_vec(), 1)).unwrap();
+    assert_eq!(
+        (report.applied, report.quarantined, report.dropped),
+        (0, cap, 1)
+    );
+    // The gap fills: all that waited applies; the dropped one comes again later.
+    let filled = import_bytes(v, &f.bundle(v, vec![chain[0].clone()], 2)).unwrap();
+    assert_eq!((filled.applied, filled.quarantined), (cap + 1, 0));
+    let last = import_bytes(v, &f.bundle(v, vec![chain[cap + 1].clone()], 3)).unwrap();
+    assert_eq!(last.applied, 1);
+    // A waiting op is forgotten after 100 imports, whatever the clocks say.
+    let stray = {
+        let other = DeviceKeys::generate().unwrap();
+        let first = write_by(&other, r, serde_json::json!({ "name": "Park" }));
+        let draft = Draft {
+            seq: 2,
+            prev: Some(first.id),
+            hlc: Hlc {
+                wall_ms: 1,
+                counter: 0,
+            },
+            record: r,
+            kind: OpKind::Delete,
+            context: VersionVector::default(),
+        };
+        Op::create(&other, draft, &Body::Empty).unwrap()
+    };
+    assert_eq!(
+        import_bytes(v, &f.bundle(v, vec![stray], 4))
+            .unwrap()
+            .quarantined,
+        1
+    );
+    let mut dropped = 0;
+    for seq in 5..(4 + satchel_sync::sync::LIMITS.imports) {
+        dropped += import_bytes(v, &f.bundle(v, Vec::new(), seq))
+            .unwrap()
+            .dropped;
+    }
+    assert_eq!((dropped, v.quarantine().unwrap().len()), (0, 1));
+    let seq = 4 + satchel_sync::sync::LIMITS.imports;
+    let expired = import_bytes(v, &f.bundle(v, Vec::new(), seq)).unwrap();
+    assert_eq!(expired.dropped, 1);
+    assert!(v.quarantine().unwrap().is_empty());
+    v.verify().unwrap();
 }

@@ -86,6 +86,9 @@ pub(crate) enum Command {
     /// Fields edited on two devices at once: every value is kept until resolved
     #[command(subcommand)]
     Conflicts(ConflictsCommand),
+    /// Received ops not merged: waiting for predecessors, forks of a chain, invalid
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
     /// What was typed into the app's record forms and not saved yet
     #[command(subcommand)]
     Drafts(DraftsCommand),
@@ -155,6 +158,22 @@ pub(crate) enum BundleCommand {
 pub(crate) enum SyncCommand {
     /// Per peer: what it has acknowledged and what waits for it
     Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum QuarantineCommand {
+    /// List every op in quarantine with why it is held
+    List,
+    /// Show one op in quarantine and the values it would write
+    Show {
+        /// Its id, or a unique prefix of 8+ hex digits
+        id: String,
+    },
+    /// Remove one op from quarantine (a peer that holds it may send it again)
+    Drop {
+        /// Its id, or a unique prefix of 8+ hex digits
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

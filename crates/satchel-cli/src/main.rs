@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use args::{
     BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, FormCommand,
-    IdentityCommand, PeerCommand, RecordCommand, SyncCommand, Values,
+    IdentityCommand, PeerCommand, QuarantineCommand, RecordCommand, SyncCommand, Values,
 };
 
 /// Exit codes, documented in `--help`.
@@ -223,6 +223,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Peer(cmd) => peer(cli, &dir, cmd),
         Command::Bundle(cmd) => bundle(cli, &dir, cmd),
+        Command::Quarantine(cmd) => quarantine(cli, &dir, cmd),
         Command::Sync(SyncCommand::Status) => {
             let status = unlock(&dir)?.sync_status()?;
             if cli.json {
@@ -514,6 +515,14 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
                                     r.quarantined,
                                     r.conflicts_created
                                 );
+                                if r.forks + r.invalid + r.dropped > 0 {
+                                    say!(
+                                        "{name}: set aside {} forked and {} invalid ops (not merged), dropped {} from quarantine; see `satchel quarantine list`",
+                                        r.forks,
+                                        r.invalid,
+                                        r.dropped
+                                    );
+                                }
                             }
                         }
                         reports.push(serde_json::json!({ "file": name, "ok": true, "report": r }));
@@ -536,6 +545,74 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
                     files.len()
                 ));
             }
+            Ok(())
+        }
+    }
+}
+
+fn quarantine(cli: &Cli, dir: &Path, cmd: &QuarantineCommand) -> Result<()> {
+    match cmd {
+        QuarantineCommand::List => {
+            let list = unlock(dir)?.quarantine()?;
+            if cli.json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                say!("Nothing in quarantine.");
+            }
+            for e in list {
+                say!(
+                    "{}  {:<8} {} #{}  {} {}  ({} bytes, {} imports left)",
+                    &e.id[..16.min(e.id.len())],
+                    e.reason,
+                    e.author,
+                    e.seq,
+                    e.kind,
+                    e.record,
+                    e.size,
+                    e.imports_left
+                );
+                if !e.detail.is_empty() {
+                    say!("    {}", e.detail);
+                }
+            }
+            Ok(())
+        }
+        QuarantineCommand::Show { id } => {
+            let op = unlock(dir)?.quarantined_op(id)?;
+            if cli.json {
+                return print_json(&op);
+            }
+            let e = &op.entry;
+            say!("op       {}", e.id);
+            say!("reason   {}", e.reason);
+            if !e.detail.is_empty() {
+                say!("detail   {}", e.detail);
+            }
+            say!("author   {} #{}", e.author, e.seq);
+            say!("record   {} ({})", e.record, e.kind);
+            say!("time     {}", e.time);
+            say!(
+                "held     through {} imports; forgotten after {} more",
+                e.imports_waited,
+                e.imports_left
+            );
+            if let Some(form) = &op.form {
+                say!("form     {form}");
+            }
+            for (field, value) in &op.fields {
+                let mut shown = value.to_string();
+                if shown.chars().count() > 200 {
+                    shown = shown.chars().take(200).collect::<String>() + "…";
+                }
+                say!("  {field} = {shown}");
+            }
+            Ok(())
+        }
+        QuarantineCommand::Drop { id } => {
+            let mut vault = unlock(dir)?;
+            vault.drop_quarantined(id)?;
+            say!("Dropped it from quarantine. A peer that holds it may send it again.");
             Ok(())
         }
     }

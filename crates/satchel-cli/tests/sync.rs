@@ -251,3 +251,76 @@ fn peer_text_reaches_the_terminal_as_visible_escapes() {
         .unwrap();
     assert_eq!(name["values"][0]["value"], hostile);
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// A worker's vault restored from a backup goes on with an old sequence and forks
+/// its chain; a relay carries the fork to the coordinator, who already holds the
+/// original. The fork is set aside and listed, the rest of the bundle imports, and
+/// `quarantine show` and `drop` work on it.
+#[test]
+fn a_fork_relayed_from_a_restored_backup_is_set_aside_listed_and_dropped() {
+    let (w, co, relay) = (Sandbox::new(), Sandbox::new(), Sandbox::new());
+    let usb = tempfile::tempdir().unwrap();
+    for s in [&w, &co, &relay] {
+        s.init();
+    }
+    w.ok(&["peer", "add", &card(&co), "--name", "co"]);
+    w.ok(&["peer", "add", &card(&relay), "--name", "relay"]);
+    co.ok(&["peer", "add", &card(&w), "--name", "w"]);
+    co.ok(&["peer", "add", &card(&relay), "--name", "relay"]);
+    relay.ok(&["peer", "add", &card(&w), "--name", "w"]);
+    relay.ok(&["peer", "add", &card(&co), "--name", "co"]);
+    w.ok(&["record", "add", "contact", "--set", "name=First"]);
+    let restored = Sandbox::new();
+    copy_dir(&w.vault, &restored.vault);
+    // The original goes on and reaches the coordinator.
+    w.ok(&["record", "add", "contact", "--set", "name=Original"]);
+    import(&co, &carry(&w, "co", usb.path()));
+    // The restored copy writes its own second op and sends it to the relay.
+    restored.ok(&["record", "add", "contact", "--set", "name=Restored"]);
+    restored.ok(&["record", "add", "contact", "--set", "name=Third"]);
+    import(&relay, &carry(&restored, "relay", usb.path()));
+    relay.ok(&["record", "add", "contact", "--set", "name=FromRelay"]);
+    let report = import(&co, &carry(&relay, "co", usb.path()));
+    assert_eq!(report["forks"], 2, "{report}");
+    assert_eq!(report["applied"], 1, "{report}");
+    let records = co.ok(&["record", "list"]);
+    assert!(
+        records.contains("FromRelay") && records.contains("Original"),
+        "{records}"
+    );
+    assert!(
+        !records.contains("Restored") && !records.contains("Third"),
+        "{records}"
+    );
+
+    let list = co.ok(&["quarantine", "list"]);
+    assert_eq!(list.matches("fork").count(), 2, "{list}");
+    let json: serde_json::Value =
+        serde_json::from_str(&co.ok(&["--json", "quarantine", "list"])).unwrap();
+    let id = json[0]["id"].as_str().unwrap().to_owned();
+    let shown = co.ok(&["quarantine", "show", &id[..12]]);
+    assert!(
+        shown.contains("Restored") && shown.contains("reason   fork"),
+        "{shown}"
+    );
+    co.ok(&["quarantine", "drop", &id[..12]]);
+    let left: serde_json::Value =
+        serde_json::from_str(&co.ok(&["--json", "quarantine", "list"])).unwrap();
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    let gone = co.run(&["quarantine", "show", &id]);
+    assert_ne!(gone.code, 0);
+    assert!(
+        error_line(&gone).contains("no one op in quarantine"),
+        "{}",
+        gone.stderr
+    );
+    co.ok(&["verify"]);
+}

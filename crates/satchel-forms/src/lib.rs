@@ -291,6 +291,39 @@ impl Form {
             })
     }
 
+    /// Checks that this definition can replace `older`: a form's ops are checked
+    /// against the newest version held, so a newer version keeps every field with
+    /// its type and every option, and may only add fields and options or change
+    /// labels and `required`. A value valid under the version it was written with is
+    /// then valid under every later one.
+    pub fn check_successor(&self, older: &Form) -> Result<()> {
+        for old in &older.fields {
+            let Some(new) = self.fields.iter().find(|f| f.id == old.id) else {
+                return Err(invalid(format!(
+                    "version {} drops field `{}` of version {}; fields are never removed",
+                    self.version, old.id, older.version
+                )));
+            };
+            if new.kind != old.kind {
+                return Err(invalid(format!(
+                    "version {} changes the type of field `{}`; add a new field instead",
+                    self.version, old.id
+                )));
+            }
+            if let Some(o) = old
+                .options
+                .iter()
+                .find(|o| !new.options.iter().any(|n| n.id == o.id))
+            {
+                return Err(invalid(format!(
+                    "version {} drops option `{}` of field `{}`; options are never removed",
+                    self.version, o.id, old.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The canonical JSON stored in the vault.
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|_| invalid("unencodable"))
@@ -320,6 +353,41 @@ pub fn defaults() -> Result<Vec<Form>> {
     .into_iter()
     .map(Form::parse)
     .collect()
+}
+
+/// Longest attachment file name, in characters.
+pub const MAX_ATTACHMENT_NAME: usize = 255;
+
+/// Checks the value of an attachment entry of a write: `null` (removed), or
+/// `{"name": TEXT, "size": N}` with an optional `"type": TEXT`. The key that names the
+/// attachment is the op format's business; this is the value's rule, for local and
+/// received ops alike.
+pub fn validate_attachment(value: &Value) -> Result<()> {
+    let bad = || FormError::InvalidValue {
+        field: "attachment".to_owned(),
+        reason: "expected {name, size} of an attached file".to_owned(),
+    };
+    let o = match value {
+        Value::Null => return Ok(()),
+        Value::Object(o) => o,
+        _ => return Err(bad()),
+    };
+    let name_ok = o
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty() && n.chars().count() <= MAX_ATTACHMENT_NAME);
+    let size_ok = o.get("size").is_some_and(|s| s.as_u64().is_some());
+    let type_ok = o
+        .get("type")
+        .is_none_or(|t| t.as_str().is_some_and(|t| t.chars().count() <= 200));
+    let keys_ok = o
+        .keys()
+        .all(|k| matches!(k.as_str(), "name" | "size" | "type"));
+    if name_ok && size_ok && type_ok && keys_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
 }
 
 fn bad(field: &FieldDef) -> FormError {
@@ -542,6 +610,51 @@ mod tests {
             f.field("nope"),
             Err(FormError::UnknownField { .. })
         ));
+    }
+
+    #[test]
+    fn a_newer_version_keeps_every_field_type_and_option() {
+        let v1 = contact();
+        let mut v2 = v1.clone();
+        v2.version = 2;
+        v2.fields[0].label.en = "Full name".into();
+        assert!(v2.check_successor(&v1).is_ok());
+        let mut dropped = v2.clone();
+        dropped.fields.retain(|f| f.id != "phone");
+        assert!(
+            dropped
+                .check_successor(&v1)
+                .unwrap_err()
+                .to_string()
+                .contains("`phone`")
+        );
+        let mut retyped = v2.clone();
+        retyped.fields[0].kind = FieldType::Number;
+        assert!(retyped.check_successor(&v1).is_err());
+        let mut fewer = v2;
+        let sex = fewer.fields.iter_mut().find(|f| f.id == "sex").unwrap();
+        sex.options.pop();
+        assert!(fewer.check_successor(&v1).is_err());
+    }
+
+    #[test]
+    fn attachment_entries_are_a_name_and_a_size() {
+        use serde_json::json;
+        assert!(validate_attachment(&Value::Null).is_ok());
+        assert!(validate_attachment(&json!({"name": "a.jpg", "size": 3})).is_ok());
+        assert!(
+            validate_attachment(&json!({"name": "a.jpg", "size": 3, "type": "image/jpeg"})).is_ok()
+        );
+        for bad in [
+            json!({"name": "a.jpg"}),
+            json!({"name": "", "size": 3}),
+            json!({"name": "x".repeat(256), "size": 3}),
+            json!({"name": "a", "size": -1}),
+            json!({"name": "a", "size": 1, "more": [[[]]]}),
+            json!([1]),
+        ] {
+            assert!(validate_attachment(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use satchel_crypto::{
 use satchel_forms::Form;
 use satchel_sync::{
     bundle::BundleBody,
-    op::{Body, Op, OpHeader, OpKind},
+    op::{Body, MAX_PAYLOAD_DEPTH, Op, OpHeader, OpKind, SALT_LEN, json_depth_within},
 };
 
 /// What a target asserts of one input.
@@ -111,10 +111,31 @@ pub fn keyslots_open(data: &[u8]) {
     );
 }
 
-/// Payloads are JSON after a salt, decoded from synced ops.
+/// Payloads are JSON after a salt, decoded from synced ops. The nesting bound that
+/// received payloads pass first must agree with the JSON parser on what it parses.
 pub fn op_body_decode(data: &[u8]) {
     for kind in [OpKind::Write, OpKind::Delete, OpKind::Purge] {
         let _ = Body::decode(kind, data);
+    }
+    let json = data.get(SALT_LEN..).unwrap_or_default();
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) {
+        for max in [0, 1, 3, MAX_PAYLOAD_DEPTH] {
+            assert_eq!(
+                json_depth_within(json, max),
+                depth(&value) <= max,
+                "the nesting scan disagrees with the parser at {max}"
+            );
+        }
+    }
+}
+
+/// Nesting of arrays and objects (serde_json bounds it at 128, so this recursion is
+/// bounded too).
+fn depth(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        serde_json::Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 

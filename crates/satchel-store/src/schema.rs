@@ -119,6 +119,14 @@ pub const MIGRATIONS: &[&str] = &[
         body BLOB NOT NULL
     ) STRICT;
     "#,
+    // 6: every quarantined op says why it is held (waiting, a fork, invalid values;
+    // later an unknown or revoked author), what failed, and since which import, so
+    // that it is bounded, expires by a count of imports and can be listed and dropped.
+    r#"
+    ALTER TABLE quarantine ADD COLUMN reason TEXT NOT NULL DEFAULT 'waiting';
+    ALTER TABLE quarantine ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE quarantine ADD COLUMN since_import INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use satchel_sync::{
     op::{DeviceId, Op, OpId, RecordId},
-    sync::Plan,
+    sync::{Held, Plan, Reason},
     vv::VersionVector,
 };
 
@@ -47,7 +47,7 @@ pub struct ImportOutcome {
     pub applied: usize,
     /// Ops already held.
     pub known: usize,
-    /// Ops now waiting for predecessors.
+    /// Entries in quarantine after the import (waiting ops and ones set aside).
     pub quarantined: usize,
     /// Records touched.
     pub records: Vec<RecordId>,
@@ -197,26 +197,87 @@ impl Store {
         Ok(out)
     }
 
-    /// Ops waiting for their predecessors.
-    pub fn quarantined(&self) -> Result<Vec<Op>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT header, signature, payload FROM quarantine")?;
-        let rows = stmt.query_map([], ops::row_parts)?;
+    /// Everything in quarantine, with why and since which import. `verify` checks each
+    /// op's signature and payload again (for ops fed back into planning).
+    pub fn quarantined(&self, verify: bool) -> Result<Vec<Held>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT header, signature, payload, reason, detail, since_import FROM quarantine",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                ops::row_parts(r)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let (h, s, p) = row?;
-            out.push(Op::from_parts(h, &s, p)?);
+            let ((h, s, p), reason, detail, since) = row?;
+            let op = if verify {
+                Op::from_parts(h, &s, p)?
+            } else {
+                Op::from_stored_parts(h, &s, p)?
+            };
+            out.push(Held {
+                op,
+                reason: Reason::from_code(&reason).ok_or(StoreError::Corrupt("reason"))?,
+                detail,
+                since: u64::try_from(since).map_err(|_| StoreError::Corrupt("since"))?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes one entry from quarantine; returns whether it was there.
+    pub fn quarantine_drop(&mut self, id: &OpId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM quarantine WHERE id = ?1", [&id.0[..]])?
+            > 0)
+    }
+
+    /// How many bundles this vault has imported: the quarantine's clock, which no
+    /// wrong wall clock can move.
+    pub fn imports_done(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM bundles_seen", [], |r| r.get(0))?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
+    }
+
+    /// Of `ops` at sequences this vault holds, the ones that are not the op held there.
+    pub fn forks_of_held(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?;
+        let mut out = Vec::new();
+        for op in ops {
+            let stored: Option<Vec<u8>> = stmt
+                .query_row(
+                    params![
+                        &op.header.author.0[..],
+                        i64::try_from(op.header.seq).unwrap_or(i64::MAX)
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if stored.is_some_and(|id| id != op.id.0) {
+                out.push(op.id);
+            }
         }
         Ok(out)
     }
 
     /// Applies a planned import in one transaction: ops, attachment contents, forms,
-    /// the sender's acknowledgements and the quarantine; all or nothing.
+    /// the sender's acknowledgements and the quarantine (replaced by `quarantine`,
+    /// already bounded); all or nothing. `plan.known` must hold no fork
+    /// ([`Store::forks_of_held`]): one is refused as a last defence.
     pub fn import(
         &mut self,
         meta: &BundleMeta,
         plan: &Plan,
+        quarantine: &[Held],
         blobs: &[([u8; 32], &[u8])],
         forms: &[(String, i64, String)],
     ) -> Result<ImportOutcome, ImportRefused> {
@@ -271,17 +332,34 @@ impl Store {
             }
         }
         let applied = ops::apply(&tx, &plan.apply, blobs)?;
-        tx.execute("DELETE FROM quarantine", [])?;
-        for op in &plan.wait {
+        // Only what changed is written: a full quarantine is up to 64 MiB, and
+        // rewriting it at every import would let a peer multiply each bundle's writes.
+        let kept: std::collections::BTreeSet<&[u8]> =
+            quarantine.iter().map(|h| &h.op.id.0[..]).collect();
+        let held: Vec<Vec<u8>> = tx
+            .prepare("SELECT id FROM quarantine")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in held.iter().filter(|id| !kept.contains(id.as_slice())) {
+            tx.prepare_cached("DELETE FROM quarantine WHERE id = ?1")?
+                .execute([id])?;
+        }
+        for h in quarantine {
+            let op = &h.op;
             tx.prepare_cached(
-                "INSERT INTO quarantine (id, header, signature, payload) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail
+                 WHERE reason != excluded.reason OR detail != excluded.detail",
             )?
             .execute(params![
                 &op.id.0[..],
                 &op.header_bytes,
                 &op.signature[..],
-                op.payload.as_deref()
+                op.payload.as_deref(),
+                h.reason.code(),
+                h.detail,
+                i64::try_from(h.since).unwrap_or(i64::MAX)
             ])?;
         }
         for (author, s) in &meta.acks.0 {
@@ -314,7 +392,7 @@ impl Store {
         Ok(ImportOutcome {
             applied: applied.added,
             known: plan.known.len(),
-            quarantined: plan.wait.len(),
+            quarantined: quarantine.len(),
             records: applied.touched.into_iter().collect(),
         })
     }

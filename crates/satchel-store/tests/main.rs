@@ -329,18 +329,37 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
     }
     let del = w.op(&store, gone, OpKind::Delete, &[]);
     store.commit(&[del], &[]).unwrap();
+    // An op waiting in quarantine, as schema 2 kept it: no reason, no import count.
+    let waiting = w.op(&store, RecordId::random().unwrap(), OpKind::Delete, &[]);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     // The index as schema 3 laid it out (text only), and empty: the upgrade fills it.
     store
-        .execute_for_tests(
+        .execute_for_tests(&format!(
             "DROP TABLE search;
              CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
              DROP TABLE drafts;
+             DROP TABLE quarantine;
+             CREATE TABLE quarantine (id BLOB PRIMARY KEY, header BLOB NOT NULL,
+                 signature BLOB NOT NULL, payload BLOB) STRICT;
+             INSERT INTO quarantine VALUES (X'{}', X'{}', X'{}', X'{}');
              PRAGMA user_version = 3;",
-        )
+            hex(&waiting.id.0),
+            hex(&waiting.header_bytes),
+            hex(&waiting.signature),
+            hex(waiting.payload.as_deref().unwrap()),
+        ))
         .unwrap();
     assert!(store.search("river", 10).unwrap().is_empty());
     store.migrate_for_tests(schema::latest()).unwrap();
+    // Schema 6: what waited still waits, counted from the first import after it.
+    let held = store.quarantined(true).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].op.id, waiting.id);
+    assert_eq!(
+        (held[0].reason, held[0].since, held[0].detail.as_str()),
+        (satchel_sync::sync::Reason::Waiting, 0, "")
+    );
     let ids = |v: Vec<satchel_store::StoredRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(ids(store.search("延吉", 10).unwrap()), [contact, visit]);
     assert_eq!(

@@ -35,6 +35,10 @@ pub const MAX_CONTEXT: usize = 4096;
 pub const ATTACHMENT_PREFIX: &str = "@attachment/";
 /// Length of the random salt at the start of every payload.
 pub const SALT_LEN: usize = 16;
+/// Deepest nesting of arrays and objects accepted in a received payload. A write body
+/// needs 3 (body, fields, a location or a list of choices); serde_json's own limit
+/// (128) would let a peer make every later reader recurse 120 levels deep.
+pub const MAX_PAYLOAD_DEPTH: usize = 8;
 const FIXED_LEN: usize = 1 + 32 + 8 + 8 + 4 + 16 + 1 + 32 + 32 + 4 + 2;
 const CTX_ENTRY_LEN: usize = 32 + 8;
 /// Largest header accepted.
@@ -504,6 +508,13 @@ impl Op {
             {
                 return Err(OpError::PayloadMismatch);
             }
+            // Bounded before serde_json recurses into it. Only received ops: one
+            // stored by an older build stays readable.
+            if payload.as_deref().is_some_and(|p| {
+                !json_depth_within(p.get(SALT_LEN..).unwrap_or_default(), MAX_PAYLOAD_DEPTH)
+            }) {
+                return Err(OpError::Malformed("payload nested too deep"));
+            }
         }
         // Decoded only after verification: nothing unauthenticated is interpreted.
         let body = payload
@@ -570,6 +581,36 @@ impl Op {
     }
 }
 
+/// Whether the arrays and objects in `json` nest at most `max` deep. A scan of the
+/// bytes that only follows brackets and strings, so it cannot itself recurse; it is
+/// exact for valid JSON, and invalid JSON is refused by the parser afterwards.
+pub fn json_depth_within(json: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Checks one author's ops, sorted by sequence: numbered from `first_seq` without
 /// gaps, each linking to the one before. `prev_of_first` is the op before the first
 /// one given (`None` when starting at 1).
@@ -625,6 +666,36 @@ mod tests {
             &Body::Write(body),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn received_payloads_nested_too_deep_are_refused_and_strings_do_not_count() {
+        assert!(json_depth_within(br#"{"a":[{"b":1}]}"#, 3));
+        assert!(!json_depth_within(br#"{"a":[{"b":[1]}]}"#, 3));
+        assert!(json_depth_within(br#"{"a":"[[[[\"[[[[","b":[]}"#, 2));
+        let deep = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+        let mut body = WriteBody::new("contact");
+        body.fields
+            .insert("name".into(), serde_json::from_str(&deep).unwrap());
+        let keys = device();
+        let draft = Draft {
+            seq: 1,
+            prev: None,
+            hlc: Hlc::default(),
+            record: RecordId([5; 16]),
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        };
+        let op = Op::create(&keys, draft, &Body::Write(body)).unwrap();
+        assert_eq!(
+            Op::read(&op.write()).unwrap_err(),
+            OpError::Malformed("payload nested too deep")
+        );
+        // What a vault already holds stays readable.
+        assert!(
+            Op::from_stored_parts(op.header_bytes.clone(), &op.signature, op.payload.clone())
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,5 +1,13 @@
 //! Sync planning: which received ops can be applied now, which must wait for their
-//! predecessors. Pure: the store executes the plan.
+//! predecessors, which fork a chain; and what the quarantine keeps. Pure: the store
+//! executes the plan.
+//!
+//! No op can refuse a whole bundle by being in it or by waiting in quarantine: an op
+//! that conflicts with a chain held (a fork) is set aside and reported, an invalid one
+//! too, and the quarantine is bounded in count and bytes, overall and per author, and
+//! forgets entries after a number of imports (never after a time: a clock can be
+//! wrong). Dropping a waiting op loses nothing: it is not acknowledged, so the peers
+//! that hold it send it again (docs/adr/0013-quarantine.md).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -17,8 +25,9 @@ pub struct Plan {
     pub known: Vec<Op>,
     /// Ops whose predecessors (in their author's chain or their context) are missing.
     pub wait: Vec<Op>,
-    /// Ops that come next in their author's chain but do not link to the op before:
-    /// a forged or forked chain. A bundle holding one is refused.
+    /// Ops that conflict with their author's chain as held or as applied by this plan:
+    /// next in the chain but not linking to the op before, or a second op at a
+    /// sequence this plan applied. Set aside, never merged; they refuse nothing else.
     pub broken: Vec<Op>,
 }
 
@@ -71,8 +80,8 @@ pub fn plan(
             let seq = op.header.seq;
             let held = have.get(&author);
             if seq <= held {
-                // A second op at a sequence already applied: a fork, which waits.
-                plan.wait.extend(queue.pop());
+                // A second op at a sequence already applied: a fork.
+                plan.broken.extend(queue.pop());
                 continue;
             }
             if seq != held + 1 {
@@ -126,11 +135,163 @@ pub fn plan(
             }
         }
     }
-    for (_, mut ops) in queues {
+    for (author, mut ops) in queues {
         ops.reverse();
-        plan.wait.extend(ops);
+        let held = have.get(&author);
+        for op in ops {
+            // The chain has an op at this sequence now, and it is not this one.
+            if op.header.seq <= held {
+                plan.broken.push(op);
+            } else {
+                plan.wait.push(op);
+            }
+        }
     }
     plan
+}
+
+/// Why an op is held in quarantine instead of being merged. Stored by [`Reason::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// Its predecessors (in its author's chain or its context) have not arrived.
+    Waiting,
+    /// It conflicts with its author's chain as held: a forged or forked chain.
+    Fork,
+    /// Its values do not fit the form (the detail says which field and why).
+    Invalid,
+}
+
+impl Reason {
+    /// The stored code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Reason::Waiting => "waiting",
+            Reason::Fork => "fork",
+            Reason::Invalid => "invalid",
+        }
+    }
+
+    /// From a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "waiting" => Some(Reason::Waiting),
+            "fork" => Some(Reason::Fork),
+            "invalid" => Some(Reason::Invalid),
+            _ => None,
+        }
+    }
+}
+
+/// An op in quarantine.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// The op.
+    pub op: Op,
+    /// Why it is held.
+    pub reason: Reason,
+    /// What failed, for people (peer text inside: neutralise before showing).
+    pub detail: String,
+    /// The number of imports done when it was first held.
+    pub since: u64,
+}
+
+impl Held {
+    /// Bytes it occupies: header, signature and payload.
+    pub fn size(&self) -> usize {
+        self.op.header_bytes.len()
+            + self.op.signature.len()
+            + self.op.payload.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// How much the quarantine keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most entries.
+    pub ops: usize,
+    /// Most bytes.
+    pub bytes: usize,
+    /// Most entries of one author.
+    pub author_ops: usize,
+    /// Most bytes of one author.
+    pub author_bytes: usize,
+    /// An entry is forgotten once this many imports have happened since it was held.
+    pub imports: u64,
+}
+
+/// The quarantine's bounds: room for a long gap of ordinary ops, well below what
+/// would slow a laptop down (16 full-size ops of one author).
+pub const LIMITS: Limits = Limits {
+    ops: 10_000,
+    bytes: 64 * 1024 * 1024,
+    author_ops: 2_000,
+    author_bytes: 16 * 1024 * 1024,
+    imports: 100,
+};
+
+/// What [`bound`] decided.
+#[derive(Debug, Default)]
+pub struct Bounded {
+    /// Kept, in priority order.
+    pub kept: Vec<Held>,
+    /// Held for `limits.imports` imports or more.
+    pub expired: Vec<Held>,
+    /// Beyond a cap.
+    pub over: Vec<Held>,
+}
+
+/// Bounds the quarantine after an import: `now` is the number of imports done,
+/// this one included. Keeps, in this order, waiting ops before set-aside ones, then
+/// the ones nearest to their author's chain as held, then by author and sequence; an
+/// entry that would pass a cap is dropped and later, smaller ones may still fit. Pure
+/// and deterministic: every device with the same quarantine keeps the same entries.
+pub fn bound(entries: Vec<Held>, have: &VersionVector, now: u64, limits: &Limits) -> Bounded {
+    let mut out = Bounded::default();
+    let mut live = Vec::new();
+    let mut seen = BTreeSet::new();
+    for h in entries {
+        if !seen.insert(h.op.id) {
+            continue;
+        }
+        if now.saturating_sub(h.since) >= limits.imports {
+            out.expired.push(h);
+        } else {
+            live.push(h);
+        }
+    }
+    live.sort_by_key(|h| priority(h, have));
+    let (mut ops, mut bytes) = (0usize, 0usize);
+    let mut per_author: BTreeMap<DeviceId, (usize, usize)> = BTreeMap::new();
+    for h in live {
+        let size = h.size();
+        let mine = per_author.entry(h.op.header.author).or_default();
+        let fits = ops < limits.ops
+            && bytes.saturating_add(size) <= limits.bytes
+            && mine.0 < limits.author_ops
+            && mine.1.saturating_add(size) <= limits.author_bytes;
+        if fits {
+            ops += 1;
+            bytes += size;
+            mine.0 += 1;
+            mine.1 += size;
+            out.kept.push(h);
+        } else {
+            out.over.push(h);
+        }
+    }
+    out
+}
+
+fn priority(h: &Held, have: &VersionVector) -> (bool, u64, DeviceId, u64, OpId) {
+    let author = h.op.header.author;
+    (
+        h.reason != Reason::Waiting,
+        h.op.header.seq.saturating_sub(have.get(&author)),
+        author,
+        h.op.header.seq,
+        h.op.id,
+    )
 }
 
 #[cfg(test)]
@@ -291,7 +452,14 @@ mod tests {
                 break;
             }
         }
-        plan.wait = pending;
+        // Whatever is left at a sequence the chain now holds is not the op held there.
+        for op in pending {
+            if op.header.seq <= have.get(&op.header.author) {
+                plan.broken.push(op);
+            } else {
+                plan.wait.push(op);
+            }
+        }
         plan
     }
 
@@ -398,6 +566,140 @@ mod tests {
             proptest::prop_assert_eq!(ids(&got.wait), ids(&want.wait));
             proptest::prop_assert_eq!(ids(&got.broken), ids(&want.broken));
             proptest::prop_assert!(respects_causality(&have, &got.apply));
+        }
+    }
+
+    /// Finding: a waiting fork, planted before the honest chain arrives, once made
+    /// every later import refuse. Now it is set aside as the chain it forks applies.
+    #[test]
+    fn a_waiting_fork_is_set_aside_when_the_chain_it_forks_applies() {
+        let keys = DeviceKeys::from_secret_bytes(&[1; 64]).unwrap();
+        let honest = chain(1, 3);
+        // Another op 1 of the same author, and a 2 and 3 that follow it.
+        let mut forked: Vec<Op> = Vec::new();
+        for seq in 1..=3u64 {
+            let draft = Draft {
+                seq,
+                prev: forked.last().map(|o| o.id),
+                hlc: Hlc::default(),
+                record: RecordId([9; 16]),
+                kind: OpKind::Delete,
+                context: VersionVector::default(),
+            };
+            forked.push(Op::create(&keys, draft, &Body::Empty).unwrap());
+        }
+        let planted = vec![forked[2].clone()];
+        let p = plan(&VersionVector::default(), &BTreeMap::new(), planted.clone());
+        assert_eq!(p.wait.len(), 1);
+        // The planted op, then the honest chain, as an import feeds them.
+        let mut incoming = planted;
+        incoming.extend(honest.iter().cloned());
+        let p = plan(&VersionVector::default(), &BTreeMap::new(), incoming);
+        assert_eq!(ids(&p.apply), ids(&honest));
+        assert_eq!(p.broken.len(), 1);
+        assert!(p.wait.is_empty());
+        // A second op at a sequence applied by the plan: also set aside, not waiting.
+        let mut have = VersionVector::default();
+        have.observe(honest[0].header.author, 1);
+        let heads = BTreeMap::from([(honest[0].header.author, honest[0].id)]);
+        let p = plan(
+            &have,
+            &heads,
+            [honest[1].clone(), forked[2].clone(), forked[1].clone()],
+        );
+        assert_eq!(p.apply.len(), 1);
+        assert_eq!(p.broken.len(), 2, "{p:?}");
+        assert!(p.wait.is_empty());
+    }
+
+    fn held(op: &Op, reason: Reason, since: u64) -> Held {
+        Held {
+            op: op.clone(),
+            reason,
+            detail: String::new(),
+            since,
+        }
+    }
+
+    #[test]
+    fn the_quarantine_forgets_after_a_number_of_imports_not_a_time() {
+        let ops = chain(1, 3);
+        let have = VersionVector::default();
+        let entries = vec![
+            held(&ops[1], Reason::Waiting, 0),
+            held(&ops[2], Reason::Fork, 5),
+        ];
+        let b = bound(entries.clone(), &have, LIMITS.imports - 1, &LIMITS);
+        assert_eq!(b.kept.len(), 2);
+        let b = bound(entries, &have, LIMITS.imports, &LIMITS);
+        let kept: Vec<Op> = b.kept.iter().map(|h| h.op.clone()).collect();
+        assert_eq!(ids(&kept), ids(&ops[2..]));
+        assert_eq!(b.expired.len(), 1);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Whatever the quarantine holds: the caps hold overall and per author, nothing
+        /// expired is kept, an entry is dropped only if keeping it would pass a cap
+        /// given the entries kept before it, waiting ops come first, and the outcome
+        /// does not depend on the order of the entries.
+        #[test]
+        fn the_quarantine_is_bounded_and_keeps_what_it_can(
+            links in proptest::collection::vec((0u8..3, proptest::prelude::any::<u8>()), 1..30),
+            reasons in proptest::collection::vec(0u8..3, 30),
+            since in proptest::collection::vec(0u64..12, 30),
+            caps in (1usize..20, 1usize..6000, 1usize..10, 1usize..3000, 1u64..12),
+            now in 0u64..14,
+            order in proptest::prelude::any::<u64>(),
+        ) {
+            let (all, _) = history(&links);
+            let limits = Limits { ops: caps.0, bytes: caps.1, author_ops: caps.2, author_bytes: caps.3, imports: caps.4 };
+            let entries: Vec<Held> = all.iter().enumerate().map(|(i, op)| {
+                let reason = [Reason::Waiting, Reason::Fork, Reason::Invalid][usize::from(reasons[i % 30])];
+                held(op, reason, since[i % 30])
+            }).collect();
+            let have = VersionVector::default();
+            let b = bound(entries.clone(), &have, now, &limits);
+            proptest::prop_assert_eq!(b.kept.len() + b.expired.len() + b.over.len(), entries.len());
+            proptest::prop_assert!(b.expired.iter().all(|h| now.saturating_sub(h.since) >= limits.imports));
+            let total: usize = b.kept.iter().map(Held::size).sum();
+            proptest::prop_assert!(b.kept.len() <= limits.ops && total <= limits.bytes);
+            let mut per: BTreeMap<DeviceId, (usize, usize)> = BTreeMap::new();
+            for h in &b.kept {
+                proptest::prop_assert!(now.saturating_sub(h.since) < limits.imports);
+                let e = per.entry(h.op.header.author).or_default();
+                e.0 += 1;
+                e.1 += h.size();
+            }
+            proptest::prop_assert!(per.values().all(|(n, sz)| *n <= limits.author_ops && *sz <= limits.author_bytes));
+            // Greedy maximality: each dropped entry would pass a cap beside the
+            // entries kept before it.
+            for d in &b.over {
+                let before: Vec<&Held> = b.kept.iter().filter(|k| priority(k, &have) < priority(d, &have)).collect();
+                let sz: usize = before.iter().map(|k| k.size()).sum();
+                let mine: Vec<&&Held> = before.iter().filter(|k| k.op.header.author == d.op.header.author).collect();
+                let msz: usize = mine.iter().map(|k| k.size()).sum();
+                proptest::prop_assert!(
+                    before.len() + 1 > limits.ops || sz + d.size() > limits.bytes
+                        || mine.len() + 1 > limits.author_ops || msz + d.size() > limits.author_bytes
+                );
+            }
+            // Waiting first.
+            let first_set_aside = b.kept.iter().position(|h| h.reason != Reason::Waiting).unwrap_or(b.kept.len());
+            proptest::prop_assert!(b.kept[first_set_aside..].iter().all(|h| h.reason != Reason::Waiting));
+            // Order of arrival does not matter.
+            let mut shuffled = entries;
+            let mut state = order | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let again = bound(shuffled, &have, now, &limits);
+            let kept_ids = |b: &Bounded| b.kept.iter().map(|h| h.op.id).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(kept_ids(&again), kept_ids(&b));
         }
     }
 

@@ -4,6 +4,7 @@
 import en from '../../../assets/i18n/en.json';
 import ko from '../../../assets/i18n/ko.json';
 import zhHans from '../../../assets/i18n/zh-Hans.json';
+import { visible } from './peertext';
 
 export type Lang = 'en' | 'ko' | 'zh-Hans';
 export type Dict = Record<string, string>;
@@ -51,7 +52,9 @@ export function translate(lang: Lang, key: string, params?: Params): string {
 }
 
 /** A label in the current language from a form definition's `{en, ko, zh-Hans}`. */
+/** A form's label in `lang`, for display: forms come from other devices too, so its
+ * control and bidi formatting characters are shown as escapes (`peertext.ts`). */
 export function pickLabel(labels: Partial<Record<Lang, string>> | undefined, lang: Lang): string {
   if (!labels) return '';
-  return labels[lang] ?? labels.en ?? '';
+  return visible(labels[lang] ?? labels.en ?? '');
 }

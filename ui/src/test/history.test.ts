@@ -49,4 +49,24 @@ describe('history', () => {
     ]);
     expect(values.join(' ')).not.toMatch(/added|removed|yes/);
   });
+
+  it('shows a peer\'s text with its controls and bidi overrides as escapes, each value isolated', async () => {
+    app.forms = [contact as Form];
+    fakeShell({
+      record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '' }),
+      record_history: () => [
+        { op: 'a', author: 'w-x-y', seq: 1, time: '2026-11-28T04:00:00Z', kind: 'write', changes: [
+            { field: 'name', shown: 'Kim\u001b]0;owned\u0007 \u202egpj.exe', value: 'Kim' },
+            { field: 'od\u202ed', shown: 'v', value: 'v' },
+          ], purged: false },
+      ],
+    });
+    render(History, { props: { id: 'r1' } });
+    await waitFor(() => expect(screen.getAllByTestId('history-entry')).toHaveLength(1));
+    const values = [...document.querySelectorAll('dd bdi')].map((d) => d.textContent);
+    expect(values[0]).toBe('Kim\\u{1b}]0;owned\\u{7} \\u{202e}gpj.exe');
+    const terms = [...document.querySelectorAll('dt bdi')].map((d) => d.textContent);
+    expect(terms[1]).toBe('od\\u{202e}d');
+    expect(document.body.textContent).not.toMatch(/[\u0000-\u0008\u001b\u202e]/u);
+  });
 });

@@ -91,8 +91,27 @@ describe('sync', () => {
       drives_list: () => [{ id: 'd1', label: 'USB' }],
       bundle_export_drive: () => ({ file: 'b1.satchel', ops: 4, size: 2048 }),
       bundle_import: importer,
+      quarantine_list: () => held,
+      quarantine_get: (args) => {
+        const entry = held.find((e) => e.id === args?.id) ?? ENTRY;
+        return { entry, form: 'contact', fields: { 'na\u0000me\u202e': 'x\u202egpj.exe', household_size: { n: 4 } } };
+      },
+      quarantine_drop: (args) => {
+        held = held.filter((e) => e.id !== args?.id);
+        return undefined;
+      },
     });
   }
+
+  const ENTRY = {
+    id: 'ab'.repeat(32), reason: 'invalid', detail: 'form `contact` has no field `na\u0000me\u202e`', author: 'one-two-three',
+    seq: 1, record: '01234567-89ab-cdef-0123-456789abcdef', kind: 'write', time: '2026-11-30T00:00:00Z', size: 300,
+    imports_waited: 2, imports_left: 98,
+  };
+  let held: (typeof ENTRY)[] = [];
+  beforeEach(() => {
+    held = [];
+  });
 
   it('shows the identity card, exports to a drive for the chosen peers', async () => {
     syncShell();
@@ -109,7 +128,7 @@ describe('sync', () => {
   });
 
   it('summarises an import', async () => {
-    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, conflicts_created: 3, already_imported: false }));
+    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, forks: 0, invalid: 0, dropped: 0, conflicts_created: 3, already_imported: false }));
     render(Sync);
     const file = new File([new Uint8Array([1, 2])], 'x.satchel');
     await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
@@ -118,6 +137,55 @@ describe('sync', () => {
     expect(result.getAttribute('data-quarantined')).toBe('1');
     expect(result.getAttribute('data-conflicts')).toBe('3');
     expect(result.textContent).toContain(en('sync.import_applied', { count: '5' }));
+  });
+
+  it('lists the quarantine with a peer\'s text shown as escapes, opens and drops an entry', async () => {
+    held = [ENTRY, { ...ENTRY, id: 'cd'.repeat(32), reason: 'waiting', detail: '' }];
+    syncShell(() => ({ applied: 0, already_known: 0, quarantined: 0, forks: 0, invalid: 0, dropped: 0, conflicts_created: 0, already_imported: false }));
+    render(Sync);
+    const rows = await screen.findAllByTestId('quarantine-row');
+    expect(rows.map((r) => r.getAttribute('data-reason'))).toEqual(['invalid', 'waiting']);
+    expect(rows[0].textContent).toContain(en('quarantine.reason.invalid'));
+    const detail = screen.getByTestId('quarantine-detail');
+    expect(detail.textContent).toBe('form `contact` has no field `na\\u{0}me\\u{202e}`');
+    expect(detail.querySelector('bdi')).not.toBeNull();
+    await fireEvent.click(screen.getAllByTestId('quarantine-show')[0]);
+    const values = await screen.findByTestId('quarantine-values');
+    expect(values.textContent).toContain('na\\u{0}me\\u{202e}');
+    expect(values.textContent).toContain('x\\u{202e}gpj.exe');
+    expect(values.textContent).toContain('{"n":4}');
+    expect(values.textContent).not.toMatch(/[\u0000\u202e]/u);
+    await fireEvent.click(screen.getAllByTestId('quarantine-drop')[0]);
+    await waitFor(() => expect(screen.getAllByTestId('quarantine-row')).toHaveLength(1));
+    expect(callsOf('quarantine_drop')[0][1]).toEqual({ id: ENTRY.id });
+  });
+
+  it('says how many changes an import set aside, and reads the quarantine again', async () => {
+    syncShell(() => {
+      held = [ENTRY];
+      return { applied: 1, already_known: 0, quarantined: 0, forks: 1, invalid: 1, dropped: 0, conflicts_created: 0, already_imported: false };
+    });
+    render(Sync);
+    await screen.findByTestId('quarantine-empty');
+    const file = new File([new Uint8Array([1, 2])], 'x.satchel');
+    await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
+    const result = await screen.findByTestId('import-result');
+    expect(result.getAttribute('data-set-aside')).toBe('2');
+    expect(screen.getByTestId('import-set-aside').textContent).toBe(en('sync.import_set_aside', { count: '2' }));
+    await waitFor(() => expect(screen.getAllByTestId('quarantine-row')).toHaveLength(1));
+  });
+
+  it('shows a peer name from a card as escapes, isolated', async () => {
+    fakeShell({
+      identity_get: () => ({ card: 'c', fingerprint: 'f', fingerprint_hex: 'ff' }),
+      peers_list: () => [{ name: 'mi\u202ena', fingerprint: 'one two three' }],
+      sync_status: () => [],
+      drives_list: () => [],
+      quarantine_list: () => [],
+    });
+    render(Sync);
+    const row = await screen.findByTestId('peer-row');
+    expect(row.querySelector('bdi')?.textContent).toBe('mi\\u{202e}na');
   });
 
   it('shows why a bundle was refused', async () => {

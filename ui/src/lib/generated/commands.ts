@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { Card, Conflict, Created, Draft, DraftInfo, Drive, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, Page, PageQuery, PeerStatus, PeerView, Progress, RecordView, Resolution, Settings, Staged, VaultState, Verified } from './ipc';
+import type { Card, Conflict, Created, Draft, DraftInfo, Drive, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -111,6 +111,14 @@ export const peerRemove = (args: { name: string }): Promise<void> =>
 
 export const peersList = (): Promise<Array<PeerView>> => invoke<Array<PeerView>>('peers_list');
 
+export const quarantineDrop = (args: { id: string }): Promise<void> =>
+  invoke<void>('quarantine_drop', args);
+
+export const quarantineGet = (args: { id: string }): Promise<QuarantinedOp> =>
+  invoke<QuarantinedOp>('quarantine_get', args);
+
+export const quarantineList = (): Promise<Array<QuarantineEntry>> => invoke<Array<QuarantineEntry>>('quarantine_list');
+
 /**
  * `values` maps field ids to values in the shapes of `FieldValue` (a location is
  * `{ lat, lon }`); null clears. Returns the new id. Fails with `invalid_value` (the
@@ -217,6 +225,9 @@ export type Commands = {
   peer_add: { args: { card: string; name: string }; result: PeerView };
   peer_remove: { args: { name: string }; result: void };
   peers_list: { args: undefined; result: Array<PeerView> };
+  quarantine_drop: { args: { id: string }; result: void };
+  quarantine_get: { args: { id: string }; result: QuarantinedOp };
+  quarantine_list: { args: undefined; result: Array<QuarantineEntry> };
   record_create: { args: { form: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: string };
   record_delete: { args: { id: string }; result: void };
   record_get: { args: { id: string; lang: string }; result: RecordView };

@@ -212,9 +212,23 @@ applied: number,
  */
 already_known: number, 
 /**
- * Ops waiting for predecessors.
+ * Ops waiting in quarantine for predecessors, after this import.
  */
 quarantined: number, 
+/**
+ * Ops newly set aside because they fork their author's chain as held (never
+ * merged; see `satchel quarantine list`). They refuse nothing else.
+ */
+forks: number, 
+/**
+ * Ops newly set aside because a value does not fit its form (never merged).
+ */
+invalid: number, 
+/**
+ * Quarantined ops forgotten: past the quarantine's caps, or held through too many
+ * imports. Nothing is lost: a peer that holds them sends them again.
+ */
+dropped: number, 
 /**
  * Fields newly in conflict.
  */
@@ -361,6 +375,66 @@ fingerprint: string, };
 export type Phase = "deriving_key" | "decrypting" | "sealing" | "done";
 
 export type Progress = { task: Task, phase: Phase, };
+
+export type QuarantineEntry = { 
+/**
+ * Op id (hex): the handle for `show` and `drop`.
+ */
+id: string, 
+/**
+ * `waiting`, `fork` or `invalid` (more may come: show unknown ones as they are).
+ */
+reason: string, 
+/**
+ * What failed, in English (names a field; never a value).
+ */
+detail: string, 
+/**
+ * Author's short fingerprint.
+ */
+author: string, 
+/**
+ * Position in the author's chain.
+ */
+seq: number, 
+/**
+ * Record id.
+ */
+record: string, 
+/**
+ * `write`, `delete` or `purge`.
+ */
+kind: string, 
+/**
+ * When, by the author's clock (UTC).
+ */
+time: string, 
+/**
+ * Bytes held.
+ */
+size: number, 
+/**
+ * Imports it has stayed through.
+ */
+imports_waited: number, 
+/**
+ * Imports after which it is forgotten (a peer that holds it sends it again).
+ */
+imports_left: number, };
+
+export type QuarantinedOp = { 
+/**
+ * The entry.
+ */
+entry: QuarantineEntry, 
+/**
+ * The form it names, for a write.
+ */
+form: string | null, 
+/**
+ * The values it would write, as sent (peer data: neutralise before showing).
+ */
+fields: { [key in string]: JsonValue }, };
 
 export type RecordSummary = { 
 /**
