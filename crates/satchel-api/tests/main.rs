@@ -8,8 +8,10 @@
 )]
 
 mod drafts;
+mod duress_metadata;
 mod lifecycle;
 mod records;
+mod rekey;
 mod replay;
 mod sync;
 
