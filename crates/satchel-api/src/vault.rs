@@ -408,6 +408,17 @@ impl Vault {
             .meta_get(META_OTHER_KEY)?
             .and_then(|v| <[u8; KEY_LEN]>::try_from(v.as_slice()).ok())
             .map(|k| DataKey::from_bytes(Zeroizing::new(k)));
+        if let Some(key) = &other_key {
+            // A process killed while it held the other database (a rekey, the decoy
+            // being prepared) leaves its write-ahead log beside it; an open and close
+            // folds it in and removes it, as for this one.
+            let path = files::database(dir, 1 - slot.db);
+            let mut wal = path.clone().into_os_string();
+            wal.push("-wal");
+            if Path::new(&wal).exists() {
+                let _ = Store::open(&path, key);
+            }
+        }
         let forms = store
             .forms()?
             .iter()
@@ -761,7 +772,7 @@ impl Drop for Vault {
     /// A session that changed anything touches all three files on close (see
     /// [`Vault::touch`]); one that changed nothing leaves every byte as it was.
     fn drop(&mut self) {
-        if !self.quiet_close && (self.changed || self.store.total_changes() > 0) {
+        if !self.quiet_close && (self.changed || self.store.has_committed_log().unwrap_or(false)) {
             let _ = self.touch();
         }
     }

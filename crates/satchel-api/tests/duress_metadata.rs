@@ -48,8 +48,9 @@ fn stat_dir(dir: &Path) -> BTreeMap<String, Stat> {
 /// the records is random).
 #[derive(Debug, PartialEq, Eq)]
 struct Change {
-    new_inode: bool,
-    new_birth: bool,
+    /// A new inode or birth time (a file system may hand a freed inode number to the
+    /// next file, so either one tells a replaced file).
+    replaced: bool,
     mtime_moved: bool,
     ctime_moved: bool,
     mode: u32,
@@ -71,8 +72,7 @@ fn changes(
             (
                 name.clone(),
                 Change {
-                    new_inode: a.ino != b.ino,
-                    new_birth: a.birth != b.birth,
+                    replaced: a.ino != b.ino || a.birth != b.birth,
                     mtime_moved: a.mtime != b.mtime,
                     ctime_moved: a.ctime != b.ctime,
                     mode: a.mode,

@@ -220,9 +220,14 @@ impl Store {
         Ok(())
     }
 
-    /// Rows changed through this connection since it opened (committed or not).
-    pub fn total_changes(&self) -> u64 {
-        self.conn.total_changes()
+    /// Whether the write-ahead log holds committed changes not yet folded into the
+    /// database (a passive checkpoint reports the log's committed frames; a write that
+    /// failed and rolled back leaves none).
+    pub fn has_committed_log(&self) -> Result<bool, StoreError> {
+        let frames: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        Ok(frames > 0)
     }
 
     /// Writes a complete copy of this database into `path`, an empty file that must
