@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "settings_set",
     "passphrase_change",
     "duress_set",
+    "vault_rekey",
     "panic",
     "vault_wipe",
     "forms_list",

@@ -41,12 +41,14 @@ enum Task {
     Passphrase,
     Import,
     Export,
+    Rekey,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "snake_case")]
 enum Phase {
     DerivingKey,
+    Copying,
     Decrypting,
     Sealing,
     Done,
@@ -56,11 +58,24 @@ enum Phase {
 struct Progress {
     task: Task,
     phase: Phase,
+    /// How far a phase that copies is, against `total` (bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
 }
 
 fn progress<R: Runtime>(app: &AppHandle<R>, task: Task, phase: Phase) {
     // Progress is a courtesy: a window that cannot hear it changes nothing.
-    let _ = app.emit("progress", Progress { task, phase });
+    let _ = app.emit(
+        "progress",
+        Progress {
+            task,
+            phase,
+            done: None,
+            total: None,
+        },
+    );
 }
 
 /// Runs slow `work` between a `phase` event and a `Done` event (sent on failure too,
@@ -299,6 +314,47 @@ pub async fn duress_set<R: Runtime>(
             with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
                 v.check_passphrase(&current)?;
                 v.set_duress(&duress)
+            })
+        })
+        .await
+}
+
+/// Re-encrypts the vault under a new key and replaces the recovery key, returned to be
+/// shown once. Asks for the passphrase again, as the other changes of secrets do.
+#[tauri::command]
+pub async fn vault_rekey<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    current: String,
+) -> Result<Created> {
+    use satchel_api::vault::{RekeyProgress, RekeyStage};
+    let current = secret(current);
+    shell
+        .with_vault(move |v| {
+            let events = app.clone();
+            let recovery = v.rekey(&current, move |p: RekeyProgress| {
+                let phase = match p.stage {
+                    RekeyStage::DerivingKey => Phase::DerivingKey,
+                    RekeyStage::CopyingSpare | RekeyStage::Copying => Phase::Copying,
+                    RekeyStage::Sealing | RekeyStage::Replacing => Phase::Sealing,
+                    RekeyStage::Done => Phase::Done,
+                };
+                let copying = matches!(phase, Phase::Copying) && p.total > 0;
+                let _ = events.emit(
+                    "progress",
+                    Progress {
+                        task: Task::Rekey,
+                        phase,
+                        done: copying.then_some(p.done),
+                        total: copying.then_some(p.total),
+                    },
+                );
+            });
+            // The window never waits for an end that does not come.
+            progress(&app, Task::Rekey, Phase::Done);
+            let key = recovery?.display_once().map_err(ApiError::from)?;
+            Ok(Created {
+                recovery_key: key.to_string(),
             })
         })
         .await

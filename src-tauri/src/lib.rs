@@ -70,6 +70,7 @@ pub fn configure<R: Runtime>(
             commands::settings_set,
             commands::passphrase_change,
             commands::duress_set,
+            commands::vault_rekey,
             commands::panic,
             commands::vault_wipe,
             commands::forms_list,

@@ -96,6 +96,9 @@ export const passphraseChange = (current: string, next: string) =>
   invoke<void>('passphrase_change', { current, next });
 export const duressSet = (current: string, duress: string) =>
   invoke<void>('duress_set', { current, duress });
+/** Re-encrypts the vault under a new key; returns the new recovery key, to be shown
+ * once. Emits progress. Fails with code `wrong_passphrase`. */
+export const vaultRekey = (current: string) => invoke<{ recoveryKey: string }>('vault_rekey', { current });
 /** The panic shortcut: locks or wipes according to the settings; the web view reloads. */
 export const panic = () => invoke<void>('panic');
 /** Erases the vault for good. `confirm` must be the exact word the UI asked to type
@@ -263,12 +266,15 @@ export const conflictResolve = (record: string, field: string, pick: string | nu
 
 // ---- Events ----
 
-export type Task = 'create' | 'unlock' | 'recover' | 'passphrase' | 'import' | 'export';
-export type Phase = 'deriving_key' | 'opening' | 'decrypting' | 'applying' | 'sealing' | 'writing' | 'done';
+export type Task = 'create' | 'unlock' | 'recover' | 'passphrase' | 'import' | 'export' | 'rekey';
+export type Phase = 'deriving_key' | 'copying' | 'opening' | 'decrypting' | 'applying' | 'sealing' | 'writing' | 'done';
 
 export interface Progress {
   task: Task;
   phase: Phase;
+  /** Bytes done and in all, for a phase that copies. */
+  done?: number;
+  total?: number;
 }
 
 export const onProgress = (f: (p: Progress) => void): Promise<UnlistenFn> =>
