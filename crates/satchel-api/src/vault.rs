@@ -574,6 +574,12 @@ impl Vault {
     /// files show the same kind of change, whether the change was a record, a
     /// passphrase, a duress passphrase or a duress unlock.
     fn touch(&mut self) -> Result<()> {
+        // A vault wiped meanwhile (by another process or path) gets nothing written.
+        let path = files::keyslots(&self.dir);
+        let bytes = Zeroizing::new(std::fs::read(&path)?);
+        if bytes.len() != keyslots::FILE_LEN {
+            return Ok(());
+        }
         let noise: [u8; 16] = rng::array()?;
         self.store.meta_set(META_TOUCH, &noise)?;
         if let Some(key) = &self.other_key {
@@ -582,11 +588,7 @@ impl Vault {
                 other.meta_set(META_TOUCH, &noise)?;
             }
         }
-        let path = files::keyslots(&self.dir);
-        let bytes = Zeroizing::new(std::fs::read(&path)?);
-        if bytes.len() == keyslots::FILE_LEN {
-            files::replace(&path, &bytes)?;
-        }
+        files::replace(&path, &bytes)?;
         Ok(())
     }
 
@@ -613,8 +615,25 @@ impl Vault {
     fn rekey_until(
         &mut self,
         passphrase: &SecretString,
+        progress: impl FnMut(RekeyProgress) + Send,
+        stop: Option<RekeyStage>,
+    ) -> Result<RecoveryKey> {
+        let mut switched = false;
+        let result = self.rekey_steps(passphrase, progress, stop, &mut switched);
+        if result.is_err() && !switched {
+            // Copies left by a failure before the switch hold nothing the vault needs.
+            // After it, a copy not yet renamed is what the next unlock finishes with.
+            let _ = files::remove_temps(&self.dir);
+        }
+        result
+    }
+
+    fn rekey_steps(
+        &mut self,
+        passphrase: &SecretString,
         mut progress: impl FnMut(RekeyProgress) + Send,
         stop: Option<RekeyStage>,
+        switched: &mut bool,
     ) -> Result<RecoveryKey> {
         self.not_decoy()?;
         progress(RekeyProgress::at(RekeyStage::DerivingKey));
@@ -681,7 +700,12 @@ impl Vault {
         slots.seal(SlotRole::Main, &kek, &new_key, self.db, self.profile)?;
         let kek = slots.derive_kek_bytes(recovery.expose_secret(), self.profile)?;
         slots.seal(SlotRole::Recovery, &kek, &new_key, self.db, self.profile)?;
-        files::replace(&files::keyslots(&self.dir), slots.write())?;
+        // The switch: from here on the keyslots hold only the new key.
+        let replaced = files::replace(&files::keyslots(&self.dir), slots.write());
+        // When in doubt, count it as switched: then the copies stay for the next unlock.
+        *switched = replaced.is_ok()
+            || read_keyslots(&self.dir).map_or(true, |now| now.write() == slots.write());
+        replaced?;
         if stop == Some(RekeyStage::Sealing) {
             return Ok(recovery);
         }
