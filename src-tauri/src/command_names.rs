@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "passphrase_change",
     "duress_set",
     "vault_rekey",
+    "decoy_open",
     "panic",
     "vault_wipe",
     "forms_list",

@@ -319,6 +319,31 @@ pub async fn duress_set<R: Runtime>(
         .await
 }
 
+/// Closes the vault and opens its decoy in its place, to put in it what the duress
+/// passphrase will show. Asks for the passphrase again. The decoy cannot change
+/// secrets; locking ends it like any session. The settings in use stay as they are.
+#[tauri::command]
+pub async fn decoy_open<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    current: String,
+) -> Result<()> {
+    let current = secret(current);
+    shell
+        .run(move |_, inner| {
+            let open = inner.vault()?;
+            with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
+                open.check_passphrase(&current)
+            })?;
+            let vault = inner.vault.take().ok_or_else(IpcError::locked)?;
+            inner.staged.clear();
+            // On failure the vault stays closed: the window goes back to unlocking.
+            inner.vault = Some(vault.open_decoy()?);
+            Ok(())
+        })
+        .await
+}
+
 /// Re-encrypts the vault under a new key and replaces the recovery key, returned to be
 /// shown once. Asks for the passphrase again, as the other changes of secrets do.
 #[tauri::command]

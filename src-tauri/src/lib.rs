@@ -71,6 +71,7 @@ pub fn configure<R: Runtime>(
             commands::passphrase_change,
             commands::duress_set,
             commands::vault_rekey,
+            commands::decoy_open,
             commands::panic,
             commands::vault_wipe,
             commands::forms_list,

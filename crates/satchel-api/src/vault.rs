@@ -481,6 +481,8 @@ impl Vault {
     /// the app asks for it again before changing secrets, so an unlocked, unattended
     /// window is not enough to take the vault over.
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        // Everything that asks for it changes secrets, which the decoy cannot.
+        self.not_decoy()?;
         let slots = read_keyslots(&self.dir)?;
         let kek = slots.derive_kek(passphrase, self.profile)?;
         let opened = slots.open(&kek, self.profile)?;

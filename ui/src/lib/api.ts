@@ -96,6 +96,9 @@ export const passphraseChange = (current: string, next: string) =>
   invoke<void>('passphrase_change', { current, next });
 export const duressSet = (current: string, duress: string) =>
   invoke<void>('duress_set', { current, duress });
+/** Closes the vault and opens its decoy in its place, to prepare it. Fails with code
+ * `wrong_passphrase`. */
+export const decoyOpen = (current: string) => invoke<void>('decoy_open', { current });
 /** Re-encrypts the vault under a new key; returns the new recovery key, to be shown
  * once. Emits progress. Fails with code `wrong_passphrase`. */
 export const vaultRekey = (current: string) => invoke<{ recoveryKey: string }>('vault_rekey', { current });

@@ -95,6 +95,22 @@ describe('settings', () => {
     expect((screen.getByTestId('rekey-current') as HTMLInputElement).value).toBe('');
   });
 
+  it('opens the decoy to prepare it, and hides that section while in it', async () => {
+    settingsShell({ decoy_open: () => undefined, forms_list: () => [], drafts_list: () => [] });
+    app.decoy = false;
+    const view = render(Settings);
+    await fireEvent.input(await screen.findByTestId('decoy-current'), { target: { value: 'the passphrase' } });
+    await fireEvent.click(screen.getByTestId('decoy-submit'));
+    await waitFor(() => expect(app.decoy).toBe(true));
+    expect(callsOf('decoy_open')).toEqual([['decoy_open', { current: 'the passphrase' }]]);
+    expect(app.phase).toBe('app');
+    view.unmount();
+    render(Settings);
+    await screen.findByTestId('rekey-current');
+    expect(screen.queryByTestId('decoy-current')).toBeNull();
+    app.decoy = false;
+  });
+
   it('reports a wrong passphrase when re-encrypting', async () => {
     settingsShell({ vault_rekey: reject('wrong_passphrase', 'Wrong passphrase') });
     render(Settings);
