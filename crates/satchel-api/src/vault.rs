@@ -649,8 +649,13 @@ impl Vault {
         let recovery = RecoveryKey::generate()?;
         let real_path = files::database(&self.dir, self.db);
         let spare_path = files::database(&self.dir, 1 - self.db);
+        // A spare that no longer decrypts is left as it is: the records come first.
         let spare = match &self.other_key {
-            Some(k) => Some((Store::open(&spare_path, k)?, copy_key(k))),
+            Some(k) => match Store::open(&spare_path, k) {
+                Ok(store) => Some((store, copy_key(k))),
+                Err(e) if undecryptable(&e) => None,
+                Err(e) => return Err(e.into()),
+            },
             None => None,
         };
         let total =

@@ -174,3 +174,31 @@ fn a_rekey_stopped_at_any_step_loses_nothing() {
         d.verify().unwrap();
     }
 }
+
+/// A spare database that no longer decrypts does not stop the records from being
+/// re-encrypted.
+#[test]
+fn a_damaged_spare_does_not_block_a_rekey() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _, id) = filled(dir.path());
+    drop(v);
+    let mut rekeyed = 0;
+    for selector in [0u8, 1] {
+        let copy = tempfile::tempdir().unwrap();
+        for name in ["keyslots", "vault.db", "spare.db"] {
+            std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
+        }
+        let db = files::database(copy.path(), selector);
+        let mut bytes = std::fs::read(&db).unwrap();
+        bytes[..4096].fill(0x55);
+        std::fs::write(&db, bytes).unwrap();
+        // Only the copy whose damaged file is the spare still opens.
+        let Ok(mut v) = satchel_api::unlock(copy.path(), &pass(PASS), P) else {
+            continue;
+        };
+        v.rekey(&pass(PASS), |_| {}).unwrap();
+        holds_everything(&v, &id);
+        rekeyed += 1;
+    }
+    assert_eq!(rekeyed, 1);
+}
