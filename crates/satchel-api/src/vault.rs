@@ -31,7 +31,7 @@ const META_DEVICE: &str = "device";
 /// spare that has never been opened as the main database.
 const META_OTHER_KEY: &str = "other-key";
 /// Random bytes rewritten in both databases whenever a session changed something,
-/// so both files' times move together (see [`Vault::drop`]).
+/// so both files' times move together (see `Drop for Vault`).
 const META_TOUCH: &str = "touch";
 /// Prefix of the front ends' settings in the meta table.
 const META_SETTING: &str = "setting.";
@@ -605,7 +605,7 @@ impl Vault {
     /// synced; the spare's copy is renamed into place; then the new keyslots file
     /// replaces the old one (the commit), and only then does the copy under the new key
     /// replace the old database. An unlock after an interruption finishes the rename
-    /// or removes the copies ([`Vault::open`]).
+    /// or removes the copies.
     pub fn rekey(
         &mut self,
         passphrase: &SecretString,
@@ -801,7 +801,7 @@ impl Vault {
 
 impl Drop for Vault {
     /// A session that changed anything touches all three files on close (see
-    /// [`Vault::touch`]); one that changed nothing leaves every byte as it was.
+    /// `Vault::touch`); one that changed nothing leaves every byte as it was.
     fn drop(&mut self) {
         if !self.quiet_close && (self.changed || self.store.has_committed_log().unwrap_or(false)) {
             let _ = self.touch();
