@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "settings_set",
     "passphrase_change",
     "duress_set",
+    "vault_rekey",
+    "decoy_open",
     "panic",
     "vault_wipe",
     "forms_list",

@@ -43,6 +43,7 @@ pub enum Task {
     Passphrase,
     Import,
     Export,
+    Rekey,
 }
 
 /// Where that work is; `done` comes last, on failure too.
@@ -50,6 +51,7 @@ pub enum Task {
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     DerivingKey,
+    Copying,
     Decrypting,
     Sealing,
     Done,
@@ -60,11 +62,26 @@ pub enum Phase {
 pub struct Progress {
     task: Task,
     phase: Phase,
+    /// How far a phase that copies is, against `total` (bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    done: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    total: Option<u64>,
 }
 
 fn progress<R: Runtime>(app: &AppHandle<R>, task: Task, phase: Phase) {
     // Progress is a courtesy: a window that cannot hear it changes nothing.
-    let _ = app.emit("progress", Progress { task, phase });
+    let _ = app.emit(
+        "progress",
+        Progress {
+            task,
+            phase,
+            done: None,
+            total: None,
+        },
+    );
 }
 
 /// Runs slow `work` between a `phase` event and a `Done` event (sent on failure too,
@@ -322,6 +339,74 @@ pub async fn duress_set<R: Runtime>(
             with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
                 v.check_passphrase(&current)?;
                 v.set_duress(&duress)
+            })
+        })
+        .await
+}
+
+/// Closes the vault and opens its decoy in its place, to put in it what the duress
+/// passphrase will show. Asks for the passphrase again. The decoy cannot change
+/// secrets; locking ends it like any session. The settings in use stay as they are.
+#[tauri::command]
+pub async fn decoy_open<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    current: String,
+) -> Result<()> {
+    let current = secret(current);
+    shell
+        .run(move |s, inner| {
+            let open = inner.vault()?;
+            with_progress(&app, Task::Passphrase, Phase::DerivingKey, || {
+                open.check_passphrase(&current)
+            })?;
+            let vault = inner.vault.take().ok_or_else(IpcError::locked)?;
+            inner.staged.clear();
+            // On failure the vault stays closed: the window goes back to unlocking.
+            let mut decoy = vault.open_decoy()?;
+            decoy.set_cancel(s.cancel_flag())?;
+            inner.vault = Some(decoy);
+            Ok(())
+        })
+        .await
+}
+
+/// Re-encrypts the vault under a new key and replaces the recovery key, returned to be
+/// shown once. Asks for the passphrase again, as the other changes of secrets do.
+#[tauri::command]
+pub async fn vault_rekey<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    current: String,
+) -> Result<Created> {
+    use satchel_api::vault::{RekeyProgress, RekeyStage};
+    let current = secret(current);
+    shell
+        .with_vault(move |v| {
+            let events = app.clone();
+            let recovery = v.rekey(&current, move |p: RekeyProgress| {
+                let phase = match p.stage {
+                    RekeyStage::DerivingKey => Phase::DerivingKey,
+                    RekeyStage::CopyingSpare | RekeyStage::Copying => Phase::Copying,
+                    RekeyStage::Sealing | RekeyStage::Replacing => Phase::Sealing,
+                    RekeyStage::Done => Phase::Done,
+                };
+                let copying = matches!(phase, Phase::Copying) && p.total > 0;
+                let _ = events.emit(
+                    "progress",
+                    Progress {
+                        task: Task::Rekey,
+                        phase,
+                        done: copying.then_some(p.done),
+                        total: copying.then_some(p.total),
+                    },
+                );
+            });
+            // The window never waits for an end that does not come.
+            progress(&app, Task::Rekey, Phase::Done);
+            let key = recovery?.display_once().map_err(ApiError::from)?;
+            Ok(Created {
+                recovery_key: key.to_string(),
             })
         })
         .await

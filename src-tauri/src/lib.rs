@@ -75,6 +75,8 @@ pub fn configure<R: Runtime>(
             commands::settings_set,
             commands::passphrase_change,
             commands::duress_set,
+            commands::vault_rekey,
+            commands::decoy_open,
             commands::panic,
             commands::vault_wipe,
             commands::forms_list,

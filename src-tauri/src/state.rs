@@ -211,6 +211,11 @@ impl Shared {
         Ok(())
     }
 
+    /// The flag a vault opened in place of another must also poll.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.cancel)
+    }
+
     /// Asks the command in progress to stop (the Cancel button). It ends with
     /// `cancelled` and changes nothing.
     pub fn cancel(&self) {
@@ -273,11 +278,13 @@ impl Shared {
     pub fn finish_lock(&self) {
         {
             let mut inner = self.inner();
+            // The command has stopped; the vault's closing writes (ADR 0014) must
+            // not be interrupted in turn.
+            self.cancel.store(false, Ordering::Relaxed);
             inner.staged.clear();
             drop(inner.vault.take());
         }
         self.locking.store(false, Ordering::Relaxed);
-        self.cancel.store(false, Ordering::Relaxed);
     }
 
     /// Both halves, for callers with no window to clear. Returns whether there was

@@ -707,6 +707,65 @@ fn passphrase_and_duress_need_the_current_passphrase() {
 }
 
 #[test]
+fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    let old_key = a.create();
+    a.add_contact("kept through the rekey");
+    assert_eq!(
+        a.code("vault_rekey", json!({ "current": "wrong passphrase" })),
+        "wrong_passphrase"
+    );
+    let r = a.ok("vault_rekey", json!({ "current": PASS }));
+    let new_key = r["recoveryKey"].as_str().unwrap().to_owned();
+    assert_ne!(new_key, old_key);
+    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    a.ok("vault_lock", json!({}));
+    let recover = |key: &str| json!({ "recoveryKey": key, "newPassphrase": "after the rekey" });
+    assert_eq!(
+        a.code("vault_recover", recover(&old_key)),
+        "wrong_passphrase"
+    );
+    a.ok("vault_recover", recover(&new_key));
+    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+}
+
+#[test]
+fn the_decoy_is_prepared_from_the_app_and_opened_by_the_duress_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    a.add_contact("the real one");
+    a.ok(
+        "duress_set",
+        json!({ "current": PASS, "duress": "the duress phrase" }),
+    );
+    assert_eq!(
+        a.code("decoy_open", json!({ "current": "wrong passphrase" })),
+        "wrong_passphrase"
+    );
+    a.ok("decoy_open", json!({ "current": PASS }));
+    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+    a.add_contact("a believable neighbour");
+    let change = json!({ "current": PASS, "next": "something else entirely" });
+    assert_eq!(a.code("passphrase_change", change), "decoy_only");
+    assert_eq!(
+        a.code("vault_rekey", json!({ "current": PASS })),
+        "decoy_only"
+    );
+    a.ok("vault_lock", json!({}));
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    a.ok("vault_lock", json!({}));
+    a.ok("vault_unlock", json!({ "passphrase": "the duress phrase" }));
+    let found = a.ok(
+        "records_search",
+        json!({ "query": "neighbour", "form": null }),
+    );
+    assert!(found.to_string().contains("neighbour"), "{found}");
+}
+
+#[test]
 fn panic_locks_or_wipes_as_set_and_wipe_needs_the_word() {
     let tmp = tempfile::tempdir().unwrap();
     let a = app(tmp.path(), "main");

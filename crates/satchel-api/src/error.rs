@@ -63,6 +63,14 @@ pub enum ApiError {
     /// The duress passphrase equals a passphrase that opens the real vault.
     #[error("the duress passphrase must differ from the vault passphrase and recovery key")]
     DuressSameAsMain,
+    /// A change of passphrases or keys was asked of the decoy being prepared.
+    #[error(
+        "this is the decoy: passphrases and keys are changed from the vault itself (unlock it without --decoy)"
+    )]
+    DecoyOnly,
+    /// The vault has no decoy database it can open (created by an older version).
+    #[error("this vault has no decoy yet; set a duress passphrase first (`satchel duress set`)")]
+    NoDecoy,
     /// A recovery key did not parse.
     #[error("that is not a valid recovery key (check for typos)")]
     RecoveryKeyFormat,
@@ -210,6 +218,8 @@ impl ApiError {
             ApiError::Busy => "busy",
             ApiError::ReadOnly => "read_only",
             ApiError::PassphraseTooShort { .. } | ApiError::DuressSameAsMain => "weak_passphrase",
+            ApiError::DecoyOnly => "decoy_only",
+            ApiError::NoDecoy => "no_decoy",
             ApiError::RecoveryKeyFormat => "bad_recovery_key",
             ApiError::UnknownForm(_) => "unknown_form",
             ApiError::InvalidForm(_) | ApiError::FormNotNewer { .. } => "invalid_form",

@@ -185,7 +185,8 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-fn scrub(mut file: File, len: u64) -> io::Result<()> {
+/// Overwrites `len` bytes of `file` with random bytes from its start, and syncs.
+pub fn scrub(mut file: File, len: u64) -> io::Result<()> {
     let mut noise = vec![0u8; usize::try_from(len).unwrap_or(0).min(1 << 20)];
     rng::fill(&mut noise).map_err(io::Error::other)?;
     let mut left = len;
@@ -208,6 +209,73 @@ pub fn overwrite(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Empties a file in place (its inode, creation time and permissions stay) and
+/// removes its SQLite sidecars, so a new database can be built inside it.
+pub fn empty_in_place(path: &Path) -> io::Result<()> {
+    let f = options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    f.sync_all()?;
+    for s in SIDECARS {
+        let mut p = path.as_os_str().to_owned();
+        p.push(s);
+        remove(Path::new(&p))?;
+    }
+    Ok(())
+}
+
+/// A fresh, empty, owner-only temporary file beside `path` (see [`temp_beside`]).
+pub fn new_temp_beside(path: &Path) -> io::Result<PathBuf> {
+    let tmp = temp_beside(path)?;
+    drop(options().write(true).create_new(true).open(&tmp)?);
+    Ok(tmp)
+}
+
+/// Temporary copies of database `selector` left beside it (no sidecars), oldest name
+/// order.
+pub fn database_temps(dir: &Path, selector: u8) -> io::Result<Vec<PathBuf>> {
+    let base = database(dir, selector);
+    let name = base
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    Ok(present(dir)?
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".tmp"))
+        })
+        .collect())
+}
+
+/// Removes the temporary copies an interrupted write left: keyslots copies are
+/// overwritten first (each still opens with its passphrase), database copies and
+/// their sidecars removed.
+pub fn remove_temps(dir: &Path) -> io::Result<usize> {
+    let temps: Vec<PathBuf> = present(dir)?
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_temp_of_ours)
+        })
+        .collect();
+    for p in temps.iter().filter(|p| holds_keyslots(p)) {
+        overwrite(p)?;
+    }
+    for p in &temps {
+        remove(p)?;
+    }
+    if !temps.is_empty() {
+        sync_dir(dir)?;
+    }
+    Ok(temps.len())
 }
 
 /// Removes a file if it exists.

@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use satchel_crypto::{
     identity::DeviceKeys,
     kdf::KdfProfile,
-    keys::DataKey,
+    keys::{DataKey, KEY_LEN},
     keyslots::{self, Keyslots, OpenedSlot, SlotRole},
     recovery::RecoveryKey,
+    rng,
     secrecy::{ExposeSecret, SecretString},
 };
-use satchel_store::Store;
+use satchel_store::{Store, StoreError};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::{
     error::{ApiError, Result},
@@ -24,6 +26,13 @@ use crate::{
 /// Shortest passphrase accepted, in characters.
 pub const MIN_PASSPHRASE: usize = 8;
 const META_DEVICE: &str = "device";
+/// The key of the vault's other database: the spare (filler or decoy) in the real
+/// vault, the filler in a decoy opened by its duress passphrase, random bytes in a
+/// spare that has never been opened as the main database.
+const META_OTHER_KEY: &str = "other-key";
+/// Random bytes rewritten in both databases whenever a session changed something,
+/// so both files' times move together (see `Drop for Vault`).
+const META_TOUCH: &str = "touch";
 /// Prefix of the front ends' settings in the meta table.
 const META_SETTING: &str = "setting.";
 
@@ -37,6 +46,15 @@ pub struct Vault {
     key: DataKey,
     db: u8,
     profile: KdfProfile,
+    /// The other database's key, when known (see [`META_OTHER_KEY`]).
+    other_key: Option<DataKey>,
+    /// A secret changed in this session (no row is written for that).
+    changed: bool,
+    /// Opened with [`Vault::open_decoy`]: the decoy being prepared, which cannot
+    /// change secrets.
+    decoy: bool,
+    /// Skip the closing touch (wipe; simulated crashes in tests).
+    quiet_close: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -97,33 +115,41 @@ pub fn exists(dir: &Path) -> bool {
     files::all(dir).iter().any(|p| p.exists())
 }
 
-/// Creates a database with the default forms and a fresh device identity.
-fn create_database(path: &Path, key: &DataKey) -> Result<Store> {
-    let mut store = Store::create(path, key)?;
+fn copy_key(key: &DataKey) -> DataKey {
+    DataKey::from_bytes(Zeroizing::new(*key.expose_secret()))
+}
+
+/// Fills a new database with the default forms, a fresh device identity and the
+/// other database's key (or random bytes of its length).
+fn fill_database(mut store: Store, path: &Path, other_key: &[u8; KEY_LEN]) -> Result<Store> {
     files::owner_only(path)?;
     let device = DeviceKeys::generate()?;
     store.meta_set(META_DEVICE, &device.to_secret_bytes())?;
+    store.meta_set(META_OTHER_KEY, other_key)?;
     for f in form::defaults()? {
         store.form_put(&f.name, f.version, &f.to_json()?)?;
     }
     Ok(store)
 }
 
-/// Builds a database under a random key no one keeps, then renames it over `path`:
-/// the filler that makes an unused second database look like a used one.
-fn replace_database(path: &Path, key: &DataKey) -> Result<()> {
-    let tmp = files::temp_beside(path)?;
-    let result = create_database(&tmp, key).map(drop);
-    if let Err(e) = result {
-        let _ = files::remove_database(&tmp);
-        return Err(e);
-    }
-    files::remove_database(path)?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        files::sync_dir(dir)?;
-    }
+/// Rebuilds the database at `path` inside its own file, as filler under `key`: the
+/// inode, creation time and permissions stay, so nothing outside the encryption says
+/// it was rebuilt. Used for the duress erase and for a spare that no longer opens.
+fn refill_database(path: &Path, key: &DataKey) -> Result<()> {
+    files::empty_in_place(path)?;
+    let store = Store::create_in_empty(path, key)?;
+    let noise: Zeroizing<[u8; KEY_LEN]> = Zeroizing::new(rng::array()?);
+    drop(fill_database(store, path, &noise)?);
     Ok(())
+}
+
+/// Whether a database failed to open because its bytes do not fit the key (and not
+/// because it is busy or the disk failed): only then may it be rebuilt.
+fn undecryptable(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::DoesNotDecrypt | StoreError::Damaged | StoreError::Missing
+    )
 }
 
 fn read_keyslots(dir: &Path) -> Result<Keyslots> {
@@ -168,28 +194,86 @@ fn init_files(
     profile: KdfProfile,
 ) -> Result<(Vault, RecoveryKey)> {
     let key = DataKey::generate()?;
+    let spare_key = DataKey::generate()?;
     let recovery = RecoveryKey::generate()?;
+    // Which file holds the records is chosen at random and recorded only inside the
+    // slots: neither name nor size then says which database is the real one.
+    let real = rng::array::<1>()?.first().copied().unwrap_or(0) & 1;
     let mut slots = Keyslots::new_random()?;
     let kek = slots.derive_kek(passphrase, profile)?;
-    slots.seal(SlotRole::Main, &kek, &key, 0, profile)?;
+    slots.seal(SlotRole::Main, &kek, &key, real, profile)?;
     let kek = slots.derive_kek_bytes(recovery.expose_secret(), profile)?;
-    slots.seal(SlotRole::Recovery, &kek, &key, 0, profile)?;
-    drop(create_database(
-        &files::database(dir, 1),
-        &DataKey::generate()?,
-    )?);
-    drop(create_database(&files::database(dir, 0), &key)?);
+    slots.seal(SlotRole::Recovery, &kek, &key, real, profile)?;
+    // Both databases are built the same way, in name order; the spare keeps random
+    // bytes where the real one keeps the spare's key.
+    let noise: Zeroizing<[u8; KEY_LEN]> = Zeroizing::new(rng::array()?);
+    for selector in [0u8, 1] {
+        let path = files::database(dir, selector);
+        let (db_key, other): (&DataKey, &[u8; KEY_LEN]) = if selector == real {
+            (&key, spare_key.expose_secret())
+        } else {
+            (&spare_key, &noise)
+        };
+        drop(fill_database(Store::create(&path, db_key)?, &path, other)?);
+    }
     files::write_new(&files::keyslots(dir), slots.write())?;
     let vault = Vault::open(
         dir,
         OpenedSlot {
             role: SlotRole::Main,
-            db: 0,
+            db: real,
             key,
         },
         profile,
     )?;
     Ok((vault, recovery))
+}
+
+/// Where a rekey is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RekeyStage {
+    /// Checking the passphrase (one key derivation).
+    DerivingKey,
+    /// Copying the spare database (done when the copy is in place).
+    CopyingSpare,
+    /// Copying the databases into new files.
+    Copying,
+    /// Sealing the new key in the keyslots file (two key derivations): the commit.
+    Sealing,
+    /// Putting the new database in place of the old one.
+    Replacing,
+    /// Finished.
+    Done,
+}
+
+/// A rekey's progress.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RekeyProgress {
+    /// The stage.
+    pub stage: RekeyStage,
+    /// Bytes copied so far (while copying).
+    pub done: u64,
+    /// Bytes to copy in all.
+    pub total: u64,
+}
+
+impl RekeyProgress {
+    fn at(stage: RekeyStage) -> Self {
+        Self {
+            stage,
+            done: 0,
+            total: 0,
+        }
+    }
+
+    fn copying(done: u64, total: u64) -> Self {
+        Self {
+            stage: RekeyStage::Copying,
+            done: done.min(total),
+            total,
+        }
+    }
 }
 
 /// Unlocks the vault in `dir`. A duress passphrase silently erases the real vault's
@@ -199,21 +283,40 @@ pub fn unlock(dir: &Path, passphrase: &SecretString, profile: KdfProfile) -> Res
     let kek = slots.derive_kek(passphrase, profile)?;
     let opened = slots.open(&kek, profile)?;
     if opened.role == SlotRole::Duress {
-        let mut fresh = Keyslots::read(slots.write())?;
-        fresh.clear_all()?;
-        fresh.seal(SlotRole::Main, &kek, &opened.key, opened.db, profile)?;
-        files::replace(&files::keyslots(dir), fresh.write())?;
-        // The real database is now undecryptable; replace it with filler so the
-        // directory looks like any other vault.
-        replace_database(&files::database(dir, 1 - opened.db), &DataKey::generate()?)?;
-        let main = OpenedSlot {
-            role: SlotRole::Main,
-            db: opened.db,
-            key: opened.key,
-        };
-        return Vault::open(dir, main, profile);
+        return duress_erase(dir, &slots, &kek, opened, profile);
     }
     Vault::open(dir, opened, profile)
+}
+
+/// The duress passphrase opened the decoy: erase the real vault and open the decoy
+/// as an ordinary vault. Each step can be interrupted and redone: the records go
+/// first, then the keys. No file is created or removed, so the folder's metadata
+/// looks like that of any session that changed something.
+fn duress_erase(
+    dir: &Path,
+    slots: &Keyslots,
+    kek: &satchel_crypto::keys::Kek,
+    opened: OpenedSlot,
+    profile: KdfProfile,
+) -> Result<Vault> {
+    let filler_key = DataKey::generate()?;
+    {
+        let mut decoy = Store::open(&files::database(dir, opened.db), &opened.key)?;
+        decoy.meta_set(META_OTHER_KEY, filler_key.expose_secret())?;
+    }
+    refill_database(&files::database(dir, 1 - opened.db), &filler_key)?;
+    let mut fresh = Keyslots::read(slots.write())?;
+    fresh.clear_all()?;
+    fresh.seal(SlotRole::Main, kek, &opened.key, opened.db, profile)?;
+    files::replace(&files::keyslots(dir), fresh.write())?;
+    let main = OpenedSlot {
+        role: SlotRole::Main,
+        db: opened.db,
+        key: opened.key,
+    };
+    let mut vault = Vault::open(dir, main, profile)?;
+    vault.changed = true;
+    Ok(vault)
 }
 
 /// Opens the vault with its recovery key and sets a new passphrase.
@@ -237,8 +340,9 @@ pub fn recover(
     }
     let kek = slots.derive_kek(new_passphrase, profile)?;
     slots.seal(SlotRole::Main, &kek, &opened.key, opened.db, profile)?;
-    let vault = Vault::open(dir, opened, profile)?;
+    let mut vault = Vault::open(dir, opened, profile)?;
     files::replace(&files::keyslots(dir), slots.write())?;
+    vault.changed = true;
     Ok(vault)
 }
 
@@ -285,12 +389,36 @@ pub fn wipe(dir: &Path) -> Result<WipeReport> {
 impl Vault {
     fn open(dir: &Path, slot: OpenedSlot, profile: KdfProfile) -> Result<Self> {
         let path = files::database(dir, slot.db);
-        let store = Store::open(&path, &slot.key)?;
+        let store = match Store::open(&path, &slot.key) {
+            Err(StoreError::DoesNotDecrypt) => {
+                finish_rekey(dir, slot.db, &slot.key)?.ok_or(ApiError::DatabaseDamaged)?
+            }
+            other => other?,
+        };
+        // This process now holds the database: any temporary copy beside it is a
+        // leftover of an interrupted write (a rekey before its commit, a passphrase
+        // change). Keyslots copies would still open with their passphrase.
+        let _ = files::remove_temps(dir);
         let secret = store
             .meta_get(META_DEVICE)?
             .ok_or(ApiError::DatabaseDamaged)?;
         let device =
             DeviceKeys::from_secret_bytes(&secret).map_err(|_| ApiError::DatabaseDamaged)?;
+        let other_key = store
+            .meta_get(META_OTHER_KEY)?
+            .and_then(|v| <[u8; KEY_LEN]>::try_from(v.as_slice()).ok())
+            .map(|k| DataKey::from_bytes(Zeroizing::new(k)));
+        if let Some(key) = &other_key {
+            // A process killed while it held the other database (a rekey, the decoy
+            // being prepared) leaves its write-ahead log beside it; an open and close
+            // folds it in and removes it, as for this one.
+            let path = files::database(dir, 1 - slot.db);
+            let mut wal = path.clone().into_os_string();
+            wal.push("-wal");
+            if Path::new(&wal).exists() {
+                let _ = Store::open(&path, key);
+            }
+        }
         let forms = store
             .forms()?
             .iter()
@@ -304,7 +432,44 @@ impl Vault {
             key: slot.key,
             db: slot.db,
             profile,
+            other_key,
+            changed: false,
+            decoy: false,
+            quiet_close: false,
         })
+    }
+
+    fn not_decoy(&self) -> Result<()> {
+        if self.decoy {
+            Err(ApiError::DecoyOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether this is the decoy, opened with [`Vault::open_decoy`] to prepare it.
+    pub fn is_decoy(&self) -> bool {
+        self.decoy
+    }
+
+    /// Closes this vault and opens the decoy, the database the duress passphrase
+    /// opens, so that records can be put there beforehand. The decoy cannot change
+    /// passphrases or keys. Its changes touch both databases like any other session.
+    pub fn open_decoy(self) -> Result<Vault> {
+        self.not_decoy()?;
+        let other = self.other_key.as_ref().ok_or(ApiError::NoDecoy)?;
+        let slot = OpenedSlot {
+            role: SlotRole::Main,
+            db: 1 - self.db,
+            key: copy_key(other),
+        };
+        let real_key = copy_key(&self.key);
+        let (dir, profile) = (self.dir.clone(), self.profile);
+        drop(self);
+        let mut decoy = Vault::open(&dir, slot, profile)?;
+        decoy.other_key = Some(real_key);
+        decoy.decoy = true;
+        Ok(decoy)
     }
 
     /// The vault directory.
@@ -316,6 +481,8 @@ impl Vault {
     /// the app asks for it again before changing secrets, so an unlocked, unattended
     /// window is not enough to take the vault over.
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        // Everything that asks for it changes secrets, which the decoy cannot.
+        self.not_decoy()?;
         let slots = read_keyslots(&self.dir)?;
         let kek = slots.derive_kek(passphrase, self.profile)?;
         let opened = slots.open(&kek, self.profile)?;
@@ -348,6 +515,7 @@ impl Vault {
 
     /// Replaces the passphrase. Rewrites only the main slot; the database is untouched.
     pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
+        self.not_decoy()?;
         check_passphrase(new)?;
         let mut slots = read_keyslots(&self.dir)?;
         let kek = slots.derive_kek(new, self.profile)?;
@@ -359,11 +527,15 @@ impl Vault {
         }
         slots.seal(SlotRole::Main, &kek, &self.key, self.db, self.profile)?;
         files::replace(&files::keyslots(&self.dir), slots.write())?;
+        self.changed = true;
         Ok(())
     }
 
-    /// Sets (or replaces) the duress passphrase and builds a fresh decoy vault for it.
+    /// Sets (or replaces) the duress passphrase. It opens the spare database, the
+    /// decoy, which was built with the vault and keeps whatever was put in it with
+    /// [`Vault::open_decoy`]; no file is created or replaced.
     pub fn set_duress(&mut self, duress: &SecretString) -> Result<()> {
+        self.not_decoy()?;
         check_passphrase(duress)?;
         let mut slots = read_keyslots(&self.dir)?;
         let kek = slots.derive_kek(duress, self.profile)?;
@@ -373,12 +545,217 @@ impl Vault {
         {
             return Err(ApiError::DuressSameAsMain);
         }
-        let decoy_key = DataKey::generate()?;
         let other = 1 - self.db;
-        replace_database(&files::database(&self.dir, other), &decoy_key)?;
+        let decoy_key = self.spare_key()?;
         slots.seal(SlotRole::Duress, &kek, &decoy_key, other, self.profile)?;
         files::replace(&files::keyslots(&self.dir), slots.write())?;
+        self.changed = true;
         Ok(())
+    }
+
+    /// The spare database's key. A vault created before the key was kept, or a spare
+    /// that no longer decrypts, gets its spare rebuilt in place under a new key.
+    fn spare_key(&mut self) -> Result<DataKey> {
+        let path = files::database(&self.dir, 1 - self.db);
+        if let Some(key) = &self.other_key {
+            match Store::open(&path, key) {
+                Ok(_) => return Ok(copy_key(key)),
+                Err(e) if undecryptable(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let key = DataKey::generate()?;
+        refill_database(&path, &key)?;
+        self.store.meta_set(META_OTHER_KEY, key.expose_secret())?;
+        self.other_key = Some(copy_key(&key));
+        Ok(key)
+    }
+
+    /// Rewrites the random `touch` value in both databases and rewrites the keyslots
+    /// file with its own bytes: after any session that changed something, all three
+    /// files show the same kind of change, whether the change was a record, a
+    /// passphrase, a duress passphrase or a duress unlock.
+    fn touch(&mut self) -> Result<()> {
+        // A vault wiped meanwhile (by another process or path) gets nothing written.
+        let path = files::keyslots(&self.dir);
+        let bytes = Zeroizing::new(std::fs::read(&path)?);
+        if bytes.len() != keyslots::FILE_LEN {
+            return Ok(());
+        }
+        let noise: [u8; 16] = rng::array()?;
+        self.store.meta_set(META_TOUCH, &noise)?;
+        if let Some(key) = &self.other_key {
+            let path = files::database(&self.dir, 1 - self.db);
+            if let Ok(mut other) = Store::open(&path, key) {
+                other.meta_set(META_TOUCH, &noise)?;
+            }
+        }
+        files::replace(&path, &bytes)?;
+        Ok(())
+    }
+
+    /// Re-encrypts the vault under a new random key, seals it under `passphrase` (this
+    /// vault's passphrase, asked again) and a new recovery key, which is returned to
+    /// be shown once; the old recovery key stops working. Afterwards a copy of
+    /// `keyslots` taken earlier, with an old passphrase or recovery key, opens nothing
+    /// written since. The spare database (filler or decoy) is copied the same way, under
+    /// its own key, so the duress passphrase keeps working and both files look alike.
+    ///
+    /// Crash-safe: each database is exported to a new file beside the old one and
+    /// synced; the spare's copy is renamed into place; then the new keyslots file
+    /// replaces the old one (the commit), and only then does the copy under the new key
+    /// replace the old database. An unlock after an interruption finishes the rename
+    /// or removes the copies.
+    pub fn rekey(
+        &mut self,
+        passphrase: &SecretString,
+        progress: impl FnMut(RekeyProgress) + Send,
+    ) -> Result<RecoveryKey> {
+        self.rekey_until(passphrase, progress, None)
+    }
+
+    fn rekey_until(
+        &mut self,
+        passphrase: &SecretString,
+        progress: impl FnMut(RekeyProgress) + Send,
+        stop: Option<RekeyStage>,
+    ) -> Result<RecoveryKey> {
+        let mut switched = false;
+        let result = self.rekey_steps(passphrase, progress, stop, &mut switched);
+        if result.is_err() && !switched {
+            // Copies left by a failure before the switch hold nothing the vault needs.
+            // After it, a copy not yet renamed is what the next unlock finishes with.
+            let _ = files::remove_temps(&self.dir);
+        }
+        result
+    }
+
+    fn rekey_steps(
+        &mut self,
+        passphrase: &SecretString,
+        mut progress: impl FnMut(RekeyProgress) + Send,
+        stop: Option<RekeyStage>,
+        switched: &mut bool,
+    ) -> Result<RecoveryKey> {
+        self.not_decoy()?;
+        progress(RekeyProgress::at(RekeyStage::DerivingKey));
+        let mut slots = read_keyslots(&self.dir)?;
+        let kek = slots.derive_kek(passphrase, self.profile)?;
+        match slots.open(&kek, self.profile) {
+            Ok(s) if s.role == SlotRole::Main && s.db == self.db => {}
+            Ok(_) | Err(_) => return Err(ApiError::WrongPassphrase),
+        }
+        let new_key = DataKey::generate()?;
+        let recovery = RecoveryKey::generate()?;
+        let real_path = files::database(&self.dir, self.db);
+        let spare_path = files::database(&self.dir, 1 - self.db);
+        // A spare that no longer decrypts is left as it is: the records come first.
+        let spare = match &self.other_key {
+            Some(k) => match Store::open(&spare_path, k) {
+                Ok(store) => Some((store, copy_key(k))),
+                Err(e) if undecryptable(&e) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let total =
+            self.store.size()? + spare.as_ref().map_or(Ok(0), |(s, _)| s.size()).unwrap_or(0);
+        // Both copies are created before either is filled, in name order, so their
+        // inode numbers do not say which one holds the records.
+        let mut temps = [None, None];
+        for selector in [0u8, 1] {
+            if selector == self.db || spare.is_some() {
+                let path = files::database(&self.dir, selector);
+                if let Some(t) = temps.get_mut(usize::from(selector)) {
+                    *t = Some(files::new_temp_beside(&path)?);
+                }
+            }
+        }
+        files::sync_dir(&self.dir)?;
+        let temp_of = |selector: u8| {
+            temps
+                .get(usize::from(selector))
+                .cloned()
+                .flatten()
+                .ok_or(ApiError::WriteFailed)
+        };
+        let mut copied = 0u64;
+        if let Some((store, key)) = spare {
+            let temp = temp_of(1 - self.db)?;
+            let base = copied;
+            store.export_to(&temp, &key, |n| {
+                progress(RekeyProgress::copying(base + n, total));
+            })?;
+            copied += store.size()?;
+            drop(store);
+            std::fs::rename(&temp, &spare_path)?;
+            files::sync_dir(&self.dir)?;
+        }
+        if stop == Some(RekeyStage::CopyingSpare) {
+            return Ok(recovery);
+        }
+        let temp = temp_of(self.db)?;
+        self.store.export_to(&temp, &new_key, |n| {
+            progress(RekeyProgress::copying(copied + n, total));
+        })?;
+        files::sync_dir(&self.dir)?;
+        progress(RekeyProgress::copying(total, total));
+        if stop == Some(RekeyStage::Copying) {
+            return Ok(recovery);
+        }
+        progress(RekeyProgress::at(RekeyStage::Sealing));
+        slots.seal(SlotRole::Main, &kek, &new_key, self.db, self.profile)?;
+        let kek = slots.derive_kek_bytes(recovery.expose_secret(), self.profile)?;
+        slots.seal(SlotRole::Recovery, &kek, &new_key, self.db, self.profile)?;
+        // The switch: from here on the keyslots hold only the new key.
+        let replaced = files::replace(&files::keyslots(&self.dir), slots.write());
+        // When in doubt, count it as switched: then the copies stay for the next unlock.
+        *switched = replaced.is_ok()
+            || read_keyslots(&self.dir).map_or(true, |now| now.write() == slots.write());
+        replaced?;
+        if stop == Some(RekeyStage::Sealing) {
+            return Ok(recovery);
+        }
+        progress(RekeyProgress::at(RekeyStage::Replacing));
+        // The old database is closed (its write-ahead log folded in and removed),
+        // then replaced; its blocks are overwritten through a handle kept across the
+        // rename, as the keyslots file's are.
+        let old = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&real_path)
+            .ok();
+        let old_len = old
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map_or(0, |m| m.len());
+        drop(std::mem::replace(&mut self.store, Store::closed()?));
+        let renamed = std::fs::rename(&temp, &real_path);
+        self.store = match Store::open(&real_path, &new_key) {
+            Ok(store) => store,
+            // Another process may have finished the rename first; otherwise the copy
+            // is still there, and the next unlock will finish.
+            Err(e) => {
+                renamed?;
+                return Err(e.into());
+            }
+        };
+        self.key = new_key;
+        self.changed = true;
+        files::sync_dir(&self.dir)?;
+        if let Some(old) = old {
+            files::scrub(old, old_len)?;
+        }
+        progress(RekeyProgress::at(RekeyStage::Done));
+        Ok(recovery)
+    }
+
+    /// Test support: a rekey that stops after `stage` as a killed process would (no
+    /// clean-up, no closing touch).
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn rekey_interrupted_for_tests(mut self, passphrase: &SecretString, stage: RekeyStage) {
+        let _ = self.rekey_until(passphrase, |_| {}, Some(stage));
+        self.quiet_close = true;
     }
 
     /// Test support (the `test-hooks` feature, which only tests enable): marks the
@@ -390,7 +767,8 @@ impl Vault {
     }
 
     /// Closes the vault and wipes it.
-    pub fn wipe(self) -> Result<WipeReport> {
+    pub fn wipe(mut self) -> Result<WipeReport> {
+        self.quiet_close = true;
         let dir = self.dir.clone();
         drop(self);
         wipe(&dir)
@@ -419,4 +797,31 @@ impl Vault {
             },
         })
     }
+}
+
+impl Drop for Vault {
+    /// A session that changed anything touches all three files on close (see
+    /// `Vault::touch`); one that changed nothing leaves every byte as it was.
+    fn drop(&mut self) {
+        if !self.quiet_close && (self.changed || self.store.has_committed_log().unwrap_or(false)) {
+            let _ = self.touch();
+        }
+    }
+}
+
+/// After a rekey's commit the keyslots hold the new key while the copy under it may
+/// still wait beside the old database (the process stopped before renaming it):
+/// finish the rename. Returns the opened database, or `None` if no copy opens.
+fn finish_rekey(dir: &Path, selector: u8, key: &DataKey) -> Result<Option<Store>> {
+    let path = files::database(dir, selector);
+    for temp in files::database_temps(dir, selector)? {
+        match Store::open(&temp, key) {
+            Ok(store) => drop(store),
+            Err(_) => continue,
+        }
+        std::fs::rename(&temp, &path)?;
+        files::sync_dir(dir)?;
+        return Ok(Some(Store::open(&path, key)?));
+    }
+    Ok(None)
 }

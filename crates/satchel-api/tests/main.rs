@@ -9,8 +9,10 @@
 
 mod cancel;
 mod drafts;
+mod duress_metadata;
 mod lifecycle;
 mod records;
+mod rekey;
 mod replay;
 mod sync;
 

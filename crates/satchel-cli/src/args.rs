@@ -29,6 +29,10 @@ pub(crate) struct Cli {
     /// Language of form labels: en, ko or zh-Hans
     #[arg(long, global = true, env = "SATCHEL_LANG", default_value = "en")]
     pub(crate) lang: String,
+    /// Work on the decoy, the records the duress passphrase opens, to prepare it
+    /// (asks for the vault's own passphrase)
+    #[arg(long, global = true)]
+    pub(crate) decoy: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -60,6 +64,9 @@ pub(crate) enum Command {
     Passwd,
     /// Set a new passphrase using the recovery key
     Recover,
+    /// Re-encrypt the vault under a new key and replace the recovery key (prints the
+    /// new one once): copies of the keyslots file made earlier open nothing after it
+    Rekey,
     /// The duress passphrase
     #[command(subcommand)]
     Duress(DuressCommand),
@@ -276,7 +283,7 @@ pub(crate) enum RecordCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DuressCommand {
-    /// Set the duress passphrase: entering it later opens an empty decoy vault and
-    /// silently erases the real vault's keys
+    /// Set the duress passphrase: entering it later opens the decoy (prepare it with
+    /// `--decoy`) and silently erases the real vault
     Set,
 }

@@ -114,15 +114,47 @@ fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
     out
 }
 
+/// `--decoy`: every command works on the decoy instead of the vault.
+static DECOY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn unlock(dir: &Path) -> Result<Vault> {
     if !satchel_api::vault::exists(dir) {
         return Err(ApiError::NoVault.into());
     }
     let pass = secrets::passphrase()?;
     let profile = secrets::profile();
-    Ok(with_spinner("Unlocking…", || {
-        satchel_api::unlock(dir, &pass, profile)
-    })?)
+    let vault = with_spinner("Unlocking…", || satchel_api::unlock(dir, &pass, profile))?;
+    if DECOY.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("Working on the decoy.");
+        return Ok(vault.open_decoy()?);
+    }
+    Ok(vault)
+}
+
+/// Shows how far a rekey is: the copy in bytes, the other steps by name.
+fn rekey_progress() -> impl FnMut(satchel_api::vault::RekeyProgress) + Send {
+    use satchel_api::vault::RekeyStage;
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    move |p| {
+        let msg = match p.stage {
+            RekeyStage::DerivingKey => "Checking the passphrase…",
+            RekeyStage::CopyingSpare | RekeyStage::Copying => "Re-encrypting…",
+            RekeyStage::Sealing => "Sealing the new key…",
+            RekeyStage::Replacing => "Replacing the old files…",
+            RekeyStage::Done => {
+                bar.finish_and_clear();
+                return;
+            }
+        };
+        bar.set_message(msg);
+        if p.total > 0 {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    }
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -188,6 +220,7 @@ fn read_attachment(path: &Path) -> Result<NewAttachment> {
 
 fn run(cli: &Cli) -> Result<()> {
     let dir = vault_dir(cli)?;
+    DECOY.store(cli.decoy, std::sync::atomic::Ordering::Relaxed);
     match &cli.command {
         Command::Init => {
             let pass = secrets::new_passphrase("New passphrase")?;
@@ -289,6 +322,22 @@ fn run(cli: &Cli) -> Result<()> {
             say!("Passphrase reset. The recovery key still works; keep it safe.");
             Ok(())
         }
+        Command::Rekey => {
+            if cli.decoy {
+                return Err(ApiError::DecoyOnly.into());
+            }
+            if !satchel_api::vault::exists(&dir) {
+                return Err(ApiError::NoVault.into());
+            }
+            // One passphrase: it unlocks, and it seals the new key.
+            let pass = secrets::passphrase()?;
+            let profile = secrets::profile();
+            let mut vault =
+                with_spinner("Unlocking…", || satchel_api::unlock(&dir, &pass, profile))?;
+            let recovery = vault.rekey(&pass, rekey_progress())?;
+            let key = recovery.display_once().map_err(ApiError::from)?;
+            show::rekeyed(cli.json, &key)
+        }
         Command::Duress(DuressCommand::Set) => {
             let mut vault = unlock(&dir)?;
             let duress = secrets::new_passphrase("Duress passphrase")?;
@@ -296,8 +345,8 @@ fn run(cli: &Cli) -> Result<()> {
                 vault.set_duress(&duress)
             })?;
             say!(
-                "Duress passphrase set. Entering it opens an empty decoy vault and erases the \
-                 keys of this one for good."
+                "Duress passphrase set. Entering it opens the decoy and erases this vault for \
+                 good. Put believable records in the decoy with `satchel --decoy record add …`."
             );
             Ok(())
         }

@@ -32,6 +32,28 @@ pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Re
     Ok(())
 }
 
+pub(crate) fn rekeyed(json: bool, recovery: &str) -> Result<()> {
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "recovery_key": recovery }))?
+        );
+        return Ok(());
+    }
+    say!("The vault is re-encrypted under a new key. The old recovery key no longer works.");
+    say!();
+    say!(
+        "New recovery key (shown only now; write it on paper and keep it away from this computer):"
+    );
+    say!();
+    say!("    {recovery}");
+    say!();
+    say!(
+        "Destroy the old one. Copies of the vault folder made before now still open with the old passphrase."
+    );
+    Ok(())
+}
+
 pub(crate) fn info(info: &Info) -> Result<()> {
     say!("Device fingerprint: {}", info.fingerprint);
     say!("                    {}", info.fingerprint_hex);

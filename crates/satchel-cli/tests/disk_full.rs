@@ -69,6 +69,7 @@ fn a_full_disk_loses_nothing() {
     for args in [
         &["record", "add", "contact", "--set", "name=Lee"][..],
         &["passwd"][..],
+        &["rekey"][..],
     ] {
         let r = s.run_with(args, &[("SATCHEL_NEW_PASSPHRASE", "another passphrase")]);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);

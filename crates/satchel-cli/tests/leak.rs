@@ -104,6 +104,26 @@ fn no_canary_reaches_disk() {
         &format!("notes={}", CANARIES[2]),
     ]);
     s.ok(&["record", "show", c.trim()]);
+    // The decoy, a rekey, and whatever copies a killed rekey leaves are encrypted too.
+    s.ok(&[
+        "--decoy",
+        "record",
+        "add",
+        "contact",
+        "--set",
+        &format!("name={}", CANARIES[0]),
+    ]);
+    s.ok(&["rekey"]);
+    let mut child = s
+        .cmd(&["rekey"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_clean(&[&s.vault, &s.tmp]);
     s.ok(&["verify"]);
 
     let scanned = assert_clean(&[&s.vault, &s.tmp]);

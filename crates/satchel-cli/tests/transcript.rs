@@ -257,6 +257,29 @@ fn transcript_of_passphrases_recovery_and_duress() {
     let third = [("SATCHEL_PASSPHRASE", "third passphrase")];
     t.run_with(&["form", "import", form.to_str().unwrap()], &third);
     t.run_with(&["form", "import", form.to_str().unwrap()], &third);
+    // A new database key and recovery key; the old recovery key stops working.
+    t.run_with(&["rekey"], &third);
+    t.run_with(
+        &["recover"],
+        &[
+            ("SATCHEL_RECOVERY_KEY", &recovery),
+            ("SATCHEL_NEW_PASSPHRASE", "third passphrase"),
+        ],
+    );
+    t.run_with(&["record", "list"], &third);
+    // The decoy, prepared beforehand.
+    t.run_with(
+        &[
+            "--decoy",
+            "record",
+            "add",
+            "contact",
+            "--set",
+            "name=Market vendor",
+        ],
+        &third,
+    );
+    t.run_with(&["--decoy", "passwd"], &third);
     t.run_with(
         &["duress", "set"],
         &[

@@ -121,6 +121,20 @@ impl Store {
         Ok(Self { conn, cancel: None })
     }
 
+    /// Creates a new database inside an existing, empty file, keeping the file's
+    /// inode and creation time: a database rebuilt this way cannot be told from one
+    /// that was written in place all along (see `docs/vault-security.md`).
+    pub fn create_in_empty(path: &Path, key: &DataKey) -> Result<Self, StoreError> {
+        if std::fs::metadata(path)?.len() != 0 {
+            return Err(StoreError::Exists);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = keyed(path, key, flags)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        schema::migrate_to(&mut conn, schema::latest())?;
+        Ok(Self { conn, cancel: None })
+    }
+
     /// Opens an existing database. Never creates, never deletes: a database that fails
     /// to open is left exactly as it was.
     pub fn open(path: &Path, key: &DataKey) -> Result<Self, StoreError> {
@@ -165,6 +179,16 @@ impl Store {
             Some(flag) if flag.load(Ordering::Relaxed) => Err(StoreError::Interrupted),
             _ => Ok(()),
         }
+    }
+
+    /// A stand-in that holds no database, for the moment between closing one file
+    /// and opening its replacement; every query on it fails.
+    pub fn closed() -> Result<Self, StoreError> {
+        start_sqlcipher();
+        Ok(Self {
+            conn: Connection::open_in_memory()?,
+            cancel: None,
+        })
     }
 
     /// The SQLCipher version linked in.
@@ -220,6 +244,86 @@ impl Store {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// Whether the write-ahead log holds committed changes not yet folded into the
+    /// database (a passive checkpoint reports the log's committed frames; a write that
+    /// failed and rolled back leaves none).
+    pub fn has_committed_log(&self) -> Result<bool, StoreError> {
+        let frames: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        Ok(frames > 0)
+    }
+
+    /// Writes a complete copy of this database into `path`, an empty file that must
+    /// exist, encrypted under `key` (SQLCipher's `sqlcipher_export`), in WAL mode,
+    /// and syncs it to disk. `done` is called now and then with the bytes written so
+    /// far, against [`Store::size`] for the whole.
+    pub fn export_to(
+        &self,
+        path: &Path,
+        key: &DataKey,
+        mut done: impl FnMut(u64) + Send,
+    ) -> Result<(), StoreError> {
+        if std::fs::metadata(path)?.len() != 0 {
+            return Err(StoreError::Exists);
+        }
+        let target = path
+            .to_str()
+            .ok_or(StoreError::Io(std::io::ErrorKind::InvalidInput))?;
+        let mut hex = Zeroizing::new(String::with_capacity(67));
+        hex.push_str("x'");
+        data_encoding::HEXLOWER.encode_append(key.expose_secret(), &mut hex);
+        hex.push('\'');
+        self.conn.execute(
+            "ATTACH DATABASE ?1 AS rekeyed KEY ?2",
+            params![target, hex.as_str()],
+        )?;
+        let result = (|| -> Result<(), StoreError> {
+            self.conn.execute_batch(
+                "PRAGMA rekeyed.cipher_compatibility = 4;
+                 PRAGMA rekeyed.journal_mode = WAL;
+                 PRAGMA rekeyed.synchronous = FULL;",
+            )?;
+            // The size of the copy so far, read by a watcher beside the export (the
+            // export is one SQL call).
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let copied = std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Ok(m) = std::fs::metadata(path) {
+                            done(m.len());
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                });
+                let copied = self
+                    .conn
+                    .query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()));
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                copied
+            });
+            copied?;
+            let version: i64 = self
+                .conn
+                .query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+            self.conn
+                .execute_batch(&format!("PRAGMA rekeyed.user_version = {version};"))?;
+            Ok(())
+        })();
+        let detached = self.conn.execute_batch("DETACH DATABASE rekeyed");
+        result?;
+        detached?;
+        std::fs::File::open(path)?.sync_all()?;
+        Ok(())
+    }
+
+    /// Bytes the database holds (pages times page size).
+    pub fn size(&self) -> Result<u64, StoreError> {
+        let pages = pragma_int(&self.conn, "page_count")?;
+        let page_size = pragma_int(&self.conn, "page_size")?;
+        Ok(u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0))
     }
 
     /// Runs SQLite's full integrity check.

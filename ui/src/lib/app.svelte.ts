@@ -48,6 +48,8 @@ export const app = $state({
   lockReason: null as LockReason | null,
   /** Shown once after creation, cleared when confirmed. */
   recoveryKey: null as string | null,
+  /** The decoy is open to be prepared (until the next lock). */
+  decoy: false,
   list: freshList(),
 });
 
@@ -94,6 +96,7 @@ export const TRANSLATED_CODES = [
   'record_not_found', 'record_deleted', 'attachment_too_large', 'attachment_not_found',
   'invalid_peer', 'peer_exists', 'unknown_peer', 'bundle_recipients', 'no_conflict',
   'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'invalid_draft', 'not_in_quarantine', 'internal',
+  'decoy_only',
 ] as const;
 
 export function toApiError(e: unknown): ApiError {
@@ -143,6 +146,7 @@ export function clearSession(): void {
   revokeAllBlobUrls();
   app.forms = [];
   app.recoveryKey = null;
+  app.decoy = false;
   app.list = freshList();
   app.route = { name: 'records' };
   clearMessages();

@@ -80,6 +80,45 @@ describe('settings', () => {
     await fireEvent.click(screen.getByTestId('pass-submit'));
     await waitFor(() => expect(screen.getByTestId('pass-result').textContent?.trim()).toBe(en('settings.current_wrong')));
   });
+
+  it('re-encrypts with the current passphrase and shows the new recovery key once', async () => {
+    settingsShell({ vault_rekey: () => ({ recoveryKey: 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789' }) });
+    render(Settings);
+    await fireEvent.click(await screen.findByTestId('rekey-submit'));
+    expect(screen.getByTestId('rekey-result').textContent?.trim()).toBe(en('settings.current_missing'));
+    expect(callsOf('vault_rekey')).toHaveLength(0);
+    await fireEvent.input(screen.getByTestId('rekey-current'), { target: { value: 'the passphrase' } });
+    await fireEvent.click(screen.getByTestId('rekey-submit'));
+    await waitFor(() => expect(app.phase).toBe('recovery'));
+    expect(callsOf('vault_rekey')).toEqual([['vault_rekey', { current: 'the passphrase' }]]);
+    expect(app.recoveryKey).toBe('ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789');
+    expect((screen.getByTestId('rekey-current') as HTMLInputElement).value).toBe('');
+  });
+
+  it('opens the decoy to prepare it, and hides that section while in it', async () => {
+    settingsShell({ decoy_open: () => undefined, forms_list: () => [], drafts_list: () => [] });
+    app.decoy = false;
+    const view = render(Settings);
+    await fireEvent.input(await screen.findByTestId('decoy-current'), { target: { value: 'the passphrase' } });
+    await fireEvent.click(screen.getByTestId('decoy-submit'));
+    await waitFor(() => expect(app.decoy).toBe(true));
+    expect(callsOf('decoy_open')).toEqual([['decoy_open', { current: 'the passphrase' }]]);
+    expect(app.phase).toBe('app');
+    view.unmount();
+    render(Settings);
+    await screen.findByTestId('rekey-current');
+    expect(screen.queryByTestId('decoy-current')).toBeNull();
+    app.decoy = false;
+  });
+
+  it('reports a wrong passphrase when re-encrypting', async () => {
+    settingsShell({ vault_rekey: reject('wrong_passphrase', 'Wrong passphrase') });
+    render(Settings);
+    await fireEvent.input(await screen.findByTestId('rekey-current'), { target: { value: 'not it' } });
+    await fireEvent.click(screen.getByTestId('rekey-submit'));
+    await waitFor(() => expect(screen.getByTestId('rekey-result').textContent?.trim()).toBe(en('settings.current_wrong')));
+    expect(app.phase).toBe('app');
+  });
 });
 
 describe('sync', () => {

@@ -60,6 +60,14 @@ export const conflictsList = (args: { lang: string }): Promise<Array<Conflict>> 
   invoke<Array<Conflict>>('conflicts_list', args);
 
 /**
+ * Closes the vault and opens its decoy in its place, to put in it what the duress
+ * passphrase will show. Asks for the passphrase again. The decoy cannot change
+ * secrets; locking ends it like any session. The settings in use stay as they are.
+ */
+export const decoyOpen = (args: { current: string }): Promise<void> =>
+  invoke<void>('decoy_open', args);
+
+/**
  * Whether there was a draft.
  */
 export const draftDiscard = (args: { key: string }): Promise<boolean> =>
@@ -183,6 +191,13 @@ export const vaultLock = (): Promise<void> => invoke<void>('vault_lock');
 export const vaultRecover = (args: { recoveryKey: string; newPassphrase: string }): Promise<void> =>
   invoke<void>('vault_recover', args);
 
+/**
+ * Re-encrypts the vault under a new key and replaces the recovery key, returned to be
+ * shown once. Asks for the passphrase again, as the other changes of secrets do.
+ */
+export const vaultRekey = (args: { current: string }): Promise<Created> =>
+  invoke<Created>('vault_rekey', args);
+
 export const vaultState = (): Promise<VaultState> => invoke<VaultState>('vault_state');
 
 /**
@@ -212,6 +227,7 @@ export type Commands = {
   bundle_import: { args: Uint8Array; result: ImportReport };
   conflict_resolve: { args: { record: string; field: string; resolution: Resolution }; result: void };
   conflicts_list: { args: { lang: string }; result: Array<Conflict> };
+  decoy_open: { args: { current: string }; result: void };
   draft_discard: { args: { key: string }; result: boolean };
   draft_get: { args: { key: string }; result: Draft | null };
   draft_save: { args: { key: string; body: JsonValue }; result: void };
@@ -244,6 +260,7 @@ export type Commands = {
   vault_info: { args: undefined; result: Info };
   vault_lock: { args: undefined; result: void };
   vault_recover: { args: { recoveryKey: string; newPassphrase: string }; result: void };
+  vault_rekey: { args: { current: string }; result: Created };
   vault_state: { args: undefined; result: VaultState };
   vault_unlock: { args: { passphrase: string }; result: void };
   vault_verify: { args: undefined; result: Verified };

@@ -372,9 +372,13 @@ name: string,
  */
 fingerprint: string, };
 
-export type Phase = "deriving_key" | "decrypting" | "sealing" | "done";
+export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "done";
 
-export type Progress = { task: Task, phase: Phase, };
+export type Progress = { task: Task, phase: Phase, 
+/**
+ * How far a phase that copies is, against `total` (bytes).
+ */
+done?: number, total?: number, };
 
 export type QuarantineEntry = { 
 /**
@@ -568,7 +572,7 @@ time: string, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export";
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey";
 
 export type VaultState = { exists: boolean, unlocked: boolean, 
 /**
