@@ -63,6 +63,14 @@ struct Args {
     /// Records for `--make-vault`
     #[arg(long, hide = true, default_value_t = 100_000)]
     records: usize,
+    /// Only the peak-memory figures of streaming bundles and attachments, at this
+    /// many MiB
+    #[arg(long, hide = true)]
+    only_memory: Option<u64>,
+    /// Internal: run one action on a vault in this process and report its time and
+    /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
+    #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
+    rss_child: Option<Vec<String>>,
 }
 
 /// A small deterministic generator, so every run measures the same data.
@@ -365,11 +373,15 @@ fn draft_figures(v: &mut Vault, data: &mut Gen) -> Result<()> {
 }
 
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)
@@ -674,6 +686,12 @@ fn main() -> Result<()> {
     if let Some(dir) = args.unlock_child {
         return unlock_child(&dir);
     }
+    if let Some(action) = args.rss_child {
+        return rss_child(&action);
+    }
+    if let Some(mib) = args.only_memory {
+        return memory_figures(mib);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -703,5 +721,145 @@ fn main() -> Result<()> {
     seal_figures(if args.quick { 8 } else { 100 })?;
     import_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     interleaved_figures(if args.quick { 4_000 } else { 100_000 })?;
+    memory_figures(if args.quick { 16 } else { 1024 })?;
+    Ok(())
+}
+
+/// Resets this process's peak RSS to its current RSS (Linux 4.0+), so a child
+/// measures one action and not the set-up before it.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn rss_child(args: &[String]) -> Result<()> {
+    let [action, vault, rest @ ..] = args else {
+        anyhow::bail!("--rss-child ACTION VAULT ...");
+    };
+    let mut v = satchel_api::unlock(
+        Path::new(vault),
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::InsecureTest,
+    )?;
+    reset_peak();
+    let base = status_kib("VmRSS:");
+    let t = Instant::now();
+    let mut extra = 0u64;
+    match (action.as_str(), rest) {
+        ("refuse", [file]) => {
+            let mut f = std::fs::File::open(file)?;
+            let len = f.metadata()?.len();
+            let mut counted = CountingReader(&mut f, 0);
+            let err = v
+                .import_bundle_from(&mut counted)
+                .err()
+                .context("a stranger's bundle was accepted")?;
+            anyhow::ensure!(
+                matches!(err, satchel_api::ApiError::UnknownSender),
+                "refused for another reason: {err}"
+            );
+            anyhow::ensure!(len > counted.1, "read the whole file");
+            extra = counted.1;
+        }
+        ("import", [file]) => {
+            v.import_bundle(Path::new(file))?;
+        }
+        ("export", [dir, peer]) => {
+            extra = v.export_bundle(std::slice::from_ref(peer), Path::new(dir))?.size;
+        }
+        _ => anyhow::bail!("unknown action {action}"),
+    }
+    println!(
+        "{} {} {} {}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_kib(),
+        base,
+        extra
+    );
+    Ok(())
+}
+
+struct CountingReader<R>(R, u64);
+
+impl<R: std::io::Read> std::io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// What a child measured.
+struct Measured {
+    secs: f64,
+    peak_kib: u64,
+    /// RSS of the unlocked vault before the action.
+    base_kib: u64,
+    extra: u64,
+}
+
+impl Measured {
+    fn memory(&self) -> String {
+        format!(
+            "peak RSS {:.1} MiB ({:.1} MiB with the vault unlocked before it)",
+            self.peak_kib as f64 / 1024.0,
+            self.base_kib as f64 / 1024.0
+        )
+    }
+}
+
+/// Runs `--rss-child ARGS` in a fresh process.
+fn in_child(args: &[&std::ffi::OsStr]) -> Result<Measured> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .arg("--rss-child")
+        .args(args)
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout)?;
+    let mut parts = text.split_whitespace();
+    let mut next = || parts.next().context("child output");
+    Ok(Measured {
+        secs: next()?.parse()?,
+        peak_kib: next()?.parse()?,
+        base_kib: next()?.parse()?,
+        extra: next()?.parse()?,
+    })
+}
+
+/// Writes a bundle of `mib` MiB of content from a device that is no one's peer.
+fn stranger_bundle(to: &Vault, path: &Path, mib: u64) -> Result<()> {
+    use std::io::Write;
+    let stranger = DeviceKeys::generate()?;
+    let me = satchel_api::sync::parse_card(&to.identity().card)?;
+    let out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let len = mib << 20;
+    let mut sealer = satchel_crypto::bundle::Sealer::new(&stranger, &[me.agreement], len, out)?;
+    let piece = vec![0x5a; 1 << 20];
+    for _ in 0..mib {
+        sealer.write_all(&piece)?;
+    }
+    sealer.finish()?.flush()?;
+    Ok(())
+}
+
+/// Peak memory of streaming work, each in its own process: refusing a large bundle
+/// from a stranger (finding: it was decrypted whole before it was refused).
+fn memory_figures(mib: u64) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let vdir = dir.path().join("vault");
+    let v = test_vault(&vdir)?;
+    let file = dir.path().join("stranger");
+    stranger_bundle(&v, &file, mib)?;
+    drop(v);
+    let m = in_child(&["refuse".as_ref(), vdir.as_os_str(), file.as_os_str()])?;
+    println!(
+        "refusing a {mib} MiB bundle from an unknown sender: {:.1} ms, {} KiB read, {} (goal: independent of the size)",
+        m.secs * 1000.0,
+        m.extra / 1024,
+        m.memory()
+    );
     Ok(())
 }
