@@ -26,8 +26,10 @@ const COMMANDS: &[&str] = &[
     "record_delete",
     "record_purge",
     "attachment_stage",
+    "attachment_stage_choose",
     "attachment_unstage",
     "attachment_get",
+    "attachment_save",
     "attachment_remove",
     "drafts_list",
     "draft_get",
@@ -42,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "bundle_export_drive",
     "bundle_export_choose",
     "bundle_import",
+    "bundle_import_choose",
     "conflicts_list",
     "conflict_resolve",
 ];

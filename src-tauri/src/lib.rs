@@ -82,6 +82,8 @@ pub fn configure<R: Runtime>(
             commands::record_delete,
             commands::record_purge,
             commands::attachment_stage,
+            commands::attachment_stage_choose,
+            commands::attachment_save,
             commands::attachment_unstage,
             commands::attachment_get,
             commands::attachment_remove,
@@ -98,6 +100,7 @@ pub fn configure<R: Runtime>(
             commands::bundle_export_drive,
             commands::bundle_export_choose,
             commands::bundle_import,
+            commands::bundle_import_choose,
             commands::conflicts_list,
             commands::conflict_resolve,
         ])

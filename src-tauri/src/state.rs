@@ -249,10 +249,7 @@ mod tests {
         let mut inner = state_with_vault(&tmp.path().join("v"));
         inner.staged.insert(
             "a".into(),
-            NewAttachment {
-                name: "x".into(),
-                bytes: vec![1; 10].into(),
-            },
+            NewAttachment::in_memory("x".into(), vec![1; 10].into()),
         );
         assert_eq!(inner.staged_bytes(), 10);
         inner.lock(LockReason::User);

@@ -473,7 +473,11 @@ impl Vault {
             prev: head.prev_bundle,
             acks: head.acks.clone(),
         };
-        let mut done = total - head.blobs.iter().map(|(_, l)| *l).sum::<u64>();
+        let blob_bytes = head
+            .blobs
+            .iter()
+            .fold(0u64, |n, (_, l)| n.saturating_add(*l));
+        let mut done = total.saturating_sub(blob_bytes);
         progress(done, total);
         let importing = self.store.import_begin()?;
         // Attachments stream into the import's transaction: kept only when an op

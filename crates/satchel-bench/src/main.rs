@@ -67,6 +67,10 @@ struct Args {
     /// many MiB
     #[arg(long, hide = true)]
     only_memory: Option<u64>,
+    /// Only the comparison with `age`: export and import of three attachments of
+    /// this many MiB
+    #[arg(long, hide = true)]
+    only_age: Option<u64>,
     /// Internal: run one action on a vault in this process and report its time and
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
@@ -692,6 +696,9 @@ fn main() -> Result<()> {
     if let Some(mib) = args.only_memory {
         return memory_figures(mib);
     }
+    if let Some(mib) = args.only_age {
+        return age_figures(mib);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -722,6 +729,139 @@ fn main() -> Result<()> {
     import_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     interleaved_figures(if args.quick { 4_000 } else { 100_000 })?;
     memory_figures(if args.quick { 16 } else { 1024 })?;
+    age_figures(if args.quick { 2 } else { 30 })?;
+    Ok(())
+}
+
+/// Median of three timings of `f`.
+fn median3(mut f: impl FnMut(usize) -> Result<Duration>) -> Result<Duration> {
+    let mut runs = [f(0)?, f(1)?, f(2)?];
+    runs.sort();
+    Ok(runs[1])
+}
+
+/// A bundle carrying three incompressible attachments of `mib` MiB against `age`
+/// (what a user would otherwise pick) encrypting the same files into a folder, and
+/// decrypting them. Satchel's side runs in this process on unlocked vaults; `age`
+/// runs as its command, once per file.
+fn age_figures(mib: u64) -> Result<()> {
+    let age_ok = std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !age_ok {
+        println!("bundle vs age: skipped (install age: apt-get install age)");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let files: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| dir.path().join(format!("clip{i}.mp4")))
+        .collect();
+    for f in &files {
+        write_random_file(f, mib)?;
+    }
+    let mut a = test_vault(&dir.path().join("a"))?;
+    let mut peers = Vec::new();
+    for i in 0..3 {
+        let mut b = test_vault(&dir.path().join(format!("b{i}")))?;
+        a.add_peer(&b.identity().card, &format!("b{i}"))?;
+        b.add_peer(&a.identity().card, "a")?;
+        peers.push(b);
+    }
+    let mut atts = Vec::new();
+    for f in &files {
+        atts.push(a.store_attachment_file(f, &mut |_, _| {})?);
+    }
+    a.add_record(
+        "contact",
+        &[("name".into(), FieldInput::Text("Testimony".into()))],
+        &atts,
+    )?;
+    let mut bundles = Vec::new();
+    let export = median3(|i| {
+        let out = dir.path().join(format!("out{i}"));
+        let t = Instant::now();
+        let r = a.export_bundle(&[format!("b{i}")], &out)?;
+        let d = t.elapsed();
+        bundles.push(out.join(r.file));
+        Ok(d)
+    })?;
+    let import = median3(|i| {
+        let t = Instant::now();
+        let r = peers[i].import_bundle(&bundles[i])?;
+        let d = t.elapsed();
+        anyhow::ensure!(r.applied == 1, "import applied {}", r.applied);
+        Ok(d)
+    })?;
+
+    let keyfile = dir.path().join("age.key");
+    let out = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&keyfile)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "age-keygen failed");
+    let recipient = String::from_utf8(out.stderr)?
+        .trim()
+        .rsplit(' ')
+        .next()
+        .context("age-keygen output")?
+        .to_owned();
+    let run = |args: &[&std::ffi::OsStr]| -> Result<()> {
+        let out = std::process::Command::new("age").args(args).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "age failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    let age_enc = median3(|i| {
+        let folder = dir.path().join(format!("age{i}"));
+        std::fs::create_dir(&folder)?;
+        let t = Instant::now();
+        for f in &files {
+            let to = folder.join(f.file_name().context("name")?);
+            run(&[
+                "-r".as_ref(),
+                recipient.as_ref(),
+                "-o".as_ref(),
+                to.as_os_str(),
+                f.as_os_str(),
+            ])?;
+        }
+        Ok(t.elapsed())
+    })?;
+    let age_dec = median3(|i| {
+        let folder = dir.path().join(format!("age{i}"));
+        let t = Instant::now();
+        for f in &files {
+            let from = folder.join(f.file_name().context("name")?);
+            let to = folder.join("plain");
+            run(&[
+                "-d".as_ref(),
+                "-i".as_ref(),
+                keyfile.as_os_str(),
+                "-o".as_ref(),
+                to.as_os_str(),
+                from.as_os_str(),
+            ])?;
+            std::fs::remove_file(&to)?;
+        }
+        Ok(t.elapsed())
+    })?;
+    let s = |d: Duration| d.as_secs_f64();
+    println!(
+        "bundle export of 3 × {mib} MiB attachments: {:.3} s; age encrypting them into a folder: {:.3} s; speed {:.2}× age's (goal ≥ 0.5)",
+        s(export),
+        s(age_enc),
+        s(age_enc) / s(export)
+    );
+    println!(
+        "bundle import of it: {:.3} s; age -d of the three files: {:.3} s; speed {:.2}× age's (goal ≥ 0.5)",
+        s(import),
+        s(age_dec),
+        s(age_dec) / s(import)
+    );
     Ok(())
 }
 
@@ -763,8 +903,19 @@ fn rss_child(args: &[String]) -> Result<()> {
         ("import", [file]) => {
             v.import_bundle(Path::new(file))?;
         }
+        ("attach", [file]) => {
+            let att = v.store_attachment_file(Path::new(file), &mut |_, _| {})?;
+            extra = att.stored.map_or(0, |s| s.size);
+            v.add_record(
+                "contact",
+                &[("name".into(), FieldInput::Text("Testimony".into()))],
+                &[att],
+            )?;
+        }
         ("export", [dir, peer]) => {
-            extra = v.export_bundle(std::slice::from_ref(peer), Path::new(dir))?.size;
+            extra = v
+                .export_bundle(std::slice::from_ref(peer), Path::new(dir))?
+                .size;
         }
         _ => anyhow::bail!("unknown action {action}"),
     }
@@ -861,5 +1012,60 @@ fn memory_figures(mib: u64) -> Result<()> {
         m.extra / 1024,
         m.memory()
     );
+    std::fs::remove_file(&file)?;
+
+    // A recorded testimony of `mib` MiB: added from a file, exported to a peer,
+    // imported there.
+    let bdir = dir.path().join("peer");
+    {
+        let mut a = satchel_api::unlock(
+            &vdir,
+            &SecretString::from("benchmark passphrase"),
+            KdfProfile::InsecureTest,
+        )?;
+        let mut b = test_vault(&bdir)?;
+        a.add_peer(&b.identity().card, "peer")?;
+        b.add_peer(&a.identity().card, "sender")?;
+    }
+    let media = dir.path().join("testimony.mp4");
+    write_random_file(&media, mib)?;
+    let attach = in_child(&["attach".as_ref(), vdir.as_os_str(), media.as_os_str()])?;
+    std::fs::remove_file(&media)?;
+    let out = dir.path().join("out");
+    let export = in_child(&[
+        "export".as_ref(),
+        vdir.as_os_str(),
+        out.as_os_str(),
+        "peer".as_ref(),
+    ])?;
+    let bundle = std::fs::read_dir(&out)?
+        .next()
+        .context("no bundle written")??
+        .path();
+    let import = in_child(&["import".as_ref(), bdir.as_os_str(), bundle.as_os_str()])?;
+    for (what, m) in [
+        ("added from a file", attach),
+        ("exported in a bundle", export),
+        ("imported from it", import),
+    ] {
+        println!(
+            "a {mib} MiB attachment {what}: {:.2} s, {} (goal: independent of the size)",
+            m.secs,
+            m.memory()
+        );
+    }
+    Ok(())
+}
+
+/// `mib` MiB of random (incompressible) bytes, written a MiB at a time.
+fn write_random_file(path: &Path, mib: u64) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut piece = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        getrandom::fill(&mut piece)?;
+        f.write_all(&piece)?;
+    }
+    f.flush()?;
     Ok(())
 }

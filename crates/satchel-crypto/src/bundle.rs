@@ -337,6 +337,10 @@ impl<'k, W: Write> Sealer<'k, W> {
     fn push(&mut self, mut bytes: &[u8]) -> Result<(), BundleError> {
         while !bytes.is_empty() {
             let room = CHUNK - self.buf.len();
+            if room == 0 {
+                // Only the last chunk is held full, and nothing follows it.
+                return Err(BundleError::Malformed("content longer than announced"));
+            }
             let (now, rest) = bytes.split_at(room.min(bytes.len()));
             self.buf.extend_from_slice(now);
             bytes = rest;

@@ -202,8 +202,14 @@ impl BundleHead {
         if len > MAX_HEAD {
             return Err(malformed("bundle head too large").into());
         }
-        let mut compressed = vec![0u8; len];
-        read_exact(input, &mut compressed)?;
+        // Grown as bytes arrive: a length alone allocates nothing.
+        let mut compressed = Vec::new();
+        Read::take(&mut *input, len as u64)
+            .read_to_end(&mut compressed)
+            .map_err(BodyError::Read)?;
+        if compressed.len() != len {
+            return Err(malformed("bundle body truncated").into());
+        }
         let decoder = zstd::stream::read::Decoder::new(compressed.as_slice())
             .map_err(|_| malformed("not compressed data"))?;
         let mut head = Vec::new();

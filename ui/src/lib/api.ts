@@ -166,10 +166,19 @@ export async function attachmentStage(file: File): Promise<StagedAttachment> {
     headers: { 'x-satchel-name': encodeURIComponent(file.name) },
   });
 }
+/** Opens the system's file chooser (in the shell), which streams the chosen file into
+ * the vault: for large files (a recorded testimony). Null when the user cancels.
+ * Emits progress. */
+export const attachmentStageChoose = () => invoke<StagedAttachment | null>('attachment_stage_choose');
 export const attachmentUnstage = (id: string) => invoke<void>('attachment_unstage', { id });
-/** The decrypted bytes of an attachment, for a `blob:` URL; never a file. */
+/** The decrypted bytes of an attachment, for a `blob:` URL; never a file. Fails with
+ * `attachment_too_large` for attachments too large to view: see `attachmentSave`. */
 export const attachmentGet = (record: string, blake3: string) =>
   invoke<ArrayBuffer>('attachment_get', { record, blake3 });
+/** Opens the system's save dialog (in the shell) and writes the attachment there,
+ * decrypted. False when the user cancels. Emits progress. */
+export const attachmentSave = (record: string, blake3: string) =>
+  invoke<boolean>('attachment_save', { record, blake3 });
 export const attachmentRemove = (record: string, blake3: string) =>
   invoke<void>('attachment_remove', { record, blake3 });
 
@@ -256,6 +265,9 @@ export async function bundleImport(file: File): Promise<ImportReport> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   return invoke<ImportReport>('bundle_import', bytes);
 }
+/** Opens the system's file chooser (in the shell) and imports the chosen bundle as a
+ * stream, for bundles too large to pass as bytes. Null when the user cancels. */
+export const bundleImportChoose = () => invoke<ImportReport | null>('bundle_import_choose');
 export const conflictsList = (lang: string) => invoke<Conflict[]>('conflicts_list', { lang });
 /** Either `pick` (an op id from the conflict's values) or `value` (a new stored value). */
 export const conflictResolve = (record: string, field: string, pick: string | null, value: Json) =>
@@ -263,7 +275,7 @@ export const conflictResolve = (record: string, field: string, pick: string | nu
 
 // ---- Events ----
 
-export type Task = 'create' | 'unlock' | 'recover' | 'passphrase' | 'import' | 'export';
+export type Task = 'create' | 'unlock' | 'recover' | 'passphrase' | 'import' | 'export' | 'attach' | 'save';
 export type Phase = 'deriving_key' | 'opening' | 'decrypting' | 'applying' | 'sealing' | 'writing' | 'done';
 
 export interface Progress {
