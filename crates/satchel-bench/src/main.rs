@@ -728,8 +728,8 @@ fn main() -> Result<()> {
     seal_figures(if args.quick { 8 } else { 100 })?;
     import_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     interleaved_figures(if args.quick { 4_000 } else { 100_000 })?;
-    memory_figures(if args.quick { 16 } else { 1024 })?;
-    age_figures(if args.quick { 2 } else { 30 })?;
+    memory_figures(if args.quick { 4 } else { 1024 })?;
+    age_figures(if args.quick { 1 } else { 30 })?;
     Ok(())
 }
 
