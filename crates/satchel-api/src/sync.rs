@@ -390,12 +390,22 @@ impl Vault {
     /// streams the rest, verifies every op and the whole content, and applies
     /// everything in one transaction. Importing the same bundle again changes nothing.
     pub fn import_bundle(&mut self, path: &Path) -> Result<ImportReport> {
+        self.import_bundle_file(path, &mut |_, _| {})
+    }
+
+    /// [`Vault::import_bundle`], reporting `(content bytes read, content bytes in
+    /// all)` as it goes.
+    pub fn import_bundle_file(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport> {
         let file = std::fs::File::open(path)?;
         let total = file.metadata()?.len();
         self.import_bundle_with(
             std::io::BufReader::with_capacity(satchel_store::BLOB_CHUNK, file),
             total,
-            &mut |_, _| {},
+            progress,
         )
     }
 

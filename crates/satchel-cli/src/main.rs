@@ -110,6 +110,16 @@ fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
     out
 }
 
+/// A progress bar in bytes on stderr (hidden when it is not a terminal).
+fn byte_bar(label: &'static str) -> indicatif::ProgressBar {
+    indicatif::ProgressBar::new(0)
+        .with_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+        .with_message(label)
+}
+
 fn unlock(dir: &Path) -> Result<Vault> {
     if !satchel_api::vault::exists(dir) {
         return Err(ApiError::NoVault.into());
@@ -150,11 +160,7 @@ fn parse_values(values: &Values) -> Result<Changes> {
 fn attach_files(vault: &mut Vault, paths: &[PathBuf]) -> Result<Vec<NewAttachment>> {
     let mut out = Vec::new();
     for path in paths {
-        let bar = indicatif::ProgressBar::new(0).with_style(
-            indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message("Storing the attachment…");
+        let bar = byte_bar("Storing the attachment…");
         let stored = vault.store_attachment_file(path, &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
@@ -393,11 +399,7 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
         RecordCommand::SaveAttachment { id, blake3, out } => {
             let vault = unlock(dir)?;
             let id = vault.resolve_id(id)?;
-            let bar = indicatif::ProgressBar::new(0).with_style(
-                indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar.set_message("Saving the attachment…");
+            let bar = byte_bar("Saving the attachment…");
             let saved = vault.save_attachment(&id, blake3, out, &mut |done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
@@ -495,7 +497,13 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
     match cmd {
         BundleCommand::Export { to, out } => {
             let mut vault = unlock(dir)?;
-            let report = with_spinner("Sealing the bundle…", || vault.export_bundle(to, out))?;
+            let bar = byte_bar("Sealing the bundle…");
+            let report = vault.export_bundle_with(to, out, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let report = report?;
             if cli.json {
                 return print_json(&report);
             }
@@ -507,7 +515,12 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
             let mut failed = 0;
             let mut reports = Vec::new();
             for f in files {
-                let result = with_spinner("Importing…", || vault.import_bundle(f));
+                let bar = byte_bar("Importing…");
+                let result = vault.import_bundle_file(f, &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                });
+                bar.finish_and_clear();
                 let name = f.display().to_string();
                 match result {
                     Ok(r) => {
