@@ -401,10 +401,8 @@ impl Vault {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport> {
         let file = std::fs::File::open(path)?;
-        let total = file.metadata()?.len();
         self.import_bundle_with(
             std::io::BufReader::with_capacity(satchel_store::BLOB_CHUNK, file),
-            total,
             progress,
         )
     }
@@ -413,15 +411,14 @@ impl Vault {
     /// user chose, so no path crosses into the shell). Same checks as
     /// [`Vault::import_bundle`].
     pub fn import_bundle_from(&mut self, source: impl std::io::Read) -> Result<ImportReport> {
-        self.import_bundle_with(source, 0, &mut |_, _| {})
+        self.import_bundle_with(source, &mut |_, _| {})
     }
 
     /// [`Vault::import_bundle_from`], reporting `(content bytes read, content bytes
-    /// in all)` as it goes. `_file_len` is the source's length where known.
+    /// in all)` as it goes.
     pub fn import_bundle_with(
         &mut self,
         source: impl std::io::Read,
-        _file_len: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport> {
         let peers = self.store.peers()?;
