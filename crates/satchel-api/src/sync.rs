@@ -356,8 +356,8 @@ impl Vault {
         file: std::fs::File,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
-        let out = std::io::BufWriter::with_capacity(satchel_store::BLOB_CHUNK, file);
-        let mut sealer = bundle::Sealer::new(&self.device, recipients, content_len, out)
+        // The sealer writes whole 64 KiB chunks: no buffer in between.
+        let mut sealer = bundle::Sealer::new(&self.device, recipients, content_len, file)
             .map_err(ApiError::from)?;
         let write = |sealer: &mut bundle::Sealer<'_, _>, bytes: &[u8]| {
             sealer
@@ -378,10 +378,7 @@ impl Vault {
                 Ok::<(), ApiError>(())
             })?;
         }
-        let out = sealer.finish().map_err(ApiError::from)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| ApiError::from(e.into_error()))?;
+        let file = sealer.finish().map_err(ApiError::from)?;
         file.sync_all()?;
         Ok(file.metadata()?.len())
     }
@@ -491,8 +488,10 @@ impl Vault {
         // refers to them, and committed only with everything else.
         for (hash, len) in &head.blobs {
             let wanted = named.contains(hash) || importing.is_referenced(hash)?;
+            // The reader checks the bytes against the hash at the end, before
+            // anything commits.
             let mut writer = if wanted && !importing.has_blob(hash)? {
-                Some(importing.blob_begin()?)
+                Some(importing.blob_begin_checked(*hash)?)
             } else {
                 None
             };

@@ -20,19 +20,28 @@ pub struct BlobWriter {
     id: i64,
     n: i64,
     size: u64,
-    hasher: hash::Hasher,
+    /// Hashes the bytes, unless the caller checks them against a known hash.
+    hasher: Option<hash::Hasher>,
+    known: Option<[u8; 32]>,
     buf: Zeroizing<Vec<u8>>,
 }
 
 impl BlobWriter {
     pub(crate) fn begin(conn: &Connection) -> Result<Self, StoreError> {
+        Self::begin_as(conn, None)
+    }
+
+    /// `known`: the hash the caller checks the bytes against before the
+    /// transaction commits (a bundle's attachments are checked as they are read).
+    pub(crate) fn begin_as(conn: &Connection, known: Option<[u8; 32]>) -> Result<Self, StoreError> {
         conn.prepare_cached("INSERT INTO blobs (hash, size) VALUES (NULL, 0)")?
             .execute([])?;
         Ok(Self {
             id: conn.last_insert_rowid(),
             n: 0,
             size: 0,
-            hasher: hash::content_hasher(),
+            hasher: known.is_none().then(hash::content_hasher),
+            known,
             buf: Zeroizing::new(Vec::with_capacity(BLOB_CHUNK)),
         })
     }
@@ -49,7 +58,9 @@ impl BlobWriter {
     }
 
     pub(crate) fn write(&mut self, conn: &Connection, mut data: &[u8]) -> Result<(), StoreError> {
-        self.hasher.update(data);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(data);
+        }
         self.size += data.len() as u64;
         while !data.is_empty() {
             let room = BLOB_CHUNK - self.buf.len();
@@ -66,7 +77,11 @@ impl BlobWriter {
     /// Names the attachment by its hash; one already stored is kept instead.
     pub(crate) fn finish(mut self, conn: &Connection) -> Result<([u8; 32], u64), StoreError> {
         self.flush(conn)?;
-        let hash = *self.hasher.finalize().as_bytes();
+        let hash = match (self.known, &self.hasher) {
+            (Some(known), _) => known,
+            (None, Some(h)) => *h.finalize().as_bytes(),
+            (None, None) => return Err(StoreError::Corrupt("attachment hash")),
+        };
         let size = i64::try_from(self.size).map_err(|_| StoreError::Corrupt("size"))?;
         if blob_id(conn, &hash)?.is_some() {
             discard(conn, self.id)?;

@@ -279,6 +279,12 @@ impl Importing<'_> {
         BlobWriter::begin(&self.tx)
     }
 
+    /// Starts writing an attachment whose bytes the caller checks against `hash`
+    /// before [`Importing::finish`] (so they are not hashed twice).
+    pub fn blob_begin_checked(&self, hash: [u8; 32]) -> Result<BlobWriter, StoreError> {
+        BlobWriter::begin_as(&self.tx, Some(hash))
+    }
+
     /// Appends to an attachment.
     pub fn blob_write(&self, w: &mut BlobWriter, data: &[u8]) -> Result<(), StoreError> {
         w.write(&self.tx, data)
