@@ -11,7 +11,7 @@ use satchel_crypto::{
     bundle, hash, identity::DeviceKeys, keyslots::Keyslots, recovery::RecoveryKey,
 };
 use satchel_sync::{
-    bundle::BundleBody,
+    bundle::{BundleBody, BundleHead},
     hlc::Hlc,
     op::{Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
     vv::VersionVector,
@@ -46,11 +46,24 @@ fn raw_zstd_frame(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Writes `body` as `BundleBody::write` compresses it and as a raw frame, after
-/// checking that both read back.
+/// A body whose head is `head_frame` (a zstd frame), followed by `blobs`.
+fn framed_body(head_frame: &[u8], blobs: &[u8]) -> Vec<u8> {
+    let mut out = vec![satchel_sync::bundle::VERSION];
+    out.extend_from_slice(&(head_frame.len() as u32).to_be_bytes());
+    out.extend_from_slice(head_frame);
+    out.extend_from_slice(blobs);
+    out
+}
+
+/// Writes `body` as `BundleBody::write` compresses it and with its head in a raw
+/// frame, after checking that both read back.
 fn put_body(name: &str, body: &BundleBody) {
     let (compressed, hash) = body.write().expect("write body");
-    let raw = raw_zstd_frame(&body.encode().expect("encode body"));
+    let blobs: Vec<u8> = body.blobs.iter().flat_map(|(_, d)| d.clone()).collect();
+    let raw = framed_body(
+        &raw_zstd_frame(&body.head().encode().expect("encode head")),
+        &blobs,
+    );
     for bytes in [&compressed, &raw] {
         let (back, back_hash) = BundleBody::read(bytes).expect("seed body must read");
         assert_eq!((&back, back_hash), (body, hash), "seed body changed");
@@ -199,7 +212,7 @@ fn main() {
     let one = BundleBody {
         bundle_id: [2; 16],
         sender_seq: 2,
-        prev_bundle: BundleBody::hash(&empty.encode().expect("encode")),
+        prev_bundle: BundleHead::hash(&empty.head().encode().expect("encode")),
         acks: acks.clone(),
         ops: vec![first.clone()],
         blobs: Vec::new(),
@@ -211,7 +224,7 @@ fn main() {
     let several = BundleBody {
         bundle_id: [3; 16],
         sender_seq: 3,
-        prev_bundle: BundleBody::hash(&one.encode().expect("encode")),
+        prev_bundle: BundleHead::hash(&one.head().encode().expect("encode")),
         acks,
         ops: vec![purged.clone(), second.clone(), other_first],
         blobs: vec![(hash::content(&photo), photo)],
@@ -220,17 +233,21 @@ fn main() {
     put_body("empty", &empty);
     put_body("one_op", &one);
     put_body("several_ops_blob_form", &several);
-    // Junk after a valid version byte, in a frame that decompresses fine.
+    // A junk head in a frame that decompresses fine.
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let junk: Vec<u8> = std::iter::once(1)
-        .chain((0..400).map(|_| {
+    let junk: Vec<u8> = (0..400)
+        .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state as u8
-        }))
+        })
         .collect();
-    put("bundle_body", "junk_raw_frame.bin", &raw_zstd_frame(&junk));
+    put(
+        "bundle_body",
+        "junk_raw_frame.bin",
+        &framed_body(&raw_zstd_frame(&junk), &[]),
+    );
 
     // Bundles sealed to the key the bundle_open target opens with.
     let me = DeviceKeys::from_secret_bytes(&[0x42; 64]).expect("recipient keys");
@@ -245,10 +262,13 @@ fn main() {
     let long: Vec<u8> = (0..2 * bundle::CHUNK + 1000)
         .map(|i| (i % 251) as u8)
         .collect();
-    // Content whose padded plaintext is exactly two chunks: 41 bytes of frame and 64
+    // Content whose padded plaintext is exactly two chunks: the frame and 64 bytes
     // of signature around it, and 2 * CHUNK is a PADMÉ size.
-    let two_chunks = vec![0xA5; 2 * bundle::CHUNK - 41 - 64];
-    assert_eq!(bundle::padded_len(two_chunks.len()), 2 * bundle::CHUNK);
+    let two_chunks = vec![0xA5; 2 * bundle::CHUNK - bundle::FRAME_LEN - 64];
+    assert_eq!(
+        bundle::padded_len(two_chunks.len() as u64),
+        2 * bundle::CHUNK as u64
+    );
     let all_eight: Vec<[u8; 32]> = (0x50..0x57).map(stranger).chain([mine]).collect();
     let sealed = [
         ("empty_to_me.bin", &me, vec![mine], &[][..]),
@@ -263,7 +283,7 @@ fn main() {
     ];
     for (name, sender, recipients, content) in sealed {
         let bytes = bundle::seal(sender, &recipients, content).expect("seal");
-        let opened = bundle::open(&me, bytes.as_slice()).expect("seed bundle must open");
+        let opened = bundle::open(&me, bytes.as_slice(), |_| true, u64::MAX).expect("seed bundle must open");
         assert_eq!(opened.content.as_slice(), content, "seed bundle changed");
         put("bundle_open", name, &bytes);
     }

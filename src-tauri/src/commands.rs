@@ -44,6 +44,8 @@ pub enum Task {
     Import,
     Export,
     Rekey,
+    Attach,
+    Save,
 }
 
 /// Where that work is; `done` comes last, on failure too.
@@ -54,6 +56,7 @@ pub enum Phase {
     Copying,
     Decrypting,
     Sealing,
+    Writing,
     Done,
 }
 
@@ -698,8 +701,81 @@ pub async fn attachment_stage<R: Runtime>(
                 name: name.clone(),
                 size: bytes.len(),
             };
-            inner.staged.insert(id, NewAttachment { name, bytes });
+            inner
+                .staged
+                .insert(id, NewAttachment::in_memory(name, bytes));
             Ok(staged)
+        })
+        .await
+}
+
+/// Picks a file with the system's dialog (outside the state lock) and streams it
+/// into the vault a chunk at a time, so a recorded testimony of gigabytes never
+/// crosses IPC or sits in memory. `None` if cancelled.
+#[tauri::command]
+pub async fn attachment_stage_choose<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+) -> Result<Option<Staged>> {
+    shell.run(|_, inner| inner.vault().map(drop)).await?;
+    let picker = app.clone();
+    let file =
+        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_file())
+            .await
+            .map_err(|_| IpcError::internal())?;
+    crate::recent::forget_soon(&app);
+    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    shell
+        .run(move |_, inner| {
+            let vault = inner.vault()?;
+            let att = with_progress(&app, Task::Attach, Phase::Writing, || {
+                vault.store_attachment_file(&path, &mut |_, _| {})
+            })?;
+            let id = data_encoding::HEXLOWER.encode(
+                &getrandom::u64()
+                    .map_err(|_| IpcError::internal())?
+                    .to_be_bytes(),
+            );
+            let size = att.stored.map_or(0, |s| s.size);
+            let staged = Staged {
+                id: id.clone(),
+                name: att.name.clone(),
+                size: usize::try_from(size).unwrap_or(usize::MAX),
+            };
+            inner.staged.insert(id, att);
+            Ok(Some(staged))
+        })
+        .await
+}
+
+/// Saves an attachment to a file the user names in the system's dialog, a chunk
+/// at a time (for those too large to view). `false` if cancelled.
+#[tauri::command]
+pub async fn attachment_save<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    record: String,
+    blake3: String,
+) -> Result<bool> {
+    shell.run(|_, inner| inner.vault().map(drop)).await?;
+    let picker = app.clone();
+    let file =
+        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_save_file())
+            .await
+            .map_err(|_| IpcError::internal())?;
+    crate::recent::forget_soon(&app);
+    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+        return Ok(false);
+    };
+    shell
+        .with_vault(move |v| {
+            let id = v.resolve_id(&record)?;
+            with_progress(&app, Task::Save, Phase::Writing, || {
+                v.save_attachment(&id, &blake3, &path, &mut |_, _| {})
+            })
+            .map(|_| true)
         })
         .await
 }
@@ -860,6 +936,34 @@ pub async fn bundle_import<R: Runtime>(
             with_progress(&app, Task::Import, Phase::Decrypting, || {
                 v.import_bundle_from(bytes.as_slice())
             })
+        })
+        .await
+}
+
+/// Picks a bundle file with the system's dialog (outside the state lock) and imports
+/// it as a stream: a bundle carrying large attachments never crosses IPC whole.
+/// `None` if cancelled.
+#[tauri::command]
+pub async fn bundle_import_choose<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+) -> Result<Option<sync::ImportReport>> {
+    shell.run(|_, inner| inner.vault().map(drop)).await?;
+    let picker = app.clone();
+    let file =
+        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_file())
+            .await
+            .map_err(|_| IpcError::internal())?;
+    crate::recent::forget_soon(&app);
+    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    shell
+        .with_vault(move |v| {
+            with_progress(&app, Task::Import, Phase::Decrypting, || {
+                v.import_bundle(&path)
+            })
+            .map(Some)
         })
         .await
 }

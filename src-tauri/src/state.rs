@@ -392,10 +392,7 @@ mod tests {
         let shared = shared_with_vault(&tmp.path().join("v"));
         shared.inner().staged.insert(
             "a".into(),
-            NewAttachment {
-                name: "x".into(),
-                bytes: vec![1; 10].into(),
-            },
+            NewAttachment::in_memory("x".into(), vec![1; 10].into()),
         );
         assert_eq!(shared.inner().staged_bytes(), 10);
         shared.lock(LockReason::User);

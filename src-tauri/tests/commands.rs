@@ -176,6 +176,14 @@ fn create_lock_unlock_and_recover() {
     ] {
         assert_eq!(a.code(cmd, json!({})), "vault_locked", "{cmd}");
     }
+    // The commands that open a system dialog refuse before it opens.
+    for (cmd, args) in [
+        ("attachment_stage_choose", json!({})),
+        ("bundle_import_choose", json!({})),
+        ("attachment_save", json!({ "record": "00", "blake3": "00" })),
+    ] {
+        assert_eq!(a.code(cmd, args), "vault_locked", "{cmd}");
+    }
     let wrong = a.err(
         "vault_unlock",
         json!({ "passphrase": "not the passphrase" }),

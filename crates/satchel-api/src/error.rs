@@ -333,6 +333,7 @@ impl From<satchel_crypto::bundle::BundleError> for ApiError {
             satchel_crypto::bundle::BundleError::Io(kind) => {
                 ApiError::from(std::io::Error::from(kind))
             }
+            satchel_crypto::bundle::BundleError::UnknownSender => ApiError::UnknownSender,
             other => ApiError::Bundle(other),
         }
     }

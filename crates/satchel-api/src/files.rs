@@ -153,6 +153,11 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Creates a new file that must not exist yet, owner-only, for the caller to fill.
+pub fn create_new(path: &Path) -> io::Result<File> {
+    options().write(true).create_new(true).open(path)
+}
+
 /// A fresh hidden temporary path beside `path`, to build a file and rename it into place.
 pub fn temp_beside(path: &Path) -> io::Result<PathBuf> {
     let tag = data_encoding::HEXLOWER.encode(&rng::array::<6>().map_err(io::Error::other)?);

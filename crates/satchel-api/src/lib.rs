@@ -25,7 +25,9 @@ pub mod vault;
 
 pub use drafts::{Draft, DraftFor, DraftInfo};
 pub use error::{ApiError, Result};
-pub use records::{Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView};
+pub use records::{
+    Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView, StoredAttachment,
+};
 pub use satchel_crypto::{
     kdf::KdfProfile,
     recovery::RecoveryKey,

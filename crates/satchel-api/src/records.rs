@@ -24,8 +24,12 @@ use crate::{
 /// Attachment hashes with their index in the caller's list.
 type BlobIndex = Vec<([u8; 32], usize)>;
 
-/// Largest attachment accepted, in bytes.
-pub const MAX_ATTACHMENT: u64 = 32 * 1024 * 1024;
+/// Largest attachment accepted, in bytes: a recorded testimony fits. Attachments
+/// stream through the vault and bundles in chunks, so the cap is not about memory.
+pub const MAX_ATTACHMENT: u64 = satchel_sync::bundle::MAX_BLOB;
+/// Largest attachment handed over whole, for viewing in the app; larger ones are
+/// saved to a file.
+pub const MAX_IN_MEMORY_ATTACHMENT: u64 = 64 * 1024 * 1024;
 /// Most results a search returns.
 pub const SEARCH_LIMIT: usize = 200;
 
@@ -38,17 +42,49 @@ pub enum FieldInput {
     Json(Value),
 }
 
-/// A file to attach.
+/// A file to attach: its bytes in memory, or already streamed into the vault by
+/// [`Vault::store_attachment`] (then `bytes` is empty).
 pub struct NewAttachment {
     /// File name as the user knows it (kept inside the vault only).
     pub name: String,
     /// Contents; zeroized when dropped.
     pub bytes: Zeroizing<Vec<u8>>,
+    /// Contents already in the vault.
+    pub stored: Option<StoredAttachment>,
+}
+
+/// An attachment streamed into the vault, waiting for the record that names it.
+/// Until then a sweep (after a purge) may drop it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// BLAKE3 of the contents.
+    pub hash: [u8; 32],
+    /// Bytes.
+    pub size: u64,
+}
+
+impl NewAttachment {
+    /// An attachment held in memory.
+    pub fn in_memory(name: String, bytes: Zeroizing<Vec<u8>>) -> Self {
+        Self {
+            name,
+            bytes,
+            stored: None,
+        }
+    }
+
+    fn hash_and_size(&self) -> ([u8; 32], u64) {
+        match self.stored {
+            Some(s) => (s.hash, s.size),
+            None => (hash::content(&self.bytes), self.bytes.len() as u64),
+        }
+    }
 }
 
 impl std::fmt::Debug for NewAttachment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "NewAttachment({} bytes)", self.bytes.len())
+        let size = self.stored.map_or(self.bytes.len() as u64, |s| s.size);
+        write!(f, "NewAttachment({size} bytes)")
     }
 }
 
@@ -282,22 +318,27 @@ impl Vault {
         }
         let mut blobs = Vec::new();
         for (i, a) in attachments.iter().enumerate() {
-            if a.bytes.len() as u64 > MAX_ATTACHMENT {
+            let (hash, size) = a.hash_and_size();
+            if size > MAX_ATTACHMENT {
                 return Err(ApiError::AttachmentTooLarge {
                     name: a.name.chars().take(80).collect(),
                     limit_mib: MAX_ATTACHMENT >> 20,
                 });
             }
-            let hash = hash::content(&a.bytes);
+            if a.stored.is_some() && !self.store.has_blob(&hash)? {
+                return Err(ApiError::AttachmentNotFound(
+                    a.name.chars().take(80).collect(),
+                ));
+            }
             let key = format!(
                 "{ATTACHMENT_PREFIX}{}",
                 data_encoding::HEXLOWER.encode(&hash)
             );
-            body.fields.insert(
-                key,
-                serde_json::json!({ "name": a.name, "size": a.bytes.len() }),
-            );
-            blobs.push((hash, i));
+            body.fields
+                .insert(key, serde_json::json!({ "name": a.name, "size": size }));
+            if a.stored.is_none() {
+                blobs.push((hash, i));
+            }
         }
         Ok((body, blobs))
     }
@@ -695,8 +736,8 @@ impl Vault {
             .collect())
     }
 
-    /// An attachment's contents, for viewing inside the app (never written out).
-    pub fn attachment(&self, id: &RecordId, blake3_hex: &str) -> Result<Zeroizing<Vec<u8>>> {
+    /// The hash of an attachment of a record.
+    fn attachment_of(&self, id: &RecordId, blake3_hex: &str) -> Result<[u8; 32]> {
         let rec = self
             .store
             .record(id)?
@@ -706,11 +747,135 @@ impl Vault {
         if !rec.state.fields.contains_key(&key) {
             return Err(missing());
         }
-        let hash = OpId::from_hex(blake3_hex).ok_or_else(missing)?;
+        Ok(OpId::from_hex(blake3_hex).ok_or_else(missing)?.0)
+    }
+
+    /// An attachment's contents, for viewing inside the app, up to
+    /// [`MAX_IN_MEMORY_ATTACHMENT`]; larger ones go through
+    /// [`Vault::save_attachment`].
+    pub fn attachment(&self, id: &RecordId, blake3_hex: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let hash = self.attachment_of(id, blake3_hex)?;
+        let missing = || ApiError::AttachmentNotFound(blake3_hex.chars().take(64).collect());
+        let size = self.store.blob_size(&hash)?.ok_or_else(missing)?;
+        if size > MAX_IN_MEMORY_ATTACHMENT {
+            return Err(ApiError::AttachmentTooLarge {
+                name: blake3_hex.chars().take(16).collect(),
+                limit_mib: MAX_IN_MEMORY_ATTACHMENT >> 20,
+            });
+        }
         self.store
-            .blob(&hash.0)?
+            .blob(&hash)?
             .map(Zeroizing::new)
             .ok_or_else(missing)
+    }
+
+    /// Streams an attachment into the vault, one chunk at a time, reporting bytes
+    /// read; refuses more than [`MAX_ATTACHMENT`] bytes. Name it in a record with
+    /// [`NewAttachment::stored`] set.
+    pub fn store_attachment(
+        &mut self,
+        name: &str,
+        mut source: impl std::io::Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<StoredAttachment> {
+        let mut staged = self.store.blob_stage()?;
+        let mut buf = Zeroizing::new(vec![0u8; satchel_store::BLOB_CHUNK]);
+        loop {
+            let n = match source.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if staged.size() + n as u64 > MAX_ATTACHMENT {
+                return Err(ApiError::AttachmentTooLarge {
+                    name: name.chars().take(80).collect(),
+                    limit_mib: MAX_ATTACHMENT >> 20,
+                });
+            }
+            staged.write(buf.get(..n).unwrap_or_default())?;
+            progress(staged.size());
+        }
+        let (hash, size) = staged.commit()?;
+        Ok(StoredAttachment { hash, size })
+    }
+
+    /// Streams a file into the vault (see [`Vault::store_attachment`]), named as
+    /// the file is, reporting `(bytes read, file size)`.
+    pub fn store_attachment_file(
+        &mut self,
+        path: &std::path::Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<NewAttachment> {
+        let file = std::fs::File::open(path)?;
+        let total = file.metadata()?.len();
+        let name = path
+            .file_name()
+            .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+        if total > MAX_ATTACHMENT {
+            return Err(ApiError::AttachmentTooLarge {
+                name: name.chars().take(80).collect(),
+                limit_mib: MAX_ATTACHMENT >> 20,
+            });
+        }
+        let stored = self.store_attachment(&name, file, &mut |done| progress(done, total))?;
+        Ok(NewAttachment {
+            name,
+            bytes: Zeroizing::new(Vec::new()),
+            stored: Some(stored),
+        })
+    }
+
+    /// Writes an attachment of a record to `out`, one chunk at a time, reporting
+    /// `(bytes written, size)`. Returns the size.
+    pub fn write_attachment(
+        &self,
+        id: &RecordId,
+        blake3_hex: &str,
+        out: &mut dyn std::io::Write,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        let hash = self.attachment_of(id, blake3_hex)?;
+        let missing = || ApiError::AttachmentNotFound(blake3_hex.chars().take(64).collect());
+        let total = self.store.blob_size(&hash)?.ok_or_else(missing)?;
+        let mut done = 0;
+        let found = self.store.blob_read(&hash, |piece| {
+            out.write_all(piece)?;
+            done += piece.len() as u64;
+            progress(done, total);
+            Ok::<(), ApiError>(())
+        })?;
+        if !found {
+            return Err(missing());
+        }
+        out.flush()?;
+        Ok(done)
+    }
+
+    /// Saves an attachment of a record to a new file at `path` (the user chose it;
+    /// an existing file is not replaced). A failed save removes the partial file.
+    pub fn save_attachment(
+        &self,
+        id: &RecordId,
+        blake3_hex: &str,
+        path: &std::path::Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        let file = crate::files::create_new(path)?;
+        let mut out = std::io::BufWriter::with_capacity(satchel_store::BLOB_CHUNK, file);
+        let written = self
+            .write_attachment(id, blake3_hex, &mut out, progress)
+            .and_then(|n| {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| ApiError::from(e.into_error()))?;
+                file.sync_all()?;
+                Ok(n)
+            });
+        if written.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        written
     }
 
     /// Checks every op (signature, payload hash, per-author chain) and that the

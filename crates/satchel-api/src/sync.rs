@@ -3,10 +3,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use satchel_crypto::{bundle, hash, identity::PublicIdentity, rng};
+use std::io::Write;
+
+use satchel_crypto::{
+    bundle::{self, BundleError},
+    hash,
+    identity::PublicIdentity,
+    rng,
+};
 use satchel_store::{BundleMeta, ImportRefused, Peer};
 use satchel_sync::{
-    bundle::BundleBody,
+    BodyError,
+    bundle::{BlobReader, BundleHead},
     op::{Body, Op, OpId, RecordId},
     sync::{Held, LIMITS, Reason, bound, plan},
     vv::VersionVector,
@@ -25,8 +33,6 @@ const CARD_PREFIX: &str = "SATCHEL-";
 const CARD_CHECK: &str = "satchel 2026-11 identity card checksum v1";
 const META_BUNDLE_SEQ: &str = "bundle.seq";
 const META_BUNDLE_PREV: &str = "bundle.prev";
-/// Largest bundle file read.
-pub const MAX_BUNDLE_FILE: u64 = 2 * 1024 * 1024 * 1024;
 /// Most peers one bundle can be addressed to.
 pub const MAX_RECIPIENTS: usize = bundle::SLOTS;
 
@@ -260,6 +266,17 @@ impl Vault {
     /// Writes one bundle for `peers` into `dir`: every op any of them has not
     /// acknowledged, the attachments those ops name, the forms and our acknowledgement.
     pub fn export_bundle(&mut self, peers: &[String], dir: &Path) -> Result<ExportReport> {
+        self.export_bundle_with(peers, dir, &mut |_, _| {})
+    }
+
+    /// [`Vault::export_bundle`], reporting `(bytes written, bytes in all)` as it
+    /// goes. Attachments stream from the vault into the file one chunk at a time.
+    pub fn export_bundle_with(
+        &mut self,
+        peers: &[String],
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ExportReport> {
         let peers: Vec<Peer> = peers
             .iter()
             .map(|n| self.peer(n.trim()))
@@ -286,8 +303,8 @@ impl Vault {
         }
         let mut blobs = Vec::new();
         for h in hashes {
-            if let Some(data) = self.store.blob(&h)? {
-                blobs.push((h, data));
+            if let Some(size) = self.store.blob_size(&h)? {
+                blobs.push((h, size));
             }
         }
         let forms = self
@@ -306,58 +323,127 @@ impl Vault {
             .meta_get(META_BUNDLE_PREV)?
             .and_then(|b| b.as_slice().try_into().ok())
             .unwrap_or([0; 32]);
-        let body = BundleBody {
+        let head = BundleHead {
             bundle_id: rng::array()?,
             sender_seq: seq,
             prev_bundle: prev,
             acks: self.store.have()?,
             ops,
-            blobs,
             forms,
+            blobs,
         };
         self.cancelled()?;
-        let (content, body_hash) = body.write()?;
-        self.cancelled()?;
+        let (prefix, body_hash, content_len) = head.write()?;
         let recipients: Vec<[u8; 32]> = peers.iter().map(|p| p.agreement).collect();
-        let sealed = bundle::seal(&self.device, &recipients, &content).map_err(ApiError::from)?;
-        self.cancelled()?;
         let name = data_encoding::HEXLOWER.encode(&rng::array::<16>()?);
         files::create_dir(dir)?;
-        files::write_new(&dir.join(&name), &sealed)?;
+        let path = dir.join(&name);
+        let file = files::create_new(&path)?;
+        let written = self.write_bundle(&recipients, &head, &prefix, content_len, file, progress);
+        let size = match written {
+            Ok(size) => size,
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        files::sync_dir(dir)?;
         self.store.meta_set(META_BUNDLE_SEQ, &seq.to_be_bytes())?;
         self.store.meta_set(META_BUNDLE_PREV, &body_hash)?;
         Ok(ExportReport {
             file: name,
-            ops: body.ops.len(),
-            size: sealed.len() as u64,
+            ops: head.ops.len(),
+            size,
         })
     }
 
-    /// Imports a bundle file: decrypts, verifies the sender and every op, then applies
+    fn write_bundle(
+        &self,
+        recipients: &[[u8; 32]],
+        head: &BundleHead,
+        prefix: &[u8],
+        content_len: u64,
+        file: std::fs::File,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        // The sealer writes whole 64 KiB chunks: no buffer in between.
+        let mut sealer = bundle::Sealer::new(&self.device, recipients, content_len, file)
+            .map_err(ApiError::from)?;
+        let write = |sealer: &mut bundle::Sealer<'_, _>, bytes: &[u8]| {
+            sealer
+                .write_all(bytes)
+                .map_err(|e| match BundleError::from_io(&e) {
+                    Some(b) => ApiError::from(b),
+                    None => ApiError::from(e),
+                })
+        };
+        write(&mut sealer, prefix)?;
+        let mut done = prefix.len() as u64;
+        progress(done, content_len);
+        for (hash, _) in &head.blobs {
+            self.store.blob_read(hash, |piece| {
+                write(&mut sealer, piece)?;
+                done += piece.len() as u64;
+                progress(done, content_len);
+                Ok::<(), ApiError>(())
+            })?;
+        }
+        let file = sealer.finish().map_err(ApiError::from)?;
+        file.sync_all()?;
+        Ok(file.metadata()?.len())
+    }
+
+    /// Imports a bundle file: authenticates the sender after the first chunk, then
+    /// streams the rest, verifies every op and the whole content, and applies
     /// everything in one transaction. Importing the same bundle again changes nothing.
     pub fn import_bundle(&mut self, path: &Path) -> Result<ImportReport> {
+        self.import_bundle_file(path, &mut |_, _| {})
+    }
+
+    /// [`Vault::import_bundle`], reporting `(content bytes read, content bytes in
+    /// all)` as it goes.
+    pub fn import_bundle_file(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport> {
         let file = std::fs::File::open(path)?;
-        self.import_bundle_from(std::io::BufReader::new(file))
+        self.import_bundle_with(
+            std::io::BufReader::with_capacity(satchel_store::BLOB_CHUNK, file),
+            progress,
+        )
     }
 
     /// Imports a bundle read from `source` (the app hands over the bytes of a file the
     /// user chose, so no path crosses into the shell). Same checks as
     /// [`Vault::import_bundle`].
     pub fn import_bundle_from(&mut self, source: impl std::io::Read) -> Result<ImportReport> {
-        let opened = bundle::open(&self.device, std::io::Read::take(source, MAX_BUNDLE_FILE))
-            .map_err(ApiError::from)?;
-        self.cancelled()?;
-        let peer = self
-            .store
-            .peers()?
+        self.import_bundle_with(source, &mut |_, _| {})
+    }
+
+    /// [`Vault::import_bundle_from`], reporting `(content bytes read, content bytes
+    /// in all)` as it goes.
+    pub fn import_bundle_with(
+        &mut self,
+        source: impl std::io::Read,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport> {
+        let peers = self.store.peers()?;
+        // The sender is checked against our peers after the first chunk, before
+        // anything else is decrypted: a stranger's bundle costs 64 KiB to refuse.
+        let mut opening = bundle::open_stream(&self.device, source, |sender| {
+            peers.iter().any(|p| p.signing == *sender)
+        })
+        .map_err(ApiError::from)?;
+        let peer = peers
             .into_iter()
-            .find(|p| p.signing == opened.sender)
+            .find(|p| p.signing == opening.sender())
             .ok_or(ApiError::UnknownSender)?;
-        let (body, body_hash) =
-            BundleBody::read(&opened.content).map_err(ApiError::bundle_content)?;
+        let total = opening.content_len();
+        let (head, body_hash) = BundleHead::read(&mut opening).map_err(ApiError::bundle_body)?;
         self.cancelled()?;
         let now = now_ms();
-        if body
+        if head
             .ops
             .iter()
             .any(|o| o.header.hlc.check_drift(now).is_err())
@@ -366,7 +452,7 @@ impl Vault {
                 "an op's clock is more than a day ahead of ours".into(),
             ));
         }
-        let parsed: Vec<crate::form::Form> = body
+        let parsed: Vec<crate::form::Form> = head
             .forms
             .iter()
             .map(|json| crate::form::Form::parse(json))
@@ -390,44 +476,79 @@ impl Vault {
                 }
             }
         }
-        let planned = self.plan_import(&body.ops, &forms_after)?;
+        let mut named = BTreeSet::new();
+        for op in &head.ops {
+            if let Some(Body::Write(w)) = &op.body {
+                named.extend(w.attachments());
+            }
+        }
+        let planned = self.plan_import(&head.ops, &forms_after)?;
         self.cancelled()?;
         let mut touched: Vec<RecordId> =
             planned.plan.apply.iter().map(|o| o.header.record).collect();
         touched.sort();
         touched.dedup();
         let before = conflict_count(self, &touched)?;
-        let blobs: Vec<([u8; 32], &[u8])> =
-            body.blobs.iter().map(|(h, d)| (*h, d.as_slice())).collect();
         let meta = BundleMeta {
-            id: body.bundle_id,
+            id: head.bundle_id,
             sender: peer.signing,
-            seq: body.sender_seq,
+            seq: head.sender_seq,
             hash: body_hash,
-            prev: body.prev_bundle,
-            acks: body.acks.clone(),
+            prev: head.prev_bundle,
+            acks: head.acks.clone(),
         };
-        let outcome =
-            match self
-                .store
-                .import(&meta, &planned.plan, &planned.quarantine, &blobs, &forms)
-            {
-                Ok(o) => o,
-                Err(ImportRefused::AlreadyImported) => {
-                    return Ok(ImportReport {
-                        applied: 0,
-                        already_known: body.ops.len(),
-                        quarantined: 0,
-                        forks: 0,
-                        invalid: 0,
-                        dropped: 0,
-                        conflicts_created: 0,
-                        already_imported: true,
-                    });
-                }
-                Err(ImportRefused::Store(e)) => return Err(e.into()),
-                Err(other) => return Err(ApiError::BundleContent(other.to_string())),
+        let blob_bytes = head
+            .blobs
+            .iter()
+            .fold(0u64, |n, (_, l)| n.saturating_add(*l));
+        let mut done = total.saturating_sub(blob_bytes);
+        progress(done, total);
+        let importing = self.store.import_begin()?;
+        // Attachments stream into the import's transaction: kept only when an op
+        // refers to them, and committed only with everything else.
+        for (hash, len) in &head.blobs {
+            let wanted = named.contains(hash) || importing.is_referenced(hash)?;
+            // The reader checks the bytes against the hash at the end, before
+            // anything commits.
+            let mut writer = if wanted && !importing.has_blob(hash)? {
+                Some(importing.blob_begin_checked(*hash)?)
+            } else {
+                None
             };
+            let mut reader = BlobReader::new(*hash, *len);
+            while let Some(piece) = reader.next(&mut opening).map_err(ApiError::bundle_body)? {
+                if let Some(w) = writer.as_mut() {
+                    importing.blob_write(w, piece)?;
+                }
+                done += piece.len() as u64;
+                progress(done, total);
+            }
+            if let Some(w) = writer {
+                importing.blob_finish(w)?;
+            }
+        }
+        // The content signature: nothing is committed unless it verifies.
+        opening.finish().map_err(ApiError::from)?;
+        let outcome = match importing.finish(&meta, &planned.plan, &planned.quarantine, &forms) {
+            Ok(o) => o,
+            Err(ImportRefused::AlreadyImported) => {
+                return Ok(ImportReport {
+                    applied: 0,
+                    already_known: head.ops.len(),
+                    quarantined: 0,
+                    forks: 0,
+                    invalid: 0,
+                    dropped: 0,
+                    conflicts_created: 0,
+                    already_imported: true,
+                });
+            }
+            Err(ImportRefused::Store(e)) => return Err(e.into()),
+            Err(other) => return Err(ApiError::BundleContent(other.to_string())),
+        };
+        if outcome.purged {
+            self.store.checkpoint()?;
+        }
         for f in parsed {
             if self
                 .forms
@@ -632,7 +753,14 @@ struct PlannedImport {
 }
 
 impl ApiError {
-    fn bundle_content(e: satchel_sync::OpError) -> Self {
-        ApiError::BundleContent(e.to_string())
+    fn bundle_body(e: BodyError) -> Self {
+        match e {
+            BodyError::Read(io) => match BundleError::from_io(&io) {
+                Some(b) => ApiError::from(b),
+                None => ApiError::from(io),
+            },
+            BodyError::Invalid(e) => ApiError::BundleContent(e.to_string()),
+            other => ApiError::BundleContent(other.to_string()),
+        }
     }
 }

@@ -9,10 +9,7 @@ use zeroize::Zeroizing;
 use crate::*;
 
 fn attachment(name: &str, bytes: &[u8]) -> NewAttachment {
-    NewAttachment {
-        name: name.into(),
-        bytes: Zeroizing::new(bytes.to_vec()),
-    }
+    NewAttachment::in_memory(name.into(), Zeroizing::new(bytes.to_vec()))
 }
 
 #[test]
@@ -320,4 +317,37 @@ fn bulk_adds_are_all_or_nothing() {
     ));
     assert_eq!(v.info().unwrap().records, 50);
     v.verify().unwrap();
+}
+
+#[test]
+fn a_large_attachment_streams_in_and_out_and_over_the_old_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir.path().join("v"));
+    // Over the old 32 MiB cap, and not a multiple of the chunk size.
+    let len = 33 * 1024 * 1024 + 5;
+    let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+    let file = dir.path().join("testimony.mp4");
+    std::fs::write(&file, &data).unwrap();
+    let mut seen = Vec::new();
+    let att = v
+        .store_attachment_file(&file, &mut |done, total| seen.push((done, total)))
+        .unwrap();
+    assert!(seen.len() > 30, "progress in steps");
+    assert_eq!(seen.last(), Some(&(len as u64, len as u64)));
+    assert_eq!(att.name, "testimony.mp4");
+    let id = v
+        .add_record("contact", &text(&[("name", "Kim")]), &[att])
+        .unwrap();
+    let hex = data_encoding::HEXLOWER.encode(&satchel_crypto::hash::content(&data));
+    let out = dir.path().join("saved");
+    let mut last = (0, 0);
+    let n = v
+        .save_attachment(&id, &hex, &out, &mut |d, t| last = (d, t))
+        .unwrap();
+    assert_eq!(n, len as u64);
+    assert_eq!(last, (len as u64, len as u64));
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+    // An existing file is not replaced.
+    assert!(v.save_attachment(&id, &hex, &out, &mut |_, _| {}).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), data);
 }

@@ -12,10 +12,10 @@ fn filled(dir: &std::path::Path) -> (Vault, satchel_api::RecoveryKey, String) {
         .add_record(
             "contact",
             &text(&[("name", "Before Rekey")]),
-            &[NewAttachment {
-                name: "photo.jpg".into(),
-                bytes: Zeroizing::new(vec![7u8; 70_000]),
-            }],
+            &[NewAttachment::in_memory(
+                "photo.jpg".into(),
+                Zeroizing::new(vec![7u8; 70_000]),
+            )],
         )
         .unwrap();
     let rows: Vec<_> = (0..300)

@@ -724,3 +724,104 @@ fn the_quarantine_is_capped_per_author_and_forgets_after_a_hundred_imports() {
     assert!(v.quarantine().unwrap().is_empty());
     v.verify().unwrap();
 }
+
+/// Counts the bytes a reader hands out.
+struct Counting<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_large_bundle_from_a_stranger_is_refused_after_its_first_chunk() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let stranger = DeviceKeys::generate().unwrap();
+    let me = satchel_api::sync::parse_card(&v.identity().card).unwrap();
+    // 8 MiB of content, sealed whole: only the header, the first 64 KiB chunk and
+    // one byte may be read before the sender is refused.
+    let content = vec![0x5a; 8 << 20];
+    let sealed = bundle::seal(&stranger, &[me.agreement], &content).unwrap();
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let before = snapshot(v);
+    let err = v
+        .import_bundle_from(Counting {
+            inner: sealed.as_slice(),
+            read: read.clone(),
+        })
+        .unwrap_err();
+    assert!(matches!(err, ApiError::UnknownSender), "{err}");
+    assert!(
+        read.get() <= 432 + 65_536 + 16 + 1,
+        "read {} bytes",
+        read.get()
+    );
+    assert!(snapshot(v) == before);
+}
+
+#[test]
+fn only_attachments_an_op_refers_to_are_stored() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    let f = Forger::new(v, "sender");
+    let (named, stray) = (b"named photo".to_vec(), b"stray bytes".to_vec());
+    let named_hash = satchel_crypto::hash::content(&named);
+    let mut w = WriteBody::new("contact");
+    w.fields.insert("name".into(), "Kim".into());
+    w.fields.insert(
+        format!(
+            "{}{}",
+            satchel_sync::op::ATTACHMENT_PREFIX,
+            data_encoding::HEXLOWER.encode(&named_hash)
+        ),
+        serde_json::json!({"name": "a.jpg", "size": named.len()}),
+    );
+    let draft = Draft {
+        seq: 1,
+        prev: None,
+        hlc: Hlc {
+            wall_ms: 1_780_000_000_000,
+            counter: 0,
+        },
+        record: Rid([3; 16]),
+        kind: OpKind::Write,
+        context: VersionVector::default(),
+    };
+    let op = Op::create(&f.keys, draft, &Body::Write(w)).unwrap();
+    let mut blobs = vec![
+        (named_hash, named.clone()),
+        (satchel_crypto::hash::content(&stray), stray),
+    ];
+    blobs.sort();
+    let body = BundleBody {
+        bundle_id: [1; 16],
+        sender_seq: 1,
+        prev_bundle: [0; 32],
+        acks: VersionVector::default(),
+        ops: vec![op],
+        blobs,
+        forms: Vec::new(),
+    };
+    let (content, _) = body.write().unwrap();
+    let me = satchel_api::sync::parse_card(&v.identity().card).unwrap();
+    let sealed = bundle::seal(&f.keys, &[me.agreement], &content).unwrap();
+    let report = import_bytes(v, &sealed).unwrap();
+    assert_eq!(report.applied, 1);
+    assert_eq!(
+        v.info().unwrap().attachments,
+        1,
+        "the stray attachment was stored"
+    );
+    let id = RecordId([3; 16]);
+    let got = v
+        .attachment(&id, &data_encoding::HEXLOWER.encode(&named_hash))
+        .unwrap();
+    assert_eq!(got.as_slice(), named.as_slice());
+}

@@ -66,6 +66,18 @@ struct Args {
     /// Records for `--make-vault`
     #[arg(long, hide = true, default_value_t = 100_000)]
     records: usize,
+    /// Only the peak-memory figures of streaming bundles and attachments, at this
+    /// many MiB
+    #[arg(long, hide = true)]
+    only_memory: Option<u64>,
+    /// Only the comparison with `age`: export and import of three attachments of
+    /// this many MiB
+    #[arg(long, hide = true)]
+    only_age: Option<u64>,
+    /// Internal: run one action on a vault in this process and report its time and
+    /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
+    #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
+    rss_child: Option<Vec<String>>,
 }
 
 /// A small deterministic generator, so every run measures the same data.
@@ -407,11 +419,15 @@ fn draft_figures(v: &mut Vault, data: &mut Gen) -> Result<()> {
 }
 
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)
@@ -488,7 +504,7 @@ fn seal_figures(mb: usize) -> Result<()> {
     let sealed = bundle::seal(&sender, &[me.public().agreement], &content)?;
     let seal = t.elapsed();
     let t = Instant::now();
-    let opened = bundle::open(&me, sealed.as_slice())?;
+    let opened = bundle::open(&me, sealed.as_slice(), |_| true, u64::MAX)?;
     let open = t.elapsed();
     anyhow::ensure!(opened.content.len() == content.len(), "round trip");
     // Baseline: raw ChaCha20-Poly1305 over the same bytes into a new buffer (as any
@@ -716,6 +732,15 @@ fn main() -> Result<()> {
     if let Some(dir) = args.unlock_child {
         return unlock_child(&dir);
     }
+    if let Some(action) = args.rss_child {
+        return rss_child(&action);
+    }
+    if let Some(mib) = args.only_memory {
+        return memory_figures(mib);
+    }
+    if let Some(mib) = args.only_age {
+        return age_figures(mib);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -749,5 +774,344 @@ fn main() -> Result<()> {
     import_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     interleaved_figures(if args.quick { 4_000 } else { 100_000 })?;
     rekey_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
+    memory_figures(if args.quick { 4 } else { 1024 })?;
+    age_figures(if args.quick { 1 } else { 30 })?;
+    Ok(())
+}
+
+/// Median of three timings of `f`.
+fn median3(mut f: impl FnMut(usize) -> Result<Duration>) -> Result<Duration> {
+    let mut runs = [f(0)?, f(1)?, f(2)?];
+    runs.sort();
+    Ok(runs[1])
+}
+
+/// A bundle carrying three incompressible attachments of `mib` MiB against `age`
+/// (what a user would otherwise pick) encrypting the same files into a folder, and
+/// decrypting them. Satchel's side runs in this process on unlocked vaults; `age`
+/// runs as its command, once per file.
+fn age_figures(mib: u64) -> Result<()> {
+    let age_ok = std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !age_ok {
+        println!("bundle vs age: skipped (install age: apt-get install age)");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let files: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| dir.path().join(format!("clip{i}.mp4")))
+        .collect();
+    for f in &files {
+        write_random_file(f, mib)?;
+    }
+    let mut a = test_vault(&dir.path().join("a"))?;
+    let mut peers = Vec::new();
+    for i in 0..3 {
+        let mut b = test_vault(&dir.path().join(format!("b{i}")))?;
+        a.add_peer(&b.identity().card, &format!("b{i}"))?;
+        b.add_peer(&a.identity().card, "a")?;
+        peers.push(b);
+    }
+    let mut atts = Vec::new();
+    for f in &files {
+        atts.push(a.store_attachment_file(f, &mut |_, _| {})?);
+    }
+    a.add_record(
+        "contact",
+        &[("name".into(), FieldInput::Text("Testimony".into()))],
+        &atts,
+    )?;
+    let mut bundles = Vec::new();
+    let export = median3(|i| {
+        let out = dir.path().join(format!("out{i}"));
+        let t = Instant::now();
+        let r = a.export_bundle(&[format!("b{i}")], &out)?;
+        let d = t.elapsed();
+        bundles.push(out.join(r.file));
+        Ok(d)
+    })?;
+    let import = median3(|i| {
+        let t = Instant::now();
+        let r = peers[i].import_bundle(&bundles[i])?;
+        let d = t.elapsed();
+        anyhow::ensure!(r.applied == 1, "import applied {}", r.applied);
+        Ok(d)
+    })?;
+
+    let keyfile = dir.path().join("age.key");
+    let out = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&keyfile)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "age-keygen failed");
+    let recipient = String::from_utf8(out.stderr)?
+        .trim()
+        .rsplit(' ')
+        .next()
+        .context("age-keygen output")?
+        .to_owned();
+    let run = |args: &[&std::ffi::OsStr]| -> Result<()> {
+        let out = std::process::Command::new("age").args(args).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "age failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    let age_enc = median3(|i| {
+        let folder = dir.path().join(format!("age{i}"));
+        std::fs::create_dir(&folder)?;
+        let t = Instant::now();
+        for f in &files {
+            let to = folder.join(f.file_name().context("name")?);
+            run(&[
+                "-r".as_ref(),
+                recipient.as_ref(),
+                "-o".as_ref(),
+                to.as_os_str(),
+                f.as_os_str(),
+            ])?;
+        }
+        Ok(t.elapsed())
+    })?;
+    let age_dec = median3(|i| {
+        let folder = dir.path().join(format!("age{i}"));
+        let t = Instant::now();
+        for f in &files {
+            let from = folder.join(f.file_name().context("name")?);
+            let to = folder.join("plain");
+            run(&[
+                "-d".as_ref(),
+                "-i".as_ref(),
+                keyfile.as_os_str(),
+                "-o".as_ref(),
+                to.as_os_str(),
+                from.as_os_str(),
+            ])?;
+            std::fs::remove_file(&to)?;
+        }
+        Ok(t.elapsed())
+    })?;
+    let s = |d: Duration| d.as_secs_f64();
+    println!(
+        "bundle export of 3 × {mib} MiB attachments: {:.3} s; age encrypting them into a folder: {:.3} s; speed {:.2}× age's (goal ≥ 0.5)",
+        s(export),
+        s(age_enc),
+        s(age_enc) / s(export)
+    );
+    println!(
+        "bundle import of it: {:.3} s; age -d of the three files: {:.3} s; speed {:.2}× age's (goal ≥ 0.5)",
+        s(import),
+        s(age_dec),
+        s(age_dec) / s(import)
+    );
+    Ok(())
+}
+
+/// Resets this process's peak RSS to its current RSS (Linux 4.0+), so a child
+/// measures one action and not the set-up before it.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn rss_child(args: &[String]) -> Result<()> {
+    let [action, vault, rest @ ..] = args else {
+        anyhow::bail!("--rss-child ACTION VAULT ...");
+    };
+    let mut v = satchel_api::unlock(
+        Path::new(vault),
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::InsecureTest,
+    )?;
+    reset_peak();
+    let base = status_kib("VmRSS:");
+    let t = Instant::now();
+    let mut extra = 0u64;
+    match (action.as_str(), rest) {
+        ("refuse", [file]) => {
+            let mut f = std::fs::File::open(file)?;
+            let len = f.metadata()?.len();
+            let mut counted = CountingReader(&mut f, 0);
+            let err = v
+                .import_bundle_from(&mut counted)
+                .err()
+                .context("a stranger's bundle was accepted")?;
+            anyhow::ensure!(
+                matches!(err, satchel_api::ApiError::UnknownSender),
+                "refused for another reason: {err}"
+            );
+            anyhow::ensure!(len > counted.1, "read the whole file");
+            extra = counted.1;
+        }
+        ("import", [file]) => {
+            v.import_bundle(Path::new(file))?;
+        }
+        ("attach", [file]) => {
+            let att = v.store_attachment_file(Path::new(file), &mut |_, _| {})?;
+            extra = att.stored.map_or(0, |s| s.size);
+            v.add_record(
+                "contact",
+                &[("name".into(), FieldInput::Text("Testimony".into()))],
+                &[att],
+            )?;
+        }
+        ("export", [dir, peer]) => {
+            extra = v
+                .export_bundle(std::slice::from_ref(peer), Path::new(dir))?
+                .size;
+        }
+        _ => anyhow::bail!("unknown action {action}"),
+    }
+    println!(
+        "{} {} {} {}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_kib(),
+        base,
+        extra
+    );
+    Ok(())
+}
+
+struct CountingReader<R>(R, u64);
+
+impl<R: std::io::Read> std::io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// What a child measured.
+struct Measured {
+    secs: f64,
+    peak_kib: u64,
+    /// RSS of the unlocked vault before the action.
+    base_kib: u64,
+    extra: u64,
+}
+
+impl Measured {
+    fn memory(&self) -> String {
+        format!(
+            "peak RSS {:.1} MiB ({:.1} MiB with the vault unlocked before it)",
+            self.peak_kib as f64 / 1024.0,
+            self.base_kib as f64 / 1024.0
+        )
+    }
+}
+
+/// Runs `--rss-child ARGS` in a fresh process.
+fn in_child(args: &[&std::ffi::OsStr]) -> Result<Measured> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .arg("--rss-child")
+        .args(args)
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout)?;
+    let mut parts = text.split_whitespace();
+    let mut next = || parts.next().context("child output");
+    Ok(Measured {
+        secs: next()?.parse()?,
+        peak_kib: next()?.parse()?,
+        base_kib: next()?.parse()?,
+        extra: next()?.parse()?,
+    })
+}
+
+/// Writes a bundle of `mib` MiB of content from a device that is no one's peer.
+fn stranger_bundle(to: &Vault, path: &Path, mib: u64) -> Result<()> {
+    use std::io::Write;
+    let stranger = DeviceKeys::generate()?;
+    let me = satchel_api::sync::parse_card(&to.identity().card)?;
+    let out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let len = mib << 20;
+    let mut sealer = satchel_crypto::bundle::Sealer::new(&stranger, &[me.agreement], len, out)?;
+    let piece = vec![0x5a; 1 << 20];
+    for _ in 0..mib {
+        sealer.write_all(&piece)?;
+    }
+    sealer.finish()?.flush()?;
+    Ok(())
+}
+
+/// Peak memory of streaming work, each in its own process: refusing a large bundle
+/// from a stranger (finding: it was decrypted whole before it was refused).
+fn memory_figures(mib: u64) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let vdir = dir.path().join("vault");
+    let v = test_vault(&vdir)?;
+    let file = dir.path().join("stranger");
+    stranger_bundle(&v, &file, mib)?;
+    drop(v);
+    let m = in_child(&["refuse".as_ref(), vdir.as_os_str(), file.as_os_str()])?;
+    println!(
+        "refusing a {mib} MiB bundle from an unknown sender: {:.1} ms, {} KiB read, {} (goal: independent of the size)",
+        m.secs * 1000.0,
+        m.extra / 1024,
+        m.memory()
+    );
+    std::fs::remove_file(&file)?;
+
+    // A recorded testimony of `mib` MiB: added from a file, exported to a peer,
+    // imported there.
+    let bdir = dir.path().join("peer");
+    {
+        let mut a = satchel_api::unlock(
+            &vdir,
+            &SecretString::from("benchmark passphrase"),
+            KdfProfile::InsecureTest,
+        )?;
+        let mut b = test_vault(&bdir)?;
+        a.add_peer(&b.identity().card, "peer")?;
+        b.add_peer(&a.identity().card, "sender")?;
+    }
+    let media = dir.path().join("testimony.mp4");
+    write_random_file(&media, mib)?;
+    let attach = in_child(&["attach".as_ref(), vdir.as_os_str(), media.as_os_str()])?;
+    std::fs::remove_file(&media)?;
+    let out = dir.path().join("out");
+    let export = in_child(&[
+        "export".as_ref(),
+        vdir.as_os_str(),
+        out.as_os_str(),
+        "peer".as_ref(),
+    ])?;
+    let bundle = std::fs::read_dir(&out)?
+        .next()
+        .context("no bundle written")??
+        .path();
+    let import = in_child(&["import".as_ref(), bdir.as_os_str(), bundle.as_os_str()])?;
+    for (what, m) in [
+        ("added from a file", attach),
+        ("exported in a bundle", export),
+        ("imported from it", import),
+    ] {
+        println!(
+            "a {mib} MiB attachment {what}: {:.2} s, {} (goal: independent of the size)",
+            m.secs,
+            m.memory()
+        );
+    }
+    Ok(())
+}
+
+/// `mib` MiB of random (incompressible) bytes, written a MiB at a time.
+fn write_random_file(path: &Path, mib: u64) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut piece = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        getrandom::fill(&mut piece)?;
+        f.write_all(&piece)?;
+    }
+    f.flush()?;
     Ok(())
 }

@@ -274,6 +274,17 @@ pub(crate) enum RecordCommand {
         /// Record id
         id: String,
     },
+    /// Write an attachment out of the vault into a new file (decrypted: choose where
+    /// it goes with care)
+    SaveAttachment {
+        /// Record id
+        id: String,
+        /// The attachment's BLAKE3 hash, as `record show` lists it
+        blake3: String,
+        /// The new file (an existing file is not replaced)
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Every change made to a record
     History {
         /// Record id

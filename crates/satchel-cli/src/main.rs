@@ -12,17 +12,13 @@ mod secrets;
 mod show;
 mod terminal;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use satchel_api::{
-    ApiError, FieldInput, ListFilter, NewAttachment, Vault, records::MAX_ATTACHMENT,
-};
-use zeroize::Zeroizing;
+use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, Vault};
 
 use args::{
     BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, FormCommand,
@@ -116,6 +112,15 @@ fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
 
 /// `--decoy`: every command works on the decoy instead of the vault.
 static DECOY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// A progress bar in bytes on stderr (hidden when it is not a terminal).
+fn byte_bar(label: &'static str) -> indicatif::ProgressBar {
+    indicatif::ProgressBar::new(0)
+        .with_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+        .with_message(label)
+}
 
 fn unlock(dir: &Path) -> Result<Vault> {
     if !satchel_api::vault::exists(dir) {
@@ -163,8 +168,8 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-/// Field settings and attachments from the command line.
-type Changes = (Vec<(String, FieldInput)>, Vec<NewAttachment>);
+/// Field settings and files to attach from the command line.
+type Changes = (Vec<(String, FieldInput)>, Vec<PathBuf>);
 
 fn parse_values(values: &Values) -> Result<Changes> {
     let mut sets = Vec::new();
@@ -178,44 +183,29 @@ fn parse_values(values: &Values) -> Result<Changes> {
         };
         sets.push((k.trim().to_owned(), FieldInput::Text(v.to_owned())));
     }
-    let mut attachments = Vec::new();
-    for path in &values.attach {
-        attachments.push(read_attachment(path)?);
-    }
-    Ok((sets, attachments))
+    Ok((sets, values.attach.clone()))
 }
 
-fn read_attachment(path: &Path) -> Result<NewAttachment> {
-    let shown = path.display();
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read attachment {shown}"))?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("cannot read attachment {shown}"))?
-        .len();
-    let name = path
-        .file_name()
-        .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
-    if len > MAX_ATTACHMENT {
-        return Err(ApiError::AttachmentTooLarge {
-            name,
-            limit_mib: MAX_ATTACHMENT >> 20,
-        }
-        .into());
+/// Streams each file into the vault behind a progress bar; the record that names
+/// them comes next.
+fn attach_files(vault: &mut Vault, paths: &[PathBuf]) -> Result<Vec<NewAttachment>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let bar = byte_bar("Storing the attachment…");
+        let stored = vault.store_attachment_file(path, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        let shown = path.display();
+        out.push(stored.map_err(|e| match e {
+            ApiError::Io(_) => {
+                anyhow::Error::new(e).context(format!("cannot read attachment {shown}"))
+            }
+            other => other.into(),
+        })?);
     }
-    // Read at most one byte past the limit, in case the file grows while we read.
-    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
-    file.take(MAX_ATTACHMENT + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read attachment {shown}"))?;
-    if bytes.len() as u64 > MAX_ATTACHMENT {
-        return Err(ApiError::AttachmentTooLarge {
-            name,
-            limit_mib: MAX_ATTACHMENT >> 20,
-        }
-        .into());
-    }
-    Ok(NewAttachment { name, bytes })
+    Ok(out)
 }
 
 fn run(cli: &Cli) -> Result<()> {
@@ -415,8 +405,9 @@ fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
 fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
     match cmd {
         RecordCommand::Add { form, values } => {
-            let (sets, attachments) = parse_values(values)?;
+            let (sets, files) = parse_values(values)?;
             let mut vault = unlock(dir)?;
+            let attachments = attach_files(&mut vault, &files)?;
             let id = vault.add_record(form, &sets, &attachments)?;
             if cli.json {
                 print_json(&serde_json::json!({ "id": id.to_string() }))
@@ -454,15 +445,33 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
                 show::record(&rec)
             }
         }
+        RecordCommand::SaveAttachment { id, blake3, out } => {
+            let vault = unlock(dir)?;
+            let id = vault.resolve_id(id)?;
+            let bar = byte_bar("Saving the attachment…");
+            let saved = vault.save_attachment(&id, blake3, out, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let size = saved?;
+            if cli.json {
+                print_json(&serde_json::json!({ "size": size }))
+            } else {
+                say!("Saved {size} bytes to {}", out.display());
+                Ok(())
+            }
+        }
         RecordCommand::Edit { id, values, detach } => {
-            let (sets, attachments) = parse_values(values)?;
-            if sets.is_empty() && attachments.is_empty() && detach.is_empty() {
+            let (sets, files) = parse_values(values)?;
+            if sets.is_empty() && files.is_empty() && detach.is_empty() {
                 return Err(
                     Usage("nothing to change: give --set, --attach or --detach".into()).into(),
                 );
             }
             let mut vault = unlock(dir)?;
             let id = vault.resolve_id(id)?;
+            let attachments = attach_files(&mut vault, &files)?;
             if !sets.is_empty() || !attachments.is_empty() {
                 vault.edit_record(&id, &sets, &attachments)?;
             }
@@ -537,7 +546,13 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
     match cmd {
         BundleCommand::Export { to, out } => {
             let mut vault = unlock(dir)?;
-            let report = with_spinner("Sealing the bundle…", || vault.export_bundle(to, out))?;
+            let bar = byte_bar("Sealing the bundle…");
+            let report = vault.export_bundle_with(to, out, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let report = report?;
             if cli.json {
                 return print_json(&report);
             }
@@ -549,7 +564,12 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
             let mut failed = 0;
             let mut reports = Vec::new();
             for f in files {
-                let result = with_spinner("Importing…", || vault.import_bundle(f));
+                let bar = byte_bar("Importing…");
+                let result = vault.import_bundle_file(f, &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                });
+                bar.finish_and_clear();
                 let name = f.display().to_string();
                 match result {
                     Ok(r) => {

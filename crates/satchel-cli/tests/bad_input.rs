@@ -274,7 +274,10 @@ fn bad_attachments() {
         &["record", "edit", &id, "--attach", big.to_str().unwrap()],
         &[],
         1,
-        "larger than the limit of 32 MiB",
+        &format!(
+            "larger than the limit of {} MiB",
+            satchel_api::records::MAX_ATTACHMENT >> 20
+        ),
     );
 }
 

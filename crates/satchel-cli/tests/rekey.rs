@@ -35,10 +35,10 @@ fn fill(s: &Sandbox) {
                 "name".to_owned(),
                 satchel_api::FieldInput::Text(format!("with photo {i}")),
             )],
-            &[satchel_api::NewAttachment {
-                name: format!("photo{i}.jpg"),
-                bytes: zeroize::Zeroizing::new(vec![i; 400_000]),
-            }],
+            &[satchel_api::NewAttachment::in_memory(
+                format!("photo{i}.jpg"),
+                zeroize::Zeroizing::new(vec![i; 400_000]),
+            )],
         )
         .unwrap();
     }

@@ -11,12 +11,20 @@ pub mod domain {
     pub const OP_SIGNATURE: &str = "satchel 2026-11 op signature v1";
     /// Device fingerprints.
     pub const FINGERPRINT: &str = "satchel 2026-11 device fingerprint v1";
-    /// Ed25519 signature context for bundles.
+    /// Ed25519 signature context for bundles (format 1, no longer read).
     pub const BUNDLE_SIGNATURE: &str = "satchel 2026-11 bundle signature v1";
-    /// The digest a bundle's signature covers.
+    /// The digest a bundle's signature covers (format 1, no longer read).
     pub const BUNDLE_SIGNED: &str = "satchel 2026-11 bundle signed digest v1";
-    /// Bundle body hashes (the sender's bundle chain).
+    /// Bundle body hashes (format 1, no longer read).
     pub const BUNDLE_BODY: &str = "satchel 2026-11 bundle body v1";
+    /// Ed25519 signature context for a bundle's header, checked after its first chunk.
+    pub const BUNDLE_HEADER_SIGNATURE: &str = "satchel 2026-11 bundle header signature v2";
+    /// Ed25519 signature context for a bundle's whole content.
+    pub const BUNDLE_SIGNATURE_V2: &str = "satchel 2026-11 bundle signature v2";
+    /// The digest a bundle's content signature covers.
+    pub const BUNDLE_SIGNED_V2: &str = "satchel 2026-11 bundle signed digest v2";
+    /// Bundle body hashes (the sender's bundle chain).
+    pub const BUNDLE_BODY_V2: &str = "satchel 2026-11 bundle body v2";
     /// Recovery key checksums.
     pub const RECOVERY_CHECK: &str = "satchel 2026-11 recovery key checksum v1";
 }
@@ -28,6 +36,19 @@ pub fn hash(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
         hasher.update(part);
     }
     *hasher.finalize().as_bytes()
+}
+
+/// BLAKE3's incremental hasher.
+pub use blake3::Hasher;
+
+/// An incremental [`hash`] under `domain`, for content too large to hold at once.
+pub fn hasher(domain: &str) -> blake3::Hasher {
+    blake3::Hasher::new_derive_key(domain)
+}
+
+/// An incremental [`content`] hash.
+pub fn content_hasher() -> blake3::Hasher {
+    blake3::Hasher::new()
 }
 
 /// Plain BLAKE3 of content (attachments), as users can check with `b3sum`.

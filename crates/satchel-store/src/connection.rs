@@ -234,7 +234,7 @@ impl Store {
             records: count("SELECT count(*) FROM records WHERE deleted = 0")?,
             deleted: count("SELECT count(*) FROM records WHERE deleted = 1")?,
             ops: count("SELECT count(*) FROM ops")?,
-            attachments: count("SELECT count(*) FROM blobs")?,
+            attachments: count("SELECT count(*) FROM blobs WHERE hash IS NOT NULL")?,
         })
     }
 

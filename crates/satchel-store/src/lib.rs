@@ -25,9 +25,10 @@ pub mod schema;
 pub mod search;
 mod sync;
 
+pub use blobs::{BLOB_CHUNK, BlobWriter, StagedBlob};
 pub use connection::{Counts, Store};
 pub use drafts::{StoredDraft, record_draft_key};
 pub use error::StoreError;
 pub use ops::LogReport;
 pub use records::{ListFilter, StoredRecord};
-pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Peer};
+pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Importing, Peer};

@@ -178,8 +178,9 @@ pub(crate) fn apply(
     let mut erased = BTreeSet::new();
     let mut added = 0;
     for (hash, data) in blobs {
-        tx.prepare_cached("INSERT INTO blobs (hash, data) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
-            .execute(params![&hash[..], data])?;
+        if crate::blobs::put(tx, data)? != *hash {
+            return Err(StoreError::Corrupt("attachment does not match its hash"));
+        }
     }
     for op in ops {
         let h = &op.header;
@@ -273,9 +274,5 @@ pub(crate) fn erase_payloads(tx: &Transaction<'_>, ids: &[OpId]) -> Result<(), S
 }
 
 fn drop_orphan_blobs(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute(
-        "DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM record_blobs)",
-        [],
-    )?;
-    Ok(())
+    crate::blobs::drop_orphans(tx)
 }

@@ -127,6 +127,34 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE quarantine ADD COLUMN detail TEXT NOT NULL DEFAULT '';
     ALTER TABLE quarantine ADD COLUMN since_import INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 7: attachments in chunks of 1 MiB (`blobs::BLOB_CHUNK`), written and read one
+    // chunk at a time, so an attachment of any size costs constant memory. A row is
+    // unnamed (hash NULL) while its bytes arrive. Attachments stored whole move here.
+    r#"
+    ALTER TABLE blobs RENAME TO blobs_whole;
+    CREATE TABLE blobs (
+        id INTEGER PRIMARY KEY,
+        hash BLOB UNIQUE,
+        size INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE blob_chunks (
+        blob INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (blob, n)
+    ) STRICT;
+    INSERT INTO blobs (hash, size) SELECT hash, length(data) FROM blobs_whole;
+    WITH RECURSIVE parts (blob, hash, n) AS (
+        SELECT b.id, b.hash, 0 FROM blobs b WHERE b.size > 0
+        UNION ALL
+        SELECT p.blob, p.hash, p.n + 1 FROM parts p JOIN blobs b ON b.id = p.blob
+        WHERE (p.n + 1) * 1048576 < b.size
+    )
+    INSERT INTO blob_chunks (blob, n, data)
+        SELECT p.blob, p.n, substr(w.data, p.n * 1048576 + 1, 1048576)
+        FROM parts p JOIN blobs_whole w ON w.hash = p.hash;
+    DROP TABLE blobs_whole;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

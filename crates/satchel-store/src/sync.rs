@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use satchel_sync::{
     op::{DeviceId, Op, OpId, RecordId},
     sync::{Held, Plan, Reason},
     vv::VersionVector,
 };
 
-use crate::{Store, StoreError, ops};
+use crate::{BlobWriter, Store, StoreError, ops};
 
 /// A device this vault exchanges bundles with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct ImportOutcome {
     pub quarantined: usize,
     /// Records touched.
     pub records: Vec<RecordId>,
+    /// A purge was applied: checkpoint so erased content leaves the log.
+    pub purged: bool,
 }
 
 /// Why an import was refused inside the store.
@@ -281,9 +283,91 @@ impl Store {
         blobs: &[([u8; 32], &[u8])],
         forms: &[(String, i64, String)],
     ) -> Result<ImportOutcome, ImportRefused> {
+        let importing = self.import_begin()?;
+        for (hash, data) in blobs {
+            let mut w = importing.blob_begin()?;
+            importing.blob_write(&mut w, data)?;
+            if importing.blob_finish(w)?.0 != *hash {
+                return Err(StoreError::Corrupt("attachment does not match its hash").into());
+            }
+        }
+        let outcome = importing.finish(meta, plan, quarantine, forms)?;
+        if outcome.purged {
+            self.checkpoint()?;
+        }
+        Ok(outcome)
+    }
+
+    /// Starts an import: attachments stream in through the returned transaction,
+    /// then [`Importing::finish`] applies the rest. Dropped unfinished, it leaves
+    /// the vault as it was.
+    pub fn import_begin(&mut self) -> Result<Importing<'_>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Importing { tx })
+    }
+}
+
+/// An import in progress, inside one transaction.
+pub struct Importing<'s> {
+    tx: Transaction<'s>,
+}
+
+impl Importing<'_> {
+    /// Whether an attachment is stored already.
+    pub fn has_blob(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
+            .query_row([&hash[..]], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Whether a record held refers to an attachment.
+    pub fn is_referenced(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM record_blobs WHERE hash = ?1 LIMIT 1")?
+            .query_row([&hash[..]], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Starts writing an attachment.
+    pub fn blob_begin(&self) -> Result<BlobWriter, StoreError> {
+        BlobWriter::begin(&self.tx)
+    }
+
+    /// Starts writing an attachment whose bytes the caller checks against `hash`
+    /// before [`Importing::finish`] (so they are not hashed twice).
+    pub fn blob_begin_checked(&self, hash: [u8; 32]) -> Result<BlobWriter, StoreError> {
+        BlobWriter::begin_as(&self.tx, Some(hash))
+    }
+
+    /// Appends to an attachment.
+    pub fn blob_write(&self, w: &mut BlobWriter, data: &[u8]) -> Result<(), StoreError> {
+        w.write(&self.tx, data)
+    }
+
+    /// Names a written attachment; returns its hash and size.
+    pub fn blob_finish(&self, w: BlobWriter) -> Result<([u8; 32], u64), StoreError> {
+        w.finish(&self.tx)
+    }
+
+    /// Applies the plan, the forms, the sender's acknowledgements and the quarantine
+    /// (replaced by `quarantine`, already bounded), and commits. `plan.known` must
+    /// hold no fork ([`Store::forks_of_held`]): one is refused as a last defence.
+    /// When [`ImportOutcome::purged`], call [`Store::checkpoint`].
+    pub fn finish(
+        self,
+        meta: &BundleMeta,
+        plan: &Plan,
+        quarantine: &[Held],
+        forms: &[(String, i64, String)],
+    ) -> Result<ImportOutcome, ImportRefused> {
+        let tx = self.tx;
         let seen: Option<Vec<u8>> = tx
             .query_row(
                 "SELECT id FROM bundles_seen WHERE id = ?1",
@@ -331,7 +415,7 @@ impl Store {
                 return Err(ImportRefused::OpFork(op.header.seq));
             }
         }
-        let applied = ops::apply(&tx, &plan.apply, blobs)?;
+        let applied = ops::apply(&tx, &plan.apply, &[])?;
         // Only what changed is written: a full quarantine is up to 64 MiB, and
         // rewriting it at every import would let a peer multiply each bundle's writes.
         let kept: std::collections::BTreeSet<&[u8]> =
@@ -386,10 +470,8 @@ impl Store {
             params![&meta.id[..], &meta.sender[..], seq, &meta.hash[..]],
         )?;
         tx.commit()?;
-        if applied.purged {
-            self.checkpoint()?;
-        }
         Ok(ImportOutcome {
+            purged: applied.purged,
             applied: applied.added,
             known: plan.known.len(),
             quarantined: quarantine.len(),

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use satchel_crypto::{identity::DeviceKeys, keys::DataKey};
-use satchel_store::{ListFilter, Store, StoreError, schema};
+use satchel_store::{BLOB_CHUNK, ListFilter, Store, StoreError, schema};
 use satchel_sync::{
     hlc::Hlc,
     op::{ATTACHMENT_PREFIX, Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
@@ -188,6 +188,71 @@ fn stepwise_migration_gives_the_fresh_schema() {
 }
 
 #[test]
+fn attachments_stored_whole_move_into_chunks_and_read_back_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate().unwrap();
+    let mut store = Store::create_at_version_for_tests(&dir.path().join("v.db"), &key, 5).unwrap();
+    let big: Vec<u8> = (0..2 * BLOB_CHUNK + 7).map(|i| (i % 251) as u8).collect();
+    let exact = vec![9u8; BLOB_CHUNK];
+    let blobs = [big, exact, b"small".to_vec(), Vec::new()];
+    for b in &blobs {
+        let h = satchel_crypto::hash::content(b);
+        let hex = data_encoding::HEXLOWER.encode(b);
+        let hash = data_encoding::HEXLOWER.encode(&h);
+        store
+            .execute_for_tests(&format!(
+                "INSERT INTO blobs (hash, data) VALUES (x'{hash}', x'{hex}')"
+            ))
+            .unwrap();
+    }
+    store.migrate_for_tests(schema::latest()).unwrap();
+    for b in &blobs {
+        let h = satchel_crypto::hash::content(b);
+        assert_eq!(store.blob(&h).unwrap().as_deref(), Some(b.as_slice()));
+        assert_eq!(store.blob_size(&h).unwrap(), Some(b.len() as u64));
+        let mut pieces = Vec::new();
+        store
+            .blob_read(&h, |p| {
+                pieces.push(p.len());
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert!(pieces.iter().all(|n| *n <= BLOB_CHUNK));
+        assert_eq!(pieces.len(), b.len().div_ceil(BLOB_CHUNK));
+    }
+    assert_eq!(store.counts().unwrap().attachments, 4);
+}
+
+#[test]
+fn a_staged_attachment_is_stored_once_and_only_when_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+    let data: Vec<u8> = (0..3 * BLOB_CHUNK / 2).map(|i| (i % 13) as u8).collect();
+    let mut staged = store.blob_stage().unwrap();
+    for piece in data.chunks(1000) {
+        staged.write(piece).unwrap();
+    }
+    drop(staged);
+    assert_eq!(store.counts().unwrap().attachments, 0);
+    for _ in 0..2 {
+        let mut staged = store.blob_stage().unwrap();
+        staged.write(&data).unwrap();
+        let (hash, size) = staged.commit().unwrap();
+        assert_eq!(hash, satchel_crypto::hash::content(&data));
+        assert_eq!(size, data.len() as u64);
+    }
+    assert_eq!(store.counts().unwrap().attachments, 1);
+    assert_eq!(
+        store.blob(&satchel_crypto::hash::content(&data)).unwrap(),
+        Some(data)
+    );
+    // Nothing refers to it: a sweep drops it.
+    store.drop_orphan_blobs().unwrap();
+    assert_eq!(store.counts().unwrap().attachments, 0);
+}
+
+#[test]
 fn ops_materialise_and_replay_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let mut store =
@@ -343,6 +408,9 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
              CREATE TABLE quarantine (id BLOB PRIMARY KEY, header BLOB NOT NULL,
                  signature BLOB NOT NULL, payload BLOB) STRICT;
              INSERT INTO quarantine VALUES (X'{}', X'{}', X'{}', X'{}');
+             DROP TABLE blob_chunks;
+             DROP TABLE blobs;
+             CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL) STRICT;
              PRAGMA user_version = 3;",
             hex(&waiting.id.0),
             hex(&waiting.header_bytes),

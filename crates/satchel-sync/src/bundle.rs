@@ -1,31 +1,43 @@
 //! What a bundle carries inside its envelope: the sender's bundle sequence, its
-//! acknowledgement vector, ops, attachment contents and forms (docs/bundle-format.md).
+//! acknowledgement vector, ops, forms and attachment contents
+//! (docs/bundle-format.md).
 //!
 //! ```text
-//! body    = zstd(inner)                 decompressed size capped at MAX_BODY
-//! inner   = version u8 | bundle_id[16] | sender_seq u64 | prev_bundle[32]
-//!           | acks: u16 n, n × (author[32] | seq u64), authors increasing
-//!           | ops: u32 n, n × op wire form (see op.rs)
-//!           | blobs: u32 n, n × (blake3[32] | u32 len | bytes)
-//!           | forms: u16 n, n × (u32 len | JSON)
+//! body  = version u8 (2) | head_len u32 | zstd(head) | attachment bytes, back to back
+//! head  = bundle_id[16] | sender_seq u64 | prev_bundle[32]
+//!         | acks: u16 n, n × (author[32] | seq u64), authors increasing
+//!         | ops: u32 n, n × op wire form (see op.rs)
+//!         | forms: u16 n, n × (u32 len | JSON)
+//!         | attachments: u32 n, n × (blake3[32] | len u64), hashes increasing
+//! hash  = BLAKE3-derive(BUNDLE_BODY_V2, head)
 //! ```
+//!
+//! The head is small, compressible and held in memory (capped at [`MAX_HEAD`]);
+//! attachments follow it uncompressed, since photos, audio and video are compressed
+//! already, and are read in pieces of at most [`PIECE`] bytes, each checked against
+//! its BLAKE3 hash at its end. The body hash covers the attachments through their
+//! hashes, so it is known before they are read.
 
 use std::io::Read;
 
 use satchel_crypto::hash;
 
-use crate::{OpError, op::DeviceId, op::Op, vv::VersionVector};
+use crate::{BodyError, OpError, op::DeviceId, op::Op, vv::VersionVector};
 
 /// Body format this build writes and reads.
-pub const VERSION: u8 = 1;
-/// Largest decompressed body accepted: a bundle that inflates past it is refused.
-pub const MAX_BODY: usize = 512 * 1024 * 1024;
+pub const VERSION: u8 = 2;
+/// Largest head (everything but attachment contents) accepted, compressed or not:
+/// about 200,000 ops with their payloads, more than any field device holds.
+pub const MAX_HEAD: usize = 96 * 1024 * 1024;
 /// Largest single attachment carried.
-pub const MAX_BLOB: usize = 64 * 1024 * 1024;
+pub const MAX_BLOB: u64 = 4 << 30;
 /// Largest form definition carried.
 pub const MAX_FORM: usize = 1024 * 1024;
+/// Largest piece of an attachment handed out at once.
+pub const PIECE: usize = 1024 * 1024;
 
-/// The decoded content of a bundle.
+/// The decoded content of a bundle held in memory, attachments included: for tests,
+/// vectors and small tools. Imports read a [`BundleHead`] and stream attachments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BundleBody {
     /// Random id: importing the same bundle twice is recognised by it.
@@ -42,6 +54,25 @@ pub struct BundleBody {
     pub blobs: Vec<([u8; 32], Vec<u8>)>,
     /// Form definitions (JSON).
     pub forms: Vec<String>,
+}
+
+/// Everything a body carries before the attachment contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleHead {
+    /// Random id: importing the same bundle twice is recognised by it.
+    pub bundle_id: [u8; 16],
+    /// The sender's count of bundles made, from 1.
+    pub sender_seq: u64,
+    /// Hash of the sender's previous bundle body (zero for the first).
+    pub prev_bundle: [u8; 32],
+    /// For each author, the highest op the sender holds (its acknowledgement).
+    pub acks: VersionVector,
+    /// Ops the recipients have not acknowledged, by author then sequence.
+    pub ops: Vec<Op>,
+    /// Form definitions (JSON).
+    pub forms: Vec<String>,
+    /// The attachments that follow the head, in order: (BLAKE3, length).
+    pub blobs: Vec<([u8; 32], u64)>,
 }
 
 fn malformed(what: &'static str) -> OpError {
@@ -81,15 +112,25 @@ fn len_u32(n: usize) -> Result<[u8; 4], OpError> {
         .to_be_bytes())
 }
 
-impl BundleBody {
-    /// The body's identity for chaining: BLAKE3 of its uncompressed bytes.
-    pub fn hash(inner: &[u8]) -> [u8; 32] {
-        hash::hash(hash::domain::BUNDLE_BODY, &[inner])
+fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
+    r.read_exact(buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            BodyError::Invalid(malformed("bundle body truncated"))
+        } else {
+            BodyError::Read(e)
+        }
+    })
+}
+
+impl BundleHead {
+    /// The body's identity for chaining: BLAKE3 of the uncompressed head.
+    pub fn hash(head: &[u8]) -> [u8; 32] {
+        hash::hash(hash::domain::BUNDLE_BODY_V2, &[head])
     }
 
-    /// Uncompressed bytes.
+    /// Uncompressed head bytes.
     pub fn encode(&self) -> Result<Vec<u8>, OpError> {
-        let mut out = vec![VERSION];
+        let mut out = Vec::new();
         out.extend_from_slice(&self.bundle_id);
         out.extend_from_slice(&self.sender_seq.to_be_bytes());
         out.extend_from_slice(&self.prev_bundle);
@@ -103,56 +144,88 @@ impl BundleBody {
         for op in &self.ops {
             out.extend_from_slice(&op.write());
         }
-        out.extend_from_slice(&len_u32(self.blobs.len())?);
-        for (h, data) in &self.blobs {
-            out.extend_from_slice(h);
-            out.extend_from_slice(&len_u32(data.len())?);
-            out.extend_from_slice(data);
-        }
         let n = u16::try_from(self.forms.len()).map_err(|_| malformed("too many forms"))?;
         out.extend_from_slice(&n.to_be_bytes());
         for f in &self.forms {
             out.extend_from_slice(&len_u32(f.len())?);
             out.extend_from_slice(f.as_bytes());
         }
+        out.extend_from_slice(&len_u32(self.blobs.len())?);
+        for (h, len) in &self.blobs {
+            out.extend_from_slice(h);
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+        if out.len() > MAX_HEAD {
+            return Err(malformed("too many ops for one bundle"));
+        }
         Ok(out)
     }
 
-    /// Compressed bytes, ready for the envelope, and the body hash.
-    pub fn write(&self) -> Result<(Vec<u8>, [u8; 32]), OpError> {
-        let inner = self.encode()?;
-        let compressed =
-            zstd::bulk::compress(&inner, 3).map_err(|_| malformed("compression failed"))?;
-        Ok((compressed, Self::hash(&inner)))
-    }
-
-    /// Decompresses (refusing anything that inflates past [`MAX_BODY`]) and parses
-    /// strictly; every op's signature and payload hash are verified, every blob's hash
-    /// checked. Returns the body and its hash.
-    pub fn read(compressed: &[u8]) -> Result<(Self, [u8; 32]), OpError> {
-        let decoder = zstd::stream::read::Decoder::new(compressed)
-            .map_err(|_| malformed("not compressed data"))?;
-        let mut inner = Vec::new();
-        decoder
-            .take(MAX_BODY as u64 + 1)
-            .read_to_end(&mut inner)
-            .map_err(|_| malformed("not compressed data"))?;
-        if inner.len() > MAX_BODY {
-            return Err(malformed("decompresses past the size limit"));
+    /// The body up to the attachment contents (version, length, compressed head),
+    /// the body hash, and the length of the whole body once the attachments follow.
+    pub fn write(&self) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
+        let mut sorted = self.blobs.clone();
+        sorted.sort();
+        sorted.dedup_by(|a, b| a.0 == b.0);
+        if sorted != self.blobs || self.blobs.iter().any(|(_, l)| *l > MAX_BLOB) {
+            return Err(malformed("attachments not canonical"));
         }
-        let body = Self::parse(&inner)?;
-        Ok((body, Self::hash(&inner)))
+        let head = self.encode()?;
+        let compressed =
+            zstd::bulk::compress(&head, 3).map_err(|_| malformed("compression failed"))?;
+        if compressed.len() > MAX_HEAD {
+            return Err(malformed("too many ops for one bundle"));
+        }
+        let mut out = Vec::with_capacity(5 + compressed.len());
+        out.push(VERSION);
+        out.extend_from_slice(&len_u32(compressed.len())?);
+        out.extend_from_slice(&compressed);
+        let total = out.len() as u64 + self.blobs.iter().map(|(_, l)| *l).sum::<u64>();
+        Ok((out, Self::hash(&head), total))
     }
 
-    fn parse(inner: &[u8]) -> Result<Self, OpError> {
-        let mut r = Reader(inner);
-        let version = r.array::<1>()?[0];
+    /// Reads the body up to the attachment contents, decompressing at most
+    /// [`MAX_HEAD`] bytes, and parses strictly; every op's signature and payload
+    /// hash are verified. Returns the head and the body hash; the attachments
+    /// follow in `input`, to be read with [`BlobReader`].
+    pub fn read(input: &mut impl Read) -> Result<(Self, [u8; 32]), BodyError> {
+        let mut first = [0u8; 5];
+        read_exact(input, &mut first)?;
+        let [version, len @ ..] = first;
         if version > VERSION {
-            return Err(OpError::NewerFormat);
+            return Err(OpError::NewerFormat.into());
         }
         if version != VERSION {
-            return Err(malformed("bundle body version"));
+            return Err(malformed("bundle body version").into());
         }
+        let len = usize::try_from(u32::from_be_bytes(len)).map_err(|_| malformed("length"))?;
+        if len > MAX_HEAD {
+            return Err(malformed("bundle head too large").into());
+        }
+        // Grown as bytes arrive: a length alone allocates nothing.
+        let mut compressed = Vec::new();
+        Read::take(&mut *input, len as u64)
+            .read_to_end(&mut compressed)
+            .map_err(BodyError::Read)?;
+        if compressed.len() != len {
+            return Err(malformed("bundle body truncated").into());
+        }
+        let decoder = zstd::stream::read::Decoder::new(compressed.as_slice())
+            .map_err(|_| malformed("not compressed data"))?;
+        let mut head = Vec::new();
+        decoder
+            .take(MAX_HEAD as u64 + 1)
+            .read_to_end(&mut head)
+            .map_err(|_| malformed("not compressed data"))?;
+        if head.len() > MAX_HEAD {
+            return Err(malformed("decompresses past the size limit").into());
+        }
+        let parsed = Self::parse(&head)?;
+        Ok((parsed, Self::hash(&head)))
+    }
+
+    fn parse(head: &[u8]) -> Result<Self, OpError> {
+        let mut r = Reader(head);
         let bundle_id = r.array()?;
         let sender_seq = u64::from_be_bytes(r.array()?);
         if sender_seq == 0 {
@@ -171,25 +244,11 @@ impl BundleBody {
             last = Some(author);
         }
         let n_ops = r.u32()?;
-        let mut ops = Vec::with_capacity(n_ops.min(inner.len() / 100));
+        let mut ops = Vec::with_capacity(n_ops.min(head.len() / 100));
         for _ in 0..n_ops {
             let (op, rest) = Op::read(r.0)?;
             r.0 = rest;
             ops.push(op);
-        }
-        let n_blobs = r.u32()?;
-        let mut blobs = Vec::new();
-        for _ in 0..n_blobs {
-            let h: [u8; 32] = r.array()?;
-            let len = r.u32()?;
-            if len > MAX_BLOB {
-                return Err(malformed("attachment too large"));
-            }
-            let data = r.take(len)?;
-            if hash::content(data) != h {
-                return Err(malformed("attachment does not match its hash"));
-            }
-            blobs.push((h, data.to_vec()));
         }
         let mut forms = Vec::new();
         for _ in 0..r.u16()? {
@@ -201,8 +260,21 @@ impl BundleBody {
                 std::str::from_utf8(r.take(len)?).map_err(|_| malformed("form not UTF-8"))?;
             forms.push(text.to_owned());
         }
+        let n_blobs = r.u32()?;
+        let mut blobs: Vec<([u8; 32], u64)> = Vec::with_capacity(n_blobs.min(r.0.len() / 40));
+        for _ in 0..n_blobs {
+            let h: [u8; 32] = r.array()?;
+            let len = u64::from_be_bytes(r.array()?);
+            if len > MAX_BLOB {
+                return Err(malformed("attachment too large"));
+            }
+            if blobs.last().is_some_and(|(prev, _)| *prev >= h) {
+                return Err(malformed("attachments not canonical"));
+            }
+            blobs.push((h, len));
+        }
         if !r.0.is_empty() {
-            return Err(malformed("trailing bytes in bundle body"));
+            return Err(malformed("trailing bytes in bundle head"));
         }
         Ok(Self {
             bundle_id,
@@ -210,9 +282,112 @@ impl BundleBody {
             prev_bundle,
             acks,
             ops,
-            blobs,
             forms,
+            blobs,
         })
+    }
+}
+
+/// Reads one attachment's contents in pieces and checks them against its hash.
+pub struct BlobReader {
+    hash: [u8; 32],
+    left: u64,
+    hasher: hash::Hasher,
+    buf: Vec<u8>,
+}
+
+impl BlobReader {
+    /// Expects `len` bytes whose BLAKE3 is `hash`.
+    pub fn new(hash: [u8; 32], len: u64) -> Self {
+        Self {
+            hash,
+            left: len,
+            hasher: hash::content_hasher(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// The next piece (at most [`PIECE`] bytes), or `None` once the whole attachment
+    /// was read and its hash matched. A piece is not known to be genuine until then.
+    pub fn next(&mut self, input: &mut impl Read) -> Result<Option<&[u8]>, BodyError> {
+        if self.left == 0 {
+            if *self.hasher.finalize().as_bytes() != self.hash {
+                return Err(malformed("attachment does not match its hash").into());
+            }
+            // Reported once: later calls see a fresh, empty hash.
+            self.hash = *hash::content_hasher().finalize().as_bytes();
+            self.hasher = hash::content_hasher();
+            return Ok(None);
+        }
+        let n = usize::try_from(self.left).map_or(PIECE, |l| l.min(PIECE));
+        self.buf.resize(n, 0);
+        read_exact(input, &mut self.buf)?;
+        self.hasher.update(&self.buf);
+        self.left -= n as u64;
+        Ok(Some(&self.buf))
+    }
+}
+
+impl BundleBody {
+    /// Everything but the attachment contents.
+    pub fn head(&self) -> BundleHead {
+        BundleHead {
+            bundle_id: self.bundle_id,
+            sender_seq: self.sender_seq,
+            prev_bundle: self.prev_bundle,
+            acks: self.acks.clone(),
+            ops: self.ops.clone(),
+            forms: self.forms.clone(),
+            blobs: self
+                .blobs
+                .iter()
+                .map(|(h, d)| (*h, d.len() as u64))
+                .collect(),
+        }
+    }
+
+    /// The body's bytes and hash. Attachments are written in hash order.
+    pub fn write(&self) -> Result<(Vec<u8>, [u8; 32]), OpError> {
+        let mut sorted = self.clone();
+        sorted.blobs.sort();
+        sorted.blobs.dedup_by(|a, b| a.0 == b.0);
+        let (mut out, hash, _) = sorted.head().write()?;
+        for (_, data) in &sorted.blobs {
+            out.extend_from_slice(data);
+        }
+        Ok((out, hash))
+    }
+
+    /// Parses a whole body held in memory (see [`BundleHead::read`]); every
+    /// attachment's hash is checked, and nothing may follow the last one.
+    pub fn read(bytes: &[u8]) -> Result<(Self, [u8; 32]), BodyError> {
+        let mut input = bytes;
+        let (head, hash) = BundleHead::read(&mut input)?;
+        let mut blobs = Vec::with_capacity(head.blobs.len());
+        for (h, len) in &head.blobs {
+            if *len > input.len() as u64 {
+                return Err(malformed("bundle body truncated").into());
+            }
+            let mut data = Vec::new();
+            let mut reader = BlobReader::new(*h, *len);
+            while let Some(piece) = reader.next(&mut input)? {
+                data.extend_from_slice(piece);
+            }
+            blobs.push((*h, data));
+        }
+        if !input.is_empty() {
+            return Err(malformed("trailing bytes in bundle body").into());
+        }
+        let body = Self {
+            bundle_id: head.bundle_id,
+            sender_seq: head.sender_seq,
+            prev_bundle: head.prev_bundle,
+            acks: head.acks,
+            ops: head.ops,
+            blobs,
+            forms: head.forms,
+        };
+        Ok((body, hash))
     }
 }
 
@@ -264,21 +439,87 @@ mod tests {
         assert_eq!(h, h2);
     }
 
+    fn framed(compressed: &[u8]) -> Vec<u8> {
+        let mut out = vec![VERSION];
+        out.extend_from_slice(&(compressed.len() as u32).to_be_bytes());
+        out.extend_from_slice(compressed);
+        out
+    }
+
+    fn invalid(bytes: &[u8]) -> OpError {
+        match BundleBody::read(bytes).unwrap_err() {
+            BodyError::Invalid(e) => e,
+            other => panic!("{other}"),
+        }
+    }
+
     #[test]
     fn a_decompression_bomb_is_refused() {
-        let bomb = zstd::bulk::compress(&vec![0u8; MAX_BODY + 1], 19).unwrap();
+        let bomb = zstd::bulk::compress(&vec![0u8; MAX_HEAD + 1], 19).unwrap();
         assert!(bomb.len() < 1024 * 1024);
-        let err = BundleBody::read(&bomb).unwrap_err();
-        assert_eq!(err, OpError::Malformed("decompresses past the size limit"));
+        assert_eq!(
+            invalid(&framed(&bomb)),
+            OpError::Malformed("decompresses past the size limit")
+        );
+    }
+
+    #[test]
+    fn a_head_longer_than_the_cap_is_refused_before_it_is_read() {
+        let mut bytes = vec![VERSION];
+        bytes.extend_from_slice(&(MAX_HEAD as u32 + 1).to_be_bytes());
+        assert_eq!(invalid(&bytes), OpError::Malformed("bundle head too large"));
     }
 
     #[test]
     fn trailing_and_truncated_bodies_are_refused() {
-        let inner = body().encode().unwrap();
+        let (bytes, _) = body().write().unwrap();
+        assert!(BundleBody::read(&[&bytes[..], &[0]].concat()).is_err());
+        assert!(BundleBody::read(&bytes[..bytes.len() - 1]).is_err());
+        let head = body().head().encode().unwrap();
         let compress = |b: &[u8]| zstd::bulk::compress(b, 3).unwrap();
-        assert!(BundleBody::read(&compress(&[&inner[..], &[0]].concat())).is_err());
-        assert!(BundleBody::read(&compress(&inner[..inner.len() - 1])).is_err());
-        assert!(BundleBody::read(b"not zstd at all").is_err());
+        assert!(BundleBody::read(&framed(&compress(&[&head[..], &[0]].concat()))).is_err());
+        assert!(BundleBody::read(&framed(&compress(&head[..head.len() - 1]))).is_err());
+        assert!(BundleBody::read(&framed(b"not zstd at all")).is_err());
+        assert!(matches!(
+            invalid(&[1, 0, 0, 0, 0]),
+            OpError::Malformed("bundle body version")
+        ));
+    }
+
+    #[test]
+    fn attachments_are_carried_uncompressed_and_read_in_pieces() {
+        let mut b = body();
+        let big: Vec<u8> = (0..3 * PIECE + 5).map(|i| (i * 7 % 256) as u8).collect();
+        b.blobs.push((hash::content(&big), big.clone()));
+        b.blobs.sort();
+        let (bytes, h) = b.write().unwrap();
+        // Repetitive content still takes its full size: it is not compressed.
+        assert!(bytes.len() > big.len());
+        let mut input = bytes.as_slice();
+        let (head, h2) = BundleHead::read(&mut input).unwrap();
+        assert_eq!(h, h2);
+        let mut pieces = 0;
+        for (hash, len) in &head.blobs {
+            let mut r = BlobReader::new(*hash, *len);
+            while let Some(p) = r.next(&mut input).unwrap() {
+                assert!(p.len() <= PIECE);
+                pieces += 1;
+            }
+        }
+        assert_eq!(pieces, 5);
+        assert!(input.is_empty());
+    }
+
+    #[test]
+    fn attachments_out_of_order_are_refused() {
+        let mut head = body().head();
+        head.blobs = vec![([2; 32], 1), ([1; 32], 1)];
+        assert!(head.write().is_err());
+        let bytes = head.encode().unwrap();
+        assert!(matches!(
+            BundleHead::parse(&bytes),
+            Err(OpError::Malformed("attachments not canonical"))
+        ));
     }
 
     #[test]

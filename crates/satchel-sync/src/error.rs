@@ -35,3 +35,16 @@ pub enum OpError {
     #[error("could not create op: {0}")]
     Crypto(#[from] satchel_crypto::CryptoError),
 }
+
+/// Why a bundle body read from a stream was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The stream failed: for a bundle, the envelope refused a chunk (the
+    /// `io::Error` carries its `BundleError`).
+    #[error("could not read the bundle body: {0}")]
+    Read(#[source] std::io::Error),
+    /// The bytes are not a valid body.
+    #[error(transparent)]
+    Invalid(#[from] OpError),
+}

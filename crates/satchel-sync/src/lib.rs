@@ -24,4 +24,4 @@ pub mod op;
 pub mod sync;
 pub mod vv;
 
-pub use error::OpError;
+pub use error::{BodyError, OpError};

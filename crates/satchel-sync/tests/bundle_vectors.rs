@@ -29,14 +29,13 @@ fn keys(n: u8) -> DeviceKeys {
 }
 
 fn outcome(recipient: u8, bytes: &[u8]) -> String {
-    let opened = match bundle::open(&keys(recipient), bytes) {
+    // The one known peer of these vectors; every other sender is refused after the
+    // first chunk.
+    let peer = keys(SENDER).public().signing;
+    let opened = match bundle::open(&keys(recipient), bytes, |s| *s == peer, 1 << 30) {
         Ok(o) => o,
         Err(e) => return format!("error: {e}"),
     };
-    // The one known peer of these vectors; import refuses every other sender.
-    if opened.sender != keys(SENDER).public().signing {
-        return "error: unknown sender".into();
-    }
     match BundleBody::read(&opened.content) {
         Ok((body, _)) => format!(
             "ok: seq {} ops {} blobs {}",
@@ -97,10 +96,24 @@ fn write_vectors() {
     };
     let (big_content, _) = big_body.write().unwrap();
     let multi = bundle::seal(&sender, &to, &big_content).unwrap();
-    let bomb = zstd::bulk::compress(&vec![0u8; satchel_sync::bundle::MAX_BODY + 1], 19).unwrap();
-    let bomb = bundle::seal(&sender, &to, &bomb).unwrap();
-    let junk_body = bundle::seal(&sender, &to, b"not a compressed body").unwrap();
+    let bomb = zstd::bulk::compress(&vec![0u8; satchel_sync::bundle::MAX_HEAD + 1], 19).unwrap();
+    let mut framed = vec![satchel_sync::bundle::VERSION];
+    framed.extend_from_slice(&(bomb.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&bomb);
+    let bomb = bundle::seal(&sender, &to, &framed).unwrap();
+    let junk_body = bundle::seal(&sender, &to, b"\x02\0\0\0\x0cnot zstd at all").unwrap();
     let stranger = bundle::seal(&keys(0x54), &to, &content).unwrap();
+    // A stranger's 900 MiB bundle: its header and first chunk are all a reader
+    // needs (and reads) to refuse it.
+    let mut huge = Vec::new();
+    let stranger_keys = keys(0x54);
+    let mut sealer = bundle::Sealer::new(&stranger_keys, &to, 900 << 20, &mut huge).unwrap();
+    std::io::Write::write_all(&mut sealer, &vec![0u8; 65_536]).unwrap();
+    drop(sealer);
+    huge.extend_from_slice(&[0; 1024]);
+    // An attachment the head announces but the body does not carry in full.
+    let (short_body, _) = big_body.write().unwrap();
+    let short = bundle::seal(&sender, &to, &short_body[..short_body.len() - 10]).unwrap();
 
     let flip = |b: &[u8], at: usize| {
         let mut b = b.to_vec();
@@ -177,7 +190,7 @@ fn write_vectors() {
         ),
         (
             "bad-flip-unused-slot",
-            "a bit of an unused slot: the signature covers every slot",
+            "a bit of an unused slot: the header signature covers every slot, checked after the first chunk",
             RECIPIENT,
             flip(&good, 200),
         ),
@@ -207,7 +220,7 @@ fn write_vectors() {
         ),
         (
             "bad-body",
-            "valid envelope whose content is not a compressed body",
+            "valid envelope whose body head is not zstd data",
             RECIPIENT,
             junk_body,
         ),
@@ -216,6 +229,18 @@ fn write_vectors() {
             "valid, but signed by a device that is not a peer",
             RECIPIENT,
             stranger,
+        ),
+        (
+            "bad-unknown-sender-huge",
+            "the header and first chunk of a 900 MiB bundle from a device that is not a peer, then 1 KiB of the rest: refused after the first chunk",
+            RECIPIENT,
+            huge,
+        ),
+        (
+            "bad-attachment-truncated",
+            "a valid envelope whose body ends inside an attachment",
+            RECIPIENT,
+            short,
         ),
     ];
     for (name, comment, recipient, bytes) in vectors {
@@ -264,5 +289,5 @@ fn bundle_vectors_meet_their_expectations() {
         seen += 1;
         good += usize::from(field("expect").starts_with("ok"));
     }
-    assert!(seen >= 19 && good >= 4, "{seen} vectors, {good} good");
+    assert!(seen >= 22 && good >= 4, "{seen} vectors, {good} good");
 }

@@ -19,12 +19,26 @@ export const attachmentRemove = (args: { record: string; blake3: string }): Prom
   invoke<void>('attachment_remove', args);
 
 /**
+ * Saves an attachment to a file the user names in the system's dialog, a chunk
+ * at a time (for those too large to view). `false` if cancelled.
+ */
+export const attachmentSave = (args: { record: string; blake3: string }): Promise<boolean> =>
+  invoke<boolean>('attachment_save', args);
+
+/**
  * The body is the file's bytes, the `x-satchel-name` header its name
  * (percent-encoded). The shell keeps them in memory until the record is saved or the
  * vault locks; nothing is written anywhere until then.
  */
 export const attachmentStage = (body: Uint8Array, options?: InvokeOptions): Promise<Staged> =>
   invoke<Staged>('attachment_stage', body, options);
+
+/**
+ * Picks a file with the system's dialog (outside the state lock) and streams it
+ * into the vault a chunk at a time, so a recorded testimony of gigabytes never
+ * crosses IPC or sits in memory. `None` if cancelled.
+ */
+export const attachmentStageChoose = (): Promise<Staged | null> => invoke<Staged | null>('attachment_stage_choose');
 
 export const attachmentUnstage = (args: { id: string }): Promise<void> =>
   invoke<void>('attachment_unstage', args);
@@ -49,6 +63,13 @@ export const bundleExportDrive = (args: { peers: Array<string>; drive: string })
  */
 export const bundleImport = (body: Uint8Array, options?: InvokeOptions): Promise<ImportReport> =>
   invoke<ImportReport>('bundle_import', body, options);
+
+/**
+ * Picks a bundle file with the system's dialog (outside the state lock) and imports
+ * it as a stream: a bundle carrying large attachments never crosses IPC whole.
+ * `None` if cancelled.
+ */
+export const bundleImportChoose = (): Promise<ImportReport | null> => invoke<ImportReport | null>('bundle_import_choose');
 
 /**
  * Keeps one of a conflict's values, or writes a new one.
@@ -220,11 +241,14 @@ export type Commands = {
   activity: { args: undefined; result: void };
   attachment_get: { args: { record: string; blake3: string }; result: ArrayBuffer };
   attachment_remove: { args: { record: string; blake3: string }; result: void };
+  attachment_save: { args: { record: string; blake3: string }; result: boolean };
   attachment_stage: { args: Uint8Array; result: Staged };
+  attachment_stage_choose: { args: undefined; result: Staged | null };
   attachment_unstage: { args: { id: string }; result: void };
   bundle_export_choose: { args: { peers: Array<string> }; result: ExportReport | null };
   bundle_export_drive: { args: { peers: Array<string>; drive: string }; result: ExportReport };
   bundle_import: { args: Uint8Array; result: ImportReport };
+  bundle_import_choose: { args: undefined; result: ImportReport | null };
   conflict_resolve: { args: { record: string; field: string; resolution: Resolution }; result: void };
   conflicts_list: { args: { lang: string }; result: Array<Conflict> };
   decoy_open: { args: { current: string }; result: void };

@@ -372,7 +372,7 @@ name: string,
  */
 fingerprint: string, };
 
-export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "done";
+export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "writing" | "done";
 
 export type Progress = { task: Task, phase: Phase, 
 /**
@@ -572,7 +572,7 @@ time: string, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey";
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save";
 
 export type VaultState = { exists: boolean, unlocked: boolean, 
 /**
