@@ -41,6 +41,16 @@ XBEL
 
 shots=${SATCHEL_SCREENSHOTS:-}
 case $shots in ''|/*) ;; *) shots=$root/$shots ;; esac
+# The window renders as shipped (no GPU compositing), except when screenshots are
+# taken: WebKitWebDriver's screenshots hang without compositing. With compositing on,
+# Mesa's software renderer in the web process has crashed under the allocator's
+# fill of freed memory (src-tauri/src/hardening.rs); such a run sets
+# GLIBC_TUNABLES=glibc.malloc.perturb=0 to keep the fill off.
+compositing=off
+if [ -n "$shots" ]; then
+  compositing=on
+  export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.perturb=0}
+fi
 
 cd "$root/ui"
 # The test runner keeps its own HOME and TMPDIR (its transform cache holds the test's
@@ -48,6 +58,6 @@ cd "$root/ui"
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
 env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1 TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
-  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" \
+  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
   node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts

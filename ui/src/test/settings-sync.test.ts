@@ -135,12 +135,33 @@ describe('sync', () => {
         const entry = held.find((e) => e.id === args?.id) ?? ENTRY;
         return { entry, form: 'contact', fields: { 'na\u0000me\u202e': 'x\u202egpj.exe', household_size: { n: 4 } } };
       },
+      task_cancel: () => {
+        onCancel();
+      },
       quarantine_drop: (args) => {
         held = held.filter((e) => e.id !== args?.id);
         return undefined;
       },
     });
   }
+
+  let onCancel: () => void = () => undefined;
+
+  it('stops an import in progress with Stop, which changes nothing', async () => {
+    syncShell(
+      () =>
+        new Promise((_, reject) => {
+          onCancel = () => reject({ code: 'cancelled', message: 'stopped before it finished; nothing was changed' });
+        }),
+    );
+    render(Sync);
+    const file = new File([new Uint8Array([1, 2])], 'x.satchel');
+    await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
+    await fireEvent.click(await screen.findByTestId('import-cancel'));
+    expect(callsOf('task_cancel').length).toBe(1);
+    await waitFor(() => expect(screen.queryByTestId('import-cancel')).toBeNull());
+    expect(screen.queryByTestId('import-result')).toBeNull();
+  });
 
   const ENTRY = {
     id: 'ab'.repeat(32), reason: 'invalid', detail: 'form `contact` has no field `na\u0000me\u202e`', author: 'one-two-three',
