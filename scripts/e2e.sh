@@ -8,7 +8,21 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
-app=$target/debug/satchel-app
+# --release: the release app as shipped (real key derivation, minutes that last a
+# minute; the long mode runs it after building the package). Default: the debug app
+# with its test knob.
+profile=debug
+case ${1:-} in
+  --release) profile=release ;;
+  '') ;;
+  *) echo "usage: $0 [--release]" >&2; exit 2 ;;
+esac
+app=$target/$profile/satchel-app
+if [ "$profile" = release ]; then
+  knob=() kdf=default minute=60 bulk=150000
+else
+  knob=(SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1) kdf=insecure minute=10 bulk=40000
+fi
 driver=$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")
 [ -x "$app" ] || { echo "e2e: $app is missing; build it with cargo build -p satchel-app" >&2; exit 1; }
 [ -x "$driver" ] || { echo "e2e: tauri-driver is missing; run scripts/setup.sh --tests" >&2; exit 1; }
@@ -57,7 +71,8 @@ cd "$root/ui"
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
-env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1 TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
+env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" "${knob[@]}" \
+  SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
   node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts

@@ -107,4 +107,8 @@ if [ "$long" = 1 ]; then
   scripts/package.sh
   scripts/package-test.sh
   done_stage "long: package"
+
+  echo "== long: end to end on the release app"
+  scripts/e2e.sh --release
+  done_stage "long: release end to end"
 fi

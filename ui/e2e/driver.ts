@@ -196,7 +196,7 @@ export function memscan(secrets: Record<string, string>, keys: Record<string, st
 
 /** The vault's database key in hex, for the memory scan to look for. */
 export function vaultKey(vault: string, passphrase: string): string {
-  return execFileSync(need('SATCHEL_E2E_TOOL'), ['key', '--vault', vault, '--insecure-test-kdf'], {
+  return execFileSync(need('SATCHEL_E2E_TOOL'), ['key', '--vault', vault], {
     env: { ...process.env, SATCHEL_MEMSCAN_PASSPHRASE: passphrase },
     encoding: 'utf8',
   }).trim();

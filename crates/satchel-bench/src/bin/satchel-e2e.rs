@@ -4,8 +4,9 @@
 //! unlocked-then-locked laptop would: by reading `/proc/PID/mem`, after lock, panic
 //! and wipe; the goal is zero hits.
 //!
-//!   satchel-e2e key --vault DIR [--insecure-test-kdf]
-//!       prints the vault's database key in hex (passphrase in $SATCHEL_MEMSCAN_PASSPHRASE)
+//!   satchel-e2e key --vault DIR
+//!       prints the vault's database key in hex (passphrase in $SATCHEL_MEMSCAN_PASSPHRASE;
+//!       the debug app's cheap key derivation when $SATCHEL_E2E_KDF is `insecure`)
 //!   satchel-e2e scan --pid PID [--needle-env NAME]... [--key-env NAME]... [--canary TEXT]...
 //!       prints JSON: per process, the hits of each needle (by label, never the text)
 //!   satchel-e2e count --vault DIR
@@ -46,12 +47,9 @@ enum Cmd {
     Key {
         #[arg(long)]
         vault: PathBuf,
-        /// The vault was made with the test-only cheap key derivation.
-        #[arg(long)]
-        insecure_test_kdf: bool,
     },
-    /// Prints a vault's record and op counts (passphrase in
-    /// $SATCHEL_MEMSCAN_PASSPHRASE; test-only key derivation).
+    /// Prints a vault's record and op counts (passphrase and key derivation as for
+    /// `key`).
     Count {
         #[arg(long)]
         vault: PathBuf,
@@ -83,15 +81,8 @@ enum Cmd {
 
 fn main() -> Result<()> {
     match Args::parse().cmd {
-        Cmd::Key {
-            vault,
-            insecure_test_kdf,
-        } => {
-            let profile = if insecure_test_kdf {
-                KdfProfile::InsecureTest
-            } else {
-                KdfProfile::Default
-            };
+        Cmd::Key { vault } => {
+            let profile = app_kdf();
             let pass = std::env::var("SATCHEL_MEMSCAN_PASSPHRASE")
                 .context("set SATCHEL_MEMSCAN_PASSPHRASE")?;
             let slots = Keyslots::read(&fs::read(vault.join("keyslots"))?)?;
@@ -163,6 +154,16 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The key derivation of the app under test: the debug app's cheap one under its
+/// knob (`SATCHEL_E2E_KDF=insecure`), the shipped one for the release app.
+fn app_kdf() -> KdfProfile {
+    if std::env::var("SATCHEL_E2E_KDF").as_deref() == Ok("insecure") {
+        KdfProfile::InsecureTest
+    } else {
+        KdfProfile::Default
+    }
 }
 
 /// Bytes of context to print around each hit ($SATCHEL_E2E_SCAN_CONTEXT), when
