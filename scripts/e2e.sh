@@ -21,7 +21,7 @@ app=$target/$profile/satchel-app
 if [ "$profile" = release ]; then
   knob=() kdf=default minute=60 bulk=150000
 else
-  knob=(SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1) kdf=insecure minute=10 bulk=40000
+  knob=(SATCHEL_DEBUG_BUILD_ONLY_INSECURE_E2E_KNOB=1) kdf=insecure minute=10 bulk=20000
 fi
 driver=$(command -v tauri-driver || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver")
 [ -x "$app" ] || { echo "e2e: $app is missing; build it with cargo build -p satchel-app" >&2; exit 1; }

@@ -54,7 +54,7 @@ const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소', '박
 const timings: Record<string, number> = {};
 // Records in the bundle whose import the panic key cuts off: enough that the app is
 // still importing when the key is pressed (more for the release app).
-const BULK = Number(process.env.SATCHEL_E2E_BULK ?? '40000');
+const BULK = Number(process.env.SATCHEL_E2E_BULK ?? '20000');
 
 /** Runs the end-to-end helper (satchel-e2e); `pass` is the vault's passphrase. */
 function tool(args: string[], pass = ''): string {
@@ -525,7 +525,7 @@ describe('Satchel end to end', () => {
     await addPeer(b, bulkCard, 'bulk');
     await click(b, 'nav-sync');
     await el(b, 'import-input').setValue(join(USB, bulkFile));
-    await b.pause(1_500);
+    await b.pause(800);
     const win = execFileSync('xdotool', ['search', '--name', '^Satchel$'], { encoding: 'utf8' }).trim().split('\n')[0];
     timings.panicDuringImportMs = await panicAndWait(() => {
       execFileSync('xdotool', ['windowunmap', '--sync', win]);
