@@ -282,7 +282,9 @@ impl Shared {
             // not be interrupted in turn.
             self.cancel.store(false, Ordering::Relaxed);
             inner.staged.clear();
-            drop(inner.vault.take());
+            // Dropped where it lies: `take()` would move the vault (its keys inline)
+            // out to be zeroized elsewhere and leave the bytes in this heap slot.
+            inner.vault = None;
         }
         self.locking.store(false, Ordering::Relaxed);
     }

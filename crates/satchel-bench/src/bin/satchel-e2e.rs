@@ -96,8 +96,7 @@ fn main() -> Result<()> {
         Cmd::Count { vault } => {
             let pass = std::env::var("SATCHEL_MEMSCAN_PASSPHRASE")
                 .context("set SATCHEL_MEMSCAN_PASSPHRASE")?;
-            let v =
-                satchel_api::unlock(&vault, &SecretString::from(pass), KdfProfile::InsecureTest)?;
+            let v = satchel_api::unlock(&vault, &SecretString::from(pass), app_kdf())?;
             let info = v.info()?;
             println!("records {} ops {}", info.records, info.ops);
         }
