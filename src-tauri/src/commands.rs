@@ -709,6 +709,38 @@ pub async fn attachment_stage<R: Runtime>(
         .await
 }
 
+/// A system dialog the shell opens.
+#[derive(Clone, Copy)]
+enum Dialog {
+    OpenFile,
+    SaveFile,
+    Folder,
+}
+
+/// Opens a system dialog: refused at once when the vault is locked, and opened
+/// outside the vault's lock, so the guard can still lock while it is open. GTK lists
+/// the pick among its recent files, so that is removed. `None` if cancelled.
+async fn pick<R: Runtime>(
+    app: &AppHandle<R>,
+    shared: &Arc<Shared>,
+    dialog: Dialog,
+) -> Result<Option<std::path::PathBuf>> {
+    shared.run(|_, inner| inner.vault().map(drop)).await?;
+    let picker = app.clone();
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        let d = picker.dialog().file();
+        match dialog {
+            Dialog::OpenFile => d.blocking_pick_file(),
+            Dialog::SaveFile => d.blocking_save_file(),
+            Dialog::Folder => d.blocking_pick_folder(),
+        }
+    })
+    .await
+    .map_err(|_| IpcError::internal())?;
+    crate::recent::forget_soon(app);
+    Ok(chosen.and_then(|f| f.into_path().ok()))
+}
+
 /// Picks a file with the system's dialog (outside the state lock) and streams it
 /// into the vault a chunk at a time, so a recorded testimony of gigabytes never
 /// crosses IPC or sits in memory. `None` if cancelled.
@@ -717,14 +749,7 @@ pub async fn attachment_stage_choose<R: Runtime>(
     app: AppHandle<R>,
     shell: Shell<'_>,
 ) -> Result<Option<Staged>> {
-    shell.run(|_, inner| inner.vault().map(drop)).await?;
-    let picker = app.clone();
-    let file =
-        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_file())
-            .await
-            .map_err(|_| IpcError::internal())?;
-    crate::recent::forget_soon(&app);
-    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+    let Some(path) = pick(&app, &shell, Dialog::OpenFile).await? else {
         return Ok(None);
     };
     shell
@@ -759,14 +784,7 @@ pub async fn attachment_save<R: Runtime>(
     record: String,
     blake3: String,
 ) -> Result<bool> {
-    shell.run(|_, inner| inner.vault().map(drop)).await?;
-    let picker = app.clone();
-    let file =
-        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_save_file())
-            .await
-            .map_err(|_| IpcError::internal())?;
-    crate::recent::forget_soon(&app);
-    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+    let Some(path) = pick(&app, &shell, Dialog::SaveFile).await? else {
         return Ok(false);
     };
     shell
@@ -900,14 +918,7 @@ pub async fn bundle_export_choose<R: Runtime>(
         }
         .into());
     }
-    shell.run(|_, inner| inner.vault().map(drop)).await?;
-    let picker = app.clone();
-    let folder =
-        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_folder())
-            .await
-            .map_err(|_| IpcError::internal())?;
-    crate::recent::forget_soon(&app);
-    let Some(dir) = folder.and_then(|f| f.into_path().ok()) else {
+    let Some(dir) = pick(&app, &shell, Dialog::Folder).await? else {
         return Ok(None);
     };
     shell
@@ -948,14 +959,7 @@ pub async fn bundle_import_choose<R: Runtime>(
     app: AppHandle<R>,
     shell: Shell<'_>,
 ) -> Result<Option<sync::ImportReport>> {
-    shell.run(|_, inner| inner.vault().map(drop)).await?;
-    let picker = app.clone();
-    let file =
-        tauri::async_runtime::spawn_blocking(move || picker.dialog().file().blocking_pick_file())
-            .await
-            .map_err(|_| IpcError::internal())?;
-    crate::recent::forget_soon(&app);
-    let Some(path) = file.and_then(|f| f.into_path().ok()) else {
+    let Some(path) = pick(&app, &shell, Dialog::OpenFile).await? else {
         return Ok(None);
     };
     shell

@@ -55,8 +55,3 @@ fn no_dumps() -> std::io::Result<()> {
     set_dumpable_behavior(DumpableBehavior::NotDumpable)?;
     Ok(())
 }
-
-/// Whether freed memory is overwritten in this process (the tunables are set).
-pub fn perturbed() -> bool {
-    std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.perturb"))
-}

@@ -34,11 +34,6 @@ pub fn exec_self(env: &[(&str, &str)]) -> io::Error {
 /// with "WebKit"): they hold the page, and would otherwise outlive the window for as
 /// long as they take to notice it is gone.
 pub fn end_web_processes() {
-    end_children("WebKit");
-}
-
-/// Sends SIGKILL to every child of this process whose name starts with `prefix`.
-fn end_children(prefix: &str) {
     let me = std::process::id();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return;
@@ -60,7 +55,7 @@ fn end_children(prefix: &str) {
             .nth(1)
             .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(me)
-            && comm.starts_with(prefix)
+            && comm.starts_with("WebKit")
             && let Some(pid) = rustix::process::Pid::from_raw(pid)
             && rustix::process::kill_process(pid, rustix::process::Signal::KILL).is_ok()
         {

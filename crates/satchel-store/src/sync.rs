@@ -79,6 +79,21 @@ impl From<rusqlite::Error> for ImportRefused {
     }
 }
 
+/// Whether the vault holds another op at `op`'s author and sequence (a fork).
+fn is_fork(conn: &rusqlite::Connection, op: &Op) -> Result<bool, StoreError> {
+    let stored: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?
+        .query_row(
+            params![
+                &op.header.author.0[..],
+                i64::try_from(op.header.seq).unwrap_or(i64::MAX)
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(stored.is_some_and(|id| id != op.id.0))
+}
+
 fn key32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt("key"))
 }
@@ -250,21 +265,9 @@ impl Store {
 
     /// Of `ops` at sequences this vault holds, the ones that are not the op held there.
     pub fn forks_of_held(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?;
         let mut out = Vec::new();
         for op in ops {
-            let stored: Option<Vec<u8>> = stmt
-                .query_row(
-                    params![
-                        &op.header.author.0[..],
-                        i64::try_from(op.header.seq).unwrap_or(i64::MAX)
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if stored.is_some_and(|id| id != op.id.0) {
+            if is_fork(&self.conn, op)? {
                 out.push(op.id);
             }
         }
@@ -401,17 +404,7 @@ impl Importing<'_> {
             return Err(ImportRefused::BundleFork(meta.seq));
         }
         for op in &plan.known {
-            let stored: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?
-                .query_row(
-                    params![
-                        &op.header.author.0[..],
-                        i64::try_from(op.header.seq).unwrap_or(i64::MAX)
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if stored.is_some_and(|id| id != op.id.0) {
+            if is_fork(&tx, op)? {
                 return Err(ImportRefused::OpFork(op.header.seq));
             }
         }
