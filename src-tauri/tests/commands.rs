@@ -660,7 +660,9 @@ fn settings_live_in_the_vault_and_bad_ones_are_refused() {
             "vault.db",
             "spare.db",
             "vault.db-wal",
-            "spare.db-wal"
+            "spare.db-wal",
+            "vault.pack",
+            "spare.pack"
         ]
         .contains(&n.as_str())),
         "{names:?}"

@@ -1,9 +1,10 @@
 //! The files of a vault directory and how they are written.
 //!
 //! A vault is one directory holding `keyslots` and two SQLCipher databases,
-//! `vault.db` and `spare.db`. Both databases always exist and both look random; which
-//! one a passphrase opens is recorded inside its encrypted slot. The second one is
-//! the duress decoy when a duress passphrase is set, and filler otherwise, so the
+//! `vault.db` and `spare.db`, each with its pack of sealed attachment chunks
+//! (`vault.pack`, `spare.pack`). All of them always exist and all look random; which
+//! database a passphrase opens is recorded inside its encrypted slot. The second one
+//! is the duress decoy when a duress passphrase is set, and filler otherwise, so the
 //! directory looks the same either way.
 
 use std::fs::{self, File, OpenOptions};
@@ -16,6 +17,8 @@ use satchel_crypto::rng;
 pub const KEYSLOTS: &str = "keyslots";
 /// The two database file names, by selector.
 pub const DATABASES: [&str; 2] = ["vault.db", "spare.db"];
+/// Their packs, by selector (`satchel_store::pack_path`).
+pub const PACKS: [&str; 2] = ["vault.pack", "spare.pack"];
 const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
 /// Path of the keyslots file.
@@ -29,14 +32,20 @@ pub fn database(dir: &Path, selector: u8) -> PathBuf {
     dir.join(if selector & 1 == 0 { first } else { second })
 }
 
+/// Path of the pack of database `selector`.
+pub fn pack(dir: &Path, selector: u8) -> PathBuf {
+    satchel_store::pack_path(&database(dir, selector))
+}
+
 /// Every file a vault may hold, existing or not.
 pub fn all(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![keyslots(dir)];
-    for db in DATABASES {
+    for (db, pack) in DATABASES.into_iter().zip(PACKS) {
         out.push(dir.join(db));
         for s in SIDECARS {
             out.push(dir.join(format!("{db}{s}")));
         }
+        out.push(dir.join(pack));
     }
     out
 }
@@ -48,16 +57,18 @@ fn is_temp_of_ours(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.') else {
         return false;
     };
-    [KEYSLOTS, DATABASES[0], DATABASES[1]].iter().any(|base| {
-        rest.strip_prefix(base)
-            .and_then(|r| r.strip_prefix('.'))
-            .and_then(|r| r.split_once(".tmp"))
-            .is_some_and(|(tag, sidecar)| {
-                tag.len() == 12
-                    && tag.bytes().all(|b| b.is_ascii_hexdigit())
-                    && (sidecar.is_empty() || SIDECARS.contains(&sidecar))
-            })
-    })
+    [KEYSLOTS, DATABASES[0], DATABASES[1], PACKS[0], PACKS[1]]
+        .iter()
+        .any(|base| {
+            rest.strip_prefix(base)
+                .and_then(|r| r.strip_prefix('.'))
+                .and_then(|r| r.split_once(".tmp"))
+                .is_some_and(|(tag, sidecar)| {
+                    tag.len() == 12
+                        && tag.bytes().all(|b| b.is_ascii_hexdigit())
+                        && (sidecar.is_empty() || SIDECARS.contains(&sidecar))
+                })
+        })
 }
 
 /// Satchel's files in `dir` as it is now: the fixed names that exist, and any

@@ -366,8 +366,10 @@ impl Vault {
         file: std::fs::File,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
-        // The sealer writes whole 64 KiB chunks: no buffer in between.
-        let mut sealer = bundle::Sealer::new(&self.device, recipients, content_len, file)
+        // The sealer writes whole 64 KiB chunks; a thread of its own writes them to
+        // disk while the next ones are sealed.
+        let out = crate::background::BackgroundWriter::new(file);
+        let mut sealer = bundle::Sealer::new(&self.device, recipients, content_len, out)
             .map_err(ApiError::from)?;
         let write = |sealer: &mut bundle::Sealer<'_, _>, bytes: &[u8]| {
             sealer
@@ -388,7 +390,7 @@ impl Vault {
                 Ok::<(), ApiError>(())
             })?;
         }
-        let file = sealer.finish().map_err(ApiError::from)?;
+        let file = sealer.finish().map_err(ApiError::from)?.finish()?;
         file.sync_all()?;
         Ok(file.metadata()?.len())
     }

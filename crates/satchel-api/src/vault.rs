@@ -137,6 +137,7 @@ fn fill_database(mut store: Store, path: &Path, other_key: &[u8; KEY_LEN]) -> Re
 /// it was rebuilt. Used for the duress erase and for a spare that no longer opens.
 fn refill_database(path: &Path, key: &DataKey) -> Result<()> {
     files::empty_in_place(path)?;
+    files::empty_in_place(&satchel_store::pack_path(path))?;
     let store = Store::create_in_empty(path, key)?;
     let noise: Zeroizing<[u8; KEY_LEN]> = Zeroizing::new(rng::array()?);
     drop(fill_database(store, path, &noise)?);
@@ -388,6 +389,14 @@ pub fn wipe(dir: &Path) -> Result<WipeReport> {
 
 impl Vault {
     fn open(dir: &Path, slot: OpenedSlot, profile: KdfProfile) -> Result<Self> {
+        // A vault from before packs gets both, in name order, so that inode order
+        // does not say which database opened first.
+        for selector in [0u8, 1] {
+            let pack = files::pack(dir, selector);
+            if files::database(dir, selector).exists() && !pack.exists() {
+                drop(files::create_new(&pack)?);
+            }
+        }
         let path = files::database(dir, slot.db);
         let store = match Store::open(&path, &slot.key) {
             Err(StoreError::DoesNotDecrypt) => {
@@ -591,6 +600,16 @@ impl Vault {
             }
         }
         files::replace(&path, &bytes)?;
+        // Both packs show a change at the same moment, whichever one was written.
+        let now = std::time::SystemTime::now();
+        for selector in [0u8, 1] {
+            if let Ok(f) = std::fs::File::options()
+                .write(true)
+                .open(files::pack(&self.dir, selector))
+            {
+                f.set_modified(now)?;
+            }
+        }
         Ok(())
     }
 
@@ -667,7 +686,9 @@ impl Vault {
             if selector == self.db || spare.is_some() {
                 let path = files::database(&self.dir, selector);
                 if let Some(t) = temps.get_mut(usize::from(selector)) {
-                    *t = Some(files::new_temp_beside(&path)?);
+                    let temp = files::new_temp_beside(&path)?;
+                    drop(files::create_new(&satchel_store::pack_path(&temp))?);
+                    *t = Some(temp);
                 }
             }
         }
@@ -683,19 +704,25 @@ impl Vault {
         if let Some((store, key)) = spare {
             let temp = temp_of(1 - self.db)?;
             let base = copied;
-            store.export_to(&temp, &key, |n| {
+            // The spare keeps its key and its pack key: either pack serves either
+            // copy, so the order of the two renames does not matter.
+            store.export_to(&temp, &key, false, |n| {
                 progress(RekeyProgress::copying(base + n, total));
             })?;
             copied += store.size()?;
             drop(store);
             std::fs::rename(&temp, &spare_path)?;
+            std::fs::rename(
+                satchel_store::pack_path(&temp),
+                files::pack(&self.dir, 1 - self.db),
+            )?;
             files::sync_dir(&self.dir)?;
         }
         if stop == Some(RekeyStage::CopyingSpare) {
             return Ok(recovery);
         }
         let temp = temp_of(self.db)?;
-        self.store.export_to(&temp, &new_key, |n| {
+        self.store.export_to(&temp, &new_key, true, |n| {
             progress(RekeyProgress::copying(copied + n, total));
         })?;
         files::sync_dir(&self.dir)?;
@@ -720,16 +747,20 @@ impl Vault {
         // The old database is closed (its write-ahead log folded in and removed),
         // then replaced; its blocks are overwritten through a handle kept across the
         // rename, as the keyslots file's are.
-        let old = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&real_path)
-            .ok();
-        let old_len = old
-            .as_ref()
-            .and_then(|f| f.metadata().ok())
-            .map_or(0, |m| m.len());
+        let real_pack = files::pack(&self.dir, self.db);
+        let olds = [&real_path, &real_pack].map(|p| {
+            let f = std::fs::OpenOptions::new().write(true).open(p).ok();
+            let len = f
+                .as_ref()
+                .and_then(|f| f.metadata().ok())
+                .map_or(0, |m| m.len());
+            (f, len)
+        });
         drop(std::mem::replace(&mut self.store, Store::closed()?));
-        let renamed = std::fs::rename(&temp, &real_path);
+        // The pack first: until the database is renamed too, the old one does not
+        // open under the new key and the next unlock finishes (`finish_rekey`).
+        let renamed = std::fs::rename(satchel_store::pack_path(&temp), &real_pack)
+            .and_then(|()| std::fs::rename(&temp, &real_path));
         self.store = match Store::open(&real_path, &new_key) {
             Ok(store) => store,
             // Another process may have finished the rename first; otherwise the copy
@@ -742,8 +773,10 @@ impl Vault {
         self.key = new_key;
         self.changed = true;
         files::sync_dir(&self.dir)?;
-        if let Some(old) = old {
-            files::scrub(old, old_len)?;
+        for (old, len) in olds {
+            if let Some(old) = old {
+                files::scrub(old, len)?;
+            }
         }
         progress(RekeyProgress::at(RekeyStage::Done));
         Ok(recovery)
@@ -815,9 +848,16 @@ impl Drop for Vault {
 fn finish_rekey(dir: &Path, selector: u8, key: &DataKey) -> Result<Option<Store>> {
     let path = files::database(dir, selector);
     for temp in files::database_temps(dir, selector)? {
+        let pack_temp = satchel_store::pack_path(&temp);
+        // Renamed already when the rekey stopped between its two renames; opening
+        // the copy then makes an empty one, removed with the other temporary files.
+        let pack_waiting = pack_temp.exists();
         match Store::open(&temp, key) {
             Ok(store) => drop(store),
             Err(_) => continue,
+        }
+        if pack_waiting {
+            std::fs::rename(&pack_temp, files::pack(dir, selector))?;
         }
         std::fs::rename(&temp, &path)?;
         files::sync_dir(dir)?;

@@ -257,3 +257,34 @@ fn the_real_database_is_either_file() {
     }
     panic!("the records were always in the same file: {seen:?}");
 }
+
+/// An attachment large enough for the pack grows one pack, and both packs show the
+/// same kind of change at close: neither time says which database was written.
+#[test]
+fn an_attachment_in_one_pack_shows_as_a_change_of_both() {
+    let dir = tempfile::tempdir().unwrap();
+    fresh(dir.path());
+    let before = stat_dir(dir.path());
+    tick();
+    let mut v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    v.add_record(
+        "contact",
+        &text(&[("name", "With Video")]),
+        &[satchel_api::NewAttachment::in_memory(
+            "testimony.mp4".into(),
+            zeroize::Zeroizing::new(vec![3u8; 3 * 1024 * 1024]),
+        )],
+    )
+    .unwrap();
+    drop(v);
+    let after = stat_dir(dir.path());
+    let c: BTreeMap<String, Change> = changes(&before, &after).into_iter().collect();
+    assert_eq!(c["vault.pack"], c["spare.pack"]);
+    assert!(c["vault.pack"].mtime_moved && c["vault.pack"].ctime_moved);
+    assert!(!c["vault.pack"].replaced);
+    assert_eq!(after["vault.pack"].mtime, after["spare.pack"].mtime);
+    let mut packs = [after["vault.pack"].len, after["spare.pack"].len];
+    packs.sort_unstable();
+    assert_eq!(packs[0], 0);
+    assert!(packs[1] >= 3 * 1024 * 1024);
+}

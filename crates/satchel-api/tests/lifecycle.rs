@@ -74,7 +74,7 @@ fn passphrase_change_rewrites_only_the_keyslots() {
     satchel_api::unlock(dir.path(), &pass("recovered passphrase"), P).unwrap();
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
-        3,
+        5,
         "no temporary files left"
     );
 }
@@ -132,14 +132,23 @@ fn duress_opens_the_decoy_and_nothing_opens_the_real_vault_again() {
     ));
     assert!(satchel_api::recover(dir.path(), &rk, &pass("try to recover"), P).is_err());
     // The decoy keeps opening with the duress passphrase, and the directory still
-    // looks like any vault: keyslots and two databases.
+    // looks like any vault: keyslots, two databases and their packs.
     satchel_api::unlock(dir.path(), &pass("duress passphrase"), P).unwrap();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["keyslots", "spare.db", "vault.db"]);
+    assert_eq!(
+        names,
+        [
+            "keyslots",
+            "spare.db",
+            "spare.pack",
+            "vault.db",
+            "vault.pack"
+        ]
+    );
 }
 
 #[test]
@@ -173,8 +182,8 @@ fn wipe_erases_keyslots_copies_left_by_an_interrupted_write() {
     let held = std::fs::File::open(&copy).unwrap();
     let report = v.wipe().unwrap();
     assert_eq!(
-        report.files_removed, 5,
-        "keyslots, both databases and both copies"
+        report.files_removed, 7,
+        "keyslots, both databases, both packs and both copies"
     );
     assert!(!vdir.exists());
     let mut bytes = Vec::new();

@@ -6,6 +6,9 @@ use zeroize::Zeroizing;
 
 use crate::*;
 
+/// Two full chunks in the pack and a tail in the database.
+const BIG: usize = 2 * 1024 * 1024 + 70_000;
+
 fn filled(dir: &std::path::Path) -> (Vault, satchel_api::RecoveryKey, String) {
     let (mut v, rk) = new_vault(dir);
     let id = v
@@ -14,7 +17,7 @@ fn filled(dir: &std::path::Path) -> (Vault, satchel_api::RecoveryKey, String) {
             &text(&[("name", "Before Rekey")]),
             &[NewAttachment::in_memory(
                 "photo.jpg".into(),
-                Zeroizing::new(vec![7u8; 70_000]),
+                Zeroizing::new(vec![7u8; BIG]),
             )],
         )
         .unwrap();
@@ -36,7 +39,7 @@ fn holds_everything(v: &Vault, id: &str) {
     let shown = v.record(&rid, "en").unwrap();
     assert_eq!(shown.attachments.len(), 1);
     let hash = &shown.attachments[0].blake3;
-    assert_eq!(*v.attachment(&rid, hash).unwrap(), vec![7u8; 70_000]);
+    assert_eq!(*v.attachment(&rid, hash).unwrap(), vec![7u8; BIG]);
     assert_eq!(
         v.draft("new:contact").unwrap().unwrap().body["inputs"]["name"],
         "typed, not saved"
@@ -80,7 +83,7 @@ fn old_keyslots_and_old_passphrase_do_not_open_the_rekeyed_vault() {
 
     // The adversary's old copy of `keyslots` beside today's databases.
     let stolen = tempfile::tempdir().unwrap();
-    for name in ["vault.db", "spare.db"] {
+    for name in ["vault.db", "spare.db", "vault.pack", "spare.pack"] {
         std::fs::copy(dir.path().join(name), stolen.path().join(name)).unwrap();
     }
     std::fs::write(files::keyslots(stolen.path()), &old_keyslots).unwrap();
@@ -118,9 +121,8 @@ fn rekey_keeps_the_decoy_and_treats_both_files_alike() {
     drop(decoy);
     let inodes = || {
         [0, 1].map(|s| {
-            std::fs::metadata(files::database(dir.path(), s))
-                .unwrap()
-                .ino()
+            [files::database(dir.path(), s), files::pack(dir.path(), s)]
+                .map(|p| std::fs::metadata(p).unwrap().ino())
         })
     };
     let before = inodes();
@@ -128,15 +130,14 @@ fn rekey_keeps_the_decoy_and_treats_both_files_alike() {
     v.rekey(&pass(PASS), |_| {}).unwrap();
     drop(v);
     let after = inodes();
-    assert!(
-        before[0] != after[0] && before[1] != after[1],
-        "{before:?} {after:?}"
-    );
+    for (b, a) in before.iter().flatten().zip(after.iter().flatten()) {
+        assert_ne!(b, a, "every file is new: {before:?} {after:?}");
+    }
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
     let decoy = satchel_api::unlock(dir.path(), &pass("duress passphrase"), P).unwrap();
     assert_eq!(decoy.search("Decoy", 5).unwrap().len(), 1);
 }
@@ -158,7 +159,7 @@ fn a_rekey_stopped_at_any_step_loses_nothing() {
         let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
         v.rekey_interrupted_for_tests(&pass(PASS), stage);
         let left = std::fs::read_dir(dir.path()).unwrap().count();
-        assert!(left >= 3, "{stage:?}");
+        assert!(left >= 5, "{stage:?}");
         let v = satchel_api::unlock(dir.path(), &pass(PASS), P)
             .unwrap_or_else(|e| panic!("{stage:?}: {e}"));
         holds_everything(&v, &id);
@@ -167,12 +168,45 @@ fn a_rekey_stopped_at_any_step_loses_nothing() {
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names.len(), 3, "{stage:?}: leftovers {names:?}");
+        assert_eq!(names.len(), 5, "{stage:?}: leftovers {names:?}");
         // The decoy still opens too.
         let d = satchel_api::unlock(dir.path(), &pass("duress passphrase"), P)
             .unwrap_or_else(|e| panic!("{stage:?}: decoy: {e}"));
         d.verify().unwrap();
     }
+}
+
+/// Stopped after the commit and between the two renames (the pack renamed, the
+/// database not): the next unlock finishes, attachments included.
+#[test]
+fn a_rekey_stopped_between_its_two_renames_is_finished_by_the_next_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _, id) = filled(dir.path());
+    drop(v);
+    let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    v.rekey_interrupted_for_tests(&pass(PASS), RekeyStage::Sealing);
+    let temps: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".pack.") && p.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert_eq!(temps.len(), 1, "{temps:?}");
+    let real_pack = ["vault.pack", "spare.pack"]
+        .map(|n| dir.path().join(n))
+        .into_iter()
+        .find(|p| {
+            temps[0]
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!(".{}", p.file_name().unwrap().to_string_lossy()))
+        })
+        .unwrap();
+    std::fs::rename(&temps[0], &real_pack).unwrap();
+    let v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    holds_everything(&v, &id);
+    drop(v);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
 }
 
 /// A spare database that no longer decrypts does not stop the records from being
@@ -185,7 +219,13 @@ fn a_damaged_spare_does_not_block_a_rekey() {
     let mut rekeyed = 0;
     for selector in [0u8, 1] {
         let copy = tempfile::tempdir().unwrap();
-        for name in ["keyslots", "vault.db", "spare.db"] {
+        for name in [
+            "keyslots",
+            "vault.db",
+            "spare.db",
+            "vault.pack",
+            "spare.pack",
+        ] {
             std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
         }
         let db = files::database(copy.path(), selector);

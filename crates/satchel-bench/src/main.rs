@@ -268,14 +268,15 @@ fn rekey_figures(n: usize, data: &mut Gen) -> Result<()> {
         v.add_records("contact", chunk)?;
     }
     drop(v);
-    let bytes: u64 = ["vault.db", "spare.db"]
+    let files = ["vault.db", "spare.db", "vault.pack", "spare.pack"];
+    let bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(vault_dir.join(f)).map_or(0, |m| m.len()))
         .sum();
     let started = Instant::now();
     let copies = dir.path().join("copies");
     std::fs::create_dir(&copies)?;
-    for f in ["vault.db", "spare.db"] {
+    for f in files {
         std::fs::copy(vault_dir.join(f), copies.join(f))?;
         std::fs::File::open(copies.join(f))?.sync_all()?;
     }

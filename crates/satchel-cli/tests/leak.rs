@@ -50,6 +50,10 @@ fn no_canary_reaches_disk() {
         format!("JFIF {} {} {}", CANARIES[0], CANARIES[1], CANARIES[2]),
     )
     .unwrap();
+    // More than a chunk: its first MiB goes to the pack.
+    let video = outside.path().join("CanaryXq7Zt-video.mp4");
+    let line = format!("{} {} {}\n", CANARIES[0], CANARIES[1], CANARIES[2]);
+    std::fs::write(&video, line.repeat(1_200_000 / line.len())).unwrap();
     s.init();
     let a = s
         .ok(&[
@@ -62,6 +66,8 @@ fn no_canary_reaches_disk() {
             &format!("notes={} {} {}", CANARIES[0], CANARIES[1], CANARIES[2]),
             "--attach",
             photo.to_str().unwrap(),
+            "--attach",
+            video.to_str().unwrap(),
         ])
         .trim()
         .to_owned();
@@ -93,7 +99,16 @@ fn no_canary_reaches_disk() {
     assert!(s.ok(&["record", "show", &a]).contains(CANARIES[0]));
     s.ok(&["record", "history", &a]);
     s.ok(&["record", "delete", &b]);
+    let pack_len = || -> u64 {
+        ["vault.pack", "spare.pack"]
+            .map(|p| std::fs::metadata(s.vault.join(p)).unwrap().len())
+            .iter()
+            .sum()
+    };
+    assert!(pack_len() > 1 << 20, "the video's first chunk is in a pack");
+    assert_clean(&[&s.vault, &s.tmp]);
     s.ok(&["record", "purge", &a]);
+    assert_eq!(pack_len(), 0, "the purge freed the slot and cut it off");
     let c = s.ok(&[
         "record",
         "add",

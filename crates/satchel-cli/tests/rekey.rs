@@ -15,6 +15,15 @@ fn kill_delays() -> Vec<u64> {
     }
 }
 
+/// Half the photos are larger than a chunk, so the pack is copied too.
+fn photo_len(i: u8) -> usize {
+    if i.is_multiple_of(2) {
+        1_300_000
+    } else {
+        400_000
+    }
+}
+
 fn fill(s: &Sandbox) {
     let pass = satchel_api::SecretString::from(PASS);
     let mut v =
@@ -37,7 +46,7 @@ fn fill(s: &Sandbox) {
             )],
             &[satchel_api::NewAttachment::in_memory(
                 format!("photo{i}.jpg"),
-                zeroize::Zeroizing::new(vec![i; 400_000]),
+                zeroize::Zeroizing::new(vec![i; photo_len(i)]),
             )],
         )
         .unwrap();
@@ -56,11 +65,26 @@ fn check(s: &Sandbox, after: &str) {
     s.ok(&["verify"]);
     let drafts = s.ok(&["drafts", "list"]);
     assert!(drafts.contains("new:contact"), "{after}: {drafts}");
+    let pass = satchel_api::SecretString::from(PASS);
+    let v = satchel_api::unlock(&s.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
+    let found = v.search("photo", 20).unwrap();
+    assert_eq!(found.len(), 8, "{after}");
+    for hit in found {
+        let id = v.resolve_id(&hit.id).unwrap();
+        let shown = v.record(&id, "en").unwrap();
+        let name = serde_json::to_string(&shown.fields).unwrap();
+        let i: u8 = (0..8u8)
+            .find(|i| name.contains(&format!("with photo {i}")))
+            .unwrap();
+        let bytes = v.attachment(&id, &shown.attachments[0].blake3).unwrap();
+        assert!(*bytes == vec![i; photo_len(i)], "{after}: photo {i}");
+    }
+    drop(v);
     let names: Vec<String> = std::fs::read_dir(&s.vault)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 3, "{after}: leftovers {names:?}");
+    assert_eq!(names.len(), 5, "{after}: leftovers {names:?}");
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub mod identity;
 pub mod kdf;
 pub mod keys;
 pub mod keyslots;
+pub mod pack;
 pub mod recovery;
 pub mod rng;
 

@@ -11,11 +11,14 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use satchel_crypto::keys::DataKey;
 use zeroize::Zeroizing;
 
+use crate::pack::{Pack, pack_path};
 use crate::{StoreError, schema};
 
-/// An open, unlocked vault database.
+/// An open, unlocked vault database and its pack (`crate::pack`).
 pub struct Store {
     pub(crate) conn: Connection,
+    /// `None` only in the [`Store::closed`] stand-in.
+    pub(crate) pack: Option<Pack>,
     /// Raised from another thread to stop the work in progress (see [`Store::set_cancel`]).
     cancel: Option<Arc<AtomicBool>>,
 }
@@ -94,6 +97,39 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> Result<Connection, Sto
     Ok(conn)
 }
 
+/// Reads a `meta` value.
+pub(crate) fn meta_get(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })
+        .optional()?
+        .map(Zeroizing::new))
+}
+
+/// Writes a `meta` value.
+pub(crate) fn meta_put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// A new database file's pack must be new or empty too.
+fn pack_is_empty(db: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(pack_path(db)) {
+        Ok(m) if m.len() != 0 => Err(StoreError::Exists),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// An integer pragma; SQLCipher answers some (`page_size`) as text.
 fn pragma_int(conn: &Connection, name: &str) -> Result<i64, StoreError> {
     let v: rusqlite::types::Value = conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
@@ -112,13 +148,26 @@ impl Store {
         if path.exists() {
             return Err(StoreError::Exists);
         }
+        pack_is_empty(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = keyed(path, key, flags)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         schema::migrate_to(&mut conn, schema::latest())?;
-        Ok(Self { conn, cancel: None })
+        Self::with_pack(conn, path)
+    }
+
+    fn with_pack(mut conn: Connection, path: &Path) -> Result<Self, StoreError> {
+        let pack = Pack::open(&mut conn, path)?;
+        let store = Self {
+            conn,
+            pack: Some(pack),
+            cancel: None,
+        };
+        // Slots freed by a commit whose process stopped before overwriting them.
+        store.pack()?.scrub_freed(&store.conn)?;
+        Ok(store)
     }
 
     /// Creates a new database inside an existing, empty file, keeping the file's
@@ -128,11 +177,12 @@ impl Store {
         if std::fs::metadata(path)?.len() != 0 {
             return Err(StoreError::Exists);
         }
+        pack_is_empty(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = keyed(path, key, flags)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         schema::migrate_to(&mut conn, schema::latest())?;
-        Ok(Self { conn, cancel: None })
+        Self::with_pack(conn, path)
     }
 
     /// Opens an existing database. Never creates, never deletes: a database that fails
@@ -158,7 +208,7 @@ impl Store {
             });
         }
         schema::migrate_to(&mut conn, schema::latest())?;
-        Ok(Self { conn, cancel: None })
+        Self::with_pack(conn, path)
     }
 
     /// Lets another thread stop what this store is doing: while `flag` is raised,
@@ -187,6 +237,7 @@ impl Store {
         start_sqlcipher();
         Ok(Self {
             conn: Connection::open_in_memory()?,
+            pack: None,
             cancel: None,
         })
     }
@@ -205,23 +256,12 @@ impl Store {
 
     /// Reads a metadata value.
     pub fn meta_get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })
-            .optional()?
-            .map(Zeroizing::new))
+        meta_get(&self.conn, key)
     }
 
     /// Writes a metadata value.
     pub fn meta_set(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        meta_put(&self.conn, key, value)
     }
 
     /// Counts of what the vault holds.
@@ -239,10 +279,14 @@ impl Store {
     }
 
     /// Moves everything from the write-ahead log into the database and truncates the
-    /// log, so content deleted by a purge does not linger in `-wal`.
+    /// log, and overwrites the pack slots that commits freed, so content deleted by a
+    /// purge lingers neither in `-wal` nor in the pack.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        if let Some(pack) = &self.pack {
+            pack.scrub_freed(&self.conn)?;
+        }
         Ok(())
     }
 
@@ -258,17 +302,30 @@ impl Store {
 
     /// Writes a complete copy of this database into `path`, an empty file that must
     /// exist, encrypted under `key` (SQLCipher's `sqlcipher_export`), in WAL mode,
-    /// and syncs it to disk. `done` is called now and then with the bytes written so
-    /// far, against [`Store::size`] for the whole.
+    /// and its pack into [`pack_path`]`(path)`, which must exist empty too, and syncs
+    /// both. With `new_pack_key` the copy's pack is sealed under a new key (a rekey);
+    /// without, under this one, so either pack serves either database. `done` is
+    /// called now and then with the bytes written so far, against [`Store::size`]
+    /// for the whole.
     pub fn export_to(
         &self,
         path: &Path,
         key: &DataKey,
+        new_pack_key: bool,
         mut done: impl FnMut(u64) + Send,
     ) -> Result<(), StoreError> {
         if std::fs::metadata(path)?.len() != 0 {
             return Err(StoreError::Exists);
         }
+        let pack = self.pack()?;
+        let pack_key = if new_pack_key {
+            satchel_crypto::pack::PackKey::generate().map_err(|_| StoreError::Corrupt("random"))?
+        } else {
+            let bytes = meta_get(&self.conn, crate::pack::META_PACK_KEY)?
+                .ok_or(StoreError::Corrupt("pack key"))?;
+            satchel_crypto::pack::PackKey::from_slice(&bytes)
+                .map_err(|_| StoreError::Corrupt("pack key"))?
+        };
         let target = path
             .to_str()
             .ok_or(StoreError::Io(std::io::ErrorKind::InvalidInput))?;
@@ -289,6 +346,7 @@ impl Store {
             // The size of the copy so far, read by a watcher beside the export (the
             // export is one SQL call).
             let stop = std::sync::atomic::AtomicBool::new(false);
+            let done = &mut done;
             let copied = std::thread::scope(|scope| {
                 scope.spawn(|| {
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -310,20 +368,29 @@ impl Store {
                 .query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
             self.conn
                 .execute_batch(&format!("PRAGMA rekeyed.user_version = {version};"))?;
+            // The copy's pack holds only named slots (freed ones become noise).
+            self.conn.execute_batch("DELETE FROM rekeyed.pack_scrub;")?;
+            self.conn.execute(
+                "UPDATE rekeyed.meta SET value = ?1 WHERE key = ?2",
+                params![&pack_key.expose_secret()[..], crate::pack::META_PACK_KEY],
+            )?;
             Ok(())
         })();
         let detached = self.conn.execute_batch("DETACH DATABASE rekeyed");
         result?;
         detached?;
         std::fs::File::open(path)?.sync_all()?;
+        let base = std::fs::metadata(path)?.len();
+        pack.copy_to(&self.conn, &pack_path(path), &pack_key, |n| done(base + n))?;
         Ok(())
     }
 
-    /// Bytes the database holds (pages times page size).
+    /// Bytes the database holds (pages times page size) and its pack.
     pub fn size(&self) -> Result<u64, StoreError> {
         let pages = pragma_int(&self.conn, "page_count")?;
         let page_size = pragma_int(&self.conn, "page_size")?;
-        Ok(u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0))
+        let db = u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0);
+        Ok(db + self.pack.as_ref().map_or(0, Pack::len_bytes))
     }
 
     /// Runs SQLite's full integrity check.
@@ -354,7 +421,11 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         let mut conn = keyed(path, key, flags)?;
         schema::migrate_to(&mut conn, version)?;
-        Ok(Self { conn, cancel: None })
+        Ok(Self {
+            conn,
+            pack: None,
+            cancel: None,
+        })
     }
 
     /// Test support: runs SQL as an older build would have.

@@ -138,7 +138,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied = apply(&tx, ops, blobs)?;
+        let applied = apply(&tx, self.pack.as_ref(), ops, blobs)?;
         tx.commit()?;
         if applied.purged {
             self.checkpoint()?;
@@ -157,6 +157,7 @@ pub(crate) struct Applied {
 /// Inserts ops and blobs and refreshes every record they touch, inside `tx`.
 pub(crate) fn apply(
     tx: &Transaction<'_>,
+    pack: Option<&crate::pack::Pack>,
     ops: &[Op],
     blobs: &[([u8; 32], &[u8])],
 ) -> Result<Applied, StoreError> {
@@ -178,7 +179,7 @@ pub(crate) fn apply(
     let mut erased = BTreeSet::new();
     let mut added = 0;
     for (hash, data) in blobs {
-        if crate::blobs::put(tx, data)? != *hash {
+        if crate::blobs::put(tx, pack, data)? != *hash {
             return Err(StoreError::Corrupt("attachment does not match its hash"));
         }
     }

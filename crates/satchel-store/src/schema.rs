@@ -155,6 +155,15 @@ pub const MIGRATIONS: &[&str] = &[
         FROM parts p JOIN blobs_whole w ON w.hash = p.hash;
     DROP TABLE blobs_whole;
     "#,
+    // 8: full chunks go to the pack beside the database (`crate::pack`): a row names
+    // its slot and keeps an empty `data`. `pack_scrub` lists slots a commit freed,
+    // to be overwritten after it; they are not reused while listed. The pack key is
+    // written at the first open (`meta` 'pack-key').
+    r#"
+    ALTER TABLE blob_chunks ADD COLUMN slot INTEGER;
+    CREATE UNIQUE INDEX blob_chunks_slot ON blob_chunks (slot) WHERE slot IS NOT NULL;
+    CREATE TABLE pack_scrub (slot INTEGER PRIMARY KEY) STRICT;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -305,16 +305,18 @@ impl Store {
     /// then [`Importing::finish`] applies the rest. Dropped unfinished, it leaves
     /// the vault as it was.
     pub fn import_begin(&mut self) -> Result<Importing<'_>, StoreError> {
+        let pack = self.pack.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Importing { tx })
+        Ok(Importing { tx, pack })
     }
 }
 
 /// An import in progress, inside one transaction.
 pub struct Importing<'s> {
     tx: Transaction<'s>,
+    pack: Option<crate::pack::Pack>,
 }
 
 impl Importing<'_> {
@@ -340,13 +342,13 @@ impl Importing<'_> {
 
     /// Starts writing an attachment.
     pub fn blob_begin(&self) -> Result<BlobWriter, StoreError> {
-        BlobWriter::begin(&self.tx)
+        BlobWriter::begin(&self.tx, self.pack.as_ref())
     }
 
     /// Starts writing an attachment whose bytes the caller checks against `hash`
     /// before [`Importing::finish`] (so they are not hashed twice).
     pub fn blob_begin_checked(&self, hash: [u8; 32]) -> Result<BlobWriter, StoreError> {
-        BlobWriter::begin_as(&self.tx, Some(hash))
+        BlobWriter::begin_as(&self.tx, self.pack.as_ref(), Some(hash))
     }
 
     /// Appends to an attachment.
@@ -408,7 +410,7 @@ impl Importing<'_> {
                 return Err(ImportRefused::OpFork(op.header.seq));
             }
         }
-        let applied = ops::apply(&tx, &plan.apply, &[])?;
+        let applied = ops::apply(&tx, None, &plan.apply, &[])?;
         // Only what changed is written: a full quarantine is up to 64 MiB, and
         // rewriting it at every import would let a peer multiply each bundle's writes.
         let kept: std::collections::BTreeSet<&[u8]> =

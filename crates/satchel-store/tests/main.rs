@@ -410,6 +410,7 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
              INSERT INTO quarantine VALUES (X'{}', X'{}', X'{}', X'{}');
              DROP TABLE blob_chunks;
              DROP TABLE blobs;
+             DROP TABLE pack_scrub;
              CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL) STRICT;
              PRAGMA user_version = 3;",
             hex(&waiting.id.0),
