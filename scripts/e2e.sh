@@ -4,7 +4,7 @@
 # directories are ours to scan), TMPDIR and a folder standing in for a USB drive.
 # Expects the UI built and the app compiled (scripts/test.sh does both).
 # SATCHEL_SCREENSHOTS=docs/screenshots refreshes the README's screenshots (none are
-# taken otherwise).
+# taken otherwise, nor are the steps that exist only for them run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}

@@ -1,8 +1,9 @@
 // The whole app, end to end, in the real web view: a field worker (A) and a
 // coordinator (B), each with their own vault, exchange bundles on a stand-in USB
 // drive and resolve a conflict; then nothing they typed may be found on disk outside
-// the encrypted vaults. Screenshots of every screen in English and Korean are taken on
-// the way (SATCHEL_SCREENSHOTS).
+// the encrypted vaults. Screenshots of every screen in English, Korean and Chinese
+// are taken on the way (SATCHEL_SCREENSHOTS); the steps that exist only for them
+// (a third vault, the quarantine, a stopped import, the Chinese set) run only then.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,8 @@ import {
 const RUN = need('SATCHEL_E2E_DIR');
 const VAULT_A = join(RUN, 'vaults', 'worker');
 const VAULT_B = join(RUN, 'vaults', 'coordinator');
+const VAULT_C = join(RUN, 'vaults', 'screenshots');
+const SHOTS = Boolean(process.env.SATCHEL_SCREENSHOTS);
 const USB = join(RUN, 'media', 'USB');
 const PHOTO = join(RUN, 'fixtures', 'photo.png');
 
@@ -81,6 +84,92 @@ async function unlock(b: Browser, pass: string): Promise<void> {
     if (Date.now() > end) throw new Error('unlock: the records screen never showed');
     await b.pause(200);
   }
+}
+
+/** Switches the language in Settings and waits until the menu reads in it. */
+async function language(b: Browser, lang: 'en' | 'ko' | 'zh-Hans'): Promise<void> {
+  const script = { en: /^[\x20-\x7e]+$/, ko: /[가-힣]/, 'zh-Hans': /[\u4e00-\u9fff]/ }[lang];
+  await click(b, 'nav-settings');
+  await select(b, 'language', lang);
+  await waitText(b, 'nav-records', (t) => script.test(t));
+}
+
+/** Scrolls the element (a CSS selector) to the top of the window, for a screenshot
+ * of what follows it. */
+async function scrollTo(b: Browser, selector: string): Promise<void> {
+  const e = await b.$(selector);
+  await e.waitForExist({ timeout: 20_000 });
+  await b.execute((x: HTMLElement) => x.scrollIntoView({ block: 'start' }), e as unknown as HTMLElement);
+}
+
+/** Screenshots of the parts newer than the rest, in the language shown: the
+ * quarantine (its first entry opened), the Stop button during an import (which it
+ * then stops) and rekey in Settings. */
+async function newerParts(b: Browser, prefix: string, bulkFile: string): Promise<void> {
+  await click(b, 'nav-sync');
+  await el(b, 'quarantine-row').waitForDisplayed({ timeout: 10_000 });
+  const show = el(b, 'quarantine-show');
+  if ((await show.getAttribute('aria-expanded')) !== 'true') await click(b, 'quarantine-show');
+  await el(b, 'quarantine-values').waitForDisplayed({ timeout: 10_000 });
+  await scrollTo(b, '[data-testid="quarantine"]');
+  await shot(b, `${prefix}-quarantine`);
+  await b.execute(() => window.scrollTo(0, 0));
+  await el(b, 'import-input').setValue(join(USB, bulkFile));
+  await el(b, 'import-cancel').waitForDisplayed({ timeout: 10_000 });
+  await scrollTo(b, '#import-title');
+  // A short settling pause only: the button shows while the import runs.
+  await b.pause(300);
+  expect(await el(b, 'import-cancel').isDisplayed(), 'Stop while the import runs').toBe(true);
+  await b.saveScreenshot(join(need('SATCHEL_SCREENSHOTS'), `${prefix}-sync-import.png`));
+  const stop = el(b, 'import-cancel');
+  if (await stop.isExisting()) await stop.click().catch(() => undefined);
+  await stop.waitForExist({ reverse: true, timeout: 60_000 });
+  // Stopped, not refused.
+  await el(b, 'import-cancelled').waitForDisplayed({ timeout: 10_000 });
+  expect(await el(b, 'import-error').isExisting()).toBe(false);
+  if (prefix === 'zh') await shot(b, 'zh-sync-import-stopped');
+  await click(b, 'nav-settings');
+  await scrollTo(b, '#rekey-title');
+  await shot(b, `${prefix}-settings-rekey`);
+}
+
+/** The screens the Korean set shows, in Chinese, on the worker's vault (`bundle` was
+ * imported before: the Sync screen says so). */
+async function zhScreens(b: Browser, bundle: string): Promise<void> {
+  await language(b, 'zh-Hans');
+  await el(b, 'device-fingerprint').waitForDisplayed({ timeout: 10_000 });
+  await b.execute(() => window.scrollTo(0, 0));
+  await shot(b, 'zh-settings');
+  await click(b, 'wipe-open');
+  await type(b, 'wipe-confirm-input', 'WIPE');
+  await shot(b, 'zh-wipe');
+  await b.keys('Escape');
+  await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });
+  expect(await importFrom(b, bundle)).toMatchObject({ already: 'true' });
+  await scrollTo(b, '#import-title');
+  await shot(b, 'zh-sync');
+  await click(b, 'nav-records');
+  await type(b, 'search', '');
+  await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
+  await shot(b, 'zh-records');
+  await type(b, 'search', '王芳');
+  await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
+  await shot(b, 'zh-records-search');
+  await type(b, 'search', '');
+  await select(b, 'new-record-form', 'contact');
+  await click(b, 'new-record');
+  await shot(b, 'zh-record-form');
+  await click(b, 'cancel-record');
+  await openRecord(b, '민준');
+  await shot(b, 'zh-record');
+  await click(b, 'history-button');
+  await b.waitUntil(async () => (await all(b, 'history-entry')).length >= 3, { timeout: 10_000 });
+  await shot(b, 'zh-history');
+  await openRecord(b, '민준');
+  await click(b, 'attachment-open');
+  await el(b, 'attachment-preview').waitForDisplayed({ timeout: 10_000 });
+  await shot(b, 'zh-attachment');
+  await b.keys('Escape');
 }
 
 async function create(b: Browser, pass: string, lang: string, prefix: string): Promise<string> {
@@ -195,7 +284,7 @@ async function importFrom(b: Browser, file: string): Promise<Record<string, stri
   const result = el(b, 'import-result');
   await result.waitForExist({ timeout: 30_000 });
   const attrs: Record<string, string> = {};
-  for (const a of ['applied', 'quarantined', 'conflicts', 'already']) {
+  for (const a of ['applied', 'quarantined', 'set-aside', 'conflicts', 'already']) {
     attrs[a] = (await result.getAttribute(`data-${a}`)) ?? '';
   }
   return attrs;
@@ -348,6 +437,12 @@ describe('Satchel end to end', () => {
     await closeApp(b);
   });
 
+  it.skipIf(!SHOTS)('screenshots: a vault created in Chinese', async () => {
+    const { b } = await openApp(VAULT_C);
+    await create(b, PASS_B, 'zh-Hans', 'zh');
+    await closeApp(b);
+  });
+
   it('coordinator: creates a vault in Korean and adds the worker as a peer', async () => {
     const { b } = await openApp(VAULT_B);
     await create(b, PASS_B, 'ko', 'ko');
@@ -485,6 +580,15 @@ describe('Satchel end to end', () => {
     await (await all(b, 'conflict-row'))[0].click();
     await el(b, 'conflict-phone').waitForDisplayed({ timeout: 10_000 });
     await shot(b, 'ko-conflict');
+    if (SHOTS) {
+      await language(b, 'zh-Hans');
+      await click(b, 'nav-conflicts');
+      await b.waitUntil(async () => (await all(b, 'conflict-row')).length === 1, { timeout: 10_000 });
+      await shot(b, 'zh-conflicts');
+      await (await all(b, 'conflict-row'))[0].click();
+      await el(b, 'conflict-phone').waitForDisplayed({ timeout: 10_000 });
+      await shot(b, 'zh-conflict');
+    }
     const picks = await all(b, 'conflict-pick');
     expect(picks.length).toBe(2);
     let chosen = -1;
@@ -503,9 +607,10 @@ describe('Satchel end to end', () => {
     await el(b, 'attachment-preview').waitForDisplayed({ timeout: 10_000 });
     await shot(b, 'ko-attachment');
     await b.keys('Escape');
+    if (SHOTS) await zhScreens(b, toA);
     await click(b, 'nav-settings');
     await select(b, 'language', 'en');
-    await waitText(b, 'nav-records', (t) => !/[가-힣]/.test(t));
+    await waitText(b, 'nav-records', (t) => !/[가-힣\u4e00-\u9fff]/.test(t));
 
     // The panic shortcut (default action: lock) ends the session at once: the app
     // starts afresh and shows the first screen, as after a start.
@@ -535,7 +640,30 @@ describe('Satchel end to end', () => {
     await abandonApp(b);
     expect(tool(['count', '--vault', VAULT_A], PASS_A2), 'the cut-off import kept nothing').toBe(recordsBefore);
     ({ b } = await openApp(VAULT_A));
+    if (SHOTS) {
+      await select(b, 'prelock-language', 'zh-Hans');
+      await shot(b, 'zh-unlock');
+    }
     await unlock(b, PASS_A2);
+    if (SHOTS) {
+      // A fork relayed from a restored backup, for the quarantine to hold.
+      const [forkCard, relayCard, ...forkFiles] = tool(['fork', '--card', cardA, '--out', USB]).split('\n');
+      await addPeer(b, forkCard, 'restored');
+      await addPeer(b, relayCard, 'relay');
+      expect(await importFrom(b, forkFiles[0])).toMatchObject({ applied: '2' });
+      await importFrom(b, forkFiles[1]);
+      await b.waitUntil(async () => (await el(b, 'import-result').getAttribute('data-set-aside')) === '1', {
+        timeout: 30_000,
+        timeoutMsg: 'the fork was not set aside',
+      });
+      await scrollTo(b, '#import-title');
+      await shot(b, 'en-sync-import-fork');
+      for (const [lang, prefix] of [['en', 'en'], ['ko', 'ko'], ['zh-Hans', 'zh']] as const) {
+        await language(b, lang);
+        await newerParts(b, prefix, bulkFile);
+      }
+      await language(b, 'en');
+    }
     // Only Rust binds keys: the page may not unbind the panic key.
     const unbind = (await b.executeAsync((done: (r: string) => void) => {
       const w = window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string) => Promise<unknown> } };
@@ -560,14 +688,18 @@ describe('Satchel end to end', () => {
 
     // Input left on a form while going to another screen is listed on Records, and
     // opens again from there.
+    if (SHOTS) await language(b, 'zh-Hans');
     await leaveDraft(b);
     await click(b, 'nav-records');
     await el(b, 'drafts-notice').waitForDisplayed({ timeout: 10_000 });
+    await shot(b, 'zh-records-drafts');
     const kept = await all(b, 'draft-open');
     expect(kept.length).toBe(1);
     await kept[0].click();
     await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
     expect(await el(b, 'field-name').getValue()).toBe(DRAFT);
+    await shot(b, 'zh-record-draft');
+    if (SHOTS) await language(b, 'en');
 
     // Panic wipe from settings, behind the typed confirmation: erased, and the app
     // starts afresh.
@@ -585,7 +717,7 @@ describe('Satchel end to end', () => {
     await el(b, 'create-submit').waitForDisplayed({ timeout: 20_000 });
     expect(await el(b, 'lock-reason').isExisting()).toBe(false);
     await closeApp(b);
-  });
+  }, SHOTS ? 900_000 : undefined);
 
   it("keeps its file names out of GTK's recent files and leaves other programs' entries", () => {
     const xbel = readFileSync(join(RUN, 'home', '.local', 'share', 'recently-used.xbel'), 'utf8');

@@ -8,7 +8,7 @@ import { newestDraft } from './drafts';
 import { PageCache } from './pagecache';
 import { DEFAULT_SHORTCUT } from './shortcut';
 import { isLang } from './i18n';
-import { setLang, systemLang, t } from './i18n.svelte';
+import { currentLang, setLang, systemLang, t } from './i18n.svelte';
 
 export type Phase = 'loading' | 'create' | 'recovery' | 'unlock' | 'app';
 
@@ -160,7 +160,11 @@ export async function lockNow(): Promise<void> {
 }
 
 export function applyLanguageSetting(language: string | null): void {
-  setLang(isLang(language) ? language : systemLang());
+  const next = isLang(language) ? language : systemLang();
+  // A confirmation stays until the next one: it would go on in the language left.
+  // An error stays to be read and dismissed.
+  if (next !== currentLang()) toast.status = '';
+  setLang(next);
 }
 
 /** After unlock or recovery: load settings and forms, then show the records. */

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Settings from '../screens/Settings.svelte';
 import Sync from '../screens/Sync.svelte';
-import { DEFAULT_SETTINGS, app } from '../lib/app.svelte';
+import { DEFAULT_SETTINGS, app, showStatus, toast } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
 import { translate } from '../lib/i18n';
 import { callsOf, en, fakeShell, reject, type Handler, type Handlers } from './shell';
@@ -38,6 +38,15 @@ describe('settings', () => {
     expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
+  });
+
+  it('drops a confirmation shown in the language it leaves', async () => {
+    settingsShell();
+    render(Settings);
+    showStatus(en('form.saved'));
+    await fireEvent.change(await screen.findByTestId('language'), { target: { value: 'zh-Hans' } });
+    expect(toast.status).toBe('');
+    await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
   });
 
   it('saves auto-lock, panic action and shortcut', async () => {
@@ -161,6 +170,9 @@ describe('sync', () => {
     expect(callsOf('task_cancel').length).toBe(1);
     await waitFor(() => expect(screen.queryByTestId('import-cancel')).toBeNull());
     expect(screen.queryByTestId('import-result')).toBeNull();
+    // Stopped by the user, not refused: said as such.
+    expect(screen.queryByTestId('import-error')).toBeNull();
+    expect(screen.getByTestId('import-cancelled').textContent?.trim()).toBe(en('sync.import_cancelled'));
   });
 
   const ENTRY = {

@@ -14,6 +14,11 @@
 //!   satchel-e2e bundle --card CARD --records N --out DIR
 //!       makes a vault with N records and exports them for CARD; prints the
 //!       sender's card and the bundle's file name (a large import to interrupt)
+//!   satchel-e2e fork --card CARD --out DIR
+//!       a worker whose vault was restored from a backup, and a relay it synced with:
+//!       prints the worker's card, the relay's card, the worker's bundle and the
+//!       relay's, whose second op of the worker forks the first bundle's (for the
+//!       quarantine to show)
 //!
 //! Each needle is looked for as UTF-8 and as UTF-16LE (how the web view keeps text
 //! that is not Latin-1); a key given in hex (`--key-env`) also as raw bytes and as
@@ -60,6 +65,13 @@ enum Cmd {
         card: String,
         #[arg(long)]
         records: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Makes two bundles for a card whose ops fork one author's chain.
+    Fork {
+        #[arg(long)]
+        card: String,
         #[arg(long)]
         out: PathBuf,
     },
@@ -122,6 +134,7 @@ fn main() -> Result<()> {
             println!("{}", vault.identity().card);
             println!("{}", report.file);
         }
+        Cmd::Fork { card, out } => fork(&card, &out)?,
         Cmd::Scan {
             pid,
             needle_env,
@@ -152,6 +165,48 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
     }
+    Ok(())
+}
+
+/// As `satchel quarantine`'s test in the CLI: the worker's vault goes on after a
+/// copy of it was taken, and the restored copy writes another second op, which a
+/// relay carries to the recipient after the worker's own bundle.
+fn fork(card: &str, out: &std::path::Path) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let pass = SecretString::from("e2e fork passphrase".to_owned());
+    let kdf = KdfProfile::InsecureTest;
+    let contact = |name: &str| vec![vec![("name".to_owned(), FieldInput::Text(name.to_owned()))]];
+    let (worker_dir, restored_dir, relay_dir) = (
+        tmp.path().join("w"),
+        tmp.path().join("r"),
+        tmp.path().join("relay"),
+    );
+    let (mut relay, _) = satchel_api::init(&relay_dir, &pass, kdf)?;
+    let (mut worker, _) = satchel_api::init(&worker_dir, &pass, kdf)?;
+    let (worker_card, relay_card) = (worker.identity().card, relay.identity().card);
+    worker.add_peer(card, "recipient")?;
+    worker.add_peer(&relay_card, "relay")?;
+    relay.add_peer(&worker_card, "worker")?;
+    relay.add_peer(card, "recipient")?;
+    worker.add_records("contact", &contact("Fork first"))?;
+    drop(worker);
+    fs::create_dir_all(&restored_dir)?;
+    for e in fs::read_dir(&worker_dir)? {
+        let e = e?;
+        fs::copy(e.path(), restored_dir.join(e.file_name()))?;
+    }
+    let mut worker = satchel_api::unlock(&worker_dir, &pass, kdf)?;
+    worker.add_records("contact", &contact("Fork original"))?;
+    let first = worker.export_bundle(&["recipient".to_owned()], out)?;
+    let mut restored = satchel_api::unlock(&restored_dir, &pass, kdf)?;
+    restored.add_records("contact", &contact("Fork restored"))?;
+    let carried = restored.export_bundle(&["relay".to_owned()], tmp.path())?;
+    relay.import_bundle(&tmp.path().join(&carried.file))?;
+    let second = relay.export_bundle(&["recipient".to_owned()], out)?;
+    println!(
+        "{worker_card}\n{relay_card}\n{}\n{}",
+        first.file, second.file
+    );
     Ok(())
 }
 
