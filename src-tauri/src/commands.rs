@@ -420,6 +420,11 @@ pub async fn vault_rekey<R: Runtime>(
 /// ([`crate::restart`]). It takes no lock a command holds: an import in progress is
 /// simply cut off (its transaction rolls back on the next open). In tests, which
 /// cannot restart, the vault is locked in place instead.
+/// How long the panic key waits for a command in progress to stop before it
+/// restarts the app with the vault still open (the command was asked to stop and
+/// an import stops within milliseconds).
+const PANIC_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 pub fn panic_now<R: Runtime>(app: &AppHandle<R>, shared: &Arc<Shared>) -> Result<()> {
     let wipe = shared.panic_action() == PanicAction::Wipe;
     end_session(app, shared, wipe, LockReason::Panic)
@@ -444,6 +449,15 @@ fn end_session<R: Runtime>(
     };
     #[cfg(unix)]
     if shared.restarts() {
+        // The page first: what the window showed goes at once.
+        crate::restart::end_web_processes();
+        // Then the vault is closed as a lock closes it (its log folded in, both
+        // databases touched alike, ADR 0014), if the command in progress lets go of
+        // it in time: otherwise the real database's log would stay beside it alone
+        // and tell which file holds the records.
+        if began && !wipe {
+            shared.close_within(PANIC_CLOSE_WAIT);
+        }
         crate::restart::now(&carry);
     }
     if began {

@@ -276,17 +276,40 @@ impl Shared {
     /// within a fraction of a second of the flag), then closes the database (its keys
     /// zeroize) and drops everything staged.
     pub fn finish_lock(&self) {
-        {
-            let mut inner = self.inner();
-            // The command has stopped; the vault's closing writes (ADR 0014) must
-            // not be interrupted in turn.
-            self.cancel.store(false, Ordering::Relaxed);
-            inner.staged.clear();
-            // Dropped where it lies: `take()` would move the vault (its keys inline)
-            // out to be zeroized elsewhere and leave the bytes in this heap slot.
-            inner.vault = None;
-        }
+        self.close(&mut self.inner());
+    }
+
+    fn close(&self, inner: &mut Inner) {
+        // The command has stopped; the vault's closing writes (ADR 0014) must not be
+        // interrupted in turn.
+        self.cancel.store(false, Ordering::Relaxed);
+        inner.staged.clear();
+        // Dropped where it lies: `take()` would move the vault (its keys inline) out
+        // to be zeroized elsewhere and leave the bytes in this heap slot.
+        inner.vault = None;
         self.locking.store(false, Ordering::Relaxed);
+    }
+
+    /// [`Shared::finish_lock`] if the command in progress lets go of the vault
+    /// within `limit` (after [`Shared::begin_lock`] asked it to stop). Returns
+    /// whether the vault was closed.
+    pub fn close_within(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let mut inner = match self.inner.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    if std::time::Instant::now() >= deadline {
+                        return false;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    continue;
+                }
+            };
+            self.close(&mut inner);
+            return true;
+        }
     }
 
     /// Both halves, for callers with no window to clear. Returns whether there was
@@ -424,6 +447,38 @@ mod tests {
         shared.finish_lock();
         assert!(shared.inner().vault.is_none());
         assert!(!shared.cancel.load(Ordering::Relaxed));
+        assert!(!shared.locking.load(Ordering::Relaxed));
+    }
+
+    /// The panic key's close: it waits a bounded time for the command in progress,
+    /// then closes the vault so that no write-ahead log stays beside one database.
+    #[test]
+    fn a_panic_closes_the_vault_once_the_command_lets_go_and_gives_up_in_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("v");
+        let shared = shared_with_vault(&dir);
+        let wal = || {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with("-wal")
+                })
+                .count()
+        };
+        assert_eq!(wal(), 1, "an open vault has its log beside it");
+        let held = shared.inner();
+        assert!(shared.begin_lock(LockReason::Panic));
+        let t = std::time::Instant::now();
+        assert!(!shared.close_within(Duration::from_millis(50)));
+        assert!(t.elapsed() < Duration::from_secs(2));
+        drop(held);
+        assert!(shared.close_within(Duration::from_millis(50)));
+        assert!(shared.inner().vault.is_none());
+        assert_eq!(wal(), 0, "closed as a lock closes it");
         assert!(!shared.locking.load(Ordering::Relaxed));
     }
 

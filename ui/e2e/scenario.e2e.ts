@@ -227,6 +227,13 @@ async function lockAndWait(trigger: () => Promise<void> | void, timeoutMs = 20_0
   return waitFreshPage(before, t0, timeoutMs);
 }
 
+/** After the panic key the vault folder is as any lock leaves it: the five files and
+ * no write-ahead log beside one database alone (which would say which holds the
+ * records). */
+function expectClosedFolder(dir: string, after: string): void {
+  expect(readdirSync(dir).sort(), after).toEqual(['keyslots', 'spare.db', 'spare.pack', 'vault.db', 'vault.pack']);
+}
+
 /** Presses the panic key (window or global) and waits until the app has started
  * afresh: the old page's process ended and a new page runs. Returns the
  * milliseconds from the press until the old page's process was gone. */
@@ -617,6 +624,7 @@ describe('Satchel end to end', () => {
     const secretsA = { SECRET_PASSPHRASE: PASS_A2, SECRET_OLD_PASSPHRASE: PASS_A, SECRET_RECOVERY_KEY: recoveryA };
     timings.panicKeyMs = await panicAndWait(() => b.keys(['Control', 'Shift', 'x']).catch(() => undefined));
     expectNothingInMemory('the panic key', secretsA, { DATABASE_KEY: keyA });
+    expectClosedFolder(VAULT_A, 'the panic key');
     await abandonApp(b);
     const recordsBefore = tool(['count', '--vault', VAULT_A], PASS_A2);
     ({ b } = await openApp(VAULT_A));
@@ -637,6 +645,7 @@ describe('Satchel end to end', () => {
       execFileSync('xdotool', ['key', 'ctrl+shift+x']);
     });
     expectNothingInMemory('the panic key during an import', secretsA, { DATABASE_KEY: keyA });
+    expectClosedFolder(VAULT_A, 'the panic key during an import');
     await abandonApp(b);
     expect(tool(['count', '--vault', VAULT_A], PASS_A2), 'the cut-off import kept nothing').toBe(recordsBefore);
     ({ b } = await openApp(VAULT_A));
