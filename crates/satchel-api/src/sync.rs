@@ -430,7 +430,21 @@ impl Vault {
         source: impl std::io::Read,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport> {
+        match self.import_stream(source, progress) {
+            // Whatever failed once the flag went up (a read refused, a statement
+            // interrupted) is a stop: nothing was changed.
+            Err(_) if self.cancelled().is_err() => Err(ApiError::Cancelled),
+            other => other,
+        }
+    }
+
+    fn import_stream(
+        &mut self,
+        source: impl std::io::Read,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport> {
         let peers = self.store.peers()?;
+        let source = crate::cancel::Stoppable::new(source, self.store.cancel_flag());
         // The sender is checked against our peers after the first chunk, before
         // anything else is decrypted: a stranger's bundle costs 64 KiB to refuse.
         let mut opening = bundle::open_stream(&self.device, source, |sender| {
@@ -442,7 +456,9 @@ impl Vault {
             .find(|p| p.signing == opening.sender())
             .ok_or(ApiError::UnknownSender)?;
         let total = opening.content_len();
-        let (head, body_hash) = BundleHead::read(&mut opening).map_err(ApiError::bundle_body)?;
+        let stop = || self.cancelled().is_err();
+        let (head, body_hash) =
+            BundleHead::read_until(&mut opening, &stop).map_err(ApiError::bundle_body)?;
         self.cancelled()?;
         let now = now_ms();
         if head
@@ -607,7 +623,10 @@ impl Vault {
         incoming.extend(received.iter().cloned());
         let have = self.store.have()?;
         let mut checked = Vec::with_capacity(incoming.len());
-        for op in incoming {
+        for (i, op) in incoming.into_iter().enumerate() {
+            if i % 256 == 255 {
+                self.cancelled()?;
+            }
             // Ops at a sequence held are the op held there or a fork: not merged again.
             if op.header.seq <= have.get(&op.header.author) {
                 checked.push(op);

@@ -74,6 +74,9 @@ struct Args {
     /// this many MiB
     #[arg(long, hide = true)]
     only_age: Option<u64>,
+    /// Only how soon an import of this many records stops once asked to
+    #[arg(long, hide = true)]
+    only_stop: Option<usize>,
     /// Internal: run one action on a vault in this process and report its time and
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
@@ -742,6 +745,9 @@ fn main() -> Result<()> {
     if let Some(mib) = args.only_age {
         return age_figures(mib);
     }
+    if let Some(n) = args.only_stop {
+        return stop_figures(n);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -777,6 +783,60 @@ fn main() -> Result<()> {
     rekey_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     memory_figures(if args.quick { 4 } else { 1024 })?;
     age_figures(if args.quick { 1 } else { 30 })?;
+    stop_figures(if args.quick { 4_000 } else { 100_000 })?;
+    Ok(())
+}
+
+/// How soon an import stops once the flag the app raises for a lock, the panic key
+/// or Stop goes up: an import of `n` records, the flag raised after several
+/// delays, each into a fresh vault. The panic key waits this long (at most 500 ms)
+/// before it restarts the app with the vault closed.
+fn stop_figures(n: usize) -> Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir()?;
+    let mut a = test_vault(&dir.path().join("a"))?;
+    let rows: Vec<_> = (0..n)
+        .map(|i| vec![("name".to_owned(), FieldInput::Text(format!("person {i}")))])
+        .collect();
+    for chunk in rows.chunks(1000) {
+        a.add_records("contact", chunk)?;
+    }
+    let mut worst = Duration::ZERO;
+    let mut stopped = 0;
+    let mut finished = 0;
+    for (i, delay_ms) in [10u64, 50, 150, 300, 600, 1000].into_iter().enumerate() {
+        let mut b = test_vault(&dir.path().join(format!("b{i}")))?;
+        a.add_peer(&b.identity().card, &format!("b{i}"))?;
+        b.add_peer(&a.identity().card, "a")?;
+        let out = dir.path().join(format!("out{i}"));
+        let file = out.join(a.export_bundle(&[format!("b{i}")], &out)?.file);
+        let flag = Arc::new(AtomicBool::new(false));
+        b.set_cancel(Arc::clone(&flag))?;
+        let raised = std::thread::scope(|scope| {
+            let raiser = scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                flag.store(true, Ordering::Relaxed);
+                Instant::now()
+            });
+            let result = b.import_bundle(&file);
+            let ended = Instant::now();
+            let at = raiser.join().map_err(|_| anyhow::anyhow!("raiser"))?;
+            anyhow::Ok((result, ended.saturating_duration_since(at)))
+        })?;
+        match raised {
+            (Err(satchel_api::ApiError::Cancelled), took) => {
+                stopped += 1;
+                worst = worst.max(took);
+            }
+            (Ok(_), _) => finished += 1,
+            (Err(e), _) => return Err(e.into()),
+        }
+    }
+    println!(
+        "import of {n} records stopped by the flag: {stopped} of 6 stopped, slowest {:.0} ms after the flag ({finished} had finished; goal < 500 ms, the panic key's wait)",
+        worst.as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 

@@ -223,6 +223,11 @@ impl Store {
         Ok(())
     }
 
+    /// The flag given to [`Store::set_cancel`], for work outside SQL to poll.
+    pub fn cancel_flag(&self) -> Option<Arc<AtomicBool>> {
+        self.cancel.clone()
+    }
+
     /// [`StoreError::Interrupted`] if the flag given to [`Store::set_cancel`] is raised.
     pub fn cancelled(&self) -> Result<(), StoreError> {
         match &self.cancel {

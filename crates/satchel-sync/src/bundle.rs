@@ -189,6 +189,16 @@ impl BundleHead {
     /// hash are verified. Returns the head and the body hash; the attachments
     /// follow in `input`, to be read with [`BlobReader`].
     pub fn read(input: &mut impl Read) -> Result<(Self, [u8; 32]), BodyError> {
+        Self::read_until(input, &|| false)
+    }
+
+    /// [`BundleHead::read`] that ends with [`BodyError::Stopped`] soon after `stop`
+    /// says so: it is asked between reads and every few ops, whose signatures take
+    /// most of the time.
+    pub fn read_until(
+        input: &mut impl Read,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(Self, [u8; 32]), BodyError> {
         let mut first = [0u8; 5];
         read_exact(input, &mut first)?;
         let [version, len @ ..] = first;
@@ -220,16 +230,19 @@ impl BundleHead {
         if head.len() > MAX_HEAD {
             return Err(malformed("decompresses past the size limit").into());
         }
-        let parsed = Self::parse(&head)?;
+        if stop() {
+            return Err(BodyError::Stopped);
+        }
+        let parsed = Self::parse(&head, stop)?;
         Ok((parsed, Self::hash(&head)))
     }
 
-    fn parse(head: &[u8]) -> Result<Self, OpError> {
+    fn parse(head: &[u8], stop: &dyn Fn() -> bool) -> Result<Self, BodyError> {
         let mut r = Reader(head);
         let bundle_id = r.array()?;
         let sender_seq = u64::from_be_bytes(r.array()?);
         if sender_seq == 0 {
-            return Err(malformed("bundle sequence 0"));
+            return Err(malformed("bundle sequence 0").into());
         }
         let prev_bundle = r.array()?;
         let mut acks = VersionVector::default();
@@ -238,14 +251,17 @@ impl BundleHead {
             let author = DeviceId(r.array()?);
             let seq = u64::from_be_bytes(r.array()?);
             if last.is_some_and(|l| l >= author) || seq == 0 {
-                return Err(malformed("acknowledgements not canonical"));
+                return Err(malformed("acknowledgements not canonical").into());
             }
             acks.0.insert(author, seq);
             last = Some(author);
         }
         let n_ops = r.u32()?;
         let mut ops = Vec::with_capacity(n_ops.min(head.len() / 100));
-        for _ in 0..n_ops {
+        for i in 0..n_ops {
+            if i % 256 == 255 && stop() {
+                return Err(BodyError::Stopped);
+            }
             let (op, rest) = Op::read(r.0)?;
             r.0 = rest;
             ops.push(op);
@@ -254,7 +270,7 @@ impl BundleHead {
         for _ in 0..r.u16()? {
             let len = r.u32()?;
             if len > MAX_FORM {
-                return Err(malformed("form too large"));
+                return Err(malformed("form too large").into());
             }
             let text =
                 std::str::from_utf8(r.take(len)?).map_err(|_| malformed("form not UTF-8"))?;
@@ -266,15 +282,15 @@ impl BundleHead {
             let h: [u8; 32] = r.array()?;
             let len = u64::from_be_bytes(r.array()?);
             if len > MAX_BLOB {
-                return Err(malformed("attachment too large"));
+                return Err(malformed("attachment too large").into());
             }
             if blobs.last().is_some_and(|(prev, _)| *prev >= h) {
-                return Err(malformed("attachments not canonical"));
+                return Err(malformed("attachments not canonical").into());
             }
             blobs.push((h, len));
         }
         if !r.0.is_empty() {
-            return Err(malformed("trailing bytes in bundle head"));
+            return Err(malformed("trailing bytes in bundle head").into());
         }
         Ok(Self {
             bundle_id,
@@ -439,6 +455,43 @@ mod tests {
         assert_eq!(h, h2);
     }
 
+    /// A stop asked while the ops are checked ends the read within a few ops,
+    /// whatever the count; never asked, the same bytes read in full.
+    #[test]
+    fn a_head_read_stops_between_ops_when_asked() {
+        let mut b = body();
+        let keys = DeviceKeys::from_secret_bytes(&[3; 64]).unwrap();
+        b.ops = (1..=1000u64)
+            .map(|i| {
+                let mut record = [0u8; 16];
+                record[..8].copy_from_slice(&i.to_be_bytes());
+                let draft = Draft {
+                    seq: 1,
+                    prev: None,
+                    hlc: Hlc {
+                        wall_ms: i,
+                        counter: 0,
+                    },
+                    record: RecordId(record),
+                    kind: OpKind::Write,
+                    context: VersionVector::default(),
+                };
+                Op::create(&keys, draft, &Body::Write(WriteBody::new("contact"))).unwrap()
+            })
+            .collect();
+        let (bytes, _) = b.write().unwrap();
+        let asked = std::cell::Cell::new(0u32);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 1
+        };
+        let err = BundleHead::read_until(&mut bytes.as_slice(), &stop).unwrap_err();
+        assert!(matches!(err, BodyError::Stopped), "{err}");
+        assert_eq!(asked.get(), 2, "stopped at the first check among the ops");
+        let (head, _) = BundleHead::read_until(&mut bytes.as_slice(), &|| false).unwrap();
+        assert_eq!(head.ops.len(), 1000);
+    }
+
     fn framed(compressed: &[u8]) -> Vec<u8> {
         let mut out = vec![VERSION];
         out.extend_from_slice(&(compressed.len() as u32).to_be_bytes());
@@ -517,8 +570,10 @@ mod tests {
         assert!(head.write().is_err());
         let bytes = head.encode().unwrap();
         assert!(matches!(
-            BundleHead::parse(&bytes),
-            Err(OpError::Malformed("attachments not canonical"))
+            BundleHead::parse(&bytes, &|| false),
+            Err(BodyError::Invalid(OpError::Malformed(
+                "attachments not canonical"
+            )))
         ));
     }
 

@@ -47,4 +47,7 @@ pub enum BodyError {
     /// The bytes are not a valid body.
     #[error(transparent)]
     Invalid(#[from] OpError),
+    /// The caller asked to stop ([`crate::bundle::BundleHead::read_until`]).
+    #[error("stopped on request")]
+    Stopped,
 }
