@@ -47,6 +47,26 @@ pub enum Action {
     Assign,
 }
 
+impl Action {
+    /// The action's name in reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Write => "write",
+            Action::Delete => "delete",
+            Action::Purge => "purge",
+            Action::PublishForm => "publish_form",
+            Action::ChangeMembership => "change_membership",
+            Action::Assign => "assign",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl From<OpKind> for Action {
     fn from(kind: OpKind) -> Self {
         match kind {
@@ -110,7 +130,7 @@ impl fmt::Display for DenyReason {
 
 /// An action refused, with the role it was judged in and the rule that refused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{action:?} refused for a {role} member: {reason}")]
+#[error("{action} refused for a {role} member: {reason}")]
 pub struct Denied {
     /// The author's role.
     pub role: Role,

@@ -9,4 +9,5 @@
 
 mod bundle_vectors;
 mod convergence;
+mod membership;
 mod vectors;
