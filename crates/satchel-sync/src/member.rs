@@ -1086,6 +1086,12 @@ impl Members {
         self.revocations.values()
     }
 
+    /// The certificates `issuer` signed: those to renew by another coordinator when
+    /// `issuer` is revoked, since they stop counting with it.
+    pub fn issued_by(&self, issuer: DeviceId) -> impl Iterator<Item = &Certificate> {
+        self.certs.values().filter(move |c| c.issuer() == issuer)
+    }
+
     /// A certificate by id.
     pub fn certificate(&self, id: &CertId) -> Option<&Certificate> {
         self.certs.get(id)

@@ -285,6 +285,27 @@ fn revoking_a_coordinator_voids_what_it_issued_and_what_it_revokes_later() {
     let rev = m.revoke(&w.a, w.cert_b.id(), 1, NOW).unwrap();
     m.insert_revocation(rev).unwrap();
     assert_eq!(m.check(id(&w.u), 1, NOW), Err(Refusal::BadIssuer));
+    let orphans: Vec<_> = m.issued_by(id(&w.b)).map(Certificate::id).collect();
+    assert_eq!(orphans, [w.cert_u.id()]);
+    // Renewed by a, the auditor is back.
+    let cert_u = m.certificate(&w.cert_u.id()).unwrap().clone();
+    let renewal = m
+        .issue(
+            &w.a,
+            &CertificateDraft {
+                org: m.org(),
+                serial: [42; 16],
+                device: *cert_u.device(),
+                name: cert_u.name().into(),
+                role: cert_u.role(),
+                not_before: NOW,
+                not_after: cert_u.not_after(),
+            },
+            NOW,
+        )
+        .unwrap();
+    m.insert_certificate(renewal).unwrap();
+    assert_eq!(m.check(id(&w.u), 1, NOW), Ok(Role::Auditor));
     assert_eq!(
         m.revoke(&w.b, w.cert_f.id(), 1, NOW).unwrap_err(),
         MemberError::IssuerNotCoordinator
@@ -461,6 +482,29 @@ fn text_forms_round_trip_forgive_case_and_spaces_and_catch_typos() {
     let rev = w.members.revoke(&w.a, w.cert_f.id(), 1, NOW).unwrap();
     assert_eq!(Revocation::from_text(&rev.to_text()).unwrap(), rev);
     assert!(Certificate::from_text(&"A".repeat(5000)).is_err());
+    // The longest certificate (a 64-byte name) as docs/membership-format.md says.
+    let longest = w
+        .members
+        .issue(
+            &w.a,
+            &CertificateDraft {
+                org: w.members.org(),
+                serial: [1; 16],
+                device: keys(8).public(),
+                name: "k".repeat(64),
+                role: Role::Field,
+                not_before: NOW,
+                not_after: NOW + DAY,
+            },
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(longest.write().len(), Certificate::MAX_LEN);
+    assert_eq!(Certificate::MAX_LEN, 291);
+    assert_eq!(longest.to_text().len(), 485);
+    assert_eq!(rev.write().len(), Revocation::LEN);
+    assert_eq!(Revocation::LEN, 177);
+    assert_eq!(EnrolmentRequest::MAX_LEN, 210);
 }
 
 #[test]
