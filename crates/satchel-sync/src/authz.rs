@@ -25,8 +25,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::{
-    member::Role,
-    op::{DeviceId, OpKind},
+    member::{MembersAt, Refusal, Role},
+    op::{DeviceId, OpHeader, OpKind},
 };
 
 /// What an author wants to do.
@@ -130,7 +130,7 @@ impl fmt::Display for DenyReason {
 
 /// An action refused, with the role it was judged in and the rule that refused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{action} refused for a {role} member: {reason}")]
+#[error("{action} refused for the {role} role: {reason}")]
 pub struct Denied {
     /// The author's role.
     pub role: Role,
@@ -180,4 +180,29 @@ pub fn authorise(
             }
         },
     }
+}
+
+/// Why an op was not accepted: its author is not heard, or its role does not allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "refused", rename_all = "snake_case")]
+pub enum OpRefused {
+    /// The author is unknown, expired, not yet valid, revoked, or badly issued.
+    #[error(transparent)]
+    Author(Refusal),
+    /// The author's role does not allow this op.
+    #[error(transparent)]
+    Role(Denied),
+}
+
+/// Both checks an imported or local op gets, in order: is its author heard (at the
+/// moment `members` was taken, and at the op's place in its chain), and may that
+/// role do this op to `record` (`None`: not known here, so a write creates it).
+pub fn check_op(
+    members: &MembersAt<'_>,
+    header: &OpHeader,
+    record: Option<&RecordFacts<'_>>,
+) -> Result<Role, OpRefused> {
+    let role = members.check_op(header).map_err(OpRefused::Author)?;
+    authorise(role, header.author, header.kind.into(), record).map_err(OpRefused::Role)?;
+    Ok(role)
 }

@@ -809,12 +809,78 @@ proptest! {
 }
 
 #[test]
+fn an_op_is_checked_for_its_author_then_its_role() {
+    use satchel_sync::{
+        authz::OpRefused,
+        hlc::Hlc,
+        op::{Body, Draft, Op, OpKind, RecordId},
+        vv::VersionVector,
+    };
+    let w = world();
+    let mut m = w.members.clone();
+    let rev = m.revoke(&w.a, w.cert_f.id(), 3, NOW).unwrap();
+    m.insert_revocation(rev).unwrap();
+    let op = |k: &DeviceKeys, seq: u64, kind: OpKind| {
+        let body = match kind {
+            OpKind::Write => Body::Write(satchel_sync::op::WriteBody::new("contact")),
+            _ => Body::Empty,
+        };
+        Op::create(
+            k,
+            Draft {
+                seq,
+                prev: (seq > 1).then_some(satchel_sync::op::OpId([1; 32])),
+                hlc: Hlc::default(),
+                record: RecordId([7; 16]),
+                kind,
+                context: VersionVector::default(),
+            },
+            &body,
+        )
+        .unwrap()
+        .header
+    };
+    let at = m.at(NOW);
+    let theirs = RecordFacts {
+        created_by: id(&w.a),
+        assigned_to: &[],
+    };
+    assert_eq!(
+        authz::check_op(&at, &op(&w.f, 2, OpKind::Write), None),
+        Ok(Role::Field)
+    );
+    assert_eq!(
+        authz::check_op(&at, &op(&w.f, 2, OpKind::Purge), Some(&theirs)),
+        Err(OpRefused::Role(authz::Denied {
+            role: Role::Field,
+            action: Action::Purge,
+            reason: DenyReason::PurgeNotCreator
+        }))
+    );
+    // After its revocation point the author is refused before its role is asked.
+    assert_eq!(
+        authz::check_op(&at, &op(&w.f, 3, OpKind::Write), None),
+        Err(OpRefused::Author(Refusal::Revoked { from_seq: 3 }))
+    );
+    assert_eq!(
+        authz::check_op(&at, &op(&w.u, 1, OpKind::Write), None)
+            .unwrap_err()
+            .to_string(),
+        "write refused for the auditor role: auditors write nothing"
+    );
+    assert_eq!(
+        authz::check_op(&at, &op(&w.b, 9, OpKind::Purge), Some(&theirs)),
+        Ok(Role::Coordinator)
+    );
+}
+
+#[test]
 fn refusals_name_the_rule() {
     let me = DeviceId([1; 32]);
     let denied = authz::authorise(Role::Field, me, Action::PublishForm, None).unwrap_err();
     assert_eq!(
         denied.to_string(),
-        "publish_form refused for a field member: only coordinators publish forms, change \
+        "publish_form refused for the field role: only coordinators publish forms, change \
          membership or assign records"
     );
     let assigned = [me];
