@@ -100,6 +100,10 @@ pub enum MemberError {
     /// The revocation would leave the organisation without a coordinator.
     #[error("refused: that would revoke the last coordinator")]
     LastCoordinator,
+    /// The device was revoked: its keys may be in other hands, so it enrols again
+    /// with new ones.
+    #[error("that device was revoked; it must enrol again with new keys")]
+    DeviceRevoked,
     /// A revocation's effective point must be an op sequence number, from 1.
     #[error("a revocation takes effect from op 1 or later")]
     BadFromSeq,
@@ -335,7 +339,8 @@ fn to_text(prefix: &str, bytes: &[u8]) -> String {
     format!("{prefix}{}", data_encoding::BASE32_NOPAD.encode(&body))
 }
 
-/// Upper-case letters, digits and `-` only: a QR code holds it in alphanumeric mode.
+/// Reads what [`to_text`] wrote (upper-case letters, digits and `-` only, so a QR code
+/// holds it in alphanumeric mode), forgiving case and whitespace.
 fn from_text(prefix: &str, what: &'static str, text: &str) -> Result<Vec<u8>, MemberError> {
     if text.len() > MAX_TEXT {
         return Err(MemberError::BadText(what));
@@ -1256,6 +1261,9 @@ impl Members {
             return Err(MemberError::WrongOrganisation);
         }
         self.require_coordinator(coordinator, now)?;
+        if self.revoked.contains_key(&DeviceId(draft.device.signing)) {
+            return Err(MemberError::DeviceRevoked);
+        }
         Certificate::sign(coordinator, draft)
     }
 
