@@ -12,6 +12,7 @@ use satchel_crypto::{
 };
 use satchel_sync::{
     bundle::{BundleBody, BundleHead},
+    member::{EnrolmentRequest, Members, OrgRoot, Role},
     hlc::Hlc,
     op::{Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
     vv::VersionVector,
@@ -293,5 +294,34 @@ fn main() {
         "bundle_open",
         "header_only.bin",
         &bytes[..bundle::HEADER_LEN],
+    );
+
+    // Membership: fixed keys, serials and times, so these seeds are stable.
+    let now = 1_790_000_000;
+    let (a, f) = (
+        DeviceKeys::from_secret_bytes(&[0x61; 64]).expect("device keys"),
+        DeviceKeys::from_secret_bytes(&[0x62; 64]).expect("device keys"),
+    );
+    let (_root, cert_a) =
+        OrgRoot::create([0x60; 64], &a.public(), "Ana", [1; 16], now, 365).expect("org");
+    let mut members = Members::new(cert_a.org());
+    members.insert_certificate(cert_a.clone()).expect("insert");
+    let request = EnrolmentRequest::create(&f, "김민지", [2; 16]).expect("request");
+    let cert_f = members
+        .approve(&a, &request, Role::Field, [3; 16], now, 30)
+        .expect("approve");
+    members.insert_certificate(cert_f.clone()).expect("insert");
+    let revocation = members.revoke(&a, cert_f.id(), 5, now).expect("revoke");
+    put("member_certificate", "root_coordinator.bin", &cert_a.write());
+    put("member_certificate", "field.bin", &cert_f.write());
+    put("member_request", "request.bin", &request.write());
+    put("member_revocation", "from_seq_5.bin", &revocation.write());
+    put("member_text", "certificate.txt", cert_f.to_text().as_bytes());
+    put("member_text", "request.txt", request.to_text().as_bytes());
+    put("member_text", "revocation.txt", revocation.to_text().as_bytes());
+    put(
+        "member_text",
+        "certificate_sloppy.txt",
+        cert_a.to_text().to_lowercase().replace("satchel-cert-", "satchel-cert-\n ").as_bytes(),
     );
 }

@@ -27,6 +27,18 @@ pub mod domain {
     pub const BUNDLE_BODY_V2: &str = "satchel 2026-11 bundle body v2";
     /// Recovery key checksums.
     pub const RECOVERY_CHECK: &str = "satchel 2026-11 recovery key checksum v1";
+    /// Ed25519 signature context for member certificates (by the root or a coordinator).
+    pub const CERT_SIGNATURE: &str = "satchel 2026-11 member certificate signature v1";
+    /// Certificate ids: hash of a certificate's signed bytes.
+    pub const CERT_ID: &str = "satchel 2026-11 member certificate id v1";
+    /// Ed25519 signature context for an enrolment request (proof of possession).
+    pub const ENROL_SIGNATURE: &str = "satchel 2026-11 enrolment request signature v1";
+    /// Ed25519 signature context for revocations.
+    pub const REVOCATION_SIGNATURE: &str = "satchel 2026-11 member revocation signature v1";
+    /// Revocation ids: hash of a revocation's signed bytes.
+    pub const REVOCATION_ID: &str = "satchel 2026-11 member revocation id v1";
+    /// Checksums of membership objects moved by hand as text.
+    pub const MEMBER_TEXT_CHECK: &str = "satchel 2026-11 membership text checksum v1";
 }
 
 /// BLAKE3 of `parts` under `domain`.

@@ -17,6 +17,7 @@ use satchel_crypto::{
 use satchel_forms::Form;
 use satchel_sync::{
     bundle::BundleBody,
+    member::{Certificate, EnrolmentRequest, Members, Revocation, VoidRevocation},
     op::{Body, MAX_PAYLOAD_DEPTH, Op, OpHeader, OpKind, SALT_LEN, json_depth_within},
 };
 
@@ -30,6 +31,10 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("bundle_open", bundle_open),
     ("form_parse", form_parse),
     ("keyslots_open", keyslots_open),
+    ("member_certificate", member_certificate),
+    ("member_request", member_request),
+    ("member_revocation", member_revocation),
+    ("member_text", member_text),
     ("op_body_decode", op_body_decode),
     ("op_decode", op_decode),
     ("recovery_key_parse", recovery_key_parse),
@@ -112,6 +117,66 @@ pub fn keyslots_open(data: &[u8]) {
         slots.open(&kek, profile).is_err(),
         "fuzzed keyslots bytes opened"
     );
+}
+
+/// Certificates travel in bundles and as files, text and QR codes from anyone.
+pub fn member_certificate(data: &[u8]) {
+    let Ok(cert) = Certificate::read(data) else {
+        return;
+    };
+    // Strict parser: one certificate, one encoding, so one id.
+    assert_eq!(cert.write(), data, "accepted a non-canonical certificate");
+    let back = Certificate::from_text(&cert.to_text()).expect("a certificate's text must parse");
+    assert_eq!(back, cert, "certificate changed in a text round trip");
+    let members = Members::from_parts(cert.org(), [cert.clone()], [])
+        .expect("a certificate of the organisation is accepted");
+    for at in [0, cert.not_before(), cert.not_after(), u64::MAX] {
+        let _ = members.check(cert.device_id(), 1, at);
+    }
+    let _ = members.list(cert.not_before());
+}
+
+/// Enrolment requests reach a coordinator as files, text or QR codes from anyone.
+pub fn member_request(data: &[u8]) {
+    let Ok(request) = EnrolmentRequest::read(data) else {
+        return;
+    };
+    assert_eq!(request.write(), data, "accepted a non-canonical request");
+    let back =
+        EnrolmentRequest::from_text(&request.to_text()).expect("a request's text must parse");
+    assert_eq!(back, request, "request changed in a text round trip");
+}
+
+/// Revocations travel in bundles from anyone.
+pub fn member_revocation(data: &[u8]) {
+    let Ok(rev) = Revocation::read(data) else {
+        return;
+    };
+    assert_eq!(rev.write(), data, "accepted a non-canonical revocation");
+    let back = Revocation::from_text(&rev.to_text()).expect("a revocation's text must parse");
+    assert_eq!(back, rev, "revocation changed in a text round trip");
+    let members = Members::from_parts(rev.org(), [], [rev.clone()]).expect("same organisation");
+    assert_eq!(
+        members.revocation_effect(&rev.id()),
+        Some(Err(VoidRevocation::UnknownTarget)),
+        "a revocation of an unknown certificate took effect"
+    );
+}
+
+/// The text forms are typed or scanned by people.
+pub fn member_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(c) = Certificate::from_text(text) {
+        assert_eq!(Certificate::from_text(&c.to_text()).as_ref(), Ok(&c));
+    }
+    if let Ok(r) = EnrolmentRequest::from_text(text) {
+        assert_eq!(EnrolmentRequest::from_text(&r.to_text()).as_ref(), Ok(&r));
+    }
+    if let Ok(r) = Revocation::from_text(text) {
+        assert_eq!(Revocation::from_text(&r.to_text()).as_ref(), Ok(&r));
+    }
 }
 
 /// Payloads are JSON after a salt, decoded from synced ops. The nesting bound that

@@ -16,9 +16,12 @@
 //! assert_eq!(state.fields["name"][0].value, "Kim");
 //! ```
 
+pub mod authz;
 pub mod bundle;
+mod codec;
 pub mod error;
 pub mod hlc;
+pub mod member;
 pub mod merge;
 pub mod op;
 pub mod sync;

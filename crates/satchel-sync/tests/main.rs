@@ -9,4 +9,6 @@
 
 mod bundle_vectors;
 mod convergence;
+mod member_vectors;
+mod membership;
 mod vectors;
