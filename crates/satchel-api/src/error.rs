@@ -191,6 +191,9 @@ pub enum ApiError {
     /// Randomness or key derivation failed.
     #[error("a cryptographic operation failed: {0}")]
     Crypto(CryptoError),
+    /// An organisation or enrolment step was refused; the message says why.
+    #[error("{0}")]
+    Membership(String),
     /// Stopped on request (a lock, the panic key, or Cancel) before it finished;
     /// nothing was changed.
     #[error("stopped before it finished; nothing was changed")]
@@ -244,6 +247,7 @@ impl ApiError {
             ApiError::NotInQuarantine(_) => "not_in_quarantine",
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
+            ApiError::Membership(_) => "membership",
             ApiError::Cancelled => "cancelled",
             ApiError::Store(_) => "database",
             ApiError::Io(_) => "io",

@@ -448,7 +448,7 @@ impl Vault {
         })
     }
 
-    fn not_decoy(&self) -> Result<()> {
+    pub(crate) fn not_decoy(&self) -> Result<()> {
         if self.decoy {
             Err(ApiError::DecoyOnly)
         } else {

@@ -99,6 +99,78 @@ pub(crate) enum Command {
     /// What was typed into the app's record forms and not saved yet
     #[command(subcommand)]
     Drafts(DraftsCommand),
+    /// The organisation: create one on a coordinator's device
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Join an organisation: request on the new device, approve on a coordinator's,
+    /// accept on the new device
+    #[command(subcommand)]
+    Enrol(EnrolCommand),
+    /// The organisation's members
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Create an organisation: its root key stays in this vault, and this device
+    /// becomes its first coordinator
+    Create {
+        /// The organisation's name
+        #[arg(long)]
+        name: String,
+        /// Your name as a member [default: coordinator]
+        #[arg(long, default_value = "coordinator")]
+        member_name: String,
+        /// Days this device's certificate lasts
+        #[arg(long, default_value_t = satchel_api::org::DEFAULT_VALID_DAYS)]
+        valid_days: u64,
+    },
+    /// The organisation this vault is in
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnrolCommand {
+    /// On the new device: write a request to join, and show the fingerprint words
+    /// the coordinator must compare
+    Request {
+        /// The member name to ask for
+        #[arg(long)]
+        name: String,
+        /// File to write the request to (text, safe to carry)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// On a coordinator's device: certify the device that made the request
+    Approve {
+        /// The request file
+        file: PathBuf,
+        /// field, coordinator or auditor
+        #[arg(long)]
+        role: String,
+        /// The fingerprint words the requesting device shows on its own screen
+        /// (at least the first four), typed here after reading them there
+        #[arg(long)]
+        fingerprint: String,
+        /// Days the certificate lasts
+        #[arg(long, default_value_t = satchel_api::org::DEFAULT_VALID_DAYS)]
+        valid_days: u64,
+        /// File to write the certificate to, for the device to accept
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// On the new device: accept the certificate a coordinator made for it
+    Accept {
+        /// The file `enrol approve` wrote
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MemberCommand {
+    /// Every member: name, role, fingerprint, validity, last op seen
+    List,
 }
 
 #[derive(Debug, Subcommand)]

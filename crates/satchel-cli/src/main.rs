@@ -21,8 +21,9 @@ use clap::Parser;
 use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, Vault};
 
 use args::{
-    BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, FormCommand,
-    IdentityCommand, PeerCommand, QuarantineCommand, RecordCommand, SyncCommand, Values,
+    BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, EnrolCommand,
+    FormCommand, IdentityCommand, MemberCommand, OrgCommand, PeerCommand, QuarantineCommand,
+    RecordCommand, SyncCommand, Values,
 };
 
 /// Exit codes, documented in `--help`.
@@ -247,6 +248,28 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Peer(cmd) => peer(cli, &dir, cmd),
         Command::Bundle(cmd) => bundle(cli, &dir, cmd),
         Command::Quarantine(cmd) => quarantine(cli, &dir, cmd),
+        Command::Org(cmd) => org(cli, &dir, cmd),
+        Command::Enrol(cmd) => enrol(cli, &dir, cmd),
+        Command::Member(MemberCommand::List) => {
+            let list = unlock(&dir)?.members()?;
+            if cli.json {
+                return print_json(&list);
+            }
+            for m in list {
+                say!(
+                    "{}{}  {}  {}  valid {} to {}  {}  last op {}",
+                    m.name,
+                    if m.this_device { " (this device)" } else { "" },
+                    m.role,
+                    m.fingerprint,
+                    m.valid_from,
+                    m.valid_until,
+                    m.status,
+                    m.last_op
+                );
+            }
+            Ok(())
+        }
         Command::Sync(SyncCommand::Status) => {
             let status = unlock(&dir)?.sync_status()?;
             if cli.json {
@@ -765,4 +788,133 @@ fn drafts(cli: &Cli, dir: &Path, cmd: &DraftsCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn say_member(m: &satchel_api::org::MemberView) {
+    say!("Member:       {} ({})", m.name, m.role);
+    say!("Fingerprint:  {}", m.fingerprint);
+    say!(
+        "Valid:        {} to {} ({})",
+        m.valid_from,
+        m.valid_until,
+        m.status
+    );
+}
+
+fn org(cli: &Cli, dir: &Path, cmd: &OrgCommand) -> Result<()> {
+    match cmd {
+        OrgCommand::Create {
+            name,
+            member_name,
+            valid_days,
+        } => {
+            let created = unlock(dir)?.org_create(name, member_name, *valid_days)?;
+            if cli.json {
+                return print_json(&created);
+            }
+            say!(
+                "Organisation `{}` created; this device is its first coordinator.",
+                created.org.name
+            );
+            say_member(&created.member);
+            say!("Its root key is kept in this vault. Enrol devices with `satchel enrol approve`.");
+            Ok(())
+        }
+        OrgCommand::Show => {
+            let org = unlock(dir)?.org()?;
+            if cli.json {
+                return print_json(&org);
+            }
+            match org {
+                Some(o) => say!("Organisation `{}` ({})", o.name, &o.id[..16]),
+                None => say!("This vault is in no organisation."),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn enrol(cli: &Cli, dir: &Path, cmd: &EnrolCommand) -> Result<()> {
+    match cmd {
+        EnrolCommand::Request { name, out } => {
+            let req = unlock(dir)?.enrol_request(name)?;
+            let mut f = satchel_api::files::create_new(out)?;
+            std::io::Write::write_all(&mut f, format!("{}\n", req.text).as_bytes())?;
+            f.sync_all()?;
+            if cli.json {
+                return print_json(&req);
+            }
+            say!("Request for `{}` written to {}.", req.name, out.display());
+            say!("Fingerprint:  {}", req.fingerprint);
+            say!("Read these words to the coordinator, who types them to approve.");
+            Ok(())
+        }
+        EnrolCommand::Approve {
+            file,
+            role,
+            fingerprint,
+            valid_days,
+            out,
+        } => {
+            let text = read_text(file)?;
+            let mut v = unlock(dir)?;
+            let seen = v.enrol_read(&text)?;
+            let typed: Vec<String> = fingerprint
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect();
+            let words: Vec<&str> = seen.fingerprint.split(' ').collect();
+            if typed.len() < 4
+                || typed.len() > words.len()
+                || typed.iter().zip(&words).any(|(t, w)| t != w)
+            {
+                return Err(Usage(
+                    "those words are not the requesting device's fingerprint: read them again from its screen (at least the first four)".into(),
+                )
+                .into());
+            }
+            let approval = v.enrol_approve(&text, role, *valid_days)?;
+            let mut f = satchel_api::files::create_new(out)?;
+            std::io::Write::write_all(&mut f, approval.text.as_bytes())?;
+            f.sync_all()?;
+            if cli.json {
+                return print_json(&approval.member);
+            }
+            say!(
+                "Certificate written to {}; accept it on the device.",
+                out.display()
+            );
+            say_member(&approval.member);
+            Ok(())
+        }
+        EnrolCommand::Accept { file } => {
+            let text = read_text(file)?;
+            let mut v = unlock(dir)?;
+            let member = v.enrol_accept(&text)?;
+            if cli.json {
+                return print_json(&member);
+            }
+            let org = v.org()?.map(|o| o.id).unwrap_or_default();
+            say!(
+                "This device is now a member of organisation {}.",
+                &org[..16.min(org.len())]
+            );
+            say_member(&member);
+            Ok(())
+        }
+    }
+}
+
+/// A small text file (a request or certificate), read whole.
+fn read_text(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > 1 << 20 {
+        return Err(Usage(format!(
+            "{} is too large to be a request or certificate",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(String::from_utf8(std::fs::read(path)?)
+        .map_err(|_| Usage(format!("{} is not text", path.display())))?)
 }

@@ -10,6 +10,7 @@
 mod bad_input;
 mod disk_full;
 mod leak;
+mod org;
 mod rekey;
 mod sync;
 mod transcript;

@@ -164,6 +164,13 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX blob_chunks_slot ON blob_chunks (slot) WHERE slot IS NOT NULL;
     CREATE TABLE pack_scrub (slot INTEGER PRIMARY KEY) STRICT;
     "#,
+    // 9: the organisation's membership (`satchel_sync::member`): certificates and
+    // revocations as signed bytes, by id. Which organisation, and its root key on the
+    // device that created it, are in `meta`.
+    r#"
+    CREATE TABLE certificates (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
+    CREATE TABLE revocations (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -1,0 +1,399 @@
+//! The organisation on this device: creating one, enrolling devices into it, and the
+//! member list (`satchel_sync::member`, ADR 0018). Membership objects are kept in the
+//! vault as their signed bytes; the state is worked out from the whole set each time.
+//! Not yet enforced at import, nor carried in bundles: that is the next step of the
+//! organisation's work.
+
+use satchel_crypto::rng;
+use satchel_store::MemberObject;
+use satchel_sync::member::{
+    Certificate, DAY, EnrolmentRequest, MAX_VALIDITY, Members, OrgId, OrgRoot, Refusal, Revocation,
+    Role, SERIAL_LEN,
+};
+use serde::Serialize;
+
+use crate::{
+    error::{ApiError, Result},
+    records::now_ms,
+    vault::Vault,
+};
+
+const META_ORG: &str = "org-id";
+const META_ORG_NAME: &str = "org-name";
+/// The root key, on the device that created the organisation (ADR 0018: to be
+/// exported and kept offline once coordinators are certified).
+const META_ORG_ROOT: &str = "org-root";
+
+/// How long a certificate lasts unless asked otherwise.
+pub const DEFAULT_VALID_DAYS: u64 = 365;
+
+fn now_s() -> u64 {
+    now_ms() / 1000
+}
+
+fn bad(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Membership(e.to_string())
+}
+
+/// A date as people read it (UTC).
+fn day(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map_or_else(|| "?".to_owned(), |t| t.date().to_string())
+}
+
+/// The organisation this vault belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgInfo {
+    /// Its id (the root's public key, hex).
+    pub id: String,
+    /// Its name, as given where it was created (not signed; a label).
+    pub name: String,
+}
+
+/// `org create`: the organisation and this device's coordinator certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgCreated {
+    /// The organisation.
+    pub org: OrgInfo,
+    /// This device as a member.
+    pub member: MemberView,
+}
+
+/// `enrol request`: what to carry to a coordinator.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestOut {
+    /// The request as text (`SATCHEL-ENROL-…`).
+    pub text: String,
+    /// The name asked for.
+    pub name: String,
+    /// This device's fingerprint, for the coordinator to compare.
+    pub fingerprint: String,
+}
+
+/// A request as a coordinator sees it before approving.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    /// The name asked for.
+    pub name: String,
+    /// The requesting device's fingerprint: compare it with the one its screen shows.
+    pub fingerprint: String,
+}
+
+/// `enrol approve`: the certificate and what the device needs with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    /// Lines of text: the new certificate first, then the coordinators' certificates
+    /// that vouch for it.
+    pub text: String,
+    /// The new member.
+    pub member: MemberView,
+}
+
+/// One member, as `member list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    /// The name their certificate gives.
+    pub name: String,
+    /// `field`, `coordinator` or `auditor`.
+    pub role: String,
+    /// Their device's fingerprint (words).
+    pub fingerprint: String,
+    /// Valid from (UTC date).
+    pub valid_from: String,
+    /// Valid until (UTC date).
+    pub valid_until: String,
+    /// `active`, `expired`, `not yet valid`, `revoked from op N` or `not vouched for`.
+    pub status: String,
+    /// Whether this is this device.
+    pub this_device: bool,
+    /// The last op held from this device (0: none).
+    pub last_op: u64,
+}
+
+fn status(s: &std::result::Result<Role, Refusal>) -> String {
+    match s {
+        Ok(_) => "active".into(),
+        Err(Refusal::Expired { .. }) => "expired".into(),
+        Err(Refusal::NotYetValid { .. }) => "not yet valid".into(),
+        Err(Refusal::Revoked { from_seq }) => format!("revoked from op {from_seq}"),
+        Err(Refusal::BadIssuer) => "not vouched for".into(),
+        Err(_) => "unknown".into(),
+    }
+}
+
+fn valid_days(days: u64) -> Result<u64> {
+    if days == 0 || days.saturating_mul(DAY) > MAX_VALIDITY {
+        return Err(bad(format!(
+            "a certificate lasts 1 to {} days",
+            MAX_VALIDITY / DAY
+        )));
+    }
+    Ok(days)
+}
+
+/// Certificates and revocations from text, one per line (blank lines and `#`
+/// comments skipped).
+fn parse_objects(text: &str) -> Result<(Vec<Certificate>, Vec<Revocation>)> {
+    let (mut certs, mut revs) = (Vec::new(), Vec::new());
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with(satchel_sync::member::REVOCATION_PREFIX) {
+            revs.push(Revocation::from_text(line).map_err(bad)?);
+        } else {
+            certs.push(Certificate::from_text(line).map_err(bad)?);
+        }
+    }
+    Ok((certs, revs))
+}
+
+impl Vault {
+    /// The organisation, if this vault is in one.
+    pub fn org(&self) -> Result<Option<OrgInfo>> {
+        let Some(id) = self.store.meta_get(META_ORG)? else {
+            return Ok(None);
+        };
+        let name = self
+            .store
+            .meta_get(META_ORG_NAME)?
+            .map(|n| String::from_utf8_lossy(&n).into_owned())
+            .unwrap_or_default();
+        Ok(Some(OrgInfo {
+            id: data_encoding::HEXLOWER.encode(&id),
+            name,
+        }))
+    }
+
+    fn org_id(&self) -> Result<Option<OrgId>> {
+        Ok(self
+            .store
+            .meta_get(META_ORG)?
+            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+            .map(OrgId))
+    }
+
+    /// The membership state from every object held, or `None` outside an
+    /// organisation.
+    pub(crate) fn members_state(&self) -> Result<Option<Members>> {
+        let Some(org) = self.org_id()? else {
+            return Ok(None);
+        };
+        let certs = self
+            .store
+            .member_objects(MemberObject::Certificate)?
+            .iter()
+            .map(|b| Certificate::read(b))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| ApiError::DatabaseDamaged)?;
+        let revs = self
+            .store
+            .member_objects(MemberObject::Revocation)?
+            .iter()
+            .map(|b| Revocation::read(b))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| ApiError::DatabaseDamaged)?;
+        Ok(Some(Members::from_parts(org, certs, revs).map_err(bad)?))
+    }
+
+    fn require_no_org(&self) -> Result<()> {
+        match self.org()? {
+            Some(o) => Err(bad(format!(
+                "this vault is already in the organisation `{}`",
+                o.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn store_certs(&mut self, certs: &[Certificate]) -> Result<()> {
+        let objects: Vec<([u8; 32], Vec<u8>)> =
+            certs.iter().map(|c| (c.id().0, c.write())).collect();
+        self.store.member_put(MemberObject::Certificate, &objects)?;
+        Ok(())
+    }
+
+    fn store_revocations(&mut self, revs: &[Revocation]) -> Result<()> {
+        let objects: Vec<([u8; 32], Vec<u8>)> =
+            revs.iter().map(|r| (r.id().0, r.write())).collect();
+        self.store.member_put(MemberObject::Revocation, &objects)?;
+        Ok(())
+    }
+
+    fn member_view(&self, members: &Members, cert: &Certificate) -> Result<MemberView> {
+        let entry = members
+            .list(now_s())
+            .into_iter()
+            .find(|e| e.certificate.device_id() == cert.device_id());
+        let st = entry.map_or_else(|| "unknown".to_owned(), |e| status(&e.status));
+        Ok(MemberView {
+            name: cert.name().to_owned(),
+            role: cert.role().to_string(),
+            fingerprint: cert.device().fingerprint().to_string(),
+            valid_from: day(cert.not_before()),
+            valid_until: day(cert.not_after()),
+            status: st,
+            this_device: *cert.device() == self.device.public(),
+            last_op: self.store.last_seq(&cert.device().signing)?,
+        })
+    }
+
+    /// `org create`: a new organisation whose root key stays in this vault, and a
+    /// coordinator certificate for this device under `member_name`.
+    pub fn org_create(&mut self, name: &str, member_name: &str, days: u64) -> Result<OrgCreated> {
+        self.not_decoy()?;
+        self.require_no_org()?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(bad("an organisation's name is 1 to 80 characters"));
+        }
+        let days = valid_days(days)?;
+        let secret = zeroize::Zeroizing::new(rng::array::<64>()?);
+        let (root, cert) = OrgRoot::create(
+            *secret,
+            &self.device.public(),
+            member_name.trim(),
+            rng::array::<SERIAL_LEN>()?,
+            now_s(),
+            days,
+        )
+        .map_err(bad)?;
+        self.store
+            .meta_set(META_ORG_ROOT, &root.to_secret_bytes())?;
+        self.store_certs(std::slice::from_ref(&cert))?;
+        self.store.meta_set(META_ORG_NAME, name.as_bytes())?;
+        // Last: from here on the vault counts as in the organisation.
+        self.store.meta_set(META_ORG, &root.org().0)?;
+        let members = self.members_state()?.ok_or(ApiError::DatabaseDamaged)?;
+        Ok(OrgCreated {
+            org: self.org()?.ok_or(ApiError::DatabaseDamaged)?,
+            member: self.member_view(&members, &cert)?,
+        })
+    }
+
+    /// `enrol request`: a request to join, under `name`, for a coordinator to
+    /// approve. Made by a device in no organisation.
+    pub fn enrol_request(&self, name: &str) -> Result<RequestOut> {
+        self.require_no_org()?;
+        let req =
+            EnrolmentRequest::create(&self.device, name.trim(), rng::array()?).map_err(bad)?;
+        Ok(RequestOut {
+            text: req.to_text(),
+            name: req.name().to_owned(),
+            fingerprint: req.fingerprint().to_string(),
+        })
+    }
+
+    /// Reads a request, for the coordinator to compare its fingerprint first.
+    pub fn enrol_read(&self, text: &str) -> Result<RequestView> {
+        let req = EnrolmentRequest::from_text(text.trim()).map_err(bad)?;
+        Ok(RequestView {
+            name: req.name().to_owned(),
+            fingerprint: req.fingerprint().to_string(),
+        })
+    }
+
+    /// `enrol approve`: a certificate for the device that made the request, in
+    /// `role`, signed by this device, which must be a coordinator now.
+    pub fn enrol_approve(&mut self, text: &str, role: &str, days: u64) -> Result<Approval> {
+        self.not_decoy()?;
+        let members = self
+            .members_state()?
+            .ok_or_else(|| bad("this vault is in no organisation: see `satchel org create`"))?;
+        let role = Role::parse(role)
+            .ok_or_else(|| bad("a role is `field`, `coordinator` or `auditor`"))?;
+        let req = EnrolmentRequest::from_text(text.trim()).map_err(bad)?;
+        if *req.device() == self.device.public() {
+            return Err(bad("that request is this device's own"));
+        }
+        let cert = members
+            .approve(
+                &self.device,
+                &req,
+                role,
+                rng::array()?,
+                now_s(),
+                valid_days(days)?,
+            )
+            .map_err(bad)?;
+        self.store_certs(std::slice::from_ref(&cert))?;
+        let members = self.members_state()?.ok_or(ApiError::DatabaseDamaged)?;
+        // The device needs every coordinator's certificate to see its own is
+        // vouched for (and revocations, so it does not trust a revoked one).
+        let mut lines = vec![cert.to_text()];
+        for c in members.certificates() {
+            if c.role() == Role::Coordinator && c.id() != cert.id() {
+                lines.push(c.to_text());
+            }
+        }
+        for r in members.revocations() {
+            lines.push(r.to_text());
+        }
+        Ok(Approval {
+            text: lines.join("\n") + "\n",
+            member: self.member_view(&members, &cert)?,
+        })
+    }
+
+    /// `enrol accept`: takes the certificate a coordinator made for this device, and
+    /// joins its organisation. Refused unless it is for this device and vouched for
+    /// now.
+    pub fn enrol_accept(&mut self, text: &str) -> Result<MemberView> {
+        self.not_decoy()?;
+        let (certs, revs) = parse_objects(text)?;
+        let mine = certs
+            .iter()
+            .find(|c| c.is_for(&self.device.public()))
+            .cloned()
+            .ok_or_else(|| bad("no certificate in it is for this device"))?;
+        let org = mine.org();
+        if let Some(have) = self.org_id()?
+            && have != org
+        {
+            return Err(bad("that certificate is for another organisation"));
+        }
+        let mut members = match self.members_state()? {
+            Some(m) => m,
+            None => Members::new(org),
+        };
+        for c in &certs {
+            members.insert_certificate(c.clone()).map_err(bad)?;
+        }
+        for r in &revs {
+            members.insert_revocation(r.clone()).map_err(bad)?;
+        }
+        let me = satchel_sync::op::DeviceId(self.device.public().signing);
+        let next = self.store.last_seq(&me.0)?.saturating_add(1);
+        members.check(me, next, now_s()).map_err(|e| {
+            bad(format!(
+                "the certificate does not make this device a member now: {e}"
+            ))
+        })?;
+        self.store_certs(&certs)?;
+        self.store_revocations(&revs)?;
+        if self.org_id()?.is_none() {
+            self.store.meta_set(META_ORG, &org.0)?;
+        }
+        self.member_view(&members, &mine)
+    }
+
+    /// `member list`: every member with their state now, this device marked.
+    pub fn members(&self) -> Result<Vec<MemberView>> {
+        let Some(members) = self.members_state()? else {
+            return Err(bad(
+                "this vault is in no organisation: see `satchel org create` or `satchel enrol`",
+            ));
+        };
+        members
+            .list(now_s())
+            .iter()
+            .map(|e| {
+                let mut v = self.member_view(&members, &e.certificate)?;
+                v.status = status(&e.status);
+                Ok(v)
+            })
+            .collect()
+    }
+}
