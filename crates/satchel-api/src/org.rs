@@ -10,6 +10,13 @@ use satchel_sync::member::{
     Certificate, DAY, EnrolmentRequest, MAX_VALIDITY, Members, OrgId, OrgRoot, Refusal, Revocation,
     Role, SERIAL_LEN,
 };
+use std::collections::BTreeMap;
+
+use satchel_sync::{
+    authz::{self, RecordFacts},
+    hlc::Hlc,
+    op::{DeviceId, Op, OpKind, RecordId},
+};
 use serde::Serialize;
 
 use crate::{
@@ -23,6 +30,9 @@ const META_ORG_NAME: &str = "org-name";
 /// The root key, on the device that created the organisation (ADR 0018: to be
 /// exported and kept offline once coordinators are certified).
 const META_ORG_ROOT: &str = "org-root";
+
+/// Received ops sorted by the organisation's rules: heard, and refused with why.
+pub(crate) type Sorted = (Vec<Op>, Vec<(Op, String)>);
 
 /// How long a certificate lasts unless asked otherwise.
 pub const DEFAULT_VALID_DAYS: u64 = 365;
@@ -379,6 +389,27 @@ impl Vault {
         self.member_view(&members, &mine)
     }
 
+    /// `member import`: certificates and revocations of this vault's organisation
+    /// carried by hand (until membership rides in bundles). Each must verify;
+    /// returns how many were new.
+    pub fn member_import(&mut self, text: &str) -> Result<usize> {
+        self.not_decoy()?;
+        let mut members = self
+            .members_state()?
+            .ok_or_else(|| bad("this vault is in no organisation: see `satchel enrol`"))?;
+        let (certs, revs) = parse_objects(text)?;
+        let mut added = 0;
+        for c in &certs {
+            added += usize::from(members.insert_certificate(c.clone()).map_err(bad)?);
+        }
+        for r in &revs {
+            added += usize::from(members.insert_revocation(r.clone()).map_err(bad)?);
+        }
+        self.store_certs(&certs)?;
+        self.store_revocations(&revs)?;
+        Ok(added)
+    }
+
     /// `member list`: every member with their state now, this device marked.
     pub fn members(&self) -> Result<Vec<MemberView>> {
         let Some(members) = self.members_state()? else {
@@ -395,5 +426,74 @@ impl Vault {
                 Ok(v)
             })
             .collect()
+    }
+
+    /// Whether this device's own op may be written, in an organisation: its role
+    /// against the record (the same rules every device applies at import).
+    pub(crate) fn authorise_own(&self, record: &RecordId, kind: OpKind) -> Result<()> {
+        let Some(members) = self.members_state()? else {
+            return Ok(());
+        };
+        let me = DeviceId(self.device.public().signing);
+        let seq = self.store.chain_head(&me)?.0.saturating_add(1);
+        let role = members
+            .check(me, seq, now_s())
+            .map_err(|e| bad(format!("this device cannot write in the organisation: {e}")))?;
+        let creator = self.store.record_creator(&record.0)?.map(DeviceId);
+        let facts = creator.map(|created_by| RecordFacts {
+            created_by,
+            assigned_to: &[],
+        });
+        authz::authorise(role, me, kind.into(), facts.as_ref()).map_err(bad)?;
+        Ok(())
+    }
+
+    /// Sorts received ops by the organisation's rules: those whose author is heard
+    /// in a role that allows them, and those refused with why. Outside an
+    /// organisation every op passes, as before (peers are trusted by hand).
+    pub(crate) fn authorise_received(&self, ops: Vec<Op>) -> Result<Sorted> {
+        let Some(members) = self.members_state()? else {
+            return Ok((ops, Vec::new()));
+        };
+        let at = members.at(now_s());
+        // A record first seen in this batch was created by its earliest op here.
+        let mut first: BTreeMap<RecordId, (Hlc, DeviceId)> = BTreeMap::new();
+        for op in &ops {
+            let h = &op.header;
+            let e = first.entry(h.record).or_insert((h.hlc, h.author));
+            if (h.hlc, h.author) < *e {
+                *e = (h.hlc, h.author);
+            }
+        }
+        let mut known: BTreeMap<RecordId, Option<DeviceId>> = BTreeMap::new();
+        let (mut ok, mut refused) = (Vec::new(), Vec::new());
+        for op in ops {
+            let record = op.header.record;
+            let creator = match known.get(&record) {
+                Some(c) => *c,
+                None => {
+                    let c = match self.store.record_creator(&record.0)? {
+                        Some(a) => Some(DeviceId(a)),
+                        None => first.get(&record).map(|(_, a)| *a),
+                    };
+                    known.insert(record, c);
+                    c
+                }
+            };
+            // The op that creates a record needs no facts about it.
+            let creates = first
+                .get(&record)
+                .is_some_and(|(hlc, a)| *hlc == op.header.hlc && *a == op.header.author)
+                && self.store.record_creator(&record.0)?.is_none();
+            let facts = creator.filter(|_| !creates).map(|created_by| RecordFacts {
+                created_by,
+                assigned_to: &[],
+            });
+            match authz::check_op(&at, &op.header, facts.as_ref()) {
+                Ok(_) => ok.push(op),
+                Err(e) => refused.push((op, e.to_string())),
+            }
+        }
+        Ok((ok, refused))
     }
 }

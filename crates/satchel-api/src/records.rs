@@ -352,6 +352,7 @@ impl Vault {
         attachments: &[NewAttachment],
         blobs: &[([u8; 32], usize)],
     ) -> Result<()> {
+        self.authorise_own(&record, kind)?;
         let author = DeviceId(self.device.public().signing);
         let (seq, prev) = self.store.chain_head(&author)?;
         let hlc = Hlc::tick(self.store.last_hlc()?, now_ms());
@@ -411,6 +412,8 @@ impl Vault {
         rows: &[Vec<(String, FieldInput)>],
     ) -> Result<Vec<RecordId>> {
         let form = self.form(form)?;
+        // New records: only the role matters (an auditor writes nothing).
+        self.authorise_own(&RecordId::random()?, OpKind::Write)?;
         let author = DeviceId(self.device.public().signing);
         let (mut seq, mut prev) = self.store.chain_head(&author)?;
         let mut hlc = self.store.last_hlc()?;

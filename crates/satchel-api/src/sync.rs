@@ -92,6 +92,10 @@ pub struct ImportReport {
     pub forks: usize,
     /// Ops newly set aside because a value does not fit its form (never merged).
     pub invalid: usize,
+    /// In an organisation: ops newly set aside because their author is not a member
+    /// now or their role does not allow them (never merged; heard again if that
+    /// changes).
+    pub refused: usize,
     /// Quarantined ops forgotten: past the quarantine's caps, or held through too many
     /// imports. Nothing is lost: a peer that holds them sends them again.
     pub dropped: usize,
@@ -556,6 +560,7 @@ impl Vault {
                     quarantined: 0,
                     forks: 0,
                     invalid: 0,
+                    refused: 0,
                     dropped: 0,
                     conflicts_created: 0,
                     already_imported: true,
@@ -587,6 +592,7 @@ impl Vault {
                 .count(),
             forks: planned.forks,
             invalid: planned.invalid,
+            refused: planned.refused,
             dropped: planned.dropped,
             conflicts_created: after.saturating_sub(before),
             already_imported: false,
@@ -642,6 +648,20 @@ impl Vault {
                 }),
             }
         }
+        // In an organisation: who may write what, checked before anything is planned.
+        let (held, new): (Vec<Op>, Vec<Op>) = checked
+            .into_iter()
+            .partition(|op| op.header.seq <= have.get(&op.header.author));
+        let (mut checked, refused) = self.authorise_received(new)?;
+        checked.extend(held);
+        for (op, detail) in refused {
+            entries.push(Held {
+                since: since(&op.id),
+                op,
+                reason: Reason::Refused,
+                detail,
+            });
+        }
         let mut planned = plan(&have, &self.store.heads()?, checked);
         let forks: BTreeSet<OpId> = self
             .store
@@ -691,6 +711,7 @@ impl Vault {
         Ok(PlannedImport {
             forks: new(Reason::Fork),
             invalid: new(Reason::Invalid),
+            refused: new(Reason::Refused),
             dropped: bounded.expired.len() + bounded.over.len(),
             plan: planned,
             quarantine: bounded.kept,
@@ -770,6 +791,7 @@ struct PlannedImport {
     quarantine: Vec<Held>,
     forks: usize,
     invalid: usize,
+    refused: usize,
     dropped: usize,
 }
 

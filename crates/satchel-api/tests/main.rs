@@ -11,6 +11,7 @@ mod cancel;
 mod drafts;
 mod duress_metadata;
 mod lifecycle;
+mod org;
 mod records;
 mod rekey;
 mod replay;

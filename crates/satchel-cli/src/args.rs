@@ -171,6 +171,12 @@ pub(crate) enum EnrolCommand {
 pub(crate) enum MemberCommand {
     /// Every member: name, role, fingerprint, validity, last op seen
     List,
+    /// Take certificates and revocations of this organisation carried by hand (as
+    /// `enrol approve` writes them), until membership travels in bundles
+    Import {
+        /// A file of certificates and revocations, one per line
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -250,6 +250,15 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Quarantine(cmd) => quarantine(cli, &dir, cmd),
         Command::Org(cmd) => org(cli, &dir, cmd),
         Command::Enrol(cmd) => enrol(cli, &dir, cmd),
+        Command::Member(MemberCommand::Import { file }) => {
+            let text = read_text(file)?;
+            let added = unlock(&dir)?.member_import(&text)?;
+            if cli.json {
+                return print_json(&serde_json::json!({ "added": added }));
+            }
+            say!("{added} new certificate(s) or revocation(s) kept.");
+            Ok(())
+        }
         Command::Member(MemberCommand::List) => {
             let list = unlock(&dir)?.members()?;
             if cli.json {
@@ -607,11 +616,12 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
                                     r.quarantined,
                                     r.conflicts_created
                                 );
-                                if r.forks + r.invalid + r.dropped > 0 {
+                                if r.forks + r.invalid + r.refused + r.dropped > 0 {
                                     say!(
-                                        "{name}: set aside {} forked and {} invalid ops (not merged), dropped {} from quarantine; see `satchel quarantine list`",
+                                        "{name}: set aside {} forked, {} invalid and {} refused ops (not merged), dropped {} from quarantine; see `satchel quarantine list`",
                                         r.forks,
                                         r.invalid,
+                                        r.refused,
                                         r.dropped
                                     );
                                 }

@@ -1,7 +1,7 @@
 //! The organisation's membership objects as this vault holds them: signed bytes by
 //! id. What they mean is `satchel_sync::member`'s to say; the store keeps them.
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::{Store, StoreError};
 
@@ -64,5 +64,20 @@ impl Store {
             .prepare_cached("SELECT max(seq) FROM ops WHERE author = ?1")?
             .query_row([&author[..]], |r| r.get(0))?;
         Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+    }
+
+    /// Who wrote a record's first op (by clock), if this vault holds any op of it.
+    pub fn record_creator(&self, record: &[u8; 16]) -> Result<Option<[u8; 32]>, StoreError> {
+        let author: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT author FROM ops WHERE record = ?1
+                 ORDER BY hlc_ms, hlc_counter, author LIMIT 1",
+            )?
+            .query_row([&record[..]], |r| r.get(0))
+            .optional()?;
+        author
+            .map(|a| <[u8; 32]>::try_from(a.as_slice()).map_err(|_| StoreError::Corrupt("author")))
+            .transpose()
     }
 }

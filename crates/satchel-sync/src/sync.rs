@@ -160,6 +160,9 @@ pub enum Reason {
     Fork,
     /// Its values do not fit the form (the detail says which field and why).
     Invalid,
+    /// In an organisation: its author is not a member now (unknown, expired, revoked
+    /// from this op on), or their role does not allow it (`crate::authz`).
+    Refused,
 }
 
 impl Reason {
@@ -169,6 +172,7 @@ impl Reason {
             Reason::Waiting => "waiting",
             Reason::Fork => "fork",
             Reason::Invalid => "invalid",
+            Reason::Refused => "refused",
         }
     }
 
@@ -178,6 +182,7 @@ impl Reason {
             "waiting" => Some(Reason::Waiting),
             "fork" => Some(Reason::Fork),
             "invalid" => Some(Reason::Invalid),
+            "refused" => Some(Reason::Refused),
             _ => None,
         }
     }

@@ -1,0 +1,139 @@
+//! The organisation's rules at import and for this device's own edits: the attack
+//! from the issue (a peer of a peer purging a record it did not create) is refused
+//! everywhere, kept aside with its reason, and the record stays.
+
+use satchel_api::{ApiError, Vault};
+
+use crate::*;
+
+fn befriend(a: &mut Vault, an: &str, b: &mut Vault, bn: &str) {
+    a.add_peer(&b.identity().card, bn).unwrap();
+    b.add_peer(&a.identity().card, an).unwrap();
+}
+
+fn send(
+    from: &mut Vault,
+    to_name: &str,
+    to: &mut Vault,
+    dir: &Path,
+) -> satchel_api::sync::ImportReport {
+    let out = dir.join(format!("out-{}", rand_name()));
+    let r = from.export_bundle(&[to_name.to_owned()], &out).unwrap();
+    to.import_bundle(&out.join(r.file)).unwrap()
+}
+
+fn rand_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// Enrols `device` into `coordinator`'s organisation as `role`; returns the approval
+/// text (which carries the new certificate first).
+fn approve(coordinator: &mut Vault, device: &Vault, name: &str, role: &str) -> String {
+    let req = device.enrol_request(name).unwrap();
+    coordinator.enrol_approve(&req.text, role, 30).unwrap().text
+}
+
+#[test]
+fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut c, _) = new_vault(&tmp.path().join("c"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    // C is certified as a field worker, but its vault never accepted: it does not
+    // apply the rules to itself, as a tampered or old build would not.
+    let for_c = approve(&mut a, &c, "Worker C", "field");
+    b.member_import(&for_c).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    befriend(&mut b, "b", &mut c, "c");
+
+    let rid = a
+        .add_record("contact", &text(&[("name", "Kept Safe")]), &[])
+        .unwrap();
+    send(&mut a, "b", &mut b, tmp.path());
+    send(&mut b, "c", &mut c, tmp.path());
+    assert_eq!(c.search("Kept", 5).unwrap().len(), 1);
+
+    // B, a field worker, may not purge what A created: refused on B itself.
+    assert!(matches!(b.purge_record(&rid), Err(ApiError::Membership(_))));
+    // C does it anyway, and sends it to B: refused there, kept aside with why.
+    c.add_record("contact", &text(&[("name", "C's own")]), &[])
+        .unwrap();
+    c.purge_record(&rid).unwrap();
+    let r = send(&mut c, "b", &mut b, tmp.path());
+    assert_eq!(r.applied, 1, "C's own record is heard: {r:?}");
+    assert_eq!((r.refused, r.quarantined), (1, 0), "{r:?}");
+    let held = b.quarantine().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].reason, "refused");
+    assert!(held[0].detail.contains("purge"), "{}", held[0].detail);
+    assert_eq!(
+        b.search("Kept", 5).unwrap().len(),
+        1,
+        "the record stays on B"
+    );
+    // And on A: B has nothing of the purge to pass on.
+    send(&mut b, "a", &mut a, tmp.path());
+    assert_eq!(
+        a.search("Kept", 5).unwrap().len(),
+        1,
+        "the record stays on A"
+    );
+    assert_eq!(
+        a.search("own", 5).unwrap().len(),
+        1,
+        "C's own record reached A"
+    );
+}
+
+#[test]
+fn ops_of_a_device_outside_the_organisation_are_kept_aside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut d, _) = new_vault(&tmp.path().join("d"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    befriend(&mut a, "a", &mut d, "d");
+    d.add_record("contact", &text(&[("name", "Stranger")]), &[])
+        .unwrap();
+    let r = send(&mut d, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    let held = a.quarantine().unwrap();
+    assert_eq!(held[0].reason, "refused");
+    assert!(
+        held[0].detail.contains("not a member"),
+        "{}",
+        held[0].detail
+    );
+    assert!(a.search("Stranger", 5).unwrap().is_empty());
+    // Enrolled afterwards, the op held aside is heard at the next import.
+    let for_d = approve(&mut a, &d, "Worker D", "field");
+    d.enrol_accept(&for_d).unwrap();
+    d.add_record("contact", &text(&[("name", "Second")]), &[])
+        .unwrap();
+    let r = send(&mut d, "a", &mut a, tmp.path());
+    assert_eq!(r.applied, 2, "{r:?}");
+    assert!(a.quarantine().unwrap().is_empty());
+}
+
+#[test]
+fn an_auditor_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut e, _) = new_vault(&tmp.path().join("e"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_e = approve(&mut a, &e, "Auditor", "auditor");
+    e.enrol_accept(&for_e).unwrap();
+    assert!(matches!(
+        e.add_record("contact", &text(&[("name", "x")]), &[]),
+        Err(ApiError::Membership(_))
+    ));
+    assert!(matches!(
+        e.add_records("contact", &[text(&[("name", "x")])]),
+        Err(ApiError::Membership(_))
+    ));
+    assert_eq!(e.info().unwrap().records, 0);
+}
