@@ -410,6 +410,44 @@ impl Vault {
         Ok(added)
     }
 
+    /// `member revoke`: revokes the member named `name` (a coordinator only), from
+    /// op `from_seq` of their device's chain on; by default from the op after the
+    /// last one this vault holds from it, so what was already received stays.
+    /// Returns the revocation as text, to carry to the others.
+    pub fn member_revoke(&mut self, name: &str, from_seq: Option<u64>) -> Result<String> {
+        self.not_decoy()?;
+        let members = self
+            .members_state()?
+            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        let named: Vec<&Certificate> = members
+            .certificates()
+            .filter(|c| c.name() == name.trim())
+            .collect();
+        let devices: std::collections::BTreeSet<DeviceId> =
+            named.iter().map(|c| c.device_id()).collect();
+        let cert = match (devices.len(), named.iter().max_by_key(|c| c.not_before())) {
+            (1, Some(c)) => (*c).clone(),
+            (0, _) | (_, None) => {
+                return Err(bad(format!(
+                    "no member named `{name}`; see `satchel member list`"
+                )));
+            }
+            _ => return Err(bad(format!("several devices are named `{name}`"))),
+        };
+        let from_seq = match from_seq {
+            Some(n) => n,
+            None => self
+                .store
+                .last_seq(&cert.device().signing)?
+                .saturating_add(1),
+        };
+        let rev = members
+            .revoke(&self.device, cert.id(), from_seq, now_s())
+            .map_err(bad)?;
+        self.store_revocations(std::slice::from_ref(&rev))?;
+        Ok(rev.to_text())
+    }
+
     /// `member list`: every member with their state now, this device marked.
     pub fn members(&self) -> Result<Vec<MemberView>> {
         let Some(members) = self.members_state()? else {

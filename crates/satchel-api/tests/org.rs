@@ -137,3 +137,44 @@ fn an_auditor_writes_nothing() {
     ));
     assert_eq!(e.info().unwrap().records, 0);
 }
+
+#[test]
+fn a_revoked_device_is_heard_up_to_its_revocation_point_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    b.add_record("contact", &text(&[("name", "Before Seizure")]), &[])
+        .unwrap();
+    send(&mut b, "a", &mut a, tmp.path());
+    // B's laptop is seized: revoked from the op after the last one A holds.
+    let rev = a.member_revoke("Worker B", None).unwrap();
+    assert!(rev.starts_with("SATCHEL-REVOKE-"));
+    assert!(
+        a.members()
+            .unwrap()
+            .iter()
+            .any(|m| m.name == "Worker B" && m.status == "revoked from op 2")
+    );
+    // What the seized device writes afterwards is refused; what came before stays.
+    b.add_record("contact", &text(&[("name", "After Seizure")]), &[])
+        .unwrap();
+    let r = send(&mut b, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    assert_eq!(a.search("Before", 5).unwrap().len(), 1);
+    assert!(a.search("After", 5).unwrap().is_empty());
+    assert!(a.quarantine().unwrap()[0].detail.contains("revoked"));
+    // The last coordinator cannot be revoked.
+    assert!(matches!(
+        a.member_revoke("Coordinator", None),
+        Err(ApiError::Membership(_))
+    ));
+    // A field worker revokes no one.
+    assert!(matches!(
+        b.member_revoke("Coordinator", None),
+        Err(ApiError::Membership(_))
+    ));
+}

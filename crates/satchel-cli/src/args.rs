@@ -171,6 +171,19 @@ pub(crate) enum EnrolCommand {
 pub(crate) enum MemberCommand {
     /// Every member: name, role, fingerprint, validity, last op seen
     List,
+    /// Revoke a member's device (coordinators only), from a point in its own chain
+    /// of ops: what it wrote before stays valid
+    Revoke {
+        /// The member's name, as `member list` shows it
+        name: String,
+        /// First op of the device refused [default: the one after the last op this
+        /// vault holds from it]
+        #[arg(long)]
+        from_seq: Option<u64>,
+        /// File to write the revocation to, to carry to the other devices
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Take certificates and revocations of this organisation carried by hand (as
     /// `enrol approve` writes them), until membership travels in bundles
     Import {

@@ -250,6 +250,21 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Quarantine(cmd) => quarantine(cli, &dir, cmd),
         Command::Org(cmd) => org(cli, &dir, cmd),
         Command::Enrol(cmd) => enrol(cli, &dir, cmd),
+        Command::Member(MemberCommand::Revoke {
+            name,
+            from_seq,
+            out,
+        }) => {
+            let text = unlock(&dir)?.member_revoke(name, *from_seq)?;
+            let mut f = satchel_api::files::create_new(out)?;
+            std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes())?;
+            f.sync_all()?;
+            say!(
+                "`{name}` revoked; carry {} to the other devices (`satchel member import`).",
+                out.display()
+            );
+            Ok(())
+        }
         Command::Member(MemberCommand::Import { file }) => {
             let text = read_text(file)?;
             let added = unlock(&dir)?.member_import(&text)?;
