@@ -31,6 +31,21 @@ const META_ORG_NAME: &str = "org-name";
 /// exported and kept offline once coordinators are certified).
 const META_ORG_ROOT: &str = "org-root";
 
+/// How authors are shown: in an organisation by member name and role, with this
+/// device marked; otherwise by the first fingerprint words of their key.
+pub(crate) struct Authors {
+    names: BTreeMap<DeviceId, String>,
+}
+
+impl Authors {
+    pub(crate) fn name(&self, author: &DeviceId) -> String {
+        self.names
+            .get(author)
+            .cloned()
+            .unwrap_or_else(|| crate::records::author_name(author))
+    }
+}
+
 /// Received ops sorted by the organisation's rules: heard, and refused with why.
 pub(crate) type Sorted = (Vec<Op>, Vec<(Op, String)>);
 
@@ -446,6 +461,24 @@ impl Vault {
             .map_err(bad)?;
         self.store_revocations(std::slice::from_ref(&rev))?;
         Ok(rev.to_text())
+    }
+
+    /// How to show authors (see [`Authors`]).
+    pub(crate) fn authors(&self) -> Result<Authors> {
+        let mut names = BTreeMap::new();
+        if let Some(members) = self.members_state()? {
+            let me = DeviceId(self.device.public().signing);
+            for e in members.list(now_s()) {
+                let c = &e.certificate;
+                let mark = if c.device_id() == me {
+                    ", this device"
+                } else {
+                    ""
+                };
+                names.insert(c.device_id(), format!("{} ({}{mark})", c.name(), c.role()));
+            }
+        }
+        Ok(Authors { names })
     }
 
     /// `member list`: every member with their state now, this device marked.

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::{
     error::{ApiError, Result},
     form::{self, Form},
-    records::{author_name, format_time},
+    records::format_time,
     vault::Vault,
 };
 
@@ -98,13 +98,13 @@ fn kind_name(kind: OpKind) -> &'static str {
     }
 }
 
-fn entry(h: &Held, imports: u64) -> QuarantineEntry {
+fn entry(h: &Held, imports: u64, authors: &crate::org::Authors) -> QuarantineEntry {
     let waited = imports.saturating_sub(h.since);
     QuarantineEntry {
         id: h.op.id.to_hex(),
         reason: h.reason.code().to_owned(),
         detail: h.detail.clone(),
-        author: author_name(&h.op.header.author),
+        author: authors.name(&h.op.header.author),
         seq: h.op.header.seq,
         record: h.op.header.record.to_string(),
         kind: kind_name(h.op.header.kind).to_owned(),
@@ -128,7 +128,8 @@ impl Vault {
                 h.op.id,
             )
         });
-        Ok(held.iter().map(|h| entry(h, imports)).collect())
+        let authors = self.authors()?;
+        Ok(held.iter().map(|h| entry(h, imports, &authors)).collect())
     }
 
     fn quarantined_one(&self, prefix: &str) -> Result<Held> {
@@ -158,7 +159,7 @@ impl Vault {
             _ => (None, BTreeMap::new()),
         };
         Ok(QuarantinedOp {
-            entry: entry(&h, imports),
+            entry: entry(&h, imports, &self.authors()?),
             form,
             fields,
         })

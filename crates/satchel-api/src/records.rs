@@ -528,18 +528,24 @@ impl Vault {
         self.append(*id, OpKind::Purge, ctx, &Body::Empty, &[], &[])
     }
 
-    fn shown_value(def: Option<&FieldDef>, v: &FieldValue, lang: &str) -> ShownValue {
+    fn shown_value(
+        def: Option<&FieldDef>,
+        v: &FieldValue,
+        lang: &str,
+        authors: &crate::org::Authors,
+    ) -> ShownValue {
         ShownValue {
             value: v.value.clone(),
             display: def.map_or_else(|| v.value.to_string(), |d| d.display(&v.value, lang)),
             op: v.op.to_hex(),
-            author: author_name(&v.author),
+            author: authors.name(&v.author),
             time: format_time(v.hlc),
         }
     }
 
     fn view(&self, id: RecordId, state: &RecordState, lang: &str) -> Result<RecordView> {
         let form = self.forms.get(&state.form);
+        let authors = self.authors()?;
         let mut fields = Vec::new();
         let mut attachments = Vec::new();
         let mut rest: BTreeMap<&String, &Vec<FieldValue>> = BTreeMap::new();
@@ -568,7 +574,7 @@ impl Vault {
                         label: def.label.get(lang).to_owned(),
                         values: values
                             .iter()
-                            .map(|v| Self::shown_value(Some(def), v, lang))
+                            .map(|v| Self::shown_value(Some(def), v, lang, &authors))
                             .collect(),
                     });
                 }
@@ -580,7 +586,7 @@ impl Vault {
                 label: key.clone(),
                 values: values
                     .iter()
-                    .map(|v| Self::shown_value(None, v, lang))
+                    .map(|v| Self::shown_value(None, v, lang, &authors))
                     .collect(),
             });
         }
@@ -691,6 +697,7 @@ impl Vault {
             return Err(ApiError::RecordNotFound(id.to_string()));
         }
         let forms = &self.forms;
+        let authors = self.authors()?;
         Ok(ops
             .iter()
             .map(|op| {
@@ -728,7 +735,7 @@ impl Vault {
                 };
                 HistoryEntry {
                     op: op.id.to_hex(),
-                    author: author_name(&op.header.author),
+                    author: authors.name(&op.header.author),
                     seq: op.header.seq,
                     time: format_time(op.header.hlc),
                     kind: op.header.kind,

@@ -71,6 +71,16 @@ fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere()
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].reason, "refused");
     assert!(held[0].detail.contains("purge"), "{}", held[0].detail);
+    // Authors by member name and role, this device marked.
+    assert_eq!(held[0].author, "Worker C (field)");
+    assert_eq!(
+        b.history(&rid, "en").unwrap()[0].author,
+        "Coordinator (coordinator)"
+    );
+    assert_eq!(
+        a.history(&rid, "en").unwrap()[0].author,
+        "Coordinator (coordinator, this device)"
+    );
     assert_eq!(
         b.search("Kept", 5).unwrap().len(),
         1,
