@@ -50,7 +50,9 @@ const DURESS_B = 'autumn kettle meadow 3';
 // What the worker types. None of it may reach the disk in plaintext.
 const CANARY = 'ZQXCANARY7131';
 const NAME = `김민준 王芳 ${CANARY}`;
-const NOTES = `만남 장소 延吉 ${CANARY}notes`;
+// The place name in simplified Chinese: 进 and 学 are in Noto Sans SC only, so a Korean
+// screen shows them only through its fallback to the Chinese font.
+const NOTES = `만남 장소 延吉 进学街 ${CANARY}notes`;
 const DRAFT = `박영희 ${CANARY}draft`;
 const CANARIES = [CANARY, '김민준', '王芳', '延吉', '만남 장소', '박영희'];
 
