@@ -84,7 +84,10 @@ beforeAll(() => {
 });
 
 describe.each(LANGS)('in the %s UI', (lang) => {
-  const elements = ['p', '.mono', '.recovery-key', 'select', 'option', 'optgroup option', 'input[type=text]', 'input[type=date]', 'input[type=file]', 'button', 'textarea'];
+  const elements = [
+    'p', '.mono', '.recovery-key', 'select', 'option', 'optgroup option',
+    'input[type=text]', 'input[type=date]', 'input[type=file]', 'button', 'textarea',
+  ];
 
   it.each(elements)('%s renders Hangul, Hanzi, Hanja and Latin from the bundled fonts', (selector) => {
     document.documentElement.lang = lang;
