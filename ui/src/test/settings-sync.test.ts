@@ -1,9 +1,9 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import Settings from '../screens/Settings.svelte';
 import Sync from '../screens/Sync.svelte';
 import { DEFAULT_SETTINGS, app, showStatus, toast } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
-import { translate } from '../lib/i18n';
+import { LANG_NAMES, LANGS, translate } from '../lib/i18n';
 import { callsOf, en, fakeShell, reject, type Handler, type Handlers } from './shell';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -33,18 +33,30 @@ describe('settings', () => {
   it('switches the language at once and saves it', async () => {
     settingsShell();
     render(Settings);
-    await fireEvent.change(await screen.findByTestId('language'), { target: { value: 'ko' } });
+    await fireEvent.click(await screen.findByTestId('language-ko'));
     expect(document.documentElement.lang).toBe('ko');
     expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
   });
 
+  it('offers the languages in the page, not in a select menu GTK draws with system fonts', async () => {
+    settingsShell();
+    render(Settings);
+    const group = await screen.findByRole('group', { name: en('common.language') });
+    for (const lang of LANGS) {
+      const radio = within(group).getByRole('radio', { name: LANG_NAMES[lang] });
+      expect(radio.closest('[lang]')?.getAttribute('lang')).toBe(lang);
+    }
+    expect(within(group).getByRole('radio', { name: en('settings.language_system') })).toBeTruthy();
+    expect(document.querySelector('select option[lang]')).toBeNull();
+  });
+
   it('drops a confirmation shown in the language it leaves', async () => {
     settingsShell();
     render(Settings);
     showStatus(en('form.saved'));
-    await fireEvent.change(await screen.findByTestId('language'), { target: { value: 'zh-Hans' } });
+    await fireEvent.click(await screen.findByTestId('language-zh-Hans'));
     expect(toast.status).toBe('');
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
   });

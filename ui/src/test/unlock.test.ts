@@ -1,9 +1,9 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { LOCK_REASONS } from '../lib/api';
 import Unlock from '../screens/Unlock.svelte';
 import { app } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
-import { translate } from '../lib/i18n';
+import { LANG_NAMES, LANGS, translate } from '../lib/i18n';
 import { callsOf, en, fakeShell, reject } from './shell';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -82,11 +82,22 @@ describe('unlock screen', () => {
     fakeShell({});
     app.lockReason = 'idle';
     render(Unlock);
-    await fireEvent.change(screen.getByLabelText(en('common.language')), { target: { value: 'zh-Hans' } });
+    await fireEvent.click(screen.getByRole('radio', { name: LANG_NAMES['zh-Hans'] }));
     expect(screen.getByTestId('lock-reason').textContent).toContain(translate('zh-Hans', 'unlock.reason.idle'));
     expect(screen.getByTestId('unlock-submit').textContent?.trim()).toBe(translate('zh-Hans', 'unlock.submit'));
     expect(document.documentElement.lang).toBe('zh-Hans');
     expect(callsOf('settings_set')).toHaveLength(0);
+  });
+
+  it('offers the languages in the page, not in a select menu GTK draws with system fonts', () => {
+    fakeShell({});
+    render(Unlock);
+    const group = screen.getByRole('radiogroup', { name: en('common.language') });
+    for (const lang of LANGS) {
+      const radio = within(group).getByRole('radio', { name: LANG_NAMES[lang] });
+      expect(radio.closest('[lang]')?.getAttribute('lang')).toBe(lang);
+    }
+    expect(document.querySelector('select')).toBeNull();
   });
 
   it('recovers with the recovery key', async () => {
