@@ -212,7 +212,7 @@ describe('sync', () => {
   });
 
   it('summarises an import', async () => {
-    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, forks: 0, invalid: 0, dropped: 0, conflicts_created: 3, already_imported: false }));
+    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, forks: 0, invalid: 0, refused: 0, dropped: 0, conflicts_created: 3, already_imported: false }));
     render(Sync);
     const file = new File([new Uint8Array([1, 2])], 'x.satchel');
     await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
@@ -225,7 +225,7 @@ describe('sync', () => {
 
   it('lists the quarantine with a peer\'s text shown as escapes, opens and drops an entry', async () => {
     held = [ENTRY, { ...ENTRY, id: 'cd'.repeat(32), reason: 'waiting', detail: '' }];
-    syncShell(() => ({ applied: 0, already_known: 0, quarantined: 0, forks: 0, invalid: 0, dropped: 0, conflicts_created: 0, already_imported: false }));
+    syncShell(() => ({ applied: 0, already_known: 0, quarantined: 0, forks: 0, invalid: 0, refused: 0, dropped: 0, conflicts_created: 0, already_imported: false }));
     render(Sync);
     const rows = await screen.findAllByTestId('quarantine-row');
     expect(rows.map((r) => r.getAttribute('data-reason'))).toEqual(['invalid', 'waiting']);
@@ -247,15 +247,15 @@ describe('sync', () => {
   it('says how many changes an import set aside, and reads the quarantine again', async () => {
     syncShell(() => {
       held = [ENTRY];
-      return { applied: 1, already_known: 0, quarantined: 0, forks: 1, invalid: 1, dropped: 0, conflicts_created: 0, already_imported: false };
+      return { applied: 1, already_known: 0, quarantined: 0, forks: 1, invalid: 1, refused: 1, dropped: 0, conflicts_created: 0, already_imported: false };
     });
     render(Sync);
     await screen.findByTestId('quarantine-empty');
     const file = new File([new Uint8Array([1, 2])], 'x.satchel');
     await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
     const result = await screen.findByTestId('import-result');
-    expect(result.getAttribute('data-set-aside')).toBe('2');
-    expect(screen.getByTestId('import-set-aside').textContent).toBe(en('sync.import_set_aside', { count: '2' }));
+    expect(result.getAttribute('data-set-aside')).toBe('3');
+    expect(screen.getByTestId('import-set-aside').textContent).toBe(en('sync.import_set_aside', { count: '3' }));
     await waitFor(() => expect(screen.getAllByTestId('quarantine-row')).toHaveLength(1));
   });
 

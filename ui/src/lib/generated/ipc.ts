@@ -225,6 +225,12 @@ forks: number,
  */
 invalid: number, 
 /**
+ * In an organisation: ops newly set aside because their author is not a member
+ * now or their role does not allow them (never merged; heard again if that
+ * changes).
+ */
+refused: number, 
+/**
  * Quarantined ops forgotten: past the quarantine's caps, or held through too many
  * imports. Nothing is lost: a peer that holds them sends them again.
  */
