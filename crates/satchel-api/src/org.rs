@@ -536,26 +536,25 @@ impl Vault {
                 *e = (h.hlc, h.author);
             }
         }
-        let mut known: BTreeMap<RecordId, Option<DeviceId>> = BTreeMap::new();
+        // Who created each record as this vault holds it (one query per record).
+        let mut held: BTreeMap<RecordId, Option<DeviceId>> = BTreeMap::new();
         let (mut ok, mut refused) = (Vec::new(), Vec::new());
         for op in ops {
             let record = op.header.record;
-            let creator = match known.get(&record) {
+            let stored = match held.get(&record) {
                 Some(c) => *c,
                 None => {
-                    let c = match self.store.record_creator(&record.0)? {
-                        Some(a) => Some(DeviceId(a)),
-                        None => first.get(&record).map(|(_, a)| *a),
-                    };
-                    known.insert(record, c);
+                    let c = self.store.record_creator(&record.0)?.map(DeviceId);
+                    held.insert(record, c);
                     c
                 }
             };
+            let creator = stored.or_else(|| first.get(&record).map(|(_, a)| *a));
             // The op that creates a record needs no facts about it.
-            let creates = first
-                .get(&record)
-                .is_some_and(|(hlc, a)| *hlc == op.header.hlc && *a == op.header.author)
-                && self.store.record_creator(&record.0)?.is_none();
+            let creates = stored.is_none()
+                && first
+                    .get(&record)
+                    .is_some_and(|(hlc, a)| *hlc == op.header.hlc && *a == op.header.author);
             let facts = creator.filter(|_| !creates).map(|created_by| RecordFacts {
                 created_by,
                 assigned_to: &[],

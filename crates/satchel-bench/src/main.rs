@@ -77,6 +77,10 @@ struct Args {
     /// Only how soon an import of this many records stops once asked to
     #[arg(long, hide = true)]
     only_stop: Option<usize>,
+    /// Only the import of this many ops in an organisation (every op's author and
+    /// role checked) against the same import between standalone vaults
+    #[arg(long, hide = true)]
+    only_org: Option<usize>,
     /// Internal: run one action on a vault in this process and report its time and
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
@@ -748,6 +752,9 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_stop {
         return stop_figures(n);
     }
+    if let Some(n) = args.only_org {
+        return org_figures(n);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -784,6 +791,57 @@ fn main() -> Result<()> {
     memory_figures(if args.quick { 4 } else { 1024 })?;
     age_figures(if args.quick { 1 } else { 30 })?;
     stop_figures(if args.quick { 4_000 } else { 100_000 })?;
+    org_figures(if args.quick { 4_000 } else { 100_000 })?;
+    Ok(())
+}
+
+/// A field worker's `n` new records imported by a coordinator, with the
+/// organisation's checks (author a member now, role allows it) against the same
+/// import between two standalone vaults, in the same run (median of three each).
+fn org_figures(n: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let rows: Vec<_> = (0..n)
+        .map(|i| vec![("name".to_owned(), FieldInput::Text(format!("person {i}")))])
+        .collect();
+    let mut times = [Vec::new(), Vec::new()];
+    for round in 0..3 {
+        for (k, in_org) in [false, true].into_iter().enumerate() {
+            let base = dir.path().join(format!("r{round}-{k}"));
+            let mut a = test_vault(&base.join("a"))?;
+            let mut b = test_vault(&base.join("b"))?;
+            if in_org {
+                a.org_create("Bench", "Coordinator", 30)?;
+                let req = b.enrol_request("Worker")?;
+                let approval = a.enrol_approve(&req.text, "field", 30)?;
+                b.enrol_accept(&approval.text)?;
+            }
+            a.add_peer(&b.identity().card, "b")?;
+            b.add_peer(&a.identity().card, "a")?;
+            for chunk in rows.chunks(1000) {
+                b.add_records("contact", chunk)?;
+            }
+            let out = base.join("out");
+            let file = out.join(b.export_bundle(&["a".to_owned()], &out)?.file);
+            let t = Instant::now();
+            let r = a.import_bundle(&file)?;
+            if let Some(list) = times.get_mut(k) {
+                list.push(t.elapsed());
+            }
+            anyhow::ensure!(r.applied == n, "applied {} of {n}", r.applied);
+        }
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v.get(v.len() / 2).copied().unwrap_or_default()
+    };
+    let [plain, org] = &mut times;
+    let (plain, org) = (median(plain), median(org));
+    println!(
+        "import of {n} ops in an organisation (author and role checked): {:.2} s; between standalone vaults {:.2} s; ratio {:.2} (goal <= 1.2)",
+        org.as_secs_f64(),
+        plain.as_secs_f64(),
+        org.as_secs_f64() / plain.as_secs_f64()
+    );
     Ok(())
 }
 
