@@ -93,3 +93,32 @@ describe('dictionaries', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('counts in messages (ICU MessageFormat)', () => {
+  it('says 1 change and 2 changes, 1 device and 3 devices, in English', () => {
+    const one = translate('en', 'sync.export_done', { ops: 1, size: '64 KiB', file: 'f' });
+    expect(one).toBe('Exported 1 change (64 KiB) to f.');
+    expect(translate('en', 'sync.export_done', { ops: 2, size: '64 KiB', file: 'f' })).toBe(
+      'Exported 2 changes (64 KiB) to f.',
+    );
+    expect(translate('en', 'settings.verify_ok', { ops: 3, authors: 1, records: 1 })).toBe(
+      'History verified: 3 changes by 1 device across 1 record.',
+    );
+    expect(translate('en', 'settings.verify_ok', { ops: 1, authors: 3, records: 12345 })).toBe(
+      'History verified: 1 change by 3 devices across 12,345 records.',
+    );
+    expect(translate('en', 'quarantine.left', { count: 1 })).toBe('Forgotten after 1 more import');
+  });
+
+  it('writes counts as each language writes numbers', () => {
+    expect(translate('ko', 'quarantine.left', { count: 12345 })).toBe('가져오기 12,345번 후 삭제됨');
+    expect(translate('zh-Hans', 'settings.verify_ok', { ops: 2, authors: 1, records: 1 })).toBe(
+      '历史已验证：1 台设备的 2 项更改，涉及 1 条记录。',
+    );
+  });
+
+  it('counts every ICU argument as a placeholder', () => {
+    expect(placeholders('{ops, plural, one {# change} other {# changes}} to {file}')).toEqual(['file', 'ops']);
+    expect(placeholders('{count, number}번')).toEqual(['count']);
+  });
+});

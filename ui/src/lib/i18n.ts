@@ -4,6 +4,7 @@
 import en from '../../../assets/i18n/en.json';
 import ko from '../../../assets/i18n/ko.json';
 import zhHans from '../../../assets/i18n/zh-Hans.json';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { visible } from './peertext';
 
 export type Lang = 'en' | 'ko' | 'zh-Hans';
@@ -36,16 +37,34 @@ export function detectLanguage(tags: string | readonly string[] | null | undefin
   return 'en';
 }
 
-/** The `{name}` placeholders a string uses, sorted. */
+/** The placeholders a string uses, sorted: `{name}`, and ICU arguments such as
+ * `{count, plural, …}` or `{count, number}`. */
 export function placeholders(text: string): string[] {
-  return [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  return [...new Set([...text.matchAll(/\{(\w+)(?:\}|\s*,)/g)].map((m) => m[1]))].sort();
 }
 
 export type Params = Record<string, string | number>;
 
+/** Strings with ICU arguments (plurals, numbers) go through ICU MessageFormat, so a
+ * count is "1 change" and "2 changes" in English and formatted as the language
+ * writes numbers; the others only fill in `{name}`. */
+const ICU = /\{\w+\s*,\s*(plural|selectordinal|select|number)\b/;
+const compiled = new Map<string, IntlMessageFormat>();
+
 export function translate(lang: Lang, key: string, params?: Params): string {
-  const text = dictionaries[lang][key] ?? dictionaries.en[key] ?? key;
+  const own = dictionaries[lang][key];
+  const text = own ?? dictionaries.en[key] ?? key;
   if (!params) return text;
+  if (ICU.test(text)) {
+    const locale = own === undefined ? 'en' : lang;
+    const id = `${locale}\u0000${text}`;
+    let format = compiled.get(id);
+    if (!format) {
+      format = new IntlMessageFormat(text, locale);
+      compiled.set(id, format);
+    }
+    return String(format.format(params));
+  }
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
