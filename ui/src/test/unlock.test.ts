@@ -106,6 +106,14 @@ describe('unlock screen', () => {
     await fireEvent.click(screen.getByTestId('use-recovery'));
     await fireEvent.input(screen.getByTestId('recover-key'), { target: { value: 'AAAA-BBBB' } });
     await fireEvent.input(screen.getByTestId('recover-passphrase'), { target: { value: 'a new long passphrase' } });
+    // Typed once, or twice differently: refused before anything is sent.
+    await fireEvent.click(screen.getByTestId('recover-submit'));
+    expect(screen.getByTestId('recover-error').textContent).toBe(en('create.mismatch'));
+    await fireEvent.input(screen.getByTestId('recover-confirm'), { target: { value: 'a new long passphrasf' } });
+    await fireEvent.click(screen.getByTestId('recover-submit'));
+    expect(screen.getByTestId('recover-error').textContent).toBe(en('create.mismatch'));
+    expect(callsOf('vault_recover')).toHaveLength(0);
+    await fireEvent.input(screen.getByTestId('recover-confirm'), { target: { value: 'a new long passphrase' } });
     await fireEvent.click(screen.getByTestId('recover-submit'));
     await waitFor(() => expect(app.phase).toBe('app'));
     expect(callsOf('vault_recover')[0][1]).toEqual({ recoveryKey: 'AAAA-BBBB', newPassphrase: 'a new long passphrase' });
