@@ -31,7 +31,28 @@ type Shell<'a> = State<'a, Arc<Shared>>;
 /// Largest page of records a list asks for.
 const MAX_PAGE: usize = 500;
 /// What the wipe confirmation must say.
-const WIPE_WORD: &str = "WIPE";
+/// The word the wipe's confirmation asks for, in each UI language: typed through a
+/// Korean or Chinese input method, "WIPE" in Latin capitals is one more hurdle for a
+/// person under pressure. Read from the UI's own translations, so both sides agree.
+const TRANSLATIONS: [&str; 3] = [
+    include_str!("../../assets/i18n/en.json"),
+    include_str!("../../assets/i18n/ko.json"),
+    include_str!("../../assets/i18n/zh-Hans.json"),
+];
+
+/// Whether `typed` is the wipe's confirmation word in one of the UI's languages.
+fn is_wipe_word(typed: &str) -> bool {
+    TRANSLATIONS.iter().any(|json| {
+        serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|d| {
+                d.get("wipe.word")?
+                    .as_str()
+                    .map(|w| !w.is_empty() && w == typed)
+            })
+            .unwrap_or(false)
+    })
+}
 
 /// The slow work a `progress` event is about.
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -480,14 +501,14 @@ pub async fn panic<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<()
 }
 
 /// Erases the vault for good. `confirm` must be the word the UI asked to type
-/// (`WIPE`). The web view reloads.
+/// (`wipe.word` in the UI's language: WIPE, 삭제, 删除). The web view reloads.
 #[tauri::command]
 pub async fn vault_wipe<R: Runtime>(
     app: AppHandle<R>,
     shell: Shell<'_>,
     confirm: String,
 ) -> Result<()> {
-    if confirm != WIPE_WORD {
+    if !is_wipe_word(&confirm) {
         return Err(IpcError::confirmation());
     }
     let shared = Arc::clone(&shell);
@@ -1041,4 +1062,19 @@ pub async fn quarantine_get(
 #[tauri::command]
 pub async fn quarantine_drop(shell: Shell<'_>, id: String) -> Result<()> {
     shell.with_vault(move |v| v.drop_quarantined(&id)).await
+}
+
+#[cfg(test)]
+mod wipe_word_tests {
+    use super::is_wipe_word;
+
+    #[test]
+    fn the_wipe_word_is_accepted_in_each_ui_language_and_nothing_else() {
+        for word in ["WIPE", "삭제", "删除"] {
+            assert!(is_wipe_word(word), "{word}");
+        }
+        for other in ["wipe", "Wipe", " WIPE", "WIPE ", "삭", "删", "", "ERASE"] {
+            assert!(!is_wipe_word(other), "{other:?}");
+        }
+    }
 }

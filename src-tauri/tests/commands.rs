@@ -800,10 +800,13 @@ fn panic_locks_or_wipes_as_set_and_wipe_needs_the_word() {
     );
 
     a.ok("vault_unlock", json!({ "passphrase": PASS }));
-    assert_eq!(
-        a.code("vault_wipe", json!({ "confirm": "wipe" })),
-        "wrong_confirmation"
-    );
+    for wrong in ["wipe", " WIPE", "삭", "删", ""] {
+        assert_eq!(
+            a.code("vault_wipe", json!({ "confirm": wrong })),
+            "wrong_confirmation",
+            "{wrong:?}"
+        );
+    }
     assert_eq!(
         a.ok("vault_info", json!({}))["records"],
         1,

@@ -143,7 +143,8 @@ async function zhScreens(b: Browser, bundle: string): Promise<void> {
   await b.execute(() => window.scrollTo(0, 0));
   await shot(b, 'zh-settings');
   await click(b, 'wipe-open');
-  await type(b, 'wipe-confirm-input', 'WIPE');
+  await type(b, 'wipe-confirm-input', '删除');
+  expect(await el(b, 'wipe-submit').isEnabled()).toBe(true);
   await shot(b, 'zh-wipe');
   await b.keys('Escape');
   await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });
@@ -505,7 +506,9 @@ describe('Satchel end to end', () => {
     await el(b, 'device-fingerprint').waitForDisplayed({ timeout: 10_000 });
     await shot(b, 'ko-settings');
     await click(b, 'wipe-open');
-    await type(b, 'wipe-confirm-input', 'WIPE');
+    // The word in Korean, as a Korean input method types it.
+    await type(b, 'wipe-confirm-input', '삭제');
+    expect(await el(b, 'wipe-submit').isEnabled()).toBe(true);
     await shot(b, 'ko-wipe');
     await b.keys('Escape');
     await el(b, 'wipe-confirm-input').waitForExist({ reverse: true, timeout: 10_000 });

@@ -92,6 +92,20 @@ describe('settings', () => {
     await waitFor(() => expect(callsOf('vault_wipe')).toEqual([['vault_wipe', { confirm: 'WIPE' }]]));
   });
 
+  it('asks for the wipe word in the UI language, as an input method types it', async () => {
+    setLang('ko');
+    settingsShell({ vault_wipe: () => undefined });
+    render(Settings);
+    await fireEvent.click(await screen.findByTestId('wipe-open'));
+    expect(document.body.textContent).toContain(translate('ko', 'wipe.type', { word: '삭제' }));
+    const submit = screen.getByTestId('wipe-submit') as HTMLButtonElement;
+    await fireEvent.input(screen.getByTestId('wipe-confirm-input'), { target: { value: '삭제' } });
+    expect(submit.disabled).toBe(false);
+    await fireEvent.click(submit);
+    await waitFor(() => expect(callsOf('vault_wipe')).toEqual([['vault_wipe', { confirm: '삭제' }]]));
+    setLang('en');
+  });
+
   it('reports a wrong current passphrase when changing it', async () => {
     settingsShell({ passphrase_change: reject('wrong_passphrase', 'Wrong passphrase') });
     render(Settings);

@@ -231,7 +231,7 @@ export const vaultVerify = (): Promise<Verified> => invoke<Verified>('vault_veri
 
 /**
  * Erases the vault for good. `confirm` must be the word the UI asked to type
- * (`WIPE`). The web view reloads.
+ * (`wipe.word` in the UI's language: WIPE, 삭제, 删除). The web view reloads.
  */
 export const vaultWipe = (args: { confirm: string }): Promise<void> =>
   invoke<void>('vault_wipe', args);
