@@ -40,7 +40,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     codec::{Reader, Truncated},
-    op::{DeviceId, OpHeader},
+    op::{DeviceId, OpHeader, hex_id},
 };
 
 /// Format version of every membership object this build writes and reads.
@@ -115,47 +115,17 @@ impl From<Truncated> for MemberError {
     }
 }
 
-macro_rules! id32 {
-    ($name:ident, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(pub [u8; 32]);
-
-        impl $name {
-            /// Lower-case hex.
-            pub fn to_hex(&self) -> String {
-                data_encoding::HEXLOWER.encode(&self.0)
-            }
-
-            /// Parses hex of exactly 32 bytes.
-            pub fn from_hex(text: &str) -> Option<Self> {
-                let bytes = data_encoding::HEXLOWER_PERMISSIVE
-                    .decode(text.trim().as_bytes())
-                    .ok()?;
-                Some(Self(bytes.try_into().ok()?))
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.to_hex())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
-            }
-        }
-    };
-}
-
-id32!(
+hex_id!(
     OrgId,
+    32,
     "An organisation: its root's Ed25519 verifying key, which signs the first coordinator certificate."
 );
-id32!(CertId, "A certificate: the hash of its signed bytes.");
-id32!(RevocationId, "A revocation: the hash of its signed bytes.");
+hex_id!(CertId, 32, "A certificate: the hash of its signed bytes.");
+hex_id!(
+    RevocationId,
+    32,
+    "A revocation: the hash of its signed bytes."
+);
 
 /// What a member may do (rules in [`crate::authz`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

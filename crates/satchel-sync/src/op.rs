@@ -86,6 +86,8 @@ macro_rules! hex_id {
     };
 }
 
+pub(crate) use hex_id;
+
 hex_id!(DeviceId, 32, "A device: its Ed25519 verifying key.");
 hex_id!(OpId, 32, "An op: the hash of its canonical header.");
 
