@@ -191,6 +191,12 @@ pub enum ApiError {
     /// Randomness or key derivation failed.
     #[error("a cryptographic operation failed: {0}")]
     Crypto(CryptoError),
+    /// The words typed at `enrol approve` are not the requesting device's
+    /// fingerprint.
+    #[error(
+        "those words are not the requesting device's fingerprint: read them again from its screen (at least the first four)"
+    )]
+    FingerprintMismatch,
     /// An organisation or enrolment step was refused; the message says why.
     #[error("{0}")]
     Membership(String),
@@ -248,6 +254,7 @@ impl ApiError {
             ApiError::Integrity(_) => "integrity",
             ApiError::Crypto(_) => "crypto",
             ApiError::Membership(_) => "membership",
+            ApiError::FingerprintMismatch => "fingerprint_mismatch",
             ApiError::Cancelled => "cancelled",
             ApiError::Store(_) => "database",
             ApiError::Io(_) => "io",

@@ -97,15 +97,6 @@ pub struct RequestOut {
     pub fingerprint: String,
 }
 
-/// A request as a coordinator sees it before approving.
-#[derive(Debug, Clone, Serialize)]
-pub struct RequestView {
-    /// The name asked for.
-    pub name: String,
-    /// The requesting device's fingerprint: compare it with the one its screen shows.
-    pub fingerprint: String,
-}
-
 /// `enrol approve`: the certificate and what the device needs with it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Approval {
@@ -247,22 +238,28 @@ impl Vault {
         Ok(())
     }
 
-    fn member_view(&self, members: &Members, cert: &Certificate) -> Result<MemberView> {
-        let entry = members
-            .list(now_s())
-            .into_iter()
-            .find(|e| e.certificate.device_id() == cert.device_id());
-        let st = entry.map_or_else(|| "unknown".to_owned(), |e| status(&e.status));
+    /// One member as shown: `status` is what [`Members::list`] said of them.
+    fn view_of(&self, cert: &Certificate, status: String) -> Result<MemberView> {
         Ok(MemberView {
             name: cert.name().to_owned(),
             role: cert.role().to_string(),
             fingerprint: cert.device().fingerprint().to_string(),
             valid_from: day(cert.not_before()),
             valid_until: day(cert.not_after()),
-            status: st,
+            status,
             this_device: *cert.device() == self.device.public(),
             last_op: self.store.last_seq(&cert.device().signing)?,
         })
+    }
+
+    /// The member `cert` names, with their state now.
+    fn member_view(&self, members: &Members, cert: &Certificate) -> Result<MemberView> {
+        let st = members
+            .list(now_s())
+            .into_iter()
+            .find(|e| e.certificate.device_id() == cert.device_id())
+            .map_or_else(|| "unknown".to_owned(), |e| status(&e.status));
+        self.view_of(cert, st)
     }
 
     /// `org create`: a new organisation whose root key stays in this vault, and a
@@ -311,19 +308,30 @@ impl Vault {
         })
     }
 
-    /// Reads a request, for the coordinator to compare its fingerprint first.
-    pub fn enrol_read(&self, text: &str) -> Result<RequestView> {
-        let req = EnrolmentRequest::from_text(text.trim()).map_err(bad)?;
-        Ok(RequestView {
-            name: req.name().to_owned(),
-            fingerprint: req.fingerprint().to_string(),
-        })
-    }
-
     /// `enrol approve`: a certificate for the device that made the request, in
-    /// `role`, signed by this device, which must be a coordinator now.
-    pub fn enrol_approve(&mut self, text: &str, role: &str, days: u64) -> Result<Approval> {
+    /// `role`, signed by this device, which must be a coordinator now. `typed` is
+    /// the fingerprint as the coordinator read it from the requesting device's own
+    /// screen (at least its first four words): no approval without that comparison.
+    pub fn enrol_approve(
+        &mut self,
+        text: &str,
+        typed: &str,
+        role: &str,
+        days: u64,
+    ) -> Result<Approval> {
         self.not_decoy()?;
+        let seen = EnrolmentRequest::from_text(text.trim())
+            .map_err(bad)?
+            .fingerprint()
+            .to_string();
+        let words: Vec<&str> = seen.split(' ').collect();
+        let typed: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
+        if typed.len() < 4
+            || typed.len() > words.len()
+            || typed.iter().zip(&words).any(|(t, w)| t != w)
+        {
+            return Err(ApiError::FingerprintMismatch);
+        }
         let members = self
             .members_state()?
             .ok_or_else(|| bad("this vault is in no organisation: see `satchel org create`"))?;
@@ -491,11 +499,7 @@ impl Vault {
         members
             .list(now_s())
             .iter()
-            .map(|e| {
-                let mut v = self.member_view(&members, &e.certificate)?;
-                v.status = status(&e.status);
-                Ok(v)
-            })
+            .map(|e| self.view_of(&e.certificate, status(&e.status)))
             .collect()
     }
 

@@ -32,7 +32,10 @@ fn rand_name() -> String {
 /// text (which carries the new certificate first).
 fn approve(coordinator: &mut Vault, device: &Vault, name: &str, role: &str) -> String {
     let req = device.enrol_request(name).unwrap();
-    coordinator.enrol_approve(&req.text, role, 30).unwrap().text
+    coordinator
+        .enrol_approve(&req.text, &req.fingerprint, role, 30)
+        .unwrap()
+        .text
 }
 
 #[test]
@@ -187,4 +190,26 @@ fn a_revoked_device_is_heard_up_to_its_revocation_point_only() {
         b.member_revoke("Coordinator", None),
         Err(ApiError::Membership(_))
     ));
+}
+
+#[test]
+fn no_approval_without_the_fingerprint_read_from_the_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (b, _) = new_vault(&tmp.path().join("b"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let req = b.enrol_request("Worker B").unwrap();
+    let words: Vec<&str> = req.fingerprint.split(' ').collect();
+    let three = words[..3].join(" ");
+    let wrong = format!("{} zoo", words[..3].join(" "));
+    for typed in ["", three.as_str(), wrong.as_str()] {
+        assert!(matches!(
+            a.enrol_approve(&req.text, typed, "field", 30),
+            Err(ApiError::FingerprintMismatch)
+        ));
+    }
+    assert_eq!(a.members().unwrap().len(), 1, "nothing certified");
+    let four = words[..4].join(" ").to_uppercase();
+    a.enrol_approve(&req.text, &four, "field", 30).unwrap();
+    assert_eq!(a.members().unwrap().len(), 2);
 }

@@ -812,7 +812,7 @@ fn org_figures(n: usize) -> Result<()> {
             if in_org {
                 a.org_create("Bench", "Coordinator", 30)?;
                 let req = b.enrol_request("Worker")?;
-                let approval = a.enrol_approve(&req.text, "field", 30)?;
+                let approval = a.enrol_approve(&req.text, &req.fingerprint, "field", 30)?;
                 b.enrol_accept(&approval.text)?;
             }
             a.add_peer(&b.identity().card, "b")?;

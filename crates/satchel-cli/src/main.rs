@@ -883,22 +883,10 @@ fn enrol(cli: &Cli, dir: &Path, cmd: &EnrolCommand) -> Result<()> {
         } => {
             let text = read_text(file)?;
             let mut v = unlock(dir)?;
-            let seen = v.enrol_read(&text)?;
-            let typed: Vec<String> = fingerprint
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect();
-            let words: Vec<&str> = seen.fingerprint.split(' ').collect();
-            if typed.len() < 4
-                || typed.len() > words.len()
-                || typed.iter().zip(&words).any(|(t, w)| t != w)
-            {
-                return Err(Usage(
-                    "those words are not the requesting device's fingerprint: read them again from its screen (at least the first four)".into(),
-                )
-                .into());
-            }
-            let approval = v.enrol_approve(&text, role, *valid_days)?;
+            let approval = match v.enrol_approve(&text, fingerprint, role, *valid_days) {
+                Err(e @ ApiError::FingerprintMismatch) => return Err(Usage(e.to_string()).into()),
+                other => other?,
+            };
             let mut f = satchel_api::files::create_new(out)?;
             std::io::Write::write_all(&mut f, approval.text.as_bytes())?;
             f.sync_all()?;
