@@ -288,3 +288,32 @@ fn an_attachment_in_one_pack_shows_as_a_change_of_both() {
     assert_eq!(packs[0], 0);
     assert!(packs[1] >= 3 * 1024 * 1024);
 }
+
+/// A coerced unlock empties the real database's pack inside its own file: the
+/// attachments' sealed chunks are gone, and the file keeps its inode.
+#[test]
+fn a_duress_unlock_empties_the_real_pack_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    v.add_record(
+        "contact",
+        &text(&[("name", "With Video")]),
+        &[satchel_api::NewAttachment::in_memory(
+            "testimony.mp4".into(),
+            zeroize::Zeroizing::new(vec![5u8; 3 * 1024 * 1024]),
+        )],
+    )
+    .unwrap();
+    v.set_duress(&pass("duress passphrase")).unwrap();
+    drop(v);
+    let before = stat_dir(dir.path());
+    let real = ["vault.pack", "spare.pack"]
+        .into_iter()
+        .find(|p| before[*p].len >= 3 * 1024 * 1024)
+        .unwrap();
+    drop(satchel_api::unlock(dir.path(), &pass("duress passphrase"), P).unwrap());
+    let after = stat_dir(dir.path());
+    assert_eq!(after[real].len, 0, "{real} emptied");
+    assert_eq!(after[real].ino, before[real].ino, "{real} kept its inode");
+    assert_eq!(after[real].birth, before[real].birth);
+}
