@@ -230,6 +230,15 @@ async function lockAndWait(trigger: () => Promise<void> | void, timeoutMs = 20_0
   return waitFreshPage(before, t0, timeoutMs);
 }
 
+/** The recovery form (key, new passphrase twice), shot and left. */
+async function recoverShot(b: Browser, name: string): Promise<void> {
+  await click(b, 'use-recovery');
+  await el(b, 'recover-confirm').waitForDisplayed({ timeout: 10_000 });
+  await shot(b, name);
+  await click(b, 'recover-back');
+  await el(b, 'recover-confirm').waitForExist({ reverse: true, timeout: 10_000 });
+}
+
 /** After the panic key the vault folder is as any lock leaves it: the five files and
  * no write-ahead log beside one database alone (which would say which holds the
  * records). */
@@ -529,6 +538,7 @@ describe('Satchel end to end', () => {
     ({ b } = await openApp(VAULT_B));
     await click(b, 'prelock-language-ko');
     await shot(b, 'ko-unlock');
+    if (SHOTS) await recoverShot(b, 'ko-recover');
     await unlock(b, PASS_B);
     await findDraft(b, 'ko-record-draft');
 
@@ -570,6 +580,7 @@ describe('Satchel end to end', () => {
   it('worker: edits the same field, imports, sees and resolves the conflict, then panics', async () => {
     let { b } = await openApp(VAULT_A);
     await shot(b, 'en-unlock');
+    if (SHOTS) await recoverShot(b, 'en-recover');
     await unlock(b, PASS_A2);
     await editField(b, '민준', 'phone', 'worker: only in person');
     const r = await importFrom(b, toA);
@@ -657,6 +668,7 @@ describe('Satchel end to end', () => {
     if (SHOTS) {
       await click(b, 'prelock-language-zh-Hans');
       await shot(b, 'zh-unlock');
+      await recoverShot(b, 'zh-recover');
     }
     await unlock(b, PASS_A2);
     if (SHOTS) {
