@@ -13,6 +13,7 @@ use satchel_crypto::{
 use satchel_sync::{
     bundle::{BundleBody, BundleHead},
     member::{EnrolmentRequest, Members, OrgRoot, Role},
+    publication::Publication,
     hlc::Hlc,
     op::{Body, DeviceId, Draft, Op, OpKind, RecordId, WriteBody},
     vv::VersionVector,
@@ -207,6 +208,8 @@ fn main() {
         ops: Vec::new(),
         blobs: Vec::new(),
         forms: Vec::new(),
+        certificates: Vec::new(),
+        revocations: Vec::new(),
     };
     let mut acks = VersionVector::default();
     acks.observe(DeviceId(keys.public().signing), 1);
@@ -218,6 +221,8 @@ fn main() {
         ops: vec![first.clone()],
         blobs: Vec::new(),
         forms: Vec::new(),
+        certificates: Vec::new(),
+        revocations: Vec::new(),
     };
     acks.observe(DeviceId(keys.public().signing), 2);
     acks.observe(DeviceId(other.public().signing), 1);
@@ -229,7 +234,13 @@ fn main() {
         acks,
         ops: vec![purged.clone(), second.clone(), other_first],
         blobs: vec![(hash::content(&photo), photo)],
-        forms: vec![include_str!("../seeds/form_parse/contact.json").to_owned()],
+        forms: vec![Publication::sign(
+            &keys,
+            [0; 32],
+            include_str!("../seeds/form_parse/contact.json").to_owned(),
+        )],
+        certificates: Vec::new(),
+        revocations: Vec::new(),
     };
     put_body("empty", &empty);
     put_body("one_op", &one);

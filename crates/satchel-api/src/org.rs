@@ -1,8 +1,7 @@
 //! The organisation on this device: creating one, enrolling devices into it, and the
 //! member list (`satchel_sync::member`, ADR 0018). Membership objects are kept in the
 //! vault as their signed bytes; the state is worked out from the whole set each time.
-//! Not yet enforced at import, nor carried in bundles: that is the next step of the
-//! organisation's work.
+//! Every bundle carries the whole set, and the forms as their publishers signed them.
 
 use satchel_crypto::rng;
 use satchel_store::MemberObject;
@@ -16,6 +15,7 @@ use satchel_sync::{
     authz::{self, RecordFacts},
     hlc::Hlc,
     op::{DeviceId, Op, OpKind, RecordId},
+    publication::Publication,
 };
 use serde::Serialize;
 
@@ -30,6 +30,11 @@ const META_ORG_NAME: &str = "org-name";
 /// The root key, on the device that created the organisation (ADR 0018: to be
 /// exported and kept offline once coordinators are certified).
 const META_ORG_ROOT: &str = "org-root";
+/// A form version as published (`satchel_sync::publication`), one per form name.
+pub(crate) const META_FORM_PUB: &str = "form-pub/";
+
+/// Membership objects of this vault's organisation, as an import keeps them.
+pub(crate) type NewObjects = Vec<(MemberObject, [u8; 32], Vec<u8>)>;
 
 /// How authors are shown: in an organisation by member name and role, with this
 /// device marked; otherwise by the first fingerprint words of their key.
@@ -212,6 +217,135 @@ impl Vault {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|_| ApiError::DatabaseDamaged)?;
         Ok(Some(Members::from_parts(org, certs, revs).map_err(bad)?))
+    }
+
+    /// The membership state with a bundle's objects added, and those of them to keep
+    /// (the ones of this vault's organisation; others are ignored). Outside an
+    /// organisation: `None` and nothing to keep.
+    pub(crate) fn members_with(
+        &self,
+        certs: &[Certificate],
+        revs: &[Revocation],
+    ) -> Result<(Option<Members>, NewObjects)> {
+        let Some(mut members) = self.members_state()? else {
+            return Ok((None, Vec::new()));
+        };
+        let org = members.org();
+        let mut keep = Vec::new();
+        for c in certs.iter().filter(|c| c.org() == org) {
+            if members.certificate(&c.id()).is_none() {
+                keep.push((MemberObject::Certificate, c.id().0, c.write()));
+            }
+        }
+        for r in revs.iter().filter(|r| r.org() == org) {
+            if members.revocations().all(|have| have.id() != r.id()) {
+                keep.push((MemberObject::Revocation, r.id().0, r.write()));
+            }
+        }
+        if !keep.is_empty() {
+            let certs = members
+                .certificates()
+                .cloned()
+                .chain(certs.iter().filter(|c| c.org() == org).cloned())
+                .collect::<Vec<_>>();
+            let revs = members
+                .revocations()
+                .cloned()
+                .chain(revs.iter().filter(|r| r.org() == org).cloned())
+                .collect::<Vec<_>>();
+            members = Members::from_parts(org, certs, revs).map_err(bad)?;
+        }
+        Ok((Some(members), keep))
+    }
+
+    /// What a bundle carries of the organisation: every certificate and revocation.
+    pub(crate) fn members_to_send(&self) -> Result<(Vec<Certificate>, Vec<Revocation>)> {
+        Ok(match self.members_state()? {
+            Some(m) => (
+                m.certificates().cloned().collect(),
+                m.revocations().cloned().collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        })
+    }
+
+    /// The forms a bundle carries. In an organisation, the versions coordinators
+    /// published, with their signatures; in no organisation, every form, signed by
+    /// this device (peers there are trusted by hand, as before).
+    pub(crate) fn forms_to_send(&self) -> Result<Vec<Publication>> {
+        if self.org_id()?.is_some() {
+            return self
+                .store
+                .meta_with_prefix(META_FORM_PUB)?
+                .iter()
+                .map(|(_, bytes)| match Publication::read(bytes) {
+                    Ok((p, [])) => Ok(p),
+                    _ => Err(ApiError::DatabaseDamaged),
+                })
+                .collect();
+        }
+        self.forms
+            .values()
+            .map(|f| Ok(Publication::sign(&self.device, [0; 32], f.to_json()?)))
+            .collect()
+    }
+
+    /// Whether a received form version may be installed: in an organisation, only one
+    /// published to it by a coordinator heard now (`Err` says why not); in no
+    /// organisation, any from a peer.
+    pub(crate) fn form_publisher_ok(
+        p: &Publication,
+        members: Option<&Members>,
+    ) -> std::result::Result<(), String> {
+        let Some(members) = members else {
+            return Ok(());
+        };
+        if p.org != members.org().0 {
+            return Err("published to another organisation".into());
+        }
+        match members.at(now_s()).check(p.publisher, u64::MAX) {
+            Ok(Role::Coordinator) => Ok(()),
+            Ok(role) => Err(format!("published by a member in the {role} role")),
+            Err(e) => Err(format!("publisher not heard: {e}")),
+        }
+    }
+
+    /// `form publish`: signs the installed version of a form for the organisation, so
+    /// that it travels in every bundle. Coordinators only.
+    pub fn publish_form(&mut self, name: &str) -> Result<crate::form::Form> {
+        self.not_decoy()?;
+        let form = self.form(name)?;
+        let Some(members) = self.members_state()? else {
+            return Err(bad(
+                "this vault is in no organisation: its forms travel to its peers as they are",
+            ));
+        };
+        let me = DeviceId(self.device.public().signing);
+        let role = members
+            .at(now_s())
+            .check(me, u64::MAX)
+            .map_err(|e| bad(format!("this device cannot publish: {e}")))?;
+        authz::authorise(role, me, authz::Action::PublishForm, None).map_err(bad)?;
+        let p = Publication::sign(&self.device, members.org().0, form.to_json()?);
+        self.store
+            .meta_set(&format!("{META_FORM_PUB}{}", form.name), &p.write())?;
+        Ok(form)
+    }
+
+    /// In an organisation, only a coordinator installs forms (and publishes them at
+    /// once): a form only one device knows would set aside every record made with it
+    /// everywhere else.
+    pub(crate) fn may_install_forms(&self) -> Result<bool> {
+        let Some(members) = self.members_state()? else {
+            return Ok(false);
+        };
+        let me = DeviceId(self.device.public().signing);
+        let role = members
+            .at(now_s())
+            .check(me, u64::MAX)
+            .map_err(|e| bad(format!("this device cannot install forms: {e}")))?;
+        authz::authorise(role, me, authz::Action::PublishForm, None).map_err(bad)?;
+        Ok(true)
     }
 
     fn require_no_org(&self) -> Result<()> {
@@ -526,8 +660,12 @@ impl Vault {
     /// Sorts received ops by the organisation's rules: those whose author is heard
     /// in a role that allows them, and those refused with why. Outside an
     /// organisation every op passes, as before (peers are trusted by hand).
-    pub(crate) fn authorise_received(&self, ops: Vec<Op>) -> Result<Sorted> {
-        let Some(members) = self.members_state()? else {
+    pub(crate) fn authorise_received(
+        &self,
+        ops: Vec<Op>,
+        members: Option<&Members>,
+    ) -> Result<Sorted> {
+        let Some(members) = members else {
             return Ok((ops, Vec::new()));
         };
         let at = members.at(now_s());

@@ -256,7 +256,10 @@ impl Vault {
     }
 
     /// Installs a form definition (new, or a higher version of an existing one).
+    /// In an organisation only coordinators may, and the form is published to it at
+    /// once (see [`Vault::publish_form`]).
     pub fn import_form(&mut self, json: &str) -> Result<Form> {
+        let publish = self.may_install_forms()?;
         let form = Form::parse(json)?;
         if let Some((have, _)) = self.store.form_get(&form.name)?
             && have >= form.version
@@ -272,6 +275,9 @@ impl Vault {
         self.store
             .form_put(&form.name, form.version, &form.to_json()?)?;
         self.forms.insert(form.name.clone(), form.clone());
+        if publish {
+            self.publish_form(&form.name)?;
+        }
         Ok(form)
     }
 

@@ -96,6 +96,9 @@ pub struct ImportReport {
     /// now or their role does not allow them (never merged; heard again if that
     /// changes).
     pub refused: usize,
+    /// In an organisation: form versions in the bundle not installed because no
+    /// coordinator of this organisation published them.
+    pub forms_refused: usize,
     /// Quarantined ops forgotten: past the quarantine's caps, or held through too many
     /// imports. Nothing is lost: a peer that holds them sends them again.
     pub dropped: usize,
@@ -311,11 +314,8 @@ impl Vault {
                 blobs.push((h, size));
             }
         }
-        let forms = self
-            .forms
-            .values()
-            .map(crate::form::Form::to_json)
-            .collect::<Result<Vec<_>, _>>()?;
+        let forms = self.forms_to_send()?;
+        let (certificates, revocations) = self.members_to_send()?;
         let seq = self
             .store
             .meta_get(META_BUNDLE_SEQ)?
@@ -334,6 +334,8 @@ impl Vault {
             acks: self.store.have()?,
             ops,
             forms,
+            certificates,
+            revocations,
             blobs,
         };
         self.cancelled()?;
@@ -474,15 +476,46 @@ impl Vault {
                 "an op's clock is more than a day ahead of ours".into(),
             ));
         }
-        let parsed: Vec<crate::form::Form> = head
-            .forms
+        // The organisation as it will be after this bundle: its ops and forms are
+        // judged by it, and its new objects are kept with everything else.
+        let (members, new_members) = self.members_with(&head.certificates, &head.revocations)?;
+        let mut forms_refused = 0;
+        let mut publications = Vec::new();
+        for p in &head.forms {
+            if Self::form_publisher_ok(p, members.as_ref()).is_ok() {
+                publications.push(p);
+            } else {
+                forms_refused += 1;
+            }
+        }
+        let parsed: Vec<crate::form::Form> = publications
             .iter()
-            .map(|json| crate::form::Form::parse(json))
+            .map(|p| crate::form::Form::parse(&p.json))
             .collect::<Result<_, _>>()?;
         let forms = parsed
             .iter()
             .map(|f| Ok((f.name.clone(), f.version, f.to_json()?)))
             .collect::<Result<Vec<_>>>()?;
+        // In an organisation the publication travels on with the form.
+        let form_meta: Vec<(String, Vec<u8>)> = if members.is_some() {
+            publications
+                .iter()
+                .zip(&parsed)
+                .filter(|(_, f)| {
+                    self.forms
+                        .get(&f.name)
+                        .is_none_or(|h| h.version < f.version)
+                })
+                .map(|(p, f)| {
+                    (
+                        format!("{}{}", crate::org::META_FORM_PUB, f.name),
+                        p.write(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         // The forms as they will be after this import: ops are checked against them.
         let mut forms_after = self.forms.clone();
         for f in &parsed {
@@ -504,7 +537,7 @@ impl Vault {
                 named.extend(w.attachments());
             }
         }
-        let planned = self.plan_import(&head.ops, &forms_after)?;
+        let planned = self.plan_import(&head.ops, &forms_after, members.as_ref())?;
         self.cancelled()?;
         let mut touched: Vec<RecordId> =
             planned.plan.apply.iter().map(|o| o.header.record).collect();
@@ -551,7 +584,12 @@ impl Vault {
         }
         // The content signature: nothing is committed unless it verifies.
         opening.finish().map_err(ApiError::from)?;
-        let outcome = match importing.finish(&meta, &planned.plan, &planned.quarantine, &forms) {
+        let extras = satchel_store::ImportExtras {
+            forms: &forms,
+            meta: &form_meta,
+            members: &new_members,
+        };
+        let outcome = match importing.finish(&meta, &planned.plan, &planned.quarantine, &extras) {
             Ok(o) => o,
             Err(ImportRefused::AlreadyImported) => {
                 return Ok(ImportReport {
@@ -561,6 +599,7 @@ impl Vault {
                     forks: 0,
                     invalid: 0,
                     refused: 0,
+                    forms_refused,
                     dropped: 0,
                     conflicts_created: 0,
                     already_imported: true,
@@ -593,6 +632,7 @@ impl Vault {
             forks: planned.forks,
             invalid: planned.invalid,
             refused: planned.refused,
+            forms_refused,
             dropped: planned.dropped,
             conflicts_created: after.saturating_sub(before),
             already_imported: false,
@@ -606,6 +646,7 @@ impl Vault {
         &self,
         received: &[Op],
         forms: &BTreeMap<String, crate::form::Form>,
+        members: Option<&satchel_sync::member::Members>,
     ) -> Result<PlannedImport> {
         let now = self.store.imports_done()?.saturating_add(1);
         // Checked when they arrived; the vault's pages are authenticated since.
@@ -652,7 +693,7 @@ impl Vault {
         let (held, new): (Vec<Op>, Vec<Op>) = checked
             .into_iter()
             .partition(|op| op.header.seq <= have.get(&op.header.author));
-        let (mut checked, refused) = self.authorise_received(new)?;
+        let (mut checked, refused) = self.authorise_received(new, members)?;
         checked.extend(held);
         for (op, detail) in refused {
             entries.push(Held {

@@ -213,3 +213,95 @@ fn no_approval_without_the_fingerprint_read_from_the_device() {
     a.enrol_approve(&req.text, &four, "field", 30).unwrap();
     assert_eq!(a.members().unwrap().len(), 2);
 }
+
+/// A newer `contact` form that asks for what the attacker wanted.
+fn contact_v2(v: &Vault, version: i64) -> String {
+    let mut contact = v.form("contact").unwrap();
+    contact.version = version;
+    let mut extra = contact.fields[0].clone();
+    extra.id = "relatives".into();
+    extra.label.en = "Full name + phone of relatives still in the North".into();
+    contact.fields.push(extra);
+    contact.to_json().unwrap()
+}
+
+#[test]
+fn certificates_and_revocations_travel_in_bundles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut c, _) = new_vault(&tmp.path().join("c"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    befriend(&mut b, "b", &mut c, "c");
+    // C enrols after B: B learns of C only through A's next bundle.
+    let for_c = approve(&mut a, &c, "Worker C", "field");
+    c.enrol_accept(&for_c).unwrap();
+    assert_eq!(b.members().unwrap().len(), 2);
+    send(&mut a, "b", &mut b, tmp.path());
+    let names: Vec<String> = b.members().unwrap().into_iter().map(|m| m.name).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"Worker C".to_owned()));
+    c.add_record("contact", &text(&[("name", "Before Loss")]), &[])
+        .unwrap();
+    let r = send(&mut c, "b", &mut b, tmp.path());
+    assert_eq!((r.applied, r.refused), (1, 0), "{r:?}");
+    // C's laptop is lost: A revokes it; the revocation reaches B by bundle, and
+    // what C writes afterwards, relayed by nobody but C itself, is refused there.
+    a.member_revoke("Worker C", Some(2)).unwrap();
+    send(&mut a, "b", &mut b, tmp.path());
+    assert!(
+        b.members()
+            .unwrap()
+            .iter()
+            .any(|m| m.name == "Worker C" && m.status == "revoked from op 2")
+    );
+    c.add_record("contact", &text(&[("name", "After Loss")]), &[])
+        .unwrap();
+    let r = send(&mut c, "b", &mut b, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    assert!(b.search("After", 5).unwrap().is_empty());
+    assert_eq!(b.search("Before", 5).unwrap().len(), 1);
+}
+
+#[test]
+fn a_form_from_anyone_but_a_coordinator_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut c, _) = new_vault(&tmp.path().join("c"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    befriend(&mut b, "b", &mut c, "c");
+    // A field worker installs no form.
+    let v2 = contact_v2(&b, 2);
+    assert!(matches!(b.import_form(&v2), Err(ApiError::Membership(_))));
+    // C, outside the organisation, installs one and sends it: B refuses it.
+    c.import_form(&contact_v2(&c, 2)).unwrap();
+    let r = send(&mut c, "b", &mut b, tmp.path());
+    assert_eq!(r.forms_refused, c.forms().unwrap().len(), "{r:?}");
+    assert_eq!(b.form("contact").unwrap().version, 1);
+    // The coordinator's version is published, reaches B, and B passes it on to
+    // another field worker with the coordinator's signature.
+    let (mut d, _) = new_vault(&tmp.path().join("d"));
+    let for_d = approve(&mut a, &d, "Worker D", "field");
+    d.enrol_accept(&for_d).unwrap();
+    befriend(&mut b, "b", &mut d, "d");
+    a.import_form(&contact_v2(&a, 3)).unwrap();
+    let r = send(&mut a, "b", &mut b, tmp.path());
+    assert_eq!(r.forms_refused, 0, "{r:?}");
+    assert_eq!(b.form("contact").unwrap().version, 3);
+    let r = send(&mut b, "d", &mut d, tmp.path());
+    assert_eq!(r.forms_refused, 0, "{r:?}");
+    assert_eq!(d.form("contact").unwrap().version, 3);
+    // Publishing again is for coordinators only.
+    assert!(matches!(
+        b.publish_form("contact"),
+        Err(ApiError::Membership(_))
+    ));
+    assert_eq!(a.publish_form("contact").unwrap().version, 3);
+}

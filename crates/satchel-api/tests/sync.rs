@@ -251,6 +251,8 @@ impl Forger {
             ops,
             blobs: Vec::new(),
             forms: Vec::new(),
+            certificates: Vec::new(),
+            revocations: Vec::new(),
         };
         let (content, hash) = body.write().unwrap();
         self.made.borrow_mut().insert(seq, hash);
@@ -808,6 +810,8 @@ fn only_attachments_an_op_refers_to_are_stored() {
         ops: vec![op],
         blobs,
         forms: Vec::new(),
+        certificates: Vec::new(),
+        revocations: Vec::new(),
     };
     let (content, _) = body.write().unwrap();
     let me = satchel_api::sync::parse_card(&v.identity().card).unwrap();

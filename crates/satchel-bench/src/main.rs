@@ -625,6 +625,8 @@ fn interleaved_figures(n: usize) -> Result<()> {
             ops: two_authors(n, chains)?,
             blobs: Vec::new(),
             forms: Vec::new(),
+            certificates: Vec::new(),
+            revocations: Vec::new(),
         };
         let (content, _) = body.write()?;
         let sealed = satchel_crypto::bundle::seal(&sender, &[me.agreement], &content)?;

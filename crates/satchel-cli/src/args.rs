@@ -302,10 +302,17 @@ pub(crate) enum FormCommand {
         /// Form name
         name: String,
     },
-    /// Install a form definition from a JSON file (see docs/forms.md)
+    /// Install a form definition from a JSON file (see docs/forms.md); in an
+    /// organisation, coordinators only, and it is published at once
     Import {
         /// The definition
         file: PathBuf,
+    },
+    /// Publish the installed version of a form to the whole organisation: it travels
+    /// in every bundle, signed by this device (coordinators only)
+    Publish {
+        /// Form name, or a JSON file to install and publish
+        form: String,
     },
 }
 

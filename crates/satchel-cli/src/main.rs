@@ -442,8 +442,34 @@ fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
         FormCommand::Import { file } => {
             let json = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read form file {}", file.display()))?;
-            let form = unlock(dir)?.import_form(&json)?;
-            say!("Installed form `{}` version {}.", form.name, form.version);
+            let mut vault = unlock(dir)?;
+            let form = vault.import_form(&json)?;
+            if vault.org()?.is_some() {
+                say!(
+                    "Installed and published form `{}` version {}: it travels in every bundle.",
+                    form.name,
+                    form.version
+                );
+            } else {
+                say!("Installed form `{}` version {}.", form.name, form.version);
+            }
+            Ok(())
+        }
+        FormCommand::Publish { form } => {
+            let mut vault = unlock(dir)?;
+            let path = Path::new(form);
+            let form = if form.ends_with(".json") || path.is_file() {
+                let json = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read form file {}", path.display()))?;
+                vault.import_form(&json)?
+            } else {
+                vault.publish_form(form)?
+            };
+            say!(
+                "Published form `{}` version {} to the organisation: it travels in every bundle; records keep the version they were made with.",
+                form.name,
+                form.version
+            );
             Ok(())
         }
     }
@@ -631,6 +657,12 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
                                     r.quarantined,
                                     r.conflicts_created
                                 );
+                                if r.forms_refused > 0 {
+                                    say!(
+                                        "{name}: refused {} form version(s) not published by a coordinator of this organisation",
+                                        r.forms_refused
+                                    );
+                                }
                                 if r.forks + r.invalid + r.refused + r.dropped > 0 {
                                     say!(
                                         "{name}: set aside {} forked, {} invalid and {} refused ops (not merged), dropped {} from quarantine; see `satchel quarantine list`",

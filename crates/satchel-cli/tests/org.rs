@@ -224,3 +224,62 @@ fn refusals_say_why_and_change_nothing() {
     // No organisation: no members.
     refused(&third, &["member", "list"], 1, "no organisation");
 }
+
+fn card_of(s: &Sandbox) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&s.ok(&["--json", "identity", "show"])).unwrap();
+    v["card"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_coordinator_publishes_a_form_that_reaches_field_workers_by_bundle() {
+    let o = enrolled();
+    o.coordinator
+        .ok(&["peer", "add", &card_of(&o.field), "--name", "field7"]);
+    o.field
+        .ok(&["peer", "add", &card_of(&o.coordinator), "--name", "co"]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&o.coordinator.ok(&["--json", "form", "show", "contact"])).unwrap();
+    let mut v2 = shown.clone();
+    v2["version"] = 2.into();
+    let mut extra = v2["fields"][0].clone();
+    extra["id"] = "second_phone".into();
+    v2["fields"].as_array_mut().unwrap().push(extra);
+    let file = o.coordinator.root.path().join("contact-v2.json");
+    std::fs::write(&file, v2.to_string()).unwrap();
+    // A field worker publishes nothing, and the vault is as it was.
+    let field_file = o.field.root.path().join("contact-v2.json");
+    std::fs::write(&field_file, v2.to_string()).unwrap();
+    refused(
+        &o.field,
+        &["form", "publish", field_file.to_str().unwrap()],
+        1,
+        "publish_form refused for the field role",
+    );
+    let out = o
+        .coordinator
+        .ok(&["form", "publish", file.to_str().unwrap()]);
+    assert!(out.contains("Published form `contact` version 2"), "{out}");
+    let usb = o.coordinator.root.path().join("usb");
+    let exported: serde_json::Value = serde_json::from_str(&o.coordinator.ok(&[
+        "--json",
+        "bundle",
+        "export",
+        "--to",
+        "field7",
+        "--out",
+        usb.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let path = usb.join(exported["file"].as_str().unwrap());
+    let out: serde_json::Value =
+        serde_json::from_str(
+            &o.field
+                .ok(&["--json", "bundle", "import", path.to_str().unwrap()]),
+        )
+        .unwrap();
+    assert_eq!(out[0]["report"]["forms_refused"], 0, "{out}");
+    let now: serde_json::Value =
+        serde_json::from_str(&o.field.ok(&["--json", "form", "show", "contact"])).unwrap();
+    assert_eq!(now["version"], 2);
+}

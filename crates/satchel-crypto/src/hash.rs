@@ -39,6 +39,10 @@ pub mod domain {
     pub const REVOCATION_ID: &str = "satchel 2026-11 member revocation id v1";
     /// Checksums of membership objects moved by hand as text.
     pub const MEMBER_TEXT_CHECK: &str = "satchel 2026-11 membership text checksum v1";
+    /// Ed25519 signature context for a form version published to an organisation.
+    pub const FORM_PUBLICATION: &str = "satchel 2026-11 form publication signature v1";
+    /// Bundle body hash, format 3 (membership and signed forms).
+    pub const BUNDLE_BODY_V3: &str = "satchel 2026-11 bundle body v3";
 }
 
 /// BLAKE3 of `parts` under `domain`.

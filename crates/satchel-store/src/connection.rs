@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 use crate::pack::{Pack, pack_path};
 use crate::{StoreError, schema};
 
+/// A metadata key and its value.
+pub type MetaRow = (String, Zeroizing<Vec<u8>>);
+
 /// An open, unlocked vault database and its pack (`crate::pack`).
 pub struct Store {
     pub(crate) conn: Connection,
@@ -267,6 +270,15 @@ impl Store {
     /// Writes a metadata value.
     pub fn meta_set(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         meta_put(&self.conn, key, value)
+    }
+
+    /// Every metadata value whose key starts with `prefix`, by key.
+    pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<MetaRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )?;
+        let rows = stmt.query_map([prefix], |r| Ok((r.get(0)?, Zeroizing::new(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Counts of what the vault holds.

@@ -28,11 +28,11 @@ pub mod search;
 mod sync;
 
 pub use blobs::{BLOB_CHUNK, BlobWriter, StagedBlob};
-pub use connection::{Counts, Store};
+pub use connection::{Counts, MetaRow, Store};
 pub use drafts::{StoredDraft, record_draft_key};
 pub use error::StoreError;
 pub use ops::LogReport;
 pub use org::MemberObject;
 pub use pack::pack_path;
 pub use records::{ListFilter, StoredRecord};
-pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Importing, Peer};
+pub use sync::{BundleMeta, ImportExtras, ImportOutcome, ImportRefused, Importing, Peer};

@@ -23,6 +23,21 @@ impl MemberObject {
     }
 }
 
+/// Keeps one object unless held; returns 1 if it was new.
+pub(crate) fn put(
+    conn: &rusqlite::Connection,
+    kind: MemberObject,
+    id: &[u8; 32],
+    body: &[u8],
+) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "INSERT INTO {} (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+            kind.table()
+        ))?
+        .execute(params![&id[..], body])?)
+}
+
 impl Store {
     /// Keeps objects (id, bytes) in one transaction; ones held already are skipped.
     /// Returns how many were new.
@@ -36,12 +51,8 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut added = 0;
         {
-            let mut stmt = tx.prepare_cached(&format!(
-                "INSERT INTO {} (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
-                kind.table()
-            ))?;
             for (id, body) in objects {
-                added += stmt.execute(params![&id[..], body])?;
+                added += put(&tx, kind, id, body)?;
             }
         }
         tx.commit()?;

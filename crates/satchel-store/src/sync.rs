@@ -55,6 +55,18 @@ pub struct ImportOutcome {
     pub purged: bool,
 }
 
+/// What an import keeps besides ops, all in its one transaction.
+#[derive(Debug, Default)]
+pub struct ImportExtras<'a> {
+    /// Form definitions: (name, version, JSON); a version not newer than the one
+    /// held is skipped.
+    pub forms: &'a [(String, i64, String)],
+    /// Metadata rows to write (form publications).
+    pub meta: &'a [(String, Vec<u8>)],
+    /// Membership objects: (kind, id, signed bytes); ones held are skipped.
+    pub members: &'a [(crate::org::MemberObject, [u8; 32], Vec<u8>)],
+}
+
 /// Why an import was refused inside the store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -294,7 +306,11 @@ impl Store {
                 return Err(StoreError::Corrupt("attachment does not match its hash").into());
             }
         }
-        let outcome = importing.finish(meta, plan, quarantine, forms)?;
+        let extras = ImportExtras {
+            forms,
+            ..ImportExtras::default()
+        };
+        let outcome = importing.finish(meta, plan, quarantine, &extras)?;
         if outcome.purged {
             self.checkpoint()?;
         }
@@ -370,7 +386,7 @@ impl Importing<'_> {
         meta: &BundleMeta,
         plan: &Plan,
         quarantine: &[Held],
-        forms: &[(String, i64, String)],
+        extras: &ImportExtras<'_>,
     ) -> Result<ImportOutcome, ImportRefused> {
         let tx = self.tx;
         let seen: Option<Vec<u8>> = tx
@@ -452,7 +468,13 @@ impl Importing<'_> {
                 i64::try_from(*s).unwrap_or(i64::MAX)
             ])?;
         }
-        for (name, version, json) in forms {
+        for (kind, id, body) in extras.members {
+            crate::org::put(&tx, *kind, id, body)?;
+        }
+        for (key, value) in extras.meta {
+            crate::connection::meta_put(&tx, key, value)?;
+        }
+        for (name, version, json) in extras.forms {
             tx.prepare_cached(
                 "INSERT INTO forms (name, version, definition) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET version = excluded.version,

@@ -1,15 +1,18 @@
 //! What a bundle carries inside its envelope: the sender's bundle sequence, its
-//! acknowledgement vector, ops, forms and attachment contents
+//! acknowledgement vector, ops, signed forms, the organisation's membership and
+//! attachment contents
 //! (docs/bundle-format.md).
 //!
 //! ```text
-//! body  = version u8 (2) | head_len u32 | zstd(head) | attachment bytes, back to back
+//! body  = version u8 (3) | head_len u32 | zstd(head) | attachment bytes, back to back
 //! head  = bundle_id[16] | sender_seq u64 | prev_bundle[32]
 //!         | acks: u16 n, n × (author[32] | seq u64), authors increasing
 //!         | ops: u32 n, n × op wire form (see op.rs)
-//!         | forms: u16 n, n × (u32 len | JSON)
+//!         | forms: u16 n, n × publication (see publication.rs)
+//!         | certificates: u16 n, n × (u16 len | certificate)
+//!         | revocations: u16 n, n × revocation (fixed length)
 //!         | attachments: u32 n, n × (blake3[32] | len u64), hashes increasing
-//! hash  = BLAKE3-derive(BUNDLE_BODY_V2, head)
+//! hash  = BLAKE3-derive(BUNDLE_BODY_V3, head)
 //! ```
 //!
 //! The head is small, compressible and held in memory (capped at [`MAX_HEAD`]);
@@ -22,17 +25,23 @@ use std::io::Read;
 
 use satchel_crypto::hash;
 
-use crate::{BodyError, OpError, op::DeviceId, op::Op, vv::VersionVector};
+use crate::{
+    BodyError, OpError,
+    member::{Certificate, Revocation},
+    op::{DeviceId, Op},
+    publication::Publication,
+    vv::VersionVector,
+};
 
 /// Body format this build writes and reads.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// Largest head (everything but attachment contents) accepted, compressed or not:
 /// about 200,000 ops with their payloads, more than any field device holds.
 pub const MAX_HEAD: usize = 96 * 1024 * 1024;
 /// Largest single attachment carried.
 pub const MAX_BLOB: u64 = 4 << 30;
 /// Largest form definition carried.
-pub const MAX_FORM: usize = 1024 * 1024;
+pub const MAX_FORM: usize = crate::publication::MAX_FORM;
 /// Largest piece of an attachment handed out at once.
 pub const PIECE: usize = 1024 * 1024;
 
@@ -52,8 +61,12 @@ pub struct BundleBody {
     pub ops: Vec<Op>,
     /// Attachment contents the ops refer to: (BLAKE3, bytes).
     pub blobs: Vec<([u8; 32], Vec<u8>)>,
-    /// Form definitions (JSON).
-    pub forms: Vec<String>,
+    /// Form versions, as published.
+    pub forms: Vec<Publication>,
+    /// The organisation's certificates the sender holds.
+    pub certificates: Vec<Certificate>,
+    /// The organisation's revocations the sender holds.
+    pub revocations: Vec<Revocation>,
 }
 
 /// Everything a body carries before the attachment contents.
@@ -69,8 +82,12 @@ pub struct BundleHead {
     pub acks: VersionVector,
     /// Ops the recipients have not acknowledged, by author then sequence.
     pub ops: Vec<Op>,
-    /// Form definitions (JSON).
-    pub forms: Vec<String>,
+    /// Form versions, as published.
+    pub forms: Vec<Publication>,
+    /// The organisation's certificates the sender holds.
+    pub certificates: Vec<Certificate>,
+    /// The organisation's revocations the sender holds.
+    pub revocations: Vec<Revocation>,
     /// The attachments that follow the head, in order: (BLAKE3, length).
     pub blobs: Vec<([u8; 32], u64)>,
 }
@@ -125,7 +142,7 @@ fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
 impl BundleHead {
     /// The body's identity for chaining: BLAKE3 of the uncompressed head.
     pub fn hash(head: &[u8]) -> [u8; 32] {
-        hash::hash(hash::domain::BUNDLE_BODY_V2, &[head])
+        hash::hash(hash::domain::BUNDLE_BODY_V3, &[head])
     }
 
     /// Uncompressed head bytes.
@@ -147,8 +164,25 @@ impl BundleHead {
         let n = u16::try_from(self.forms.len()).map_err(|_| malformed("too many forms"))?;
         out.extend_from_slice(&n.to_be_bytes());
         for f in &self.forms {
-            out.extend_from_slice(&len_u32(f.len())?);
-            out.extend_from_slice(f.as_bytes());
+            if f.json.len() > MAX_FORM {
+                return Err(malformed("form too large"));
+            }
+            out.extend_from_slice(&f.write());
+        }
+        let n = u16::try_from(self.certificates.len())
+            .map_err(|_| malformed("too many certificates"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for c in &self.certificates {
+            let bytes = c.write();
+            let len = u16::try_from(bytes.len()).map_err(|_| malformed("certificate"))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        let n =
+            u16::try_from(self.revocations.len()).map_err(|_| malformed("too many revocations"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for r in &self.revocations {
+            out.extend_from_slice(&r.write());
         }
         out.extend_from_slice(&len_u32(self.blobs.len())?);
         for (h, len) in &self.blobs {
@@ -206,7 +240,10 @@ impl BundleHead {
             return Err(OpError::NewerFormat.into());
         }
         if version != VERSION {
-            return Err(malformed("bundle body version").into());
+            return Err(malformed(
+                "bundle made by an earlier version of Satchel: the sender must update and export again",
+            )
+            .into());
         }
         let len = usize::try_from(u32::from_be_bytes(len)).map_err(|_| malformed("length"))?;
         if len > MAX_HEAD {
@@ -268,13 +305,24 @@ impl BundleHead {
         }
         let mut forms = Vec::new();
         for _ in 0..r.u16()? {
-            let len = r.u32()?;
-            if len > MAX_FORM {
-                return Err(malformed("form too large").into());
-            }
-            let text =
-                std::str::from_utf8(r.take(len)?).map_err(|_| malformed("form not UTF-8"))?;
-            forms.push(text.to_owned());
+            let (form, rest) = Publication::read(r.0)?;
+            r.0 = rest;
+            forms.push(form);
+        }
+        // Membership objects are signed; each is checked here, and whether its
+        // issuer may issue it is the importer's question (`member::Members`).
+        let mut certificates = Vec::new();
+        for _ in 0..r.u16()? {
+            let len = r.u16()?;
+            let cert =
+                Certificate::read(r.take(len)?).map_err(|_| malformed("certificate in bundle"))?;
+            certificates.push(cert);
+        }
+        let mut revocations = Vec::new();
+        for _ in 0..r.u16()? {
+            let rev = Revocation::read(r.take(Revocation::LEN)?)
+                .map_err(|_| malformed("revocation in bundle"))?;
+            revocations.push(rev);
         }
         let n_blobs = r.u32()?;
         let mut blobs: Vec<([u8; 32], u64)> = Vec::with_capacity(n_blobs.min(r.0.len() / 40));
@@ -299,6 +347,8 @@ impl BundleHead {
             acks,
             ops,
             forms,
+            certificates,
+            revocations,
             blobs,
         })
     }
@@ -354,6 +404,8 @@ impl BundleBody {
             acks: self.acks.clone(),
             ops: self.ops.clone(),
             forms: self.forms.clone(),
+            certificates: self.certificates.clone(),
+            revocations: self.revocations.clone(),
             blobs: self
                 .blobs
                 .iter()
@@ -402,6 +454,8 @@ impl BundleBody {
             ops: head.ops,
             blobs,
             forms: head.forms,
+            certificates: head.certificates,
+            revocations: head.revocations,
         };
         Ok((body, hash))
     }
@@ -414,6 +468,7 @@ mod tests {
     use super::*;
     use crate::{
         hlc::Hlc,
+        member::{CertificateDraft, Members, OrgRoot, Role},
         op::{Body, Draft, OpKind, RecordId, WriteBody},
     };
 
@@ -435,6 +490,26 @@ mod tests {
         let op = Op::create(&keys, draft, &Body::Write(w)).unwrap();
         let mut acks = VersionVector::default();
         acks.observe(op.header.author, 1);
+        let (root, first) =
+            OrgRoot::create([5; 64], &keys.public(), "Ana", [6; 16], 1_790_000_000, 30).unwrap();
+        let worker = DeviceKeys::from_secret_bytes(&[8; 64]).unwrap();
+        let second = root
+            .issue(&CertificateDraft {
+                org: root.org(),
+                serial: [7; 16],
+                device: worker.public(),
+                name: "Min-jun".into(),
+                role: Role::Field,
+                not_before: 1_790_000_000,
+                not_after: 1_790_086_400,
+            })
+            .unwrap();
+        let mut members = Members::new(root.org());
+        members.insert_certificate(first.clone()).unwrap();
+        members.insert_certificate(second.clone()).unwrap();
+        let revocation = root
+            .revoke(&members, second.id(), 3, 1_790_000_100)
+            .unwrap();
         BundleBody {
             bundle_id: [9; 16],
             sender_seq: 1,
@@ -442,7 +517,9 @@ mod tests {
             acks,
             ops: vec![op],
             blobs: vec![(hash::content(b"photo"), b"photo".to_vec())],
-            forms: vec!["{}".into()],
+            forms: vec![Publication::sign(&keys, root.org().0, "{}".into())],
+            certificates: vec![first, second],
+            revocations: vec![revocation],
         }
     }
 
@@ -533,10 +610,12 @@ mod tests {
         assert!(BundleBody::read(&framed(&compress(&[&head[..], &[0]].concat()))).is_err());
         assert!(BundleBody::read(&framed(&compress(&head[..head.len() - 1]))).is_err());
         assert!(BundleBody::read(&framed(b"not zstd at all")).is_err());
-        assert!(matches!(
-            invalid(&[1, 0, 0, 0, 0]),
-            OpError::Malformed("bundle body version")
-        ));
+        for older in [1, 2] {
+            assert!(matches!(
+                invalid(&[older, 0, 0, 0, 0]),
+                OpError::Malformed(m) if m.contains("earlier version")
+            ));
+        }
     }
 
     #[test]

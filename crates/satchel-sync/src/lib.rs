@@ -24,6 +24,7 @@ pub mod hlc;
 pub mod member;
 pub mod merge;
 pub mod op;
+pub mod publication;
 pub mod sync;
 pub mod vv;
 

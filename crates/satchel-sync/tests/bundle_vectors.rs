@@ -12,7 +12,9 @@ use satchel_crypto::{bundle, identity::DeviceKeys};
 use satchel_sync::{
     bundle::BundleBody,
     hlc::Hlc,
+    member::{CertificateDraft, Members, OrgRoot, Role},
     op::{Body, Draft, Op, OpKind, RecordId, WriteBody},
+    publication::Publication,
     vv::VersionVector,
 };
 
@@ -38,10 +40,13 @@ fn outcome(recipient: u8, bytes: &[u8]) -> String {
     };
     match BundleBody::read(&opened.content) {
         Ok((body, _)) => format!(
-            "ok: seq {} ops {} blobs {}",
+            "ok: seq {} ops {} blobs {} forms {} certificates {} revocations {}",
             body.sender_seq,
             body.ops.len(),
-            body.blobs.len()
+            body.blobs.len(),
+            body.forms.len(),
+            body.certificates.len(),
+            body.revocations.len()
         ),
         Err(e) => format!("error: {e}"),
     }
@@ -72,6 +77,30 @@ fn write_vectors() {
     }
     let mut acks = VersionVector::default();
     acks.observe(ops[0].header.author, 3);
+    // The sender is a coordinator of an organisation that also has a revoked worker.
+    let now = 1_785_000_000;
+    let (root, first) =
+        OrgRoot::create([0x61; 64], &sender.public(), "Ana", [0x62; 16], now, 365).unwrap();
+    let worker = root
+        .issue(&CertificateDraft {
+            org: root.org(),
+            serial: [0x63; 16],
+            device: keys(0x64).public(),
+            name: "민준".into(),
+            role: Role::Field,
+            not_before: now,
+            not_after: now + 90 * 86_400,
+        })
+        .unwrap();
+    let mut members = Members::new(root.org());
+    members.insert_certificate(first.clone()).unwrap();
+    members.insert_certificate(worker.clone()).unwrap();
+    let revocation = root.revoke(&members, worker.id(), 5, now + 60).unwrap();
+    let form = Publication::sign(
+        &sender,
+        root.org().0,
+        r#"{"name":"visit","version":1,"label":{"en":"Visit","ko":"방문","zh-Hans":"访问"},"fields":[{"id":"note","type":"text","label":{"en":"Note","ko":"메모","zh-Hans":"备注"}}]}"#.into(),
+    );
     let body = BundleBody {
         bundle_id: [0x33; 16],
         sender_seq: 1,
@@ -79,7 +108,9 @@ fn write_vectors() {
         acks,
         ops,
         blobs: vec![(satchel_crypto::hash::content(b"photo"), b"photo".to_vec())],
-        forms: Vec::new(),
+        forms: vec![form],
+        certificates: vec![first, worker],
+        revocations: vec![revocation],
     };
     let (content, _) = body.write().unwrap();
     let to = [keys(RECIPIENT).public().agreement];
@@ -101,7 +132,7 @@ fn write_vectors() {
     framed.extend_from_slice(&(bomb.len() as u32).to_be_bytes());
     framed.extend_from_slice(&bomb);
     let bomb = bundle::seal(&sender, &to, &framed).unwrap();
-    let junk_body = bundle::seal(&sender, &to, b"\x02\0\0\0\x0cnot zstd at all").unwrap();
+    let junk_body = bundle::seal(&sender, &to, b"\x03\0\0\0\x0cnot zstd at all").unwrap();
     let stranger = bundle::seal(&keys(0x54), &to, &content).unwrap();
     // A stranger's 900 MiB bundle: its header and first chunk are all a reader
     // needs (and reads) to refuse it.
@@ -123,7 +154,7 @@ fn write_vectors() {
     let vectors: Vec<(&str, &str, u8, Vec<u8>)> = vec![
         (
             "good-one-recipient",
-            "three ops and an attachment to one device: exactly the 64 KiB floor",
+            "three ops, an attachment, a signed form, two certificates and a revocation to one device: exactly the 64 KiB floor",
             RECIPIENT,
             good.clone(),
         ),
@@ -289,5 +320,5 @@ fn bundle_vectors_meet_their_expectations() {
         seen += 1;
         good += usize::from(field("expect").starts_with("ok"));
     }
-    assert!(seen >= 22 && good >= 4, "{seen} vectors, {good} good");
+    assert!(seen >= 23 && good >= 4, "{seen} vectors, {good} good");
 }

@@ -231,6 +231,11 @@ invalid: number,
  */
 refused: number, 
 /**
+ * In an organisation: form versions in the bundle not installed because no
+ * coordinator of this organisation published them.
+ */
+forms_refused: number, 
+/**
  * Quarantined ops forgotten: past the quarantine's caps, or held through too many
  * imports. Nothing is lost: a peer that holds them sends them again.
  */
