@@ -9,12 +9,12 @@ use satchel_sync::member::{
     Certificate, DAY, EnrolmentRequest, MAX_VALIDITY, Members, OrgId, OrgRoot, Refusal, Revocation,
     Role, SERIAL_LEN,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use satchel_sync::{
     authz::{self, RecordFacts},
     hlc::Hlc,
-    op::{DeviceId, Op, OpKind, RecordId},
+    op::{ASSIGNED_PREFIX, Body, DeviceId, Op, OpId, OpKind, RecordId, WriteBody},
     publication::Publication,
 };
 use serde::Serialize;
@@ -59,6 +59,11 @@ pub const DEFAULT_VALID_DAYS: u64 = 365;
 
 fn now_s() -> u64 {
     now_ms() / 1000
+}
+
+/// A name from the user, cut short for an error message.
+fn shown(name: &str) -> String {
+    name.chars().take(64).collect()
 }
 
 fn bad(e: impl std::fmt::Display) -> ApiError {
@@ -346,6 +351,80 @@ impl Vault {
             .map_err(|e| bad(format!("this device cannot install forms: {e}")))?;
         authz::authorise(role, me, authz::Action::PublishForm, None).map_err(bad)?;
         Ok(true)
+    }
+
+    /// The field worker a bundle is for, when it is for one: such a bundle is made
+    /// for them alone, since everything in a bundle is readable by all its
+    /// recipients.
+    pub(crate) fn field_recipient(
+        &self,
+        peers: &[satchel_store::Peer],
+    ) -> Result<Option<DeviceId>> {
+        let Some(members) = self.members_state()? else {
+            return Ok(None);
+        };
+        let at = members.at(now_s());
+        let field: Vec<DeviceId> = peers
+            .iter()
+            .map(|p| DeviceId(p.signing))
+            .filter(|d| at.check(*d, u64::MAX).is_ok_and(|r| r == Role::Field))
+            .collect();
+        match (field.as_slice(), peers.len()) {
+            ([], _) => Ok(None),
+            ([one], 1) => Ok(Some(*one)),
+            _ => Err(bad(
+                "a field worker's bundle carries only the records they created or were assigned: export for each field worker on their own",
+            )),
+        }
+    }
+
+    /// Need to know: of `ops`, a field worker receives in full only those of records
+    /// they created or are assigned; of every other record, only the signed headers
+    /// that keep each chain whole, with no content and no attachments. A record newly
+    /// assigned to them comes with all its ops in full, those they hold as headers too.
+    pub(crate) fn need_to_know(&self, field: DeviceId, ops: Vec<Op>) -> Result<Vec<Op>> {
+        let key = format!(
+            "{ASSIGNED_PREFIX}{}",
+            data_encoding::HEXLOWER.encode(&field.0)
+        );
+        let newly: BTreeSet<RecordId> = ops
+            .iter()
+            .filter(|o| match &o.body {
+                Some(Body::Write(w)) => w.fields.get(&key) == Some(&serde_json::Value::Bool(true)),
+                _ => false,
+            })
+            .map(|o| o.header.record)
+            .collect();
+        let mut all: BTreeMap<OpId, Op> = ops.into_iter().map(|o| (o.id, o)).collect();
+        for record in &newly {
+            for op in self.store.record_ops(record)? {
+                all.entry(op.id).or_insert(op);
+            }
+        }
+        let mut visible: BTreeMap<RecordId, bool> = BTreeMap::new();
+        let mut out = Vec::with_capacity(all.len());
+        for (_, mut op) in all {
+            let record = op.header.record;
+            let shown = match visible.get(&record) {
+                Some(v) => *v,
+                None => {
+                    let v = self.store.record_creator(&record.0)? == Some(field.0)
+                        || self.assigned_to(&record)?.contains(&field);
+                    visible.insert(record, v);
+                    v
+                }
+            };
+            // The op that takes their assignment back is theirs to see.
+            let about_them =
+                matches!(&op.body, Some(Body::Write(w)) if w.fields.contains_key(&key));
+            if !shown && !about_them {
+                op.payload = None;
+                op.body = None;
+            }
+            out.push(op);
+        }
+        out.sort_by_key(|o| (o.header.author, o.header.seq));
+        Ok(out)
     }
 
     fn require_no_org(&self) -> Result<()> {
@@ -639,7 +718,7 @@ impl Vault {
 
     /// Whether this device's own op may be written, in an organisation: its role
     /// against the record (the same rules every device applies at import).
-    pub(crate) fn authorise_own(&self, record: &RecordId, kind: OpKind) -> Result<()> {
+    pub(crate) fn authorise_own(&self, record: &RecordId, kind: OpKind, body: &Body) -> Result<()> {
         let Some(members) = self.members_state()? else {
             return Ok(());
         };
@@ -649,12 +728,74 @@ impl Vault {
             .check(me, seq, now_s())
             .map_err(|e| bad(format!("this device cannot write in the organisation: {e}")))?;
         let creator = self.store.record_creator(&record.0)?.map(DeviceId);
+        let assigned = self.assigned_to(record)?;
         let facts = creator.map(|created_by| RecordFacts {
             created_by,
-            assigned_to: &[],
+            assigned_to: &assigned,
         });
         authz::authorise(role, me, kind.into(), facts.as_ref()).map_err(bad)?;
+        if let Body::Write(w) = body
+            && w.touches_assignment()
+        {
+            authz::authorise(role, me, authz::Action::Assign, facts.as_ref()).map_err(bad)?;
+        }
         Ok(())
+    }
+
+    /// Who a record is assigned to, as this vault holds it.
+    pub(crate) fn assigned_to(&self, record: &RecordId) -> Result<Vec<DeviceId>> {
+        Ok(self
+            .store
+            .record(record)?
+            .map(|r| r.state.assigned_to())
+            .unwrap_or_default())
+    }
+
+    /// `record assign`: assigns a record to a member (by name), or takes the
+    /// assignment back. Coordinators only; the member's device then receives the
+    /// record in full and may edit it.
+    pub fn assign_record(&mut self, id: &RecordId, member: &str, assign: bool) -> Result<()> {
+        self.not_decoy()?;
+        let Some(members) = self.members_state()? else {
+            return Err(bad(
+                "this vault is in no organisation: records are assigned to its members",
+            ));
+        };
+        let member = member.trim();
+        let found: Vec<DeviceId> = members
+            .list(now_s())
+            .iter()
+            .filter(|e| e.certificate.name() == member)
+            .map(|e| e.certificate.device_id())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let device = match found.as_slice() {
+            [one] => *one,
+            [] => return Err(bad(format!("no member is named `{}`", shown(member)))),
+            _ => {
+                return Err(bad(format!(
+                    "more than one device is named `{}`",
+                    shown(member)
+                )));
+            }
+        };
+        let state = self.live(id)?;
+        let key = format!(
+            "{ASSIGNED_PREFIX}{}",
+            data_encoding::HEXLOWER.encode(&device.0)
+        );
+        let mut body = WriteBody::new(&state.form);
+        body.fields.insert(
+            key,
+            if assign {
+                serde_json::Value::Bool(true)
+            } else {
+                serde_json::Value::Null
+            },
+        );
+        let ctx = self.store.record_context(id)?;
+        self.append(*id, OpKind::Write, ctx, &Body::Write(body), &[], &[])
     }
 
     /// Sorts received ops by the organisation's rules: those whose author is heard
@@ -678,8 +819,23 @@ impl Vault {
                 *e = (h.hlc, h.author);
             }
         }
+        // Assignments a coordinator makes in this batch count for the ops after them.
+        let mut batch_assigned: BTreeMap<RecordId, Vec<DeviceId>> = BTreeMap::new();
+        for op in &ops {
+            if let Some(Body::Write(w)) = &op.body
+                && w.touches_assignment()
+                && at.check_op(&op.header) == Ok(Role::Coordinator)
+            {
+                let state = satchel_sync::merge::materialise(&[op.view()]);
+                batch_assigned
+                    .entry(op.header.record)
+                    .or_default()
+                    .extend(state.map(|s| s.assigned_to()).unwrap_or_default());
+            }
+        }
         // Who created each record as this vault holds it (one query per record).
         let mut held: BTreeMap<RecordId, Option<DeviceId>> = BTreeMap::new();
+        let mut assigned: BTreeMap<RecordId, Vec<DeviceId>> = BTreeMap::new();
         let (mut ok, mut refused) = (Vec::new(), Vec::new());
         for op in ops {
             let record = op.header.record;
@@ -697,11 +853,20 @@ impl Vault {
                 && first
                     .get(&record)
                     .is_some_and(|(hlc, a)| *hlc == op.header.hlc && *a == op.header.author);
+            let assigned = match assigned.get(&record) {
+                Some(a) => a.clone(),
+                None => {
+                    let mut a = self.assigned_to(&record)?;
+                    a.extend(batch_assigned.get(&record).into_iter().flatten());
+                    assigned.insert(record, a.clone());
+                    a
+                }
+            };
             let facts = creator.filter(|_| !creates).map(|created_by| RecordFacts {
                 created_by,
-                assigned_to: &[],
+                assigned_to: &assigned,
             });
-            match authz::check_op(&at, &op.header, facts.as_ref()) {
+            match authz::check(&at, &op, facts.as_ref()) {
                 Ok(_) => ok.push(op),
                 Err(e) => refused.push((op, e.to_string())),
             }

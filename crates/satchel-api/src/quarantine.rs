@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use satchel_sync::{
-    op::{ATTACHMENT_PREFIX, Body, Op, OpId, OpKind},
+    op::{ASSIGNED_PREFIX, ATTACHMENT_PREFIX, Body, Op, OpId, OpKind},
     sync::{Held, LIMITS, Reason},
 };
 use serde::Serialize;
@@ -75,6 +75,16 @@ pub(crate) fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<()
         )
     })?;
     for (key, value) in &w.fields {
+        if let Some(hex) = key.strip_prefix(ASSIGNED_PREFIX) {
+            // Who may assign is the organisation's rule (authz); here only the shape.
+            if hex.len() != 64
+                || OpId::from_hex(hex).is_none()
+                || !(value.is_null() || *value == Value::Bool(true))
+            {
+                return Err("an assignment names a member's key and is true or null".into());
+            }
+            continue;
+        }
         let checked = match key.strip_prefix(ATTACHMENT_PREFIX) {
             Some(hex) if hex.len() == 64 && OpId::from_hex(hex).is_some() => {
                 form::validate_attachment(value)

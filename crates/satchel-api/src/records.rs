@@ -8,7 +8,10 @@ use satchel_store::ListFilter;
 use satchel_sync::{
     hlc::Hlc,
     merge::{FieldValue, RecordState},
-    op::{ATTACHMENT_PREFIX, Body, DeviceId, Draft, Op, OpId, OpKind, RecordId, WriteBody},
+    op::{
+        ASSIGNED_PREFIX, ATTACHMENT_PREFIX, Body, DeviceId, Draft, Op, OpId, OpKind, RecordId,
+        WriteBody,
+    },
     vv::VersionVector,
 };
 use serde::Serialize;
@@ -144,6 +147,8 @@ pub struct RecordView {
     pub created: String,
     /// Last changed (UTC).
     pub updated: String,
+    /// The members it is assigned to, by name and role (in an organisation).
+    pub assigned: Vec<String>,
 }
 
 /// A line in a list of records.
@@ -349,7 +354,7 @@ impl Vault {
         Ok((body, blobs))
     }
 
-    fn append(
+    pub(crate) fn append(
         &mut self,
         record: RecordId,
         kind: OpKind,
@@ -358,7 +363,7 @@ impl Vault {
         attachments: &[NewAttachment],
         blobs: &[([u8; 32], usize)],
     ) -> Result<()> {
-        self.authorise_own(&record, kind)?;
+        self.authorise_own(&record, kind, body)?;
         let author = DeviceId(self.device.public().signing);
         let (seq, prev) = self.store.chain_head(&author)?;
         let hlc = Hlc::tick(self.store.last_hlc()?, now_ms());
@@ -419,7 +424,7 @@ impl Vault {
     ) -> Result<Vec<RecordId>> {
         let form = self.form(form)?;
         // New records: only the role matters (an auditor writes nothing).
-        self.authorise_own(&RecordId::random()?, OpKind::Write)?;
+        self.authorise_own(&RecordId::random()?, OpKind::Write, &Body::Empty)?;
         let author = DeviceId(self.device.public().signing);
         let (mut seq, mut prev) = self.store.chain_head(&author)?;
         let mut hlc = self.store.last_hlc()?;
@@ -457,7 +462,7 @@ impl Vault {
         Ok(ids)
     }
 
-    fn live(&self, id: &RecordId) -> Result<RecordState> {
+    pub(crate) fn live(&self, id: &RecordId) -> Result<RecordState> {
         let rec = self
             .store
             .record(id)?
@@ -568,7 +573,7 @@ impl Vault {
                         size: v.get("size").and_then(Value::as_u64).unwrap_or(0),
                     });
                 }
-            } else {
+            } else if !key.starts_with(ASSIGNED_PREFIX) {
                 rest.insert(key, values);
             }
         }
@@ -605,6 +610,11 @@ impl Vault {
             delete_conflict: state.delete_conflict,
             created: format_time(state.created),
             updated: format_time(state.updated),
+            assigned: state
+                .assigned_to()
+                .iter()
+                .map(|d| authors.name(d))
+                .collect(),
         })
     }
 
@@ -726,6 +736,22 @@ impl Vault {
                                     field: "attachment".to_owned(),
                                     shown,
                                     value,
+                                };
+                            }
+                            if let Some(hex) = k.strip_prefix(ASSIGNED_PREFIX) {
+                                let who = OpId::from_hex(hex).map_or_else(
+                                    || "?".to_owned(),
+                                    |d| authors.name(&DeviceId(d.0)),
+                                );
+                                let shown = if v == &Value::Bool(true) {
+                                    format!("assigned to {who}")
+                                } else {
+                                    format!("no longer assigned to {who}")
+                                };
+                                return Change {
+                                    field: "assigned".to_owned(),
+                                    shown,
+                                    value: v.clone(),
                                 };
                             }
                             let def = forms.get(&w.form).and_then(|f| f.field(k).ok());

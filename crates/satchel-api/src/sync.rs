@@ -300,7 +300,10 @@ impl Vault {
                 Some(f) => f.meet(&acks),
             });
         }
-        let ops = self.store.ops_after(&floor.unwrap_or_default())?;
+        let mut ops = self.store.ops_after(&floor.unwrap_or_default())?;
+        if let Some(field) = self.field_recipient(&peers)? {
+            ops = self.need_to_know(field, ops)?;
+        }
         self.cancelled()?;
         let mut hashes = BTreeSet::new();
         for op in &ops {
@@ -538,6 +541,7 @@ impl Vault {
             }
         }
         let planned = self.plan_import(&head.ops, &forms_after, members.as_ref())?;
+        let refills = self.refills(&planned.plan, &forms_after, members.as_ref())?;
         self.cancelled()?;
         let mut touched: Vec<RecordId> =
             planned.plan.apply.iter().map(|o| o.header.record).collect();
@@ -588,6 +592,7 @@ impl Vault {
             forms: &forms,
             meta: &form_meta,
             members: &new_members,
+            refills: &refills,
         };
         let outcome = match importing.finish(&meta, &planned.plan, &planned.quarantine, &extras) {
             Ok(o) => o,
@@ -637,6 +642,63 @@ impl Vault {
             conflicts_created: after.saturating_sub(before),
             already_imported: false,
         })
+    }
+
+    /// Ops this vault holds as headers alone whose payload the bundle brings: taken
+    /// when the record is assigned to this device (by what is held or by this
+    /// bundle), and only after the checks a new op gets. Outside an organisation
+    /// nothing is withheld, so nothing is refilled (a purge's erasure stays).
+    fn refills(
+        &self,
+        plan: &satchel_sync::sync::Plan,
+        forms: &BTreeMap<String, crate::form::Form>,
+        members: Option<&satchel_sync::member::Members>,
+    ) -> Result<Vec<Op>> {
+        let Some(members) = members else {
+            return Ok(Vec::new());
+        };
+        let withheld: BTreeSet<OpId> = self.store.withheld(&plan.known)?.into_iter().collect();
+        if withheld.is_empty() {
+            return Ok(Vec::new());
+        }
+        let me = satchel_sync::op::DeviceId(self.device.public().signing);
+        let mine = format!(
+            "{}{}",
+            satchel_sync::op::ASSIGNED_PREFIX,
+            data_encoding::HEXLOWER.encode(&me.0)
+        );
+        let newly: BTreeSet<RecordId> = plan
+            .apply
+            .iter()
+            .filter(|o| match &o.body {
+                Some(Body::Write(w)) => w.fields.get(&mine) == Some(&Value::Bool(true)),
+                _ => false,
+            })
+            .map(|o| o.header.record)
+            .collect();
+        let at = members.at(crate::records::now_ms() / 1000);
+        let mut out = Vec::new();
+        for op in plan.known.iter().filter(|o| withheld.contains(&o.id)) {
+            let record = op.header.record;
+            if !newly.contains(&record) && !self.assigned_to(&record)?.contains(&me) {
+                continue;
+            }
+            let creator = self
+                .store
+                .record_creator(&record.0)?
+                .map(satchel_sync::op::DeviceId);
+            let assigned = self.assigned_to(&record)?;
+            let facts = creator.map(|created_by| satchel_sync::authz::RecordFacts {
+                created_by,
+                assigned_to: &assigned,
+            });
+            if quarantine::check_values(op, forms).is_ok()
+                && satchel_sync::authz::check(&at, op, facts.as_ref()).is_ok()
+            {
+                out.push(op.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Plans an import of `received` with what waits in quarantine: checks each new

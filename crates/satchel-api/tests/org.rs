@@ -57,6 +57,9 @@ fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere()
     let rid = a
         .add_record("contact", &text(&[("name", "Kept Safe")]), &[])
         .unwrap();
+    // Both workers are assigned the record (a field worker receives no other).
+    a.assign_record(&rid, "Worker B", true).unwrap();
+    a.assign_record(&rid, "Worker C", true).unwrap();
     send(&mut a, "b", &mut b, tmp.path());
     send(&mut b, "c", &mut c, tmp.path());
     assert_eq!(c.search("Kept", 5).unwrap().len(), 1);
@@ -304,4 +307,77 @@ fn a_form_from_anyone_but_a_coordinator_is_refused() {
         Err(ApiError::Membership(_))
     ));
     assert_eq!(a.publish_form("contact").unwrap().version, 3);
+}
+
+#[test]
+fn a_field_worker_receives_in_full_only_what_they_created_or_were_assigned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut f, _) = new_vault(&tmp.path().join("f"));
+    let (mut g, _) = new_vault(&tmp.path().join("g"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    for (v, name) in [(&mut f, "Worker F"), (&mut g, "Worker G")] {
+        let cert = approve(&mut a, v, name, "field");
+        v.enrol_accept(&cert).unwrap();
+    }
+    befriend(&mut a, "a", &mut f, "f");
+    befriend(&mut a, "a", &mut g, "g");
+    let alpha = a
+        .add_record("contact", &text(&[("name", "Alpha Canary")]), &[])
+        .unwrap();
+    let bravo = a
+        .add_record("contact", &text(&[("name", "Bravo Canary")]), &[])
+        .unwrap();
+    // A bundle for a field worker is made for them alone.
+    let out = tmp.path().join("both");
+    assert!(matches!(
+        a.export_bundle(&["f".to_owned(), "g".to_owned()], &out),
+        Err(ApiError::Membership(m)) if m.contains("on their own")
+    ));
+    let r = send(&mut a, "f", &mut f, tmp.path());
+    assert_eq!(r.applied, 2, "the chain arrives whole: {r:?}");
+    assert!(f.search("Canary", 5).unwrap().is_empty());
+    assert!(f.record(&alpha, "en").is_err());
+    assert!(
+        f.history(&bravo, "en")
+            .unwrap()
+            .iter()
+            .all(|h| h.changes.is_empty()),
+        "headers only"
+    );
+    // Assigned, the record comes in full with the next bundle; F edits it.
+    let own = f
+        .add_record("contact", &text(&[("name", "F's own")]), &[])
+        .unwrap();
+    assert!(matches!(
+        f.assign_record(&own, "Worker G", true),
+        Err(ApiError::Membership(m)) if m.contains("assign")
+    ));
+    a.assign_record(&alpha, "Worker F", true).unwrap();
+    assert_eq!(
+        a.record(&alpha, "en").unwrap().assigned,
+        vec!["Worker F (field)".to_owned()]
+    );
+    send(&mut a, "f", &mut f, tmp.path());
+    assert_eq!(f.search("Alpha", 5).unwrap().len(), 1);
+    assert!(f.search("Bravo", 5).unwrap().is_empty());
+    f.edit_record(&alpha, &text(&[("name", "Alpha Canary Seen")]), &[])
+        .unwrap();
+    let r = send(&mut f, "a", &mut a, tmp.path());
+    assert_eq!(
+        (r.applied, r.refused),
+        (2, 0),
+        "F's own record and its edit: {r:?}"
+    );
+    assert_eq!(a.search("Seen", 5).unwrap().len(), 1);
+    // G, not assigned, may not edit Alpha: refused on G and, were it sent, everywhere.
+    send(&mut a, "g", &mut g, tmp.path());
+    assert!(g.search("Alpha", 5).unwrap().is_empty());
+    // Taken back: F keeps what it holds, but may edit no more.
+    a.assign_record(&alpha, "Worker F", false).unwrap();
+    send(&mut a, "f", &mut f, tmp.path());
+    assert!(matches!(
+        f.edit_record(&alpha, &text(&[("name", "Again")]), &[]),
+        Err(ApiError::Membership(_))
+    ));
 }

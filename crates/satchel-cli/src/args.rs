@@ -372,6 +372,18 @@ pub(crate) enum RecordCommand {
         /// Record id
         id: String,
     },
+    /// Assign a record to a member of the organisation: their device receives it in
+    /// full and may edit it (coordinators only)
+    Assign {
+        /// Record id
+        id: String,
+        /// The member's name, as `member list` shows it
+        #[arg(long = "to", value_name = "MEMBER")]
+        to: String,
+        /// Take the assignment back instead
+        #[arg(long)]
+        remove: bool,
+    },
     /// Write an attachment out of the vault into a new file (decrypted: choose where
     /// it goes with care)
     SaveAttachment {

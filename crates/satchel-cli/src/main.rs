@@ -568,6 +568,20 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
             say!("Purged {id}: its content and attachments are erased.");
             Ok(())
         }
+        RecordCommand::Assign { id, to, remove } => {
+            let mut vault = unlock(dir)?;
+            let id = vault.resolve_id(id)?;
+            vault.assign_record(&id, to, !remove)?;
+            if *remove {
+                say!("{id} is no longer assigned to `{}`.", to);
+            } else {
+                say!(
+                    "Assigned {id} to `{}`: their next bundle carries it in full.",
+                    to
+                );
+            }
+            Ok(())
+        }
         RecordCommand::History { id } => {
             let vault = unlock(dir)?;
             let entries = vault.history(&vault.resolve_id(id)?, &cli.lang)?;

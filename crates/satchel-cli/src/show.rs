@@ -159,6 +159,9 @@ pub(crate) fn record(r: &RecordView) -> Result<()> {
     say!("Form     {}", r.form);
     say!("Created  {}", r.created);
     say!("Updated  {}", r.updated);
+    if !r.assigned.is_empty() {
+        say!("Assigned {}", r.assigned.join(", "));
+    }
     if r.deleted {
         say!("Status   deleted (kept in history until purged)");
     }

@@ -283,3 +283,36 @@ fn a_coordinator_publishes_a_form_that_reaches_field_workers_by_bundle() {
         serde_json::from_str(&o.field.ok(&["--json", "form", "show", "contact"])).unwrap();
     assert_eq!(now["version"], 2);
 }
+
+#[test]
+fn a_coordinator_assigns_a_record_and_a_field_worker_may_not() {
+    let o = enrolled();
+    let id = o
+        .coordinator
+        .ok(&["record", "add", "contact", "--set", "name=Assigned One"])
+        .trim()
+        .to_owned();
+    let out = o
+        .coordinator
+        .ok(&["record", "assign", &id, "--to", "Field 7"]);
+    assert!(out.contains("Assigned"), "{out}");
+    let shown = o.coordinator.ok(&["record", "show", &id]);
+    assert!(shown.contains("Assigned Field 7 (field)"), "{shown}");
+    refused(
+        &o.coordinator,
+        &["record", "assign", &id, "--to", "Nobody"],
+        1,
+        "no member is named",
+    );
+    let own = o
+        .field
+        .ok(&["record", "add", "contact", "--set", "name=Mine"])
+        .trim()
+        .to_owned();
+    refused(
+        &o.field,
+        &["record", "assign", &own, "--to", "Min-ji"],
+        1,
+        "assign refused for the field role",
+    );
+}

@@ -65,6 +65,9 @@ pub struct ImportExtras<'a> {
     pub meta: &'a [(String, Vec<u8>)],
     /// Membership objects: (kind, id, signed bytes); ones held are skipped.
     pub members: &'a [(crate::org::MemberObject, [u8; 32], Vec<u8>)],
+    /// Ops held as headers alone whose payload this bundle brings (a record newly
+    /// assigned to this device). One a purge covers is erased again at once.
+    pub refills: &'a [Op],
 }
 
 /// Why an import was refused inside the store.
@@ -275,6 +278,20 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
     }
 
+    /// Of `ops` that carry a payload, those held here as a header alone.
+    pub fn withheld(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL")?;
+        let mut out = Vec::new();
+        for op in ops.iter().filter(|o| o.payload.is_some()) {
+            if stmt.exists([&op.id.0[..]])? {
+                out.push(op.id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Of `ops` at sequences this vault holds, the ones that are not the op held there.
     pub fn forks_of_held(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
         let mut out = Vec::new();
@@ -426,7 +443,21 @@ impl Importing<'_> {
                 return Err(ImportRefused::OpFork(op.header.seq));
             }
         }
-        let applied = ops::apply(&tx, None, &plan.apply, &[])?;
+        let mut refilled = std::collections::BTreeSet::new();
+        for op in extras.refills {
+            let n = tx
+                .prepare_cached("UPDATE ops SET payload = ?2 WHERE id = ?1 AND payload IS NULL")?
+                .execute(params![&op.id.0[..], op.payload.as_deref()])?;
+            if n > 0 {
+                refilled.insert(op.header.record);
+            }
+        }
+        let mut applied = ops::apply(&tx, None, &plan.apply, &[])?;
+        for record in refilled {
+            if applied.touched.insert(record) {
+                crate::records::refresh(&tx, &record, None)?;
+            }
+        }
         // Only what changed is written: a full quarantine is up to 64 MiB, and
         // rewriting it at every import would let a peer multiply each bundle's writes.
         let kept: std::collections::BTreeSet<&[u8]> =

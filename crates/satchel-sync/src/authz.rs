@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::{
     member::{MembersAt, Refusal, Role},
-    op::{DeviceId, OpHeader, OpKind},
+    op::{Body, DeviceId, Op, OpHeader, OpKind},
 };
 
 /// What an author wants to do.
@@ -204,5 +204,32 @@ pub fn check_op(
 ) -> Result<Role, OpRefused> {
     let role = members.check_op(header).map_err(OpRefused::Author)?;
     authorise(role, header.author, header.kind.into(), record).map_err(OpRefused::Role)?;
+    Ok(role)
+}
+
+/// Every action an op takes: its kind's, and [`Action::Assign`] too when a write sets
+/// or takes back who a record is assigned to. An op whose payload is not held (purged,
+/// or withheld from this device) is judged by its header: its content takes no effect
+/// here.
+pub fn actions(op: &Op) -> Vec<Action> {
+    let mut out = vec![Action::from(op.header.kind)];
+    if let Some(Body::Write(w)) = &op.body
+        && w.touches_assignment()
+    {
+        out.push(Action::Assign);
+    }
+    out
+}
+
+/// [`check_op`] for a whole op: every action it takes must be allowed.
+pub fn check(
+    members: &MembersAt<'_>,
+    op: &Op,
+    record: Option<&RecordFacts<'_>>,
+) -> Result<Role, OpRefused> {
+    let role = members.check_op(&op.header).map_err(OpRefused::Author)?;
+    for action in actions(op) {
+        authorise(role, op.header.author, action, record).map_err(OpRefused::Role)?;
+    }
     Ok(role)
 }

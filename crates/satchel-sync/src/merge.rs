@@ -63,6 +63,25 @@ impl RecordState {
             .map(|v| &v.value)
     }
 
+    /// The members the record is assigned to: every `@assigned/` field one of whose
+    /// values is `true` (concurrent assign and unassign: assigned, so nobody loses
+    /// access to work by a race).
+    pub fn assigned_to(&self) -> Vec<crate::op::DeviceId> {
+        self.fields
+            .iter()
+            .filter_map(|(k, values)| {
+                let hex = k.strip_prefix(crate::op::ASSIGNED_PREFIX)?;
+                if !values
+                    .iter()
+                    .any(|v| v.value == serde_json::Value::Bool(true))
+                {
+                    return None;
+                }
+                crate::op::OpId::from_hex(hex).map(|id| crate::op::DeviceId(id.0))
+            })
+            .collect()
+    }
+
     /// Fields with more than one value.
     pub fn conflicts(&self) -> impl Iterator<Item = (&String, &Vec<FieldValue>)> {
         self.fields.iter().filter(|(_, v)| v.len() > 1)

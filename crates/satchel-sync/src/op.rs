@@ -33,6 +33,10 @@ pub const MAX_PAYLOAD: usize = 1024 * 1024;
 pub const MAX_CONTEXT: usize = 4096;
 /// Field-name prefix of attachments: `@attachment/<BLAKE3 hex>` → `{name, size, type}`.
 pub const ATTACHMENT_PREFIX: &str = "@attachment/";
+/// Field-name prefix of assignments: `@assigned/<member's Ed25519 key, hex>` → `true`,
+/// or `null` to take the assignment back. Only coordinators write these
+/// ([`crate::authz`]); field workers edit the records they are assigned.
+pub const ASSIGNED_PREFIX: &str = "@assigned/";
 /// Length of the random salt at the start of every payload.
 pub const SALT_LEN: usize = 16;
 /// Deepest nesting of arrays and objects accepted in a received payload. A write body
@@ -318,6 +322,11 @@ impl WriteBody {
             form: form.to_owned(),
             fields: BTreeMap::new(),
         }
+    }
+
+    /// Whether this write assigns the record to someone or takes an assignment back.
+    pub fn touches_assignment(&self) -> bool {
+        self.fields.keys().any(|k| k.starts_with(ASSIGNED_PREFIX))
     }
 
     /// BLAKE3 hashes of the attachments this write adds (not those it removes).

@@ -509,7 +509,11 @@ created: string,
 /**
  * Last changed (UTC).
  */
-updated: string, };
+updated: string, 
+/**
+ * The members it is assigned to, by name and role (in an organisation).
+ */
+assigned: Array<string>, };
 
 export type Resolution = { "pick": string } | { "value": FieldValue };
 
