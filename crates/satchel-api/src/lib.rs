@@ -17,6 +17,7 @@ mod cancel;
 pub mod drafts;
 pub mod error;
 pub mod files;
+pub mod offload;
 pub mod org;
 /// Form definitions and value rules ([`satchel_forms`]).
 pub use satchel_forms as form;

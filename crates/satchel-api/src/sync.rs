@@ -104,6 +104,9 @@ pub struct ImportReport {
     pub dropped: usize,
     /// Fields newly in conflict.
     pub conflicts_created: usize,
+    /// Records whose content this device erased after the import, a coordinator
+    /// holding them (the offload policy; 0 when it is off).
+    pub offloaded: usize,
     /// Nothing changed: this bundle was imported before.
     pub already_imported: bool,
 }
@@ -439,12 +442,16 @@ impl Vault {
         source: impl std::io::Read,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport> {
-        match self.import_stream(source, progress) {
+        let mut report = match self.import_stream(source, progress) {
             // Whatever failed once the flag went up (a read refused, a statement
             // interrupted) is a stop: nothing was changed.
-            Err(_) if self.cancelled().is_err() => Err(ApiError::Cancelled),
-            other => other,
+            Err(_) if self.cancelled().is_err() => return Err(ApiError::Cancelled),
+            other => other?,
+        };
+        if !report.already_imported {
+            report.offloaded = self.offload_after_import()?;
         }
+        Ok(report)
     }
 
     fn import_stream(
@@ -607,6 +614,7 @@ impl Vault {
                     forms_refused,
                     dropped: 0,
                     conflicts_created: 0,
+                    offloaded: 0,
                     already_imported: true,
                 });
             }
@@ -640,6 +648,7 @@ impl Vault {
             forms_refused,
             dropped: planned.dropped,
             conflicts_created: after.saturating_sub(before),
+            offloaded: 0,
             already_imported: false,
         })
     }

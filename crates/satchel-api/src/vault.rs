@@ -791,6 +791,14 @@ impl Vault {
         self.quiet_close = true;
     }
 
+    /// Test support (the `test-hooks` feature): everything the vault holds,
+    /// decrypted, for canary searches.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn plaintext_for_tests(&self) -> Vec<u8> {
+        self.store.plaintext_for_tests()
+    }
+
     /// Test support (the `test-hooks` feature, which only tests enable): marks the
     /// database as written by a newer build.
     #[cfg(feature = "test-hooks")]

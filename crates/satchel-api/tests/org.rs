@@ -373,11 +373,87 @@ fn a_field_worker_receives_in_full_only_what_they_created_or_were_assigned() {
     // G, not assigned, may not edit Alpha: refused on G and, were it sent, everywhere.
     send(&mut a, "g", &mut g, tmp.path());
     assert!(g.search("Alpha", 5).unwrap().is_empty());
-    // Taken back: F keeps what it holds, but may edit no more.
+    // Taken back: F may edit no more, and, the coordinator holding it, offloads it.
+    f.set_offload_policy(false).unwrap();
     a.assign_record(&alpha, "Worker F", false).unwrap();
     send(&mut a, "f", &mut f, tmp.path());
     assert!(matches!(
         f.edit_record(&alpha, &text(&[("name", "Again")]), &[]),
         Err(ApiError::Membership(_))
     ));
+    assert!(f.offload(false).unwrap().erased >= 1);
+    assert!(f.search("Alpha", 5).unwrap().is_empty());
+}
+
+fn holds(v: &Vault, canary: &[u8]) -> bool {
+    v.plaintext_for_tests()
+        .windows(canary.len())
+        .any(|w| w == canary)
+}
+
+#[test]
+fn a_field_vault_offloads_what_a_coordinator_acknowledged_and_keeps_its_assignments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut f, _) = new_vault(&tmp.path().join("f"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let cert = approve(&mut a, &f, "Worker F", "field");
+    f.enrol_accept(&cert).unwrap();
+    befriend(&mut a, "a", &mut f, "f");
+    let photo = b"JPEG OffloadCanaryPhoto 7f3a".repeat(50_000); // 1.4 MB: in the pack
+    let seen = f
+        .add_record(
+            "contact",
+            &text(&[("name", "OffloadCanaryZeta 은신처 藏身")]),
+            &[satchel_api::NewAttachment::in_memory(
+                "face.jpg".into(),
+                zeroize::Zeroizing::new(photo.clone()),
+            )],
+        )
+        .unwrap();
+    let kept = a
+        .add_record("contact", &text(&[("name", "AssignedKeeper")]), &[])
+        .unwrap();
+    a.assign_record(&kept, "Worker F", true).unwrap();
+    assert!(
+        f.offload_policy().unwrap().enabled,
+        "on by default for field"
+    );
+    // Nothing acknowledged yet: nothing goes.
+    let dry = f.offload(true).unwrap();
+    assert_eq!((dry.erased, dry.kept_unacknowledged), (0, 1), "{dry:?}");
+    assert!(holds(&f, "OffloadCanaryZeta".as_bytes()));
+    assert!(holds(&f, b"OffloadCanaryPhoto"));
+    // The coordinator imports, and its next bundle acknowledges: F offloads at once.
+    send(&mut f, "a", &mut a, tmp.path());
+    assert!(!a.offload_policy().unwrap().enabled, "off for coordinators");
+    let r = send(&mut a, "f", &mut f, tmp.path());
+    assert_eq!(r.offloaded, 1, "{r:?}");
+    for canary in [
+        "OffloadCanaryZeta".as_bytes(),
+        "은신처".as_bytes(),
+        "藏身".as_bytes(),
+        b"OffloadCanaryPhoto",
+        b"face.jpg",
+    ] {
+        assert!(!holds(&f, canary), "{}", String::from_utf8_lossy(canary));
+    }
+    assert!(f.record(&seen, "en").is_err());
+    assert_eq!(
+        f.search("AssignedKeeper", 5).unwrap().len(),
+        1,
+        "assigned stays"
+    );
+    assert_eq!(f.offload_policy().unwrap().held, 1);
+    // The chains still verify, and the coordinator has everything.
+    let report = f.verify().unwrap();
+    assert_eq!((report.ops, report.records), (3, 1), "{report:?}");
+    assert_eq!(a.search("OffloadCanaryZeta", 5).unwrap().len(), 1);
+    let view = a.record(&seen, "en").unwrap();
+    let got = a.attachment(&seen, &view.attachments[0].blake3).unwrap();
+    assert_eq!(&got[..], &photo[..]);
+    // Coordinators refuse to offload; a dry run changes nothing.
+    assert!(matches!(a.offload(false), Err(ApiError::Membership(_))));
+    let again = f.offload(true).unwrap();
+    assert_eq!((again.erased, again.held, again.done), (0, 1, false));
 }

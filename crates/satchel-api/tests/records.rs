@@ -182,6 +182,38 @@ fn delete_then_purge() {
     v.verify().unwrap();
 }
 
+/// After a purge nothing of the record is left in the decrypted database: not its
+/// payloads, its row, nor the words in the search index's segments.
+#[test]
+fn a_purge_leaves_no_word_of_the_record_in_the_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    v.add_record("contact", &text(&[("name", "Others Stay")]), &[])
+        .unwrap();
+    let id = v
+        .add_record(
+            "contact",
+            &text(&[("name", "PurgeCanaryXy 은신처 藏身")]),
+            &[],
+        )
+        .unwrap();
+    let holds = |v: &satchel_api::Vault, c: &str| {
+        v.plaintext_for_tests()
+            .windows(c.len())
+            .any(|w| w == c.as_bytes())
+    };
+    assert!(holds(&v, "藏身"));
+    v.purge_record(&id).unwrap();
+    for canary in ["PurgeCanaryXy", "purgecanaryxy", "藏身", "신처"] {
+        assert!(!holds(&v, canary), "{canary}");
+    }
+    assert_eq!(
+        v.search("Others", 5).unwrap().len(),
+        1,
+        "the index still works"
+    );
+}
+
 #[test]
 fn search_finds_korean_and_chinese_substrings() {
     let dir = tempfile::tempdir().unwrap();

@@ -109,6 +109,16 @@ pub(crate) enum Command {
     /// The organisation's members
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Erase the content of records a coordinator has acknowledged, keeping the
+    /// signed op headers; records assigned to this device stay (field devices)
+    Offload {
+        /// Only show what would go and what stays
+        #[arg(long)]
+        dry_run: bool,
+        /// Offload after every import: on or off (default: on for field workers)
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        policy: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,7 +195,7 @@ pub(crate) enum MemberCommand {
         out: PathBuf,
     },
     /// Take certificates and revocations of this organisation carried by hand (as
-    /// `enrol approve` writes them), until membership travels in bundles
+    /// `enrol approve` writes them); bundles carry them too
     Import {
         /// A file of certificates and revocations, one per line
         file: PathBuf,

@@ -274,6 +274,38 @@ fn run(cli: &Cli) -> Result<()> {
             say!("{added} new certificate(s) or revocation(s) kept.");
             Ok(())
         }
+        Command::Offload { dry_run, policy } => {
+            let mut vault = unlock(&dir)?;
+            if let Some(p) = policy {
+                let now = vault.set_offload_policy(p == "on")?;
+                if !cli.json {
+                    say!(
+                        "Offload after each import: {}.",
+                        if now.enabled { "on" } else { "off" }
+                    );
+                }
+                if !*dry_run {
+                    return if cli.json { print_json(&now) } else { Ok(()) };
+                }
+            }
+            let r = vault.offload(*dry_run)?;
+            if cli.json {
+                return print_json(&r);
+            }
+            let verb = if *dry_run { "Would erase" } else { "Erased" };
+            say!(
+                "{verb} the content of {} record(s) a coordinator holds; signed op headers stay.",
+                r.erased
+            );
+            say!(
+                "Staying: {} assigned to this device, {} not yet acknowledged by a coordinator; {} record(s) held here {}.",
+                r.kept_assigned,
+                r.kept_unacknowledged,
+                r.held,
+                if *dry_run { "afterwards" } else { "now" }
+            );
+            Ok(())
+        }
         Command::Member(MemberCommand::List) => {
             let list = unlock(&dir)?.members()?;
             if cli.json {
@@ -671,6 +703,12 @@ fn bundle(cli: &Cli, dir: &Path, cmd: &BundleCommand) -> Result<()> {
                                     r.quarantined,
                                     r.conflicts_created
                                 );
+                                if r.offloaded > 0 {
+                                    say!(
+                                        "{name}: offloaded {} record(s) a coordinator now holds (their content is erased here)",
+                                        r.offloaded
+                                    );
+                                }
                                 if r.forms_refused > 0 {
                                     say!(
                                         "{name}: refused {} form version(s) not published by a coordinator of this organisation",

@@ -316,3 +316,56 @@ fn a_coordinator_assigns_a_record_and_a_field_worker_may_not() {
         "assign refused for the field role",
     );
 }
+
+fn carry(from: &Sandbox, to: &str, into: &Sandbox) -> String {
+    let usb = from.root.path().join("usb");
+    let exported: serde_json::Value = serde_json::from_str(&from.ok(&[
+        "--json",
+        "bundle",
+        "export",
+        "--to",
+        to,
+        "--out",
+        usb.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let path = usb.join(exported["file"].as_str().unwrap());
+    into.ok(&["bundle", "import", path.to_str().unwrap()])
+}
+
+#[test]
+fn a_field_device_offloads_after_the_coordinator_acknowledges() {
+    let o = enrolled();
+    o.coordinator
+        .ok(&["peer", "add", &card_of(&o.field), "--name", "field7"]);
+    o.field
+        .ok(&["peer", "add", &card_of(&o.coordinator), "--name", "co"]);
+    o.field
+        .ok(&["record", "add", "contact", "--set", "name=Offload Me"]);
+    let dry = o.field.ok(&["offload", "--dry-run"]);
+    assert!(
+        dry.contains("Would erase the content of 0 record(s)"),
+        "{dry}"
+    );
+    assert!(dry.contains("1 not yet acknowledged"), "{dry}");
+    carry(&o.field, "co", &o.coordinator);
+    let out = carry(&o.coordinator, "field7", &o.field);
+    assert!(out.contains("offloaded 1 record(s)"), "{out}");
+    assert!(
+        o.field.ok(&["search", "Offload"]).trim().is_empty()
+            || !o.field.ok(&["search", "Offload"]).contains("Offload Me")
+    );
+    assert!(
+        o.coordinator
+            .ok(&["search", "Offload"])
+            .contains("Offload Me")
+    );
+    let off = o.field.ok(&["offload", "--policy", "off"]);
+    assert!(off.contains("off"), "{off}");
+    refused(
+        &o.coordinator,
+        &["offload"],
+        1,
+        "coordinators keep every record",
+    );
+}

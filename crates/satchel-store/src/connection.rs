@@ -424,6 +424,64 @@ impl Store {
 #[cfg(feature = "test-hooks")]
 #[doc(hidden)]
 impl Store {
+    /// Test support: every value of every table, decrypted, back to back, and the
+    /// content of every attachment (pack included): what a search for a canary must
+    /// not find once content is erased.
+    pub fn plaintext_for_tests(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let tables: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .unwrap_or_default();
+        for t in tables {
+            let Ok(mut stmt) = self.conn.prepare(&format!("SELECT * FROM \"{t}\"")) else {
+                continue;
+            };
+            let n = stmt.column_count();
+            let _ = stmt
+                .query_map([], |r| {
+                    let mut row = Vec::new();
+                    for i in 0..n {
+                        match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Text(b)
+                            | rusqlite::types::ValueRef::Blob(b) => {
+                                row.extend_from_slice(b);
+                            }
+                            _ => {}
+                        }
+                        row.push(0);
+                    }
+                    Ok(row)
+                })
+                .map(|rows| {
+                    for row in rows.flatten() {
+                        out.extend(row);
+                    }
+                });
+        }
+        let hashes: Vec<Vec<u8>> = self
+            .conn
+            .prepare("SELECT hash FROM blobs WHERE hash IS NOT NULL")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<Vec<u8>>>>()
+            })
+            .unwrap_or_default();
+        for h in hashes {
+            if let Ok(h) = <[u8; 32]>::try_from(h.as_slice()) {
+                let _ = self.blob_read(&h, |piece| {
+                    out.extend_from_slice(piece);
+                    Ok::<(), StoreError>(())
+                });
+            }
+        }
+        out
+    }
+
     /// Test support: sets the schema version as a newer build would.
     pub fn conn_for_tests_set_user_version(&self, v: i64) {
         let _ = self.conn.pragma_update(None, "user_version", v);

@@ -224,6 +224,7 @@ pub(crate) fn apply(
     let purged = !erased.is_empty();
     if purged {
         drop_orphan_blobs(tx)?;
+        crate::search::forget_erased(tx)?;
     }
     Ok(Applied {
         added,

@@ -123,6 +123,15 @@ pub fn match_in(query: &str, form: Option<&str>) -> Option<String> {
     })
 }
 
+/// After content is erased (a purge, an offload): rewrites the search index from the
+/// entries left. With FTS5's secure-delete a deleted row's positions go, but its
+/// terms can stay in the segments' term lists, so the words of a purged record would
+/// remain in the database; merging every segment into one keeps only live terms.
+pub(crate) fn forget_erased(conn: &rusqlite::Connection) -> Result<(), crate::StoreError> {
+    conn.execute("INSERT INTO search (search) VALUES ('optimize')", [])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

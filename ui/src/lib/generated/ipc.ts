@@ -245,6 +245,11 @@ dropped: number,
  */
 conflicts_created: number, 
 /**
+ * Records whose content this device erased after the import, a coordinator
+ * holding them (the offload policy; 0 when it is off).
+ */
+offloaded: number, 
+/**
  * Nothing changed: this bundle was imported before.
  */
 already_imported: boolean, };
