@@ -81,6 +81,10 @@ struct Args {
     /// role checked) against the same import between standalone vaults
     #[arg(long, hide = true)]
     only_org: Option<usize>,
+    /// Only a field vault's size before and after offload: this many records, 1 %
+    /// of them staying assigned
+    #[arg(long, hide = true)]
+    only_offload: Option<usize>,
     /// Internal: run one action on a vault in this process and report its time and
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
@@ -757,6 +761,9 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_org {
         return org_figures(n);
     }
+    if let Some(n) = args.only_offload {
+        return offload_figures(n, n / 100);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -794,6 +801,11 @@ fn main() -> Result<()> {
     age_figures(if args.quick { 1 } else { 30 })?;
     stop_figures(if args.quick { 4_000 } else { 100_000 })?;
     org_figures(if args.quick { 4_000 } else { 100_000 })?;
+    if args.quick {
+        offload_figures(500, 5)?;
+    } else {
+        offload_figures(5_000, 50)?;
+    }
     Ok(())
 }
 
@@ -1234,5 +1246,92 @@ fn write_random_file(path: &Path, mib: u64) -> Result<()> {
         f.write_all(&piece)?;
     }
     f.flush()?;
+    Ok(())
+}
+
+/// Bytes of every file in a vault folder.
+fn vault_bytes(dir: &std::path::Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let meta = entry?.metadata()?;
+        if meta.is_file() {
+            total += meta.len();
+        }
+    }
+    Ok(total)
+}
+
+/// A field worker's vault before and after offload: `n` records they created (a
+/// photo of 300 KB on every tenth), all acknowledged by their coordinator, of which
+/// `assigned` stay assigned to them.
+fn offload_figures(n: usize, assigned: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut co = test_vault(&dir.path().join("co"))?;
+    let mut field = test_vault(&dir.path().join("field"))?;
+    co.org_create("Bench", "Coordinator", 30)?;
+    let req = field.enrol_request("Worker")?;
+    let approval = co.enrol_approve(&req.text, &req.fingerprint, "field", 30)?;
+    field.enrol_accept(&approval.text)?;
+    co.add_peer(&field.identity().card, "field")?;
+    field.add_peer(&co.identity().card, "co")?;
+    field.set_offload_policy(false)?;
+    let mut data = Gen(0x0FF1_0AD5);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut values = vec![
+            ("name".to_owned(), FieldInput::Text(data.name())),
+            (
+                "notes".to_owned(),
+                FieldInput::Text(format!("met at the {}th place; {}", i, data.name())),
+            ),
+        ];
+        values.truncate(if i % 3 == 0 { 2 } else { 1 });
+        let photo = (i % 10 == 0).then(|| {
+            let mut bytes = vec![0u8; 300_000];
+            for b in bytes.iter_mut() {
+                *b = data.next() as u8;
+            }
+            satchel_api::NewAttachment::in_memory(
+                format!("p{i}.jpg"),
+                zeroize::Zeroizing::new(bytes),
+            )
+        });
+        let id = field.add_record("contact", &values, photo.as_slice())?;
+        ids.push(id);
+    }
+    let out = dir.path().join("out");
+    let file = out.join(field.export_bundle(&["co".to_owned()], &out)?.file);
+    co.import_bundle(&file)?;
+    for id in ids.iter().take(assigned) {
+        co.assign_record(id, "Worker", true)?;
+    }
+    let file = out.join(co.export_bundle(&["field".to_owned()], &out)?.file);
+    field.import_bundle(&file)?;
+    drop(field);
+    let before = vault_bytes(&dir.path().join("field"))?;
+    let mut field = satchel_api::unlock(
+        &dir.path().join("field"),
+        &SecretString::from("benchmark passphrase"),
+        KdfProfile::InsecureTest,
+    )?;
+    let t = Instant::now();
+    let r = field.offload(false)?;
+    let took = t.elapsed();
+    drop(field);
+    let after = vault_bytes(&dir.path().join("field"))?;
+    anyhow::ensure!(
+        r.erased == n - assigned,
+        "erased {} of {}",
+        r.erased,
+        n - assigned
+    );
+    println!(
+        "offload of a field vault with {n} records, {assigned} staying assigned: {:.1} MB before, {:.1} MB after ({:.3} of before), {} records erased in {:.2} s",
+        before as f64 / 1e6,
+        after as f64 / 1e6,
+        after as f64 / before as f64,
+        r.erased,
+        took.as_secs_f64()
+    );
     Ok(())
 }

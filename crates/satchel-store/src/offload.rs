@@ -22,7 +22,7 @@ pub struct Offloaded {
 impl Store {
     /// Erases every op payload of `records`, their rows, search entries, drafts and
     /// the attachments nothing else refers to, in one transaction; then folds the log
-    /// into the database and overwrites the freed attachment slots.
+    /// into the database, overwrites the freed attachment slots and compacts the file.
     pub fn offload(&mut self, records: &[RecordId]) -> Result<Offloaded, StoreError> {
         let tx = self
             .conn
@@ -42,6 +42,11 @@ impl Store {
         crate::blobs::drop_orphans(&tx)?;
         crate::search::forget_erased(&tx)?;
         tx.commit()?;
+        self.checkpoint()?;
+        // A field vault is small, and what was erased should not keep its size:
+        // rebuild the file without the freed pages (in memory: `temp_store`), then
+        // fold that into the database too.
+        self.conn.execute_batch("VACUUM")?;
         self.checkpoint()?;
         Ok(out)
     }
