@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use satchel_sync::{
     authz::{self, RecordFacts},
-    hlc::Hlc,
     op::{ASSIGNED_PREFIX, Body, DeviceId, Op, OpId, OpKind, RecordId, WriteBody},
     publication::Publication,
 };
@@ -30,11 +29,7 @@ const META_ORG_NAME: &str = "org-name";
 /// The root key, on the device that created the organisation (ADR 0018: to be
 /// exported and kept offline once coordinators are certified).
 const META_ORG_ROOT: &str = "org-root";
-/// A form version as published (`satchel_sync::publication`), one per form name.
-pub(crate) const META_FORM_PUB: &str = "form-pub/";
-
-/// Membership objects of this vault's organisation, as an import keeps them.
-pub(crate) type NewObjects = Vec<(MemberObject, [u8; 32], Vec<u8>)>;
+use satchel_store::META_FORM_PUB;
 
 /// How authors are shown: in an organisation by member name and role, with this
 /// device marked; otherwise by the first fingerprint words of their key.
@@ -50,9 +45,6 @@ impl Authors {
             .unwrap_or_else(|| crate::records::author_name(author))
     }
 }
-
-/// Received ops sorted by the organisation's rules: heard, and refused with why.
-pub(crate) type Sorted = (Vec<Op>, Vec<(Op, String)>);
 
 /// How long a certificate lasts unless asked otherwise.
 pub const DEFAULT_VALID_DAYS: u64 = 365;
@@ -224,45 +216,6 @@ impl Vault {
         Ok(Some(Members::from_parts(org, certs, revs).map_err(bad)?))
     }
 
-    /// The membership state with a bundle's objects added, and those of them to keep
-    /// (the ones of this vault's organisation; others are ignored). Outside an
-    /// organisation: `None` and nothing to keep.
-    pub(crate) fn members_with(
-        &self,
-        certs: &[Certificate],
-        revs: &[Revocation],
-    ) -> Result<(Option<Members>, NewObjects)> {
-        let Some(mut members) = self.members_state()? else {
-            return Ok((None, Vec::new()));
-        };
-        let org = members.org();
-        let mut keep = Vec::new();
-        for c in certs.iter().filter(|c| c.org() == org) {
-            if members.certificate(&c.id()).is_none() {
-                keep.push((MemberObject::Certificate, c.id().0, c.write()));
-            }
-        }
-        for r in revs.iter().filter(|r| r.org() == org) {
-            if members.revocations().all(|have| have.id() != r.id()) {
-                keep.push((MemberObject::Revocation, r.id().0, r.write()));
-            }
-        }
-        if !keep.is_empty() {
-            let certs = members
-                .certificates()
-                .cloned()
-                .chain(certs.iter().filter(|c| c.org() == org).cloned())
-                .collect::<Vec<_>>();
-            let revs = members
-                .revocations()
-                .cloned()
-                .chain(revs.iter().filter(|r| r.org() == org).cloned())
-                .collect::<Vec<_>>();
-            members = Members::from_parts(org, certs, revs).map_err(bad)?;
-        }
-        Ok((Some(members), keep))
-    }
-
     /// What a bundle carries of the organisation: every certificate and revocation.
     pub(crate) fn members_to_send(&self) -> Result<(Vec<Certificate>, Vec<Revocation>)> {
         Ok(match self.members_state()? {
@@ -293,26 +246,6 @@ impl Vault {
             .values()
             .map(|f| Ok(Publication::sign(&self.device, [0; 32], f.to_json()?)))
             .collect()
-    }
-
-    /// Whether a received form version may be installed: in an organisation, only one
-    /// published to it by a coordinator heard now (`Err` says why not); in no
-    /// organisation, any from a peer.
-    pub(crate) fn form_publisher_ok(
-        p: &Publication,
-        members: Option<&Members>,
-    ) -> std::result::Result<(), String> {
-        let Some(members) = members else {
-            return Ok(());
-        };
-        if p.org != members.org().0 {
-            return Err("published to another organisation".into());
-        }
-        match members.at(now_s()).check(p.publisher, u64::MAX) {
-            Ok(Role::Coordinator) => Ok(()),
-            Ok(role) => Err(format!("published by a member in the {role} role")),
-            Err(e) => Err(format!("publisher not heard: {e}")),
-        }
     }
 
     /// `form publish`: signs the installed version of a form for the organisation, so
@@ -796,81 +729,5 @@ impl Vault {
         );
         let ctx = self.store.record_context(id)?;
         self.append(*id, OpKind::Write, ctx, &Body::Write(body), &[], &[])
-    }
-
-    /// Sorts received ops by the organisation's rules: those whose author is heard
-    /// in a role that allows them, and those refused with why. Outside an
-    /// organisation every op passes, as before (peers are trusted by hand).
-    pub(crate) fn authorise_received(
-        &self,
-        ops: Vec<Op>,
-        members: Option<&Members>,
-    ) -> Result<Sorted> {
-        let Some(members) = members else {
-            return Ok((ops, Vec::new()));
-        };
-        let at = members.at(now_s());
-        // A record first seen in this batch was created by its earliest op here.
-        let mut first: BTreeMap<RecordId, (Hlc, DeviceId)> = BTreeMap::new();
-        for op in &ops {
-            let h = &op.header;
-            let e = first.entry(h.record).or_insert((h.hlc, h.author));
-            if (h.hlc, h.author) < *e {
-                *e = (h.hlc, h.author);
-            }
-        }
-        // Assignments a coordinator makes in this batch count for the ops after them.
-        let mut batch_assigned: BTreeMap<RecordId, Vec<DeviceId>> = BTreeMap::new();
-        for op in &ops {
-            if let Some(Body::Write(w)) = &op.body
-                && w.touches_assignment()
-                && at.check_op(&op.header) == Ok(Role::Coordinator)
-            {
-                let state = satchel_sync::merge::materialise(&[op.view()]);
-                batch_assigned
-                    .entry(op.header.record)
-                    .or_default()
-                    .extend(state.map(|s| s.assigned_to()).unwrap_or_default());
-            }
-        }
-        // Who created each record as this vault holds it (one query per record).
-        let mut held: BTreeMap<RecordId, Option<DeviceId>> = BTreeMap::new();
-        let mut assigned: BTreeMap<RecordId, Vec<DeviceId>> = BTreeMap::new();
-        let (mut ok, mut refused) = (Vec::new(), Vec::new());
-        for op in ops {
-            let record = op.header.record;
-            let stored = match held.get(&record) {
-                Some(c) => *c,
-                None => {
-                    let c = self.store.record_creator(&record.0)?.map(DeviceId);
-                    held.insert(record, c);
-                    c
-                }
-            };
-            let creator = stored.or_else(|| first.get(&record).map(|(_, a)| *a));
-            // The op that creates a record needs no facts about it.
-            let creates = stored.is_none()
-                && first
-                    .get(&record)
-                    .is_some_and(|(hlc, a)| *hlc == op.header.hlc && *a == op.header.author);
-            let assigned = match assigned.get(&record) {
-                Some(a) => a.clone(),
-                None => {
-                    let mut a = self.assigned_to(&record)?;
-                    a.extend(batch_assigned.get(&record).into_iter().flatten());
-                    assigned.insert(record, a.clone());
-                    a
-                }
-            };
-            let facts = creator.filter(|_| !creates).map(|created_by| RecordFacts {
-                created_by,
-                assigned_to: &assigned,
-            });
-            match authz::check(&at, &op, facts.as_ref()) {
-                Ok(_) => ok.push(op),
-                Err(e) => refused.push((op, e.to_string())),
-            }
-        }
-        Ok((ok, refused))
     }
 }

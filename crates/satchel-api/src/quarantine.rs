@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use satchel_sync::{
-    op::{ASSIGNED_PREFIX, ATTACHMENT_PREFIX, Body, Op, OpId, OpKind},
+    op::{Body, OpKind},
     sync::{Held, LIMITS, Reason},
 };
 use serde::Serialize;
@@ -15,13 +15,9 @@ use serde_json::Value;
 
 use crate::{
     error::{ApiError, Result},
-    form::{self, Form},
     records::format_time,
     vault::Vault,
 };
-
-/// Longest detail kept with an entry, in characters.
-const MAX_DETAIL: usize = 300;
 
 /// One op in quarantine, as listed. Peer-supplied text (`detail`) is shown through a
 /// neutraliser by every front end.
@@ -60,44 +56,6 @@ pub struct QuarantinedOp {
     pub form: Option<String>,
     /// The values it would write, as sent (peer data: neutralise before showing).
     pub fields: BTreeMap<String, Value>,
-}
-
-/// Checks a received op's values against its form: the rules local input gets
-/// (`satchel_forms`), one implementation. Returns what failed, for people.
-pub(crate) fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<(), String> {
-    let Some(Body::Write(w)) = &op.body else {
-        return Ok(()); // deletes and purges carry no values; a purged write none left
-    };
-    let form = forms.get(&w.form).ok_or_else(|| {
-        format!(
-            "unknown form `{}`",
-            w.form.chars().take(60).collect::<String>()
-        )
-    })?;
-    for (key, value) in &w.fields {
-        if let Some(hex) = key.strip_prefix(ASSIGNED_PREFIX) {
-            // Who may assign is the organisation's rule (authz); here only the shape.
-            if hex.len() != 64
-                || OpId::from_hex(hex).is_none()
-                || !(value.is_null() || *value == Value::Bool(true))
-            {
-                return Err("an assignment names a member's key and is true or null".into());
-            }
-            continue;
-        }
-        let checked = match key.strip_prefix(ATTACHMENT_PREFIX) {
-            Some(hex) if hex.len() == 64 && OpId::from_hex(hex).is_some() => {
-                form::validate_attachment(value)
-            }
-            Some(_) => Err(form::FormError::InvalidValue {
-                field: "attachment".into(),
-                reason: "not named by a BLAKE3 hash".into(),
-            }),
-            None => form.field(key).and_then(|def| def.validate(value)),
-        };
-        checked.map_err(|e| e.to_string().chars().take(MAX_DETAIL).collect::<String>())?;
-    }
-    Ok(())
 }
 
 fn kind_name(kind: OpKind) -> &'static str {

@@ -1,6 +1,6 @@
 //! Peers, bundles and conflicts: exchanging ops with other devices by file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use std::io::Write;
@@ -11,12 +11,12 @@ use satchel_crypto::{
     identity::PublicIdentity,
     rng,
 };
-use satchel_store::{BundleMeta, ImportRefused, Peer};
+use satchel_store::{ImportRefused, Peer};
 use satchel_sync::{
     BodyError,
     bundle::{BlobReader, BundleHead},
-    op::{Body, Op, OpId, RecordId},
-    sync::{Held, LIMITS, Reason, bound, plan},
+    op::{Body, DeviceId, RecordId},
+    verify,
     vv::VersionVector,
 };
 use serde::Serialize;
@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::{
     error::{ApiError, Result},
-    files, quarantine,
+    files,
     records::{FieldInput, ShownValue, now_ms},
     vault::Vault,
 };
@@ -79,7 +79,7 @@ pub struct ExportReport {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     /// Ops applied.
     pub applied: usize,
@@ -476,93 +476,47 @@ impl Vault {
         let (head, body_hash) =
             BundleHead::read_until(&mut opening, &stop).map_err(ApiError::bundle_body)?;
         self.cancelled()?;
-        let now = now_ms();
-        if head
-            .ops
-            .iter()
-            .any(|o| o.header.hlc.check_drift(now).is_err())
-        {
-            return Err(ApiError::BundleContent(
-                "an op's clock is more than a day ahead of ours".into(),
-            ));
-        }
-        // The organisation as it will be after this bundle: its ops and forms are
-        // judged by it, and its new objects are kept with everything else.
-        let (members, new_members) = self.members_with(&head.certificates, &head.revocations)?;
-        let mut forms_refused = 0;
-        let mut publications = Vec::new();
-        for p in &head.forms {
-            if Self::form_publisher_ok(p, members.as_ref()).is_ok() {
-                publications.push(p);
-            } else {
-                forms_refused += 1;
-            }
-        }
-        let parsed: Vec<crate::form::Form> = publications
-            .iter()
-            .map(|p| crate::form::Form::parse(&p.json))
-            .collect::<Result<_, _>>()?;
-        let forms = parsed
-            .iter()
-            .map(|f| Ok((f.name.clone(), f.version, f.to_json()?)))
-            .collect::<Result<Vec<_>>>()?;
-        // In an organisation the publication travels on with the form.
-        let form_meta: Vec<(String, Vec<u8>)> = if members.is_some() {
-            publications
-                .iter()
-                .zip(&parsed)
-                .filter(|(_, f)| {
-                    self.forms
-                        .get(&f.name)
-                        .is_none_or(|h| h.version < f.version)
-                })
-                .map(|(p, f)| {
-                    (
-                        format!("{}{}", crate::org::META_FORM_PUB, f.name),
-                        p.write(),
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
+        // Load what verification needs, verify, apply, report.
+        let members = self.members_state()?;
+        let conn_have = self.store.have()?;
+        let heads = self.store.heads()?;
+        let ctx = verify::Context {
+            me: DeviceId(self.device.public().signing),
+            now_ms: now_ms(),
+            sender: DeviceId(peer.signing),
+            chain: self
+                .store
+                .sender_chain(&peer.signing, &head.bundle_id, head.sender_seq)?,
+            members: members.as_ref(),
+            forms: &self.forms,
+            have: &conn_have,
+            heads: &heads,
+            quarantine: self.store.quarantined(false)?,
+            imports_done: self.store.imports_done()?,
+            known: &self.store,
         };
-        // The forms as they will be after this import: ops are checked against them.
-        let mut forms_after = self.forms.clone();
-        for f in &parsed {
-            match forms_after.get(&f.name) {
-                Some(have) if have.version >= f.version => {}
-                Some(have) => {
-                    f.check_successor(have)
-                        .map_err(|e| ApiError::BundleContent(format!("form `{}`: {e}", f.name)))?;
-                    forms_after.insert(f.name.clone(), f.clone());
-                }
-                None => {
-                    forms_after.insert(f.name.clone(), f.clone());
-                }
+        let verified = match verify::verify(&head, body_hash, ctx) {
+            Ok(v) => v,
+            Err(verify::Refused::AlreadyImported) => {
+                return Ok(ImportReport {
+                    already_known: head.ops.len(),
+                    already_imported: true,
+                    ..ImportReport::default()
+                });
             }
-        }
-        let mut named = BTreeSet::new();
-        for op in &head.ops {
-            if let Some(Body::Write(w)) = &op.body {
-                named.extend(w.attachments());
-            }
-        }
-        let planned = self.plan_import(&head.ops, &forms_after, members.as_ref())?;
-        let refills = self.refills(&planned.plan, &forms_after, members.as_ref())?;
+            Err(e) => return Err(ApiError::from_refused(e)),
+        };
         self.cancelled()?;
-        let mut touched: Vec<RecordId> =
-            planned.plan.apply.iter().map(|o| o.header.record).collect();
+        let mut touched: Vec<RecordId> = verified
+            .plan()
+            .apply
+            .iter()
+            .chain(verified.refills())
+            .map(|o| o.header.record)
+            .collect();
         touched.sort();
         touched.dedup();
         let before = conflict_count(self, &touched)?;
-        let meta = BundleMeta {
-            id: head.bundle_id,
-            sender: peer.signing,
-            seq: head.sender_seq,
-            hash: body_hash,
-            prev: head.prev_bundle,
-            acks: head.acks.clone(),
-        };
         let blob_bytes = head
             .blobs
             .iter()
@@ -573,7 +527,7 @@ impl Vault {
         // Attachments stream into the import's transaction: kept only when an op
         // refers to them, and committed only with everything else.
         for (hash, len) in &head.blobs {
-            let wanted = named.contains(hash) || importing.is_referenced(hash)?;
+            let wanted = verified.names_attachment(hash) || importing.is_referenced(hash)?;
             // The reader checks the bytes against the hash at the end, before
             // anything commits.
             let mut writer = if wanted && !importing.has_blob(hash)? {
@@ -595,27 +549,13 @@ impl Vault {
         }
         // The content signature: nothing is committed unless it verifies.
         opening.finish().map_err(ApiError::from)?;
-        let extras = satchel_store::ImportExtras {
-            forms: &forms,
-            meta: &form_meta,
-            members: &new_members,
-            refills: &refills,
-        };
-        let outcome = match importing.finish(&meta, &planned.plan, &planned.quarantine, &extras) {
+        let outcome = match importing.finish(&verified) {
             Ok(o) => o,
             Err(ImportRefused::AlreadyImported) => {
                 return Ok(ImportReport {
-                    applied: 0,
                     already_known: head.ops.len(),
-                    quarantined: 0,
-                    forks: 0,
-                    invalid: 0,
-                    refused: 0,
-                    forms_refused,
-                    dropped: 0,
-                    conflicts_created: 0,
-                    offloaded: 0,
                     already_imported: true,
+                    ..ImportReport::default()
                 });
             }
             Err(ImportRefused::Store(e)) => return Err(e.into()),
@@ -624,209 +564,23 @@ impl Vault {
         if outcome.purged {
             self.store.checkpoint()?;
         }
-        for f in parsed {
-            if self
-                .forms
-                .get(&f.name)
-                .is_none_or(|have| have.version < f.version)
-            {
-                self.forms.insert(f.name.clone(), f);
-            }
+        for f in verified.forms() {
+            self.forms.insert(f.name.clone(), f.clone());
         }
         let after = conflict_count(self, &outcome.records)?;
+        let counts = verified.counts();
         Ok(ImportReport {
             applied: outcome.applied,
             already_known: outcome.known,
-            quarantined: planned
-                .quarantine
-                .iter()
-                .filter(|h| h.reason == Reason::Waiting)
-                .count(),
-            forks: planned.forks,
-            invalid: planned.invalid,
-            refused: planned.refused,
-            forms_refused,
-            dropped: planned.dropped,
+            quarantined: counts.waiting,
+            forks: counts.forks,
+            invalid: counts.invalid,
+            refused: counts.refused,
+            forms_refused: counts.forms_refused,
+            dropped: counts.dropped,
             conflicts_created: after.saturating_sub(before),
             offloaded: 0,
             already_imported: false,
-        })
-    }
-
-    /// Ops this vault holds as headers alone whose payload the bundle brings: taken
-    /// when the record is assigned to this device (by what is held or by this
-    /// bundle), and only after the checks a new op gets. Outside an organisation
-    /// nothing is withheld, so nothing is refilled (a purge's erasure stays).
-    fn refills(
-        &self,
-        plan: &satchel_sync::sync::Plan,
-        forms: &BTreeMap<String, crate::form::Form>,
-        members: Option<&satchel_sync::member::Members>,
-    ) -> Result<Vec<Op>> {
-        let Some(members) = members else {
-            return Ok(Vec::new());
-        };
-        let withheld: BTreeSet<OpId> = self.store.withheld(&plan.known)?.into_iter().collect();
-        if withheld.is_empty() {
-            return Ok(Vec::new());
-        }
-        let me = satchel_sync::op::DeviceId(self.device.public().signing);
-        let mine = format!(
-            "{}{}",
-            satchel_sync::op::ASSIGNED_PREFIX,
-            data_encoding::HEXLOWER.encode(&me.0)
-        );
-        let newly: BTreeSet<RecordId> = plan
-            .apply
-            .iter()
-            .filter(|o| match &o.body {
-                Some(Body::Write(w)) => w.fields.get(&mine) == Some(&Value::Bool(true)),
-                _ => false,
-            })
-            .map(|o| o.header.record)
-            .collect();
-        let at = members.at(crate::records::now_ms() / 1000);
-        let mut out = Vec::new();
-        for op in plan.known.iter().filter(|o| withheld.contains(&o.id)) {
-            let record = op.header.record;
-            if !newly.contains(&record) && !self.assigned_to(&record)?.contains(&me) {
-                continue;
-            }
-            let creator = self
-                .store
-                .record_creator(&record.0)?
-                .map(satchel_sync::op::DeviceId);
-            let assigned = self.assigned_to(&record)?;
-            let facts = creator.map(|created_by| satchel_sync::authz::RecordFacts {
-                created_by,
-                assigned_to: &assigned,
-            });
-            if quarantine::check_values(op, forms).is_ok()
-                && satchel_sync::authz::check(&at, op, facts.as_ref()).is_ok()
-            {
-                out.push(op.clone());
-            }
-        }
-        Ok(out)
-    }
-
-    /// Plans an import of `received` with what waits in quarantine: checks each new
-    /// op's values against `forms`, sets aside forks and invalid ops, and bounds the
-    /// quarantine. Pure but for reading the store.
-    fn plan_import(
-        &self,
-        received: &[Op],
-        forms: &BTreeMap<String, crate::form::Form>,
-        members: Option<&satchel_sync::member::Members>,
-    ) -> Result<PlannedImport> {
-        let now = self.store.imports_done()?.saturating_add(1);
-        // Checked when they arrived; the vault's pages are authenticated since.
-        let before = self.store.quarantined(false)?;
-        let was: BTreeMap<OpId, (Reason, u64)> = before
-            .iter()
-            .map(|h| (h.op.id, (h.reason, h.since)))
-            .collect();
-        let since = |id: &OpId| was.get(id).map_or(now, |(_, s)| *s);
-        // Waiting and invalid ops are looked at again (their predecessors or their
-        // form may have arrived); forks stay set aside as they are.
-        let mut entries: Vec<Held> = Vec::new();
-        let mut incoming: Vec<Op> = Vec::new();
-        for h in before {
-            if h.reason == Reason::Fork {
-                entries.push(h);
-            } else {
-                incoming.push(h.op);
-            }
-        }
-        incoming.extend(received.iter().cloned());
-        let have = self.store.have()?;
-        let mut checked = Vec::with_capacity(incoming.len());
-        for (i, op) in incoming.into_iter().enumerate() {
-            if i % 256 == 255 {
-                self.cancelled()?;
-            }
-            // Ops at a sequence held are the op held there or a fork: not merged again.
-            if op.header.seq <= have.get(&op.header.author) {
-                checked.push(op);
-                continue;
-            }
-            match quarantine::check_values(&op, forms) {
-                Ok(()) => checked.push(op),
-                Err(detail) => entries.push(Held {
-                    since: since(&op.id),
-                    op,
-                    reason: Reason::Invalid,
-                    detail,
-                }),
-            }
-        }
-        // In an organisation: who may write what, checked before anything is planned.
-        let (held, new): (Vec<Op>, Vec<Op>) = checked
-            .into_iter()
-            .partition(|op| op.header.seq <= have.get(&op.header.author));
-        let (mut checked, refused) = self.authorise_received(new, members)?;
-        checked.extend(held);
-        for (op, detail) in refused {
-            entries.push(Held {
-                since: since(&op.id),
-                op,
-                reason: Reason::Refused,
-                detail,
-            });
-        }
-        let mut planned = plan(&have, &self.store.heads()?, checked);
-        let forks: BTreeSet<OpId> = self
-            .store
-            .forks_of_held(&planned.known)?
-            .into_iter()
-            .collect();
-        let (forked, known): (Vec<Op>, Vec<Op>) = std::mem::take(&mut planned.known)
-            .into_iter()
-            .partition(|o| forks.contains(&o.id));
-        planned.known = known;
-        for op in std::mem::take(&mut planned.broken)
-            .into_iter()
-            .chain(forked)
-        {
-            entries.push(Held {
-                since: since(&op.id),
-                detail: format!(
-                    "another op of its author holds or precedes sequence {}",
-                    op.header.seq
-                ),
-                op,
-                reason: Reason::Fork,
-            });
-        }
-        for op in std::mem::take(&mut planned.wait) {
-            entries.push(Held {
-                since: since(&op.id),
-                detail: String::new(),
-                op,
-                reason: Reason::Waiting,
-            });
-        }
-        let mut have_after = have;
-        for op in &planned.apply {
-            have_after.observe(op.header.author, op.header.seq);
-        }
-        let bounded = bound(entries, &have_after, now, &LIMITS);
-        let new = |reason: Reason| {
-            bounded
-                .kept
-                .iter()
-                .filter(|h| {
-                    h.reason == reason && was.get(&h.op.id).is_none_or(|(r, _)| *r != reason)
-                })
-                .count()
-        };
-        Ok(PlannedImport {
-            forks: new(Reason::Fork),
-            invalid: new(Reason::Invalid),
-            refused: new(Reason::Refused),
-            dropped: bounded.expired.len() + bounded.over.len(),
-            plan: planned,
-            quarantine: bounded.kept,
         })
     }
 
@@ -897,17 +651,18 @@ impl Vault {
     }
 }
 
-/// An import planned: what to apply and what the quarantine holds after it.
-struct PlannedImport {
-    plan: satchel_sync::sync::Plan,
-    quarantine: Vec<Held>,
-    forks: usize,
-    invalid: usize,
-    refused: usize,
-    dropped: usize,
-}
-
 impl ApiError {
+    fn from_refused(e: verify::Refused<satchel_store::StoreError>) -> Self {
+        match e {
+            verify::Refused::Lookup(e) => e.into(),
+            verify::Refused::Stopped => ApiError::Cancelled,
+            verify::Refused::Form { name, reason } if name.is_empty() => {
+                ApiError::InvalidForm(reason)
+            }
+            other => ApiError::BundleContent(other.to_string()),
+        }
+    }
+
     fn bundle_body(e: BodyError) -> Self {
         match e {
             BodyError::Read(io) => match BundleError::from_io(&io) {

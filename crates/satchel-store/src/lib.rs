@@ -37,4 +37,4 @@ pub use ops::LogReport;
 pub use org::MemberObject;
 pub use pack::pack_path;
 pub use records::{ListFilter, StoredRecord};
-pub use sync::{BundleMeta, ImportExtras, ImportOutcome, ImportRefused, Importing, Peer};
+pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Importing, META_FORM_PUB, Peer};

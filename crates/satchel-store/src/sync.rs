@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use satchel_sync::{
     op::{DeviceId, Op, OpId, RecordId},
-    sync::{Held, Plan, Reason},
+    sync::{Held, Reason},
+    verify::{Facts, Known, SenderChain, VerifiedImport},
     vv::VersionVector,
 };
 
-use crate::{BlobWriter, Store, StoreError, ops};
+use crate::{BlobWriter, MemberObject, Store, StoreError, ops};
 
 /// A device this vault exchanges bundles with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,20 +56,8 @@ pub struct ImportOutcome {
     pub purged: bool,
 }
 
-/// What an import keeps besides ops, all in its one transaction.
-#[derive(Debug, Default)]
-pub struct ImportExtras<'a> {
-    /// Form definitions: (name, version, JSON); a version not newer than the one
-    /// held is skipped.
-    pub forms: &'a [(String, i64, String)],
-    /// Metadata rows to write (form publications).
-    pub meta: &'a [(String, Vec<u8>)],
-    /// Membership objects: (kind, id, signed bytes); ones held are skipped.
-    pub members: &'a [(crate::org::MemberObject, [u8; 32], Vec<u8>)],
-    /// Ops held as headers alone whose payload this bundle brings (a record newly
-    /// assigned to this device). One a purge covers is erased again at once.
-    pub refills: &'a [Op],
-}
+/// Metadata key prefix of a form version as published, one per form name.
+pub const META_FORM_PUB: &str = "form-pub/";
 
 /// Why an import was refused inside the store.
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +267,35 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
     }
 
+    /// The sender's chain of bundles as this vault has seen it, for a bundle with
+    /// this id and sequence.
+    pub fn sender_chain(
+        &self,
+        sender: &[u8; 32],
+        id: &[u8; 16],
+        seq: u64,
+    ) -> Result<SenderChain, StoreError> {
+        let seq = i64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?;
+        let already = self
+            .conn
+            .prepare_cached("SELECT 1 FROM bundles_seen WHERE id = ?1")?
+            .exists([&id[..]])?;
+        let same = self
+            .conn
+            .prepare_cached("SELECT 1 FROM bundles_seen WHERE sender = ?1 AND seq = ?2")?
+            .exists(params![&sender[..], seq])?;
+        let prev: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT hash FROM bundles_seen WHERE sender = ?1 AND seq = ?2")?
+            .query_row(params![&sender[..], seq - 1], |r| r.get(0))
+            .optional()?;
+        Ok(SenderChain {
+            already_imported: already,
+            same_seq_seen: same && !already,
+            prev_hash: prev.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
+        })
+    }
+
     /// Of `ops` that carry a payload, those held here as a header alone.
     pub fn withheld(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
         let mut stmt = self
@@ -301,37 +319,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// Applies a planned import in one transaction: ops, attachment contents, forms,
-    /// the sender's acknowledgements and the quarantine (replaced by `quarantine`,
-    /// already bounded); all or nothing. `plan.known` must hold no fork
-    /// ([`Store::forks_of_held`]): one is refused as a last defence.
-    pub fn import(
-        &mut self,
-        meta: &BundleMeta,
-        plan: &Plan,
-        quarantine: &[Held],
-        blobs: &[([u8; 32], &[u8])],
-        forms: &[(String, i64, String)],
-    ) -> Result<ImportOutcome, ImportRefused> {
-        let importing = self.import_begin()?;
-        for (hash, data) in blobs {
-            let mut w = importing.blob_begin()?;
-            importing.blob_write(&mut w, data)?;
-            if importing.blob_finish(w)?.0 != *hash {
-                return Err(StoreError::Corrupt("attachment does not match its hash").into());
-            }
-        }
-        let extras = ImportExtras {
-            forms,
-            ..ImportExtras::default()
-        };
-        let outcome = importing.finish(meta, plan, quarantine, &extras)?;
-        if outcome.purged {
-            self.checkpoint()?;
-        }
-        Ok(outcome)
     }
 
     /// Starts an import: attachments stream in through the returned transaction,
@@ -394,18 +381,24 @@ impl Importing<'_> {
         w.finish(&self.tx)
     }
 
-    /// Applies the plan, the forms, the sender's acknowledgements and the quarantine
-    /// (replaced by `quarantine`, already bounded), and commits. `plan.known` must
-    /// hold no fork ([`Store::forks_of_held`]): one is refused as a last defence.
-    /// When [`ImportOutcome::purged`], call [`Store::checkpoint`].
-    pub fn finish(
-        self,
-        meta: &BundleMeta,
-        plan: &Plan,
-        quarantine: &[Held],
-        extras: &ImportExtras<'_>,
-    ) -> Result<ImportOutcome, ImportRefused> {
+    /// Applies a verified import: the ops, withheld payloads filled in, the quarantine
+    /// (replaced by the verified one, already bounded), the sender's
+    /// acknowledgements, forms, the organisation's new objects, and the bundle's place
+    /// in its sender's chain; and commits. A verified import is the only thing this
+    /// accepts. The bundle's place and the held ops are checked again here, as a last
+    /// defence. When [`ImportOutcome::purged`], call [`Store::checkpoint`].
+    pub fn finish(self, v: &VerifiedImport) -> Result<ImportOutcome, ImportRefused> {
         let tx = self.tx;
+        let plan = v.plan();
+        let quarantine = v.quarantine();
+        let meta = BundleMeta {
+            id: v.bundle_id(),
+            sender: v.sender().0,
+            seq: v.sender_seq(),
+            hash: v.body_hash(),
+            prev: v.prev_bundle(),
+            acks: v.acks().clone(),
+        };
         let seen: Option<Vec<u8>> = tx
             .query_row(
                 "SELECT id FROM bundles_seen WHERE id = ?1",
@@ -444,7 +437,7 @@ impl Importing<'_> {
             }
         }
         let mut refilled = std::collections::BTreeSet::new();
-        for op in extras.refills {
+        for op in v.refills() {
             let n = tx
                 .prepare_cached("UPDATE ops SET payload = ?2 WHERE id = ?1 AND payload IS NULL")?
                 .execute(params![&op.id.0[..], op.payload.as_deref()])?;
@@ -499,13 +492,20 @@ impl Importing<'_> {
                 i64::try_from(*s).unwrap_or(i64::MAX)
             ])?;
         }
-        for (kind, id, body) in extras.members {
-            crate::org::put(&tx, *kind, id, body)?;
+        for c in v.certificates() {
+            crate::org::put(&tx, MemberObject::Certificate, &c.id().0, &c.write())?;
         }
-        for (key, value) in extras.meta {
-            crate::connection::meta_put(&tx, key, value)?;
+        for r in v.revocations() {
+            crate::org::put(&tx, MemberObject::Revocation, &r.id().0, &r.write())?;
         }
-        for (name, version, json) in extras.forms {
+        for (name, p) in v.publications() {
+            crate::connection::meta_put(&tx, &format!("{META_FORM_PUB}{name}"), &p.write())?;
+        }
+        for f in v.forms() {
+            let json = f
+                .to_json()
+                .map_err(|_| StoreError::Corrupt("form definition"))?;
+            let (name, version) = (&f.name, f.version);
             tx.prepare_cached(
                 "INSERT INTO forms (name, version, definition) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET version = excluded.version,
@@ -525,5 +525,51 @@ impl Importing<'_> {
             quarantined: quarantine.len(),
             records: applied.touched.into_iter().collect(),
         })
+    }
+}
+
+/// Verification's lookups answered from the database.
+impl Known for Store {
+    type Error = StoreError;
+
+    fn record(&self, id: &RecordId) -> Result<Option<Facts>, StoreError> {
+        let Some(created_by) = self.record_creator(&id.0)? else {
+            return Ok(None);
+        };
+        let assigned_to = self
+            .record(id)?
+            .map(|r| r.state.assigned_to())
+            .unwrap_or_default();
+        Ok(Some(Facts {
+            created_by: DeviceId(created_by),
+            assigned_to,
+        }))
+    }
+
+    fn op_at(&self, author: &DeviceId, seq: u64) -> Result<Option<OpId>, StoreError> {
+        let seq = i64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?;
+        let id: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT id FROM ops WHERE author = ?1 AND seq = ?2")?
+            .query_row(params![&author.0[..], seq], |r| r.get(0))
+            .optional()?;
+        id.map(|b| {
+            <[u8; 32]>::try_from(b.as_slice())
+                .map(OpId)
+                .map_err(|_| StoreError::Corrupt("op id"))
+        })
+        .transpose()
+    }
+
+    fn withheld(&self, id: &OpId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL")?
+            .exists([&id.0[..]])?)
+    }
+
+    fn stop(&self) -> bool {
+        self.cancel_flag()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 }

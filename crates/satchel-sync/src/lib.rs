@@ -26,6 +26,7 @@ pub mod merge;
 pub mod op;
 pub mod publication;
 pub mod sync;
+pub mod verify;
 pub mod vv;
 
 pub use error::{BodyError, OpError};

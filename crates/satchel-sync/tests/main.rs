@@ -12,3 +12,4 @@ mod convergence;
 mod member_vectors;
 mod membership;
 mod vectors;
+mod verify;
