@@ -377,10 +377,32 @@ impl Vault {
         Ok(())
     }
 
+    /// Keeps revocations; the ops held that one now reaches go void, their content
+    /// set aside in the quarantine (as an import carrying them would do).
     fn store_revocations(&mut self, revs: &[Revocation]) -> Result<()> {
+        let before = self.members_state()?;
         let objects: Vec<([u8; 32], Vec<u8>)> =
             revs.iter().map(|r| (r.id().0, r.write())).collect();
         self.store.member_put(MemberObject::Revocation, &objects)?;
+        if let (Some(before), Some(after)) = (before, self.members_state()?) {
+            let have = self.store.have()?;
+            let imports = self.store.imports_done()?;
+            let held = satchel_sync::verify::newly_revoked(
+                &before,
+                &after,
+                &have,
+                now_s(),
+                imports.saturating_add(1),
+                &self.store,
+            )
+            .map_err(|e| match e {
+                satchel_sync::verify::Refused::Lookup(e) => ApiError::from(e),
+                other => bad(other),
+            })?;
+            if !held.is_empty() {
+                self.store.void_held(&held)?;
+            }
+        }
         Ok(())
     }
 

@@ -457,3 +457,182 @@ fn a_field_vault_offloads_what_a_coordinator_acknowledged_and_keeps_its_assignme
     let again = f.offload(true).unwrap();
     assert_eq!((again.erased, again.held, again.done), (0, 1, false));
 }
+
+/// What a device holds that others must agree on: each record's fields, and which
+/// ops count.
+fn state(v: &Vault) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v
+        .records(&satchel_api::ListFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let view = v.record(&v.resolve_id(&r.id).unwrap(), "en").unwrap();
+            let fields = view
+                .fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}={:?}",
+                        f.id,
+                        f.values.iter().map(|x| &x.display).collect::<Vec<_>>()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(";");
+            (r.id, fields)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_revoked_devices_op_relayed_by_a_third_device_is_voided_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut c, _) = new_vault(&tmp.path().join("c"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    for (v, name) in [(&mut b, "Coordinator Two"), (&mut c, "Worker C")] {
+        let role = if name.starts_with("Coord") {
+            "coordinator"
+        } else {
+            "field"
+        };
+        let cert = approve(&mut a, v, name, role);
+        v.enrol_accept(&cert).unwrap();
+    }
+    befriend(&mut a, "a", &mut b, "b");
+    befriend(&mut b, "b", &mut c, "c");
+    send(&mut a, "b", &mut b, tmp.path()); // B learns of C
+    c.add_record("contact", &text(&[("name", "Before Seizure")]), &[])
+        .unwrap();
+    send(&mut c, "b", &mut b, tmp.path());
+    send(&mut b, "a", &mut a, tmp.path());
+    // C is seized. A revokes it from its second op; B has not heard yet, and takes
+    // what the seized device writes next.
+    a.member_revoke("Worker C", Some(2)).unwrap();
+    c.add_record("contact", &text(&[("name", "After Seizure")]), &[])
+        .unwrap();
+    let r = send(&mut c, "b", &mut b, tmp.path());
+    assert_eq!(r.applied, 1, "{r:?}");
+    assert_eq!(b.search("After", 5).unwrap().len(), 1);
+    // Relayed by B, A refuses it: into C's chain void, its content set aside.
+    let before = state(&a);
+    let r = send(&mut b, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    assert_eq!(state(&a), before, "A's records are as they were");
+    // The revocation reaches B, which voids what it had taken.
+    send(&mut a, "b", &mut b, tmp.path());
+    assert!(b.search("After", 5).unwrap().is_empty());
+    let held = b.quarantine().unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].detail.contains("revoked"), "{}", held[0].detail);
+    assert_eq!(state(&a), state(&b), "A and B agree");
+    assert_eq!(a.search("Before", 5).unwrap().len(), 1);
+    b.verify().unwrap();
+}
+
+#[test]
+fn one_refused_edit_does_not_hold_back_a_workers_later_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut f, _) = new_vault(&tmp.path().join("f"));
+    let (mut g, _) = new_vault(&tmp.path().join("g"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    // F is certified but runs a build that does not apply the rules to itself.
+    let cert = approve(&mut a, &f, "Worker F", "field");
+    a.member_import(&cert).unwrap();
+    let cert = approve(&mut a, &g, "Worker G", "field");
+    g.enrol_accept(&cert).unwrap();
+    befriend(&mut a, "a", &mut f, "f");
+    befriend(&mut a, "a", &mut g, "g");
+    let theirs = a
+        .add_record("contact", &text(&[("name", "Coordinator's")]), &[])
+        .unwrap();
+    // F is assigned the record for a while, then no longer.
+    a.assign_record(&theirs, "Worker F", true).unwrap();
+    send(&mut a, "f", &mut f, tmp.path());
+    a.assign_record(&theirs, "Worker F", false).unwrap();
+    // F edits it anyway (refused), then goes on with its own work.
+    f.edit_record(&theirs, &text(&[("name", "Edited Without Right")]), &[])
+        .unwrap();
+    f.add_record("contact", &text(&[("name", "Later Work")]), &[])
+        .unwrap();
+    let r = send(&mut f, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused, r.quarantined), (1, 1, 0), "{r:?}");
+    assert_eq!(a.search("Later", 5).unwrap().len(), 1, "not held back");
+    assert!(a.search("Without", 5).unwrap().is_empty());
+    assert_eq!(a.quarantine().unwrap()[0].reason, "refused");
+    assert_eq!(a.search("Coordinator's", 5).unwrap().len(), 1);
+    a.verify().unwrap();
+    // Its next bundle passes the void edit on as a header: G's device agrees.
+    send(&mut a, "g", &mut g, tmp.path());
+    assert_eq!(
+        g.search("Later", 5).unwrap().len(),
+        0,
+        "need to know: F's record is not G's"
+    );
+    assert!(g.search("Without", 5).unwrap().is_empty());
+}
+
+#[test]
+fn two_coordinators_who_revoke_and_re_enrol_at_once_converge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut w, _) = new_vault(&tmp.path().join("w"));
+    let (mut w2, _) = new_vault(&tmp.path().join("w2"));
+    a.org_create("Border Aid", "Ana", 30).unwrap();
+    let cert = approve(&mut a, &b, "Bo", "coordinator");
+    b.enrol_accept(&cert).unwrap();
+    let cert = approve(&mut a, &w, "Worker", "field");
+    w.enrol_accept(&cert).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    befriend(&mut a, "a", &mut w, "w");
+    befriend(&mut b, "b", &mut w, "w");
+    w.add_record("contact", &text(&[("name", "First")]), &[])
+        .unwrap();
+    w.add_record("contact", &text(&[("name", "Second")]), &[])
+        .unwrap();
+    send(&mut w, "a", &mut a, tmp.path());
+    send(&mut w, "b", &mut b, tmp.path());
+    send(&mut a, "b", &mut b, tmp.path());
+    // Both hear W's laptop was lost, at once: A revokes it from op 2, B from op 3,
+    // and B enrols the worker's new laptop.
+    a.member_revoke("Worker", Some(2)).unwrap();
+    b.member_revoke("Worker", Some(3)).unwrap();
+    let cert = approve(&mut b, &w2, "Worker (new laptop)", "field");
+    w2.enrol_accept(&cert).unwrap();
+    befriend(&mut b, "b", &mut w2, "w2");
+    w2.add_record("contact", &text(&[("name", "From New Laptop")]), &[])
+        .unwrap();
+    send(&mut w2, "b", &mut b, tmp.path());
+    // Each sends to the other, in both orders.
+    send(&mut a, "b", &mut b, tmp.path());
+    send(&mut b, "a", &mut a, tmp.path());
+    send(&mut a, "b", &mut b, tmp.path());
+    let members = |v: &Vault| {
+        let mut m: Vec<(String, String)> = v
+            .members()
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.name, m.status))
+            .collect();
+        m.sort();
+        m
+    };
+    assert_eq!(members(&a), members(&b));
+    assert!(
+        members(&a).contains(&("Worker".to_owned(), "revoked from op 2".to_owned())),
+        "the earlier point wins: {:?}",
+        members(&a)
+    );
+    assert_eq!(state(&a), state(&b));
+    assert!(
+        a.search("Second", 5).unwrap().is_empty(),
+        "op 2 is void everywhere"
+    );
+    assert_eq!(a.search("First", 5).unwrap().len(), 1);
+    assert_eq!(a.search("New Laptop", 5).unwrap().len(), 1);
+}

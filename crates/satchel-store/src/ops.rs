@@ -138,7 +138,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied = apply(&tx, self.pack.as_ref(), ops, blobs)?;
+        let applied = apply(&tx, self.pack.as_ref(), ops, blobs, &BTreeSet::new())?;
         tx.commit()?;
         if applied.purged {
             self.checkpoint()?;
@@ -160,6 +160,7 @@ pub(crate) fn apply(
     pack: Option<&crate::pack::Pack>,
     ops: &[Op],
     blobs: &[([u8; 32], &[u8])],
+    void: &BTreeSet<OpId>,
 ) -> Result<Applied, StoreError> {
     let mut touched = BTreeSet::new();
     // Records with no ops before this transaction can be computed from memory.
@@ -188,8 +189,8 @@ pub(crate) fn apply(
         let n = tx
             .prepare_cached(
                 "INSERT INTO ops (id, author, seq, record, kind, hlc_ms, hlc_counter,
-                                  header, signature, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                  header, signature, payload, void)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
@@ -202,10 +203,16 @@ pub(crate) fn apply(
                 i64::from(h.hlc.counter),
                 &op.header_bytes,
                 &op.signature[..],
-                op.payload.as_deref(),
+                if void.contains(&op.id) {
+                    None
+                } else {
+                    op.payload.as_deref()
+                },
+                void.contains(&op.id),
             ])?;
-        added += n;
-        if n > 0 {
+        // A void op is in its author's chain and nowhere else.
+        if n > 0 && !void.contains(&op.id) {
+            added += n;
             touched.insert(h.record);
             if let Some(list) = fresh.get_mut(&h.record) {
                 list.push(op);
@@ -255,7 +262,8 @@ pub(crate) fn load_ops(
     record: &RecordId,
 ) -> Result<Vec<Op>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT header, signature, payload FROM ops WHERE record = ?1 ORDER BY hlc_ms, hlc_counter, author",
+        "SELECT header, signature, payload FROM ops WHERE record = ?1 AND void = 0
+         ORDER BY hlc_ms, hlc_counter, author",
     )?;
     let rows = stmt.query_map([&record.0[..]], row_parts)?;
     let mut out = Vec::new();

@@ -82,7 +82,7 @@ impl Store {
         let author: Option<Vec<u8>> = self
             .conn
             .prepare_cached(
-                "SELECT author FROM ops WHERE record = ?1
+                "SELECT author FROM ops WHERE record = ?1 AND void = 0
                  ORDER BY hlc_ms, hlc_counter, author LIMIT 1",
             )?
             .query_row([&record[..]], |r| r.get(0))

@@ -171,6 +171,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE certificates (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
     CREATE TABLE revocations (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
     "#,
+    // 10: void ops. An op the organisation's rules refuse, from a member (a role that
+    // does not allow it, or a device revoked from that point of its chain), is kept
+    // in its author's chain as its signed header alone and counts for nothing in the
+    // records; its content waits in the quarantine (`refused`), and comes back if the
+    // rules later allow it (ADR 0018). So one refused op does not hold back the rest
+    // of its author's work.
+    r#"
+    ALTER TABLE ops ADD COLUMN void INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -267,6 +267,47 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
     }
 
+    /// Voids held ops (a revocation made or taken here reaches them): each goes out of
+    /// the records, its header stays in its author's chain, and its content waits in
+    /// the quarantine with the reason; all in one transaction.
+    pub fn void_held(&mut self, entries: &[Held]) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut records = std::collections::BTreeSet::new();
+        for h in entries {
+            let op = &h.op;
+            let n = tx
+                .prepare_cached(
+                    "UPDATE ops SET void = 1, payload = NULL WHERE id = ?1 AND void = 0",
+                )?
+                .execute([&op.id.0[..]])?;
+            if n == 0 {
+                continue;
+            }
+            records.insert(op.header.record);
+            tx.prepare_cached(
+                "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail",
+            )?
+            .execute(params![
+                &op.id.0[..],
+                &op.header_bytes,
+                &op.signature[..],
+                op.payload.as_deref(),
+                h.reason.code(),
+                h.detail,
+                i64::try_from(h.since).unwrap_or(i64::MAX)
+            ])?;
+        }
+        for r in &records {
+            crate::records::refresh(&tx, r, None)?;
+        }
+        tx.commit()?;
+        Ok(records.len())
+    }
+
     /// The sender's chain of bundles as this vault has seen it, for a bundle with
     /// this id and sequence.
     pub fn sender_chain(
@@ -300,7 +341,7 @@ impl Store {
     pub fn withheld(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL")?;
+            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL AND void = 0")?;
         let mut out = Vec::new();
         for op in ops.iter().filter(|o| o.payload.is_some()) {
             if stmt.exists([&op.id.0[..]])? {
@@ -445,7 +486,31 @@ impl Importing<'_> {
                 refilled.insert(op.header.record);
             }
         }
-        let mut applied = ops::apply(&tx, None, &plan.apply, &[])?;
+        // Ops a revocation now voids leave the records (their content is in the
+        // quarantine); ops the rules now allow come back with their content.
+        for id in v.to_void() {
+            let record: Option<Vec<u8>> = tx
+                .prepare_cached(
+                    "UPDATE ops SET void = 1, payload = NULL WHERE id = ?1 AND void = 0
+                     RETURNING record",
+                )?
+                .query_row([&id.0[..]], |r| r.get(0))
+                .optional()?;
+            if let Some(r) = record {
+                refilled.insert(RecordId(
+                    r.try_into().map_err(|_| StoreError::Corrupt("record id"))?,
+                ));
+            }
+        }
+        for op in v.unvoid() {
+            let n = tx
+                .prepare_cached("UPDATE ops SET void = 0, payload = ?2 WHERE id = ?1 AND void = 1")?
+                .execute(params![&op.id.0[..], op.payload.as_deref()])?;
+            if n > 0 {
+                refilled.insert(op.header.record);
+            }
+        }
+        let mut applied = ops::apply(&tx, None, &plan.apply, &[], v.void_ids())?;
         for record in refilled {
             if applied.touched.insert(record) {
                 crate::records::refresh(&tx, &record, None)?;
@@ -564,8 +629,30 @@ impl Known for Store {
     fn withheld(&self, id: &OpId) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL")?
+            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL AND void = 0")?
             .exists([&id.0[..]])?)
+    }
+
+    fn is_void(&self, id: &OpId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND void = 1")?
+            .exists([&id.0[..]])?)
+    }
+
+    fn held_op(&self, author: &DeviceId, seq: u64) -> Result<Option<Op>, StoreError> {
+        let seq = i64::try_from(seq).map_err(|_| StoreError::Corrupt("seq"))?;
+        let parts = self
+            .conn
+            .prepare_cached(
+                "SELECT header, signature, payload FROM ops
+                 WHERE author = ?1 AND seq = ?2 AND void = 0",
+            )?
+            .query_row(params![&author.0[..], seq], ops::row_parts)
+            .optional()?;
+        parts
+            .map(|(h, s, p)| Op::from_stored_parts(h, &s, p).map_err(StoreError::from))
+            .transpose()
     }
 
     fn stop(&self) -> bool {

@@ -47,8 +47,13 @@ pub trait Known {
     fn record(&self, id: &RecordId) -> Result<Option<Facts>, Self::Error>;
     /// The id of the op held at `seq` of `author`'s chain.
     fn op_at(&self, author: &DeviceId, seq: u64) -> Result<Option<OpId>, Self::Error>;
-    /// Whether the op is held as its header alone (its payload withheld or erased).
+    /// Whether the op is held as its header alone (its payload withheld or erased),
+    /// and not void.
     fn withheld(&self, id: &OpId) -> Result<bool, Self::Error>;
+    /// Whether the op is held void (in its author's chain, counting for nothing).
+    fn is_void(&self, id: &OpId) -> Result<bool, Self::Error>;
+    /// The op held at `seq` of `author`'s chain with its payload, unless void.
+    fn held_op(&self, author: &DeviceId, seq: u64) -> Result<Option<Op>, Self::Error>;
     /// Asked between steps of long loops: `true` stops verification.
     fn stop(&self) -> bool {
         false
@@ -163,6 +168,9 @@ pub struct VerifiedImport {
     certificates: Vec<Certificate>,
     revocations: Vec<Revocation>,
     refills: Vec<Op>,
+    void: BTreeSet<OpId>,
+    to_void: Vec<OpId>,
+    unvoid: Vec<Op>,
     attachments: BTreeSet<[u8; 32]>,
     counts: Counts,
     ops_in_bundle: usize,
@@ -221,6 +229,19 @@ impl VerifiedImport {
     /// Ops held as headers alone whose payload may now be filled in.
     pub fn refills(&self) -> &[Op] {
         &self.refills
+    }
+    /// Of the ops to apply, those that go in void: their author's chain holds their
+    /// header, the records nothing of them (their content is in the quarantine).
+    pub fn void_ids(&self) -> &BTreeSet<OpId> {
+        &self.void
+    }
+    /// Ops held that a revocation in this bundle now voids.
+    pub fn to_void(&self) -> &[OpId] {
+        &self.to_void
+    }
+    /// Void ops the rules now allow, with their content, to count again.
+    pub fn unvoid(&self) -> &[Op] {
+        &self.unvoid
     }
     /// Whether an attachment in the bundle is named by an op in it.
     pub fn names_attachment(&self, hash: &[u8; 32]) -> bool {
@@ -418,7 +439,7 @@ pub fn verify<K: Known>(
     let have = ctx.have;
     // Values against their form (ops at a sequence held are the op held there, or a
     // fork: checked below, never merged again).
-    let mut held_seq = Vec::new();
+    let mut held_seq: Vec<Op> = Vec::new();
     let mut new = Vec::new();
     for (i, op) in incoming.into_iter().enumerate() {
         if i % 256 == 255 && known.stop() {
@@ -443,13 +464,62 @@ pub fn verify<K: Known>(
         Some(m) => authorise(m, now_s, new, known)?,
         None => (new, Vec::new()),
     };
-    for (op, detail) in refused {
+    // A member's op the rules refuse goes into its author's chain void, so the rest
+    // of their work is not held back; an unknown or lapsed author's waits.
+    let mut void = BTreeSet::new();
+    for (op, why) in refused {
+        if goes_void(&why) {
+            void.insert(op.id);
+            checked.push(header_only(&op));
+        }
         entries.push(Held {
             since: since(&op.id),
             op,
             reason: Reason::Refused,
-            detail: cut(&detail),
+            detail: cut(&why.to_string()),
         });
+    }
+    // Refused ops held void are judged again: the rules may allow them now.
+    let mut unvoid = Vec::new();
+    let mut judged_again: BTreeMap<OpId, Op> = BTreeMap::new();
+    held_seq.retain(|op| {
+        let again = was.get(&op.id).is_some_and(|(r, _)| *r == Reason::Refused);
+        if again {
+            // The copy with its content, if any copy has it.
+            let e = judged_again.entry(op.id).or_insert_with(|| op.clone());
+            if e.payload.is_none() {
+                *e = op.clone();
+            }
+        }
+        !again
+    });
+    if let Some(m) = &members {
+        for op in judged_again.into_values() {
+            if !known.is_void(&op.id).map_err(Refused::Lookup)? {
+                continue; // no longer void here: nothing to keep aside
+            }
+            let (ok, no) = authorise(m, now_s, vec![op.clone()], known)?;
+            if ok.is_empty() {
+                let why = no.first().map(|(_, e)| e.to_string()).unwrap_or_default();
+                entries.push(Held {
+                    since: since(&op.id),
+                    op,
+                    reason: Reason::Refused,
+                    detail: cut(&why),
+                });
+            } else {
+                unvoid.extend(ok);
+            }
+        }
+    }
+    // Ops held from a device a revocation in this bundle now reaches: void from its
+    // point on, their content kept aside.
+    let mut to_void = Vec::new();
+    if let (Some(before), Some(after)) = (ctx.members, &members) {
+        for h in newly_revoked(before, after, have, now_s, imports_now, known)? {
+            to_void.push(h.op.id);
+            entries.push(h);
+        }
     }
     checked.extend(held_seq);
     // Chains and forks.
@@ -530,15 +600,73 @@ pub fn verify<K: Known>(
         certificates,
         revocations,
         refills,
+        void,
+        to_void,
+        unvoid,
         attachments,
         counts,
         ops_in_bundle: head.ops.len(),
     })
 }
 
+/// Ops held that `after` revokes and `before` did not: each device's ops from its
+/// revocation point to the last held, with their content, as quarantine entries.
+/// What a revocation, arriving by bundle or made here, voids.
+pub fn newly_revoked<K: Known>(
+    before: &Members,
+    after: &Members,
+    have: &VersionVector,
+    now_s: u64,
+    imports_now: u64,
+    known: &K,
+) -> Result<Vec<Held>, Refused<K::Error>> {
+    let mut out = Vec::new();
+    for (author, last) in &have.0 {
+        let Err(crate::member::Refusal::Revoked { from_seq }) =
+            after.at(now_s).check(*author, *last)
+        else {
+            continue;
+        };
+        let was_from = match before.at(now_s).check(*author, *last) {
+            Err(crate::member::Refusal::Revoked { from_seq }) => from_seq,
+            _ => u64::MAX,
+        };
+        for seq in from_seq..was_from.min(last.saturating_add(1)) {
+            if let Some(op) = known.held_op(author, seq).map_err(Refused::Lookup)? {
+                out.push(Held {
+                    since: imports_now,
+                    detail: cut(&crate::member::Refusal::Revoked { from_seq }.to_string()),
+                    op,
+                    reason: Reason::Refused,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a refused op goes into its author's chain void: its author is a member
+/// (the role does not allow it, or the device was revoked from this point), so the
+/// refusal will not change by waiting for a certificate.
+fn goes_void(why: &authz::OpRefused) -> bool {
+    matches!(
+        why,
+        authz::OpRefused::Role(_)
+            | authz::OpRefused::Author(crate::member::Refusal::Revoked { .. })
+    )
+}
+
+/// The op as its header alone: what a void op keeps in the chain.
+fn header_only(op: &Op) -> Op {
+    let mut out = op.clone();
+    out.payload = None;
+    out.body = None;
+    out
+}
+
 /// Sorted by the organisation's rules: ops whose author is heard in a role that
 /// allows them, and those refused with why.
-type Sorted = (Vec<Op>, Vec<(Op, String)>);
+type Sorted = (Vec<Op>, Vec<(Op, authz::OpRefused)>);
 
 /// The records' facts as held, with the creation and the coordinators' assignments
 /// this batch brings.
@@ -627,7 +755,7 @@ fn authorise<K: Known>(
         });
         match authz::check(&at, &op, facts.as_ref()) {
             Ok(_) => ok.push(op),
-            Err(e) => refused.push((op, e.to_string())),
+            Err(e) => refused.push((op, e)),
         }
     }
     Ok((ok, refused))

@@ -27,6 +27,8 @@ struct Vault {
     ops: BTreeMap<(DeviceId, u64), OpId>,
     have: VersionVector,
     heads: BTreeMap<DeviceId, OpId>,
+    full: BTreeMap<(DeviceId, u64), Op>,
+    void: BTreeSet<OpId>,
 }
 
 impl Known for Vault {
@@ -40,12 +42,19 @@ impl Known for Vault {
     fn withheld(&self, _: &OpId) -> Result<bool, Self::Error> {
         Ok(false)
     }
+    fn is_void(&self, id: &OpId) -> Result<bool, Self::Error> {
+        Ok(self.void.contains(id))
+    }
+    fn held_op(&self, author: &DeviceId, seq: u64) -> Result<Option<Op>, Self::Error> {
+        Ok(self.full.get(&(*author, seq)).cloned())
+    }
 }
 
 impl Vault {
     fn hold(&mut self, op: &Op) {
         let a = op.header.author;
         self.ops.insert((a, op.header.seq), op.id);
+        self.full.insert((a, op.header.seq), op.clone());
         self.have.observe(a, op.header.seq);
         self.heads.insert(a, op.id);
         self.records.entry(op.header.record).or_insert(Facts {
@@ -129,8 +138,14 @@ fn run(
     )
 }
 
+/// Ops applied with effect (void ones are in their author's chain only).
 fn applied(v: &VerifiedImport) -> Vec<OpId> {
-    v.plan().apply.iter().map(|o| o.id).collect()
+    v.plan()
+        .apply
+        .iter()
+        .map(|o| o.id)
+        .filter(|id| !v.void_ids().contains(id))
+        .collect()
 }
 
 fn held(v: &VerifiedImport) -> BTreeSet<(OpId, &'static str)> {
@@ -161,6 +176,10 @@ fn a_field_workers_purge_of_a_coordinators_record_is_set_aside_and_the_rest_appl
     let entry = &v.quarantine()[0];
     assert_eq!((entry.op.id, entry.reason), (purge.id, Reason::Refused));
     assert!(entry.detail.contains("purge"), "{}", entry.detail);
+    // Into the chain void, its content kept aside: Fatima's next op is not held back.
+    assert!(v.void_ids().contains(&purge.id));
+    let void = v.plan().apply.iter().find(|o| o.id == purge.id).unwrap();
+    assert!(void.payload.is_none() && entry.op.payload.is_some());
     // In no organisation the same bundle is trusted as its peer is.
     let v = run(
         &w,
@@ -188,7 +207,16 @@ fn the_bundles_own_revocation_and_certificates_judge_its_ops() {
     let v = run(&w, Some(&w.members), &vault, &h, NOW * 1000).unwrap();
     assert_eq!(applied(&v), vec![first.id]);
     assert_eq!(held(&v), BTreeSet::from([(second.id, "refused")]));
-    assert_eq!(v.revocations(), &[rev]);
+    assert_eq!(v.revocations(), std::slice::from_ref(&rev));
+    // Had this vault held both already, the revocation would void the second.
+    let mut holding = Vault::default();
+    holding.hold(&first);
+    holding.hold(&second);
+    let mut h = head(Vec::new());
+    h.revocations.push(rev);
+    let v = run(&w, Some(&w.members), &holding, &h, NOW * 1000).unwrap();
+    assert_eq!(v.to_void(), &[second.id]);
+    assert_eq!(held(&v), BTreeSet::from([(second.id, "refused")]));
     // A field worker unknown to this vault is heard once the bundle certifies them.
     let mut without = Members::new(w.members.org());
     without.insert_certificate(w.cert_a.clone()).unwrap();
@@ -273,6 +301,64 @@ fn forms_are_taken_only_from_coordinators_of_the_organisation() {
         assert_eq!(v.forms().len(), usize::from(taken));
         assert_eq!(v.counts().forms_refused, usize::from(!taken));
     }
+}
+
+#[test]
+fn a_void_op_the_rules_now_allow_counts_again_with_its_content() {
+    let w = world();
+    let mut vault = Vault::default();
+    let record = op(&w.a, None, 8, OpKind::Write, "coordinator's");
+    vault.hold(&record);
+    let edit = op(&w.f, None, 8, OpKind::Write, "edited");
+    // Held void: refused when it came, its content in the quarantine.
+    vault.ops.insert((id(&w.f), 1), edit.id);
+    vault.have.observe(id(&w.f), 1);
+    vault.heads.insert(id(&w.f), edit.id);
+    vault.void.insert(edit.id);
+    let entry = satchel_sync::sync::Held {
+        op: edit.clone(),
+        reason: Reason::Refused,
+        detail: "field workers edit and delete only records they created or were assigned".into(),
+        since: 1,
+    };
+    let forms = forms();
+    let judge = |vault: &Vault| {
+        verify::verify(
+            &head(Vec::new()),
+            [1; 32],
+            Context {
+                me: id(&w.a),
+                now_ms: NOW * 1000,
+                sender: id(&w.b),
+                chain: SenderChain::default(),
+                members: Some(&w.members),
+                forms: &forms,
+                have: &vault.have,
+                heads: &vault.heads,
+                quarantine: vec![entry.clone()],
+                imports_done: 1,
+                known: vault,
+            },
+        )
+        .unwrap()
+    };
+    // Still not assigned: it stays void and aside.
+    let v = judge(&vault);
+    assert!(v.unvoid().is_empty());
+    assert_eq!(held(&v), BTreeSet::from([(edit.id, "refused")]));
+    // Assigned (the assignment arrived later than the edit): it counts again.
+    vault
+        .records
+        .get_mut(&RecordId([8; 16]))
+        .unwrap()
+        .assigned_to = vec![id(&w.f)];
+    let v = judge(&vault);
+    assert_eq!(
+        v.unvoid().iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![edit.id]
+    );
+    assert!(v.unvoid()[0].payload.is_some());
+    assert!(v.quarantine().is_empty());
 }
 
 proptest! {
