@@ -168,6 +168,24 @@ fn parse_objects(text: &str) -> Result<(Vec<Certificate>, Vec<Revocation>)> {
     Ok((certs, revs))
 }
 
+/// The newest certificate of the one device named `name`.
+fn named_cert(members: &Members, name: &str) -> Result<Certificate> {
+    let named: Vec<&Certificate> = members
+        .certificates()
+        .filter(|c| c.name() == name.trim())
+        .collect();
+    let devices: std::collections::BTreeSet<DeviceId> =
+        named.iter().map(|c| c.device_id()).collect();
+    match (devices.len(), named.iter().max_by_key(|c| c.not_before())) {
+        (1, Some(c)) => Ok((*c).clone()),
+        (0, _) | (_, None) => Err(bad(format!(
+            "no member named `{}`; see `satchel member list`",
+            shown(name)
+        ))),
+        _ => Err(bad(format!("several devices are named `{}`", shown(name)))),
+    }
+}
+
 impl Vault {
     /// The organisation, if this vault is in one.
     pub fn org(&self) -> Result<Option<OrgInfo>> {
@@ -610,21 +628,7 @@ impl Vault {
         let members = self
             .members_state()?
             .ok_or_else(|| bad("this vault is in no organisation"))?;
-        let named: Vec<&Certificate> = members
-            .certificates()
-            .filter(|c| c.name() == name.trim())
-            .collect();
-        let devices: std::collections::BTreeSet<DeviceId> =
-            named.iter().map(|c| c.device_id()).collect();
-        let cert = match (devices.len(), named.iter().max_by_key(|c| c.not_before())) {
-            (1, Some(c)) => (*c).clone(),
-            (0, _) | (_, None) => {
-                return Err(bad(format!(
-                    "no member named `{name}`; see `satchel member list`"
-                )));
-            }
-            _ => return Err(bad(format!("several devices are named `{name}`"))),
-        };
+        let cert = named_cert(&members, name)?;
         let from_seq = match from_seq {
             Some(n) => n,
             None => self
@@ -637,6 +641,43 @@ impl Vault {
             .map_err(bad)?;
         self.store_revocations(std::slice::from_ref(&rev))?;
         Ok(rev.to_text())
+    }
+
+    /// `member renew`: a new certificate for a member's device, same name and role,
+    /// valid `days` from now (coordinators only; a revoked device enrols again with a
+    /// new identity instead). It travels in every bundle; the text is for carrying by
+    /// hand.
+    pub fn member_renew(&mut self, name: &str, days: u64) -> Result<Approval> {
+        self.not_decoy()?;
+        let days = valid_days(days)?;
+        let members = self
+            .members_state()?
+            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        let old = named_cert(&members, name)?;
+        let now = now_s();
+        let cert = members
+            .issue(
+                &self.device,
+                &satchel_sync::member::CertificateDraft {
+                    org: members.org(),
+                    serial: rng::array::<SERIAL_LEN>()?,
+                    device: *old.device(),
+                    name: old.name().to_owned(),
+                    role: old.role(),
+                    not_before: now,
+                    not_after: now.saturating_add(days.saturating_mul(DAY)),
+                },
+                now,
+            )
+            .map_err(bad)?;
+        self.store_certs(std::slice::from_ref(&cert))?;
+        let members = self
+            .members_state()?
+            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        Ok(Approval {
+            text: cert.to_text(),
+            member: self.member_view(&members, &cert)?,
+        })
     }
 
     /// How to show authors (see [`Authors`]).

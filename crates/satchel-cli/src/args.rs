@@ -194,6 +194,15 @@ pub(crate) enum MemberCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Renew a member's certificate: same device, name and role, valid from now
+    /// (coordinators only)
+    Renew {
+        /// The member's name, as `member list` shows it
+        name: String,
+        /// Days the new certificate is valid
+        #[arg(long, default_value_t = satchel_api::org::DEFAULT_VALID_DAYS)]
+        valid_days: u64,
+    },
     /// Take certificates and revocations of this organisation carried by hand (as
     /// `enrol approve` writes them); bundles carry them too
     Import {

@@ -265,6 +265,20 @@ fn run(cli: &Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Member(MemberCommand::Renew { name, valid_days }) => {
+            let renewed = unlock(&dir)?.member_renew(name, *valid_days)?;
+            if cli.json {
+                return print_json(&renewed);
+            }
+            say!(
+                "Renewed `{}` ({}) until {}; it reaches every device with the next bundles.",
+                renewed.member.name,
+                renewed.member.role,
+                renewed.member.valid_until
+            );
+            say!("{}", renewed.text);
+            Ok(())
+        }
         Command::Member(MemberCommand::Import { file }) => {
             let text = read_text(file)?;
             let added = unlock(&dir)?.member_import(&text)?;

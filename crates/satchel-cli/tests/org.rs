@@ -369,3 +369,24 @@ fn a_field_device_offloads_after_the_coordinator_acknowledges() {
         "coordinators keep every record",
     );
 }
+
+#[test]
+fn a_coordinator_renews_a_member_and_a_field_worker_cannot() {
+    let o = enrolled();
+    let out = o
+        .coordinator
+        .ok(&["member", "renew", "Field 7", "--valid-days", "90"]);
+    assert!(out.contains("Renewed `Field 7` (field)"), "{out}");
+    assert!(out.contains("SATCHEL-CERT-"), "{out}");
+    let list: serde_json::Value =
+        serde_json::from_str(&o.coordinator.ok(&["--json", "member", "list"])).unwrap();
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "one member per device: {list}");
+    refused(&o.field, &["member", "renew", "Min-ji"], 1, "coordinator");
+    refused(
+        &o.coordinator,
+        &["member", "renew", "Nobody"],
+        1,
+        "no member named",
+    );
+}

@@ -133,6 +133,22 @@ fn write_vectors() {
     framed.extend_from_slice(&bomb);
     let bomb = bundle::seal(&sender, &to, &framed).unwrap();
     let junk_body = bundle::seal(&sender, &to, b"\x03\0\0\0\x0cnot zstd at all").unwrap();
+    // The head with one bit of the worker's certificate's signature flipped.
+    let forged_cert = {
+        let mut head = body.head().encode().unwrap();
+        let cert = body.certificates[1].write();
+        let at = head
+            .windows(cert.len())
+            .position(|w| w == cert.as_slice())
+            .unwrap();
+        head[at + cert.len() - 1] ^= 1;
+        let compressed = zstd::bulk::compress(&head, 3).unwrap();
+        let mut framed = vec![satchel_sync::bundle::VERSION];
+        framed.extend_from_slice(&(compressed.len() as u32).to_be_bytes());
+        framed.extend_from_slice(&compressed);
+        framed.extend_from_slice(b"photo");
+        bundle::seal(&sender, &to, &framed).unwrap()
+    };
     let stranger = bundle::seal(&keys(0x54), &to, &content).unwrap();
     // A stranger's 900 MiB bundle: its header and first chunk are all a reader
     // needs (and reads) to refuse it.
@@ -256,6 +272,12 @@ fn write_vectors() {
             junk_body,
         ),
         (
+            "bad-forged-certificate",
+            "a valid envelope whose body carries a certificate with one bit of its signature flipped: the whole bundle is refused",
+            RECIPIENT,
+            forged_cert,
+        ),
+        (
             "bad-unknown-sender",
             "valid, but signed by a device that is not a peer",
             RECIPIENT,
@@ -320,5 +342,5 @@ fn bundle_vectors_meet_their_expectations() {
         seen += 1;
         good += usize::from(field("expect").starts_with("ok"));
     }
-    assert!(seen >= 23 && good >= 4, "{seen} vectors, {good} good");
+    assert!(seen >= 24 && good >= 4, "{seen} vectors, {good} good");
 }

@@ -361,6 +361,117 @@ fn a_void_op_the_rules_now_allow_counts_again_with_its_content() {
     assert!(v.quarantine().is_empty());
 }
 
+#[test]
+fn a_certificate_from_a_non_coordinator_an_expired_one_and_a_renewal() {
+    let w = world();
+    let vault = Vault::default();
+    let stranger = crate::membership::keys(60);
+    let first = op(&stranger, None, 9, OpKind::Write, "x");
+    // The field worker certifies a device: it is not vouched for, its op refused.
+    let mut as_if = Members::new(w.members.org());
+    let promoted = w
+        .root
+        .issue(&satchel_sync::member::CertificateDraft {
+            org: w.members.org(),
+            serial: [61; 16],
+            device: w.f.public(),
+            name: "Fatima".into(),
+            role: satchel_sync::member::Role::Coordinator,
+            not_before: NOW,
+            not_after: NOW + 86_400,
+        })
+        .unwrap();
+    as_if.insert_certificate(promoted).unwrap();
+    let request =
+        satchel_sync::member::EnrolmentRequest::create(&stranger, "Sam", [62; 16]).unwrap();
+    let forged = as_if
+        .approve(
+            &w.f,
+            &request,
+            satchel_sync::member::Role::Field,
+            [63; 16],
+            NOW,
+            30,
+        )
+        .unwrap();
+    let mut h = head(vec![first.clone()]);
+    h.certificates.push(forged);
+    let v = run(&w, Some(&w.members), &vault, &h, NOW * 1000).unwrap();
+    assert_eq!(v.counts().refused, 1);
+    assert!(
+        v.quarantine()[0]
+            .detail
+            .contains("not issued by a coordinator"),
+        "{}",
+        v.quarantine()[0].detail
+    );
+    // A coordinator's certificate for 30 days: heard within, not after.
+    let cert = w
+        .members
+        .approve(
+            &w.a,
+            &request,
+            satchel_sync::member::Role::Field,
+            [64; 16],
+            NOW,
+            30,
+        )
+        .unwrap();
+    let mut h = head(vec![first.clone()]);
+    h.certificates.push(cert);
+    let within = run(&w, Some(&w.members), &vault, &h, NOW * 1000).unwrap();
+    assert_eq!(applied(&within), vec![first.id]);
+    let late = (NOW + 31 * 86_400) * 1000;
+    let expired = run(&w, Some(&w.members), &vault, &h, late).unwrap();
+    assert!(applied(&expired).is_empty());
+    assert!(expired.quarantine()[0].detail.contains("expired"));
+    // Waiting, not void: a renewal in the next bundle lets it through.
+    assert!(expired.void_ids().is_empty());
+    let renewal = w
+        .members
+        .issue(
+            &w.a,
+            &satchel_sync::member::CertificateDraft {
+                org: w.members.org(),
+                serial: [65; 16],
+                device: stranger.public(),
+                name: "Sam".into(),
+                role: satchel_sync::member::Role::Field,
+                not_before: NOW + 30 * 86_400,
+                not_after: NOW + 90 * 86_400,
+            },
+            NOW,
+        )
+        .unwrap();
+    h.certificates.push(renewal);
+    let renewed = run(&w, Some(&w.members), &vault, &h, late).unwrap();
+    assert_eq!(applied(&renewed), vec![first.id]);
+}
+
+#[test]
+fn revoking_every_coordinator_in_one_bundle_leaves_one() {
+    let w = world();
+    let vault = Vault::default();
+    // Each revocation alone was allowed where it was made.
+    let rev_a = w
+        .root
+        .revoke(&w.members, w.cert_a.id(), 1, NOW + 1)
+        .unwrap();
+    let rev_b = w
+        .root
+        .revoke(&w.members, w.cert_b.id(), 1, NOW + 2)
+        .unwrap();
+    let by_a = op(&w.a, None, 10, OpKind::Write, "a");
+    let by_b = op(&w.b, None, 11, OpKind::Write, "b");
+    let mut h = head(vec![by_a.clone(), by_b.clone()]);
+    h.revocations.push(rev_a);
+    h.revocations.push(rev_b);
+    let v = run(&w, Some(&w.members), &vault, &h, NOW * 1000).unwrap();
+    // The first in the fixed order takes effect; the second would leave none.
+    assert_eq!(applied(&v), vec![by_b.id]);
+    assert_eq!(held(&v), BTreeSet::from([(by_a.id, "refused")]));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
