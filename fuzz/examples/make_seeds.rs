@@ -242,6 +242,15 @@ fn main() {
         certificates: Vec::new(),
         revocations: Vec::new(),
     };
+    let publication = Publication::sign(
+        &keys,
+        [0x60; 32],
+        include_str!("../seeds/form_parse/contact.json").to_owned(),
+    );
+    put("form_publication", "contact.bin", &publication.write());
+    let mut trailing = publication.write();
+    trailing.extend_from_slice(&publication.write());
+    put("form_publication", "two_back_to_back.bin", &trailing);
     put_body("empty", &empty);
     put_body("one_op", &one);
     put_body("several_ops_blob_form", &several);

@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("bundle_body", bundle_body),
     ("bundle_open", bundle_open),
     ("form_parse", form_parse),
+    ("form_publication", form_publication),
     ("keyslots_open", keyslots_open),
     ("member_certificate", member_certificate),
     ("member_request", member_request),
@@ -145,6 +146,20 @@ pub fn member_request(data: &[u8]) {
     let back =
         EnrolmentRequest::from_text(&request.to_text()).expect("a request's text must parse");
     assert_eq!(back, request, "request changed in a text round trip");
+}
+
+/// Form publications travel in bundles from anyone, relayed with the publisher's
+/// signature.
+pub fn form_publication(data: &[u8]) {
+    let Ok((p, rest)) = satchel_sync::publication::Publication::read(data) else {
+        return;
+    };
+    let used = data.len() - rest.len();
+    assert_eq!(
+        p.write(),
+        data.get(..used).expect("within the input"),
+        "accepted a non-canonical publication"
+    );
 }
 
 /// Revocations travel in bundles from anyone.
