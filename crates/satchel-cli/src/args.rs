@@ -190,9 +190,10 @@ pub(crate) enum MemberCommand {
         /// vault holds from it]
         #[arg(long)]
         from_seq: Option<u64>,
-        /// File to write the revocation to, to carry to the other devices
+        /// Also write the revocation to this file, to carry by hand (bundles carry it
+        /// anyway)
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
     },
     /// Renew a member's certificate: same device, name and role, valid from now
     /// (coordinators only)

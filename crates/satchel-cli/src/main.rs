@@ -255,14 +255,32 @@ fn run(cli: &Cli) -> Result<()> {
             from_seq,
             out,
         }) => {
-            let text = unlock(&dir)?.member_revoke(name, *from_seq)?;
-            let mut f = satchel_api::files::create_new(out)?;
-            std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes())?;
-            f.sync_all()?;
-            say!(
-                "`{name}` revoked; carry {} to the other devices (`satchel member import`).",
-                out.display()
-            );
+            // Written before the vault changes, so a file that cannot be made
+            // leaves the revocation unmade.
+            let mut file = out
+                .as_ref()
+                .map(|o| satchel_api::files::create_new(o))
+                .transpose()?;
+            let text = match unlock(&dir).and_then(|mut v| Ok(v.member_revoke(name, *from_seq)?)) {
+                Ok(t) => t,
+                Err(e) => {
+                    if let Some(o) = out {
+                        drop(file.take());
+                        let _ = std::fs::remove_file(o);
+                    }
+                    return Err(e);
+                }
+            };
+            if let (Some(f), Some(o)) = (file.as_mut(), out) {
+                std::io::Write::write_all(f, format!("{text}\n").as_bytes())?;
+                f.sync_all()?;
+                say!(
+                    "`{name}` revoked; it reaches every device with the next bundles (or carry {} by hand: `satchel member import`).",
+                    o.display()
+                );
+            } else {
+                say!("`{name}` revoked; it reaches every device with the next bundles.");
+            }
             Ok(())
         }
         Command::Member(MemberCommand::Renew { name, valid_days }) => {
