@@ -782,6 +782,7 @@ impl Vault {
             data_encoding::HEXLOWER.encode(&device.0)
         );
         let mut body = WriteBody::new(&state.form);
+        body.version = state.form_version;
         body.fields.insert(
             key,
             if assign {

@@ -149,6 +149,9 @@ pub struct RecordView {
     pub updated: String,
     /// The members it is assigned to, by name and role (in an organisation).
     pub assigned: Vec<String>,
+    /// The version of its form it was made with, shown with that version's fields
+    /// and labels (editing brings it to the newest).
+    pub form_version: Option<i64>,
 }
 
 /// A line in a list of records.
@@ -316,6 +319,7 @@ impl Vault {
         attachments: &[NewAttachment],
     ) -> Result<(WriteBody, BlobIndex)> {
         let mut body = WriteBody::new(&form.name);
+        body.version = Some(form.version);
         for (field, input) in values {
             let def = form.field(field)?;
             let value = match input {
@@ -517,6 +521,7 @@ impl Vault {
             ));
         }
         let mut body = WriteBody::new(&state.form);
+        body.version = state.form_version;
         body.fields.insert(key, Value::Null);
         let ctx = self.store.record_context(id)?;
         self.append(*id, OpKind::Write, ctx, &Body::Write(body), &[], &[])
@@ -554,8 +559,24 @@ impl Vault {
         }
     }
 
+    /// The version of a form a record was made with (the newest when the record's
+    /// ops do not name one, or it is not held).
+    pub(crate) fn form_at(&self, name: &str, version: Option<i64>) -> Option<Form> {
+        let newest = self.forms.get(name)?;
+        match version {
+            Some(v) if v != newest.version => self
+                .store
+                .form_version(name, v)
+                .ok()
+                .flatten()
+                .and_then(|json| Form::parse(&json).ok())
+                .or_else(|| Some(newest.clone())),
+            _ => Some(newest.clone()),
+        }
+    }
+
     fn view(&self, id: RecordId, state: &RecordState, lang: &str) -> Result<RecordView> {
-        let form = self.forms.get(&state.form);
+        let form = self.form_at(&state.form, state.form_version);
         let authors = self.authors()?;
         let mut fields = Vec::new();
         let mut attachments = Vec::new();
@@ -615,6 +636,7 @@ impl Vault {
                 .iter()
                 .map(|d| authors.name(d))
                 .collect(),
+            form_version: form.as_ref().map(|f| f.version),
         })
     }
 

@@ -636,3 +636,43 @@ fn two_coordinators_who_revoke_and_re_enrol_at_once_converge() {
     assert_eq!(a.search("First", 5).unwrap().len(), 1);
     assert_eq!(a.search("New Laptop", 5).unwrap().len(), 1);
 }
+
+#[test]
+fn records_keep_the_form_version_they_were_made_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut f, _) = new_vault(&tmp.path().join("f"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let cert = approve(&mut a, &f, "Worker F", "field");
+    f.enrol_accept(&cert).unwrap();
+    befriend(&mut a, "a", &mut f, "f");
+    f.set_offload_policy(false).unwrap();
+    let old = f
+        .add_record("contact", &text(&[("name", "Made With One")]), &[])
+        .unwrap();
+    a.import_form(&contact_v2(&a, 2)).unwrap();
+    send(&mut a, "f", &mut f, tmp.path());
+    assert_eq!(f.form("contact").unwrap().version, 2);
+    // The old record shows with version 1: the new field is not among its fields.
+    let view = f.record(&old, "en").unwrap();
+    assert_eq!(view.form_version, Some(1));
+    let new = f
+        .add_record(
+            "contact",
+            &text(&[("name", "Made With Two"), ("relatives", "x")]),
+            &[],
+        )
+        .unwrap();
+    let view = f.record(&new, "en").unwrap();
+    assert_eq!(view.form_version, Some(2));
+    assert!(view.fields.iter().any(|x| x.id == "relatives"));
+    // Both reach the coordinator, each with its version; an edit brings the old
+    // one to version 2.
+    let r = send(&mut f, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.invalid), (2, 0), "{r:?}");
+    assert_eq!(a.record(&old, "en").unwrap().form_version, Some(1));
+    assert_eq!(a.record(&new, "en").unwrap().form_version, Some(2));
+    f.edit_record(&old, &text(&[("relatives", "y")]), &[])
+        .unwrap();
+    assert_eq!(f.record(&old, "en").unwrap().form_version, Some(2));
+}

@@ -156,7 +156,10 @@ pub(crate) fn summaries(list: &[RecordSummary]) -> Result<()> {
 
 pub(crate) fn record(r: &RecordView) -> Result<()> {
     say!("Record   {}", r.id);
-    say!("Form     {}", r.form);
+    match r.form_version {
+        Some(v) => say!("Form     {} (version {v})", r.form),
+        None => say!("Form     {}", r.form),
+    }
     say!("Created  {}", r.created);
     say!("Updated  {}", r.updated);
     if !r.assigned.is_empty() {

@@ -4,6 +4,21 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::{Store, StoreError};
 
+/// Keeps a version of a form for the records made with it.
+pub(crate) fn keep_version(
+    conn: &rusqlite::Connection,
+    name: &str,
+    version: i64,
+    definition: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO form_versions (name, version, definition) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name, version) DO NOTHING",
+    )?
+    .execute(params![name, version, definition])?;
+    Ok(())
+}
+
 impl Store {
     /// Stores a form definition, replacing any older version of the same name.
     pub fn form_put(
@@ -18,7 +33,20 @@ impl Store {
                                               definition = excluded.definition",
             params![name, version, definition],
         )?;
+        keep_version(&self.conn, name, version, definition)?;
         Ok(())
+    }
+
+    /// One version of a form, as it was published.
+    pub fn form_version(&self, name: &str, version: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT definition FROM form_versions WHERE name = ?1 AND version = ?2",
+                params![name, version],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// A form's version and definition.

@@ -180,6 +180,18 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE ops ADD COLUMN void INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 11: every version of every form, so a record shows with the version it was
+    // made with after a newer one is published (`forms` keeps the newest).
+    r#"
+    CREATE TABLE form_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    ) STRICT;
+    INSERT INTO form_versions (name, version, definition)
+        SELECT name, version, definition FROM forms;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

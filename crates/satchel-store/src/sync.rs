@@ -577,6 +577,7 @@ impl Importing<'_> {
                      definition = excluded.definition WHERE excluded.version > forms.version",
             )?
             .execute(params![name, version, json])?;
+            crate::forms::keep_version(&tx, name, version, &json)?;
         }
         tx.execute(
             "INSERT INTO bundles_seen (id, sender, seq, hash) VALUES (?1, ?2, ?3, ?4)",

@@ -40,6 +40,10 @@ pub struct FieldValue {
 pub struct RecordState {
     /// Form of the most recent write.
     pub form: String,
+    /// The form's version the most recent write was made with: a record keeps it
+    /// when a newer version is published, until it is edited with that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_version: Option<i64>,
     /// Field id → its current values, default first. Fields whose only value is
     /// `null` are left out.
     pub fields: BTreeMap<String, Vec<FieldValue>>,
@@ -123,10 +127,10 @@ pub fn materialise(ops: &[OpView<'_>]) -> Option<RecordState> {
         .collect();
     let order = |o: &OpView<'_>| (o.header.hlc, o.header.author);
     let (latest, _) = writes.iter().max_by_key(|(o, _)| order(o))?;
-    let form = writes
+    let (form, form_version) = writes
         .iter()
         .find(|(o, _)| o.id == latest.id)
-        .map(|(_, w)| w.form.clone())
+        .map(|(_, w)| (w.form.clone(), w.version))
         .unwrap_or_default();
 
     let mut fields: BTreeMap<String, Vec<FieldValue>> = BTreeMap::new();
@@ -168,6 +172,7 @@ pub fn materialise(ops: &[OpView<'_>]) -> Option<RecordState> {
 
     Some(RecordState {
         form,
+        form_version,
         fields,
         deleted: !any_write,
         delete_conflict: any_write && any_delete,

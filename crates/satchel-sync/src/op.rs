@@ -311,6 +311,10 @@ impl OpHeader {
 pub struct WriteBody {
     /// Form name.
     pub form: String,
+    /// The version of the form the values were written with (absent in ops from
+    /// before versions were named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
     /// Field id → value.
     pub fields: BTreeMap<String, serde_json::Value>,
 }
@@ -320,6 +324,7 @@ impl WriteBody {
     pub fn new(form: &str) -> Self {
         Self {
             form: form.to_owned(),
+            version: None,
             fields: BTreeMap::new(),
         }
     }

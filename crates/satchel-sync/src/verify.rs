@@ -273,6 +273,16 @@ pub fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<(), Strin
             w.form.chars().take(60).collect::<String>()
         )
     })?;
+    // Versions only add (docs/forms.md): values made with an older one fit the newest
+    // held; one made with a version not held yet waits for it to arrive.
+    if let Some(v) = w.version
+        && (v < 1 || v > form.version)
+    {
+        return Err(format!(
+            "made with version {v} of form `{}`, not held here",
+            w.form.chars().take(60).collect::<String>()
+        ));
+    }
     for (key, value) in &w.fields {
         if let Some(hex) = key.strip_prefix(ASSIGNED_PREFIX) {
             // Who may assign is the organisation's rule (authz); here only the shape.

@@ -449,6 +449,41 @@ fn a_certificate_from_a_non_coordinator_an_expired_one_and_a_renewal() {
 }
 
 #[test]
+fn a_value_made_with_a_form_version_not_held_waits_for_it() {
+    let w = world();
+    let vault = Vault::default();
+    let mut body = WriteBody::new("contact");
+    body.version = Some(3);
+    body.fields.insert("name".into(), "x".into());
+    let made = Op::create(
+        &w.f,
+        Draft {
+            seq: 1,
+            prev: None,
+            hlc: Hlc {
+                wall_ms: NOW * 1000,
+                counter: 0,
+            },
+            record: RecordId([12; 16]),
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        },
+        &Body::Write(body),
+    )
+    .unwrap();
+    let v = run(
+        &w,
+        Some(&w.members),
+        &vault,
+        &head(vec![made.clone()]),
+        NOW * 1000,
+    )
+    .unwrap();
+    assert_eq!(held(&v), BTreeSet::from([(made.id, "invalid")]));
+    assert!(v.quarantine()[0].detail.contains("version 3"));
+}
+
+#[test]
 fn revoking_every_coordinator_in_one_bundle_leaves_one() {
     let w = world();
     let vault = Vault::default();

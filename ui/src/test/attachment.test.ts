@@ -60,7 +60,7 @@ describe('attachment preview', () => {
 describe('removing an attachment from a saved record', () => {
   const view = (attachments: { blake3: string; name: string; size: number }[]) => ({
     id: 'r1', form: 'contact', fields: [], attachments, deleted: false, delete_conflict: false,
-    created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [],
+    created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [], form_version: 1,
   });
 
   it('asks first, then removes it and shows the record without it', async () => {
@@ -94,7 +94,7 @@ describe('values of a saved record', () => {
     fakeShell({
       record_get: () => ({
         id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
-        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [],
+        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [], form_version: 1,
         fields: [
           { id: 'safe_to_contact', label: '직접 연락 가능', values: [v(true, 'yes'), v(false, 'no', 'o2')] },
           { id: 'household_size', label: '가구원 수', values: [v(1985, '1985')] },
@@ -120,7 +120,7 @@ describe('values of a saved record', () => {
     fakeShell({
       record_get: () => ({
         id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
-        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [],
+        created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [], form_version: 1,
         fields: [{ id: 'location', label: 'Location', values: [v({ lat: 1, lon: 2 }, '1, 2', 'o1'), v({ lat: 3, lon: 4 }, '3, 4', 'o2')] }],
       }),
       conflict_resolve: () => undefined,

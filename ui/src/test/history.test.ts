@@ -20,7 +20,7 @@ describe('history', () => {
     app.forms = [contact as Form];
     setLang('ko');
     fakeShell({
-      record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [] }),
+      record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [], form_version: 1 }),
       record_history: () => [
         { op: 'a', author: 'w-x-y', seq: 1, time: '2026-11-28T04:00:00Z', kind: 'write', changes: [
             { field: 'name', shown: '김민준', value: '김민준' },
@@ -53,7 +53,7 @@ describe('history', () => {
   it('shows a peer\'s text with its controls and bidi overrides as escapes, each value isolated', async () => {
     app.forms = [contact as Form];
     fakeShell({
-      record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [] }),
+      record_get: () => ({ id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [], form_version: 1 }),
       record_history: () => [
         { op: 'a', author: 'w-x-y', seq: 1, time: '2026-11-28T04:00:00Z', kind: 'write', changes: [
             { field: 'name', shown: 'Kim\u001b]0;owned\u0007 \u202egpj.exe', value: 'Kim' },

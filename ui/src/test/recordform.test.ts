@@ -96,7 +96,7 @@ describe('record form', () => {
         deleted: false,
         delete_conflict: false,
         created: '2024-01-01T00:00:00Z',
-        updated: '2024-01-01T00:00:00Z', assigned: [],
+        updated: '2024-01-01T00:00:00Z', assigned: [], form_version: 1,
       }),
       record_update: () => undefined,
     });
@@ -197,7 +197,7 @@ describe('record form drafts', () => {
         deleted: false,
         delete_conflict: false,
         created: '2024-01-01T00:00:00Z',
-        updated: '2024-01-01T00:00:00Z', assigned: [],
+        updated: '2024-01-01T00:00:00Z', assigned: [], form_version: 1,
       }),
       draft_get: () => ({ ...contactDraft({ name: 'Ana Kim' }), key: 'record:r9' }),
       draft_save: () => undefined,

@@ -518,7 +518,12 @@ updated: string,
 /**
  * The members it is assigned to, by name and role (in an organisation).
  */
-assigned: Array<string>, };
+assigned: Array<string>, 
+/**
+ * The version of its form it was made with, shown with that version's fields
+ * and labels (editing brings it to the newest).
+ */
+form_version: number | null, };
 
 export type Resolution = { "pick": string } | { "value": FieldValue };
 
