@@ -320,15 +320,11 @@ impl Vault {
         days: u64,
     ) -> Result<Approval> {
         self.not_decoy()?;
-        let seen = EnrolmentRequest::from_text(text.trim())
+        // Words in English, Korean or Chinese: whichever the other screen shows.
+        if !EnrolmentRequest::from_text(text.trim())
             .map_err(bad)?
             .fingerprint()
-            .to_string();
-        let words: Vec<&str> = seen.split(' ').collect();
-        let typed: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
-        if typed.len() < 4
-            || typed.len() > words.len()
-            || typed.iter().zip(&words).any(|(t, w)| t != w)
+            .confirms(typed)
         {
             return Err(ApiError::FingerprintMismatch);
         }

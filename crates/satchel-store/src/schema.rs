@@ -171,6 +171,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE certificates (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
     CREATE TABLE revocations (id BLOB PRIMARY KEY, body BLOB NOT NULL) STRICT;
     "#,
+    // 10: whether the user confirmed a peer's fingerprint against the words on its own
+    // screen. Peers added before stay unverified: nothing shows that anyone compared.
+    r#"
+    ALTER TABLE peers ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

@@ -413,6 +413,7 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
              DROP TABLE pack_scrub;
              DROP TABLE certificates;
              DROP TABLE revocations;
+             ALTER TABLE peers DROP COLUMN verified;
              CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL) STRICT;
              PRAGMA user_version = 3;",
             hex(&waiting.id.0),

@@ -376,7 +376,12 @@ name: string,
 /**
  * Fingerprint words.
  */
-fingerprint: string, };
+fingerprint: string, 
+/**
+ * Whether the user confirmed the fingerprint against the words on the peer's
+ * own screen ([`Vault::verify_peer`]). Bundles flow either way; this is a mark.
+ */
+verified: boolean, };
 
 export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "writing" | "done";
 
