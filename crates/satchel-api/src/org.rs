@@ -69,7 +69,7 @@ fn day(secs: u64) -> String {
 }
 
 /// The organisation this vault belongs to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OrgInfo {
     /// Its id (the root's public key, hex).
     pub id: String,
@@ -108,7 +108,7 @@ pub struct Approval {
 }
 
 /// One member, as `member list` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MemberView {
     /// The name their certificate gives.
     pub name: String,

@@ -225,7 +225,7 @@ fn a_request_is_approved_with_its_words_as_a_korean_or_chinese_screen_shows_them
         let shown = satchel_api::sync::words_in(&req.fingerprint, lang);
         assert_ne!(shown, req.fingerprint);
         let mut other = shown.split(' ').collect::<Vec<_>>();
-        other.swap(0, 1);
+        other.rotate_left(1);
         assert!(matches!(
             a.enrol_approve(&req.text, &other.join(" "), "field", 30),
             Err(ApiError::FingerprintMismatch)

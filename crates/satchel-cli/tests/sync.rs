@@ -351,7 +351,7 @@ fn a_peer_is_unverified_until_the_words_on_its_screen_are_typed() {
         "{ko}"
     );
     let mut swapped: Vec<&str> = ko.split(' ').collect();
-    swapped.swap(0, 1);
+    swapped.rotate_left(1);
     let before = a.snapshot();
     let r = a.run(&[
         "peer",
