@@ -10,8 +10,10 @@ pub fn svg(text: &str) -> Option<String> {
     // Medium error correction: a screen photographed at an angle still reads.
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
     Some(
+        // Four pixels a module: a certificate's denser code stays as easy to read
+        // from the screen as a request's (the image grows instead).
         code.render::<svg::Color<'_>>()
-            .min_dimensions(256, 256)
+            .module_dimensions(4, 4)
             .dark_color(svg::Color("#000000"))
             .light_color(svg::Color("#ffffff"))
             .quiet_zone(true)

@@ -1,4 +1,4 @@
-import { canManage, me, memberState, parseDays, parseFromSeq, refusal } from './org';
+import { canManage, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
 import type { MemberView, OrgView } from './api';
 
 function member(over: Partial<MemberView>): MemberView {
@@ -22,6 +22,11 @@ describe('the organisation screen rules', () => {
     expect(canManage(org([member({ this_device: true, status: 'expired' })]))).toBe(false);
     expect(canManage(org([member({ this_device: true, status: 'revoked from op 3' })]))).toBe(false);
     expect(me(org([member({}), member({ name: 'Field 7', this_device: true })]))?.name).toBe('Field 7');
+  });
+
+  it('names an organisation this device joined by its id', () => {
+    expect(orgLabel(org([]))).toBe('Border Aid');
+    expect(orgLabel({ org: { id: '0123456789abcdef0123456789abcdef', name: '' }, members: [] })).toBe('0123456789abcdef');
   });
 
   it('reads every state the vault gives', () => {

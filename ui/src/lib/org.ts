@@ -10,6 +10,13 @@ export const ROLES: readonly Role[] = ['field', 'coordinator', 'auditor'];
 export const MAX_DAYS = 3650;
 export const DEFAULT_DAYS = 365;
 
+/** How the organisation is named on screen: its name where this device created it; a
+ * device that joined knows only its id (names are labels, not signed), so the id's
+ * first 16 hex digits. */
+export function orgLabel(org: OrgView): string {
+  return org.org.name.trim() !== '' ? org.org.name : org.org.id.slice(0, 16);
+}
+
 /** This device's entry in the member list. */
 export function me(org: OrgView | null): MemberView | undefined {
   return org?.members.find((m) => m.this_device);
