@@ -276,8 +276,14 @@ pub async fn task_cancel(shell: Shell<'_>) -> Result<()> {
 }
 
 #[tauri::command]
-pub async fn vault_info(shell: Shell<'_>) -> Result<Info> {
-    shell.with_vault(|v| v.info()).await
+pub async fn vault_info(shell: Shell<'_>, lang: String) -> Result<Info> {
+    shell
+        .with_vault(move |v| {
+            let mut info = v.info()?;
+            info.fingerprint = sync::words_in(&info.fingerprint, self::lang(&lang));
+            Ok(info)
+        })
+        .await
 }
 
 #[derive(Serialize, TS)]

@@ -159,7 +159,7 @@ fn create_lock_unlock_and_recover() {
         a.code("vault_unlock", json!({ "passphrase": PASS })),
         "vault_unlocked"
     );
-    let info = a.ok("vault_info", json!({}));
+    let info = a.ok("vault_info", json!({ "lang": "en" }));
     assert_eq!(info["records"], 0);
     assert_eq!(info["fingerprint"].as_str().unwrap().split(' ').count(), 8);
 
@@ -168,7 +168,7 @@ fn create_lock_unlock_and_recover() {
     assert_eq!(s["unlocked"], false);
     assert_eq!(s["lockReason"], "user");
     for (cmd, args) in [
-        ("vault_info", json!({})),
+        ("vault_info", json!({ "lang": "en" })),
         ("forms_list", json!({})),
         ("settings_get", json!({})),
         ("identity_get", json!({ "lang": "en" })),
@@ -714,7 +714,7 @@ fn passphrase_and_duress_need_the_current_passphrase() {
         "vault_unlock",
         json!({ "passphrase": "brand new passphrase" }),
     );
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 0);
 }
 
 #[test]
@@ -730,7 +730,7 @@ fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
     let r = a.ok("vault_rekey", json!({ "current": PASS }));
     let new_key = r["recoveryKey"].as_str().unwrap().to_owned();
     assert_ne!(new_key, old_key);
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
     a.ok("vault_lock", json!({}));
     let recover = |key: &str| json!({ "recoveryKey": key, "newPassphrase": "after the rekey" });
     assert_eq!(
@@ -738,7 +738,7 @@ fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
         "wrong_passphrase"
     );
     a.ok("vault_recover", recover(&new_key));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
 }
 
 #[test]
@@ -756,7 +756,7 @@ fn the_decoy_is_prepared_from_the_app_and_opened_by_the_duress_passphrase() {
         "wrong_passphrase"
     );
     a.ok("decoy_open", json!({ "current": PASS }));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 0);
     a.add_contact("a believable neighbour");
     let change = json!({ "current": PASS, "next": "something else entirely" });
     assert_eq!(a.code("passphrase_change", change), "decoy_only");
@@ -766,7 +766,7 @@ fn the_decoy_is_prepared_from_the_app_and_opened_by_the_duress_passphrase() {
     );
     a.ok("vault_lock", json!({}));
     a.ok("vault_unlock", json!({ "passphrase": PASS }));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
     a.ok("vault_lock", json!({}));
     a.ok("vault_unlock", json!({ "passphrase": "the duress phrase" }));
     let found = a.ok(
@@ -809,7 +809,7 @@ fn panic_locks_or_wipes_as_set_and_wipe_needs_the_word() {
         );
     }
     assert_eq!(
-        a.ok("vault_info", json!({}))["records"],
+        a.ok("vault_info", json!({ "lang": "en" }))["records"],
         1,
         "a wrong word changes nothing"
     );
@@ -1117,6 +1117,24 @@ fn an_organisation_is_created_and_a_device_enrolled_through_ipc() {
     a.create();
     b.create();
     assert_eq!(a.ok("org_get", json!({ "lang": "en" })), Value::Null);
+    // Fingerprint words in the UI's language wherever they are shown.
+    let ko = a.ok("vault_info", json!({ "lang": "ko" }))["fingerprint"].clone();
+    let en = a.ok("vault_info", json!({ "lang": "en" }))["fingerprint"].clone();
+    assert!(
+        ko.as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "{ko}"
+    );
+    assert_eq!(
+        a.ok("identity_get", json!({ "lang": "ko" }))["fingerprint"],
+        ko
+    );
+    assert_eq!(
+        a.ok("identity_get", json!({ "lang": "xx" }))["fingerprint"],
+        en
+    );
     let created = a.ok(
         "org_create",
         json!({ "name": "Border Aid", "memberName": "Min-ji", "lang": "en" }),

@@ -38,6 +38,8 @@ describe('settings', () => {
     expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
+    // The device's fingerprint words follow the language.
+    await waitFor(() => expect(callsOf('vault_info').map((c) => c[1].lang)).toEqual(['en', 'ko']));
   });
 
   it('offers the languages in the page, not in a select menu GTK draws with system fonts', async () => {

@@ -255,7 +255,8 @@ export const taskCancel = (): Promise<void> => invoke<void>('task_cancel');
 export const vaultCreate = (args: { passphrase: string }): Promise<Created> =>
   invoke<Created>('vault_create', args);
 
-export const vaultInfo = (): Promise<Info> => invoke<Info>('vault_info');
+export const vaultInfo = (args: { lang: string }): Promise<Info> =>
+  invoke<Info>('vault_info', args);
 
 /**
  * Locks; the shell then reloads the web view, so nothing of the session stays.
@@ -341,7 +342,7 @@ export type Commands = {
   sync_status: { args: undefined; result: Array<PeerStatus> };
   task_cancel: { args: undefined; result: void };
   vault_create: { args: { passphrase: string }; result: Created };
-  vault_info: { args: undefined; result: Info };
+  vault_info: { args: { lang: string }; result: Info };
   vault_lock: { args: undefined; result: void };
   vault_recover: { args: { recoveryKey: string; newPassphrase: string }; result: void };
   vault_rekey: { args: { current: string }; result: Created };
