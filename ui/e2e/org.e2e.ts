@@ -104,6 +104,10 @@ describe('the organisation in the app', () => {
       await shot(b, `${PREFIX[lang]}-org-join`);
     }
 
+    // Copy puts the request on the clipboard (here: says so, in English).
+    await click(b, 'join-request-out-copy');
+    await waitText(b, 'join-request-out-copied', (t) => t === 'Copied.');
+
     await click(b, 'nav-org');
     await type(b, 'org-name', 'Border Aid');
     await type(b, 'org-member-name', 'Min-ji');
