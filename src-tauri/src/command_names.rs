@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "enrol_approve",
     "enrol_accept",
     "member_revoke",
+    "member_import",
     "drives_list",
     "bundle_export_drive",
     "bundle_export_choose",

@@ -1095,6 +1095,13 @@ pub async fn member_revoke(
         .await
 }
 
+/// Certificates and revocations of this organisation carried by hand (a revocation
+/// made on another coordinator's device); returns how many were new.
+#[tauri::command]
+pub async fn member_import(shell: Shell<'_>, text: String) -> Result<usize> {
+    shell.with_vault(move |v| v.member_import(&text)).await
+}
+
 /// Removable drives mounted now.
 #[tauri::command]
 pub async fn drives_list(shell: Shell<'_>) -> Result<Vec<Drive>> {

@@ -111,6 +111,7 @@ pub fn configure<R: Runtime>(
             commands::enrol_approve,
             commands::enrol_accept,
             commands::member_revoke,
+            commands::member_import,
             commands::drives_list,
             commands::bundle_export_drive,
             commands::bundle_export_choose,

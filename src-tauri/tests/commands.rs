@@ -1244,6 +1244,22 @@ fn an_organisation_is_created_and_a_device_enrolled_through_ipc() {
         .cloned()
         .unwrap();
     assert_eq!(field["status"], "revoked from op 5");
+
+    // The revocation carried to the revoked device's app: it sees itself revoked.
+    assert_eq!(
+        b.code("member_import", json!({ "text": "SATCHEL-REVOKE-XXXX" })),
+        "membership"
+    );
+    assert_eq!(b.ok("member_import", json!({ "text": rev["text"] })), 1);
+    assert_eq!(b.ok("member_import", json!({ "text": rev["text"] })), 0);
+    let me = b.ok("org_get", json!({ "lang": "en" }))["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["this_device"] == true)
+        .cloned()
+        .unwrap();
+    assert_eq!(me["status"], "revoked from op 5");
 }
 
 /// A peer added from a card is unverified until the words its own screen shows

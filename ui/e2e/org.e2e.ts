@@ -2,7 +2,8 @@
 // the app and approves a request made with the CLI on another vault, with the
 // fingerprint words that device shows in Korean typed in (wrong words first: nothing
 // issued); the CLI accepts the certificate and both member lists agree; the Members
-// screen marks this device and refuses to revoke the last coordinator. A peer added
+// screen marks this device and refuses to revoke the last coordinator; a revocation
+// made there is taken by the CLI on the revoked device. A peer added
 // from the CLI vault's card is marked unverified on the Sync screen until its words
 // are typed. Screenshots of the Organisation and Members screens in English, Korean
 // and Chinese (SATCHEL_SCREENSHOTS).
@@ -177,6 +178,24 @@ describe('the organisation in the app', () => {
       await shot(b, `${PREFIX[lang]}-members`);
     }
     await language(b, 'en');
+
+    // Field 7 revoked from the app (from the op after the last one held): the
+    // revocation, carried to the device, is taken by the CLI there.
+    await click(b, 'nav-org');
+    await click(b, 'org-members');
+    const field = b.$('[data-testid="member-row"][data-name="Field 7"]');
+    await field.waitForDisplayed({ timeout: 10_000 });
+    await field.$('[data-testid="member-revoke"]').click();
+    await el(b, 'revoke-dialog').waitForDisplayed({ timeout: 10_000 });
+    await click(b, 'confirm-yes');
+    await el(b, 'revoke-result').waitForDisplayed({ timeout: 10_000 });
+    await b.waitUntil(async () => (await field.getAttribute('data-state')) === 'revoked', { timeout: 10_000 });
+    const revocation = await el(b, 'revocation-text').getValue();
+    const revFile = join(RUN, 'org-revocation.txt');
+    writeFileSync(revFile, revocation);
+    cli(['member', 'import', revFile]);
+    const after = JSON.parse(cli(['--json', 'member', 'list'])) as { name: string; status: string }[];
+    expect(after.find((m) => m.name === 'Field 7')?.status).toBe('revoked from op 1');
 
     // A peer from a card is unverified until the words its own screen shows are
     // typed (wrong ones first: still unverified).

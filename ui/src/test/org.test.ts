@@ -165,6 +165,33 @@ describe('members', () => {
     );
   });
 
+  it('imports a revocation carried by hand, and says how many were new', async () => {
+    let held = 0;
+    fakeShell({
+      org_get: () => orgOf([member({ role: 'field' })]),
+      member_import: (args) => {
+        if (!args.text.startsWith('SATCHEL-REVOKE-')) throw { code: 'membership', message: 'that text is not a valid revocation (check for typos)' };
+        return held++ === 0 ? 1 : 0;
+      },
+    });
+    render(Members);
+    const box = await screen.findByTestId('members-import');
+    await fireEvent.input(box, { target: { value: 'garbage' } });
+    await fireEvent.click(screen.getByTestId('members-import-submit'));
+    await waitFor(() =>
+      expect(screen.getByTestId('members-import-error').textContent).toBe(
+        en('org.refused', { message: 'that text is not a valid revocation (check for typos)' }),
+      ),
+    );
+    for (const expected of [en('org.imported', { count: 1 }), en('org.imported', { count: 0 })]) {
+      await fireEvent.input(screen.getByTestId('members-import'), { target: { value: 'SATCHEL-REVOKE-AAAA' } });
+      await fireEvent.click(screen.getByTestId('members-import-submit'));
+      await waitFor(() => expect(screen.getByTestId('members-imported').textContent).toBe(expected));
+    }
+    expect(en('org.imported', { count: 1 })).toBe('1 new certificate or revocation kept.');
+    expect(screen.getByTestId('members-import-error').textContent).toBe('');
+  });
+
   it('is read-only for a field worker or an auditor', async () => {
     for (const role of ['field', 'auditor']) {
       fakeShell({ org_get: () => orgOf([member({ role }), member({ name: 'Boss', this_device: false })]) });

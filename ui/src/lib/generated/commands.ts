@@ -144,6 +144,13 @@ export const identityGet = (args: { lang: string }): Promise<Card> =>
   invoke<Card>('identity_get', args);
 
 /**
+ * Certificates and revocations of this organisation carried by hand (a revocation
+ * made on another coordinator's device); returns how many were new.
+ */
+export const memberImport = (args: { text: string }): Promise<number> =>
+  invoke<number>('member_import', args);
+
+/**
  * Revokes a member from op `from_seq` of their chain (by default the one after the
  * last held); returns the revocation to carry to the other devices.
  */
@@ -317,6 +324,7 @@ export type Commands = {
   enrol_request: { args: { name: string; lang: string }; result: EnrolRequestView };
   forms_list: { args: undefined; result: Array<Form> };
   identity_get: { args: { lang: string }; result: Card };
+  member_import: { args: { text: string }; result: number };
   member_revoke: { args: { name: string; fromSeq: number | null }; result: Transfer };
   org_create: { args: { name: string; memberName: string; lang: string }; result: OrgView | null };
   org_get: { args: { lang: string }; result: OrgView | null };
