@@ -1,5 +1,6 @@
 import { canManage, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
 import type { MemberView, OrgView } from './api';
+import { LANGS, translate } from './i18n';
 
 function member(over: Partial<MemberView>): MemberView {
   return {
@@ -57,5 +58,13 @@ describe('the organisation screen rules', () => {
       key: 'org.refused',
       message: 'no certificate in it is for this device',
     });
+  });
+
+  it('never names Revoke as the dialog names Cancel, in any language', () => {
+    // Korean once had 취소 for both: the confirmation offered two identical buttons.
+    for (const lang of LANGS) {
+      expect(translate(lang, 'org.revoke'), lang).not.toBe(translate(lang, 'common.cancel'));
+      expect(translate(lang, 'sync.verify'), lang).not.toBe(translate(lang, 'common.cancel'));
+    }
   });
 });
