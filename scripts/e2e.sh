@@ -71,7 +71,7 @@ cd "$root/ui"
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
-env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" "${knob[@]}" \
+env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_CLI="$target/debug/satchel" "${knob[@]}" \
   SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \

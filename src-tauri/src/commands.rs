@@ -9,6 +9,7 @@ use satchel_api::{
     ApiError, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment, RecordId,
     RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
     form::{FieldValue, Form},
+    org::{MemberView, OrgInfo},
     records::HistoryEntry,
     sync,
     vault::Info,
@@ -275,8 +276,14 @@ pub async fn task_cancel(shell: Shell<'_>) -> Result<()> {
 }
 
 #[tauri::command]
-pub async fn vault_info(shell: Shell<'_>) -> Result<Info> {
-    shell.with_vault(|v| v.info()).await
+pub async fn vault_info(shell: Shell<'_>, lang: String) -> Result<Info> {
+    shell
+        .with_vault(move |v| {
+            let mut info = v.info()?;
+            info.fingerprint = sync::words_in(&info.fingerprint, self::lang(&lang));
+            Ok(info)
+        })
+        .await
 }
 
 #[derive(Serialize, TS)]
@@ -887,14 +894,43 @@ pub async fn draft_discard(shell: Shell<'_>, key: String) -> Result<bool> {
     shell.with_vault(move |v| v.discard_draft(&key)).await
 }
 
+/// Fingerprint words in the UI's language.
 #[tauri::command]
-pub async fn identity_get(shell: Shell<'_>) -> Result<sync::Card> {
-    shell.with_vault(|v| Ok(v.identity())).await
+pub async fn identity_get(shell: Shell<'_>, lang: String) -> Result<sync::Card> {
+    shell
+        .with_vault(move |v| {
+            let mut card = v.identity();
+            card.fingerprint = sync::words_in(&card.fingerprint, self::lang(&lang));
+            Ok(card)
+        })
+        .await
 }
 
+/// Fingerprint words in the UI's language.
 #[tauri::command]
-pub async fn peers_list(shell: Shell<'_>) -> Result<Vec<sync::PeerView>> {
-    shell.with_vault(|v| v.peers()).await
+pub async fn peers_list(shell: Shell<'_>, lang: String) -> Result<Vec<sync::PeerView>> {
+    shell
+        .with_vault(move |v| {
+            let mut peers = v.peers()?;
+            for p in &mut peers {
+                p.fingerprint = sync::words_in(&p.fingerprint, self::lang(&lang));
+            }
+            Ok(peers)
+        })
+        .await
+}
+
+/// Marks a peer verified when `fingerprint` is the words its own screen shows (at
+/// least four, in any UI language); `fingerprint_mismatch` otherwise.
+#[tauri::command]
+pub async fn peer_verify(
+    shell: Shell<'_>,
+    name: String,
+    fingerprint: String,
+) -> Result<sync::PeerView> {
+    shell
+        .with_vault(move |v| v.verify_peer(&name, &fingerprint))
+        .await
 }
 
 #[tauri::command]
@@ -910,6 +946,160 @@ pub async fn peer_remove(shell: Shell<'_>, name: String) -> Result<()> {
 #[tauri::command]
 pub async fn sync_status(shell: Shell<'_>) -> Result<Vec<sync::PeerStatus>> {
     shell.with_vault(|v| v.sync_status()).await
+}
+
+/// The organisation and its members as this device sees them; fingerprint words in
+/// the UI's language.
+#[derive(Serialize, TS)]
+pub struct OrgView {
+    org: OrgInfo,
+    members: Vec<MemberView>,
+}
+
+/// Text to move by hand to another device, and the same text as a QR code (SVG; none
+/// when it is too long for one).
+#[derive(Serialize, TS)]
+pub struct Transfer {
+    text: String,
+    qr: Option<String>,
+}
+
+impl Transfer {
+    fn of(text: String) -> Self {
+        let qr = crate::qr::svg(text.trim_end());
+        Self { text, qr }
+    }
+}
+
+/// A request to join, for a coordinator.
+#[derive(Serialize, TS)]
+pub struct EnrolRequestView {
+    name: String,
+    /// This device's fingerprint words, to read out to the coordinator.
+    fingerprint: String,
+    transfer: Transfer,
+}
+
+/// A certificate made for another device.
+#[derive(Serialize, TS)]
+pub struct EnrolApproved {
+    member: MemberView,
+    transfer: Transfer,
+}
+
+fn member_in(mut m: MemberView, lang: &str) -> MemberView {
+    m.fingerprint = sync::words_in(&m.fingerprint, self::lang(lang));
+    m
+}
+
+fn org_view(v: &Vault, lang: &str) -> std::result::Result<Option<OrgView>, ApiError> {
+    let Some(org) = v.org()? else {
+        return Ok(None);
+    };
+    let members = v
+        .members()?
+        .into_iter()
+        .map(|m| member_in(m, lang))
+        .collect();
+    Ok(Some(OrgView { org, members }))
+}
+
+/// Null outside an organisation.
+#[tauri::command]
+pub async fn org_get(shell: Shell<'_>, lang: String) -> Result<Option<OrgView>> {
+    shell.with_vault(move |v| org_view(v, &lang)).await
+}
+
+/// Creates an organisation with this device as its first coordinator.
+#[tauri::command]
+pub async fn org_create(
+    shell: Shell<'_>,
+    name: String,
+    member_name: String,
+    lang: String,
+) -> Result<Option<OrgView>> {
+    shell
+        .with_vault(move |v| {
+            v.org_create(&name, &member_name, satchel_api::org::DEFAULT_VALID_DAYS)?;
+            org_view(v, &lang)
+        })
+        .await
+}
+
+/// A request to join an organisation under `name`.
+#[tauri::command]
+pub async fn enrol_request(
+    shell: Shell<'_>,
+    name: String,
+    lang: String,
+) -> Result<EnrolRequestView> {
+    shell
+        .with_vault(move |v| {
+            let r = v.enrol_request(&name)?;
+            Ok(EnrolRequestView {
+                name: r.name,
+                fingerprint: sync::words_in(&r.fingerprint, self::lang(&lang)),
+                transfer: Transfer::of(r.text),
+            })
+        })
+        .await
+}
+
+/// A coordinator approves a request: `fingerprint` is the words the requesting
+/// device shows, typed here; `fingerprint_mismatch` and nothing issued otherwise.
+#[tauri::command]
+pub async fn enrol_approve(
+    shell: Shell<'_>,
+    request: String,
+    fingerprint: String,
+    role: String,
+    valid_days: u64,
+    lang: String,
+) -> Result<EnrolApproved> {
+    shell
+        .with_vault(move |v| {
+            let a = v.enrol_approve(&request, &fingerprint, &role, valid_days)?;
+            Ok(EnrolApproved {
+                member: member_in(a.member, &lang),
+                transfer: Transfer::of(a.text),
+            })
+        })
+        .await
+}
+
+/// The device takes the certificate a coordinator made for it, and joins.
+#[tauri::command]
+pub async fn enrol_accept(
+    shell: Shell<'_>,
+    certificate: String,
+    lang: String,
+) -> Result<Option<OrgView>> {
+    shell
+        .with_vault(move |v| {
+            v.enrol_accept(&certificate)?;
+            org_view(v, &lang)
+        })
+        .await
+}
+
+/// Revokes a member from op `from_seq` of their chain (by default the one after the
+/// last held); returns the revocation to carry to the other devices.
+#[tauri::command]
+pub async fn member_revoke(
+    shell: Shell<'_>,
+    name: String,
+    from_seq: Option<u64>,
+) -> Result<Transfer> {
+    shell
+        .with_vault(move |v| Ok(Transfer::of(v.member_revoke(&name, from_seq)?)))
+        .await
+}
+
+/// Certificates and revocations of this organisation carried by hand (a revocation
+/// made on another coordinator's device); returns how many were new.
+#[tauri::command]
+pub async fn member_import(shell: Shell<'_>, text: String) -> Result<usize> {
+    shell.with_vault(move |v| v.member_import(&text)).await
 }
 
 /// Removable drives mounted now.

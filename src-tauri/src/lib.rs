@@ -15,6 +15,7 @@ pub mod error;
 pub mod guard;
 pub mod hardening;
 pub mod panic_key;
+pub mod qr;
 pub mod recent;
 #[cfg(unix)]
 pub mod restart;
@@ -102,7 +103,15 @@ pub fn configure<R: Runtime>(
             commands::peers_list,
             commands::peer_add,
             commands::peer_remove,
+            commands::peer_verify,
             commands::sync_status,
+            commands::org_get,
+            commands::org_create,
+            commands::enrol_request,
+            commands::enrol_approve,
+            commands::enrol_accept,
+            commands::member_revoke,
+            commands::member_import,
             commands::drives_list,
             commands::bundle_export_drive,
             commands::bundle_export_choose,

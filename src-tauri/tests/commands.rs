@@ -159,7 +159,7 @@ fn create_lock_unlock_and_recover() {
         a.code("vault_unlock", json!({ "passphrase": PASS })),
         "vault_unlocked"
     );
-    let info = a.ok("vault_info", json!({}));
+    let info = a.ok("vault_info", json!({ "lang": "en" }));
     assert_eq!(info["records"], 0);
     assert_eq!(info["fingerprint"].as_str().unwrap().split(' ').count(), 8);
 
@@ -167,14 +167,15 @@ fn create_lock_unlock_and_recover() {
     let s = a.ok("vault_state", json!({}));
     assert_eq!(s["unlocked"], false);
     assert_eq!(s["lockReason"], "user");
-    for cmd in [
-        "vault_info",
-        "forms_list",
-        "settings_get",
-        "identity_get",
-        "peers_list",
+    for (cmd, args) in [
+        ("vault_info", json!({ "lang": "en" })),
+        ("forms_list", json!({})),
+        ("settings_get", json!({})),
+        ("identity_get", json!({ "lang": "en" })),
+        ("peers_list", json!({ "lang": "en" })),
+        ("org_get", json!({ "lang": "en" })),
     ] {
-        assert_eq!(a.code(cmd, json!({})), "vault_locked", "{cmd}");
+        assert_eq!(a.code(cmd, args), "vault_locked", "{cmd}");
     }
     // The commands that open a system dialog refuse before it opens.
     for (cmd, args) in [
@@ -713,7 +714,7 @@ fn passphrase_and_duress_need_the_current_passphrase() {
         "vault_unlock",
         json!({ "passphrase": "brand new passphrase" }),
     );
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 0);
 }
 
 #[test]
@@ -729,7 +730,7 @@ fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
     let r = a.ok("vault_rekey", json!({ "current": PASS }));
     let new_key = r["recoveryKey"].as_str().unwrap().to_owned();
     assert_ne!(new_key, old_key);
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
     a.ok("vault_lock", json!({}));
     let recover = |key: &str| json!({ "recoveryKey": key, "newPassphrase": "after the rekey" });
     assert_eq!(
@@ -737,7 +738,7 @@ fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
         "wrong_passphrase"
     );
     a.ok("vault_recover", recover(&new_key));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
 }
 
 #[test]
@@ -755,7 +756,7 @@ fn the_decoy_is_prepared_from_the_app_and_opened_by_the_duress_passphrase() {
         "wrong_passphrase"
     );
     a.ok("decoy_open", json!({ "current": PASS }));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 0);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 0);
     a.add_contact("a believable neighbour");
     let change = json!({ "current": PASS, "next": "something else entirely" });
     assert_eq!(a.code("passphrase_change", change), "decoy_only");
@@ -765,7 +766,7 @@ fn the_decoy_is_prepared_from_the_app_and_opened_by_the_duress_passphrase() {
     );
     a.ok("vault_lock", json!({}));
     a.ok("vault_unlock", json!({ "passphrase": PASS }));
-    assert_eq!(a.ok("vault_info", json!({}))["records"], 1);
+    assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
     a.ok("vault_lock", json!({}));
     a.ok("vault_unlock", json!({ "passphrase": "the duress phrase" }));
     let found = a.ok(
@@ -808,7 +809,7 @@ fn panic_locks_or_wipes_as_set_and_wipe_needs_the_word() {
         );
     }
     assert_eq!(
-        a.ok("vault_info", json!({}))["records"],
+        a.ok("vault_info", json!({ "lang": "en" }))["records"],
         1,
         "a wrong word changes nothing"
     );
@@ -839,11 +840,11 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
     let b = app(&tmp.path().join("b"), "main");
     a.create();
     b.create();
-    let card_a = a.ok("identity_get", json!({}))["card"]
+    let card_a = a.ok("identity_get", json!({ "lang": "en" }))["card"]
         .as_str()
         .unwrap()
         .to_owned();
-    let card_b = b.ok("identity_get", json!({}))["card"]
+    let card_b = b.ok("identity_get", json!({ "lang": "en" }))["card"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -861,7 +862,10 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         "peer_exists"
     );
     b.ok("peer_add", json!({ "card": card_a, "name": "worker" }));
-    assert_eq!(a.ok("peers_list", json!({}))[0]["name"], "coordinator");
+    assert_eq!(
+        a.ok("peers_list", json!({ "lang": "en" }))[0]["name"],
+        "coordinator"
+    );
 
     // Drives are folders under the media root, known by id only.
     assert_eq!(a.ok("drives_list", json!({})), json!([]));
@@ -1100,4 +1104,197 @@ fn the_capability_grants_every_command_to_the_main_window_only() {
     let other = app(&tmp.path().join("o"), "other");
     let e = other.call("vault_state", json!({})).unwrap_err();
     assert!(e.to_string().contains("not allowed"), "{e}");
+}
+
+/// The organisation through IPC: created on one app, a request from another approved
+/// only with the words that app shows (here in Korean), accepted there, both member
+/// lists alike; the last coordinator cannot be revoked.
+#[test]
+fn an_organisation_is_created_and_a_device_enrolled_through_ipc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    let b = app(&tmp.path().join("b"), "main");
+    a.create();
+    b.create();
+    assert_eq!(a.ok("org_get", json!({ "lang": "en" })), Value::Null);
+    // Fingerprint words in the UI's language wherever they are shown.
+    let ko = a.ok("vault_info", json!({ "lang": "ko" }))["fingerprint"].clone();
+    let en = a.ok("vault_info", json!({ "lang": "en" }))["fingerprint"].clone();
+    assert!(
+        ko.as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "{ko}"
+    );
+    assert_eq!(
+        a.ok("identity_get", json!({ "lang": "ko" }))["fingerprint"],
+        ko
+    );
+    assert_eq!(
+        a.ok("identity_get", json!({ "lang": "xx" }))["fingerprint"],
+        en
+    );
+    let created = a.ok(
+        "org_create",
+        json!({ "name": "Border Aid", "memberName": "Min-ji", "lang": "en" }),
+    );
+    assert_eq!(created["org"]["name"], "Border Aid");
+    assert_eq!(created["members"][0]["role"], "coordinator");
+    assert_eq!(created["members"][0]["this_device"], true);
+
+    let req = b.ok("enrol_request", json!({ "name": "Field 7", "lang": "ko" }));
+    let words = req["fingerprint"].as_str().unwrap().to_owned();
+    assert!(
+        words
+            .chars()
+            .any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "{words}"
+    );
+    let text = req["transfer"]["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("SATCHEL-ENROL-"), "{text}");
+    let qr = req["transfer"]["qr"].as_str().unwrap();
+    assert!(qr.contains("<svg") && !qr.contains(&text));
+
+    let mut wrong: Vec<&str> = words.split(' ').collect();
+    wrong.rotate_left(1);
+    let approve = |typed: &str| {
+        json!({
+            "request": text, "fingerprint": typed, "role": "field",
+            "validDays": 30, "lang": "en"
+        })
+    };
+    assert_eq!(
+        a.code("enrol_approve", approve(&wrong.join(" "))),
+        "fingerprint_mismatch"
+    );
+    assert_eq!(
+        a.ok("org_get", json!({ "lang": "en" }))["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing issued"
+    );
+    let approved = a.ok("enrol_approve", approve(&words));
+    assert_eq!(approved["member"]["name"], "Field 7");
+    let cert = approved["transfer"]["text"].as_str().unwrap().to_owned();
+    assert!(
+        approved["transfer"]["qr"]
+            .as_str()
+            .unwrap()
+            .contains("<svg")
+    );
+
+    assert_eq!(
+        b.code(
+            "enrol_accept",
+            json!({ "certificate": "SATCHEL-CERT-XXXX", "lang": "en" })
+        ),
+        "membership"
+    );
+    let joined = b.ok("enrol_accept", json!({ "certificate": cert, "lang": "en" }));
+    let names = |v: &Value| {
+        let mut n: Vec<String> = v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m["name"].as_str().unwrap(),
+                    m["role"].as_str().unwrap()
+                )
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let on_a = a.ok("org_get", json!({ "lang": "en" }));
+    assert_eq!(names(&joined), names(&on_a));
+    assert_eq!(names(&on_a), ["Field 7 field", "Min-ji coordinator"]);
+
+    // The last coordinator stays; a field worker may not revoke.
+    let last = a.err(
+        "member_revoke",
+        json!({ "name": "Min-ji", "fromSeq": null }),
+    );
+    assert_eq!(last["code"], "membership");
+    assert!(
+        last["message"].as_str().unwrap().contains("coordinator"),
+        "{last}"
+    );
+    assert_eq!(
+        b.code(
+            "member_revoke",
+            json!({ "name": "Min-ji", "fromSeq": null })
+        ),
+        "membership"
+    );
+    let rev = a.ok("member_revoke", json!({ "name": "Field 7", "fromSeq": 5 }));
+    assert!(
+        rev["text"].as_str().unwrap().starts_with("SATCHEL-"),
+        "{rev}"
+    );
+    let field = a.ok("org_get", json!({ "lang": "en" }))["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Field 7")
+        .cloned()
+        .unwrap();
+    assert_eq!(field["status"], "revoked from op 5");
+
+    // The revocation carried to the revoked device's app: it sees itself revoked.
+    assert_eq!(
+        b.code("member_import", json!({ "text": "SATCHEL-REVOKE-XXXX" })),
+        "membership"
+    );
+    assert_eq!(b.ok("member_import", json!({ "text": rev["text"] })), 1);
+    assert_eq!(b.ok("member_import", json!({ "text": rev["text"] })), 0);
+    let me = b.ok("org_get", json!({ "lang": "en" }))["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["this_device"] == true)
+        .cloned()
+        .unwrap();
+    assert_eq!(me["status"], "revoked from op 5");
+}
+
+/// A peer added from a card is unverified until the words its own screen shows
+/// (here in Chinese) are typed; other words change nothing.
+#[test]
+fn a_peer_is_verified_through_ipc_with_the_words_its_screen_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    let b = app(&tmp.path().join("b"), "main");
+    a.create();
+    b.create();
+    let card_b = b.ok("identity_get", json!({ "lang": "zh-Hans" }));
+    let zh = card_b["fingerprint"].as_str().unwrap().to_owned();
+    let added = a.ok("peer_add", json!({ "card": card_b["card"], "name": "b" }));
+    assert_eq!(added["verified"], false);
+    let listed = a.ok("peers_list", json!({ "lang": "zh-Hans" }));
+    assert_eq!(listed[0]["fingerprint"], zh.as_str());
+    assert_eq!(listed[0]["verified"], false);
+    let mut wrong: Vec<&str> = zh.split(' ').collect();
+    wrong.rotate_left(1);
+    assert_eq!(
+        a.code(
+            "peer_verify",
+            json!({ "name": "b", "fingerprint": wrong.join(" ") })
+        ),
+        "fingerprint_mismatch"
+    );
+    assert_eq!(
+        a.ok("peers_list", json!({ "lang": "en" }))[0]["verified"],
+        false
+    );
+    let v = a.ok("peer_verify", json!({ "name": "b", "fingerprint": zh }));
+    assert_eq!(v["verified"], true);
+    assert_eq!(
+        a.ok("peers_list", json!({ "lang": "en" }))[0]["verified"],
+        true
+    );
 }

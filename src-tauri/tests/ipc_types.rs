@@ -35,7 +35,10 @@ use satchel_api::{
     vault::Info,
 };
 use satchel_app::{
-    commands::{Created, Page, PageQuery, Progress, Resolution, Staged, VaultState, Verified},
+    commands::{
+        Created, EnrolApproved, EnrolRequestView, OrgView, Page, PageQuery, Progress, Resolution,
+        Staged, Transfer, VaultState, Verified,
+    },
     drives::Drive,
     error::IpcError,
     settings::Settings,
@@ -73,6 +76,10 @@ fn roots(c: &mut Collector) {
     c.add::<Resolution>();
     c.add::<QuarantineEntry>();
     c.add::<QuarantinedOp>();
+    c.add::<OrgView>();
+    c.add::<Transfer>();
+    c.add::<EnrolRequestView>();
+    c.add::<EnrolApproved>();
 }
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in

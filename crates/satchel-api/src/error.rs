@@ -194,7 +194,7 @@ pub enum ApiError {
     /// The words typed at `enrol approve` are not the requesting device's
     /// fingerprint.
     #[error(
-        "those words are not the requesting device's fingerprint: read them again from its screen (at least the first four)"
+        "those words are not that device's fingerprint: read them again from its own screen (at least the first four); nothing was changed"
     )]
     FingerprintMismatch,
     /// An organisation or enrolment step was refused; the message says why.

@@ -71,7 +71,7 @@ fn day(secs: u64) -> String {
 }
 
 /// The organisation this vault belongs to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OrgInfo {
     /// Its id (the root's public key, hex).
     pub id: String,
@@ -110,7 +110,7 @@ pub struct Approval {
 }
 
 /// One member, as `member list` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MemberView {
     /// The name their certificate gives.
     pub name: String,
@@ -506,15 +506,11 @@ impl Vault {
         days: u64,
     ) -> Result<Approval> {
         self.not_decoy()?;
-        let seen = EnrolmentRequest::from_text(text.trim())
+        // Words in English, Korean or Chinese: whichever the other screen shows.
+        if !EnrolmentRequest::from_text(text.trim())
             .map_err(bad)?
             .fingerprint()
-            .to_string();
-        let words: Vec<&str> = seen.split(' ').collect();
-        let typed: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
-        if typed.len() < 4
-            || typed.len() > words.len()
-            || typed.iter().zip(&words).any(|(t, w)| t != w)
+            .confirms(typed)
         {
             return Err(ApiError::FingerprintMismatch);
         }

@@ -54,6 +54,15 @@ pub struct PeerView {
     pub name: String,
     /// Fingerprint words.
     pub fingerprint: String,
+    /// Whether the user confirmed the fingerprint against the words on the peer's
+    /// own screen ([`Vault::verify_peer`]). Bundles flow either way; this is a mark.
+    pub verified: bool,
+}
+
+/// Fingerprint words as shown (English, Korean or Chinese) in the UI language
+/// `lang` (`en`, `ko`, `zh-Hans`); unchanged if they are not fingerprint words.
+pub fn words_in(shown: &str, lang: &str) -> String {
+    satchel_crypto::identity::words_in(shown, lang).unwrap_or_else(|| shown.to_owned())
 }
 
 /// Per peer: what it acknowledged and what waits for it.
@@ -211,11 +220,36 @@ impl Vault {
             name: name.to_owned(),
             signing: id.signing,
             agreement: id.agreement,
+            verified: false,
         };
         self.store.peer_add(&peer, now_ms())?;
         Ok(PeerView {
             name: peer.name,
             fingerprint: id.fingerprint().to_string(),
+            verified: false,
+        })
+    }
+
+    /// Marks a peer verified once the user typed the fingerprint words its own
+    /// screen shows (at least the first four, in English, Korean or Chinese).
+    /// Words that differ: [`ApiError::FingerprintMismatch`], and nothing changes.
+    pub fn verify_peer(&mut self, name: &str, typed: &str) -> Result<PeerView> {
+        let peer = self.peer(name.trim())?;
+        let fingerprint = PublicIdentity {
+            signing: peer.signing,
+            agreement: peer.agreement,
+        }
+        .fingerprint();
+        if !fingerprint.confirms(typed) {
+            return Err(ApiError::FingerprintMismatch);
+        }
+        if !self.store.peer_set_verified(&peer.signing)? {
+            return Err(ApiError::UnknownPeer(peer.name));
+        }
+        Ok(PeerView {
+            name: peer.name,
+            fingerprint: fingerprint.to_string(),
+            verified: true,
         })
     }
 
@@ -233,6 +267,7 @@ impl Vault {
                 .fingerprint()
                 .to_string(),
                 name: p.name,
+                verified: p.verified,
             })
             .collect())
     }

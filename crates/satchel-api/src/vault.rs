@@ -807,6 +807,13 @@ impl Vault {
         self.store.conn_for_tests_set_user_version(version);
     }
 
+    /// Test support: runs SQL on the database as an older build would have.
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn execute_sql_for_tests(&self, sql: &str) -> Result<()> {
+        Ok(self.store.execute_for_tests(sql)?)
+    }
+
     /// Closes the vault and wipes it.
     pub fn wipe(mut self) -> Result<WipeReport> {
         self.quiet_close = true;

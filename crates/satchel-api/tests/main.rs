@@ -12,6 +12,7 @@ mod drafts;
 mod duress_metadata;
 mod lifecycle;
 mod org;
+mod peers;
 mod records;
 mod rekey;
 mod replay;

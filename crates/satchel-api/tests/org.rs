@@ -676,3 +676,24 @@ fn records_keep_the_form_version_they_were_made_with() {
         .unwrap();
     assert_eq!(f.record(&old, "en").unwrap().form_version, Some(2));
 }
+
+#[test]
+fn a_request_is_approved_with_its_words_as_a_korean_or_chinese_screen_shows_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    for (i, lang) in ["ko", "zh-Hans"].into_iter().enumerate() {
+        let (b, _) = new_vault(&tmp.path().join(format!("b{i}")));
+        let req = b.enrol_request(&format!("Worker {i}")).unwrap();
+        let shown = satchel_api::sync::words_in(&req.fingerprint, lang);
+        assert_ne!(shown, req.fingerprint);
+        let mut other = shown.split(' ').collect::<Vec<_>>();
+        other.rotate_left(1);
+        assert!(matches!(
+            a.enrol_approve(&req.text, &other.join(" "), "field", 30),
+            Err(ApiError::FingerprintMismatch)
+        ));
+        a.enrol_approve(&req.text, &shown, "field", 30).unwrap();
+    }
+    assert_eq!(a.members().unwrap().len(), 3);
+}

@@ -244,8 +244,17 @@ pub(crate) enum PeerCommand {
         #[arg(long)]
         name: String,
     },
-    /// List peers
+    /// List peers, each verified or not
     List,
+    /// Mark a peer verified: type the fingerprint words its own screen shows (at
+    /// least the first four; English, Korean or Chinese)
+    Verify {
+        /// The peer's name
+        name: String,
+        /// The words, as read from the peer's own screen
+        #[arg(long)]
+        fingerprint: String,
+    },
     /// Forget a peer; its bundles are refused from then on
     Remove {
         /// The peer's name

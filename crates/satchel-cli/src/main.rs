@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, Vault};
+use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, Vault, sync};
 
 use args::{
     BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, EnrolCommand,
@@ -240,7 +240,10 @@ fn run(cli: &Cli) -> Result<()> {
             } else {
                 say!("{}", card.card);
                 say!();
-                say!("Fingerprint: {}", card.fingerprint);
+                say!(
+                    "Fingerprint: {}",
+                    sync::words_in(&card.fingerprint, &cli.lang)
+                );
                 say!("             {}", card.fingerprint_hex);
                 Ok(())
             }
@@ -349,7 +352,7 @@ fn run(cli: &Cli) -> Result<()> {
                     m.name,
                     if m.this_device { " (this device)" } else { "" },
                     m.role,
-                    m.fingerprint,
+                    sync::words_in(&m.fingerprint, &cli.lang),
                     m.valid_from,
                     m.valid_until,
                     m.status,
@@ -665,11 +668,22 @@ fn peer(cli: &Cli, dir: &Path, cmd: &PeerCommand) -> Result<()> {
             if cli.json {
                 return print_json(&added);
             }
-            say!("Added peer `{}`.", added.name);
-            say!("Fingerprint: {}", added.fingerprint);
+            say!("Added peer `{}` (unverified).", added.name);
             say!(
-                "Compare it with the one `satchel identity show` prints on that device; if they differ, remove the peer."
+                "Fingerprint: {}",
+                sync::words_in(&added.fingerprint, &cli.lang)
             );
+            say!(
+                "Compare it with the one `satchel identity show` prints on that device. The same: type those words into `satchel peer verify`. Different: remove the peer."
+            );
+            Ok(())
+        }
+        PeerCommand::Verify { name, fingerprint } => {
+            let verified = unlock(dir)?.verify_peer(name, fingerprint)?;
+            if cli.json {
+                return print_json(&verified);
+            }
+            say!("Peer `{}` is verified.", verified.name);
             Ok(())
         }
         PeerCommand::List => {
@@ -681,7 +695,13 @@ fn peer(cli: &Cli, dir: &Path, cmd: &PeerCommand) -> Result<()> {
                 say!("No peers.");
             }
             for p in peers {
-                say!("{:<20} {}", p.name, p.fingerprint);
+                let mark = if p.verified { "verified" } else { "UNVERIFIED" };
+                say!(
+                    "{:<20} {:<10}  {}",
+                    p.name,
+                    mark,
+                    sync::words_in(&p.fingerprint, &cli.lang)
+                );
             }
             Ok(())
         }
@@ -986,7 +1006,10 @@ fn enrol(cli: &Cli, dir: &Path, cmd: &EnrolCommand) -> Result<()> {
                 return print_json(&req);
             }
             say!("Request for `{}` written to {}.", req.name, out.display());
-            say!("Fingerprint:  {}", req.fingerprint);
+            say!(
+                "Fingerprint:  {}",
+                sync::words_in(&req.fingerprint, &cli.lang)
+            );
             say!("Read these words to the coordinator, who types them to approve.");
             Ok(())
         }

@@ -324,3 +324,63 @@ fn a_fork_relayed_from_a_restored_backup_is_set_aside_listed_and_dropped() {
     );
     co.ok(&["verify"]);
 }
+
+#[test]
+fn a_peer_is_unverified_until_the_words_on_its_screen_are_typed() {
+    let (a, b) = (Sandbox::new(), Sandbox::new());
+    a.init();
+    b.init();
+    let added = a.ok(&["peer", "add", &card(&b), "--name", "bora"]);
+    assert!(added.contains("(unverified)"), "{added}");
+    let list = a.ok(&["peer", "list"]);
+    assert!(
+        list.contains("bora") && list.contains("UNVERIFIED"),
+        "{list}"
+    );
+
+    // B's screen in Korean: the words it shows.
+    let shown = b.ok(&["--lang", "ko", "identity", "show"]);
+    let ko = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("Fingerprint:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        ko.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "{ko}"
+    );
+    let mut swapped: Vec<&str> = ko.split(' ').collect();
+    swapped.rotate_left(1);
+    let before = a.snapshot();
+    let r = a.run(&[
+        "peer",
+        "verify",
+        "bora",
+        "--fingerprint",
+        &swapped.join(" "),
+    ]);
+    assert_eq!(r.code, 1, "{}", error_line(&r));
+    assert!(
+        error_line(&r).contains("not that device's fingerprint"),
+        "{}",
+        error_line(&r)
+    );
+    assert!(
+        a.snapshot() == before,
+        "a refused verification changed the vault"
+    );
+    assert!(a.ok(&["peer", "list"]).contains("UNVERIFIED"));
+
+    let out = a.ok(&["peer", "verify", "bora", "--fingerprint", &ko]);
+    assert!(out.contains("verified"), "{out}");
+    let list = a.ok(&["peer", "list"]);
+    assert!(
+        list.contains("verified") && !list.contains("UNVERIFIED"),
+        "{list}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&a.ok(&["--json", "peer", "list"])).unwrap();
+    assert_eq!(json[0]["verified"], true);
+    // In Korean, the list shows the words as B's Korean screen does.
+    assert!(a.ok(&["--lang", "ko", "peer", "list"]).contains(&ko));
+}

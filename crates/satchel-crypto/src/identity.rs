@@ -128,6 +128,76 @@ pub struct Fingerprint {
     pub words: Vec<&'static str>,
     /// The first 128 bits in hex, in groups of four.
     pub hex: String,
+    /// The eleven-bit numbers the words stand for, the same in every language.
+    indices: Vec<u16>,
+}
+
+/// Fewest fingerprint words a person must type to confirm a device: 44 bits, as
+/// `enrol approve` has always asked.
+pub const MIN_TYPED_WORDS: usize = 4;
+
+/// BIP-39's list for a UI language (`ko`, `zh-Hans`; English otherwise). Korean and
+/// Chinese are the lists people reading Korean or Chinese can read aloud; all three
+/// lists give the same number for the same place, so two screens in different
+/// languages can still be compared word by word.
+fn word_list(lang: &str) -> &'static [&'static str; 2048] {
+    match lang {
+        "ko" => bip39::Language::Korean.word_list(),
+        l if l.starts_with("zh") => bip39::Language::SimplifiedChinese.word_list(),
+        _ => bip39::Language::English.word_list(),
+    }
+}
+
+/// A word as compared: lower case and composed (the Korean list is stored
+/// decomposed; input methods type composed syllables).
+fn normal(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    word.nfc().collect::<String>().to_lowercase()
+}
+
+/// Every word of the three lists to its number (the lists' scripts do not overlap).
+fn word_numbers() -> &'static std::collections::HashMap<String, u16> {
+    static MAP: std::sync::OnceLock<std::collections::HashMap<String, u16>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = std::collections::HashMap::with_capacity(3 * 2048);
+        for lang in ["en", "ko", "zh-Hans"] {
+            for (i, w) in word_list(lang).iter().enumerate() {
+                map.insert(normal(w), u16::try_from(i).unwrap_or(u16::MAX));
+            }
+        }
+        map
+    })
+}
+
+/// The numbers of fingerprint words as typed or shown, in any of the three
+/// languages: separated by spaces, or Chinese characters run together (each Chinese
+/// word is one character). `None` if a word is in no list.
+pub fn word_numbers_of(typed: &str) -> Option<Vec<u16>> {
+    let map = word_numbers();
+    let mut out = Vec::new();
+    for token in typed.split_whitespace() {
+        let token = normal(token);
+        if let Some(n) = map.get(&token) {
+            out.push(*n);
+            continue;
+        }
+        for c in token.chars() {
+            out.push(*map.get(&c.to_string())?);
+        }
+    }
+    Some(out)
+}
+
+/// Fingerprint words shown in one language, in another (`lang` as in
+/// [`Fingerprint::words_in`]); `None` if a word is in no list.
+pub fn words_in(shown: &str, lang: &str) -> Option<String> {
+    let list = word_list(lang);
+    let words: Option<Vec<String>> = word_numbers_of(shown)?
+        .iter()
+        .map(|n| list.get(usize::from(*n)).map(|w| normal(w)))
+        .collect();
+    Some(words?.join(" "))
 }
 
 impl fmt::Display for Fingerprint {
@@ -142,6 +212,7 @@ impl PublicIdentity {
         let digest = hash::hash(hash::domain::FINGERPRINT, &[&self.signing, &self.agreement]);
         let list = bip39::Language::English.word_list();
         let mut words = Vec::with_capacity(8);
+        let mut indices = Vec::with_capacity(8);
         let mut acc: u32 = 0;
         let mut bits = 0;
         for byte in digest.iter().take(11) {
@@ -151,6 +222,7 @@ impl PublicIdentity {
                 bits -= 11;
                 let index = ((acc >> bits) & 0x7FF) as usize;
                 words.push(list.get(index).copied().unwrap_or("?"));
+                indices.push(u16::try_from(index).unwrap_or(u16::MAX));
             }
         }
         let hex = data_encoding::HEXUPPER.encode(digest.get(..16).unwrap_or_default());
@@ -160,7 +232,36 @@ impl PublicIdentity {
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect::<Vec<_>>()
             .join(" ");
-        Fingerprint { words, hex }
+        Fingerprint {
+            words,
+            hex,
+            indices,
+        }
+    }
+}
+
+impl Fingerprint {
+    /// The words in the UI language `lang` (`en`, `ko`, `zh-Hans`), space separated.
+    pub fn words_in(&self, lang: &str) -> String {
+        let list = word_list(lang);
+        self.indices
+            .iter()
+            .map(|n| {
+                list.get(usize::from(*n))
+                    .map_or_else(|| "?".to_owned(), |w| normal(w))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether `typed` confirms this fingerprint: at least [`MIN_TYPED_WORDS`] of its
+    /// words from the first on, in order, each in any of the three languages.
+    pub fn confirms(&self, typed: &str) -> bool {
+        word_numbers_of(typed).is_some_and(|t| {
+            t.len() >= MIN_TYPED_WORDS
+                && t.len() <= self.indices.len()
+                && t.iter().zip(&self.indices).all(|(a, b)| a == b)
+        })
     }
 }
 
@@ -186,6 +287,47 @@ mod tests {
         let back = DeviceKeys::from_secret_bytes(&keys.to_secret_bytes()).unwrap();
         assert_eq!(keys.public(), back.public());
         assert!(DeviceKeys::from_secret_bytes(&[0; 63]).is_err());
+    }
+
+    #[test]
+    fn fingerprint_words_read_the_same_in_every_language() {
+        let keys = DeviceKeys::from_secret_bytes(&[7u8; SECRET_LEN]).unwrap();
+        let fp = keys.public().fingerprint();
+        let en = fp.words_in("en");
+        let ko = fp.words_in("ko");
+        let zh = fp.words_in("zh-Hans");
+        assert_eq!(en, fp.to_string());
+        assert_eq!(ko.split(' ').count(), 8);
+        assert!(
+            ko.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+            "{ko}"
+        );
+        assert!(
+            ko.chars().all(|c| !('\u{1100}'..='\u{11ff}').contains(&c)),
+            "composed: {ko}"
+        );
+        assert_eq!(zh.split(' ').count(), 8);
+        for shown in [&en, &ko, &zh] {
+            assert!(fp.confirms(shown), "{shown}");
+            assert_eq!(words_in(shown, "en").as_deref(), Some(en.as_str()));
+            assert_eq!(words_in(shown, "ko").as_deref(), Some(ko.as_str()));
+        }
+        // Four words are enough, in any language, upper case or Chinese run together.
+        let four_en: Vec<&str> = en.split(' ').take(4).collect();
+        assert!(fp.confirms(&four_en.join(" ").to_uppercase()));
+        let four_zh: String = zh.split(' ').take(4).collect();
+        assert!(fp.confirms(&four_zh));
+        let four_ko: Vec<&str> = ko.split(' ').take(4).collect();
+        assert!(fp.confirms(&four_ko.join(" ")));
+        // Three words, a word out of place, an unknown word, nine words: no.
+        assert!(!fp.confirms(&four_en[..3].join(" ")));
+        let swapped = [four_en[1], four_en[0], four_en[2], four_en[3]].join(" ");
+        assert!(!fp.confirms(&swapped));
+        assert!(!fp.confirms(&format!("{} zzzz", four_en[..3].join(" "))));
+        assert!(!fp.confirms(&format!("{en} {}", four_en[0])));
+        assert!(!fp.confirms(""));
+        let other = DeviceKeys::generate().unwrap().public().fingerprint();
+        assert!(!other.confirms(&en));
     }
 
     #[test]

@@ -192,6 +192,11 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO form_versions (name, version, definition)
         SELECT name, version, definition FROM forms;
     "#,
+    // 12: whether the user confirmed a peer's fingerprint against the words on its own
+    // screen. Peers added before stay unverified: nothing shows that anyone compared.
+    r#"
+    ALTER TABLE peers ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

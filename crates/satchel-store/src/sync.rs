@@ -22,6 +22,8 @@ pub struct Peer {
     pub signing: [u8; 32],
     /// X25519 key bundles are sealed to.
     pub agreement: [u8; 32],
+    /// Whether the user confirmed its fingerprint (schema 10); a new peer is not.
+    pub verified: bool,
 }
 
 /// An imported bundle's identity.
@@ -117,12 +119,14 @@ impl Store {
     /// Adds a peer.
     pub fn peer_add(&mut self, peer: &Peer, now_ms: u64) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO peers (signing, agreement, name, added_ms) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO peers (signing, agreement, name, added_ms, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 &peer.signing[..],
                 &peer.agreement[..],
                 peer.name,
-                i64::try_from(now_ms).unwrap_or(0)
+                i64::try_from(now_ms).unwrap_or(0),
+                i64::from(peer.verified)
             ],
         )?;
         Ok(())
@@ -148,23 +152,35 @@ impl Store {
     pub fn peers(&self) -> Result<Vec<Peer>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT name, signing, agreement FROM peers ORDER BY name")?;
+            .prepare("SELECT name, signing, agreement, verified FROM peers ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, i64>(3)?,
             ))
         })?;
         rows.map(|row| {
-            let (name, s, a) = row?;
+            let (name, s, a, verified) = row?;
             Ok(Peer {
                 name,
                 signing: key32(s)?,
                 agreement: key32(a)?,
+                verified: verified != 0,
             })
         })
         .collect()
+    }
+
+    /// Marks the peer with Ed25519 key `signing` as verified; returns whether it
+    /// exists.
+    pub fn peer_set_verified(&mut self, signing: &[u8; 32]) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE peers SET verified = 1 WHERE signing = ?1",
+            [&signing[..]],
+        )?;
+        Ok(n > 0)
     }
 
     /// What a peer has acknowledged holding.

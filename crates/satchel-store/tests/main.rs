@@ -415,6 +415,7 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
              DROP TABLE revocations;
              ALTER TABLE ops DROP COLUMN void;
              DROP TABLE form_versions;
+             ALTER TABLE peers DROP COLUMN verified;
              CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL) STRICT;
              PRAGMA user_version = 3;",
             hex(&waiting.id.0),

@@ -38,6 +38,8 @@ describe('settings', () => {
     expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
+    // The device's fingerprint words follow the language.
+    await waitFor(() => expect(callsOf('vault_info').map((c) => c[1].lang)).toEqual(['en', 'ko']));
   });
 
   it('offers the languages in the page, not in a select menu GTK draws with system fonts', async () => {
@@ -160,7 +162,7 @@ describe('sync', () => {
   function syncShell(importer?: Handler<'bundle_import'>) {
     return fakeShell({
       identity_get: () => ({ card: 'satchel-card-1 AAAA', fingerprint: 'red green blue', fingerprint_hex: 'ff' }),
-      peers_list: () => [{ name: 'mina', fingerprint: 'one two three' }],
+      peers_list: () => [{ name: 'mina', fingerprint: 'one two three', verified: false }],
       sync_status: () => [{ name: 'mina', acknowledged: 3, waiting: 1 }],
       drives_list: () => [{ id: 'd1', label: 'USB' }],
       bundle_export_drive: () => ({ file: 'b1.satchel', ops: 4, size: 2048 }),
@@ -277,7 +279,7 @@ describe('sync', () => {
   it('shows a peer name from a card as escapes, isolated', async () => {
     fakeShell({
       identity_get: () => ({ card: 'c', fingerprint: 'f', fingerprint_hex: 'ff' }),
-      peers_list: () => [{ name: 'mi\u202ena', fingerprint: 'one two three' }],
+      peers_list: () => [{ name: 'mi\u202ena', fingerprint: 'one two three', verified: true }],
       sync_status: () => [],
       drives_list: () => [],
       quarantine_list: () => [],

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { Card, Conflict, Created, Draft, DraftInfo, Drive, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, VaultState, Verified } from './ipc';
+import type { Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -116,9 +116,58 @@ export const drivesList = (): Promise<Array<Drive>> => invoke<Array<Drive>>('dri
 export const duressSet = (args: { current: string; duress: string }): Promise<void> =>
   invoke<void>('duress_set', args);
 
+/**
+ * The device takes the certificate a coordinator made for it, and joins.
+ */
+export const enrolAccept = (args: { certificate: string; lang: string }): Promise<OrgView | null> =>
+  invoke<OrgView | null>('enrol_accept', args);
+
+/**
+ * A coordinator approves a request: `fingerprint` is the words the requesting
+ * device shows, typed here; `fingerprint_mismatch` and nothing issued otherwise.
+ */
+export const enrolApprove = (args: { request: string; fingerprint: string; role: string; validDays: number; lang: string }): Promise<EnrolApproved> =>
+  invoke<EnrolApproved>('enrol_approve', args);
+
+/**
+ * A request to join an organisation under `name`.
+ */
+export const enrolRequest = (args: { name: string; lang: string }): Promise<EnrolRequestView> =>
+  invoke<EnrolRequestView>('enrol_request', args);
+
 export const formsList = (): Promise<Array<Form>> => invoke<Array<Form>>('forms_list');
 
-export const identityGet = (): Promise<Card> => invoke<Card>('identity_get');
+/**
+ * Fingerprint words in the UI's language.
+ */
+export const identityGet = (args: { lang: string }): Promise<Card> =>
+  invoke<Card>('identity_get', args);
+
+/**
+ * Certificates and revocations of this organisation carried by hand (a revocation
+ * made on another coordinator's device); returns how many were new.
+ */
+export const memberImport = (args: { text: string }): Promise<number> =>
+  invoke<number>('member_import', args);
+
+/**
+ * Revokes a member from op `from_seq` of their chain (by default the one after the
+ * last held); returns the revocation to carry to the other devices.
+ */
+export const memberRevoke = (args: { name: string; fromSeq: number | null }): Promise<Transfer> =>
+  invoke<Transfer>('member_revoke', args);
+
+/**
+ * Creates an organisation with this device as its first coordinator.
+ */
+export const orgCreate = (args: { name: string; memberName: string; lang: string }): Promise<OrgView | null> =>
+  invoke<OrgView | null>('org_create', args);
+
+/**
+ * Null outside an organisation.
+ */
+export const orgGet = (args: { lang: string }): Promise<OrgView | null> =>
+  invoke<OrgView | null>('org_get', args);
 
 /**
  * The panic shortcut: whatever the settings say, at once, then a clean window.
@@ -138,7 +187,18 @@ export const peerAdd = (args: { card: string; name: string }): Promise<PeerView>
 export const peerRemove = (args: { name: string }): Promise<void> =>
   invoke<void>('peer_remove', args);
 
-export const peersList = (): Promise<Array<PeerView>> => invoke<Array<PeerView>>('peers_list');
+/**
+ * Marks a peer verified when `fingerprint` is the words its own screen shows (at
+ * least four, in any UI language); `fingerprint_mismatch` otherwise.
+ */
+export const peerVerify = (args: { name: string; fingerprint: string }): Promise<PeerView> =>
+  invoke<PeerView>('peer_verify', args);
+
+/**
+ * Fingerprint words in the UI's language.
+ */
+export const peersList = (args: { lang: string }): Promise<Array<PeerView>> =>
+  invoke<Array<PeerView>>('peers_list', args);
 
 export const quarantineDrop = (args: { id: string }): Promise<void> =>
   invoke<void>('quarantine_drop', args);
@@ -202,7 +262,8 @@ export const taskCancel = (): Promise<void> => invoke<void>('task_cancel');
 export const vaultCreate = (args: { passphrase: string }): Promise<Created> =>
   invoke<Created>('vault_create', args);
 
-export const vaultInfo = (): Promise<Info> => invoke<Info>('vault_info');
+export const vaultInfo = (args: { lang: string }): Promise<Info> =>
+  invoke<Info>('vault_info', args);
 
 /**
  * Locks; the shell then reloads the web view, so nothing of the session stays.
@@ -258,13 +319,21 @@ export type Commands = {
   drafts_list: { args: undefined; result: Array<DraftInfo> };
   drives_list: { args: undefined; result: Array<Drive> };
   duress_set: { args: { current: string; duress: string }; result: void };
+  enrol_accept: { args: { certificate: string; lang: string }; result: OrgView | null };
+  enrol_approve: { args: { request: string; fingerprint: string; role: string; validDays: number; lang: string }; result: EnrolApproved };
+  enrol_request: { args: { name: string; lang: string }; result: EnrolRequestView };
   forms_list: { args: undefined; result: Array<Form> };
-  identity_get: { args: undefined; result: Card };
+  identity_get: { args: { lang: string }; result: Card };
+  member_import: { args: { text: string }; result: number };
+  member_revoke: { args: { name: string; fromSeq: number | null }; result: Transfer };
+  org_create: { args: { name: string; memberName: string; lang: string }; result: OrgView | null };
+  org_get: { args: { lang: string }; result: OrgView | null };
   panic: { args: undefined; result: void };
   passphrase_change: { args: { current: string; next: string }; result: void };
   peer_add: { args: { card: string; name: string }; result: PeerView };
   peer_remove: { args: { name: string }; result: void };
-  peers_list: { args: undefined; result: Array<PeerView> };
+  peer_verify: { args: { name: string; fingerprint: string }; result: PeerView };
+  peers_list: { args: { lang: string }; result: Array<PeerView> };
   quarantine_drop: { args: { id: string }; result: void };
   quarantine_get: { args: { id: string }; result: QuarantinedOp };
   quarantine_list: { args: undefined; result: Array<QuarantineEntry> };
@@ -281,7 +350,7 @@ export type Commands = {
   sync_status: { args: undefined; result: Array<PeerStatus> };
   task_cancel: { args: undefined; result: void };
   vault_create: { args: { passphrase: string }; result: Created };
-  vault_info: { args: undefined; result: Info };
+  vault_info: { args: { lang: string }; result: Info };
   vault_lock: { args: undefined; result: void };
   vault_recover: { args: { recoveryKey: string; newPassphrase: string }; result: void };
   vault_rekey: { args: { current: string }; result: Created };

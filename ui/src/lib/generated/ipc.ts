@@ -104,6 +104,14 @@ id: string,
  */
 label: string, };
 
+export type EnrolApproved = { member: MemberView, transfer: Transfer, };
+
+export type EnrolRequestView = { name: string, 
+/**
+ * This device's fingerprint words, to read out to the coordinator.
+ */
+fingerprint: string, transfer: Transfer, };
+
 export type ExportReport = { 
 /**
  * File name (random, no extension).
@@ -356,7 +364,53 @@ lon: number, };
 
 export type LockReason = "user" | "idle" | "suspend" | "screen" | "panic";
 
+export type MemberView = { 
+/**
+ * The name their certificate gives.
+ */
+name: string, 
+/**
+ * `field`, `coordinator` or `auditor`.
+ */
+role: string, 
+/**
+ * Their device's fingerprint (words).
+ */
+fingerprint: string, 
+/**
+ * Valid from (UTC date).
+ */
+valid_from: string, 
+/**
+ * Valid until (UTC date).
+ */
+valid_until: string, 
+/**
+ * `active`, `expired`, `not yet valid`, `revoked from op N` or `not vouched for`.
+ */
+status: string, 
+/**
+ * Whether this is this device.
+ */
+this_device: boolean, 
+/**
+ * The last op held from this device (0: none).
+ */
+last_op: number, };
+
 export type OpKind = "write" | "delete" | "purge";
+
+export type OrgInfo = { 
+/**
+ * Its id (the root's public key, hex).
+ */
+id: string, 
+/**
+ * Its name, as given where it was created (not signed; a label).
+ */
+name: string, };
+
+export type OrgView = { org: OrgInfo, members: Array<MemberView>, };
 
 export type Page = { total: number, items: Array<RecordSummary>, };
 
@@ -386,7 +440,12 @@ name: string,
 /**
  * Fingerprint words.
  */
-fingerprint: string, };
+fingerprint: string, 
+/**
+ * Whether the user confirmed the fingerprint against the words on the peer's
+ * own screen ([`Vault::verify_peer`]). Bundles flow either way; this is a mark.
+ */
+verified: boolean, };
 
 export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "writing" | "done";
 
@@ -598,6 +657,8 @@ time: string, };
 export type Staged = { id: string, name: string, size: number, };
 
 export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save";
+
+export type Transfer = { text: string, qr: string | null, };
 
 export type VaultState = { exists: boolean, unlocked: boolean, 
 /**

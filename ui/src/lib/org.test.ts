@@ -1,0 +1,70 @@
+import { canManage, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
+import type { MemberView, OrgView } from './api';
+import { LANGS, translate } from './i18n';
+
+function member(over: Partial<MemberView>): MemberView {
+  return {
+    name: 'Min-ji', role: 'coordinator', fingerprint: 'a b c d e f g h', valid_from: '2026-11-30',
+    valid_until: '2027-11-30', status: 'active', this_device: false, last_op: 0, ...over,
+  };
+}
+
+function org(members: MemberView[]): OrgView {
+  return { org: { id: 'ab', name: 'Border Aid' }, members };
+}
+
+describe('the organisation screen rules', () => {
+  it('lets only an active coordinator on this device manage members', () => {
+    expect(canManage(null)).toBe(false);
+    expect(canManage(org([member({})]))).toBe(false); // the coordinator is another device
+    expect(canManage(org([member({ this_device: true })]))).toBe(true);
+    expect(canManage(org([member({ this_device: true, role: 'field' })]))).toBe(false);
+    expect(canManage(org([member({ this_device: true, role: 'auditor' })]))).toBe(false);
+    expect(canManage(org([member({ this_device: true, status: 'expired' })]))).toBe(false);
+    expect(canManage(org([member({ this_device: true, status: 'revoked from op 3' })]))).toBe(false);
+    expect(me(org([member({}), member({ name: 'Field 7', this_device: true })]))?.name).toBe('Field 7');
+  });
+
+  it('names an organisation this device joined by its id', () => {
+    expect(orgLabel(org([]))).toBe('Border Aid');
+    expect(orgLabel({ org: { id: '0123456789abcdef0123456789abcdef', name: '' }, members: [] })).toBe('0123456789abcdef');
+  });
+
+  it('reads every state the vault gives', () => {
+    expect(memberState('active')).toEqual({ kind: 'active' });
+    expect(memberState('expired')).toEqual({ kind: 'expired' });
+    expect(memberState('not yet valid')).toEqual({ kind: 'not_yet_valid' });
+    expect(memberState('not vouched for')).toEqual({ kind: 'not_vouched' });
+    expect(memberState('revoked from op 12')).toEqual({ kind: 'revoked', from: 12 });
+    expect(memberState('revoked from op x')).toEqual({ kind: 'unknown' });
+    expect(memberState('something new')).toEqual({ kind: 'unknown' });
+  });
+
+  it('takes whole numbers only for days and the revocation point', () => {
+    expect(parseDays('365')).toBe(365);
+    expect(parseDays(' 1 ')).toBe(1);
+    expect(parseDays('3650')).toBe(3650);
+    for (const bad of ['', '0', '3651', '1.5', '-3', '1e3', 'abc', '99999']) expect(parseDays(bad), bad).toBeNull();
+    expect(parseFromSeq('')).toBeNull();
+    expect(parseFromSeq('  ')).toBeNull();
+    expect(parseFromSeq('7')).toBe(7);
+    for (const bad of ['0', '-1', '2.5', 'x', '1234567890123456']) expect(parseFromSeq(bad), bad).toBeUndefined();
+  });
+
+  it('names the refusals people meet, and keeps the vault words for the rest', () => {
+    expect(refusal('refused: that would revoke the last coordinator')).toEqual({ key: 'org.err_last_coordinator' });
+    expect(refusal('only a coordinator of this organisation may do that')).toEqual({ key: 'org.err_not_coordinator' });
+    expect(refusal('no certificate in it is for this device.')).toEqual({
+      key: 'org.refused',
+      message: 'no certificate in it is for this device',
+    });
+  });
+
+  it('never names Revoke as the dialog names Cancel, in any language', () => {
+    // Korean once had 취소 for both: the confirmation offered two identical buttons.
+    for (const lang of LANGS) {
+      expect(translate(lang, 'org.revoke'), lang).not.toBe(translate(lang, 'common.cancel'));
+      expect(translate(lang, 'sync.verify'), lang).not.toBe(translate(lang, 'common.cancel'));
+    }
+  });
+});
