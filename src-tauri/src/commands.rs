@@ -9,6 +9,7 @@ use satchel_api::{
     ApiError, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment, RecordId,
     RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
     form::{FieldValue, Form},
+    offload::{OffloadPolicy, OffloadReport},
     org::{MemberView, OrgInfo},
     records::HistoryEntry,
     sync,
@@ -688,6 +689,46 @@ pub async fn record_purge(shell: Shell<'_>, id: String) -> Result<()> {
     shell
         .with_vault(move |v| v.purge_record(&v.resolve_id(&id)?))
         .await
+}
+
+/// Assigns a record to a member of the organisation (`assign`), or takes the
+/// assignment back; coordinators only. Returns the record as it now shows.
+#[tauri::command]
+pub async fn record_assign(
+    shell: Shell<'_>,
+    id: String,
+    member: String,
+    assign: bool,
+    lang: String,
+) -> Result<RecordView> {
+    shell
+        .with_vault(move |v| {
+            let id = v.resolve_id(&id)?;
+            v.assign_record(&id, &member, assign)?;
+            v.record(&id, self::lang(&lang))
+        })
+        .await
+}
+
+/// The offload policy and how many records this device holds content of.
+#[tauri::command]
+pub async fn offload_policy_get(shell: Shell<'_>) -> Result<OffloadPolicy> {
+    shell.with_vault(|v| v.offload_policy()).await
+}
+
+/// Turns offloading after each import on or off for this device.
+#[tauri::command]
+pub async fn offload_policy_set(shell: Shell<'_>, enabled: bool) -> Result<OffloadPolicy> {
+    shell
+        .with_vault(move |v| v.set_offload_policy(enabled))
+        .await
+}
+
+/// Erases the content of records a coordinator has acknowledged (not those assigned
+/// to this device); with `dry_run`, only says what would go and what stays.
+#[tauri::command]
+pub async fn offload_run(shell: Shell<'_>, dry_run: bool) -> Result<OffloadReport> {
+    shell.with_vault(move |v| v.offload(dry_run)).await
 }
 
 /// Raw bytes of the request, as sent by `invoke(cmd, Uint8Array)`.

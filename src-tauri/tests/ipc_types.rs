@@ -29,6 +29,7 @@ use heck::ToLowerCamelCase;
 use satchel_api::{
     Draft, DraftInfo, Found, RecordSummary, RecordView,
     form::{FieldValue, Form},
+    offload::{OffloadPolicy, OffloadReport},
     quarantine::{QuarantineEntry, QuarantinedOp},
     records::HistoryEntry,
     sync::{Card, Conflict, ExportReport, ImportReport, PeerStatus, PeerView},
@@ -80,6 +81,8 @@ fn roots(c: &mut Collector) {
     c.add::<Transfer>();
     c.add::<EnrolRequestView>();
     c.add::<EnrolApproved>();
+    c.add::<OffloadPolicy>();
+    c.add::<OffloadReport>();
 }
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in

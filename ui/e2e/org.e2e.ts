@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, click, closeApp, el, need, openApp, select, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const RUN = need('SATCHEL_E2E_DIR');
 const VAULT = join(RUN, 'vaults', 'org-coordinator');
@@ -176,6 +176,38 @@ describe('the organisation in the app', () => {
       await click(b, 'org-members');
       await b.waitUntil(async () => (await all(b, 'member-row')).length === 2, { timeout: 10_000 });
       await shot(b, `${PREFIX[lang]}-members`);
+    }
+    await language(b, 'en');
+
+    // A record made here is assigned to Field 7 from the record itself; Settings
+    // shows what this device holds. In every language.
+    await click(b, 'nav-records');
+    await select(b, 'new-record-form', 'contact');
+    await click(b, 'new-record');
+    await type(b, 'field-name', '김순희 金顺姬');
+    await click(b, 'save-record');
+    await el(b, 'record-view').waitForDisplayed({ timeout: 10_000 });
+    await el(b, 'assigned-none').waitForDisplayed({ timeout: 10_000 });
+    const assign = b.$('[data-testid="assign-member"][data-name="Field 7"]');
+    await assign.waitForDisplayed({ timeout: 10_000 });
+    await assign.click();
+    await el(b, 'assigned-list').waitForDisplayed({ timeout: 10_000 });
+    await b.waitUntil(async () => (await assign.getAttribute('data-assigned')) === 'true', { timeout: 10_000 });
+    expect(await el(b, 'assigned-list').getText()).toContain('Field 7');
+    for (const lang of ['en', 'ko', 'zh-Hans'] as const) {
+      await language(b, lang);
+      await click(b, 'nav-records');
+      await type(b, 'search', '순희');
+      await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
+      await (await all(b, 'record-row'))[0].click();
+      await el(b, 'assigned-list').waitForDisplayed({ timeout: 10_000 });
+      await scrollTo(b, 'assigned-list');
+      await shot(b, `${PREFIX[lang]}-record-assigned`);
+      await click(b, 'nav-settings');
+      await el(b, 'offload-panel').waitForDisplayed({ timeout: 10_000 });
+      expect(await el(b, 'offload-held').getAttribute('data-held')).toBe('1');
+      await scrollTo(b, 'offload-panel');
+      await shot(b, `${PREFIX[lang]}-settings-offload`);
     }
     await language(b, 'en');
 

@@ -1,5 +1,5 @@
-import { canManage, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
-import type { MemberView, OrgView } from './api';
+import { assignable, canManage, isAssigned, localAuthor, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
+import type { MemberView, OrgView, RecordView } from './api';
 import { LANGS, translate } from './i18n';
 
 function member(over: Partial<MemberView>): MemberView {
@@ -23,6 +23,29 @@ describe('the organisation screen rules', () => {
     expect(canManage(org([member({ this_device: true, status: 'expired' })]))).toBe(false);
     expect(canManage(org([member({ this_device: true, status: 'revoked from op 3' })]))).toBe(false);
     expect(me(org([member({}), member({ name: 'Field 7', this_device: true })]))?.name).toBe('Field 7');
+  });
+
+  it('offers assignment to active field workers, and only to a coordinator', () => {
+    const field = member({ name: 'Field 7', role: 'field' });
+    const gone = member({ name: 'Field 8', role: 'field', status: 'revoked from op 2' });
+    const auditor = member({ name: 'Uri', role: 'auditor' });
+    const mine = member({ this_device: true });
+    expect(assignable(org([mine, field, gone, auditor])).map((m) => m.name)).toEqual(['Field 7']);
+    expect(assignable(org([member({ this_device: true, role: 'field' }), field]))).toEqual([]);
+    expect(assignable(null)).toEqual([]);
+    const rec = (assigned: string[]) => ({ assigned }) as unknown as RecordView;
+    expect(isAssigned(rec(['Field 7 (field)']), field)).toBe(true);
+    expect(isAssigned(rec(['Field 7 (field, this device)']), field)).toBe(true);
+    expect(isAssigned(rec(['Field 70 (field)']), field)).toBe(false);
+    expect(isAssigned(rec([]), field)).toBe(false);
+  });
+
+  it('names authors with their role in the UI language', () => {
+    const ko = (key: string) => translate('ko', key);
+    expect(localAuthor('Field 7 (field)', ko)).toBe(`Field 7 (${ko('org.role.field')})`);
+    expect(localAuthor('Min-ji (coordinator, this device)', ko)).toBe(`Min-ji (${ko('org.role.coordinator')}, ${ko('org.this_device')})`);
+    expect(localAuthor('maple-river-stone', ko)).toBe('maple-river-stone');
+    expect(localAuthor('Odd (admin)', ko)).toBe('Odd (admin)');
   });
 
   it('names an organisation this device joined by its id', () => {

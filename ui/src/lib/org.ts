@@ -1,7 +1,7 @@
 // The organisation screens' rules, kept out of the components so they are tested:
 // who may manage members, how a member's state reads, and what a typed number means.
 
-import type { MemberView, OrgView } from './api';
+import type { MemberView, OrgView, RecordView } from './api';
 
 export type Role = 'field' | 'coordinator' | 'auditor';
 export const ROLES: readonly Role[] = ['field', 'coordinator', 'auditor'];
@@ -78,4 +78,26 @@ export function refusal(message: string): { key: string; message?: string } {
   if (message.includes('last coordinator')) return { key: 'org.err_last_coordinator' };
   if (message.includes('only a coordinator')) return { key: 'org.err_not_coordinator' };
   return { key: 'org.refused', message: message.replace(/[.\s]+$/, '') };
+}
+
+/** Members a coordinator may assign a record to: active field workers (the vault
+ * checks again). Empty unless this device manages the organisation. */
+export function assignable(org: OrgView | null): MemberView[] {
+  if (!canManage(org) || !org) return [];
+  return org.members.filter((m) => m.role === 'field' && memberState(m.status).kind === 'active');
+}
+
+/** Whether `record` is assigned to `m`: the record names its assignees as members
+ * are shown everywhere, "Name (role…)". */
+export function isAssigned(record: RecordView, m: MemberView): boolean {
+  return record.assigned.some((a) => a === `${m.name} (${m.role})` || a.startsWith(`${m.name} (${m.role},`));
+}
+
+/** An author as the vault names them ("Name (role)" or "Name (role, this device)")
+ * with the role and mark in the UI's language; any other text is left as it is. */
+export function localAuthor(text: string, t: (key: string) => string): string {
+  const m = /^(.*) \((field|coordinator|auditor)(, this device)?\)$/.exec(text);
+  if (!m) return text;
+  const mark = m[3] ? `, ${t('org.this_device')}` : '';
+  return `${m[1]} (${t(`org.role.${m[2]}`)}${mark})`;
 }

@@ -234,3 +234,79 @@ describe('peer verification on the Sync screen', () => {
     expect(callsOf('peer_verify')).toHaveLength(2);
   });
 });
+
+describe('assignment and offload', () => {
+  const RECORD = {
+    id: 'r1', form: 'contact', fields: [], attachments: [], deleted: false, delete_conflict: false,
+    created: '2026-11-30T00:00:00Z', updated: '2026-11-30T00:00:00Z', assigned: [] as string[], form_version: 1,
+  };
+
+  it('lets a coordinator assign a record to an active field worker from the record', async () => {
+    const RecordView = (await import('../screens/RecordView.svelte')).default;
+    const field = member({ name: 'Field 7', role: 'field', this_device: false });
+    const gone = member({ name: 'Field 8', role: 'field', this_device: false, status: 'revoked from op 2' });
+    fakeShell({
+      record_get: () => RECORD,
+      org_get: () => orgOf([member({}), field, gone]),
+      record_assign: (args) => ({ ...RECORD, assigned: args.assign ? ['Field 7 (field)'] : [] }),
+    });
+    render(RecordView, { props: { id: 'r1' } });
+    await screen.findByTestId('assigned-none');
+    const buttons = await screen.findAllByTestId('assign-member');
+    expect(buttons.map((b) => b.getAttribute('data-name'))).toEqual(['Field 7']);
+    await fireEvent.click(buttons[0]);
+    await screen.findByTestId('assigned-list');
+    expect(callsOf('record_assign')[0][1]).toEqual({ id: 'r1', member: 'Field 7', assign: true, lang: 'en' });
+    expect(screen.getByTestId('assign-member').getAttribute('data-assigned')).toBe('true');
+    expect(screen.getByTestId('assign-member').textContent?.trim()).toBe(en('view.unassign', { name: 'Field 7' }));
+  });
+
+  it('offers no assignment to a field worker, and none outside an organisation', async () => {
+    const RecordView = (await import('../screens/RecordView.svelte')).default;
+    fakeShell({ record_get: () => RECORD, org_get: () => orgOf([member({ role: 'field' })]) });
+    const { unmount } = render(RecordView, { props: { id: 'r1' } });
+    await screen.findByTestId('assigned-none');
+    expect(screen.queryByTestId('assign-member')).toBeNull();
+    unmount();
+    fakeShell({ record_get: () => RECORD, org_get: () => null });
+    render(RecordView, { props: { id: 'r1' } });
+    await screen.findByTestId('record-view');
+    await waitFor(() => expect(callsOf('org_get')).toHaveLength(1));
+    expect(screen.queryByTestId('assigned-none')).toBeNull();
+  });
+
+  it('shows what a field device holds, its offload policy, and offloads after a preview', async () => {
+    const Settings = (await import('../screens/Settings.svelte')).default;
+    let held = 12;
+    fakeShell({
+      settings_get: () => ({ ...DEFAULT_SETTINGS }),
+      settings_set: () => undefined,
+      vault_info: () => ({
+        keyslots_format: 1, schema_version: 12, cipher_version: 'v1', fingerprint: 'a b c d e f g h', fingerprint_hex: 'ab',
+        records: 12, deleted_records: 0, ops: 30, attachments: 1, kdf: { profile: 'x', m_kib: 1, t: 1, p: 1 },
+      }),
+      org_get: () => orgOf([member({ role: 'field' })]),
+      offload_policy_get: () => ({ enabled: true, chosen: false, held }),
+      offload_policy_set: (args) => ({ enabled: args.enabled, chosen: true, held }),
+      offload_run: (args) => {
+        if (!args.dryRun) held = 2;
+        return { erased: 10, kept_assigned: 2, kept_unacknowledged: 0, held: 2, done: !args.dryRun };
+      },
+    });
+    render(Settings);
+    const panel = await screen.findByTestId('offload-panel');
+    expect(within(panel).getByTestId('offload-held').getAttribute('data-held')).toBe('12');
+    const box = within(panel).getByTestId('offload-policy') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    await fireEvent.click(box);
+    await waitFor(() => expect(callsOf('offload_policy_set')[0][1]).toEqual({ enabled: false }));
+    await fireEvent.click(within(panel).getByTestId('offload-preview'));
+    const text = await screen.findByTestId('offload-preview-text');
+    expect(text.textContent?.trim()).toBe(en('settings.offload_preview', { erased: '10', assigned: '2', waiting: '0' }));
+    expect(callsOf('offload_run').map((c) => c[1])).toEqual([{ dryRun: true }]);
+    await fireEvent.click(screen.getByTestId('offload-confirm'));
+    await waitFor(() => expect(screen.getByTestId('offload-result').textContent?.trim()).toBe(en('settings.offload_done', { count: '10' })));
+    expect(callsOf('offload_run').map((c) => c[1])).toEqual([{ dryRun: true }, { dryRun: false }]);
+    await waitFor(() => expect(screen.getByTestId('offload-held').getAttribute('data-held')).toBe('2'));
+  });
+});

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -158,6 +158,24 @@ export const memberRevoke = (args: { name: string; fromSeq: number | null }): Pr
   invoke<Transfer>('member_revoke', args);
 
 /**
+ * The offload policy and how many records this device holds content of.
+ */
+export const offloadPolicyGet = (): Promise<OffloadPolicy> => invoke<OffloadPolicy>('offload_policy_get');
+
+/**
+ * Turns offloading after each import on or off for this device.
+ */
+export const offloadPolicySet = (args: { enabled: boolean }): Promise<OffloadPolicy> =>
+  invoke<OffloadPolicy>('offload_policy_set', args);
+
+/**
+ * Erases the content of records a coordinator has acknowledged (not those assigned
+ * to this device); with `dry_run`, only says what would go and what stays.
+ */
+export const offloadRun = (args: { dryRun: boolean }): Promise<OffloadReport> =>
+  invoke<OffloadReport>('offload_run', args);
+
+/**
  * Creates an organisation with this device as its first coordinator.
  */
 export const orgCreate = (args: { name: string; memberName: string; lang: string }): Promise<OrgView | null> =>
@@ -207,6 +225,13 @@ export const quarantineGet = (args: { id: string }): Promise<QuarantinedOp> =>
   invoke<QuarantinedOp>('quarantine_get', args);
 
 export const quarantineList = (): Promise<Array<QuarantineEntry>> => invoke<Array<QuarantineEntry>>('quarantine_list');
+
+/**
+ * Assigns a record to a member of the organisation (`assign`), or takes the
+ * assignment back; coordinators only. Returns the record as it now shows.
+ */
+export const recordAssign = (args: { id: string; member: string; assign: boolean; lang: string }): Promise<RecordView> =>
+  invoke<RecordView>('record_assign', args);
 
 /**
  * `values` maps field ids to values in the shapes of `FieldValue` (a location is
@@ -326,6 +351,9 @@ export type Commands = {
   identity_get: { args: { lang: string }; result: Card };
   member_import: { args: { text: string }; result: number };
   member_revoke: { args: { name: string; fromSeq: number | null }; result: Transfer };
+  offload_policy_get: { args: undefined; result: OffloadPolicy };
+  offload_policy_set: { args: { enabled: boolean }; result: OffloadPolicy };
+  offload_run: { args: { dryRun: boolean }; result: OffloadReport };
   org_create: { args: { name: string; memberName: string; lang: string }; result: OrgView | null };
   org_get: { args: { lang: string }; result: OrgView | null };
   panic: { args: undefined; result: void };
@@ -337,6 +365,7 @@ export type Commands = {
   quarantine_drop: { args: { id: string }; result: void };
   quarantine_get: { args: { id: string }; result: QuarantinedOp };
   quarantine_list: { args: undefined; result: Array<QuarantineEntry> };
+  record_assign: { args: { id: string; member: string; assign: boolean; lang: string }; result: RecordView };
   record_create: { args: { form: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: string };
   record_delete: { args: { id: string }; result: void };
   record_get: { args: { id: string; lang: string }; result: RecordView };

@@ -398,6 +398,43 @@ this_device: boolean,
  */
 last_op: number, };
 
+export type OffloadPolicy = { 
+/**
+ * Offload after each import.
+ */
+enabled: boolean, 
+/**
+ * Set by the user (otherwise it follows the role: on for field workers).
+ */
+chosen: boolean, 
+/**
+ * Records with content held on this device now.
+ */
+held: number, };
+
+export type OffloadReport = { 
+/**
+ * Records whose content goes (went, unless this was a dry run).
+ */
+erased: number, 
+/**
+ * Records that stay because they are assigned to this device.
+ */
+kept_assigned: number, 
+/**
+ * Records that stay because no coordinator has acknowledged all of their
+ * content yet.
+ */
+kept_unacknowledged: number, 
+/**
+ * Records with content on this device after the offload.
+ */
+held: number, 
+/**
+ * Whether anything was erased (false for a dry run).
+ */
+done: boolean, };
+
 export type OpKind = "write" | "delete" | "purge";
 
 export type OrgInfo = { 
