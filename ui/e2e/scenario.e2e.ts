@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { translate } from '../src/lib/i18n';
 import {
   all,
   busSignal,
@@ -529,8 +530,8 @@ describe('Satchel end to end', () => {
     // (src-tauri/src/e2e_knob.rs); the guard's clock itself is unit-tested.
     await click(b, 'nav-settings');
     await type(b, 'autolock', '1');
-    await click(b, 'settings-save');
-    await waitText(b, 'settings-saved', (t) => t.length > 0);
+    await b.keys('Tab'); // the value applies when the field is left
+    await waitText(b, 'settings-saved', (t) => (['en', 'ko', 'zh-Hans'] as const).some((l) => t === translate(l, 'settings.saved')));
     await leaveDraft(b);
     timings.idleLockS = Math.round((await lockAndWait(() => undefined, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
     expect(timings.idleLockS).toBeGreaterThanOrEqual(IDLE_MINUTE_S - 2);

@@ -148,7 +148,10 @@ impl FieldType {
         match self {
             FieldType::Text | FieldType::LongText => "expected text",
             FieldType::Number => "expected a number",
-            FieldType::Date => "expected a date like 2026-03-01",
+            FieldType::Date => {
+                "expected a date like 2026-03-01, a year and month (1985-03) or a year (1985), \
+                 ~ before it when approximate"
+            }
             FieldType::SingleChoice => "expected one of the listed options",
             FieldType::MultiChoice => "expected a comma-separated list of the listed options",
             FieldType::Location => "expected latitude,longitude in degrees, like 42.9,129.5",
@@ -404,9 +407,178 @@ fn too_long(field: &FieldDef, max: usize) -> FormError {
     }
 }
 
+/// Years a date may name.
+const YEARS: std::ops::RangeInclusive<u32> = 1000..=2999;
+
+/// A stored date: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, each possibly approximate (a
+/// leading `~`): refugees often know only a year, or a year roughly.
 fn is_date(s: &str) -> bool {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    s.len() == 10 && time::Date::parse(s, &format).is_ok()
+    let exact = s.strip_prefix('~').unwrap_or(s);
+    let mut parts = exact.split('-');
+    let year = parts
+        .next()
+        .filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+    let Some(year) = year
+        .and_then(|y| y.parse::<u32>().ok())
+        .filter(|y| YEARS.contains(y))
+    else {
+        return false;
+    };
+    fn two(p: &str) -> Option<&str> {
+        Some(p).filter(|x| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit()))
+    }
+    let rest: Vec<&str> = parts.collect();
+    match rest.as_slice() {
+        [] => true,
+        [m] => two(m)
+            .and_then(|m| m.parse::<u8>().ok())
+            .is_some_and(|m| (1..=12).contains(&m)),
+        [m, d] => {
+            let (Some(m), Some(d)) = (two(m), two(d)) else {
+                return false;
+            };
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(&format!("{year:04}-{m}-{d}"), &format).is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// Words and signs that make a typed date approximate, before or after it.
+const ABOUT_BEFORE: &[&str] = &[
+    "~",
+    "approximately",
+    "approx.",
+    "approx",
+    "about",
+    "circa",
+    "ca.",
+    "c.",
+    "대략",
+    "약",
+    "大约",
+    "大概",
+    "约",
+];
+const ABOUT_AFTER: &[&str] = &["경", "左右", "前后"];
+
+/// Reads a date as people type it in any of the app's languages: `1990-02-28`,
+/// `1990.2.28`, `1990/2/28`, `1990년 2월 28일`, `1990年2月28日`, a year and month, a
+/// year, each possibly approximate (`about 1985`, `약 1985년`, `1985년경`, `约1985年`).
+/// Returns the stored form, or `None`. The cases are in `assets/ipc/dates.json`,
+/// which the app's reader is tested against too.
+pub fn parse_date(text: &str) -> Option<String> {
+    let mut t = text.trim();
+    let mut approx = false;
+    loop {
+        let lower = t.to_lowercase();
+        let Some(w) = ABOUT_BEFORE.iter().find(|w| lower.starts_with(**w)) else {
+            break;
+        };
+        // Lower-casing keeps these prefixes' lengths, so the cut is on a boundary.
+        t = t.get(w.len()..)?.trim_start();
+        approx = true;
+    }
+    for w in ABOUT_AFTER {
+        if let Some(rest) = t.strip_suffix(w) {
+            t = rest.trim_end();
+            approx = true;
+        }
+    }
+    let mut groups: Vec<&str> = Vec::new();
+    let mut start = None;
+    for (i, c) in t.char_indices() {
+        if c.is_ascii_digit() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(s) = start.take() {
+            groups.push(t.get(s..i)?);
+        }
+        if !matches!(
+            c,
+            '-' | '.' | '/' | ' ' | '년' | '월' | '일' | '年' | '月' | '日' | '号'
+        ) {
+            return None;
+        }
+    }
+    if let Some(s) = start {
+        groups.push(t.get(s..)?);
+    }
+    let (year, rest) = groups.split_first()?;
+    if year.len() != 4 || rest.len() > 2 || rest.iter().any(|g| g.is_empty() || g.len() > 2) {
+        return None;
+    }
+    let mut out = String::from(if approx { "~" } else { "" });
+    out.push_str(year);
+    for g in rest {
+        out.push('-');
+        if g.len() == 1 {
+            out.push('0');
+        }
+        out.push_str(g);
+    }
+    is_date(&out).then_some(out)
+}
+
+/// A partial or approximate date as a person reads it in `lang`; an exact one as
+/// stored.
+fn show_date(stored: &str, lang: &str) -> String {
+    let approx = stored.starts_with('~');
+    let exact = stored.trim_start_matches('~');
+    let mut parts = exact.split('-');
+    let (y, m, d) = (parts.next(), parts.next(), parts.next());
+    if d.is_some() && !approx {
+        return exact.to_owned();
+    }
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let y = y.unwrap_or_default();
+    let month = m.and_then(|m| m.parse::<usize>().ok());
+    let day = d.and_then(|d| d.parse::<u32>().ok());
+    match lang {
+        "ko" => {
+            let mut s = format!("{y}년");
+            if let Some(m) = month {
+                s.push_str(&format!(" {m}월"));
+            }
+            if let Some(d) = day {
+                s.push_str(&format!(" {d}일"));
+            }
+            if approx { format!("{s}경") } else { s }
+        }
+        "zh-Hans" | "zh" => {
+            let mut s = format!("{y}年");
+            if let Some(m) = month {
+                s.push_str(&format!("{m}月"));
+            }
+            if let Some(d) = day {
+                s.push_str(&format!("{d}日"));
+            }
+            if approx { format!("约{s}") } else { s }
+        }
+        _ => {
+            let month = month.and_then(|m| MONTHS.get(m.wrapping_sub(1)));
+            let s = match (month, day) {
+                (Some(m), Some(d)) => format!("{d} {m} {y}"),
+                (Some(m), None) => format!("{m} {y}"),
+                _ => y.to_owned(),
+            };
+            if approx { format!("about {s}") } else { s }
+        }
+    }
 }
 
 impl FieldDef {
@@ -466,7 +638,7 @@ impl FieldDef {
                         .ok_or_else(|| bad(self))?
                 }
             },
-            FieldType::Date => Value::String(t.to_owned()),
+            FieldType::Date => Value::String(parse_date(t).ok_or_else(|| bad(self))?),
             FieldType::SingleChoice => Value::String(self.option_id(t).ok_or_else(|| bad(self))?),
             FieldType::MultiChoice => Value::Array(
                 t.split(',')
@@ -532,6 +704,7 @@ impl FieldDef {
                 o.get("lon").and_then(Value::as_f64).unwrap_or_default()
             ),
             (FieldType::YesNo, Value::Bool(b)) => if *b { "yes" } else { "no" }.to_owned(),
+            (FieldType::Date, Value::String(s)) => show_date(s, lang),
             (_, Value::String(s)) => s.clone(),
             (_, other) => other.to_string(),
         }
@@ -541,6 +714,42 @@ impl FieldDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The cases the app's reader is tested against too (ui/src/lib/fields.test.ts).
+    #[test]
+    fn dates_read_stored_and_shown_as_the_shared_cases_say() {
+        let cases: Value =
+            serde_json::from_str(include_str!("../../../assets/ipc/dates.json")).unwrap();
+        let def = contact()
+            .fields
+            .into_iter()
+            .find(|f| f.kind == FieldType::Date)
+            .unwrap();
+        for c in cases["parse"].as_array().unwrap() {
+            let typed = c["typed"].as_str().unwrap();
+            let stored = c["stored"].as_str().unwrap();
+            assert_eq!(parse_date(typed).as_deref(), Some(stored), "{typed}");
+            assert_eq!(def.parse_input(typed).unwrap(), json!(stored), "{typed}");
+            assert!(def.validate(&json!(stored)).is_ok(), "{stored}");
+        }
+        for bad in cases["refused"].as_array().unwrap() {
+            let bad = bad.as_str().unwrap();
+            assert_eq!(parse_date(bad), None, "{bad}");
+            assert!(def.parse_input(bad).is_err(), "{bad}");
+            assert!(def.validate(&json!(bad)).is_err(), "{bad}");
+        }
+        for c in cases["shown"].as_array().unwrap() {
+            let stored = &c["stored"];
+            for lang in ["en", "ko", "zh-Hans"] {
+                assert_eq!(
+                    def.display(stored, lang),
+                    c[lang].as_str().unwrap(),
+                    "{stored} {lang}"
+                );
+            }
+        }
+    }
 
     fn contact() -> Form {
         defaults()

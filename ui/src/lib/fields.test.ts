@@ -1,9 +1,10 @@
 import type { FieldDef, FieldType, Json } from './api';
-import { collectValues, emptyInput, fromInput, isIsoDate, jsonEqual, parseNumber, toInput, type InputValue } from './fields';
+import { collectValues, emptyInput, fromInput, isIsoDate, isStoredDate, jsonEqual, parseDate, parseNumber, toInput, type InputValue } from './fields';
 import contact from '../../../assets/forms/contact.json';
 import kase from '../../../assets/forms/case.json';
 import encounter from '../../../assets/forms/encounter.json';
 import golden from '../../../assets/ipc/field-values.json';
+import dates from '../../../assets/ipc/dates.json';
 
 const L = { en: 'x', ko: 'x', 'zh-Hans': 'x' };
 const def = (type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({ id: 'f', type, required: false, label: L, ...extra });
@@ -36,7 +37,9 @@ describe('validation per field type', () => {
 
   it('date', () => {
     expect(fromInput(def('date'), '2024-02-29')).toEqual({ ok: true, value: '2024-02-29' });
-    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-1', '01/02/2024', '2024-04-31']) {
+    // Day-first or month-first orders are ambiguous between the app's languages: refused.
+    expect(fromInput(def('date'), '2024-1-1')).toEqual({ ok: true, value: '2024-01-01' });
+    for (const bad of ['2023-02-29', '2024-13-01', '01/02/2024', '2024-04-31']) {
       expect(errorKey(def('date'), bad), bad).toBe('validation.date');
     }
     expect(isIsoDate('2000-12-31')).toBe(true);
@@ -172,5 +175,20 @@ describe('golden field values shared with the shell', () => {
     const inputs = Object.fromEntries(golden.values.map((v) => [v.field, toInput(byId(v.field).type, v.stored as Json)]));
     inputs.name = 'Another name';
     expect(collectValues(fields, inputs, initial)).toEqual({ values: { name: 'Another name' }, errors: {} });
+  });
+});
+
+describe('dates as people type them', () => {
+  it('reads every shared case as the vault does (assets/ipc/dates.json)', () => {
+    for (const c of dates.parse) expect(parseDate(c.typed), c.typed).toBe(c.stored);
+    for (const bad of dates.refused) expect(parseDate(bad), bad).toBeNull();
+    for (const c of dates.parse) expect(isStoredDate(c.stored), c.stored).toBe(true);
+  });
+
+  it('keeps a half-typed date as typed and says what is wrong, instead of dropping it', () => {
+    const def = { type: 'date' as const, required: false };
+    expect(fromInput(def, '1985-0')).toEqual({ ok: false, error: { key: 'validation.date' } });
+    expect(fromInput(def, '약 1985년 6월')).toEqual({ ok: true, value: '~1985-06' });
+    expect(fromInput(def, '')).toEqual({ ok: true, value: null });
   });
 });

@@ -82,6 +82,61 @@ export function isIsoDate(text: string): boolean {
   return d <= days;
 }
 
+const ABOUT_BEFORE = ['~', 'approximately', 'approx.', 'approx', 'about', 'circa', 'ca.', 'c.', '대략', '약', '大约', '大概', '约'];
+const ABOUT_AFTER = ['경', '左右', '前后'];
+const DATE_SEPARATORS = new Set(['-', '.', '/', ' ', '년', '월', '일', '年', '月', '日', '号']);
+
+/** Whether `s` is a stored date: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, with `~` in front
+ * when approximate. */
+export function isStoredDate(s: string): boolean {
+  const exact = s.startsWith('~') ? s.slice(1) : s;
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(exact);
+  if (!m) return false;
+  const y = Number(m[1]);
+  if (y < 1000 || y > 2999) return false;
+  if (m[2] === undefined) return true;
+  const mo = Number(m[2]);
+  if (mo < 1 || mo > 12) return false;
+  return m[3] === undefined || isIsoDate(exact);
+}
+
+/** A date as people type it in any of the app's languages, in the stored form, or
+ * null. The same reading as the vault's (satchel-forms `parse_date`); both are
+ * tested against assets/ipc/dates.json. */
+export function parseDate(text: string): string | null {
+  let t = text.trim();
+  let approx = false;
+  for (;;) {
+    const lower = t.toLowerCase();
+    const w = ABOUT_BEFORE.find((p) => lower.startsWith(p));
+    if (w === undefined) break;
+    t = t.slice(w.length).trimStart();
+    approx = true;
+  }
+  for (const w of ABOUT_AFTER) {
+    if (t.endsWith(w)) {
+      t = t.slice(0, -w.length).trimEnd();
+      approx = true;
+    }
+  }
+  const groups: string[] = [];
+  let current = '';
+  for (const c of t) {
+    if (c >= '0' && c <= '9') {
+      current += c;
+      continue;
+    }
+    if (current !== '') groups.push(current);
+    current = '';
+    if (!DATE_SEPARATORS.has(c)) return null;
+  }
+  if (current !== '') groups.push(current);
+  const [year, ...rest] = groups;
+  if (year === undefined || year.length !== 4 || rest.length > 2 || rest.some((g) => g.length > 2)) return null;
+  const out = (approx ? '~' : '') + [year, ...rest.map((g) => g.padStart(2, '0'))].join('-');
+  return isStoredDate(out) ? out : null;
+}
+
 function isBlank(input: InputValue): boolean {
   if (input === null) return true;
   if (typeof input === 'string') return input.trim() === '';
@@ -106,8 +161,8 @@ export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>
       return n === null ? { ok: false, error: { key: 'validation.number' } } : { ok: true, value: n };
     }
     case 'date': {
-      const s = String(input).trim();
-      return isIsoDate(s) ? { ok: true, value: s } : { ok: false, error: { key: 'validation.date' } };
+      const s = parseDate(String(input));
+      return s !== null ? { ok: true, value: s } : { ok: false, error: { key: 'validation.date' } };
     }
     case 'single_choice': {
       const s = String(input);

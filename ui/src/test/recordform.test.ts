@@ -265,3 +265,40 @@ describe('record form errors', () => {
     expect(callsOf('record_create')).toHaveLength(0);
   });
 });
+
+describe('record form keyboard', () => {
+  it('puts the focus in the first field, so the first keystrokes are not lost', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined });
+    render(RecordForm, { props: { formName: 'contact' } });
+    const first = await screen.findByTestId('field-name');
+    await waitFor(() => expect(document.activeElement).toBe(first));
+  });
+
+  it('leaves with Escape and keeps what was typed as a draft', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, draft_discard: () => true });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Half typed' } });
+    await waitFor(() => expect(callsOf('draft_save')).toHaveLength(1));
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await waitFor(() => expect(app.route).toEqual({ name: 'records' }));
+    expect(callsOf('draft_discard')).toHaveLength(0);
+  });
+
+  it('takes a date as typed, in one field, with the formats it reads shown', async () => {
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, record_create: () => 'r9' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
+    const date = screen.getByTestId('field-birth_date') as HTMLInputElement;
+    expect(date.type).toBe('text');
+    expect(date.placeholder).toBe(en('form.date_placeholder'));
+    await fireEvent.input(date, { target: { value: '1985-0' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    expect(screen.getByTestId('field-error-birth_date').textContent).toBe(en('validation.date'));
+    expect(date.value).toBe('1985-0');
+    expect(callsOf('record_create')).toHaveLength(0);
+    await fireEvent.input(date, { target: { value: '약 1985년' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"birth_date":"~1985"');
+  });
+});

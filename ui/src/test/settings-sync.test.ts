@@ -35,7 +35,7 @@ describe('settings', () => {
     render(Settings);
     await fireEvent.click(await screen.findByTestId('language-ko'));
     expect(document.documentElement.lang).toBe('ko');
-    expect(screen.getByTestId('settings-save').textContent).toBe(translate('ko', 'settings.save'));
+    expect(screen.getByTestId('settings-saved').textContent?.trim()).toBe(translate('ko', 'settings.saved'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect((callsOf('settings_set')[0][1] as { settings: { language: string } }).settings.language).toBe('ko');
     // The device's fingerprint words follow the language.
@@ -63,18 +63,35 @@ describe('settings', () => {
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
   });
 
-  it('saves auto-lock, panic action and shortcut', async () => {
+  it('applies auto-lock, panic action and shortcut as each is chosen, with no Save button', async () => {
     settingsShell();
     render(Settings);
+    expect(screen.queryByTestId('settings-save')).toBeNull();
     await fireEvent.input(await screen.findByTestId('autolock'), { target: { value: '15' } });
-    await fireEvent.change(screen.getByTestId('panic-action'), { target: { value: 'wipe' } });
-    await fireEvent.change(screen.getByTestId('panic-shortcut'), { target: { value: 'Ctrl+Alt+L' } });
-    await fireEvent.click(screen.getByTestId('settings-save'));
-    await waitFor(() => expect(screen.getByTestId('settings-saved').textContent).toBe(en('settings.saved')));
+    await fireEvent.change(screen.getByTestId('autolock'));
+    await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
     expect(callsOf('settings_set')[0][1]).toEqual({
-      settings: { language: null, autoLockMinutes: 15, panicAction: 'wipe', panicShortcut: 'Ctrl+Alt+L' },
+      settings: { language: null, autoLockMinutes: 15, panicAction: 'lock', panicShortcut: DEFAULT_SETTINGS.panicShortcut },
     });
+    await waitFor(() => expect(screen.getByTestId('settings-saved').textContent?.trim()).toBe(en('settings.saved')));
+    await fireEvent.click(screen.getByTestId('panic-action-wipe'));
+    await waitFor(() => expect(callsOf('settings_set')).toHaveLength(2));
+    expect((callsOf('settings_set')[1][1] as { settings: { panicAction: string } }).settings.panicAction).toBe('wipe');
+    await fireEvent.change(screen.getByTestId('panic-shortcut'), { target: { value: 'Ctrl+Alt+L' } });
+    await waitFor(() => expect(callsOf('settings_set')).toHaveLength(3));
     expect(app.settings.panicShortcut).toBe('Ctrl+Alt+L');
+    expect(app.settings.panicAction).toBe('wipe');
+  });
+
+  it('marks an auto-lock it cannot save as unsaved, and saves nothing', async () => {
+    settingsShell();
+    render(Settings);
+    await fireEvent.input(await screen.findByTestId('autolock'), { target: { value: '999' } });
+    await fireEvent.change(screen.getByTestId('autolock'));
+    await waitFor(() => expect(screen.getByTestId('settings-saved').textContent?.trim()).toBe(en('settings.unsaved')));
+    expect(screen.getByTestId('autolock').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByTestId('settings-error').textContent).toBe(en('settings.autolock_range'));
+    expect(callsOf('settings_set')).toHaveLength(0);
   });
 
   it('wipes only after the exact word is typed', async () => {
