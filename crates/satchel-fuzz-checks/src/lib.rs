@@ -202,12 +202,16 @@ pub fn op_body_decode(data: &[u8]) {
     }
     let json = data.get(SALT_LEN..).unwrap_or_default();
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) {
+        // The scan may refuse more than the parser keeps (a repeated key's deeper
+        // first value is parsed, then dropped), never less: what it lets through
+        // the parser never finds deeper.
         for max in [0, 1, 3, MAX_PAYLOAD_DEPTH] {
-            assert_eq!(
-                json_depth_within(json, max),
-                depth(&value) <= max,
-                "the nesting scan disagrees with the parser at {max}"
-            );
+            if json_depth_within(json, max) {
+                assert!(
+                    depth(&value) <= max,
+                    "the nesting scan let through more than {max} levels"
+                );
+            }
         }
     }
 }
