@@ -115,6 +115,9 @@ pub struct ShownField {
     pub label: String,
     /// Values, default first; more than one is a conflict.
     pub values: Vec<ShownValue>,
+    /// For a field that links to a record: the id of the record its value names, when
+    /// this vault holds it (the value's `display` is then that record's title).
+    pub link: Option<String>,
 }
 
 /// An attachment as listed.
@@ -323,6 +326,9 @@ impl Vault {
         for (field, input) in values {
             let def = form.field(field)?;
             let value = match input {
+                FieldInput::Text(t) if def.links_to.is_some() && t.trim().starts_with('@') => {
+                    Value::String(self.link_by_name(def, t.trim().trim_start_matches('@'))?)
+                }
                 FieldInput::Text(t) => def.parse_input(t)?,
                 FieldInput::Json(v) => {
                     def.validate(v)?;
@@ -601,13 +607,24 @@ impl Vault {
         if let Some(form) = &form {
             for def in &form.fields {
                 if let Some(values) = rest.remove(&def.id) {
+                    let mut shown: Vec<ShownValue> = values
+                        .iter()
+                        .map(|v| Self::shown_value(Some(def), v, lang, &authors))
+                        .collect();
+                    let mut link = None;
+                    if def.links_to.is_some() {
+                        for v in &mut shown {
+                            if let Some((id, title)) = self.linked(&v.value) {
+                                v.display = title;
+                                link.get_or_insert(id);
+                            }
+                        }
+                    }
                     fields.push(ShownField {
                         id: def.id.clone(),
                         label: def.label.get(lang).to_owned(),
-                        values: values
-                            .iter()
-                            .map(|v| Self::shown_value(Some(def), v, lang, &authors))
-                            .collect(),
+                        values: shown,
+                        link,
                     });
                 }
             }
@@ -615,6 +632,7 @@ impl Vault {
         for (key, values) in rest {
             fields.push(ShownField {
                 id: key.clone(),
+                link: None,
                 label: key.clone(),
                 values: values
                     .iter()
@@ -638,6 +656,41 @@ impl Vault {
                 .collect(),
             form_version: form.as_ref().map(|f| f.version),
         })
+    }
+
+    /// The record a link's value names, if held here: its id and title.
+    fn linked(&self, value: &Value) -> Option<(String, String)> {
+        let id = RecordId::parse(value.as_str()?)?;
+        let rec = self.store.record(&id).ok()??;
+        let title = self.summary(id, &rec.state, &self.forms).title;
+        Some((id.to_string(), title))
+    }
+
+    /// The one record of the form `def` links to whose search matches `name`
+    /// (`--set contact=@Kim` on the command line).
+    fn link_by_name(&self, def: &crate::form::FieldDef, name: &str) -> Result<String> {
+        let target = def.links_to.as_deref().unwrap_or_default();
+        let shown: String = name.chars().take(60).collect();
+        if name.trim().is_empty() {
+            return Err(ApiError::InvalidValue {
+                field: def.id.clone(),
+                reason: "give a name to search for after @".into(),
+            });
+        }
+        let found = self.search_in(name, Some(target), 3)?;
+        match found.items.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => Err(ApiError::InvalidValue {
+                field: def.id.clone(),
+                reason: format!("no {target} record matches `{shown}`"),
+            }),
+            _ => Err(ApiError::InvalidValue {
+                field: def.id.clone(),
+                reason: format!(
+                    "several {target} records match `{shown}`: search with more of the name, or give the id"
+                ),
+            }),
+        }
     }
 
     /// A record with its fields labelled in `lang`.

@@ -398,7 +398,7 @@ impl Vault {
             }
         }
         let path = files::database(dir, slot.db);
-        let store = match Store::open(&path, &slot.key) {
+        let mut store = match Store::open(&path, &slot.key) {
             Err(StoreError::DoesNotDecrypt) => {
                 finish_rekey(dir, slot.db, &slot.key)?.ok_or(ApiError::DatabaseDamaged)?
             }
@@ -428,11 +428,23 @@ impl Vault {
                 let _ = Store::open(&path, key);
             }
         }
-        let forms = store
+        let mut forms: BTreeMap<String, form::Form> = store
             .forms()?
             .iter()
             .map(|json| form::Form::parse(json).map(|f| (f.name.clone(), f)))
             .collect::<Result<_, _>>()?;
+        // A newer version of a form this build ships (the same everywhere, so no
+        // publication is needed) replaces an older one held, if it only adds; records
+        // keep the version they were made with.
+        for d in form::defaults()? {
+            if let Some(held) = forms.get(&d.name)
+                && held.version < d.version
+                && d.check_successor(held).is_ok()
+            {
+                store.form_put(&d.name, d.version, &d.to_json()?)?;
+                forms.insert(d.name.clone(), d);
+            }
+        }
         Ok(Self {
             dir: dir.to_owned(),
             store,

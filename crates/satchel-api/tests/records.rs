@@ -383,3 +383,80 @@ fn a_large_attachment_streams_in_and_out_and_over_the_old_cap() {
     assert!(v.save_attachment(&id, &hex, &out, &mut |_, _| {}).is_err());
     assert_eq!(std::fs::read(&out).unwrap(), data);
 }
+
+/// A case links to its contact by searching contacts by name; the link shows as the
+/// contact's title and names its id, which the app follows.
+#[test]
+fn a_case_links_to_a_contact_found_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let kim = v
+        .add_record("contact", &text(&[("name", "김민준 Kim")]), &[])
+        .unwrap();
+    v.add_record("contact", &text(&[("name", "王芳 Wang")]), &[])
+        .unwrap();
+    v.add_record("contact", &text(&[("name", "王磊 Wang")]), &[])
+        .unwrap();
+    let case = v
+        .add_record(
+            "case",
+            &text(&[
+                ("title", "Housing"),
+                ("status", "open"),
+                ("contact", "@민준"),
+            ]),
+            &[],
+        )
+        .unwrap();
+    let view = v.record(&case, "en").unwrap();
+    let field = view.fields.iter().find(|f| f.id == "contact").unwrap();
+    assert_eq!(field.link.as_deref(), Some(kim.to_string().as_str()));
+    assert_eq!(field.values[0].display, "김민준 Kim");
+    assert_eq!(field.values[0].value, serde_json::json!(kim.to_string()));
+    for (query, says) in [
+        ("@Wang", "several"),
+        ("@Nobody", "no contact record"),
+        ("@", "give a name"),
+    ] {
+        let err = v
+            .add_record(
+                "case",
+                &text(&[("title", "x"), ("status", "open"), ("contact", query)]),
+                &[],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, ApiError::InvalidValue { field, reason } if field == "contact" && reason.contains(says)),
+            "{query}: {err:?}"
+        );
+    }
+    assert_eq!(
+        v.form("case").unwrap().fields[1].links_to.as_deref(),
+        Some("contact")
+    );
+}
+
+/// A vault made by an earlier build holds the earlier built-in forms; opening it
+/// brings them to this build's versions, and its records keep theirs.
+#[test]
+fn built_in_forms_come_to_this_builds_versions_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let mut old = v.form("case").unwrap();
+    old.version = 1;
+    old.fields[1].links_to = None;
+    let json = old.to_json().unwrap().replace('\'', "''");
+    v.execute_sql_for_tests(&format!(
+        "UPDATE forms SET version = 1, definition = '{json}' WHERE name = 'case';"
+    ))
+    .unwrap();
+    drop(v);
+    let mut v = satchel_api::unlock(dir.path(), &pass(PASS), P).unwrap();
+    let case = v.form("case").unwrap();
+    assert_eq!(
+        (case.version, case.fields[1].links_to.as_deref()),
+        (2, Some("contact"))
+    );
+    v.add_record("case", &text(&[("title", "t"), ("status", "open")]), &[])
+        .unwrap();
+}

@@ -328,3 +328,68 @@ fn a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn a_case_links_to_its_contact_by_name_and_dates_are_read_as_typed() {
+    let s = Sandbox::new();
+    s.init();
+    let kim = s
+        .ok(&[
+            "record",
+            "add",
+            "contact",
+            "--set",
+            "name=김민준 Kim",
+            "--set",
+            "birth_date=약 1985년",
+        ])
+        .trim()
+        .to_owned();
+    let shown = s.ok(&["--lang", "ko", "record", "show", &kim]);
+    assert!(shown.contains("1985년경"), "{shown}");
+    s.ok(&["record", "add", "contact", "--set", "name=王芳 Wang"]);
+    s.ok(&["record", "add", "contact", "--set", "name=王磊 Wang"]);
+    let case = s
+        .ok(&[
+            "record",
+            "add",
+            "case",
+            "--set",
+            "title=Housing",
+            "--set",
+            "status=open",
+            "--set",
+            "contact=@민준",
+        ])
+        .trim()
+        .to_owned();
+    let shown = s.ok(&["record", "show", &case]);
+    assert!(shown.contains("김민준 Kim"), "{shown}");
+    let r = s.run(&[
+        "record",
+        "add",
+        "case",
+        "--set",
+        "title=x",
+        "--set",
+        "status=open",
+        "--set",
+        "contact=@Wang",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        error_line(&r).contains("several contact records match"),
+        "{}",
+        error_line(&r)
+    );
+    let r = s.run(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        "name=x",
+        "--set",
+        "birth_date=03/07/1985",
+    ]);
+    assert_eq!(r.code, 1, "day-first and month-first dates are refused");
+}

@@ -187,6 +187,12 @@ pub struct FieldDef {
     /// Options of choice fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<Choice>,
+    /// A text field that links to a record of this form: its value is that record's
+    /// id, chosen by searching the form's records by name (`@name` on the command
+    /// line), and shown as the record's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub links_to: Option<String>,
 }
 
 /// A form definition.
@@ -260,6 +266,14 @@ impl Form {
             if !choice && !f.options.is_empty() {
                 return Err(invalid(format!(
                     "field `{}` is not a choice but has options",
+                    f.id
+                )));
+            }
+            if let Some(target) = &f.links_to
+                && (f.kind != FieldType::Text || !valid_id(target))
+            {
+                return Err(invalid(format!(
+                    "field `{}` links to records only as a text field naming a form",
                     f.id
                 )));
             }

@@ -96,9 +96,9 @@ describe('values of a saved record', () => {
         id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
         created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [], form_version: 1,
         fields: [
-          { id: 'safe_to_contact', label: '직접 연락 가능', values: [v(true, 'yes'), v(false, 'no', 'o2')] },
-          { id: 'household_size', label: '가구원 수', values: [v(1985, '1985')] },
-          { id: 'birth_date', label: '생년월일', values: [v('2024-05-01', '2024-05-01')] },
+          { id: 'safe_to_contact', label: '직접 연락 가능', values: [v(true, 'yes'), v(false, 'no', 'o2')], link: null },
+          { id: 'household_size', label: '가구원 수', values: [v(1985, '1985')], link: null },
+          { id: 'birth_date', label: '생년월일', values: [v('2024-05-01', '2024-05-01')], link: null },
         ],
       }),
     });
@@ -121,7 +121,7 @@ describe('values of a saved record', () => {
       record_get: () => ({
         id: 'r1', form: 'contact', attachments: [], deleted: false, delete_conflict: false,
         created: '2026-11-28T00:00:00Z', updated: '2026-11-28T00:00:00Z', assigned: [], form_version: 1,
-        fields: [{ id: 'location', label: 'Location', values: [v({ lat: 1, lon: 2 }, '1, 2', 'o1'), v({ lat: 3, lon: 4 }, '3, 4', 'o2')] }],
+        fields: [{ id: 'location', label: 'Location', values: [v({ lat: 1, lon: 2 }, '1, 2', 'o1'), v({ lat: 3, lon: 4 }, '3, 4', 'o2')], link: null }],
       }),
       conflict_resolve: () => undefined,
     });

@@ -310,3 +310,22 @@ describe('assignment and offload', () => {
     await waitFor(() => expect(screen.getByTestId('offload-held').getAttribute('data-held')).toBe('2'));
   });
 });
+
+describe('links and ids on a record', () => {
+  it('shows a link as the linked record and follows it; the id is shown to copy', async () => {
+    const RecordView = (await import('../screens/RecordView.svelte')).default;
+    fakeShell({
+      record_get: () => ({
+        id: 'case-1', form: 'case', attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [], form_version: 2,
+        fields: [{ id: 'contact', label: 'Contact', link: 'c-1', values: [{ value: 'c-1', display: '김민준 金敏俊', op: 'o', author: 'a', time: '' }] }],
+      }),
+      org_get: () => null,
+    });
+    render(RecordView, { props: { id: 'case-1' } });
+    const link = await screen.findByTestId('link-contact');
+    expect(link.textContent).toContain('김민준 金敏俊');
+    expect(screen.getByTestId('record-id').textContent).toBe('case-1');
+    await fireEvent.click(link);
+    expect(app.route).toEqual({ name: 'record', id: 'c-1' });
+  });
+});

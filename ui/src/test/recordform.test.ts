@@ -85,6 +85,7 @@ describe('record form', () => {
     const shown = (id: string, value: Json) => ({
       id,
       label: id,
+      link: null,
       values: value === null ? [] : [{ value, display: String(value), op: 'op1', author: 'a b c', time: '2024-01-01T00:00:00Z' }],
     });
     fakeShell({
@@ -192,7 +193,7 @@ describe('record form drafts', () => {
       record_get: () => ({
         id: 'r9',
         form: 'contact',
-        fields: [{ id: 'name', label: 'name', values: [{ value: 'Ana', display: 'Ana', op: 'o', author: 'a b c', time: '2024-01-01T00:00:00Z' }] }],
+        fields: [{ id: 'name', label: 'name', values: [{ value: 'Ana', display: 'Ana', op: 'o', author: 'a b c', time: '2024-01-01T00:00:00Z' }], link: null }],
         attachments: [],
         deleted: false,
         delete_conflict: false,
@@ -300,5 +301,37 @@ describe('record form keyboard', () => {
     await fireEvent.click(screen.getByTestId('save-record'));
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"birth_date":"~1985"');
+  });
+});
+
+describe('linking a case to its contact', () => {
+  it('searches contacts by name and stores the chosen one by id', async () => {
+    const caseForm = (await import('../../../assets/forms/case.json')).default as unknown as Form;
+    app.forms = [contact as unknown as Form, caseForm];
+    fakeShell({
+      draft_get: () => null,
+      draft_save: () => undefined,
+      records_search: (args) =>
+        args.query === '민준' && args.form === 'contact'
+          ? { items: [{ id: 'c-1', form: 'contact', title: '김민준 金敏俊', updated: '', deleted: false, conflicts: 0 }], more: false }
+          : { items: [], more: false },
+      record_get: () => ({
+        id: 'c-1', form: 'contact', attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [], form_version: 1,
+        fields: [{ id: 'name', label: 'Name', link: null, values: [{ value: '김민준 金敏俊', display: '김민준 金敏俊', op: 'o', author: 'a', time: '' }] }],
+      }),
+      record_create: () => 'case-1',
+    });
+    render(RecordForm, { props: { formName: 'case' } });
+    await fireEvent.input(await screen.findByTestId('field-title'), { target: { value: 'Housing' } });
+    await fireEvent.input(screen.getByTestId('field-contact-search'), { target: { value: 'nobody' } });
+    await screen.findByTestId('field-contact-none');
+    await fireEvent.input(screen.getByTestId('field-contact-search'), { target: { value: '민준' } });
+    await fireEvent.click(await screen.findByTestId('field-contact-result'));
+    expect((await screen.findByTestId('field-contact-linked')).textContent).toContain('김민준 金敏俊');
+    expect(screen.getByTestId('field-contact').getAttribute('data-value')).toBe('c-1');
+    await fireEvent.change(screen.getByTestId('field-status'), { target: { value: 'open' } });
+    await fireEvent.click(screen.getByTestId('save-record'));
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"contact":"c-1"');
   });
 });

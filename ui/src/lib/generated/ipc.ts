@@ -146,7 +146,13 @@ label: Labels,
 /**
  * Options of choice fields.
  */
-options?: Array<Choice>, };
+options?: Array<Choice>, 
+/**
+ * A text field that links to a record of this form: its value is that record's
+ * id, chosen by searching the form's records by name (`@name` on the command
+ * line), and shown as the record's title.
+ */
+links_to?: string, };
 
 export type FieldType = "text" | "long_text" | "number" | "date" | "single_choice" | "multi_choice" | "location" | "yes_no";
 
@@ -667,7 +673,12 @@ label: string,
 /**
  * Values, default first; more than one is a conflict.
  */
-values: Array<ShownValue>, };
+values: Array<ShownValue>, 
+/**
+ * For a field that links to a record: the id of the record its value names, when
+ * this vault holds it (the value's `display` is then that record's title).
+ */
+link: string | null, };
 
 export type ShownValue = { 
 /**
