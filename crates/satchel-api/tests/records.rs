@@ -441,7 +441,7 @@ fn a_case_links_to_a_contact_found_by_name() {
 #[test]
 fn built_in_forms_come_to_this_builds_versions_at_open() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut v, _) = new_vault(dir.path());
+    let (v, _) = new_vault(dir.path());
     let mut old = v.form("case").unwrap();
     old.version = 1;
     old.fields[1].links_to = None;
