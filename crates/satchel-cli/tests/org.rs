@@ -225,19 +225,23 @@ fn refusals_say_why_and_change_nothing() {
     refused(&third, &["member", "list"], 1, "no organisation");
 }
 
-fn card_of(s: &Sandbox) -> String {
-    let v: serde_json::Value =
-        serde_json::from_str(&s.ok(&["--json", "identity", "show"])).unwrap();
-    v["card"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn a_coordinator_publishes_a_form_that_reaches_field_workers_by_bundle() {
     let o = enrolled();
-    o.coordinator
-        .ok(&["peer", "add", &card_of(&o.field), "--name", "field7"]);
-    o.field
-        .ok(&["peer", "add", &card_of(&o.coordinator), "--name", "co"]);
+    o.coordinator.ok(&[
+        "peer",
+        "add",
+        &crate::sync::card(&o.field),
+        "--name",
+        "field7",
+    ]);
+    o.field.ok(&[
+        "peer",
+        "add",
+        &crate::sync::card(&o.coordinator),
+        "--name",
+        "co",
+    ]);
     let shown: serde_json::Value =
         serde_json::from_str(&o.coordinator.ok(&["--json", "form", "show", "contact"])).unwrap();
     let mut v2 = shown.clone();
@@ -260,25 +264,13 @@ fn a_coordinator_publishes_a_form_that_reaches_field_workers_by_bundle() {
         .coordinator
         .ok(&["form", "publish", file.to_str().unwrap()]);
     assert!(out.contains("Published form `contact` version 2"), "{out}");
-    let usb = o.coordinator.root.path().join("usb");
-    let exported: serde_json::Value = serde_json::from_str(&o.coordinator.ok(&[
-        "--json",
-        "bundle",
-        "export",
-        "--to",
+    let path = crate::sync::carry(
+        &o.coordinator,
         "field7",
-        "--out",
-        usb.to_str().unwrap(),
-    ]))
-    .unwrap();
-    let path = usb.join(exported["file"].as_str().unwrap());
-    let out: serde_json::Value =
-        serde_json::from_str(
-            &o.field
-                .ok(&["--json", "bundle", "import", path.to_str().unwrap()]),
-        )
-        .unwrap();
-    assert_eq!(out[0]["report"]["forms_refused"], 0, "{out}");
+        &o.coordinator.root.path().join("usb"),
+    );
+    let report = crate::sync::import(&o.field, &path);
+    assert_eq!(report["forms_refused"], 0, "{report}");
     let now: serde_json::Value =
         serde_json::from_str(&o.field.ok(&["--json", "form", "show", "contact"])).unwrap();
     assert_eq!(now["version"], 2);
@@ -317,29 +309,29 @@ fn a_coordinator_assigns_a_record_and_a_field_worker_may_not() {
     );
 }
 
+/// Carries a bundle from `from` to the peer `to`, imported into `into`; the import's output.
 fn carry(from: &Sandbox, to: &str, into: &Sandbox) -> String {
-    let usb = from.root.path().join("usb");
-    let exported: serde_json::Value = serde_json::from_str(&from.ok(&[
-        "--json",
-        "bundle",
-        "export",
-        "--to",
-        to,
-        "--out",
-        usb.to_str().unwrap(),
-    ]))
-    .unwrap();
-    let path = usb.join(exported["file"].as_str().unwrap());
+    let path = crate::sync::carry(from, to, &from.root.path().join("usb"));
     into.ok(&["bundle", "import", path.to_str().unwrap()])
 }
 
 #[test]
 fn a_field_device_offloads_after_the_coordinator_acknowledges() {
     let o = enrolled();
-    o.coordinator
-        .ok(&["peer", "add", &card_of(&o.field), "--name", "field7"]);
-    o.field
-        .ok(&["peer", "add", &card_of(&o.coordinator), "--name", "co"]);
+    o.coordinator.ok(&[
+        "peer",
+        "add",
+        &crate::sync::card(&o.field),
+        "--name",
+        "field7",
+    ]);
+    o.field.ok(&[
+        "peer",
+        "add",
+        &crate::sync::card(&o.coordinator),
+        "--name",
+        "co",
+    ]);
     o.field
         .ok(&["record", "add", "contact", "--set", "name=Offload Me"]);
     let dry = o.field.ok(&["offload", "--dry-run"]);

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use crate::*;
 
-fn card(s: &Sandbox) -> String {
+pub(crate) fn card(s: &Sandbox) -> String {
     let out = s.ok(&["--json", "identity", "show"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v["card"].as_str().unwrap().to_owned()
 }
 
 /// Exports from `from` to `to` into `usb` and returns the bundle's path.
-fn carry(from: &Sandbox, to: &str, usb: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn carry(from: &Sandbox, to: &str, usb: &std::path::Path) -> std::path::PathBuf {
     let out = from.ok(&[
         "--json",
         "bundle",
@@ -26,7 +26,7 @@ fn carry(from: &Sandbox, to: &str, usb: &std::path::Path) -> std::path::PathBuf 
     usb.join(v["file"].as_str().unwrap())
 }
 
-fn import(into: &Sandbox, file: &std::path::Path) -> serde_json::Value {
+pub(crate) fn import(into: &Sandbox, file: &std::path::Path) -> serde_json::Value {
     let out = into.ok(&["--json", "bundle", "import", file.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v[0]["report"].clone()

@@ -85,6 +85,28 @@ impl From<rusqlite::Error> for ImportRefused {
     }
 }
 
+/// Keeps a quarantine entry, or updates its reason and detail when they changed
+/// (a row rewritten for nothing would let a peer multiply each bundle's writes).
+fn put_held(conn: &rusqlite::Connection, h: &Held) -> Result<(), StoreError> {
+    let op = &h.op;
+    conn.prepare_cached(
+        "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail
+         WHERE reason != excluded.reason OR detail != excluded.detail",
+    )?
+    .execute(params![
+        &op.id.0[..],
+        &op.header_bytes,
+        &op.signature[..],
+        op.payload.as_deref(),
+        h.reason.code(),
+        h.detail,
+        i64::try_from(h.since).unwrap_or(i64::MAX)
+    ])?;
+    Ok(())
+}
+
 /// Whether the vault holds another op at `op`'s author and sequence (a fork).
 fn is_fork(conn: &rusqlite::Connection, op: &Op) -> Result<bool, StoreError> {
     let stored: Option<Vec<u8>> = conn
@@ -302,20 +324,7 @@ impl Store {
                 continue;
             }
             records.insert(op.header.record);
-            tx.prepare_cached(
-                "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail",
-            )?
-            .execute(params![
-                &op.id.0[..],
-                &op.header_bytes,
-                &op.signature[..],
-                op.payload.as_deref(),
-                h.reason.code(),
-                h.detail,
-                i64::try_from(h.since).unwrap_or(i64::MAX)
-            ])?;
+            put_held(&tx, h)?;
         }
         for r in &records {
             crate::records::refresh(&tx, r, None)?;
@@ -351,31 +360,6 @@ impl Store {
             same_seq_seen: same && !already,
             prev_hash: prev.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
         })
-    }
-
-    /// Of `ops` that carry a payload, those held here as a header alone.
-    pub fn withheld(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM ops WHERE id = ?1 AND payload IS NULL AND void = 0")?;
-        let mut out = Vec::new();
-        for op in ops.iter().filter(|o| o.payload.is_some()) {
-            if stmt.exists([&op.id.0[..]])? {
-                out.push(op.id);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Of `ops` at sequences this vault holds, the ones that are not the op held there.
-    pub fn forks_of_held(&self, ops: &[Op]) -> Result<Vec<OpId>, StoreError> {
-        let mut out = Vec::new();
-        for op in ops {
-            if is_fork(&self.conn, op)? {
-                out.push(op.id);
-            }
-        }
-        Ok(out)
     }
 
     /// Starts an import: attachments stream in through the returned transaction,
@@ -545,22 +529,7 @@ impl Importing<'_> {
                 .execute([id])?;
         }
         for h in quarantine {
-            let op = &h.op;
-            tx.prepare_cached(
-                "INSERT INTO quarantine (id, header, signature, payload, reason, detail, since_import)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, detail = excluded.detail
-                 WHERE reason != excluded.reason OR detail != excluded.detail",
-            )?
-            .execute(params![
-                &op.id.0[..],
-                &op.header_bytes,
-                &op.signature[..],
-                op.payload.as_deref(),
-                h.reason.code(),
-                h.detail,
-                i64::try_from(h.since).unwrap_or(i64::MAX)
-            ])?;
+            put_held(&tx, h)?;
         }
         for (author, s) in &meta.acks.0 {
             tx.prepare_cached(
