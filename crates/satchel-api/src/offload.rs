@@ -110,17 +110,23 @@ impl Vault {
         Ok(report)
     }
 
-    /// The offload policy and what this device holds.
-    pub fn offload_policy(&self) -> Result<OffloadPolicy> {
+    /// Whether offloading runs after each import, and whether the user chose so.
+    fn offload_enabled(&self) -> Result<(bool, bool)> {
         let set = self.store.meta_get(META_OFFLOAD)?;
         let enabled = match set.as_deref().map(Vec::as_slice) {
             Some(b"on") => true,
             Some(_) => false,
             None => self.my_role_now()? == Some(Role::Field),
         };
+        Ok((enabled, set.is_some()))
+    }
+
+    /// The offload policy and what this device holds.
+    pub fn offload_policy(&self) -> Result<OffloadPolicy> {
+        let (enabled, chosen) = self.offload_enabled()?;
         Ok(OffloadPolicy {
             enabled,
-            chosen: set.is_some(),
+            chosen,
             held: self.store.records_with_content()?.len(),
         })
     }
@@ -135,7 +141,8 @@ impl Vault {
 
     /// After an import: offloads if the policy says so and this device may.
     pub(crate) fn offload_after_import(&mut self) -> Result<usize> {
-        if !self.offload_policy()?.enabled {
+        // Not `offload_policy`: counting what is held reads every op, at every import.
+        if !self.offload_enabled()?.0 {
             return Ok(0);
         }
         match self.my_role_now()? {
