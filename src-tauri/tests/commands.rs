@@ -1262,6 +1262,50 @@ fn an_organisation_is_created_and_a_device_enrolled_through_ipc() {
     assert_eq!(me["status"], "revoked from op 5");
 }
 
+/// Assignment and offload through IPC: a coordinator assigns only to a member, keeps
+/// every record (offload refused), and its offload policy is off until it is chosen.
+#[test]
+fn assignment_and_the_offload_policy_through_ipc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    a.create();
+    let id = a.add_contact("김민준 王芳");
+    // In no organisation there is no one to assign to, and nothing to offload.
+    let none = json!({ "id": id, "member": "Min-ji", "assign": true, "lang": "en" });
+    assert_eq!(a.code("record_assign", none.clone()), "membership");
+    assert_eq!(
+        a.code("offload_run", json!({ "dryRun": true })),
+        "membership"
+    );
+    a.ok(
+        "org_create",
+        json!({ "name": "Border Aid", "memberName": "Min-ji", "lang": "en" }),
+    );
+    let shown = a.ok("record_assign", none);
+    assert_eq!(
+        shown["assigned"],
+        json!(["Min-ji (coordinator, this device)"])
+    );
+    let nobody = json!({ "id": id, "member": "Nobody", "assign": true, "lang": "en" });
+    assert_eq!(a.code("record_assign", nobody), "membership");
+    let policy = a.ok("offload_policy_get", json!({}));
+    assert_eq!(
+        policy,
+        json!({ "enabled": false, "chosen": false, "held": 1 })
+    );
+    let set = a.ok("offload_policy_set", json!({ "enabled": true }));
+    assert_eq!(set, json!({ "enabled": true, "chosen": true, "held": 1 }));
+    let refused = a.err("offload_run", json!({ "dryRun": false }));
+    assert_eq!(refused["code"], "membership");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("coordinators keep"),
+        "{refused}"
+    );
+}
+
 /// A peer added from a card is unverified until the words its own screen shows
 /// (here in Chinese) are typed; other words change nothing.
 #[test]
