@@ -15,7 +15,8 @@ export function need(name: string): string {
   return v;
 }
 
-const PORT = 4444;
+// scripts/measure-app.sh takes another port, so a measurement can run beside a test.
+const PORT = Number(process.env.SATCHEL_DRIVER_PORT ?? '4444');
 
 /** The environment of the app under test: a private HOME (so WebKit's data and cache
  * directories are ours to scan) and TMPDIR under the run directory, and a private
