@@ -132,8 +132,12 @@ fi
 
 echo "== idle memory, $records records listed"
 # tauri-driver on its own ports (not the end-to-end test's 4444 and 4445).
+# The session edits and syncs: it works on a copy, so the kept vault stays as made.
+work=$run/vaults/session
+rm -rf "$work" "$run/media/USB"
+cp -r "$vault" "$work"
 (cd ui && env SATCHEL_APP="$app" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
-  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_MEASURE_VAULT="$vault" SATCHEL_E2E_TOOL="$target/release/satchel-e2e" \
+  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_MEASURE_VAULT="$work" SATCHEL_E2E_TOOL="$target/release/satchel-e2e" \
   SATCHEL_MEASURE_PASSPHRASE="$pass" SATCHEL_MEASURE_RECORDS="$records" \
   SATCHEL_MEASURE_OUT="$run/memory.json" SATCHEL_WEBDRIVER_COMPOSITING=off SATCHEL_DRIVER_PORT=4454 \
   timeout $((1800 + ${SATCHEL_MEASURE_WORK_MINUTES:-30} * 60)) xvfb-run -a "${screen[@]}" \

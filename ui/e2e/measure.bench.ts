@@ -344,32 +344,39 @@ async function searchOnce(b: Browser, q: string): Promise<void> {
 async function fileDialog(b: Browser): Promise<void> {
   const before = windows();
   await b.execute(() => {
-    const w = window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string) => Promise<unknown> }; __dialogDone?: boolean };
-    w.__dialogDone = false;
-    w.__TAURI_INTERNALS__.invoke('attachment_stage_choose').finally(() => {
-      w.__dialogDone = true;
-    });
+    const w = window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string) => Promise<unknown> }; __dialog?: string };
+    w.__dialog = 'open';
+    w.__TAURI_INTERNALS__.invoke('attachment_stage_choose').then(
+      (r) => (w.__dialog = `done ${JSON.stringify(r)}`),
+      (e) => (w.__dialog = `failed ${JSON.stringify(e)}`),
+    );
   });
+  const state = async () => (await b.execute(() => (window as unknown as { __dialog?: string }).__dialog)) ?? '';
   let dialog = '';
   await b.waitUntil(
     async () => {
       dialog = windows().find((w) => !before.includes(w)) ?? '';
-      return dialog !== '';
+      if (dialog) return true;
+      const now = await state();
+      if (now !== 'open') throw new Error(`the file dialog ended before it was seen: ${now}`);
+      return false;
     },
-    { timeout: 30_000, timeoutMsg: 'the file dialog never opened' },
+    { timeout: 90_000, interval: 250, timeoutMsg: 'the file dialog never opened' },
   );
   await b.pause(500);
   execFileSync('xdotool', ['windowfocus', '--sync', dialog, 'key', 'Escape']);
-  await b.waitUntil(async () => (await b.execute(() => (window as unknown as { __dialogDone?: boolean }).__dialogDone)) === true, {
-    timeout: 30_000,
-    timeoutMsg: 'the file dialog never closed',
-  });
+  await b.waitUntil(async () => (await state()) !== 'open', { timeout: 60_000, timeoutMsg: 'the file dialog never closed' });
+  const end = await state();
+  if (end !== 'done null') throw new Error(`the file dialog ended with ${end}`);
 }
 
 /** The app's visible X windows. */
 function windows(): string[] {
   try {
-    return execFileSync('xdotool', ['search', '--onlyvisible', '--pid', String(appPid()), ''], { encoding: 'utf8' })
+    return execFileSync('xdotool', ['search', '--onlyvisible', '--pid', String(appPid()), ''], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .split('\n')
       .filter(Boolean);
   } catch {
