@@ -166,7 +166,8 @@ node -e '
     console.log(`idle memory, ${s.label}: RSS ${mb(s.rssKiB)} MB (${parts}); anonymous ${mb(anon)} MB; PSS ${mb(s.pssKiB)} MB`);
   }
   const at = (l) => m.samples.find((s) => s.label.startsWith(l));
-  const idle = at("after scrolling"), after = at("after the session");
-  if (idle && after) console.log(`growth over the session: RSS ${mb(after.rssKiB - idle.rssKiB)} MB, PSS ${mb(after.pssKiB - idle.pssKiB)} MB`);
+  const idle = at("after scrolling");
+  for (const after of m.samples.filter((s) => s.label.startsWith("after the session")))
+    console.log(`growth, ${after.label} (over "${idle.label}"): RSS ${mb(after.rssKiB - idle.rssKiB)} MB, PSS ${mb(after.pssKiB - idle.pssKiB)} MB`);
 ' "$run/memory.json"
 echo "goals: cold start < 1500 ms; idle memory < 300 MB; keystroke to updated list < 100 ms (p95); session growth < 50 MB"

@@ -308,6 +308,9 @@ describe(`idle memory, ${RECORDS} records`, () => {
       await click(b, 'nav-records');
       await b.pause(IDLE_MS);
       sample(`after the session, ${IDLE_MS / 1000} s idle`);
+      // Once more after a minute: what the web view's collector had not yet given back.
+      await b.pause(60_000);
+      sample(`after the session, ${IDLE_MS / 1000 + 60} s idle`);
     },
     (WORK_MINUTES + 20) * 60_000,
   );
