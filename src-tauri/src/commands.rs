@@ -621,6 +621,7 @@ fn with_staged<T>(
     if let Some(missing) = ids.iter().find(|id| !inner.staged.contains_key(*id)) {
         return Err(IpcError::invalid(
             "attachments",
+            "not_staged",
             &format!(
                 "attachment {} is no longer staged; add the file again",
                 missing.chars().take(32).collect::<String>()
@@ -735,7 +736,11 @@ pub async fn offload_run(shell: Shell<'_>, dry_run: bool) -> Result<OffloadRepor
 fn raw_body(request: &tauri::ipc::Request<'_>) -> Result<Vec<u8>> {
     match request.body() {
         InvokeBody::Raw(bytes) => Ok(bytes.clone()),
-        InvokeBody::Json(_) => Err(IpcError::invalid("body", "expected the file's bytes")),
+        InvokeBody::Json(_) => Err(IpcError::invalid(
+            "body",
+            "not_bytes",
+            "expected the file's bytes",
+        )),
     }
 }
 
@@ -764,7 +769,9 @@ pub async fn attachment_stage<R: Runtime>(
         .and_then(|h| percent_encoding::percent_decode_str(h).decode_utf8().ok())
         .map(|n| n.chars().take(255).collect::<String>())
         .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| IpcError::invalid("name", "an attachment needs a file name"))?;
+        .ok_or_else(|| {
+            IpcError::invalid("name", "no_file_name", "an attachment needs a file name")
+        })?;
     let bytes = zeroize::Zeroizing::new(raw_body(&request)?);
     shell
         .run(move |_, inner| {

@@ -54,18 +54,26 @@ impl Settings {
         if let Some(l) = &self.language
             && !LANGUAGES.contains(&l.as_str())
         {
-            return Err(IpcError::invalid("language", "unsupported language"));
+            return Err(IpcError::invalid(
+                "language",
+                "not_choice",
+                "unsupported language",
+            ));
         }
         if !(1..=240).contains(&self.auto_lock_minutes) {
             return Err(IpcError::invalid(
                 "autoLockMinutes",
+                "out_of_range",
                 "auto-lock is 1 to 240 minutes",
-            ));
+            )
+            .param("min", 1)
+            .param("max", 240));
         }
         let s = &self.panic_shortcut;
         if s.is_empty() || s.len() > 40 || !s.chars().all(|c| c.is_ascii_graphic()) {
             return Err(IpcError::invalid(
                 "panicShortcut",
+                "bad_shortcut",
                 "a shortcut is up to 40 printable characters, like Ctrl+Shift+X",
             ));
         }

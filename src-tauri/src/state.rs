@@ -443,7 +443,7 @@ mod tests {
         // A command that gets the vault before the lock does is refused.
         let refused =
             tauri::async_runtime::block_on(shared.run(|_, inner| inner.vault().map(drop)));
-        assert_eq!(refused.map_err(|e| e.code), Err("vault_locked"));
+        assert_eq!(refused.map_err(|e| e.code.as_str()), Err("vault_locked"));
         shared.finish_lock();
         assert!(shared.inner().vault.is_none());
         assert!(!shared.cancel.load(Ordering::Relaxed));

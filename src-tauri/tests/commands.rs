@@ -246,14 +246,19 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
         (e["code"].as_str(), e["field"].as_str()),
         (Some("invalid_value"), Some("name"))
     );
+    assert_eq!(
+        e["params"],
+        json!({ "field": "name", "problem": "not_text" })
+    );
     let e = a.err(
         "record_create",
         json!({ "form": "contact", "values": {}, "attachments": [] }),
     );
     assert_eq!(
         (e["code"].as_str(), e["field"].as_str()),
-        (Some("invalid_value"), Some("name"))
+        (Some("missing_required"), Some("name"))
     );
+    assert_eq!(e["params"], json!({ "field": "name" }));
     let e = a.err(
         "record_create",
         json!({ "form": "contact", "values": { "name": "x", "shoe": "y" }, "attachments": [] }),
@@ -509,7 +514,7 @@ fn drafts_are_kept_in_the_vault_through_a_lock_and_bad_ones_refused() {
     assert_eq!(bad("new:contact", json!("text")), "invalid_value");
     assert_eq!(
         bad("new:contact", json!({ "n": "x".repeat(1024 * 1024) })),
-        "invalid_draft"
+        "draft_too_large"
     );
     assert_eq!(
         a.ok("draft_get", json!({ "key": "new:contact" }))["body"],
@@ -560,7 +565,7 @@ fn attachments_are_staged_in_memory_and_survive_a_refused_save() {
 
     // A refused save keeps the staged file for the next try.
     let bad = json!({ "form": "contact", "values": {}, "attachments": [staged] });
-    assert_eq!(a.code("record_create", bad), "invalid_value");
+    assert_eq!(a.code("record_create", bad), "missing_required");
     let good =
         json!({ "form": "contact", "values": { "name": "With photo" }, "attachments": [staged] });
     let id = a.ok("record_create", good.clone());
@@ -699,7 +704,7 @@ fn passphrase_and_duress_need_the_current_passphrase() {
             "duress_set",
             duress("brand new passphrase", "brand new passphrase")
         ),
-        "weak_passphrase"
+        "duress_same_as_main"
     );
     a.ok(
         "duress_set",
@@ -735,7 +740,7 @@ fn rekey_needs_the_passphrase_and_replaces_the_recovery_key() {
     let recover = |key: &str| json!({ "recoveryKey": key, "newPassphrase": "after the rekey" });
     assert_eq!(
         a.code("vault_recover", recover(&old_key)),
-        "wrong_passphrase"
+        "wrong_recovery_key"
     );
     a.ok("vault_recover", recover(&new_key));
     assert_eq!(a.ok("vault_info", json!({ "lang": "en" }))["records"], 1);
@@ -850,11 +855,11 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         .to_owned();
     assert_eq!(
         a.code("peer_add", json!({ "card": "SATCHEL-XYZ", "name": "b" })),
-        "invalid_peer"
+        "invalid_card"
     );
     assert_eq!(
         a.code("peer_add", json!({ "card": card_a, "name": "me" })),
-        "invalid_peer"
+        "peer_is_self"
     );
     a.ok("peer_add", json!({ "card": card_b, "name": "coordinator" }));
     assert_eq!(
@@ -926,15 +931,18 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         import(&b, bundle.clone()).unwrap()["already_imported"],
         true
     );
+    // Refused: the code and a reason code say why, in any language; nothing else is
+    // needed (the English message is for support).
+    let refused = import(&a, bundle).unwrap_err();
     assert_eq!(
-        import(&a, bundle).unwrap_err()["code"],
-        "bundle_refused",
-        "not addressed to its sender"
+        (&refused["code"], &refused["params"]),
+        (&json!("bundle_refused"), &json!({ "reason": "not_for_us" })),
+        "not addressed to its sender: {refused}"
     );
-    assert_eq!(
-        import(&b, vec![0; 70_000]).unwrap_err()["code"],
-        "bundle_refused"
-    );
+    assert!(refused.get("field").is_none(), "{refused}");
+    let refused = import(&b, vec![0; 70_000]).unwrap_err();
+    assert_eq!(refused["code"], "bundle_refused");
+    assert!(refused["params"]["reason"].is_string(), "{refused}");
     assert!(import(&b, vec![]).is_err());
     assert_eq!(b.ok("sync_status", json!({}))[0]["name"], "worker");
 
@@ -970,7 +978,7 @@ fn bundles_move_records_between_two_apps_and_conflicts_resolve() {
         |resolution: Value| json!({ "record": id, "field": "name", "resolution": resolution });
     assert_eq!(
         b.code("conflict_resolve", resolve(json!({ "pick": "000000" }))),
-        "no_conflict"
+        "no_such_value"
     );
     // The input is typed: one of `pick` or `value`, never both or neither, and the
     // old untyped shape is refused before it reaches the vault.

@@ -1,15 +1,17 @@
 //! The UI's side of IPC is generated from the Rust side, so the two cannot drift apart
 //! (a location once went as `[lat, lon]` one way and `{lat, lon}` the other, and was
-//! lost). Two files, both checked here (ADR 0015):
+//! lost). Three files, all checked here (ADR 0015):
 //!
 //! - `ui/src/lib/generated/ipc.ts`: every type that crosses IPC (command arguments and
 //!   results, events, the error shape), from the Rust types by ts-rs;
 //! - `ui/src/lib/generated/commands.ts`: one typed function per command, read from the
 //!   `#[tauri::command]` functions in `src-tauri/src` with `syn`. Arguments go as one
 //!   object with Tauri's camelCase keys, so a renamed or retyped argument, or a changed
-//!   result, fails the UI's type check (`npm run check`).
+//!   result, fails the UI's type check (`npm run check`);
+//! - `assets/ipc/error-examples.json`: an error of every code and reason as the shell
+//!   sends it, which the UI's tests translate in every language (ADR 0031).
 //!
-//! The test fails when either file differs from what the Rust side gives; run it with
+//! The test fails when any file differs from what the Rust side gives; run it with
 //! `SATCHEL_BLESS=1` to write them after changing a command or a type.
 // Test code: a failed unwrap or index is a failed test.
 #![allow(
@@ -529,6 +531,53 @@ fn commands_ts(cmds: &[Command], known: &BTreeSet<String>) -> String {
     out
 }
 
+/// One error of every code and reason, as the shell sends it: the UI's tests
+/// translate each in every language (`ui/src/lib/errors.test.ts`).
+fn error_examples_json() -> String {
+    let mut all: Vec<IpcError> = satchel_api::ApiError::examples()
+        .into_iter()
+        .map(IpcError::from)
+        .collect();
+    all.extend([
+        IpcError::locked(),
+        IpcError::unlocked(),
+        IpcError::confirmation(),
+        IpcError::too_large("too many attachments at once; save the record first"),
+        IpcError::no_drive(),
+        IpcError::internal(),
+        IpcError::invalid(
+            "attachments",
+            "not_staged",
+            "attachment 0a1b is no longer staged",
+        ),
+        IpcError::invalid("body", "not_bytes", "expected the file's bytes"),
+        IpcError::invalid("name", "no_file_name", "an attachment needs a file name"),
+        IpcError::invalid("language", "not_choice", "unsupported language"),
+        IpcError::invalid(
+            "autoLockMinutes",
+            "out_of_range",
+            "auto-lock is 1 to 240 minutes",
+        )
+        .param("min", 1)
+        .param("max", 240),
+        IpcError::invalid(
+            "panicShortcut",
+            "bad_shortcut",
+            "a shortcut is up to 40 printable characters",
+        ),
+    ]);
+    let codes: BTreeSet<&str> = all.iter().map(|e| e.code.as_str()).collect();
+    let missing: Vec<&str> = satchel_api::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !codes.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "no example of {missing:?}");
+    let mut out = serde_json::to_string_pretty(&all).unwrap();
+    out.push('\n');
+    out
+}
+
 fn check_or_bless(rel: &str, want: &str) -> Option<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
     if std::env::var_os("SATCHEL_BLESS").is_some() {
@@ -550,6 +599,7 @@ fn the_uis_ipc_types_and_commands_are_generated_from_the_rust_side() {
             "ui/src/lib/generated/commands.ts",
             &commands_ts(&cmds, &known),
         ),
+        check_or_bless("assets/ipc/error-examples.json", &error_examples_json()),
     ]
     .into_iter()
     .flatten()

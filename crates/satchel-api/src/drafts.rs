@@ -81,7 +81,7 @@ impl Vault {
         self.draft_form(&target)?;
         let not_object = || ApiError::InvalidValue {
             field: "draft".into(),
-            reason: "a draft is a JSON object".into(),
+            problem: crate::form::ValueProblem::DraftNotObject,
         };
         if !body.is_object() {
             return Err(not_object());

@@ -1,9 +1,455 @@
-//! The errors front ends see. Each has a stable code for IPC and scripts; messages
-//! name what is wrong and what to do, and never hold a secret, a path or record
-//! content.
+//! The errors front ends see. Each has a stable code ([`ErrorCode`]) and parameters
+//! ([`ApiError::params`]) that a front end translates without the English text, and
+//! an English message (`Display`) for the command line; none holds a secret, a path
+//! or record content.
+
+use std::collections::BTreeMap;
 
 use satchel_crypto::CryptoError;
+use satchel_crypto::bundle::BundleError;
+use satchel_forms::{ProblemParam, ValueProblem};
 use satchel_store::StoreError;
+
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal,)*) => {
+        /// Every error code a front end may receive: the app's translation table is
+        /// typed against this list (ADR 0031). The shell's own codes are here too, so
+        /// there is one list.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, ts_rs::TS)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* #[serde(rename = $code)] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// All of them.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// As it crosses IPC and appears in the CLI's JSON.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// No slot opened with that passphrase.
+    WrongPassphrase = "wrong_passphrase",
+    /// The recovery key did not open the vault.
+    WrongRecoveryKey = "wrong_recovery_key",
+    /// No vault here.
+    NoVault = "no_vault",
+    /// A vault exists here already.
+    VaultExists = "vault_exists",
+    /// A vault file is missing.
+    VaultIncomplete = "vault_incomplete",
+    /// Written by a newer Satchel.
+    NewerVersion = "newer_version",
+    /// The keyslots or the database is damaged.
+    VaultDamaged = "vault_damaged",
+    /// Erased, with other files left in the folder (`left`).
+    WipeIncomplete = "wipe_incomplete",
+    /// The disk is full.
+    DiskFull = "disk_full",
+    /// A write failed.
+    WriteFailed = "write_failed",
+    /// Open elsewhere.
+    Busy = "busy",
+    /// Cannot be written.
+    ReadOnly = "read_only",
+    /// A passphrase shorter than `min` characters.
+    WeakPassphrase = "weak_passphrase",
+    /// The duress passphrase equals the vault's.
+    DuressSameAsMain = "duress_same_as_main",
+    /// Asked of the decoy.
+    DecoyOnly = "decoy_only",
+    /// No decoy yet.
+    NoDecoy = "no_decoy",
+    /// Not a recovery key.
+    BadRecoveryKey = "bad_recovery_key",
+    /// No form named `form`.
+    UnknownForm = "unknown_form",
+    /// A form definition that is not valid.
+    InvalidForm = "invalid_form",
+    /// Form `form` is installed at `version` or newer.
+    FormNotNewer = "form_not_newer",
+    /// Form `form` has no field `field`.
+    UnknownField = "unknown_field",
+    /// A value of `field` does not fit: `problem` (with `max`, `form`).
+    InvalidValue = "invalid_value",
+    /// `field` is required.
+    MissingRequired = "missing_required",
+    /// No such record.
+    RecordNotFound = "record_not_found",
+    /// A short id matching several records.
+    AmbiguousId = "ambiguous_id",
+    /// The record is deleted.
+    RecordDeleted = "record_deleted",
+    /// An attachment over `limit` MiB.
+    AttachmentTooLarge = "attachment_too_large",
+    /// No such attachment.
+    AttachmentNotFound = "attachment_not_found",
+    /// Not an identity card.
+    InvalidCard = "invalid_card",
+    /// A peer name that is not allowed.
+    InvalidPeerName = "invalid_peer_name",
+    /// This device's own card.
+    PeerIsSelf = "peer_is_self",
+    /// A peer `name` (or that key) exists.
+    PeerExists = "peer_exists",
+    /// No peer `name`.
+    UnknownPeer = "unknown_peer",
+    /// A bundle is for 1 to `max` peers.
+    BundleRecipients = "bundle_recipients",
+    /// A bundle refused: `reason` (with `form`).
+    BundleRefused = "bundle_refused",
+    /// `field` has no conflict.
+    NoConflict = "no_conflict",
+    /// No value of the conflict has that id.
+    NoSuchValue = "no_such_value",
+    /// No such op in quarantine.
+    NotInQuarantine = "not_in_quarantine",
+    /// Not a draft's key.
+    InvalidDraft = "invalid_draft",
+    /// A draft over `limit` KiB.
+    DraftTooLarge = "draft_too_large",
+    /// No draft under that key.
+    NoDraft = "no_draft",
+    /// The vault's history failed verification.
+    Integrity = "integrity",
+    /// Randomness or key derivation failed.
+    Crypto = "crypto",
+    /// The words are not the device's fingerprint.
+    FingerprintMismatch = "fingerprint_mismatch",
+    /// An organisation step refused: `reason` (with `name`, `max`).
+    Membership = "membership",
+    /// Stopped on request.
+    Cancelled = "cancelled",
+    /// Another database failure.
+    Database = "database",
+    /// Another file-system failure.
+    Io = "io",
+    /// The shell: the vault is locked.
+    VaultLocked = "vault_locked",
+    /// The shell: the vault is already unlocked.
+    VaultUnlocked = "vault_unlocked",
+    /// The shell: the confirmation does not match.
+    WrongConfirmation = "wrong_confirmation",
+    /// The shell: too much staged at once.
+    TooLarge = "too_large",
+    /// The shell: the drive is gone.
+    NoDrive = "no_drive",
+    /// The shell: a worker failed.
+    Internal = "internal",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A parameter of an error: a name people gave (a field, a peer, a form, a
+/// member) or a number. Never a value typed into a record, a path or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(untagged)]
+pub enum ErrorParam {
+    /// A name, or a reason's code.
+    Text(String),
+    /// A count, a size or a version.
+    Number(u64),
+}
+
+impl From<&str> for ErrorParam {
+    fn from(s: &str) -> Self {
+        ErrorParam::Text(s.to_owned())
+    }
+}
+
+impl From<String> for ErrorParam {
+    fn from(s: String) -> Self {
+        ErrorParam::Text(s)
+    }
+}
+
+impl From<u64> for ErrorParam {
+    fn from(n: u64) -> Self {
+        ErrorParam::Number(n)
+    }
+}
+
+impl From<usize> for ErrorParam {
+    fn from(n: usize) -> Self {
+        ErrorParam::Number(n as u64)
+    }
+}
+
+/// An error's parameters by name.
+pub type ErrorParams = BTreeMap<String, ErrorParam>;
+
+/// Why a bundle's content was refused as a whole (the envelope's reasons are
+/// [`BundleError`]'s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BundleRefusal {
+    /// Imported before.
+    AlreadyImported,
+    /// The sender numbered two bundles alike.
+    BundleFork,
+    /// An op reuses its author's sequence number.
+    OpFork,
+    /// An op's clock is more than a day ahead.
+    ClockAhead,
+    /// A form in it cannot be installed (the form's name).
+    Form(String),
+    /// Its organisation objects do not fit those held.
+    Membership,
+    /// Its body is not well formed.
+    Malformed,
+}
+
+impl BundleRefusal {
+    fn code(&self) -> &'static str {
+        match self {
+            BundleRefusal::AlreadyImported => "already_imported",
+            BundleRefusal::BundleFork => "bundle_fork",
+            BundleRefusal::OpFork => "op_fork",
+            BundleRefusal::ClockAhead => "clock_ahead",
+            BundleRefusal::Form(_) => "form",
+            BundleRefusal::Membership => "membership",
+            BundleRefusal::Malformed => "invalid_content",
+        }
+    }
+}
+
+/// The reason code of an envelope's refusal.
+fn bundle_reason(e: &BundleError) -> &'static str {
+    match e {
+        BundleError::NotForUs => "not_for_us",
+        BundleError::Damaged => "damaged",
+        BundleError::BadSignature => "bad_signature",
+        BundleError::UnknownSender => "unknown_sender",
+        BundleError::NewerVersion => "newer_version",
+        BundleError::OlderVersion => "older_version",
+        BundleError::Malformed(_) => "malformed",
+        BundleError::TooLarge => "too_large",
+        BundleError::Recipients => "recipients",
+        BundleError::Random => "random",
+        BundleError::Io(_) => "unreadable",
+        _ => "other",
+    }
+}
+
+/// Which rule refused an organisation or enrolment step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberReason {
+    /// The vault is in no organisation.
+    NotInOrganisation,
+    /// The vault is in an organisation already (`name`).
+    AlreadyInOrganisation,
+    /// No member by that name (`name`).
+    NoMember,
+    /// Several devices by that name (`name`).
+    SeveralMembers,
+    /// A certificate lasts 1 to `max` days.
+    ValidDays,
+    /// An organisation's name is 1 to 80 characters.
+    OrganisationName,
+    /// Not a role.
+    Role,
+    /// The request is this device's own.
+    OwnRequest,
+    /// No certificate is for this device.
+    NotForThisDevice,
+    /// For another organisation.
+    WrongOrganisation,
+    /// This device is not a member now.
+    NotMemberNow,
+    /// Coordinators keep every record.
+    CoordinatorsKeep,
+    /// A field worker's bundle is for one field worker.
+    FieldWorkerExport,
+    /// Auditors write nothing.
+    AuditorWritesNothing,
+    /// Only coordinators may.
+    CoordinatorOnly,
+    /// Field workers change only their own or assigned records.
+    NotCreatorOrAssignee,
+    /// Field workers purge only records they created.
+    PurgeNotCreator,
+    /// The record's creation is not known here.
+    UnknownRecord,
+    /// A damaged membership object.
+    Malformed,
+    /// Written by a newer Satchel.
+    NewerFormat,
+    /// A signature does not verify.
+    BadSignature,
+    /// Pasted text that is not whole.
+    BadText,
+    /// A member name that is not allowed.
+    MemberName,
+    /// A validity period that is not allowed.
+    Validity,
+    /// Signed by a device that is not a coordinator.
+    IssuerNotCoordinator,
+    /// The certificate is not known.
+    UnknownCertificate,
+    /// That would revoke the last coordinator.
+    LastCoordinator,
+    /// The device was revoked.
+    DeviceRevoked,
+    /// A revocation from op 0.
+    FromSeq,
+    /// Anything else.
+    Other,
+}
+
+impl MemberReason {
+    /// A stable code, the `reason` parameter of a `membership` error.
+    pub const fn code(self) -> &'static str {
+        match self {
+            MemberReason::NotInOrganisation => "not_in_organisation",
+            MemberReason::AlreadyInOrganisation => "already_in_organisation",
+            MemberReason::NoMember => "no_member",
+            MemberReason::SeveralMembers => "several_members",
+            MemberReason::ValidDays => "valid_days",
+            MemberReason::OrganisationName => "organisation_name",
+            MemberReason::Role => "role",
+            MemberReason::OwnRequest => "own_request",
+            MemberReason::NotForThisDevice => "not_for_this_device",
+            MemberReason::WrongOrganisation => "wrong_organisation",
+            MemberReason::NotMemberNow => "not_member_now",
+            MemberReason::CoordinatorsKeep => "coordinators_keep",
+            MemberReason::FieldWorkerExport => "field_worker_export",
+            MemberReason::AuditorWritesNothing => "auditor_writes_nothing",
+            MemberReason::CoordinatorOnly => "coordinator_only",
+            MemberReason::NotCreatorOrAssignee => "not_creator_or_assignee",
+            MemberReason::PurgeNotCreator => "purge_not_creator",
+            MemberReason::UnknownRecord => "unknown_record",
+            MemberReason::Malformed => "malformed",
+            MemberReason::NewerFormat => "newer_format",
+            MemberReason::BadSignature => "bad_signature",
+            MemberReason::BadText => "bad_text",
+            MemberReason::MemberName => "member_name",
+            MemberReason::Validity => "validity",
+            MemberReason::IssuerNotCoordinator => "issuer_not_coordinator",
+            MemberReason::UnknownCertificate => "unknown_certificate",
+            MemberReason::LastCoordinator => "last_coordinator",
+            MemberReason::DeviceRevoked => "device_revoked",
+            MemberReason::FromSeq => "from_seq",
+            MemberReason::Other => "other",
+        }
+    }
+
+    /// Every reason, for the front ends' translation tests.
+    pub const ALL: &'static [MemberReason] = &[
+        MemberReason::NotInOrganisation,
+        MemberReason::AlreadyInOrganisation,
+        MemberReason::NoMember,
+        MemberReason::SeveralMembers,
+        MemberReason::ValidDays,
+        MemberReason::OrganisationName,
+        MemberReason::Role,
+        MemberReason::OwnRequest,
+        MemberReason::NotForThisDevice,
+        MemberReason::WrongOrganisation,
+        MemberReason::NotMemberNow,
+        MemberReason::CoordinatorsKeep,
+        MemberReason::FieldWorkerExport,
+        MemberReason::AuditorWritesNothing,
+        MemberReason::CoordinatorOnly,
+        MemberReason::NotCreatorOrAssignee,
+        MemberReason::PurgeNotCreator,
+        MemberReason::UnknownRecord,
+        MemberReason::Malformed,
+        MemberReason::NewerFormat,
+        MemberReason::BadSignature,
+        MemberReason::BadText,
+        MemberReason::MemberName,
+        MemberReason::Validity,
+        MemberReason::IssuerNotCoordinator,
+        MemberReason::UnknownCertificate,
+        MemberReason::LastCoordinator,
+        MemberReason::DeviceRevoked,
+        MemberReason::FromSeq,
+        MemberReason::Other,
+    ];
+}
+
+impl From<&satchel_sync::member::MemberError> for MemberReason {
+    fn from(e: &satchel_sync::member::MemberError) -> Self {
+        use satchel_sync::member::MemberError as E;
+        match e {
+            E::Malformed(_) => MemberReason::Malformed,
+            E::NewerFormat => MemberReason::NewerFormat,
+            E::BadSignature => MemberReason::BadSignature,
+            E::BadText(_) => MemberReason::BadText,
+            E::WrongOrganisation => MemberReason::WrongOrganisation,
+            E::BadName => MemberReason::MemberName,
+            E::BadValidity => MemberReason::Validity,
+            E::IssuerNotCoordinator => MemberReason::IssuerNotCoordinator,
+            E::UnknownCertificate => MemberReason::UnknownCertificate,
+            E::LastCoordinator => MemberReason::LastCoordinator,
+            E::DeviceRevoked => MemberReason::DeviceRevoked,
+            E::BadFromSeq => MemberReason::FromSeq,
+            _ => MemberReason::Other,
+        }
+    }
+}
+
+impl From<satchel_sync::authz::DenyReason> for MemberReason {
+    fn from(r: satchel_sync::authz::DenyReason) -> Self {
+        use satchel_sync::authz::DenyReason as R;
+        match r {
+            R::AuditorWritesNothing => MemberReason::AuditorWritesNothing,
+            R::CoordinatorOnly => MemberReason::CoordinatorOnly,
+            R::NotCreatorOrAssignee => MemberReason::NotCreatorOrAssignee,
+            R::PurgeNotCreator => MemberReason::PurgeNotCreator,
+            R::UnknownRecord => MemberReason::UnknownRecord,
+            _ => MemberReason::Other,
+        }
+    }
+}
+
+/// An organisation or enrolment step refused: the rule, the name it concerns (a
+/// member's or the organisation's, as people gave it), and the English sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipRefusal {
+    /// The rule.
+    pub reason: MemberReason,
+    /// A name, or a limit, the translation shows.
+    pub params: Vec<(&'static str, ErrorParam)>,
+    /// The English sentence (command line).
+    pub message: String,
+}
+
+impl MembershipRefusal {
+    /// A refusal with no parameter.
+    pub fn new(reason: MemberReason, message: impl std::fmt::Display) -> Self {
+        Self {
+            reason,
+            params: Vec::new(),
+            message: message.to_string(),
+        }
+    }
+
+    /// With a parameter.
+    pub fn with(mut self, name: &'static str, value: impl Into<ErrorParam>) -> Self {
+        self.params.push((name, value.into()));
+        self
+    }
+}
+
+impl std::fmt::Display for MembershipRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// Everything a user action can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -97,12 +543,12 @@ pub enum ApiError {
         field: String,
     },
     /// A value does not fit its field.
-    #[error("field `{field}`: {reason}")]
+    #[error("field `{field}`: {problem}")]
     InvalidValue {
         /// Field id.
         field: String,
         /// What was expected (never the value itself).
-        reason: String,
+        problem: ValueProblem,
     },
     /// A required field is missing or empty.
     #[error("field `{field}` is required")]
@@ -158,8 +604,13 @@ pub enum ApiError {
     #[error("bundle refused: it comes from a device that is not one of your peers")]
     UnknownSender,
     /// The bundle's content is refused.
-    #[error("bundle refused: {0}")]
-    BundleContent(String),
+    #[error("bundle refused: {detail}")]
+    BundleContent {
+        /// Why, for front ends.
+        reason: BundleRefusal,
+        /// Why, in English.
+        detail: String,
+    },
     /// The field has no conflict.
     #[error("field `{0}` has no conflict to resolve")]
     NoConflict(String),
@@ -199,7 +650,7 @@ pub enum ApiError {
     FingerprintMismatch,
     /// An organisation or enrolment step was refused; the message says why.
     #[error("{0}")]
-    Membership(String),
+    Membership(MembershipRefusal),
     /// Stopped on request (a lock, the panic key, or Cancel) before it finished;
     /// nothing was changed.
     #[error("stopped before it finished; nothing was changed")]
@@ -213,52 +664,239 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A stable code for scripts and IPC (`{code, message}`).
-    pub fn code(&self) -> &'static str {
+    /// A stable code for scripts and IPC (`{code, params, message}`).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::WrongPassphrase | ApiError::WrongRecoveryKey => "wrong_passphrase",
-            ApiError::NoVault => "no_vault",
-            ApiError::WipeLeftFiles { .. } => "wipe_incomplete",
-            ApiError::VaultExists => "vault_exists",
-            ApiError::Incomplete => "vault_incomplete",
-            ApiError::NewerVersion => "newer_version",
-            ApiError::KeyslotsDamaged | ApiError::DatabaseDamaged => "vault_damaged",
-            ApiError::DiskFull | ApiError::WriteFailed => "disk_full",
-            ApiError::Busy => "busy",
-            ApiError::ReadOnly => "read_only",
-            ApiError::PassphraseTooShort { .. } | ApiError::DuressSameAsMain => "weak_passphrase",
-            ApiError::DecoyOnly => "decoy_only",
-            ApiError::NoDecoy => "no_decoy",
-            ApiError::RecoveryKeyFormat => "bad_recovery_key",
-            ApiError::UnknownForm(_) => "unknown_form",
-            ApiError::InvalidForm(_) | ApiError::FormNotNewer { .. } => "invalid_form",
-            ApiError::UnknownField { .. } => "unknown_field",
-            ApiError::InvalidValue { .. } | ApiError::MissingRequired { .. } => "invalid_value",
-            ApiError::RecordNotFound(_) | ApiError::AmbiguousId(_) => "record_not_found",
-            ApiError::RecordDeleted(_) => "record_deleted",
-            ApiError::AttachmentTooLarge { .. } => "attachment_too_large",
-            ApiError::AttachmentNotFound(_) => "attachment_not_found",
-            ApiError::InvalidCard | ApiError::InvalidPeerName | ApiError::PeerIsSelf => {
-                "invalid_peer"
+            ApiError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            ApiError::WrongRecoveryKey => ErrorCode::WrongRecoveryKey,
+            ApiError::NoVault => ErrorCode::NoVault,
+            ApiError::WipeLeftFiles { .. } => ErrorCode::WipeIncomplete,
+            ApiError::VaultExists => ErrorCode::VaultExists,
+            ApiError::Incomplete => ErrorCode::VaultIncomplete,
+            ApiError::NewerVersion => ErrorCode::NewerVersion,
+            ApiError::KeyslotsDamaged | ApiError::DatabaseDamaged => ErrorCode::VaultDamaged,
+            ApiError::DiskFull => ErrorCode::DiskFull,
+            ApiError::WriteFailed => ErrorCode::WriteFailed,
+            ApiError::Busy => ErrorCode::Busy,
+            ApiError::ReadOnly => ErrorCode::ReadOnly,
+            ApiError::PassphraseTooShort { .. } => ErrorCode::WeakPassphrase,
+            ApiError::DuressSameAsMain => ErrorCode::DuressSameAsMain,
+            ApiError::DecoyOnly => ErrorCode::DecoyOnly,
+            ApiError::NoDecoy => ErrorCode::NoDecoy,
+            ApiError::RecoveryKeyFormat => ErrorCode::BadRecoveryKey,
+            ApiError::UnknownForm(_) => ErrorCode::UnknownForm,
+            ApiError::InvalidForm(_) => ErrorCode::InvalidForm,
+            ApiError::FormNotNewer { .. } => ErrorCode::FormNotNewer,
+            ApiError::UnknownField { .. } => ErrorCode::UnknownField,
+            ApiError::InvalidValue { .. } => ErrorCode::InvalidValue,
+            ApiError::MissingRequired { .. } => ErrorCode::MissingRequired,
+            ApiError::RecordNotFound(_) => ErrorCode::RecordNotFound,
+            ApiError::AmbiguousId(_) => ErrorCode::AmbiguousId,
+            ApiError::RecordDeleted(_) => ErrorCode::RecordDeleted,
+            ApiError::AttachmentTooLarge { .. } => ErrorCode::AttachmentTooLarge,
+            ApiError::AttachmentNotFound(_) => ErrorCode::AttachmentNotFound,
+            ApiError::InvalidCard => ErrorCode::InvalidCard,
+            ApiError::InvalidPeerName => ErrorCode::InvalidPeerName,
+            ApiError::PeerIsSelf => ErrorCode::PeerIsSelf,
+            ApiError::PeerExists(_) => ErrorCode::PeerExists,
+            ApiError::UnknownPeer(_) => ErrorCode::UnknownPeer,
+            ApiError::BundleRecipients { .. } => ErrorCode::BundleRecipients,
+            ApiError::Bundle(_) | ApiError::UnknownSender | ApiError::BundleContent { .. } => {
+                ErrorCode::BundleRefused
             }
-            ApiError::PeerExists(_) => "peer_exists",
-            ApiError::UnknownPeer(_) => "unknown_peer",
-            ApiError::BundleRecipients { .. } => "bundle_recipients",
-            ApiError::Bundle(_) | ApiError::UnknownSender | ApiError::BundleContent(_) => {
-                "bundle_refused"
-            }
-            ApiError::NoConflict(_) | ApiError::NoSuchValue(_) => "no_conflict",
-            ApiError::InvalidDraft(_) | ApiError::DraftTooLarge { .. } => "invalid_draft",
-            ApiError::NoDraft(_) => "no_draft",
-            ApiError::NotInQuarantine(_) => "not_in_quarantine",
-            ApiError::Integrity(_) => "integrity",
-            ApiError::Crypto(_) => "crypto",
-            ApiError::Membership(_) => "membership",
-            ApiError::FingerprintMismatch => "fingerprint_mismatch",
-            ApiError::Cancelled => "cancelled",
-            ApiError::Store(_) => "database",
-            ApiError::Io(_) => "io",
+            ApiError::NoConflict(_) => ErrorCode::NoConflict,
+            ApiError::NoSuchValue(_) => ErrorCode::NoSuchValue,
+            ApiError::InvalidDraft(_) => ErrorCode::InvalidDraft,
+            ApiError::DraftTooLarge { .. } => ErrorCode::DraftTooLarge,
+            ApiError::NoDraft(_) => ErrorCode::NoDraft,
+            ApiError::NotInQuarantine(_) => ErrorCode::NotInQuarantine,
+            ApiError::Integrity(_) => ErrorCode::Integrity,
+            ApiError::Crypto(_) => ErrorCode::Crypto,
+            ApiError::Membership(_) => ErrorCode::Membership,
+            ApiError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
+            ApiError::Cancelled => ErrorCode::Cancelled,
+            ApiError::Store(_) => ErrorCode::Database,
+            ApiError::Io(_) => ErrorCode::Io,
         }
+    }
+
+    /// What a front end needs besides the code to say what went wrong in the
+    /// user's language: reasons as codes, names people gave (fields, forms, peers,
+    /// members), limits and counts. Never a value typed into a record, a path, an id
+    /// typed to look something up, or a secret; `Display` may say more, in English.
+    pub fn params(&self) -> ErrorParams {
+        let mut p: Vec<(&'static str, ErrorParam)> = Vec::new();
+        match self {
+            ApiError::WipeLeftFiles { left } => p.push(("left", (*left).into())),
+            ApiError::PassphraseTooShort { min } => p.push(("min", (*min).into())),
+            ApiError::UnknownForm(form) => p.push(("form", form.as_str().into())),
+            ApiError::FormNotNewer { name, have } => {
+                p.push(("form", name.as_str().into()));
+                p.push(("version", u64::try_from(*have).unwrap_or_default().into()));
+            }
+            ApiError::UnknownField { form, field } => {
+                p.push(("form", form.as_str().into()));
+                p.push(("field", field.as_str().into()));
+            }
+            ApiError::InvalidValue { field, problem } => {
+                p.push(("field", field.as_str().into()));
+                p.push(("problem", problem.code().into()));
+                for (name, value) in problem.params() {
+                    p.push((
+                        name,
+                        match value {
+                            ProblemParam::Text(t) => ErrorParam::Text(t),
+                            ProblemParam::Number(n) => ErrorParam::Number(n),
+                        },
+                    ));
+                }
+            }
+            ApiError::MissingRequired { field } | ApiError::NoConflict(field) => {
+                p.push(("field", field.as_str().into()));
+            }
+            ApiError::AttachmentTooLarge { limit_mib, .. } => {
+                p.push(("limit", (*limit_mib).into()))
+            }
+            ApiError::PeerExists(name) | ApiError::UnknownPeer(name) => {
+                p.push(("name", name.as_str().into()));
+            }
+            ApiError::BundleRecipients { max } => p.push(("max", (*max).into())),
+            ApiError::Bundle(e) => p.push(("reason", bundle_reason(e).into())),
+            ApiError::UnknownSender => p.push(("reason", "unknown_sender".into())),
+            ApiError::BundleContent { reason, .. } => {
+                p.push(("reason", reason.code().into()));
+                if let BundleRefusal::Form(name) = reason {
+                    p.push(("form", name.as_str().into()));
+                }
+            }
+            ApiError::DraftTooLarge { limit_kib } => p.push(("limit", (*limit_kib).into())),
+            ApiError::Membership(r) => {
+                p.push(("reason", r.reason.code().into()));
+                p.extend(r.params.iter().cloned());
+            }
+            _ => {}
+        }
+        p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// One error of every kind, and of every reason of those that have one, as a
+    /// front end may receive them: for the translation tests (the app's table is
+    /// checked against these codes and parameters).
+    pub fn examples() -> Vec<ApiError> {
+        let mut all = vec![
+            ApiError::WrongPassphrase,
+            ApiError::WrongRecoveryKey,
+            ApiError::NoVault,
+            ApiError::VaultExists,
+            ApiError::Incomplete,
+            ApiError::NewerVersion,
+            ApiError::KeyslotsDamaged,
+            ApiError::DatabaseDamaged,
+            ApiError::WipeLeftFiles { left: 2 },
+            ApiError::DiskFull,
+            ApiError::WriteFailed,
+            ApiError::Busy,
+            ApiError::ReadOnly,
+            ApiError::PassphraseTooShort { min: 12 },
+            ApiError::DuressSameAsMain,
+            ApiError::DecoyOnly,
+            ApiError::NoDecoy,
+            ApiError::RecoveryKeyFormat,
+            ApiError::UnknownForm("visit".into()),
+            ApiError::InvalidForm("`name` must be 1-40 lower-case letters".into()),
+            ApiError::FormNotNewer {
+                name: "contact".into(),
+                have: 3,
+            },
+            ApiError::UnknownField {
+                form: "contact".into(),
+                field: "age".into(),
+            },
+            ApiError::MissingRequired {
+                field: "name".into(),
+            },
+            ApiError::RecordNotFound("0a1b2c".into()),
+            ApiError::AmbiguousId("0a".into()),
+            ApiError::RecordDeleted("0a1b2c".into()),
+            ApiError::AttachmentTooLarge {
+                name: "photo.jpg".into(),
+                limit_mib: 1024,
+            },
+            ApiError::AttachmentNotFound("0a1b2c".into()),
+            ApiError::InvalidCard,
+            ApiError::InvalidPeerName,
+            ApiError::PeerIsSelf,
+            ApiError::PeerExists("Field office".into()),
+            ApiError::UnknownPeer("Field office".into()),
+            ApiError::BundleRecipients { max: 8 },
+            ApiError::UnknownSender,
+            ApiError::NoConflict("phone".into()),
+            ApiError::NoSuchValue("0a1b2c".into()),
+            ApiError::NotInQuarantine("0a1b2c3d".into()),
+            ApiError::InvalidDraft("x".into()),
+            ApiError::DraftTooLarge { limit_kib: 512 },
+            ApiError::NoDraft("new:contact".into()),
+            ApiError::Integrity("op chain broken at 3".into()),
+            ApiError::Crypto(CryptoError::Random),
+            ApiError::FingerprintMismatch,
+            ApiError::Cancelled,
+            ApiError::Store(StoreError::Interrupted),
+            ApiError::Io(std::io::ErrorKind::NotFound),
+        ];
+        all.extend(
+            ValueProblem::examples()
+                .into_iter()
+                .map(|problem| ApiError::InvalidValue {
+                    field: "age".into(),
+                    problem,
+                }),
+        );
+        all.extend(
+            [
+                BundleError::NotForUs,
+                BundleError::Damaged,
+                BundleError::BadSignature,
+                BundleError::NewerVersion,
+                BundleError::OlderVersion,
+                BundleError::Malformed("trailing bytes"),
+                BundleError::TooLarge,
+                BundleError::Recipients,
+                BundleError::Random,
+                BundleError::Io(std::io::ErrorKind::UnexpectedEof),
+            ]
+            .into_iter()
+            .map(ApiError::Bundle),
+        );
+        all.extend(
+            [
+                BundleRefusal::AlreadyImported,
+                BundleRefusal::BundleFork,
+                BundleRefusal::OpFork,
+                BundleRefusal::ClockAhead,
+                BundleRefusal::Form("visit".into()),
+                BundleRefusal::Membership,
+                BundleRefusal::Malformed,
+            ]
+            .into_iter()
+            .map(|reason| ApiError::BundleContent {
+                detail: format!("{reason:?}"),
+                reason,
+            }),
+        );
+        all.extend(MemberReason::ALL.iter().map(|&reason| {
+            let r = MembershipRefusal::new(
+                reason,
+                format!("the organisation refused this step ({})", reason.code()),
+            );
+            ApiError::Membership(match reason {
+                MemberReason::NoMember
+                | MemberReason::SeveralMembers
+                | MemberReason::AlreadyInOrganisation => r.with("name", "Worker F"),
+                MemberReason::ValidDays => r.with("max", 3650u64),
+                _ => r,
+            })
+        }));
+        all
     }
 
     /// Whether this is an authentication failure (CLI exit code 3).
@@ -294,7 +932,7 @@ impl From<satchel_forms::FormError> for ApiError {
         match e {
             FormError::Invalid(reason) => ApiError::InvalidForm(reason),
             FormError::UnknownField { form, field } => ApiError::UnknownField { form, field },
-            FormError::InvalidValue { field, reason } => ApiError::InvalidValue { field, reason },
+            FormError::InvalidValue { field, problem } => ApiError::InvalidValue { field, problem },
             other => ApiError::InvalidForm(other.to_string()),
         }
     }
@@ -338,14 +976,199 @@ impl From<satchel_sync::OpError> for ApiError {
 /// Shorthand.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
-impl From<satchel_crypto::bundle::BundleError> for ApiError {
-    fn from(e: satchel_crypto::bundle::BundleError) -> Self {
+impl From<BundleError> for ApiError {
+    fn from(e: BundleError) -> Self {
         match e {
-            satchel_crypto::bundle::BundleError::Io(kind) => {
-                ApiError::from(std::io::Error::from(kind))
-            }
-            satchel_crypto::bundle::BundleError::UnknownSender => ApiError::UnknownSender,
+            BundleError::Io(kind) => ApiError::from(std::io::Error::from(kind)),
+            BundleError::UnknownSender => ApiError::UnknownSender,
             other => ApiError::Bundle(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameters each code's translation uses: every error with that code
+    /// carries them.
+    fn needs(code: ErrorCode) -> &'static [&'static str] {
+        match code {
+            ErrorCode::WipeIncomplete => &["left"],
+            ErrorCode::WeakPassphrase => &["min"],
+            ErrorCode::UnknownForm => &["form"],
+            ErrorCode::FormNotNewer => &["form", "version"],
+            ErrorCode::UnknownField => &["form", "field"],
+            ErrorCode::InvalidValue => &["field", "problem"],
+            ErrorCode::MissingRequired | ErrorCode::NoConflict => &["field"],
+            ErrorCode::AttachmentTooLarge | ErrorCode::DraftTooLarge => &["limit"],
+            ErrorCode::PeerExists | ErrorCode::UnknownPeer => &["name"],
+            ErrorCode::BundleRecipients => &["max"],
+            ErrorCode::BundleRefused | ErrorCode::Membership => &["reason"],
+            _ => &[],
+        }
+    }
+
+    /// Names every variant: a new one does not compile until it is given an
+    /// example (and so a code and its parameters).
+    fn variant(e: &ApiError) -> &'static str {
+        match e {
+            ApiError::WrongPassphrase => "WrongPassphrase",
+            ApiError::WrongRecoveryKey => "WrongRecoveryKey",
+            ApiError::NoVault => "NoVault",
+            ApiError::VaultExists => "VaultExists",
+            ApiError::Incomplete => "Incomplete",
+            ApiError::NewerVersion => "NewerVersion",
+            ApiError::KeyslotsDamaged => "KeyslotsDamaged",
+            ApiError::DatabaseDamaged => "DatabaseDamaged",
+            ApiError::WipeLeftFiles { .. } => "WipeLeftFiles",
+            ApiError::DiskFull => "DiskFull",
+            ApiError::WriteFailed => "WriteFailed",
+            ApiError::Busy => "Busy",
+            ApiError::ReadOnly => "ReadOnly",
+            ApiError::PassphraseTooShort { .. } => "PassphraseTooShort",
+            ApiError::DuressSameAsMain => "DuressSameAsMain",
+            ApiError::DecoyOnly => "DecoyOnly",
+            ApiError::NoDecoy => "NoDecoy",
+            ApiError::RecoveryKeyFormat => "RecoveryKeyFormat",
+            ApiError::UnknownForm(_) => "UnknownForm",
+            ApiError::InvalidForm(_) => "InvalidForm",
+            ApiError::FormNotNewer { .. } => "FormNotNewer",
+            ApiError::UnknownField { .. } => "UnknownField",
+            ApiError::InvalidValue { .. } => "InvalidValue",
+            ApiError::MissingRequired { .. } => "MissingRequired",
+            ApiError::RecordNotFound(_) => "RecordNotFound",
+            ApiError::AmbiguousId(_) => "AmbiguousId",
+            ApiError::RecordDeleted(_) => "RecordDeleted",
+            ApiError::AttachmentTooLarge { .. } => "AttachmentTooLarge",
+            ApiError::AttachmentNotFound(_) => "AttachmentNotFound",
+            ApiError::InvalidCard => "InvalidCard",
+            ApiError::InvalidPeerName => "InvalidPeerName",
+            ApiError::PeerIsSelf => "PeerIsSelf",
+            ApiError::PeerExists(_) => "PeerExists",
+            ApiError::UnknownPeer(_) => "UnknownPeer",
+            ApiError::BundleRecipients { .. } => "BundleRecipients",
+            ApiError::Bundle(_) => "Bundle",
+            ApiError::UnknownSender => "UnknownSender",
+            ApiError::BundleContent { .. } => "BundleContent",
+            ApiError::NoConflict(_) => "NoConflict",
+            ApiError::NoSuchValue(_) => "NoSuchValue",
+            ApiError::NotInQuarantine(_) => "NotInQuarantine",
+            ApiError::InvalidDraft(_) => "InvalidDraft",
+            ApiError::DraftTooLarge { .. } => "DraftTooLarge",
+            ApiError::NoDraft(_) => "NoDraft",
+            ApiError::Integrity(_) => "Integrity",
+            ApiError::Crypto(_) => "Crypto",
+            ApiError::FingerprintMismatch => "FingerprintMismatch",
+            ApiError::Membership(_) => "Membership",
+            ApiError::Cancelled => "Cancelled",
+            ApiError::Store(_) => "Store",
+            ApiError::Io(_) => "Io",
+        }
+    }
+
+    const SHELL: &[ErrorCode] = &[
+        ErrorCode::VaultLocked,
+        ErrorCode::VaultUnlocked,
+        ErrorCode::WrongConfirmation,
+        ErrorCode::TooLarge,
+        ErrorCode::NoDrive,
+        ErrorCode::Internal,
+    ];
+
+    #[test]
+    fn every_error_has_a_listed_code_and_the_params_its_translation_needs() {
+        let examples = ApiError::examples();
+        let variants: std::collections::BTreeSet<&str> = examples.iter().map(variant).collect();
+        assert_eq!(
+            variants.len(),
+            51,
+            "an example of every variant: {variants:?}"
+        );
+        let mut codes = std::collections::BTreeSet::new();
+        for e in &examples {
+            let code = e.code();
+            assert!(ErrorCode::ALL.contains(&code), "{e:?}");
+            codes.insert(code);
+            let params = e.params();
+            for name in needs(code) {
+                assert!(
+                    params.contains_key(*name),
+                    "{e:?} lacks `{name}`: {params:?}"
+                );
+            }
+            for (name, value) in &params {
+                if let ErrorParam::Text(t) = value {
+                    assert!(
+                        !t.contains('/') && !t.contains(' ') || name == "name",
+                        "{name}: {t}"
+                    );
+                    assert!(!t.is_empty() && t.chars().count() <= 80, "{name}: {t}");
+                }
+            }
+        }
+        // Every listed code is reached: by an error of the vault, or by the shell.
+        for code in ErrorCode::ALL {
+            assert!(
+                codes.contains(code) || SHELL.contains(code),
+                "{code} is never sent"
+            );
+        }
+    }
+
+    #[test]
+    fn reasons_are_codes_and_tell_each_case_apart() {
+        let mut seen = std::collections::BTreeMap::new();
+        for e in ApiError::examples() {
+            let params = e.params();
+            for key in ["reason", "problem"] {
+                if let Some(ErrorParam::Text(r)) = params.get(key) {
+                    assert!(r.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{r}");
+                    seen.entry((e.code(), key, r.clone()))
+                        .or_insert_with(Vec::new)
+                        .push(format!("{e:?}"));
+                }
+            }
+        }
+        // No two cases share a reason: each says something of its own.
+        for ((code, _, reason), cases) in &seen {
+            assert_eq!(cases.len(), 1, "{code} {reason}: {cases:?}");
+        }
+    }
+
+    #[test]
+    fn a_refused_bundle_carries_its_reason_not_english() {
+        let e = ApiError::from(BundleError::NotForUs);
+        assert_eq!(e.code(), ErrorCode::BundleRefused);
+        assert_eq!(
+            e.params().get("reason"),
+            Some(&ErrorParam::Text("not_for_us".into()))
+        );
+        // The command line keeps its English.
+        assert!(e.to_string().starts_with("bundle refused: "));
+    }
+
+    #[test]
+    fn params_never_hold_what_was_searched_for() {
+        let e = ApiError::InvalidValue {
+            field: "contact".into(),
+            problem: ValueProblem::NoLinkMatch {
+                form: "contact".into(),
+                searched: "Kim Young-hee".into(),
+            },
+        };
+        assert!(e.to_string().contains("Kim Young-hee"));
+        let params = serde_json::to_string(&e.params()).unwrap_or_default();
+        assert!(!params.contains("Kim"), "{params}");
+    }
+
+    #[test]
+    fn codes_cross_as_their_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::String(code.as_str().into()))
+            );
         }
     }
 }

@@ -10,7 +10,8 @@ use satchel_sync::{
 use serde::Serialize;
 
 use crate::{
-    error::{ApiError, Result},
+    error::{MemberReason, Result},
+    org::refused,
     vault::Vault,
 };
 
@@ -44,10 +45,6 @@ pub struct OffloadPolicy {
     pub held: usize,
 }
 
-fn bad(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Membership(e.to_string())
-}
-
 impl Vault {
     fn my_role_now(&self) -> Result<Option<Role>> {
         let Some(members) = self.members_state()? else {
@@ -66,7 +63,8 @@ impl Vault {
     pub fn offload(&mut self, dry_run: bool) -> Result<OffloadReport> {
         self.not_decoy()?;
         let Some(members) = self.members_state()? else {
-            return Err(bad(
+            return Err(refused(
+                MemberReason::NotInOrganisation,
                 "this vault is in no organisation: nothing is acknowledged by a coordinator",
             ));
         };
@@ -74,10 +72,18 @@ impl Vault {
         let at = members.at(crate::records::now_ms() / 1000);
         match at.check(me, u64::MAX) {
             Ok(Role::Coordinator) => {
-                return Err(bad("coordinators keep every record: nothing is offloaded"));
+                return Err(refused(
+                    MemberReason::CoordinatorsKeep,
+                    "coordinators keep every record: nothing is offloaded",
+                ));
             }
             Ok(_) => {}
-            Err(e) => return Err(bad(format!("this device is not a member now: {e}"))),
+            Err(e) => {
+                return Err(refused(
+                    MemberReason::NotMemberNow,
+                    format!("this device is not a member now: {e}"),
+                ));
+            }
         }
         // What the coordinators this device exchanges bundles with have acknowledged.
         let mut acked = VersionVector::default();

@@ -19,7 +19,7 @@ use satchel_sync::{
 use serde::Serialize;
 
 use crate::{
-    error::{ApiError, Result},
+    error::{ApiError, ErrorParam, MemberReason, MembershipRefusal, Result},
     records::now_ms,
     vault::Vault,
 };
@@ -58,8 +58,43 @@ fn shown(name: &str) -> String {
     name.chars().take(64).collect()
 }
 
-fn bad(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Membership(e.to_string())
+/// A refusal from the membership rules, with the rule it names.
+pub(crate) trait Refuses: std::fmt::Display {
+    fn reason(&self) -> MemberReason;
+}
+
+impl Refuses for satchel_sync::member::MemberError {
+    fn reason(&self) -> MemberReason {
+        MemberReason::from(self)
+    }
+}
+
+impl Refuses for authz::Denied {
+    fn reason(&self) -> MemberReason {
+        self.reason.into()
+    }
+}
+
+impl<E: std::fmt::Debug> Refuses for satchel_sync::verify::Refused<E> {
+    fn reason(&self) -> MemberReason {
+        MemberReason::Other
+    }
+}
+
+pub(crate) fn bad(e: impl Refuses) -> ApiError {
+    ApiError::Membership(MembershipRefusal::new(e.reason(), e))
+}
+
+pub(crate) fn refused(reason: MemberReason, message: impl std::fmt::Display) -> ApiError {
+    ApiError::Membership(MembershipRefusal::new(reason, message))
+}
+
+fn refused_with(
+    reason: MemberReason,
+    param: (&'static str, impl Into<ErrorParam>),
+    message: impl std::fmt::Display,
+) -> ApiError {
+    ApiError::Membership(MembershipRefusal::new(reason, message).with(param.0, param.1))
 }
 
 /// A date as people read it (UTC).
@@ -143,10 +178,11 @@ fn status(s: &std::result::Result<Role, Refusal>) -> String {
 
 fn valid_days(days: u64) -> Result<u64> {
     if days == 0 || days.saturating_mul(DAY) > MAX_VALIDITY {
-        return Err(bad(format!(
-            "a certificate lasts 1 to {} days",
-            MAX_VALIDITY / DAY
-        )));
+        return Err(refused_with(
+            MemberReason::ValidDays,
+            ("max", MAX_VALIDITY / DAY),
+            format!("a certificate lasts 1 to {} days", MAX_VALIDITY / DAY),
+        ));
     }
     Ok(days)
 }
@@ -178,11 +214,19 @@ fn named_cert(members: &Members, name: &str) -> Result<Certificate> {
         named.iter().map(|c| c.device_id()).collect();
     match (devices.len(), named.iter().max_by_key(|c| c.not_before())) {
         (1, Some(c)) => Ok((*c).clone()),
-        (0, _) | (_, None) => Err(bad(format!(
-            "no member named `{}`; see `satchel member list`",
-            shown(name)
-        ))),
-        _ => Err(bad(format!("several devices are named `{}`", shown(name)))),
+        (0, _) | (_, None) => Err(refused_with(
+            MemberReason::NoMember,
+            ("name", shown(name)),
+            format!(
+                "no member named `{}`; see `satchel member list`",
+                shown(name)
+            ),
+        )),
+        _ => Err(refused_with(
+            MemberReason::SeveralMembers,
+            ("name", shown(name)),
+            format!("several devices are named `{}`", shown(name)),
+        )),
     }
 }
 
@@ -272,15 +316,18 @@ impl Vault {
         self.not_decoy()?;
         let form = self.form(name)?;
         let Some(members) = self.members_state()? else {
-            return Err(bad(
+            return Err(refused(
+                MemberReason::NotInOrganisation,
                 "this vault is in no organisation: its forms travel to its peers as they are",
             ));
         };
         let me = DeviceId(self.device.public().signing);
-        let role = members
-            .at(now_s())
-            .check(me, u64::MAX)
-            .map_err(|e| bad(format!("this device cannot publish: {e}")))?;
+        let role = members.at(now_s()).check(me, u64::MAX).map_err(|e| {
+            refused(
+                MemberReason::NotMemberNow,
+                format!("this device cannot publish: {e}"),
+            )
+        })?;
         authz::authorise(role, me, authz::Action::PublishForm, None).map_err(bad)?;
         let p = Publication::sign(&self.device, members.org().0, form.to_json()?);
         self.store
@@ -296,10 +343,12 @@ impl Vault {
             return Ok(false);
         };
         let me = DeviceId(self.device.public().signing);
-        let role = members
-            .at(now_s())
-            .check(me, u64::MAX)
-            .map_err(|e| bad(format!("this device cannot install forms: {e}")))?;
+        let role = members.at(now_s()).check(me, u64::MAX).map_err(|e| {
+            refused(
+                MemberReason::NotMemberNow,
+                format!("this device cannot install forms: {e}"),
+            )
+        })?;
         authz::authorise(role, me, authz::Action::PublishForm, None).map_err(bad)?;
         Ok(true)
     }
@@ -323,7 +372,8 @@ impl Vault {
         match (field.as_slice(), peers.len()) {
             ([], _) => Ok(None),
             ([one], 1) => Ok(Some(*one)),
-            _ => Err(bad(
+            _ => Err(refused(
+                MemberReason::FieldWorkerExport,
                 "a field worker's bundle carries only the records they created or were assigned: export for each field worker on their own",
             )),
         }
@@ -380,10 +430,11 @@ impl Vault {
 
     fn require_no_org(&self) -> Result<()> {
         match self.org()? {
-            Some(o) => Err(bad(format!(
-                "this vault is already in the organisation `{}`",
-                o.name
-            ))),
+            Some(o) => Err(refused_with(
+                MemberReason::AlreadyInOrganisation,
+                ("name", o.name.chars().take(80).collect::<String>()),
+                format!("this vault is already in the organisation `{}`", o.name),
+            )),
             None => Ok(()),
         }
     }
@@ -455,7 +506,10 @@ impl Vault {
         self.require_no_org()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-            return Err(bad("an organisation's name is 1 to 80 characters"));
+            return Err(refused(
+                MemberReason::OrganisationName,
+                "an organisation's name is 1 to 80 characters",
+            ));
         }
         let days = valid_days(days)?;
         let secret = zeroize::Zeroizing::new(rng::array::<64>()?);
@@ -514,14 +568,24 @@ impl Vault {
         {
             return Err(ApiError::FingerprintMismatch);
         }
-        let members = self
-            .members_state()?
-            .ok_or_else(|| bad("this vault is in no organisation: see `satchel org create`"))?;
-        let role = Role::parse(role)
-            .ok_or_else(|| bad("a role is `field`, `coordinator` or `auditor`"))?;
+        let members = self.members_state()?.ok_or_else(|| {
+            refused(
+                MemberReason::NotInOrganisation,
+                "this vault is in no organisation: see `satchel org create`",
+            )
+        })?;
+        let role = Role::parse(role).ok_or_else(|| {
+            refused(
+                MemberReason::Role,
+                "a role is `field`, `coordinator` or `auditor`",
+            )
+        })?;
         let req = EnrolmentRequest::from_text(text.trim()).map_err(bad)?;
         if *req.device() == self.device.public() {
-            return Err(bad("that request is this device's own"));
+            return Err(refused(
+                MemberReason::OwnRequest,
+                "that request is this device's own",
+            ));
         }
         let cert = members
             .approve(
@@ -562,12 +626,20 @@ impl Vault {
             .iter()
             .find(|c| c.is_for(&self.device.public()))
             .cloned()
-            .ok_or_else(|| bad("no certificate in it is for this device"))?;
+            .ok_or_else(|| {
+                refused(
+                    MemberReason::NotForThisDevice,
+                    "no certificate in it is for this device",
+                )
+            })?;
         let org = mine.org();
         if let Some(have) = self.org_id()?
             && have != org
         {
-            return Err(bad("that certificate is for another organisation"));
+            return Err(refused(
+                MemberReason::WrongOrganisation,
+                "that certificate is for another organisation",
+            ));
         }
         let mut members = match self.members_state()? {
             Some(m) => m,
@@ -582,9 +654,10 @@ impl Vault {
         let me = satchel_sync::op::DeviceId(self.device.public().signing);
         let next = self.store.last_seq(&me.0)?.saturating_add(1);
         members.check(me, next, now_s()).map_err(|e| {
-            bad(format!(
-                "the certificate does not make this device a member now: {e}"
-            ))
+            refused(
+                MemberReason::NotMemberNow,
+                format!("the certificate does not make this device a member now: {e}"),
+            )
         })?;
         self.store_certs(&certs)?;
         self.store_revocations(&revs)?;
@@ -599,9 +672,12 @@ impl Vault {
     /// returns how many were new.
     pub fn member_import(&mut self, text: &str) -> Result<usize> {
         self.not_decoy()?;
-        let mut members = self
-            .members_state()?
-            .ok_or_else(|| bad("this vault is in no organisation: see `satchel enrol`"))?;
+        let mut members = self.members_state()?.ok_or_else(|| {
+            refused(
+                MemberReason::NotInOrganisation,
+                "this vault is in no organisation: see `satchel enrol`",
+            )
+        })?;
         let (certs, revs) = parse_objects(text)?;
         let mut added = 0;
         for c in &certs {
@@ -621,9 +697,12 @@ impl Vault {
     /// Returns the revocation as text, to carry to the others.
     pub fn member_revoke(&mut self, name: &str, from_seq: Option<u64>) -> Result<String> {
         self.not_decoy()?;
-        let members = self
-            .members_state()?
-            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        let members = self.members_state()?.ok_or_else(|| {
+            refused(
+                MemberReason::NotInOrganisation,
+                "this vault is in no organisation",
+            )
+        })?;
         let cert = named_cert(&members, name)?;
         let from_seq = match from_seq {
             Some(n) => n,
@@ -646,9 +725,12 @@ impl Vault {
     pub fn member_renew(&mut self, name: &str, days: u64) -> Result<Approval> {
         self.not_decoy()?;
         let days = valid_days(days)?;
-        let members = self
-            .members_state()?
-            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        let members = self.members_state()?.ok_or_else(|| {
+            refused(
+                MemberReason::NotInOrganisation,
+                "this vault is in no organisation",
+            )
+        })?;
         let old = named_cert(&members, name)?;
         let now = now_s();
         let cert = members
@@ -667,9 +749,12 @@ impl Vault {
             )
             .map_err(bad)?;
         self.store_certs(std::slice::from_ref(&cert))?;
-        let members = self
-            .members_state()?
-            .ok_or_else(|| bad("this vault is in no organisation"))?;
+        let members = self.members_state()?.ok_or_else(|| {
+            refused(
+                MemberReason::NotInOrganisation,
+                "this vault is in no organisation",
+            )
+        })?;
         Ok(Approval {
             text: cert.to_text(),
             member: self.member_view(&members, &cert)?,
@@ -697,7 +782,8 @@ impl Vault {
     /// `member list`: every member with their state now, this device marked.
     pub fn members(&self) -> Result<Vec<MemberView>> {
         let Some(members) = self.members_state()? else {
-            return Err(bad(
+            return Err(refused(
+                MemberReason::NotInOrganisation,
                 "this vault is in no organisation: see `satchel org create` or `satchel enrol`",
             ));
         };
@@ -716,9 +802,12 @@ impl Vault {
         };
         let me = DeviceId(self.device.public().signing);
         let seq = self.store.chain_head(&me)?.0.saturating_add(1);
-        let role = members
-            .check(me, seq, now_s())
-            .map_err(|e| bad(format!("this device cannot write in the organisation: {e}")))?;
+        let role = members.check(me, seq, now_s()).map_err(|e| {
+            refused(
+                MemberReason::NotMemberNow,
+                format!("this device cannot write in the organisation: {e}"),
+            )
+        })?;
         let creator = self.store.record_creator(&record.0)?.map(DeviceId);
         let assigned = self.assigned_to(record)?;
         let facts = creator.map(|created_by| RecordFacts {
@@ -749,7 +838,8 @@ impl Vault {
     pub fn assign_record(&mut self, id: &RecordId, member: &str, assign: bool) -> Result<()> {
         self.not_decoy()?;
         let Some(members) = self.members_state()? else {
-            return Err(bad(
+            return Err(refused(
+                MemberReason::NotInOrganisation,
                 "this vault is in no organisation: records are assigned to its members",
             ));
         };
@@ -764,12 +854,19 @@ impl Vault {
             .collect();
         let device = match found.as_slice() {
             [one] => *one,
-            [] => return Err(bad(format!("no member is named `{}`", shown(member)))),
+            [] => {
+                return Err(refused_with(
+                    MemberReason::NoMember,
+                    ("name", shown(member)),
+                    format!("no member is named `{}`", shown(member)),
+                ));
+            }
             _ => {
-                return Err(bad(format!(
-                    "more than one device is named `{}`",
-                    shown(member)
-                )));
+                return Err(refused_with(
+                    MemberReason::SeveralMembers,
+                    ("name", shown(member)),
+                    format!("more than one device is named `{}`", shown(member)),
+                ));
             }
         };
         let state = self.live(id)?;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::form::ValueProblem;
 use satchel_crypto::hash;
 use satchel_store::ListFilter;
 use satchel_sync::{
@@ -496,7 +497,7 @@ impl Vault {
         if body.fields.is_empty() {
             return Err(ApiError::InvalidValue {
                 field: "-".into(),
-                reason: "nothing to change: give at least one field or attachment".into(),
+                problem: ValueProblem::NothingToChange,
             });
         }
         for def in form.fields.iter().filter(|f| f.required) {
@@ -674,7 +675,7 @@ impl Vault {
         if name.trim().is_empty() {
             return Err(ApiError::InvalidValue {
                 field: def.id.clone(),
-                reason: "give a name to search for after @".into(),
+                problem: ValueProblem::NoLinkName,
             });
         }
         let found = self.search_in(name, Some(target), 3)?;
@@ -682,13 +683,17 @@ impl Vault {
             [one] => Ok(one.id.clone()),
             [] => Err(ApiError::InvalidValue {
                 field: def.id.clone(),
-                reason: format!("no {target} record matches `{shown}`"),
+                problem: ValueProblem::NoLinkMatch {
+                    form: target.to_owned(),
+                    searched: shown,
+                },
             }),
             _ => Err(ApiError::InvalidValue {
                 field: def.id.clone(),
-                reason: format!(
-                    "several {target} records match `{shown}`: search with more of the name, or give the id"
-                ),
+                problem: ValueProblem::SeveralLinkMatches {
+                    form: target.to_owned(),
+                    searched: shown,
+                },
             }),
         }
     }

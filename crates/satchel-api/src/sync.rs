@@ -5,6 +5,8 @@ use std::path::Path;
 
 use std::io::Write;
 
+use crate::error::BundleRefusal;
+use crate::form::ValueProblem;
 use satchel_crypto::{
     bundle::{self, BundleError},
     hash,
@@ -594,7 +596,17 @@ impl Vault {
                 });
             }
             Err(ImportRefused::Store(e)) => return Err(e.into()),
-            Err(other) => return Err(ApiError::BundleContent(other.to_string())),
+            Err(other) => {
+                let reason = match &other {
+                    ImportRefused::BundleFork(_) => BundleRefusal::BundleFork,
+                    ImportRefused::OpFork(_) => BundleRefusal::OpFork,
+                    _ => BundleRefusal::Malformed,
+                };
+                return Err(ApiError::BundleContent {
+                    reason,
+                    detail: other.to_string(),
+                });
+            }
         };
         if outcome.purged {
             self.store.checkpoint()?;
@@ -678,7 +690,7 @@ impl Vault {
             _ => {
                 return Err(ApiError::InvalidValue {
                     field: field.to_owned(),
-                    reason: "give either a value to pick or a new value".into(),
+                    problem: ValueProblem::PickOrValue,
                 });
             }
         };
@@ -694,7 +706,22 @@ impl ApiError {
             verify::Refused::Form { name, reason } if name.is_empty() => {
                 ApiError::InvalidForm(reason)
             }
-            other => ApiError::BundleContent(other.to_string()),
+            other => {
+                let reason = match &other {
+                    verify::Refused::AlreadyImported => BundleRefusal::AlreadyImported,
+                    verify::Refused::BundleFork(_) => BundleRefusal::BundleFork,
+                    verify::Refused::ClockAhead => BundleRefusal::ClockAhead,
+                    verify::Refused::Form { name, .. } => {
+                        BundleRefusal::Form(name.chars().take(40).collect())
+                    }
+                    verify::Refused::Membership(_) => BundleRefusal::Membership,
+                    _ => BundleRefusal::Malformed,
+                };
+                ApiError::BundleContent {
+                    reason,
+                    detail: other.to_string(),
+                }
+            }
         }
     }
 
@@ -704,8 +731,10 @@ impl ApiError {
                 Some(b) => ApiError::from(b),
                 None => ApiError::from(io),
             },
-            BodyError::Invalid(e) => ApiError::BundleContent(e.to_string()),
-            other => ApiError::BundleContent(other.to_string()),
+            other => ApiError::BundleContent {
+                reason: BundleRefusal::Malformed,
+                detail: other.to_string(),
+            },
         }
     }
 }

@@ -526,7 +526,7 @@ impl Vault {
         if value.len() > 4096 || name.is_empty() || name.len() > 64 {
             return Err(ApiError::InvalidValue {
                 field: "setting".into(),
-                reason: "a setting is at most 4 KiB".into(),
+                problem: crate::form::ValueProblem::SettingTooLong,
             });
         }
         Ok(self

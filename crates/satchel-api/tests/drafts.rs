@@ -97,12 +97,12 @@ fn bad_drafts_are_refused_and_keep_what_was_there() {
         (
             "new:contact",
             json!({"inputs": {"notes": "x".repeat(MAX_DRAFT)}}),
-            "invalid_draft",
+            "draft_too_large",
         ),
     ];
     for (key, body, code) in cases {
         let err = v.save_draft(key, &body).unwrap_err();
-        assert_eq!(err.code(), code, "{key}: {err}");
+        assert_eq!(err.code().as_str(), code, "{key}: {err}");
         assert!(!err.to_string().contains("xxxxxxxx"), "{err}");
     }
     assert_eq!(v.draft("new:contact").unwrap().unwrap().body, before);

@@ -210,7 +210,7 @@ fn wipe_fails_loudly_when_the_folder_holds_other_files() {
         matches!(err, ApiError::WipeLeftFiles { left: 1 }),
         "{err:?}"
     );
-    assert_eq!(err.code(), "wipe_incomplete");
+    assert_eq!(err.code().as_str(), "wipe_incomplete");
     assert_eq!(
         std::fs::read(dir.path().join("mine.txt")).unwrap(),
         b"not Satchel's"

@@ -426,7 +426,7 @@ fn a_case_links_to_a_contact_found_by_name() {
             )
             .unwrap_err();
         assert!(
-            matches!(&err, ApiError::InvalidValue { field, reason } if field == "contact" && reason.contains(says)),
+            matches!(&err, ApiError::InvalidValue { field, problem } if field == "contact" && problem.to_string().contains(says)),
             "{query}: {err:?}"
         );
     }

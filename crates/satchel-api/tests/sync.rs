@@ -564,7 +564,7 @@ fn a_planted_fork_waiting_in_quarantine_cannot_block_sync() {
     v.drop_quarantined(&id[..10]).unwrap();
     assert!(v.quarantine().unwrap().is_empty());
     assert_eq!(
-        v.drop_quarantined(&id).unwrap_err().code(),
+        v.drop_quarantined(&id).unwrap_err().code().as_str(),
         "not_in_quarantine"
     );
     // And sync goes on.

@@ -31,13 +31,154 @@ pub enum FormError {
         field: String,
     },
     /// A value does not fit its field.
-    #[error("field `{field}`: {reason}")]
+    #[error("field `{field}`: {problem}")]
     InvalidValue {
         /// Field id.
         field: String,
         /// What was expected (never the value itself).
-        reason: String,
+        problem: ValueProblem,
     },
+}
+
+/// Why a value does not fit its field: a stable code for front ends to translate
+/// (`code`, `params`) and an English sentence for the command line (`Display`).
+/// Never the value itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueProblem {
+    /// Not what the field's type takes.
+    #[error("{}", .0.expects())]
+    Expected(FieldType),
+    /// Longer than the field allows.
+    #[error("longer than {max} characters")]
+    TooLong {
+        /// Most characters.
+        max: usize,
+    },
+    /// An attachment entry that is not `{name, size}`.
+    #[error("expected {{name, size}} of an attached file")]
+    NotAttachment,
+    /// An attachment entry whose key is not a content hash.
+    #[error("not named by a BLAKE3 hash")]
+    AttachmentKey,
+    /// An edit that changes nothing.
+    #[error("nothing to change: give at least one field or attachment")]
+    NothingToChange,
+    /// `@` with no name after it.
+    #[error("give a name to search for after @")]
+    NoLinkName,
+    /// No record of the linked form matches the name searched for.
+    #[error("no {form} record matches `{searched}`")]
+    NoLinkMatch {
+        /// The linked form.
+        form: String,
+        /// What was searched for (record text: shown on the command line only).
+        searched: String,
+    },
+    /// Several records of the linked form match.
+    #[error(
+        "several {form} records match `{searched}`: search with more of the name, or give the id"
+    )]
+    SeveralLinkMatches {
+        /// The linked form.
+        form: String,
+        /// What was searched for (record text: shown on the command line only).
+        searched: String,
+    },
+    /// A front end's setting over the limit.
+    #[error("a setting is at most 4 KiB")]
+    SettingTooLong,
+    /// A draft that is not a JSON object.
+    #[error("a draft is a JSON object")]
+    DraftNotObject,
+    /// A conflict resolved with both or neither of a pick and a new value.
+    #[error("give either a value to pick or a new value")]
+    PickOrValue,
+}
+
+impl ValueProblem {
+    /// A stable code, for the `problem` parameter of an `invalid_value` error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ValueProblem::Expected(t) => match t {
+                FieldType::Text | FieldType::LongText => "not_text",
+                FieldType::Number => "not_number",
+                FieldType::Date => "not_date",
+                FieldType::SingleChoice => "not_choice",
+                FieldType::MultiChoice => "not_choices",
+                FieldType::Location => "not_location",
+                FieldType::YesNo => "not_yes_no",
+            },
+            ValueProblem::TooLong { .. } => "too_long",
+            ValueProblem::NotAttachment => "not_attachment",
+            ValueProblem::AttachmentKey => "attachment_key",
+            ValueProblem::NothingToChange => "nothing_to_change",
+            ValueProblem::NoLinkName => "no_link_name",
+            ValueProblem::NoLinkMatch { .. } => "no_link_match",
+            ValueProblem::SeveralLinkMatches { .. } => "several_link_matches",
+            ValueProblem::SettingTooLong => "setting_too_long",
+            ValueProblem::DraftNotObject => "draft_not_object",
+            ValueProblem::PickOrValue => "pick_or_value",
+        }
+    }
+
+    /// The numbers and names a translation needs besides the code: never the
+    /// value, nor what was searched for.
+    pub fn params(&self) -> Vec<(&'static str, ProblemParam)> {
+        match self {
+            ValueProblem::TooLong { max } => vec![("max", ProblemParam::Number(*max as u64))],
+            ValueProblem::NoLinkMatch { form, .. }
+            | ValueProblem::SeveralLinkMatches { form, .. } => {
+                vec![("form", ProblemParam::Text(form.clone()))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// One of every kind, for the front ends' translation tests.
+    pub fn examples() -> Vec<ValueProblem> {
+        let searched = String::from("(searched)");
+        let mut all: Vec<ValueProblem> = [
+            FieldType::Text,
+            FieldType::Number,
+            FieldType::Date,
+            FieldType::SingleChoice,
+            FieldType::MultiChoice,
+            FieldType::Location,
+            FieldType::YesNo,
+        ]
+        .into_iter()
+        .map(ValueProblem::Expected)
+        .collect();
+        all.extend([
+            ValueProblem::TooLong { max: MAX_TEXT },
+            ValueProblem::NotAttachment,
+            ValueProblem::AttachmentKey,
+            ValueProblem::NothingToChange,
+            ValueProblem::NoLinkName,
+            ValueProblem::NoLinkMatch {
+                form: "contact".into(),
+                searched: searched.clone(),
+            },
+            ValueProblem::SeveralLinkMatches {
+                form: "contact".into(),
+                searched,
+            },
+            ValueProblem::SettingTooLong,
+            ValueProblem::DraftNotObject,
+            ValueProblem::PickOrValue,
+        ]);
+        all
+    }
+}
+
+/// A parameter of a [`ValueProblem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemParam {
+    /// A name (a form's).
+    Text(String),
+    /// A count or a limit.
+    Number(u64),
 }
 
 /// Shorthand.
@@ -382,7 +523,7 @@ pub const MAX_ATTACHMENT_NAME: usize = 255;
 pub fn validate_attachment(value: &Value) -> Result<()> {
     let bad = || FormError::InvalidValue {
         field: "attachment".to_owned(),
-        reason: "expected {name, size} of an attached file".to_owned(),
+        problem: ValueProblem::NotAttachment,
     };
     let o = match value {
         Value::Null => return Ok(()),
@@ -410,14 +551,14 @@ pub fn validate_attachment(value: &Value) -> Result<()> {
 fn bad(field: &FieldDef) -> FormError {
     FormError::InvalidValue {
         field: field.id.clone(),
-        reason: field.kind.expects().to_owned(),
+        problem: ValueProblem::Expected(field.kind),
     }
 }
 
 fn too_long(field: &FieldDef, max: usize) -> FormError {
     FormError::InvalidValue {
         field: field.id.clone(),
-        reason: format!("longer than {max} characters"),
+        problem: ValueProblem::TooLong { max },
     }
 }
 

@@ -300,7 +300,7 @@ pub fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<(), Strin
             }
             Some(_) => Err(forms::FormError::InvalidValue {
                 field: "attachment".into(),
-                reason: "not named by a BLAKE3 hash".into(),
+                problem: forms::ValueProblem::AttachmentKey,
             }),
             None => form.field(key).and_then(|def| def.validate(value)),
         };

@@ -6,8 +6,9 @@
 // crosses IPC, `generated/commands.ts` one function per command, taking the command's
 // arguments as one object with the names Tauri expects. A renamed argument or a changed
 // result in Rust fails the type check here. Errors arrive as `IpcError`
-// (`{ code, message, field? }`, see `isApiError`); messages never carry a path, a
-// secret or record content.
+// (`{ code, params, message, field? }`, see `isApiError`): the UI says what went wrong
+// from the code and params (`errorText`); the English message, which never carries a
+// path, a secret or record content, is not shown.
 
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import * as commands from './generated/commands';

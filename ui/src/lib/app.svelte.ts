@@ -3,11 +3,13 @@
 
 import * as api from './api';
 import type { ApiError, Form, LockReason, RecordSummary, Settings } from './api';
+import type { ErrorCode } from './generated/ipc';
 import { revokeAllBlobUrls } from './blobs';
 import { newestDraft } from './drafts';
 import { PageCache } from './pagecache';
 import { DEFAULT_SHORTCUT } from './shortcut';
-import { isLang } from './i18n';
+import { isLang, type Params } from './i18n';
+import { visible } from './peertext';
 import { currentLang, setLang, systemLang, t } from './i18n.svelte';
 
 export type Phase = 'loading' | 'create' | 'recovery' | 'unlock' | 'app';
@@ -90,23 +92,51 @@ export function clearMessages(): void {
   toast.error = '';
 }
 
-/** Codes whose meaning is fixed get a message in the user's language; for the rest
- * (a field's validation, why a bundle was refused) the shell's message says more. */
-export const TRANSLATED_CODES = [
-  'wrong_passphrase', 'no_vault', 'vault_exists', 'vault_incomplete', 'newer_version',
-  'vault_damaged', 'disk_full', 'busy', 'read_only', 'weak_passphrase', 'bad_recovery_key',
-  'record_not_found', 'record_deleted', 'attachment_too_large', 'attachment_not_found',
-  'invalid_peer', 'peer_exists', 'unknown_peer', 'bundle_recipients', 'no_conflict',
-  'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'invalid_draft', 'not_in_quarantine', 'internal',
-  'decoy_only', 'cancelled', 'fingerprint_mismatch',
-] as const;
+/** Every code the shell sends (the generated `ErrorCode`, one list in Rust): a code
+ * missing here, or one the shell no longer sends, fails `npm run check`. Each has an
+ * `error.code.<code>` message in every language, filled in with the error's params
+ * (reasons are ICU `select` cases). */
+export const ERROR_CODES: readonly ErrorCode[] = api.allOf<ErrorCode>({
+  wrong_passphrase: true, wrong_recovery_key: true, no_vault: true, vault_exists: true,
+  vault_incomplete: true, newer_version: true, vault_damaged: true, wipe_incomplete: true,
+  disk_full: true, write_failed: true, busy: true, read_only: true, weak_passphrase: true,
+  duress_same_as_main: true, decoy_only: true, no_decoy: true, bad_recovery_key: true,
+  unknown_form: true, invalid_form: true, form_not_newer: true, unknown_field: true,
+  invalid_value: true, missing_required: true, record_not_found: true, ambiguous_id: true,
+  record_deleted: true, attachment_too_large: true, attachment_not_found: true, invalid_card: true,
+  invalid_peer_name: true, peer_is_self: true, peer_exists: true, unknown_peer: true,
+  bundle_recipients: true, bundle_refused: true, no_conflict: true, no_such_value: true,
+  not_in_quarantine: true, invalid_draft: true, draft_too_large: true, no_draft: true,
+  integrity: true, crypto: true, fingerprint_mismatch: true, membership: true, cancelled: true,
+  database: true, io: true, vault_locked: true, vault_unlocked: true, wrong_confirmation: true,
+  too_large: true, no_drive: true, internal: true,
+});
+const KNOWN = new Set<string>(ERROR_CODES);
 
-export function toApiError(e: unknown): ApiError {
-  if (!api.isApiError(e)) return { code: 'internal', message: t('error.unexpected') };
-  if ((TRANSLATED_CODES as readonly string[]).includes(e.code)) {
-    return { ...e, message: t(`error.code.${e.code}`) };
+/** What went wrong, in the user's language, from the code and params alone; the
+ * shell's English message is never shown (ADR 0031). Names in params come from people
+ * (peers, forms, members) and are shown with visible escapes. */
+export function errorText(e: Pick<ApiError, 'code' | 'params'>): string {
+  const code: string = e.code;
+  if (!KNOWN.has(code)) return t('error.generic', { code: visible(code) });
+  const params: Params = {};
+  for (const [name, value] of Object.entries(e.params ?? {})) {
+    if (typeof value === 'number') params[name] = value;
+    else if (typeof value === 'string') params[name] = visible(value);
   }
-  return e;
+  try {
+    return t(`error.code.${code}`, params);
+  } catch {
+    // A param the message needs is missing: say what failed, not nothing.
+    return t('error.generic', { code });
+  }
+}
+
+/** A shell error with `message` in the user's language (anything else thrown becomes
+ * `internal`). */
+export function toApiError(e: unknown): ApiError {
+  if (!api.isApiError(e)) return { code: 'internal', params: {}, message: t('error.unexpected') };
+  return { ...e, params: e.params ?? {}, message: errorText(e) };
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };

@@ -1,4 +1,4 @@
-import { TRANSLATED_CODES } from './app.svelte';
+import { ERROR_CODES } from './app.svelte';
 import { LOCK_REASONS, PHASES } from './api';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ describe('dictionaries', () => {
     for (const s of [0, 1, 2, 3, 4]) used.add(`strength.${s}`);
     for (const k of ['write', 'delete', 'purge']) used.add(`history.kind.${k}`);
     for (const r of LOCK_REASONS.filter((r) => r !== 'user')) used.add(`unlock.reason.${r}`);
-    for (const c of TRANSLATED_CODES) used.add(`error.code.${c}`);
+    for (const c of ERROR_CODES) used.add(`error.code.${c}`);
     expect(used.size).toBeGreaterThan(150);
     expect(used).toContain('validation.lat_range');
     expect(used).toContain('nav.records');

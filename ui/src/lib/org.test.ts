@@ -1,4 +1,4 @@
-import { assignable, canManage, isAssigned, localAuthor, me, memberState, orgLabel, parseDays, parseFromSeq, refusal } from './org';
+import { assignable, canManage, isAssigned, localAuthor, me, memberState, orgLabel, parseDays, parseFromSeq } from './org';
 import type { MemberView, OrgView, RecordView } from './api';
 import { LANGS, translate } from './i18n';
 
@@ -72,15 +72,6 @@ describe('the organisation screen rules', () => {
     expect(parseFromSeq('  ')).toBeNull();
     expect(parseFromSeq('7')).toBe(7);
     for (const bad of ['0', '-1', '2.5', 'x', '1234567890123456']) expect(parseFromSeq(bad), bad).toBeUndefined();
-  });
-
-  it('names the refusals people meet, and keeps the vault words for the rest', () => {
-    expect(refusal('refused: that would revoke the last coordinator')).toEqual({ key: 'org.err_last_coordinator' });
-    expect(refusal('only a coordinator of this organisation may do that')).toEqual({ key: 'org.err_not_coordinator' });
-    expect(refusal('no certificate in it is for this device.')).toEqual({
-      key: 'org.refused',
-      message: 'no certificate in it is for this device',
-    });
   });
 
   it('never names Revoke as the dialog names Cancel, in any language', () => {

@@ -72,14 +72,6 @@ export function parseFromSeq(text: string): number | null | undefined {
   return n >= 1 ? n : undefined;
 }
 
-/** A refused membership step: a translation key for the reasons people meet most,
- * otherwise the vault's own words. */
-export function refusal(message: string): { key: string; message?: string } {
-  if (message.includes('last coordinator')) return { key: 'org.err_last_coordinator' };
-  if (message.includes('only a coordinator')) return { key: 'org.err_not_coordinator' };
-  return { key: 'org.refused', message: message.replace(/[.\s]+$/, '') };
-}
-
 /** Members a coordinator may assign a record to: active field workers (the vault
  * checks again). Empty unless this device manages the organisation. */
 export function assignable(org: OrgView | null): MemberView[] {

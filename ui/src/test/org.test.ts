@@ -7,6 +7,7 @@ import { setLang } from '../lib/i18n.svelte';
 import { liveBlobUrls, revokeAllBlobUrls } from '../lib/blobs';
 import type { MemberView, OrgView } from '../lib/api';
 import { callsOf, en, fakeShell, reject } from './shell';
+import { translate } from '../lib/i18n';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -53,7 +54,9 @@ describe('organisation', () => {
       org_get: () => null,
       enrol_request: () => ({ name: 'Field 7', fingerprint: '가격 가끔 가난 가능 가득 가르침 가뭄 가방', transfer: { text: 'SATCHEL-ENROL-AAAA', qr: SVG } }),
       enrol_accept: (args) => {
-        if (args.certificate !== 'SATCHEL-CERT-GOOD') throw { code: 'membership', message: 'no certificate in it is for this device' };
+        if (args.certificate !== 'SATCHEL-CERT-GOOD') {
+          return reject('membership', 'no certificate in it is for this device', undefined, { reason: 'not_for_this_device' })();
+        }
         return orgOf([member({ this_device: false }), member({ name: 'Field 7', role: 'field' })]);
       },
     });
@@ -73,7 +76,15 @@ describe('organisation', () => {
 
     await fireEvent.input(screen.getByTestId('join-cert'), { target: { value: 'SATCHEL-CERT-BAD' } });
     await fireEvent.click(screen.getByTestId('join-accept'));
-    await waitFor(() => expect(screen.getByTestId('join-error').textContent).toContain('no certificate in it is for this device'));
+    // In Korean only: the vault's English is not glued to it.
+    await waitFor(() =>
+      expect(screen.getByTestId('join-error').textContent).toBe(
+        translate('ko', 'error.code.membership', { reason: 'not_for_this_device' }),
+      ),
+    );
+    expect(screen.getByTestId('join-error').textContent).toBe(
+      '이 기기에 해당하는 인증서가 없습니다. 아무것도 바뀌지 않았습니다.',
+    );
     await fireEvent.input(screen.getByTestId('join-cert'), { target: { value: 'SATCHEL-CERT-GOOD' } });
     await fireEvent.click(screen.getByTestId('join-accept'));
     await screen.findByTestId('org-heading');
@@ -128,7 +139,9 @@ describe('members', () => {
     fakeShell({
       org_get: () => orgOf(members),
       member_revoke: (args) => {
-        if (args.name === 'Min-ji') throw { code: 'membership', message: 'refused: that would revoke the last coordinator' };
+        if (args.name === 'Min-ji') {
+          return reject('membership', 'refused: that would revoke the last coordinator', undefined, { reason: 'last_coordinator' })();
+        }
         members = members.map((m) => (m.name === args.name ? { ...m, status: `revoked from op ${args.fromSeq ?? 5}` } : m));
         return { text: 'SATCHEL-REVOKE-AAAA', qr: SVG };
       },
@@ -146,7 +159,10 @@ describe('members', () => {
     // The last coordinator: refused, said clearly, the dialog stays.
     await fireEvent.click(within(rows[0]).getByTestId('member-revoke'));
     await fireEvent.click(within(screen.getByTestId('revoke-dialog')).getByTestId('confirm-yes'));
-    await waitFor(() => expect(screen.getByTestId('revoke-error').textContent).toBe(en('org.err_last_coordinator')));
+    await waitFor(() => expect(screen.getByTestId('revoke-error').textContent).toBe(
+        'The last coordinator of the organisation cannot be revoked. Nothing was changed.',
+      ),
+    );
     await fireEvent.click(within(screen.getByTestId('revoke-dialog')).getByTestId('confirm-no'));
     expect(screen.queryByTestId('revoke-dialog')).toBeNull();
 
@@ -170,7 +186,9 @@ describe('members', () => {
     fakeShell({
       org_get: () => orgOf([member({ role: 'field' })]),
       member_import: (args) => {
-        if (!args.text.startsWith('SATCHEL-REVOKE-')) throw { code: 'membership', message: 'that text is not a valid revocation (check for typos)' };
+        if (!args.text.startsWith('SATCHEL-REVOKE-')) {
+          return reject('membership', 'that text is not a valid revocation (check for typos)', undefined, { reason: 'bad_text' })();
+        }
         return held++ === 0 ? 1 : 0;
       },
     });
@@ -180,7 +198,7 @@ describe('members', () => {
     await fireEvent.click(screen.getByTestId('members-import-submit'));
     await waitFor(() =>
       expect(screen.getByTestId('members-import-error').textContent).toBe(
-        en('org.refused', { message: 'that text is not a valid revocation (check for typos)' }),
+        en('error.code.membership', { reason: 'bad_text' }),
       ),
     );
     for (const expected of [en('org.imported', { count: 1 }), en('org.imported', { count: 0 })]) {

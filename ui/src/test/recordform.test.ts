@@ -44,12 +44,17 @@ describe('record form', () => {
   });
 
   it('maps a server invalid_value with a field to that field, otherwise to the form', async () => {
-    fakeShell({ record_create: reject('invalid_value', 'The phone is not valid.', 'phone') });
+    fakeShell({ record_create: reject('invalid_value', 'field `phone`: longer than 1000 characters', 'phone', { problem: 'too_long', max: 1000 }) });
     render(RecordForm, { props: { formName: 'contact' } });
     await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
     await fireEvent.input(screen.getByTestId('field-phone'), { target: { value: '???' } });
     await fireEvent.click(screen.getByTestId('save-record'));
-    await waitFor(() => expect(screen.getByTestId('field-error-phone').textContent).toBe('The phone is not valid.'));
+    await waitFor(() =>
+      expect(screen.getByTestId('field-error-phone').textContent).toBe(
+        en('error.code.invalid_value', { field: 'phone', problem: 'too_long', max: 1000 }),
+      ),
+    );
+    expect(screen.getByTestId('field-error-phone').textContent).toBe('This is longer than 1,000 characters.');
     expect(screen.getByTestId('field-phone').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByTestId('form-error').textContent).toBe('');
 

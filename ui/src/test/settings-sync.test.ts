@@ -306,13 +306,23 @@ describe('sync', () => {
     expect(row.querySelector('bdi')?.textContent).toBe('mi\\u{202e}na');
   });
 
-  it('shows why a bundle was refused', async () => {
-    syncShell(reject('bundle_refused', 'This bundle is not for this device.'));
+  it('shows why a bundle was refused, once, in the language of the screen', async () => {
+    const english = 'bundle refused: this file is not a bundle addressed to this device (or it is damaged)';
+    syncShell(reject('bundle_refused', english, undefined, { reason: 'not_for_us' }));
     render(Sync);
     const file = new File([new Uint8Array([1])], 'x.satchel');
     await fireEvent.drop(screen.getByTestId('import-drop'), { dataTransfer: { files: [file] } });
     const error = await screen.findByTestId('import-error');
-    expect(error.textContent).toContain('This bundle is not for this device.');
+    expect(error.textContent).toBe(
+      'The bundle was refused: it is not addressed to this device, or it is damaged. Nothing was changed.',
+    );
+    expect(error.textContent).not.toContain('bundle refused');
     expect(screen.queryByTestId('import-result')).toBeNull();
+    // A language switch re-translates it; no English is left.
+    setLang('ko');
+    await waitFor(() => expect(error.textContent).toMatch(/^묶음 파일을 거부했습니다\. /));
+    expect(error.textContent).not.toMatch(/[A-Za-z]/);
+    expect(error.textContent?.match(/거부/g)).toHaveLength(1);
+    setLang('en');
   });
 });

@@ -2,7 +2,7 @@
 // vi.mock('@tauri-apps/api/core', ...) itself (mocks are hoisted per file).
 import { invoke } from '@tauri-apps/api/core';
 import { translate } from '../lib/i18n';
-import type { Commands } from '../lib/api';
+import type { Commands, ErrorCode, ErrorParam } from '../lib/api';
 
 // Handlers are typed by the generated command table: a mock that answers with a shape
 // the shell no longer returns, or reads an argument it no longer takes, fails the type
@@ -30,8 +30,15 @@ export function callsOf<K extends keyof Commands>(cmd: K): [K, Commands[K]['args
 
 export const en = (key: string, params?: Record<string, string | number>) => translate('en', key, params);
 
-export function reject(code: string, message: string, field?: string): () => never {
+/** A shell error as the shell sends it: a code, its params, and an English message
+ * for support that the UI must not show. */
+export function reject(
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  params: Record<string, ErrorParam> = {},
+): () => never {
   return () => {
-    throw field ? { code, message, field } : { code, message };
+    throw field ? { code, params: { field, ...params }, message, field } : { code, params, message };
   };
 }

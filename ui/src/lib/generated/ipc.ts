@@ -112,6 +112,10 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
+
+export type ErrorParam = string | number;
+
 export type ExportReport = { 
 /**
  * File name (random, no extension).
@@ -314,9 +318,14 @@ export type IpcError = {
 /**
  * Stable, for the UI to branch on and translate.
  */
-code: string, 
+code: ErrorCode, 
 /**
- * English fallback for people.
+ * What the translation needs besides the code: reasons as codes, names people
+ * gave, numbers.
+ */
+params: { [key in string]: ErrorParam }, 
+/**
+ * In English, for support; the UI does not show it.
  */
 message: string, 
 /**
