@@ -555,6 +555,7 @@ pub async fn records_page(shell: Shell<'_>, query: PageQuery) -> Result<Page> {
         limit: query.limit.clamp(1, MAX_PAGE),
         offset: query.offset,
         oldest_first: query.oldest_first,
+        ..ListFilter::default()
     };
     shell
         .with_vault(move |v| {

@@ -568,6 +568,7 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
                 limit: *limit,
                 offset: 0,
                 oldest_first: false,
+                ..ListFilter::default()
             };
             let list = vault.records(&filter)?;
             if cli.json {
