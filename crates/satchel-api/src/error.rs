@@ -110,6 +110,9 @@ pub enum ApiError {
         /// Field id.
         field: String,
     },
+    /// A list filter that cannot be applied (what is wrong, never a value from a record).
+    #[error("{0}")]
+    InvalidFilter(String),
     /// No record with that id.
     #[error("no record with id `{0}`")]
     RecordNotFound(String),
@@ -234,6 +237,7 @@ impl ApiError {
             ApiError::InvalidForm(_) | ApiError::FormNotNewer { .. } => "invalid_form",
             ApiError::UnknownField { .. } => "unknown_field",
             ApiError::InvalidValue { .. } | ApiError::MissingRequired { .. } => "invalid_value",
+            ApiError::InvalidFilter(_) => "invalid_filter",
             ApiError::RecordNotFound(_) | ApiError::AmbiguousId(_) => "record_not_found",
             ApiError::RecordDeleted(_) => "record_deleted",
             ApiError::AttachmentTooLarge { .. } => "attachment_too_large",

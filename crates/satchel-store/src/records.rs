@@ -274,6 +274,14 @@ fn decode_row(id: Vec<u8>, state: String) -> Result<StoredRecord, StoreError> {
     })
 }
 
+impl StoredRecord {
+    /// The piece of this record's text that `query` matched, matches marked
+    /// ([`search::snippet`]).
+    pub fn snippet(&self, query: &str) -> Vec<search::SnippetPart> {
+        search::snippet(query, searchable(&self.state))
+    }
+}
+
 impl Store {
     /// One record from the view.
     pub fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
@@ -303,6 +311,21 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every device that wrote an op held here, in id order (from the `(author, seq)`
+    /// index alone).
+    pub fn record_authors(&self) -> Result<Vec<DeviceId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT author FROM ops ORDER BY author")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| {
+            Ok(DeviceId(
+                r?.try_into().map_err(|_| StoreError::Corrupt("author"))?,
+            ))
+        })
+        .collect()
     }
 
     /// Records, most recently changed first (or least, with `oldest_first`).
