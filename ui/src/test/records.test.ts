@@ -17,6 +17,7 @@ const row = (i: number) => ({
   updated: '2024-05-01T12:00:00Z',
   deleted: false,
   conflicts: i === 1 ? 2 : 0,
+  snippet: [] as { text: string; hit: boolean }[],
 });
 
 function shell() {
