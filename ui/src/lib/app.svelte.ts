@@ -7,6 +7,7 @@ import { revokeAllBlobUrls } from './blobs';
 import { newestDraft } from './drafts';
 import { PageCache } from './pagecache';
 import { DEFAULT_SHORTCUT } from './shortcut';
+import { freshFilter, type FilterInputs } from './filters';
 import { isLang } from './i18n';
 import { currentLang, setLang, systemLang, t } from './i18n.svelte';
 
@@ -29,6 +30,8 @@ export interface ListState {
   form: string;
   oldestFirst: boolean;
   scrollTop: number;
+  /** By author and dates (lib/filters.ts). */
+  filter: FilterInputs;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -39,7 +42,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 function freshList(): ListState {
-  return { query: '', form: '', oldestFirst: false, scrollTop: 0 };
+  return { query: '', form: '', oldestFirst: false, scrollTop: 0, filter: freshFilter() };
 }
 
 export const app = $state({
