@@ -138,6 +138,9 @@ const SNIPPET_CHARS: usize = 96;
 
 /// Lower case without diacritics, as `unicode61 remove_diacritics 2` compares words.
 fn fold(word: &[char]) -> String {
+    if word.iter().all(char::is_ascii) {
+        return word.iter().map(char::to_ascii_lowercase).collect();
+    }
     word.iter()
         .collect::<String>()
         .nfd()
@@ -163,6 +166,10 @@ fn hits(terms: &[Run], text: &[char]) -> (Vec<(usize, usize)>, usize) {
     if let Some(s) = start {
         words.push((s, text.len()));
     }
+    let folded: Vec<String> = words
+        .iter()
+        .map(|&(s, e)| text.get(s..e).map(fold).unwrap_or_default())
+        .collect();
     let mut out = Vec::new();
     let mut matched = 0;
     for term in terms {
@@ -170,8 +177,8 @@ fn hits(terms: &[Run], text: &[char]) -> (Vec<(usize, usize)>, usize) {
         match term {
             Run::Word(w) => {
                 let w = fold(&w.chars().collect::<Vec<_>>());
-                for &(s, e) in &words {
-                    if text.get(s..e).is_some_and(|x| fold(x).starts_with(&w)) {
+                for (&(s, e), f) in words.iter().zip(&folded) {
+                    if f.starts_with(&w) {
                         out.push((s, e));
                     }
                 }
