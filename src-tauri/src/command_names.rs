@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "forms_list",
     "records_page",
     "records_search",
+    "record_authors",
     "record_get",
     "record_history",
     "record_create",

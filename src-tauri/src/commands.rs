@@ -6,8 +6,8 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use satchel_api::{
-    ApiError, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment, RecordId,
-    RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
+    ApiError, AuthorChoice, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment,
+    RecordFilter, RecordId, RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
     form::{FieldValue, Form},
     offload::{OffloadPolicy, OffloadReport},
     org::{MemberView, OrgInfo},
@@ -539,6 +539,10 @@ pub struct PageQuery {
     offset: usize,
     limit: usize,
     oldest_first: bool,
+    /// By author and dates (its form is `form`'s); none: every record of the form.
+    #[serde(default)]
+    #[ts(optional)]
+    filter: Option<RecordFilter>,
 }
 
 #[derive(Serialize, TS)]
@@ -549,15 +553,18 @@ pub struct Page {
 
 #[tauri::command]
 pub async fn records_page(shell: Shell<'_>, query: PageQuery) -> Result<Page> {
-    let filter = ListFilter {
+    let wanted = RecordFilter {
         form: query.form,
-        include_deleted: false,
-        limit: query.limit.clamp(1, MAX_PAGE),
-        offset: query.offset,
-        oldest_first: query.oldest_first,
+        ..query.filter.unwrap_or_default()
     };
     shell
         .with_vault(move |v| {
+            let filter = ListFilter {
+                limit: query.limit.clamp(1, MAX_PAGE),
+                offset: query.offset,
+                oldest_first: query.oldest_first,
+                ..v.list_filter(&wanted)?
+            };
             Ok(Page {
                 total: v.count_records(&filter)?,
                 items: v.records(&filter)?,
@@ -566,17 +573,29 @@ pub async fn records_page(shell: Shell<'_>, query: PageQuery) -> Result<Page> {
         .await
 }
 
-/// Full-text search, newest first, within one form when `form` is set.
+/// Full-text search, newest first, within one form when `form` is set and among the
+/// records `filter` selects (its form is `form`'s); each result with its snippet.
 #[tauri::command]
 pub async fn records_search(
     shell: Shell<'_>,
     query: String,
     form: Option<String>,
+    filter: Option<RecordFilter>,
 ) -> Result<Found> {
     let query: String = query.chars().take(200).collect();
+    let filter = RecordFilter {
+        form,
+        ..filter.unwrap_or_default()
+    };
     shell
-        .with_vault(move |v| v.search_in(&query, form.as_deref(), 0))
+        .with_vault(move |v| v.search_filtered(&query, &filter, 0))
         .await
+}
+
+/// Who wrote the records held here, for the records filter.
+#[tauri::command]
+pub async fn record_authors(shell: Shell<'_>) -> Result<Vec<AuthorChoice>> {
+    shell.with_vault(|v| v.record_authors()).await
 }
 
 #[tauri::command]

@@ -83,6 +83,7 @@ pub fn configure<R: Runtime>(
             commands::forms_list,
             commands::records_page,
             commands::records_search,
+            commands::record_authors,
             commands::record_get,
             commands::record_history,
             commands::record_create,

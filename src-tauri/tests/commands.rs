@@ -334,6 +334,56 @@ fn records_with_cjk_text_are_created_found_edited_and_purged() {
         json!({ "items": [], "more": false })
     );
 
+    // Filters by author and dates, in lists and in search; a search result carries
+    // its snippet with the match marked.
+    let authors = a.ok("record_authors", json!({}));
+    let me = authors[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(authors.as_array().unwrap().len(), 1);
+    let filtered = |filter: serde_json::Value| {
+        a.ok(
+            "records_page",
+            json!({ "query": { "form": null, "offset": 0, "limit": 10, "oldestFirst": false, "filter": filter } }),
+        )["total"]
+            .clone()
+    };
+    assert_eq!(filtered(json!({ "author": me })), 2);
+    assert_eq!(
+        filtered(json!({ "author": "7".repeat(64), "author_did": "changed" })),
+        0
+    );
+    assert_eq!(
+        filtered(json!({ "since": "2000년 1월", "until": "2999", "utc_offset_minutes": 540 })),
+        2
+    );
+    assert_eq!(filtered(json!({ "until": "1999", "dated": "changed" })), 0);
+    assert_eq!(
+        a.code(
+            "records_page",
+            json!({ "query": { "form": null, "offset": 0, "limit": 10, "oldestFirst": false, "filter": { "since": "~2000" } } })
+        ),
+        "invalid_filter"
+    );
+    let hit = a.ok(
+        "records_search",
+        json!({ "query": "王芳", "form": null, "filter": { "author": me, "since": "2000" } }),
+    );
+    assert_eq!(hit["items"][0]["id"], id);
+    let marked: Vec<_> = hit["items"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["hit"] == true)
+        .map(|p| p["text"].clone())
+        .collect();
+    assert_eq!(marked, vec![json!("王芳")]);
+    assert_eq!(
+        a.ok(
+            "records_search",
+            json!({ "query": "王芳", "filter": { "until": "1999" } })
+        ),
+        json!({ "items": [], "more": false })
+    );
+
     a.ok(
         "record_update",
         json!({ "id": id, "values": { "name": "김민준 王芳 edited" }, "attachments": [] }),

@@ -29,7 +29,7 @@ use std::{
 
 use heck::ToLowerCamelCase;
 use satchel_api::{
-    Draft, DraftInfo, Found, RecordSummary, RecordView,
+    AuthorChoice, Draft, DraftInfo, Found, RecordFilter, RecordSummary, RecordView,
     form::{FieldValue, Form},
     offload::{OffloadPolicy, OffloadReport},
     quarantine::{QuarantineEntry, QuarantinedOp},
@@ -64,6 +64,8 @@ fn roots(c: &mut Collector) {
     c.add::<Page>();
     c.add::<Found>();
     c.add::<RecordSummary>();
+    c.add::<RecordFilter>();
+    c.add::<AuthorChoice>();
     c.add::<RecordView>();
     c.add::<HistoryEntry>();
     c.add::<Staged>();

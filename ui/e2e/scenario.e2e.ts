@@ -396,10 +396,28 @@ describe('Satchel end to end', () => {
       await type(b, 'search', q);
       await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
     }
+    // The result shows where it matched, the match marked.
+    const mark = b.$('[data-testid="snippet"] mark');
+    await mark.waitForExist({ timeout: 10_000 });
+    expect(await mark.getText()).toBe('王芳');
     await shot(b, 'en-records-search');
     await type(b, 'search', '');
     await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
     await shot(b, 'en-records');
+
+    // Filtered by author (this device wrote both) and by date (nothing before 2000),
+    // then cleared in one click.
+    const me = b.$('[data-testid="filter-author"] option:nth-child(2)');
+    await me.waitForExist({ timeout: 10_000 });
+    await select(b, 'filter-author', (await me.getAttribute('value')) ?? '');
+    await el(b, 'filters-on').waitForDisplayed({ timeout: 10_000 });
+    await b.waitUntil(async () => (await el(b, 'records-total').getAttribute('data-total')) === '2', { timeout: 10_000 });
+    await type(b, 'filter-until', '1999');
+    await b.keys('Enter');
+    await el(b, 'records-empty').waitForDisplayed({ timeout: 10_000 });
+    expect(await all(b, 'record-row')).toHaveLength(0);
+    await click(b, 'filters-reset');
+    await b.waitUntil(async () => (await all(b, 'record-row')).length === 2, { timeout: 10_000 });
 
     await editField(b, '민준', 'phone', 'via the church, Tuesdays');
     await click(b, 'history-button');

@@ -82,6 +82,9 @@ codes! {
     InvalidValue = "invalid_value",
     /// `field` is required.
     MissingRequired = "missing_required",
+    /// A records filter that cannot be applied (a date that is not one, a start
+    /// after the end, an author that is not a device id).
+    InvalidFilter = "invalid_filter",
     /// No such record.
     RecordNotFound = "record_not_found",
     /// A short id matching several records.
@@ -556,6 +559,9 @@ pub enum ApiError {
         /// Field id.
         field: String,
     },
+    /// A list filter that cannot be applied (what is wrong, never a value from a record).
+    #[error("{0}")]
+    InvalidFilter(String),
     /// No record with that id.
     #[error("no record with id `{0}`")]
     RecordNotFound(String),
@@ -690,6 +696,7 @@ impl ApiError {
             ApiError::UnknownField { .. } => ErrorCode::UnknownField,
             ApiError::InvalidValue { .. } => ErrorCode::InvalidValue,
             ApiError::MissingRequired { .. } => ErrorCode::MissingRequired,
+            ApiError::InvalidFilter(_) => ErrorCode::InvalidFilter,
             ApiError::RecordNotFound(_) => ErrorCode::RecordNotFound,
             ApiError::AmbiguousId(_) => ErrorCode::AmbiguousId,
             ApiError::RecordDeleted(_) => ErrorCode::RecordDeleted,
@@ -815,6 +822,7 @@ impl ApiError {
             ApiError::MissingRequired {
                 field: "name".into(),
             },
+            ApiError::InvalidFilter("the start date is after the end date".into()),
             ApiError::RecordNotFound("0a1b2c".into()),
             ApiError::AmbiguousId("0a".into()),
             ApiError::RecordDeleted("0a1b2c".into()),
@@ -1037,6 +1045,7 @@ mod tests {
             ApiError::UnknownField { .. } => "UnknownField",
             ApiError::InvalidValue { .. } => "InvalidValue",
             ApiError::MissingRequired { .. } => "MissingRequired",
+            ApiError::InvalidFilter(_) => "InvalidFilter",
             ApiError::RecordNotFound(_) => "RecordNotFound",
             ApiError::AmbiguousId(_) => "AmbiguousId",
             ApiError::RecordDeleted(_) => "RecordDeleted",

@@ -17,6 +17,7 @@ mod cancel;
 pub mod drafts;
 pub mod error;
 pub mod files;
+pub mod filter;
 pub mod offload;
 pub mod org;
 /// Form definitions and value rules ([`satchel_forms`]).
@@ -28,8 +29,10 @@ pub mod vault;
 
 pub use drafts::{Draft, DraftFor, DraftInfo};
 pub use error::{ApiError, Result};
+pub use filter::{AuthorChoice, RecordEvent, RecordFilter};
 pub use records::{
-    Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView, StoredAttachment,
+    Change, FieldInput, Found, NewAttachment, RecordSummary, RecordView, SnippetPart,
+    StoredAttachment,
 };
 pub use satchel_crypto::{
     kdf::KdfProfile,

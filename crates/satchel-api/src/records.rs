@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::form::ValueProblem;
 use satchel_crypto::hash;
 use satchel_store::ListFilter;
+
+use crate::filter::RecordFilter;
 use satchel_sync::{
     hlc::Hlc,
     merge::{FieldValue, RecordState},
@@ -173,6 +175,19 @@ pub struct RecordSummary {
     pub deleted: bool,
     /// Fields in conflict.
     pub conflicts: usize,
+    /// In a search result, the record text around what matched, matches marked;
+    /// empty in a list.
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// A piece of a search snippet: record text to show as text (never as markup), and
+/// whether it matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SnippetPart {
+    /// The text.
+    pub text: String,
+    /// It matched the search.
+    pub hit: bool,
 }
 
 /// What a search found: the newest matches, and whether there were more.
@@ -730,6 +745,7 @@ impl Vault {
             updated: format_time(state.updated),
             deleted: state.deleted,
             conflicts: state.conflicts().count(),
+            snippet: Vec::new(),
         }
     }
 
@@ -764,23 +780,51 @@ impl Vault {
     /// [`Vault::search`] within one form (an unknown form is an error), saying
     /// whether more records match than were returned.
     pub fn search_in(&self, query: &str, form: Option<&str>, limit: usize) -> Result<Found> {
-        if let Some(f) = form {
-            self.form_ref(f)?;
-        }
+        self.search_filtered(
+            query,
+            &RecordFilter {
+                form: form.map(str::to_owned),
+                ..RecordFilter::default()
+            },
+            limit,
+        )
+    }
+
+    /// [`Vault::search`] among the records `filter` selects, each with a snippet of
+    /// its text around the match, saying whether more records match than were
+    /// returned.
+    pub fn search_filtered(
+        &self,
+        query: &str,
+        filter: &RecordFilter,
+        limit: usize,
+    ) -> Result<Found> {
+        let filter = self.list_filter(filter)?;
         let limit = if limit == 0 {
             SEARCH_LIMIT
         } else {
             limit.min(SEARCH_LIMIT)
         };
         // One more than shown tells whether there are more.
-        let mut hits = self.store.search_in(query, form, limit + 1)?;
+        let mut hits = self.store.search_filtered(query, &filter, limit + 1)?;
         let more = hits.len() > limit;
         hits.truncate(limit);
         let forms = &self.forms;
         Ok(Found {
             items: hits
                 .iter()
-                .map(|r| self.summary(r.id, &r.state, forms))
+                .map(|r| {
+                    let mut s = self.summary(r.id, &r.state, forms);
+                    s.snippet = r
+                        .snippet(query)
+                        .into_iter()
+                        .map(|p| SnippetPart {
+                            text: p.text,
+                            hit: p.hit,
+                        })
+                        .collect();
+                    s
+                })
                 .collect(),
             more,
         })

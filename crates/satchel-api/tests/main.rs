@@ -10,6 +10,7 @@
 mod cancel;
 mod drafts;
 mod duress_metadata;
+mod filters;
 mod lifecycle;
 mod org;
 mod peers;

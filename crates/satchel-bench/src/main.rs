@@ -47,6 +47,9 @@ struct Args {
     /// Only the batched insert figure (for profiling)
     #[arg(long, hide = true)]
     only_batched: bool,
+    /// Only the search, list and draft figures, at `--search-records`
+    #[arg(long, hide = true)]
+    only_search: bool,
     /// Only the bundle seal/open figure (for profiling)
     #[arg(long, hide = true)]
     only_seal: bool,
@@ -389,7 +392,91 @@ fn search_figures(n: usize, data: &mut Gen) -> Result<()> {
             percentile(&times, 1.0).as_secs_f64() * 1e3
         );
     }
+    list_figures(&v)?;
     draft_figures(&mut v, data)
+}
+
+/// The records list at this size: the first page, a deep page and the count, as the
+/// app asks for them, unfiltered and with each kind of filter (median of five each).
+/// Every record here was written by this device today, so "this device" and "today"
+/// select them all (the most rows to page through) and the others none.
+fn list_figures(v: &Vault) -> Result<()> {
+    use satchel_api::{ListFilter, RecordEvent, RecordFilter};
+    let me = v
+        .record_authors()?
+        .first()
+        .map(|a| a.id.clone())
+        .unwrap_or_default();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let filters: [(&str, RecordFilter); 6] = [
+        ("unfiltered", RecordFilter::default()),
+        (
+            "created by the author of all",
+            RecordFilter {
+                author: Some(me.clone()),
+                ..Default::default()
+            },
+        ),
+        (
+            "changed by the author of all",
+            RecordFilter {
+                author: Some(me),
+                author_did: RecordEvent::Changed,
+                ..Default::default()
+            },
+        ),
+        (
+            "created by an author of none",
+            RecordFilter {
+                author: Some("7".repeat(64)),
+                ..Default::default()
+            },
+        ),
+        (
+            "created today (all)",
+            RecordFilter {
+                since: Some(today.clone()),
+                until: Some(today),
+                ..Default::default()
+            },
+        ),
+        (
+            "changed before 2000 (none)",
+            RecordFilter {
+                until: Some("1999".into()),
+                dated: RecordEvent::Changed,
+                ..Default::default()
+            },
+        ),
+    ];
+    for (label, f) in filters {
+        let base = v.list_filter(&f)?;
+        let median = |run: &dyn Fn() -> Result<()>| -> Result<Duration> {
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                run()?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            Ok(times[2])
+        };
+        let page = |offset: usize| ListFilter {
+            limit: 200,
+            offset,
+            ..base.clone()
+        };
+        let first = median(&|| v.records(&page(0)).map(drop).map_err(Into::into))?;
+        let deep = median(&|| v.records(&page(50_000)).map(drop).map_err(Into::into))?;
+        let count = median(&|| v.count_records(&base).map(drop).map_err(Into::into))?;
+        println!(
+            "list {label}: first page {:.2} ms, page at 50,000 {:.2} ms, count {:.2} ms",
+            first.as_secs_f64() * 1e3,
+            deep.as_secs_f64() * 1e3,
+            count.as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
 }
 
 /// What keeping a form's input costs the app on each change, beside what saving the
@@ -779,6 +866,9 @@ fn main() -> Result<()> {
     };
     if args.only_batched {
         return insert_figures(batched, 1000, &mut data);
+    }
+    if args.only_search {
+        return search_figures(search, &mut data);
     }
     if let Some(n) = args.only_interleaved {
         return interleaved_figures(n);

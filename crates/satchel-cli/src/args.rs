@@ -56,6 +56,8 @@ pub(crate) enum Command {
         /// Only this form
         #[arg(long)]
         form: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// Most results to show (at most 200)
         #[arg(long, default_value_t = 50)]
         limit: usize,
@@ -369,6 +371,8 @@ pub(crate) enum RecordCommand {
         /// Only this form
         #[arg(long)]
         form: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// Include deleted records
         #[arg(long)]
         deleted: bool,
@@ -376,6 +380,8 @@ pub(crate) enum RecordCommand {
         #[arg(long, default_value_t = 0)]
         limit: usize,
     },
+    /// Who wrote the records held here, as --author takes them
+    Authors,
     /// Show a record
     Show {
         /// Record id (or a unique prefix of 8+ hex digits)
@@ -436,4 +442,26 @@ pub(crate) enum DuressCommand {
     /// Set the duress passphrase: entering it later opens the decoy (prepare it with
     /// `--decoy`) and silently erases the real vault
     Set,
+}
+
+/// Which records, by who wrote them and when (dates as shown: UTC).
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
+    /// Only records this author created: a member's name, an author as
+    /// `record authors` shows them, or 8+ hex digits of their device id
+    #[arg(long, value_name = "NAME", conflicts_with = "changed_by")]
+    pub(crate) author: Option<String>,
+    /// Only records this author changed at all (created, edited, deleted)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) changed_by: Option<String>,
+    /// Only records created on or after this date (2026-11-30; 2026-11 from the
+    /// month's first day; 2026)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+    /// Only records created on or before this date (2026-11 up to the month's last day)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+    /// --since and --until bound the last change rather than the creation
+    #[arg(long)]
+    pub(crate) by_change: bool,
 }

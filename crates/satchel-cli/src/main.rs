@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use satchel_api::{ApiError, FieldInput, ListFilter, NewAttachment, Vault, sync};
+use satchel_api::{
+    ApiError, FieldInput, ListFilter, NewAttachment, RecordEvent, RecordFilter, Vault, sync,
+};
 
 use args::{
     BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, EnrolCommand,
@@ -69,6 +71,33 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The filter `--form`, `--author`, `--changed-by`, `--since`, `--until` and
+/// `--by-change` ask for; dates are UTC days, as the CLI shows times.
+fn record_filter(
+    vault: &Vault,
+    form: &Option<String>,
+    args: &args::FilterArgs,
+) -> Result<RecordFilter> {
+    let (author, author_did) = match (&args.author, &args.changed_by) {
+        (Some(name), _) => (Some(vault.resolve_author(name)?), RecordEvent::Created),
+        (None, Some(name)) => (Some(vault.resolve_author(name)?), RecordEvent::Changed),
+        (None, None) => (None, RecordEvent::Created),
+    };
+    Ok(RecordFilter {
+        form: form.clone(),
+        author,
+        author_did,
+        since: args.since.clone(),
+        until: args.until.clone(),
+        dated: if args.by_change {
+            RecordEvent::Changed
+        } else {
+            RecordEvent::Created
+        },
+        utc_offset_minutes: 0,
+    })
 }
 
 fn emit(line: std::fmt::Arguments<'_>) {
@@ -383,12 +412,18 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
         Command::Drafts(cmd) => drafts(cli, &dir, cmd),
         Command::Record(cmd) => record(cli, &dir, cmd),
-        Command::Search { query, form, limit } => {
+        Command::Search {
+            query,
+            form,
+            filter,
+            limit,
+        } => {
             if query.trim().is_empty() {
                 return Err(Usage("give something to search for".into()).into());
             }
             let vault = unlock(&dir)?;
-            let found = vault.search_in(query, form.as_deref(), *limit)?;
+            let filter = record_filter(&vault, form, filter)?;
+            let found = vault.search_filtered(query, &filter, *limit)?;
             if found.more {
                 // On stderr, so `--json` output stays one document.
                 eprintln!(
@@ -404,7 +439,7 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.json {
                 print_json(&found.items)
             } else {
-                show::summaries(&found.items)
+                show::found(&found.items, filter.is_narrowed())
             }
         }
         Command::Passwd => {
@@ -558,23 +593,39 @@ fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
         }
         RecordCommand::List {
             form,
+            filter,
             deleted,
             limit,
         } => {
             let vault = unlock(dir)?;
+            let wanted = record_filter(&vault, form, filter)?;
             let filter = ListFilter {
-                form: form.clone(),
                 include_deleted: *deleted,
                 limit: *limit,
-                offset: 0,
-                oldest_first: false,
+                ..vault.list_filter(&wanted)?
             };
             let list = vault.records(&filter)?;
             if cli.json {
                 print_json(&list)
+            } else if list.is_empty() && wanted.is_narrowed() {
+                say!("No records match these filters.");
+                Ok(())
             } else {
                 show::summaries(&list)
             }
+        }
+        RecordCommand::Authors => {
+            let authors = unlock(dir)?.record_authors()?;
+            if cli.json {
+                return print_json(&authors);
+            }
+            if authors.is_empty() {
+                say!("No records yet.");
+            }
+            for a in authors {
+                say!("{}  {}", a.id, a.name);
+            }
+            Ok(())
         }
         RecordCommand::Show { id } => {
             let vault = unlock(dir)?;

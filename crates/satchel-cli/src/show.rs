@@ -3,7 +3,11 @@
 use std::path::Path;
 
 use anyhow::Result;
-use satchel_api::{Info, RecordSummary, RecordView, form::Form, records::HistoryEntry};
+use satchel_api::{
+    Info, RecordSummary, RecordView, SnippetPart, form::Form, records::HistoryEntry,
+};
+
+use crate::terminal::{Escape, neutralise};
 use unicode_width::UnicodeWidthStr;
 
 pub(crate) fn created(json: bool, dir: &Path, info: &Info, recovery: &str) -> Result<()> {
@@ -154,6 +158,46 @@ pub(crate) fn summaries(list: &[RecordSummary]) -> Result<()> {
     Ok(())
 }
 
+/// Search results: each record's line, then its snippet with the matches in bold on
+/// a terminal and in `[brackets]` otherwise.
+pub(crate) fn found(list: &[RecordSummary], filtered: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    if list.is_empty() {
+        say!(
+            "{}",
+            if filtered {
+                "No records match this search with these filters."
+            } else {
+                "No records match."
+            }
+        );
+        return Ok(());
+    }
+    let bold = std::io::stdout().is_terminal();
+    for r in list {
+        summaries(std::slice::from_ref(r))?;
+        if !r.snippet.is_empty() {
+            crate::write_line(&format!("    {}", snippet(&r.snippet, bold)));
+        }
+    }
+    Ok(())
+}
+
+/// A snippet as one line: every part neutralised as all record text is, then the
+/// matches marked (the only escape sequences written are ours).
+pub(crate) fn snippet(parts: &[SnippetPart], bold: bool) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let text = neutralise(&p.text, Escape::Text);
+        match (p.hit, bold) {
+            (false, _) => out.push_str(&text),
+            (true, true) => out.push_str(&format!("\x1b[1m{text}\x1b[22m")),
+            (true, false) => out.push_str(&format!("[{text}]")),
+        }
+    }
+    out
+}
+
 pub(crate) fn record(r: &RecordView) -> Result<()> {
     say!("Record   {}", r.id);
     match r.form_version {
@@ -222,4 +266,32 @@ pub(crate) fn history(entries: &[HistoryEntry]) -> Result<()> {
 /// Pads to a display width, counting CJK characters as two columns.
 fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mark_matches_and_neutralise_record_text() {
+        let parts = [
+            SnippetPart {
+                text: "他住在".into(),
+                hit: false,
+            },
+            SnippetPart {
+                text: "延吉".into(),
+                hit: true,
+            },
+            SnippetPart {
+                text: "\x1b[2J市".into(),
+                hit: false,
+            },
+        ];
+        assert_eq!(snippet(&parts, false), "他住在[延吉]\\u{1b}[2J市");
+        assert_eq!(
+            snippet(&parts, true),
+            "他住在\x1b[1m延吉\x1b[22m\\u{1b}[2J市"
+        );
+    }
 }

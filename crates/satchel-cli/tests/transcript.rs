@@ -45,6 +45,11 @@ impl<'a> Transcript<'a> {
             (r"([0-9A-F]{4} ){7}[0-9A-F]{4}", "[FINGERPRINT-HEX]"),
             (r"([0-9A-Z]{4}-){7}[0-9A-Z]{4}", "[RECOVERY-KEY]"),
             (r"by [a-z]+-[a-z]+-[a-z]+", "by [AUTHOR]"),
+            (r"--author [a-z]+-[a-z]+-[a-z]+", "--author [AUTHOR]"),
+            (
+                r"(?m)^[0-9a-f]{64}  [a-z]+-[a-z]+-[a-z]+$",
+                "[DEVICE-ID]  [AUTHOR]",
+            ),
             (
                 r#""author": "[a-z]+-[a-z]+-[a-z]+""#,
                 r#""author": "[AUTHOR]""#,
@@ -177,6 +182,19 @@ fn transcript_of_a_field_workers_day() {
     t.run(&["record", "history", "{1}"]);
     t.run(&["record", "list"]);
     t.run(&["record", "list", "--form", "case"]);
+    // Filters: by the author who created the records, by dates (inclusive; a
+    // month or a year is the whole of it; typed as in Korean too), with search.
+    let authors = t.run(&["record", "authors"]);
+    let me = authors.stdout.split_whitespace().nth(1).unwrap().to_owned();
+    t.run(&["record", "list", "--author", &me]);
+    t.run(&["record", "list", "--changed-by", "nobody"]);
+    t.run(&["record", "list", "--since", "2000-01", "--until", "2999"]);
+    t.run(&["record", "list", "--until", "1999년 12월", "--by-change"]);
+    t.run(&["record", "list", "--since", "2000-13"]);
+    t.run(&["record", "list", "--since", "about 2000"]);
+    t.run(&["record", "list", "--since", "2999", "--until", "2000"]);
+    t.run(&["search", "延吉", "--author", &me, "--since", "2000"]);
+    t.run(&["search", "延吉", "--until", "1999"]);
     t.run(&["record", "delete", "{2}"]);
     t.run(&["record", "list", "--deleted"]);
     t.run(&["record", "purge", "{2}"]);

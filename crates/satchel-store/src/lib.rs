@@ -36,5 +36,5 @@ pub use offload::{Offloaded, RecordHeads};
 pub use ops::LogReport;
 pub use org::MemberObject;
 pub use pack::pack_path;
-pub use records::{ListFilter, StoredRecord};
+pub use records::{AuthorFilter, ListFilter, StoredRecord, TimeFilter};
 pub use sync::{BundleMeta, ImportOutcome, ImportRefused, Importing, META_FORM_PUB, Peer};

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params, types::Value};
 use satchel_sync::{
     merge::{self, RecordState},
-    op::{Body, Op, OpId, OpKind, OpView, RecordId},
+    op::{Body, DeviceId, Op, OpId, OpKind, OpView, RecordId},
 };
 
 use crate::{Store, StoreError, ops, search};
@@ -34,30 +34,101 @@ pub struct ListFilter {
     pub offset: usize,
     /// Least recently changed first.
     pub oldest_first: bool,
+    /// Only records this device created, or changed at all.
+    pub author: Option<AuthorFilter>,
+    /// Only records created, or last changed, within a span of time.
+    pub time: Option<TimeFilter>,
 }
 
-/// The `WHERE` of a list: `?1` is the form (`?1 = ?1` keeps it bound when there is
-/// none). A fixed set of strings, never user text.
-fn where_clause(filter: &ListFilter) -> &'static str {
-    match (filter.form.is_some(), filter.include_deleted) {
-        (true, false) => "form = ?1 AND deleted = 0",
-        (true, true) => "form = ?1 AND ?1 = ?1",
-        (false, false) => "deleted = 0 AND ?1 = ?1",
-        (false, true) => "?1 = ?1",
+/// Records by one author.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorFilter {
+    /// The author.
+    pub device: DeviceId,
+    /// Any of its ops counts (a write, a delete, a purge), not only the first write.
+    pub changed: bool,
+}
+
+/// Records whose creation, or last change, falls in `[from_ms, until_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeFilter {
+    /// The last change (`updated_ms`) rather than the creation (`created_ms`).
+    pub changed: bool,
+    /// First millisecond in.
+    pub from_ms: i64,
+    /// First millisecond out.
+    pub until_ms: i64,
+}
+
+/// The `WHERE` of a list and its named parameters. Built from a fixed set of strings,
+/// never user text. The form and deletion tests come first and alone when nothing
+/// else is asked, so SQLite walks `records_list` / `records_form_list` in order and
+/// stops after the page (migration 3).
+///
+/// A record's creator is the author of its earliest write (the order
+/// `satchel_sync::merge` uses for `created`), read from the op log by `ops_record`;
+/// the author's own ops (the `(author, seq)` index) narrow the records first.
+fn where_clause(filter: &ListFilter) -> (String, Vec<(&'static str, Value)>) {
+    let mut terms: Vec<&'static str> = Vec::new();
+    let mut params: Vec<(&'static str, Value)> = Vec::new();
+    if let Some(form) = &filter.form {
+        terms.push("form = :form");
+        params.push((":form", Value::Text(form.clone())));
     }
+    if !filter.include_deleted {
+        terms.push("deleted = 0");
+    }
+    if let Some(time) = &filter.time {
+        terms.push(if time.changed {
+            "updated_ms >= :from AND updated_ms < :until"
+        } else {
+            "created_ms >= :from AND created_ms < :until"
+        });
+        params.push((":from", Value::Integer(time.from_ms)));
+        params.push((":until", Value::Integer(time.until_ms)));
+    }
+    if let Some(author) = &filter.author {
+        terms.push(if author.changed {
+            "id IN (SELECT record FROM ops WHERE author = :author AND void = 0)"
+        } else {
+            "id IN (SELECT record FROM ops WHERE author = :author AND void = 0 AND kind = 1)
+             AND :author = (SELECT o.author FROM ops o
+                 WHERE o.record = records.id AND o.void = 0 AND o.kind = 1
+                     AND o.payload IS NOT NULL
+                 ORDER BY o.hlc_ms, o.hlc_counter, o.author LIMIT 1)"
+        });
+        params.push((":author", Value::Blob(author.device.0.to_vec())));
+    }
+    let clause = if terms.is_empty() {
+        "1".to_owned()
+    } else {
+        terms.join(" AND ")
+    };
+    (clause, params)
 }
 
-/// A list page: `?1` the form, `?2` the limit, `?3` the offset.
-fn list_query(filter: &ListFilter) -> String {
+/// A list page: the filter's parameters, `:limit` and `:offset`.
+fn list_query(filter: &ListFilter) -> (String, Vec<(&'static str, Value)>) {
     let order = if filter.oldest_first {
         "updated_ms ASC, id DESC"
     } else {
         "updated_ms DESC, id ASC"
     };
-    format!(
-        "SELECT id, state FROM records WHERE {} ORDER BY {order} LIMIT ?2 OFFSET ?3",
-        where_clause(filter)
+    let (clause, params) = where_clause(filter);
+    (
+        format!(
+            "SELECT id, state FROM records WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        ),
+        params,
     )
+}
+
+/// Named parameters as rusqlite takes them.
+fn bind<'a>(params: &'a [(&'static str, Value)]) -> Vec<(&'static str, &'a dyn rusqlite::ToSql)> {
+    params
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
+        .collect()
 }
 
 fn searchable(state: &RecordState) -> Vec<&str> {
@@ -203,6 +274,14 @@ fn decode_row(id: Vec<u8>, state: String) -> Result<StoredRecord, StoreError> {
     })
 }
 
+impl StoredRecord {
+    /// The piece of this record's text that `query` matched, matches marked
+    /// ([`search::snippet`]).
+    pub fn snippet(&self, query: &str) -> Vec<search::SnippetPart> {
+        search::snippet(query, searchable(&self.state))
+    }
+}
+
 impl Store {
     /// One record from the view.
     pub fn record(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
@@ -234,6 +313,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Every device that wrote an op held here, in id order (from the `(author, seq)`
+    /// index alone).
+    pub fn record_authors(&self) -> Result<Vec<DeviceId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT author FROM ops ORDER BY author")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| {
+            Ok(DeviceId(
+                r?.try_into().map_err(|_| StoreError::Corrupt("author"))?,
+            ))
+        })
+        .collect()
+    }
+
     /// Records, most recently changed first (or least, with `oldest_first`).
     ///
     /// The filters are spelled out rather than written as `(?1 IS NULL OR ...)` so
@@ -246,9 +340,11 @@ impl Store {
             i64::try_from(filter.limit).unwrap_or(i64::MAX)
         };
         let offset = i64::try_from(filter.offset).unwrap_or(0);
-        let mut stmt = self.conn.prepare_cached(&list_query(filter))?;
-        let form = filter.form.as_deref().unwrap_or("");
-        let rows = stmt.query_map(params![form, limit, offset], |r| {
+        let (sql, mut params) = list_query(filter);
+        params.push((":limit", Value::Integer(limit)));
+        params.push((":offset", Value::Integer(offset)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(bind(&params).as_slice(), |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
         })?;
         rows.map(|r| {
@@ -262,12 +358,13 @@ impl Store {
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn list_plan_for_tests(&self, filter: &ListFilter) -> String {
-        let sql = format!("EXPLAIN QUERY PLAN {}", list_query(filter));
-        let Ok(mut stmt) = self.conn.prepare(&sql) else {
+        let (sql, mut params) = list_query(filter);
+        params.push((":limit", Value::Integer(200)));
+        params.push((":offset", Value::Integer(5000)));
+        let Ok(mut stmt) = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")) else {
             return String::new();
         };
-        let form = filter.form.as_deref().unwrap_or("");
-        let Ok(rows) = stmt.query_map(params![form, 200, 5000], |r| r.get::<_, String>(3)) else {
+        let Ok(rows) = stmt.query_map(bind(&params).as_slice(), |r| r.get::<_, String>(3)) else {
             return String::new();
         };
         rows.flatten().collect::<Vec<_>>().join("; ")
@@ -275,15 +372,12 @@ impl Store {
 
     /// How many records `filter` selects, ignoring its limit and offset.
     pub fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
-        let sql = format!(
-            "SELECT count(*) FROM records WHERE {}",
-            where_clause(filter)
-        );
-        let form = filter.form.as_deref().unwrap_or("");
+        let (clause, params) = where_clause(filter);
+        let sql = format!("SELECT count(*) FROM records WHERE {clause}");
         let n: i64 = self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![form], |r| r.get(0))?;
+            .query_row(bind(&params).as_slice(), |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -302,17 +396,60 @@ impl Store {
         form: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        let Some(expr) = search::match_in(query, form) else {
+        self.search_filtered(
+            query,
+            &ListFilter {
+                form: form.map(str::to_owned),
+                ..ListFilter::default()
+            },
+            limit,
+        )
+    }
+
+    /// [`Store::search_in`] with the rest of a list's filter: its author and its
+    /// span of time (deleted records are never in the index, and its limit, offset
+    /// and order do not apply). FTS5 walks the matches newest first and each is
+    /// checked against its record row until `limit` pass.
+    pub fn search_filtered(
+        &self,
+        query: &str,
+        filter: &ListFilter,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let Some(expr) = search::match_in(query, filter.form.as_deref()) else {
             return Ok(Vec::new());
         };
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.state FROM
-               (SELECT rowid FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS m
-             JOIN records r ON r.rowid = m.rowid
-             ORDER BY r.rowid DESC",
-        )?;
-        let rows = stmt.query_map(params![expr, limit], |r| {
+        let (sql, mut params) = if filter.author.is_none() && filter.time.is_none() {
+            (
+                "SELECT r.id, r.state FROM
+                   (SELECT rowid FROM search WHERE search MATCH :match ORDER BY rowid DESC LIMIT :limit) AS m
+                 JOIN records r ON r.rowid = m.rowid
+                 ORDER BY r.rowid DESC"
+                    .to_owned(),
+                Vec::new(),
+            )
+        } else {
+            // The form is matched by the index; the rest by the row.
+            let (clause, params) = where_clause(&ListFilter {
+                form: None,
+                include_deleted: true,
+                ..filter.clone()
+            });
+            (
+                format!(
+                    "SELECT records.id, records.state FROM search
+                     JOIN records ON records.rowid = search.rowid
+                     WHERE search MATCH :match AND {clause}
+                     ORDER BY search.rowid DESC LIMIT :limit"
+                ),
+                params,
+            )
+        };
+        params.push((":match", Value::Text(expr)));
+        params.push((":limit", Value::Integer(limit)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(bind(&params).as_slice(), |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
         })?;
         rows.map(|r| {

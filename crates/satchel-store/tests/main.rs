@@ -760,3 +760,257 @@ fn list_pages_come_in_order_from_an_index_without_sorting() {
         }
     }
 }
+
+mod filters {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use satchel_store::{AuthorFilter, TimeFilter};
+
+    use super::*;
+
+    fn ids(records: Vec<satchel_store::StoredRecord>) -> Vec<RecordId> {
+        records.into_iter().map(|r| r.id).collect()
+    }
+
+    /// Two authors; `a` creates r0 and r1, `b` creates r2 and edits r0; times are
+    /// whole seconds from `T`.
+    const T: u64 = 1_700_000_000_000;
+
+    fn at(w: &mut Writer, secs: u64) {
+        // `op` adds a second before writing.
+        w.clock = T + secs * 1000 - 1000;
+    }
+
+    #[test]
+    fn records_filter_by_creator_by_changer_and_by_time_inclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+        let (mut a, mut b) = (Writer::new(), Writer::new());
+        let r: Vec<RecordId> = (0..3).map(|_| RecordId::random().unwrap()).collect();
+        at(&mut a, 10);
+        let op = a.op(&store, r[0], OpKind::Write, &[("name", "Kim bus".into())]);
+        store.commit(&[op], &[]).unwrap();
+        at(&mut a, 20);
+        let op = a.op_in(
+            "case",
+            &store,
+            r[1],
+            OpKind::Write,
+            &[("name", "Lee bus".into())],
+        );
+        store.commit(&[op], &[]).unwrap();
+        at(&mut b, 30);
+        let op = b.op(&store, r[2], OpKind::Write, &[("name", "Park bus".into())]);
+        store.commit(&[op], &[]).unwrap();
+        at(&mut b, 40);
+        let op = b.op(&store, r[0], OpKind::Write, &[("note", "seen".into())]);
+        store.commit(&[op], &[]).unwrap();
+        let dev = |w: &Writer| DeviceId(w.keys.public().signing);
+        let by = |w: &Writer, changed: bool| ListFilter {
+            author: Some(AuthorFilter {
+                device: dev(w),
+                changed,
+            }),
+            ..Default::default()
+        };
+        let list = |store: &Store, f: &ListFilter| ids(store.records(f).unwrap());
+        // Newest change first: r0 (40), r2 (30), r1 (20).
+        assert_eq!(list(&store, &by(&a, false)), vec![r[0], r[1]]);
+        assert_eq!(list(&store, &by(&b, false)), vec![r[2]]);
+        assert_eq!(list(&store, &by(&b, true)), vec![r[0], r[2]]);
+        assert_eq!(store.count(&by(&a, false)).unwrap(), 2);
+        assert_eq!(store.count(&by(&b, true)).unwrap(), 2);
+        let stranger = ListFilter {
+            author: Some(AuthorFilter {
+                device: DeviceId([7; 32]),
+                changed: true,
+            }),
+            ..Default::default()
+        };
+        assert!(list(&store, &stranger).is_empty());
+        assert_eq!(store.count(&stranger).unwrap(), 0);
+
+        let span = |changed: bool, from: u64, until: u64| ListFilter {
+            time: Some(TimeFilter {
+                changed,
+                from_ms: i64::try_from(T + from * 1000).unwrap(),
+                until_ms: i64::try_from(T + until * 1000).unwrap(),
+            }),
+            ..Default::default()
+        };
+        // The first millisecond is in, the last one out.
+        assert_eq!(list(&store, &span(false, 10, 20)), vec![r[0]]);
+        assert_eq!(list(&store, &span(false, 10, 21)), vec![r[0], r[1]]);
+        assert_eq!(list(&store, &span(true, 10, 21)), vec![r[1]]);
+        assert_eq!(list(&store, &span(true, 30, 41)), vec![r[0], r[2]]);
+        assert!(list(&store, &span(true, 41, 100)).is_empty());
+
+        // Combined with a form, with each other, with paging and with search.
+        let mut both = by(&a, false);
+        both.time = span(true, 0, 100).time;
+        assert_eq!(list(&store, &both), vec![r[0], r[1]]);
+        both.form = Some("case".into());
+        assert_eq!(list(&store, &both), vec![r[1]]);
+        both.form = None;
+        both.limit = 1;
+        both.offset = 1;
+        assert_eq!(list(&store, &both), vec![r[1]]);
+        both.oldest_first = true;
+        both.offset = 0;
+        assert_eq!(list(&store, &both), vec![r[1]]);
+        assert_eq!(store.count(&both).unwrap(), 2, "a count ignores paging");
+
+        let found =
+            |store: &Store, f: &ListFilter| ids(store.search_filtered("bus", f, 10).unwrap());
+        assert_eq!(found(&store, &ListFilter::default()).len(), 3);
+        assert_eq!(
+            found(&store, &by(&a, false)),
+            vec![r[1], r[0]],
+            "newest first by index"
+        );
+        assert_eq!(found(&store, &by(&b, false)), vec![r[2]]);
+        assert_eq!(found(&store, &span(false, 20, 31)), vec![r[2], r[1]]);
+        let mut in_case = by(&a, false);
+        in_case.form = Some("case".into());
+        assert_eq!(found(&store, &in_case), vec![r[1]]);
+        assert_eq!(
+            ids(store.search_filtered("bus", &by(&a, false), 1).unwrap()).len(),
+            1
+        );
+
+        // A deleted record: listed with include_deleted, still by its creator.
+        at(&mut b, 50);
+        let op = b.op(&store, r[2], OpKind::Delete, &[]);
+        store.commit(&[op], &[]).unwrap();
+        assert!(list(&store, &by(&b, false)).is_empty());
+        let mut deleted = by(&b, false);
+        deleted.include_deleted = true;
+        assert_eq!(list(&store, &deleted), vec![r[2]]);
+    }
+
+    #[test]
+    fn unfiltered_lists_still_walk_an_index_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+        let plan = store.list_plan_for_tests(&ListFilter {
+            time: Some(TimeFilter {
+                changed: true,
+                from_ms: 0,
+                until_ms: 1,
+            }),
+            ..Default::default()
+        });
+        assert!(plan.contains("records_list"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[derive(Debug, Clone)]
+    struct Step {
+        writer: usize,
+        record: usize,
+        delete: bool,
+        form: bool,
+        gap: u64,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            0..3usize,
+            0..6usize,
+            prop::bool::weighted(0.15),
+            any::<bool>(),
+            0..3u64,
+        )
+            .prop_map(|(writer, record, delete, form, gap)| Step {
+                writer,
+                record,
+                delete,
+                form,
+                gap,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A filtered list is the whole list filtered by a plain model in Rust: the
+        /// creator is the author of the earliest write, a changer any author, and
+        /// times are compared with the view's clocks, the start in and the end out.
+        #[test]
+        fn a_filtered_list_is_the_whole_list_filtered_in_rust(
+            steps in prop::collection::vec(step(), 1..24),
+            who in 0..3usize,
+            changed_by in any::<bool>(),
+            use_author in any::<bool>(),
+            use_time in any::<bool>(),
+            changed_at in any::<bool>(),
+            from in 0..40u64,
+            len in 0..40u64,
+            deleted in any::<bool>(),
+            form in prop::option::of(any::<bool>()),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store =
+                Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+            let mut writers: Vec<Writer> = (0..3).map(|_| Writer::new()).collect();
+            let records: Vec<RecordId> = (0..6).map(|_| RecordId::random().unwrap()).collect();
+            let mut creator: BTreeMap<RecordId, usize> = BTreeMap::new();
+            let mut changers: BTreeMap<RecordId, Vec<usize>> = BTreeMap::new();
+            let mut clock = 0;
+            for s in steps {
+                let r = records[s.record];
+                if s.delete && !creator.contains_key(&r) {
+                    continue;
+                }
+                clock += 1 + s.gap;
+                at(&mut writers[s.writer], clock);
+                let kind = if s.delete { OpKind::Delete } else { OpKind::Write };
+                let form = if s.form { "case" } else { "contact" };
+                let op = writers[s.writer].op_in(form, &store, r, kind, &[("name", "x".into())]);
+                store.commit(&[op], &[]).unwrap();
+                creator.entry(r).or_insert(s.writer);
+                changers.entry(r).or_default().push(s.writer);
+            }
+            let device = DeviceId(writers[who].keys.public().signing);
+            let from_ms = i64::try_from(T + from * 1000).unwrap();
+            let until_ms = i64::try_from(T + (from + len) * 1000).unwrap();
+            let form = form.map(|f| if f { "case" } else { "contact" }.to_owned());
+            let filter = ListFilter {
+                form: form.clone(),
+                include_deleted: deleted,
+                author: use_author.then_some(AuthorFilter { device, changed: changed_by }),
+                time: use_time.then_some(TimeFilter { changed: changed_at, from_ms, until_ms }),
+                ..Default::default()
+            };
+            let all = store.records(&ListFilter { include_deleted: true, ..Default::default() }).unwrap();
+            let expected: Vec<RecordId> = all
+                .into_iter()
+                .filter(|r| deleted || !r.state.deleted)
+                .filter(|r| form.as_ref().is_none_or(|f| *f == r.state.form))
+                .filter(|r| {
+                    !use_author
+                        || if changed_by {
+                            changers[&r.id].contains(&who)
+                        } else {
+                            creator[&r.id] == who
+                        }
+                })
+                .filter(|r| {
+                    let t = i64::try_from(if changed_at { r.state.updated.wall_ms } else { r.state.created.wall_ms }).unwrap();
+                    !use_time || (from_ms..until_ms).contains(&t)
+                })
+                .map(|r| r.id)
+                .collect();
+            prop_assert_eq!(ids(store.records(&filter).unwrap()), expected.clone());
+            prop_assert_eq!(store.count(&filter).unwrap(), u64::try_from(expected.len()).unwrap());
+            // Pages of two tile the same list.
+            let paged: Vec<RecordId> = (0..4)
+                .flat_map(|p| ids(store.records(&ListFilter { limit: 2, offset: p * 2, ..filter.clone() }).unwrap()))
+                .collect();
+            prop_assert_eq!(paged, expected);
+        }
+    }
+}

@@ -8,6 +8,7 @@ import { revokeAllBlobUrls } from './blobs';
 import { newestDraft } from './drafts';
 import { PageCache } from './pagecache';
 import { DEFAULT_SHORTCUT } from './shortcut';
+import { freshFilter, type FilterInputs } from './filters';
 import { isLang, type Params } from './i18n';
 import { visible } from './peertext';
 import { currentLang, setLang, systemLang, t } from './i18n.svelte';
@@ -31,6 +32,8 @@ export interface ListState {
   form: string;
   oldestFirst: boolean;
   scrollTop: number;
+  /** By author and dates (lib/filters.ts). */
+  filter: FilterInputs;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -41,7 +44,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 function freshList(): ListState {
-  return { query: '', form: '', oldestFirst: false, scrollTop: 0 };
+  return { query: '', form: '', oldestFirst: false, scrollTop: 0, filter: freshFilter() };
 }
 
 export const app = $state({
@@ -102,7 +105,7 @@ export const ERROR_CODES: readonly ErrorCode[] = api.allOf<ErrorCode>({
   disk_full: true, write_failed: true, busy: true, read_only: true, weak_passphrase: true,
   duress_same_as_main: true, decoy_only: true, no_decoy: true, bad_recovery_key: true,
   unknown_form: true, invalid_form: true, form_not_newer: true, unknown_field: true,
-  invalid_value: true, missing_required: true, record_not_found: true, ambiguous_id: true,
+  invalid_value: true, missing_required: true, invalid_filter: true, record_not_found: true, ambiguous_id: true,
   record_deleted: true, attachment_too_large: true, attachment_not_found: true, invalid_card: true,
   invalid_peer_name: true, peer_is_self: true, peer_exists: true, unknown_peer: true,
   bundle_recipients: true, bundle_refused: true, no_conflict: true, no_such_value: true,

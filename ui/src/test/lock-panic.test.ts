@@ -9,7 +9,7 @@ vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
 
 function row(i: number) {
-  return { id: `id${i}`, form: 'contact', title: `Person ${i}`, updated: '2024-01-01T00:00:00Z', deleted: false, conflicts: 0 };
+  return { id: `id${i}`, form: 'contact', title: `Person ${i}`, updated: '2024-01-01T00:00:00Z', deleted: false, conflicts: 0, snippet: [] };
 }
 
 function unlockedShell(shortcut = 'Ctrl+Shift+X') {

@@ -318,7 +318,7 @@ describe('linking a case to its contact', () => {
       draft_save: () => undefined,
       records_search: (args) =>
         args.query === '민준' && args.form === 'contact'
-          ? { items: [{ id: 'c-1', form: 'contact', title: '김민준 金敏俊', updated: '', deleted: false, conflicts: 0 }], more: false }
+          ? { items: [{ id: 'c-1', form: 'contact', title: '김민준 金敏俊', updated: '', deleted: false, conflicts: 0, snippet: [] }], more: false }
           : { items: [], more: false },
       record_get: () => ({
         id: 'c-1', form: 'contact', attachments: [], deleted: false, delete_conflict: false, created: '', updated: '', assigned: [], form_version: 1,

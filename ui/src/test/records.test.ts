@@ -5,6 +5,7 @@ import type { Form, Found } from '../lib/api';
 import { setLang } from '../lib/i18n.svelte';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell } from './shell';
+import { freshFilter } from '../lib/filters';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -17,6 +18,7 @@ const row = (i: number) => ({
   updated: '2024-05-01T12:00:00Z',
   deleted: false,
   conflicts: i === 1 ? 2 : 0,
+  snippet: [] as { text: string; hit: boolean }[],
 });
 
 function shell() {
@@ -27,6 +29,7 @@ function shell() {
     },
     records_search: () => ({ items: [row(5), { ...row(7), updated: '2023-01-01T00:00:00Z' }], more: false }),
     drafts_list: () => [],
+    record_authors: () => [],
   });
 }
 
@@ -35,7 +38,7 @@ beforeEach(() => {
   app.forms = [contact as unknown as Form];
   app.phase = 'app';
   app.route = { name: 'records' };
-  app.list = { query: '', form: '', oldestFirst: false, scrollTop: 0 };
+  app.list = { query: '', form: '', oldestFirst: false, scrollTop: 0, filter: freshFilter() };
 });
 
 describe('records list', () => {
@@ -84,6 +87,7 @@ describe('records list', () => {
     const slow = (ms: number, v: Found) => new Promise<Found>((r) => setTimeout(() => r(v), ms));
     fakeShell({
       drafts_list: () => [],
+      record_authors: () => [],
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) =>
         args.query === 'Per'
@@ -95,7 +99,7 @@ describe('records list', () => {
     const search = screen.getByTestId('search');
     await fireEvent.input(search, { target: { value: 'P' } });
     // No delay: the first keystroke is already a search.
-    expect(callsOf('records_search')).toEqual([['records_search', { query: 'P', form: null }]]);
+    expect(callsOf('records_search')).toEqual([['records_search', { query: 'P', form: null, filter: null }]]);
     await fireEvent.input(search, { target: { value: 'Pe' } });
     await fireEvent.input(search, { target: { value: 'Per' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row')).toHaveLength(2));
@@ -109,6 +113,7 @@ describe('records list', () => {
   it('searches within the chosen form, again when it changes, and says when more match', async () => {
     fakeShell({
       drafts_list: () => [],
+      record_authors: () => [],
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
       records_search: (args) => {
         const { form } = args as { form: string | null };
@@ -124,8 +129,8 @@ describe('records list', () => {
     await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
     await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
     expect(callsOf('records_search').map((c) => c[1])).toEqual([
-      { query: 'kim', form: null },
-      { query: 'kim', form: 'contact' },
+      { query: 'kim', form: null, filter: null },
+      { query: 'kim', form: 'contact', filter: null },
     ]);
     expect(screen.queryByTestId('search-more')).toBeNull();
     expect(screen.getByTestId('records-total').textContent).toContain(en('records.found', { count: '1' }));
@@ -133,6 +138,7 @@ describe('records list', () => {
   it('lists input kept from unsaved forms, each one opening its form again', async () => {
     fakeShell({
       records_page: () => ({ total: TOTAL, items: [row(0), row(1)] }),
+      record_authors: () => [],
       drafts_list: () => [
         { key: 'record:id3', form: 'contact', savedMs: Date.UTC(2026, 10, 28, 9, 0) },
         { key: 'new:contact', form: 'contact', savedMs: Date.UTC(2026, 10, 27, 9, 0) },
@@ -158,5 +164,108 @@ describe('records list', () => {
     await screen.findAllByTestId('record-row');
     expect(callsOf('drafts_list')).toHaveLength(1);
     expect(screen.queryByTestId('drafts-notice')).toBeNull();
+  });
+});
+
+describe('records filter and snippets', () => {
+  const KIM = 'a'.repeat(64);
+  function filterShell() {
+    return fakeShell({
+      drafts_list: () => [],
+      record_authors: () => [
+        { id: KIM, name: 'Kim (coordinator, this device)' },
+        { id: 'b'.repeat(64), name: 'Lee (field)' },
+      ],
+      records_page: (args) => {
+        const f = args.query.filter;
+        if (f?.since === '2000') return { total: 0, items: [] };
+        return f ? { total: 1, items: [row(3)] } : { total: TOTAL, items: [row(0), row(1)] };
+      },
+      records_search: () => ({
+        items: [
+          {
+            ...row(5),
+            snippet: [
+              { text: '<img src=x onerror="window.hacked=1"> 他住在', hit: false },
+              { text: '延吉', hit: true },
+              { text: '市 <b>bold</b>', hit: false },
+            ],
+          },
+        ],
+        more: false,
+      }),
+    });
+  }
+
+  it('filters by author as "Name (role)" in the UI language, says so, and resets in one click', async () => {
+    setLang('ko');
+    filterShell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    const picker = screen.getByTestId('filter-author') as HTMLSelectElement;
+    await waitFor(() => expect(picker.options).toHaveLength(3));
+    expect(picker.options[1].textContent).toBe('Kim (코디네이터, 이 기기)');
+    expect(picker.options[2].textContent).toBe('Lee (현장 활동가)');
+    expect(screen.queryByTestId('filters-on')).toBeNull();
+    await fireEvent.change(picker, { target: { value: KIM } });
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
+    const q = callsOf('records_page')[1][1].query;
+    expect(q.filter).toMatchObject({ author: KIM, author_did: 'created', since: null, until: null, dated: 'created' });
+    expect(typeof q.filter?.utc_offset_minutes).toBe('number');
+    await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
+    expect(screen.getByTestId('filters-on')).toBeTruthy();
+    expect(screen.getByTestId('records-total').getAttribute('data-total')).toBe('1');
+    await fireEvent.change(screen.getByTestId('filter-on'), { target: { value: 'changed' } });
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(3));
+    expect(callsOf('records_page')[2][1].query.filter).toMatchObject({ author_did: 'changed', dated: 'changed' });
+    await fireEvent.click(screen.getByTestId('filters-reset'));
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(4));
+    expect(callsOf('records_page')[3][1].query.filter).toBeUndefined();
+    expect(screen.queryByTestId('filters-on')).toBeNull();
+    expect(picker.value).toBe('');
+    setLang('en');
+  });
+
+  it('reads dates as typed, keeps a bad one in its field with what is wrong, and says when nothing matches', async () => {
+    filterShell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    const since = screen.getByTestId('filter-since') as HTMLInputElement;
+    await fireEvent.input(since, { target: { value: '2026-13' } });
+    await fireEvent.change(since);
+    expect(screen.getByTestId('filter-problem').textContent).toBe(en('records.filter_bad_date'));
+    expect(since.value).toBe('2026-13');
+    expect(since.getAttribute('aria-invalid')).toBe('true');
+    expect(callsOf('records_page')).toHaveLength(1);
+    await fireEvent.input(since, { target: { value: '2026년 11월' } });
+    await fireEvent.change(since);
+    await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
+    expect(callsOf('records_page')[1][1].query.filter).toMatchObject({ since: '2026-11', until: null });
+    expect(screen.queryByTestId('filter-problem')).toBeNull();
+    const until = screen.getByTestId('filter-until') as HTMLInputElement;
+    await fireEvent.input(until, { target: { value: '2026-10' } });
+    await fireEvent.change(until);
+    expect(screen.getByTestId('filter-problem').textContent).toBe(en('records.filter_bad_range'));
+    await fireEvent.input(since, { target: { value: '2000' } });
+    await fireEvent.change(since);
+    await fireEvent.input(until, { target: { value: '' } });
+    await fireEvent.change(until);
+    await waitFor(() => expect(screen.getByTestId('records-empty').textContent?.trim()).toBe(en('records.filter_empty')));
+  });
+
+  it('shows a search snippet with the match marked and record text never as HTML', async () => {
+    filterShell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: '延吉' } });
+    const snippet = await screen.findByTestId('snippet');
+    expect(snippet.querySelector('img')).toBeNull();
+    expect(snippet.querySelector('b')).toBeNull();
+    expect((window as unknown as { hacked?: number }).hacked).toBeUndefined();
+    expect(snippet.textContent).toBe('<img src=x onerror="window.hacked=1"> 他住在延吉市 <b>bold</b>');
+    const marks = snippet.querySelectorAll('mark');
+    expect(Array.from(marks).map((m) => m.textContent)).toEqual(['延吉']);
+    // The search carries the filter too.
+    expect(callsOf('records_search')[0][1]).toEqual({ query: '延吉', form: null, filter: null });
   });
 });

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -234,6 +234,11 @@ export const recordAssign = (args: { id: string; member: string; assign: boolean
   invoke<RecordView>('record_assign', args);
 
 /**
+ * Who wrote the records held here, for the records filter.
+ */
+export const recordAuthors = (): Promise<Array<AuthorChoice>> => invoke<Array<AuthorChoice>>('record_authors');
+
+/**
  * `values` maps field ids to values in the shapes of `FieldValue` (a location is
  * `{ lat, lon }`); null clears. Returns the new id. Fails with `invalid_value` (the
  * message names the field) or `unknown_field`.
@@ -263,9 +268,10 @@ export const recordsPage = (args: { query: PageQuery }): Promise<Page> =>
   invoke<Page>('records_page', args);
 
 /**
- * Full-text search, newest first, within one form when `form` is set.
+ * Full-text search, newest first, within one form when `form` is set and among the
+ * records `filter` selects (its form is `form`'s); each result with its snippet.
  */
-export const recordsSearch = (args: { query: string; form: string | null }): Promise<Found> =>
+export const recordsSearch = (args: { query: string; form: string | null; filter: RecordFilter | null }): Promise<Found> =>
   invoke<Found>('records_search', args);
 
 export const settingsGet = (): Promise<Settings> => invoke<Settings>('settings_get');
@@ -366,6 +372,7 @@ export type Commands = {
   quarantine_get: { args: { id: string }; result: QuarantinedOp };
   quarantine_list: { args: undefined; result: Array<QuarantineEntry> };
   record_assign: { args: { id: string; member: string; assign: boolean; lang: string }; result: RecordView };
+  record_authors: { args: undefined; result: Array<AuthorChoice> };
   record_create: { args: { form: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: string };
   record_delete: { args: { id: string }; result: void };
   record_get: { args: { id: string; lang: string }; result: RecordView };
@@ -373,7 +380,7 @@ export type Commands = {
   record_purge: { args: { id: string }; result: void };
   record_update: { args: { id: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: void };
   records_page: { args: { query: PageQuery }; result: Page };
-  records_search: { args: { query: string; form: string | null }; result: Found };
+  records_search: { args: { query: string; form: string | null; filter: RecordFilter | null }; result: Found };
   settings_get: { args: undefined; result: Settings };
   settings_set: { args: { settings: Settings }; result: void };
   sync_status: { args: undefined; result: Array<PeerStatus> };

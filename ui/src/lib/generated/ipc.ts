@@ -2,6 +2,17 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 
+export type AuthorChoice = { 
+/**
+ * Device id, 64 hex digits.
+ */
+id: string, 
+/**
+ * As authors are shown everywhere: "Name (role)" in an organisation, otherwise
+ * the first fingerprint words.
+ */
+name: string, };
+
 export type Card = { 
 /**
  * The copyable text.
@@ -466,7 +477,11 @@ export type OrgView = { org: OrgInfo, members: Array<MemberView>, };
 
 export type Page = { total: number, items: Array<RecordSummary>, };
 
-export type PageQuery = { form: string | null, offset: number, limit: number, oldestFirst: boolean, };
+export type PageQuery = { form: string | null, offset: number, limit: number, oldestFirst: boolean, 
+/**
+ * By author and dates (its form is `form`'s); none: every record of the form.
+ */
+filter?: RecordFilter, };
 
 export type PanicAction = "lock" | "wipe";
 
@@ -567,6 +582,40 @@ form: string | null,
  */
 fields: { [key in string]: JsonValue }, };
 
+export type RecordEvent = "created" | "changed";
+
+export type RecordFilter = { 
+/**
+ * Only records of this form.
+ */
+form: string | null, 
+/**
+ * Only records by this device: its id, 64 hex digits ([`AuthorChoice::id`]).
+ */
+author: string | null, 
+/**
+ * Whether `author` created the records, or changed them at all.
+ */
+author_did: RecordEvent, 
+/**
+ * From this date on (inclusive), as typed in any of the app's languages or as
+ * stored: `2026-11-30`, `2026-11` (from the month's first day), `2026`.
+ */
+since: string | null, 
+/**
+ * Up to this date (inclusive): `2026-11` is up to the month's last day.
+ */
+until: string | null, 
+/**
+ * Whether the dates bound the records' creation or their last change.
+ */
+dated: RecordEvent, 
+/**
+ * The dates are days in the time zone this many minutes east of UTC: the app's
+ * own (it shows times in local time), 0 for the CLI (it shows UTC).
+ */
+utc_offset_minutes: number, };
+
 export type RecordSummary = { 
 /**
  * Id.
@@ -591,7 +640,12 @@ deleted: boolean,
 /**
  * Fields in conflict.
  */
-conflicts: number, };
+conflicts: number, 
+/**
+ * In a search result, the record text around what matched, matches marked;
+ * empty in a list.
+ */
+snippet: Array<SnippetPart>, };
 
 export type RecordView = { 
 /**
@@ -710,6 +764,16 @@ author: string,
  * When (UTC, RFC 3339).
  */
 time: string, };
+
+export type SnippetPart = { 
+/**
+ * The text.
+ */
+text: string, 
+/**
+ * It matched the search.
+ */
+hit: boolean, };
 
 export type Staged = { id: string, name: string, size: number, };
 
