@@ -4,6 +4,7 @@ import { app, toast } from '../lib/app.svelte';
 import type { Form, Json } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
+import { pick } from './pick';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -66,7 +67,7 @@ describe('record form', () => {
     render(RecordForm, { props: { formName: 'contact' } });
     await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
     await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '4' } });
-    await fireEvent.change(screen.getByTestId('field-sex'), { target: { value: 'female' } });
+    await pick('field-sex', 'female');
     await fireEvent.click(screen.getByTestId('field-languages-ko'));
     await fireEvent.click(screen.getByTestId('field-safe_to_contact'));
     await fireEvent.input(screen.getByTestId('field-location-lat'), { target: { value: '37.5' } });
@@ -329,7 +330,7 @@ describe('linking a case to its contact', () => {
     await fireEvent.click(await screen.findByTestId('field-contact-result'));
     expect((await screen.findByTestId('field-contact-linked')).textContent).toContain('김민준 金敏俊');
     expect(screen.getByTestId('field-contact').getAttribute('data-value')).toBe('c-1');
-    await fireEvent.change(screen.getByTestId('field-status'), { target: { value: 'open' } });
+    await pick('field-status', 'open');
     await fireEvent.click(screen.getByTestId('save-record'));
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"contact":"c-1"');

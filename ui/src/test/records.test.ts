@@ -5,6 +5,7 @@ import type { Form, Found } from '../lib/api';
 import { setLang } from '../lib/i18n.svelte';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell } from './shell';
+import { pick } from './pick';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -72,10 +73,10 @@ describe('records list', () => {
     shell();
     render(Records);
     await screen.findAllByTestId('record-row');
-    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await pick('sort', 'oldest');
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
     expect((callsOf('records_page')[1][1] as { query: { oldestFirst: boolean } }).query.oldestFirst).toBe(true);
-    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await pick('form-filter', 'contact');
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(3));
     expect((callsOf('records_page')[2][1] as { query: { form: string } }).query.form).toBe('contact');
   });
@@ -102,7 +103,7 @@ describe('records list', () => {
     // "Pe" was replaced by "Per" while "P" ran, and "P"'s result never showed.
     expect(callsOf('records_search').map((c) => (c[1] as { query: string }).query)).toEqual(['P', 'Per']);
     expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id5', 'id7']);
-    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await pick('sort', 'oldest');
     await waitFor(() => expect(screen.getAllByTestId('record-row')[0].getAttribute('data-id')).toBe('id7'));
   });
 
@@ -121,7 +122,7 @@ describe('records list', () => {
     await screen.findAllByTestId('record-row');
     await fireEvent.input(screen.getByTestId('search'), { target: { value: 'kim' } });
     await waitFor(() => expect(screen.getByTestId('search-more').textContent).toBe(en('records.found_more', { count: '200' })));
-    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await pick('form-filter', 'contact');
     await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
     expect(callsOf('records_search').map((c) => c[1])).toEqual([
       { query: 'kim', form: null },
