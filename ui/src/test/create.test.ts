@@ -30,7 +30,7 @@ describe('create flow', () => {
     expect(callsOf('vault_create')).toHaveLength(0);
 
     await fireEvent.input(pass, { target: { value: 'correct horse battery staple' } });
-    expect(Number(screen.getByTestId('strength').getAttribute('data-score'))).toBe(4);
+    await waitFor(() => expect(screen.getByTestId('strength').getAttribute('data-score')).toBe('4'));
     await fireEvent.input(confirm, { target: { value: 'correct horse battery stapel' } });
     await fireEvent.click(submit);
     expect(screen.getByTestId('create-error').textContent).toBe(en('create.mismatch'));
