@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
-import { app, toast } from '../lib/app.svelte';
+import { app, messageText, toast } from '../lib/app.svelte';
 import type { Form, Json } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
@@ -238,7 +238,7 @@ describe('record form drafts', () => {
     await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'A' } });
     await waitFor(() => expect(screen.getByTestId('draft-state').dataset.state).toBe('failed'));
     expect(screen.getByTestId('draft-state').textContent?.trim()).toBe('');
-    expect(toast.error).toBe(en('error.code.disk_full'));
+    expect(messageText(toast.error)).toBe(en('error.code.disk_full'));
   });
 
   it('leaving the screen keeps the draft', async () => {

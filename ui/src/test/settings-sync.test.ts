@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import Settings from '../screens/Settings.svelte';
 import Sync from '../screens/Sync.svelte';
-import { DEFAULT_SETTINGS, app, showStatus, toast } from '../lib/app.svelte';
+import { DEFAULT_SETTINGS, app, messageText, showStatus, toast } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
 import { LANG_NAMES, LANGS, translate } from '../lib/i18n';
 import { callsOf, en, fakeShell, reject, type Handler, type Handlers } from './shell';
@@ -55,12 +55,17 @@ describe('settings', () => {
     expect(document.querySelector('select option[lang]')).toBeNull();
   });
 
-  it('drops a confirmation shown in the language it leaves', async () => {
-    settingsShell();
+  it('re-translates a confirmation and a result already shown when the language changes', async () => {
+    settingsShell({ passphrase_change: reject('wrong_passphrase', 'wrong passphrase') });
     render(Settings);
-    showStatus(en('form.saved'));
+    showStatus('form.saved');
+    await fireEvent.input(await screen.findByTestId('pass-current'), { target: { value: 'nope' } });
+    await fireEvent.click(screen.getByTestId('pass-submit'));
+    const result = await screen.findByTestId('pass-result');
+    await waitFor(() => expect(result.textContent?.trim()).toBe(en('create.too_short', { min: 8 })));
     await fireEvent.click(await screen.findByTestId('language-zh-Hans'));
-    expect(toast.status).toBe('');
+    expect(messageText(toast.status)).toBe(translate('zh-Hans', 'form.saved'));
+    expect(result.textContent?.trim()).toBe(translate('zh-Hans', 'create.too_short', { min: 8 }));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
   });
 
