@@ -533,7 +533,14 @@ describe('Satchel end to end', () => {
     await b.keys('Tab'); // the value applies when the field is left
     await waitText(b, 'settings-saved', (t) => (['en', 'ko', 'zh-Hans'] as const).some((l) => t === translate(l, 'settings.saved')));
     await leaveDraft(b);
-    timings.idleLockS = Math.round((await lockAndWait(() => undefined, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
+    // Before it locks, the banner counts down (the last half of a one-minute setting).
+    const warned = async () => {
+      const banner = el(b, 'idle-warning');
+      await banner.waitForDisplayed({ timeout: (IDLE_MINUTE_S + 10) * 1000 });
+      expect(Number(await banner.getAttribute('data-seconds'))).toBeLessThanOrEqual(IDLE_MINUTE_S / 2);
+      await shot(b, 'ko-idle-warning');
+    };
+    timings.idleLockS = Math.round((await lockAndWait(warned, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
     expect(timings.idleLockS).toBeGreaterThanOrEqual(IDLE_MINUTE_S - 2);
     await abandonApp(b);
     ({ b } = await openApp(VAULT_B));
