@@ -276,6 +276,17 @@ describe('record form keyboard', () => {
     await waitFor(() => expect(document.activeElement).toBe(first));
   });
 
+  it('puts the focus on a choice field when it comes first', async () => {
+    const caseForm = (await import('../../../assets/forms/case.json')).default as unknown as Form;
+    const status = caseForm.fields.find((f) => f.id === 'status')!;
+    app.forms = [{ ...caseForm, name: 'triage', fields: [status, ...caseForm.fields.filter((f) => f !== status)] }];
+    fakeShell({ draft_get: () => null, draft_save: () => undefined });
+    render(RecordForm, { props: { formName: 'triage' } });
+    const first = await screen.findByTestId('field-status');
+    await waitFor(() => expect(document.activeElement).toBe(first));
+    expect(first.getAttribute('role')).toBe('combobox');
+  });
+
   it('leaves with Escape and keeps what was typed as a draft', async () => {
     fakeShell({ draft_get: () => null, draft_save: () => undefined, draft_discard: () => true });
     render(RecordForm, { props: { formName: 'contact' } });
