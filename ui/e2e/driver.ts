@@ -340,6 +340,13 @@ export async function select(b: Browser, id: string, value: string): Promise<voi
   }
 }
 
+/** Gives a file to a file input (hidden behind the app's own button). Send Keys, not
+ * setValue: setValue clears first, and WebDriver clears only what is interactable,
+ * while it sends a path to a file input whatever its visibility. */
+export async function setFile(b: Browser, id: string, path: string): Promise<void> {
+  await el(b, id).addValue(path);
+}
+
 /** Keeps a picture of the window when a step fails, for the person debugging it. */
 export async function failShot(b: Browser, name: string): Promise<void> {
   const dir = process.env.SATCHEL_E2E_DIR;
