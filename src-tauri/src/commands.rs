@@ -83,6 +83,13 @@ pub enum Phase {
     Done,
 }
 
+/// The payload of the `idle_warning` event, from the guard: the seconds before the
+/// idle lock, every second of its last minute; `null` once activity put it off.
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug, TS)]
+pub struct IdleWarning {
+    pub seconds: Option<u32>,
+}
+
 /// The payload of the `progress` event.
 #[derive(Serialize, Clone, TS)]
 pub struct Progress {

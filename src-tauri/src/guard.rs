@@ -9,10 +9,10 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::{
-    commands::reload,
+    commands::{IdleWarning, reload},
     state::{LockReason, Shared},
 };
 
@@ -24,6 +24,8 @@ pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
     std::thread::spawn(move || {
         let (mut mono, mut wall) = (Instant::now(), SystemTime::now());
         let mut panic_key = None;
+        // What the window was last told, so it hears only changes.
+        let mut warned = IdleWarning { seconds: None };
         loop {
             crate::panic_key::follow(&app, &shared, &mut panic_key);
             std::thread::sleep(TICK);
@@ -33,9 +35,23 @@ pub fn start<R: Runtime>(app: AppHandle<R>, shared: Arc<Shared>) {
             (mono, wall) = (now, now_wall);
             // From the status alone: a command holding the vault (a long import)
             // does not hold this, and is asked to stop by the lock.
-            let due = shared.status().due(now, ahead);
+            let (due, warning) = {
+                let status = shared.status();
+                (status.due(now, ahead), status.idle_warning(now))
+            };
             if let Some(reason) = due {
                 lock_now(&app, &shared, reason);
+            }
+            // The window warns in the last minute; a lock reloads it, which ends that.
+            let warning = IdleWarning {
+                seconds: warning
+                    .filter(|_| due.is_none())
+                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+            };
+            if warning != warned {
+                // A courtesy: a window that cannot hear it still locks on time.
+                let _ = app.emit("idle_warning", warning);
+                warned = warning;
             }
         }
     });

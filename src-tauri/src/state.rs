@@ -110,6 +110,24 @@ impl Status {
             None
         }
     }
+
+    /// Whole seconds left before the idle lock when the warning should show: in the
+    /// last `minute` before it (the last half of a timeout no longer than a minute,
+    /// so a one-minute auto-lock does not warn from the first second). None when
+    /// locked, when more time is left, or when the lock is already due.
+    pub fn idle_warning(&self, now: Instant) -> Option<u64> {
+        if !self.open {
+            return None;
+        }
+        let timeout = self.settings.idle_timeout(self.minute);
+        let window = self.minute.min(timeout / 2);
+        let left = timeout.checked_sub(now.saturating_duration_since(self.last_activity))?;
+        if left.is_zero() || left > window {
+            return None;
+        }
+        // Rounded up: "locks in 1 second" until it does.
+        Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
 }
 
 /// Managed by Tauri; cloned into worker threads.
@@ -409,6 +427,47 @@ mod tests {
         assert_eq!(due(start + idle * 2, Duration::from_secs(999)), None);
         assert!(!shared.lock(LockReason::User), "locking twice is a no-op");
         assert_eq!(shared.status().lock_reason, Some(LockReason::Idle));
+    }
+
+    #[test]
+    fn guard_warns_in_the_last_minute_before_the_idle_lock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = shared_with_vault(&tmp.path().join("v"));
+        let (start, idle, minute) = {
+            let st = shared.status();
+            (
+                st.last_activity,
+                st.settings.idle_timeout(st.minute),
+                st.minute,
+            )
+        };
+        let warn = |now| shared.status().idle_warning(now);
+        let ms = Duration::from_millis;
+        assert_eq!(warn(start), None);
+        assert_eq!(
+            warn(start + idle - minute - ms(1)),
+            None,
+            "more than a minute left"
+        );
+        assert_eq!(warn(start + idle - minute), Some(minute.as_secs()));
+        assert_eq!(warn(start + idle - ms(30_500)), Some(31), "rounded up");
+        assert_eq!(
+            warn(start + idle - ms(1)),
+            Some(1),
+            "never says 0 before the lock"
+        );
+        assert_eq!(warn(start + idle), None, "due: the guard locks instead");
+        // Activity puts it off.
+        shared.status().last_activity = start + idle - ms(2_000);
+        assert_eq!(warn(start + idle), None);
+        // A one-minute auto-lock warns in its last half, not from the first second.
+        shared.status().settings.auto_lock_minutes = 1;
+        let later = start + idle - ms(2_000);
+        assert_eq!(warn(later + ms(1)), None);
+        assert_eq!(warn(later + minute / 2), Some(minute.as_secs() / 2));
+        // Locked: nothing to warn about.
+        assert!(shared.lock(LockReason::Idle));
+        assert_eq!(warn(later + minute / 2), None);
     }
 
     #[test]

@@ -39,8 +39,8 @@ use satchel_api::{
 };
 use satchel_app::{
     commands::{
-        Created, EnrolApproved, EnrolRequestView, OrgView, Page, PageQuery, Progress, Resolution,
-        Staged, Transfer, VaultState, Verified,
+        Created, EnrolApproved, EnrolRequestView, IdleWarning, OrgView, Page, PageQuery, Progress,
+        Resolution, Staged, Transfer, VaultState, Verified,
     },
     drives::Drive,
     error::IpcError,
@@ -53,6 +53,7 @@ use ts_rs::{Config, TS, TypeVisitor};
 fn roots(c: &mut Collector) {
     c.add::<IpcError>();
     c.add::<Progress>();
+    c.add::<IdleWarning>();
     c.add::<VaultState>();
     c.add::<Created>();
     c.add::<Info>();
@@ -91,7 +92,7 @@ fn roots(c: &mut Collector) {
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in
 /// `src-tauri/src` must be here.
-const EVENTS: &[(&str, &str)] = &[("progress", "Progress")];
+const EVENTS: &[(&str, &str)] = &[("progress", "Progress"), ("idle_warning", "IdleWarning")];
 
 /// Arguments Tauri fills in itself; they are not sent by the web view.
 const INJECTED: &[&str] = &["AppHandle", "State", "Window", "Webview", "WebviewWindow"];

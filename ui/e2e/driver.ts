@@ -317,23 +317,35 @@ export async function type(b: Browser, id: string, text: string): Promise<void> 
   }
 }
 
+/** Chooses an option in the app's Select (a button and a listbox, not a native select). */
 export async function select(b: Browser, id: string, value: string): Promise<void> {
   const e = el(b, id);
   await e.waitForEnabled({ timeout: 20_000 });
   await center(b, e);
   try {
-    await e.selectByAttribute('value', value);
+    if ((await e.getAttribute('data-value')) === value) return;
+    if ((await e.getAttribute('aria-expanded')) !== 'true') await e.click();
+    const option = b.$(`[data-testid="${id}-option"][data-value="${value}"]`);
+    await option.waitForDisplayed({ timeout: 10_000 });
+    await option.click();
+    await b.waitUntil(async () => (await e.getAttribute('data-value')) === value, { timeout: 10_000 });
   } catch (err) {
     await failShot(b, `select-${id}`);
     console.log(await b.execute((sel: string) => {
-      const e = document.querySelector(sel) as HTMLSelectElement;
+      const e = document.querySelector(sel) as HTMLElement;
       const r = e.getBoundingClientRect();
-      const o = e.options[e.selectedIndex]?.getBoundingClientRect();
       const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-      return JSON.stringify({ y: window.scrollY, r, o, at: at?.outerHTML.slice(0, 200), h: window.innerHeight });
+      return JSON.stringify({ y: window.scrollY, r, value: e.dataset.value, at: at?.outerHTML.slice(0, 200), h: window.innerHeight });
     }, `[data-testid="${id}"]`));
     throw err;
   }
+}
+
+/** Gives a file to a file input (hidden behind the app's own button). Send Keys, not
+ * setValue: setValue clears first, and WebDriver clears only what is interactable,
+ * while it sends a path to a file input whatever its visibility. */
+export async function setFile(b: Browser, id: string, path: string): Promise<void> {
+  await el(b, id).addValue(path);
 }
 
 /** Keeps a picture of the window when a step fails, for the person debugging it. */

@@ -21,6 +21,7 @@ import {
   need,
   openApp,
   select,
+  setFile,
   shot,
   startDriver,
   stopDriver,
@@ -117,7 +118,7 @@ async function newerParts(b: Browser, prefix: string, bulkFile: string): Promise
   await scrollTo(b, '[data-testid="quarantine"]');
   await shot(b, `${prefix}-quarantine`);
   await b.execute(() => window.scrollTo(0, 0));
-  await el(b, 'import-input').setValue(join(USB, bulkFile));
+  await setFile(b, 'import-input', join(USB, bulkFile));
   await el(b, 'import-cancel').waitForDisplayed({ timeout: 10_000 });
   await scrollTo(b, '#import-title');
   // A short settling pause only: the button shows while the import runs.
@@ -300,7 +301,7 @@ async function exportTo(b: Browser, peer: string): Promise<string> {
 
 async function importFrom(b: Browser, file: string): Promise<Record<string, string>> {
   await click(b, 'nav-sync');
-  await el(b, 'import-input').setValue(join(USB, file));
+  await setFile(b, 'import-input', join(USB, file));
   const result = el(b, 'import-result');
   await result.waitForExist({ timeout: 30_000 });
   const attrs: Record<string, string> = {};
@@ -367,7 +368,7 @@ describe('Satchel end to end', () => {
     await click(b, 'save-record');
     await waitText(b, 'field-error-household_size', (t) => t.length > 0);
     await type(b, 'field-household_size', '3');
-    await el(b, 'attachment-input').setValue(PHOTO);
+    await setFile(b, 'attachment-input', PHOTO);
     await shot(b, 'en-record-form');
     await click(b, 'save-record');
     await waitText(b, 'value-name', (t) => t === NAME);
@@ -551,7 +552,14 @@ describe('Satchel end to end', () => {
     await b.keys('Tab'); // the value applies when the field is left
     await waitText(b, 'settings-saved', (t) => (['en', 'ko', 'zh-Hans'] as const).some((l) => t === translate(l, 'settings.saved')));
     await leaveDraft(b);
-    timings.idleLockS = Math.round((await lockAndWait(() => undefined, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
+    // Before it locks, the banner counts down (the last half of a one-minute setting).
+    const warned = async () => {
+      const banner = el(b, 'idle-warning');
+      await banner.waitForDisplayed({ timeout: (IDLE_MINUTE_S + 10) * 1000 });
+      expect(Number(await banner.getAttribute('data-seconds'))).toBeLessThanOrEqual(IDLE_MINUTE_S / 2);
+      await shot(b, 'ko-idle-warning');
+    };
+    timings.idleLockS = Math.round((await lockAndWait(warned, (IDLE_MINUTE_S + 30) * 1000)) / 1000);
     expect(timings.idleLockS).toBeGreaterThanOrEqual(IDLE_MINUTE_S - 2);
     await abandonApp(b);
     ({ b } = await openApp(VAULT_B));
@@ -672,7 +680,7 @@ describe('Satchel end to end', () => {
     const [bulkCard, bulkFile] = tool(['bundle', '--card', cardA, '--records', String(BULK), '--out', USB]).split('\n');
     await addPeer(b, bulkCard, 'bulk');
     await click(b, 'nav-sync');
-    await el(b, 'import-input').setValue(join(USB, bulkFile));
+    await setFile(b, 'import-input', join(USB, bulkFile));
     await b.pause(800);
     const win = execFileSync('xdotool', ['search', '--name', '^Satchel$'], { encoding: 'utf8' }).trim().split('\n')[0];
     timings.panicDuringImportMs = await panicAndWait(() => {

@@ -8,7 +8,7 @@ import './app.css';
 
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { showError, toApiError } from './lib/app.svelte';
+import { showError } from './lib/app.svelte';
 import { currentLang } from './lib/i18n.svelte';
 
 document.documentElement.lang = currentLang();
@@ -16,7 +16,7 @@ document.documentElement.lang = currentLang();
 // A safety net: every call is wrapped, but nothing may ever surface as an unhandled rejection.
 window.addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  showError(toApiError(e.reason).message);
+  showError(e.reason);
 });
 
 const target = document.getElementById('app');

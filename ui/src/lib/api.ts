@@ -60,3 +60,7 @@ export async function bundleImportFile(file: File): Promise<ImportReport> {
 
 export const onProgress = (f: (p: Events['progress']) => void): Promise<UnlistenFn> =>
   listen<Events['progress']>('progress', (e) => f(e.payload));
+
+/** The guard's count-down in the last minute before the idle lock (null: put off). */
+export const onIdleWarning = (f: (w: Events['idle_warning']) => void): Promise<UnlistenFn> =>
+  listen<Events['idle_warning']>('idle_warning', (e) => f(e.payload));

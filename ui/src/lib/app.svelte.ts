@@ -60,9 +60,22 @@ export const app = $state({
   list: freshList(),
 });
 
-export const toast = $state({ status: '', error: '' });
+/** A message kept as data and translated when shown, so a language switch re-translates
+ * it: a translation key and its parameters, or an error as the shell gave it. */
+export type Message = { key: string; params?: Params } | { error: unknown };
 
-/** The records list's page cache (module-level so locking can empty it). */
+export const toast = $state({ status: null as Message | null, error: null as Message | null });
+
+/** How long an information toast stays; errors stay until closed or replaced. */
+export const STATUS_MS = 6000;
+
+let statusTimer: ReturnType<typeof setTimeout> | null = null;
+
+function stopStatusTimer(): void {
+  if (statusTimer !== null) clearTimeout(statusTimer);
+  statusTimer = null;
+}
+
 export const recordsCache = new PageCache<RecordSummary>(200, 50);
 
 const cleanups = new Set<() => void>();
@@ -74,25 +87,58 @@ export function onSessionEnd(f: () => void): () => void {
 }
 
 export function navigate(route: Route): void {
-  toast.error = '';
+  toast.error = null;
   app.route = route;
   // A new screen starts at its top, not where the last one was scrolled to.
   if (typeof navigator !== 'undefined' && !navigator.userAgent.includes('jsdom')) window.scrollTo(0, 0);
 }
 
-export function showStatus(message: string): void {
-  toast.error = '';
-  toast.status = message;
+/** An information toast (a translation key), gone after STATUS_MS. */
+export function showStatus(key: string, params?: Params): void {
+  toast.error = null;
+  toast.status = { key, params };
+  stopStatusTimer();
+  statusTimer = setTimeout(() => {
+    statusTimer = null;
+    toast.status = null;
+  }, STATUS_MS);
 }
 
-export function showError(message: string): void {
-  toast.status = '';
-  toast.error = message;
+/** An error toast for what a shell call threw (translated when shown). */
+export function showError(error: unknown): void {
+  stopStatusTimer();
+  toast.status = null;
+  toast.error = { error };
+}
+
+/** An error toast from a translation key. */
+export function showErrorKey(key: string, params?: Params): void {
+  stopStatusTimer();
+  toast.status = null;
+  toast.error = { key, params };
 }
 
 export function clearMessages(): void {
-  toast.status = '';
-  toast.error = '';
+  stopStatusTimer();
+  toast.status = null;
+  toast.error = null;
+}
+
+/** A message from a translation key, to keep in state and show with `messageText`. */
+export function msg(key: string, params?: Params): Message {
+  return { key, params };
+}
+
+/** A message from a shell error (an ApiError or what a call threw). */
+export function fail(error: unknown): Message {
+  return { error };
+}
+
+/** A message's text in the current language (read in a template, it follows a switch). */
+export function messageText(m: Message | null): string {
+  if (!m) return '';
+  if ('key' in m) return t(m.key, m.params);
+  return toApiError(m.error).message;
 }
 
 /** Every code the shell sends (the generated `ErrorCode`, one list in Rust): a code
@@ -159,10 +205,10 @@ export async function call<T>(f: () => Promise<T>, opts: CallOptions = {}): Prom
     if (error.code === 'vault_locked') {
       clearSession();
       app.phase = 'unlock';
-      showError(error.message);
+      showError(raw);
       return { ok: false, error };
     }
-    if (!opts.handle?.(error)) showError(error.message);
+    if (!opts.handle?.(error)) showError(raw);
     return { ok: false, error };
   }
 }
@@ -196,9 +242,7 @@ export async function lockNow(): Promise<void> {
 
 export function applyLanguageSetting(language: string | null): void {
   const next = isLang(language) ? language : systemLang();
-  // A confirmation stays until the next one: it would go on in the language left.
-  // An error stays to be read and dismissed.
-  if (next !== currentLang()) toast.status = '';
+  // Messages on screen are data: they re-translate by themselves.
   setLang(next);
 }
 

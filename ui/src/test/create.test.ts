@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import App from '../App.svelte';
 import { app } from '../lib/app.svelte';
+import { loadStrength } from '../lib/strength';
 import { callsOf, en, fakeShell } from './shell';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -9,6 +10,9 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) })
 const KEY = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789';
 
 describe('create flow', () => {
+  // The meter's dictionaries load lazily; loading them is not what this tests.
+  beforeAll(() => loadStrength(), 60_000);
+
   it('refuses short and mismatched passphrases, then needs the recovery confirmation', async () => {
     fakeShell({
       vault_state: () => ({ exists: false, unlocked: false, lockReason: null, panicShortcut: 'Ctrl+Shift+X' }),
@@ -30,7 +34,7 @@ describe('create flow', () => {
     expect(callsOf('vault_create')).toHaveLength(0);
 
     await fireEvent.input(pass, { target: { value: 'correct horse battery staple' } });
-    expect(Number(screen.getByTestId('strength').getAttribute('data-score'))).toBe(4);
+    await waitFor(() => expect(screen.getByTestId('strength').getAttribute('data-score')).toBe('4'));
     await fireEvent.input(confirm, { target: { value: 'correct horse battery stapel' } });
     await fireEvent.click(submit);
     expect(screen.getByTestId('create-error').textContent).toBe(en('create.mismatch'));

@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
-import { app, toast } from '../lib/app.svelte';
+import { app, messageText, toast } from '../lib/app.svelte';
 import type { Form, Json } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
+import { pick } from './pick';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -71,7 +72,7 @@ describe('record form', () => {
     render(RecordForm, { props: { formName: 'contact' } });
     await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'Ana' } });
     await fireEvent.input(screen.getByTestId('field-household_size'), { target: { value: '4' } });
-    await fireEvent.change(screen.getByTestId('field-sex'), { target: { value: 'female' } });
+    await pick('field-sex', 'female');
     await fireEvent.click(screen.getByTestId('field-languages-ko'));
     await fireEvent.click(screen.getByTestId('field-safe_to_contact'));
     await fireEvent.input(screen.getByTestId('field-location-lat'), { target: { value: '37.5' } });
@@ -242,7 +243,7 @@ describe('record form drafts', () => {
     await fireEvent.input(await screen.findByTestId('field-name'), { target: { value: 'A' } });
     await waitFor(() => expect(screen.getByTestId('draft-state').dataset.state).toBe('failed'));
     expect(screen.getByTestId('draft-state').textContent?.trim()).toBe('');
-    expect(toast.error).toBe(en('error.code.disk_full'));
+    expect(messageText(toast.error)).toBe(en('error.code.disk_full'));
   });
 
   it('leaving the screen keeps the draft', async () => {
@@ -278,6 +279,17 @@ describe('record form keyboard', () => {
     render(RecordForm, { props: { formName: 'contact' } });
     const first = await screen.findByTestId('field-name');
     await waitFor(() => expect(document.activeElement).toBe(first));
+  });
+
+  it('puts the focus on a choice field when it comes first', async () => {
+    const caseForm = (await import('../../../assets/forms/case.json')).default as unknown as Form;
+    const status = caseForm.fields.find((f) => f.id === 'status')!;
+    app.forms = [{ ...caseForm, name: 'triage', fields: [status, ...caseForm.fields.filter((f) => f !== status)] }];
+    fakeShell({ draft_get: () => null, draft_save: () => undefined });
+    render(RecordForm, { props: { formName: 'triage' } });
+    const first = await screen.findByTestId('field-status');
+    await waitFor(() => expect(document.activeElement).toBe(first));
+    expect(first.getAttribute('role')).toBe('combobox');
   });
 
   it('leaves with Escape and keeps what was typed as a draft', async () => {
@@ -334,7 +346,7 @@ describe('linking a case to its contact', () => {
     await fireEvent.click(await screen.findByTestId('field-contact-result'));
     expect((await screen.findByTestId('field-contact-linked')).textContent).toContain('김민준 金敏俊');
     expect(screen.getByTestId('field-contact').getAttribute('data-value')).toBe('c-1');
-    await fireEvent.change(screen.getByTestId('field-status'), { target: { value: 'open' } });
+    await pick('field-status', 'open');
     await fireEvent.click(screen.getByTestId('save-record'));
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"contact":"c-1"');

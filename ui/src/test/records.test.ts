@@ -6,6 +6,7 @@ import { setLang } from '../lib/i18n.svelte';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell } from './shell';
 import { freshFilter } from '../lib/filters';
+import { pick } from './pick';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -75,10 +76,10 @@ describe('records list', () => {
     shell();
     render(Records);
     await screen.findAllByTestId('record-row');
-    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await pick('sort', 'oldest');
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
     expect((callsOf('records_page')[1][1] as { query: { oldestFirst: boolean } }).query.oldestFirst).toBe(true);
-    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await pick('form-filter', 'contact');
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(3));
     expect((callsOf('records_page')[2][1] as { query: { form: string } }).query.form).toBe('contact');
   });
@@ -106,7 +107,7 @@ describe('records list', () => {
     // "Pe" was replaced by "Per" while "P" ran, and "P"'s result never showed.
     expect(callsOf('records_search').map((c) => (c[1] as { query: string }).query)).toEqual(['P', 'Per']);
     expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id5', 'id7']);
-    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'oldest' } });
+    await pick('sort', 'oldest');
     await waitFor(() => expect(screen.getAllByTestId('record-row')[0].getAttribute('data-id')).toBe('id7'));
   });
 
@@ -126,7 +127,7 @@ describe('records list', () => {
     await screen.findAllByTestId('record-row');
     await fireEvent.input(screen.getByTestId('search'), { target: { value: 'kim' } });
     await waitFor(() => expect(screen.getByTestId('search-more').textContent).toBe(en('records.found_more', { count: '200' })));
-    await fireEvent.change(screen.getByTestId('form-filter'), { target: { value: 'contact' } });
+    await pick('form-filter', 'contact');
     await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
     expect(callsOf('records_search').map((c) => c[1])).toEqual([
       { query: 'kim', form: null, filter: null },
@@ -202,12 +203,14 @@ describe('records filter and snippets', () => {
     filterShell();
     render(Records);
     await screen.findAllByTestId('record-row');
-    const picker = screen.getByTestId('filter-author') as HTMLSelectElement;
-    await waitFor(() => expect(picker.options).toHaveLength(3));
-    expect(picker.options[1].textContent).toBe('Kim (코디네이터, 이 기기)');
-    expect(picker.options[2].textContent).toBe('Lee (현장 활동가)');
+    const picker = screen.getByTestId('filter-author');
+    await fireEvent.click(picker);
+    await waitFor(() => expect(screen.getAllByTestId('filter-author-option')).toHaveLength(3));
+    const names = screen.getAllByTestId('filter-author-option').map((o) => o.textContent?.trim());
+    expect(names.slice(1)).toEqual(['Kim (코디네이터, 이 기기)', 'Lee (현장 활동가)']);
+    await fireEvent.click(picker);
     expect(screen.queryByTestId('filters-on')).toBeNull();
-    await fireEvent.change(picker, { target: { value: KIM } });
+    await pick('filter-author', KIM);
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(2));
     const q = callsOf('records_page')[1][1].query;
     expect(q.filter).toMatchObject({ author: KIM, author_did: 'created', since: null, until: null, dated: 'created' });
@@ -215,14 +218,14 @@ describe('records filter and snippets', () => {
     await waitFor(() => expect(screen.getAllByTestId('record-row').map((r) => r.getAttribute('data-id'))).toEqual(['id3']));
     expect(screen.getByTestId('filters-on')).toBeTruthy();
     expect(screen.getByTestId('records-total').getAttribute('data-total')).toBe('1');
-    await fireEvent.change(screen.getByTestId('filter-on'), { target: { value: 'changed' } });
+    await pick('filter-on', 'changed');
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(3));
     expect(callsOf('records_page')[2][1].query.filter).toMatchObject({ author_did: 'changed', dated: 'changed' });
     await fireEvent.click(screen.getByTestId('filters-reset'));
     await waitFor(() => expect(callsOf('records_page')).toHaveLength(4));
     expect(callsOf('records_page')[3][1].query.filter).toBeUndefined();
     expect(screen.queryByTestId('filters-on')).toBeNull();
-    expect(picker.value).toBe('');
+    expect(picker.getAttribute('data-value')).toBe('');
     setLang('en');
   });
 

@@ -1,10 +1,11 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import Settings from '../screens/Settings.svelte';
 import Sync from '../screens/Sync.svelte';
-import { DEFAULT_SETTINGS, app, showStatus, toast } from '../lib/app.svelte';
+import { DEFAULT_SETTINGS, app, messageText, showStatus, toast } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
 import { LANG_NAMES, LANGS, translate } from '../lib/i18n';
 import { callsOf, en, fakeShell, reject, type Handler, type Handlers } from './shell';
+import { pick } from './pick';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -54,12 +55,17 @@ describe('settings', () => {
     expect(document.querySelector('select option[lang]')).toBeNull();
   });
 
-  it('drops a confirmation shown in the language it leaves', async () => {
-    settingsShell();
+  it('re-translates a confirmation and a result already shown when the language changes', async () => {
+    settingsShell({ passphrase_change: reject('wrong_passphrase', 'wrong passphrase') });
     render(Settings);
-    showStatus(en('form.saved'));
+    showStatus('form.saved');
+    await fireEvent.input(await screen.findByTestId('pass-current'), { target: { value: 'nope' } });
+    await fireEvent.click(screen.getByTestId('pass-submit'));
+    const result = await screen.findByTestId('pass-result');
+    await waitFor(() => expect(result.textContent?.trim()).toBe(en('create.too_short', { min: 8 })));
     await fireEvent.click(await screen.findByTestId('language-zh-Hans'));
-    expect(toast.status).toBe('');
+    expect(messageText(toast.status)).toBe(translate('zh-Hans', 'form.saved'));
+    expect(result.textContent?.trim()).toBe(translate('zh-Hans', 'create.too_short', { min: 8 }));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(1));
   });
 
@@ -77,7 +83,7 @@ describe('settings', () => {
     await fireEvent.click(screen.getByTestId('panic-action-wipe'));
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(2));
     expect((callsOf('settings_set')[1][1] as { settings: { panicAction: string } }).settings.panicAction).toBe('wipe');
-    await fireEvent.change(screen.getByTestId('panic-shortcut'), { target: { value: 'Ctrl+Alt+L' } });
+    await pick('panic-shortcut', 'Ctrl+Alt+L');
     await waitFor(() => expect(callsOf('settings_set')).toHaveLength(3));
     expect(app.settings.panicShortcut).toBe('Ctrl+Alt+L');
     expect(app.settings.panicAction).toBe('wipe');
@@ -236,7 +242,7 @@ describe('sync', () => {
     await waitFor(() => expect((screen.getByTestId('identity-card') as HTMLTextAreaElement).value).toBe('satchel-card-1 AAAA'));
     expect(screen.getByTestId('fingerprint').textContent).toBe('red green blue');
     await fireEvent.click(await screen.findByTestId('export-peer-mina'));
-    await waitFor(() => expect((screen.getByTestId('drive-select') as HTMLSelectElement).value).toBe('d1'));
+    await waitFor(() => expect(screen.getByTestId('drive-select').dataset.value).toBe('d1'));
     await fireEvent.click(screen.getByTestId('export-submit'));
     const result = await screen.findByTestId('export-result');
     expect(callsOf('bundle_export_drive')[0][1]).toEqual({ peers: ['mina'], drive: 'd1' });

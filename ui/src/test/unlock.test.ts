@@ -4,6 +4,7 @@ import Unlock from '../screens/Unlock.svelte';
 import { app } from '../lib/app.svelte';
 import { setLang } from '../lib/i18n.svelte';
 import { LANG_NAMES, LANGS, translate } from '../lib/i18n';
+import { loadStrength } from '../lib/strength';
 import { callsOf, en, fakeShell, reject } from './shell';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -14,6 +15,9 @@ beforeEach(() => {
   app.lockReason = null;
   setLang('en');
 });
+
+// The recovery form's meter loads its dictionaries lazily; not what these test.
+beforeAll(() => loadStrength(), 60_000);
 
 describe('unlock screen', () => {
   it('shows a polite wrong-passphrase state, clears and focuses the field', async () => {

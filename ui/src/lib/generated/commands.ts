@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -399,4 +399,5 @@ export type Commands = {
 /** Events the shell emits, by name, with their payload. */
 export type Events = {
   progress: Progress;
+  idle_warning: IdleWarning;
 };

@@ -231,6 +231,8 @@ changes: Array<Change>,
  */
 purged: boolean, };
 
+export type IdleWarning = { seconds: number | null, };
+
 export type ImportReport = { 
 /**
  * Ops applied.
