@@ -204,6 +204,34 @@ pub enum ApiError {
     /// nothing was changed.
     #[error("stopped before it finished; nothing was changed")]
     Cancelled,
+    /// An export would replace a file the user did not ask to replace.
+    #[error("a file of that name is already there; choose another name, or replace it on purpose")]
+    ExportExists,
+    /// The export's folder cannot be written (read-only, permissions, gone).
+    #[error("the export could not be written to that folder; nothing was left there")]
+    ExportNotWritten,
+    /// The export was to go into the vault's own folder, which must hold nothing
+    /// readable.
+    #[error("an export cannot go into the vault's own folder; choose another folder")]
+    ExportIntoVault,
+    /// A value is longer than a spreadsheet cell holds.
+    #[error(
+        "field `{field}` of record `{record}` holds more than {max} characters, more than an XLSX cell holds; export it as CSV"
+    )]
+    ExportCellTooLong {
+        /// The record's id.
+        record: String,
+        /// The field's id.
+        field: String,
+        /// Characters a cell holds.
+        max: usize,
+    },
+    /// More records than a spreadsheet holds.
+    #[error("an XLSX sheet holds at most {max} records; choose fewer, or export as CSV")]
+    ExportTooManyRows {
+        /// Records a sheet holds.
+        max: u32,
+    },
     /// Any other database failure.
     #[error("{0}")]
     Store(StoreError),
@@ -256,6 +284,11 @@ impl ApiError {
             ApiError::Membership(_) => "membership",
             ApiError::FingerprintMismatch => "fingerprint_mismatch",
             ApiError::Cancelled => "cancelled",
+            ApiError::ExportExists => "export_exists",
+            ApiError::ExportNotWritten | ApiError::ExportIntoVault => "export_not_written",
+            ApiError::ExportCellTooLong { .. } | ApiError::ExportTooManyRows { .. } => {
+                "export_too_large"
+            }
             ApiError::Store(_) => "database",
             ApiError::Io(_) => "io",
         }
