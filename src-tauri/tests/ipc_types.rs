@@ -28,6 +28,7 @@ use std::{
 use heck::ToLowerCamelCase;
 use satchel_api::{
     Draft, DraftInfo, Found, RecordSummary, RecordView,
+    export::{ExportRequest, ReportWritten},
     form::{FieldValue, Form},
     offload::{OffloadPolicy, OffloadReport},
     quarantine::{QuarantineEntry, QuarantinedOp},
@@ -73,6 +74,8 @@ fn roots(c: &mut Collector) {
     c.add::<Drive>();
     c.add::<ExportReport>();
     c.add::<ImportReport>();
+    c.add::<ExportRequest>();
+    c.add::<ReportWritten>();
     c.add::<Conflict>();
     c.add::<Resolution>();
     c.add::<QuarantineEntry>();

@@ -100,7 +100,7 @@ pub struct ExportRequest {
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ExportReport {
+pub struct ReportWritten {
     /// Records written (rows after the header).
     pub records: u64,
     /// The file's name in the folder (no folder: the user knows where they chose).
@@ -386,7 +386,7 @@ impl Vault {
         out: &Path,
         overwrite: bool,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<ExportReport> {
+    ) -> Result<ReportWritten> {
         let form = self.form_ref(&request.form)?;
         let fields: Vec<&FieldDef> = match &request.fields {
             None => form.fields.iter().collect(),
@@ -451,7 +451,7 @@ impl Vault {
         temp.0 = None;
         crate::files::sync_dir(&folder).map_err(written)?;
         progress(total, total);
-        Ok(ExportReport {
+        Ok(ReportWritten {
             records: total,
             file: file_name,
         })

@@ -123,7 +123,7 @@ fn export(
     v: &satchel_api::Vault,
     req: &ExportRequest,
     out: &Path,
-) -> satchel_api::Result<satchel_api::export::ExportReport> {
+) -> satchel_api::Result<satchel_api::export::ReportWritten> {
     v.export_to(req, out, false, &mut |_, _| {})
 }
 

@@ -98,7 +98,7 @@ export const TRANSLATED_CODES = [
   'record_not_found', 'record_deleted', 'attachment_too_large', 'attachment_not_found',
   'invalid_peer', 'peer_exists', 'unknown_peer', 'bundle_recipients', 'no_conflict',
   'vault_locked', 'vault_unlocked', 'wrong_confirmation', 'no_drive', 'too_large', 'invalid_draft', 'not_in_quarantine', 'internal',
-  'decoy_only', 'cancelled', 'fingerprint_mismatch',
+  'decoy_only', 'cancelled', 'fingerprint_mismatch', 'export_exists', 'export_not_written', 'export_too_large',
 ] as const;
 
 export function toApiError(e: unknown): ApiError {

@@ -112,6 +112,30 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
+export type ExportColumns = { 
+/**
+ * The record's id (first column).
+ */
+id: boolean, 
+/**
+ * When it was created (UTC).
+ */
+created: boolean, 
+/**
+ * When it last changed (UTC).
+ */
+changed: boolean, 
+/**
+ * The device or member that created it.
+ */
+author: boolean, 
+/**
+ * Its attachments' file names (never their contents).
+ */
+attachments: boolean, };
+
+export type ExportFormat = "csv" | "xlsx";
+
 export type ExportReport = { 
 /**
  * File name (random, no extension).
@@ -125,6 +149,33 @@ ops: number,
  * File size in bytes (padded).
  */
 size: number, };
+
+export type ExportRequest = { 
+/**
+ * The form whose records are exported.
+ */
+form: string, 
+/**
+ * These records (full ids or unique prefixes), in this order; `None`: every
+ * record of the form not deleted, oldest first.
+ */
+ids?: Array<string>, 
+/**
+ * These fields, written in the form's order; `None`: all of them.
+ */
+fields?: Array<string>, 
+/**
+ * Id, times, author and attachment columns.
+ */
+columns: ExportColumns, 
+/**
+ * CSV or XLSX.
+ */
+format: ExportFormat, 
+/**
+ * Language of labels and values: en, ko or zh-Hans.
+ */
+lang: string, };
 
 export type FieldDef = { 
 /**
@@ -627,6 +678,16 @@ assigned: Array<string>,
  */
 form_version: number | null, };
 
+export type ReportWritten = { 
+/**
+ * Records written (rows after the header).
+ */
+records: number, 
+/**
+ * The file's name in the folder (no folder: the user knows where they chose).
+ */
+file: string, };
+
 export type Resolution = { "pick": string } | { "value": FieldValue };
 
 export type Settings = { 
@@ -704,7 +765,7 @@ time: string, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save";
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report";
 
 export type Transfer = { text: string, qr: string | null, };
 
