@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "record_delete",
     "record_purge",
     "record_assign",
+    "records_export_drive",
+    "records_export_choose",
     "offload_policy_get",
     "offload_policy_set",
     "offload_run",

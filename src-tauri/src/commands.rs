@@ -8,6 +8,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use satchel_api::{
     ApiError, AuthorChoice, Draft, DraftInfo, FieldInput, Found, ListFilter, NewAttachment,
     RecordFilter, RecordId, RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
+    export::{self, ExportRequest, ReportWritten},
     form::{FieldValue, Form},
     offload::{OffloadPolicy, OffloadReport},
     org::{MemberView, OrgInfo},
@@ -69,6 +70,7 @@ pub enum Task {
     Rekey,
     Attach,
     Save,
+    Report,
 }
 
 /// Where that work is; `done` comes last, on failure too.
@@ -1227,6 +1229,66 @@ pub async fn bundle_export_choose<R: Runtime>(
             })
             .map(Some)
         })
+        .await
+}
+
+/// Writes a report (CSV or XLSX) of `request` into `dir` under a free name, with
+/// progress in records. The file is plaintext: the window has warned and asked.
+fn write_report<R: Runtime>(
+    app: &AppHandle<R>,
+    vault: &Vault,
+    request: &ExportRequest,
+    dir: &std::path::Path,
+) -> satchel_api::Result<ReportWritten> {
+    let out = export::free_name(dir, &request.form, request.format, &export::today());
+    let result = vault.export_to(request, &out, false, &mut |done, total| {
+        let _ = app.emit(
+            "progress",
+            Progress {
+                task: Task::Report,
+                phase: Phase::Writing,
+                done: Some(done),
+                total: Some(total),
+            },
+        );
+    });
+    progress(app, Task::Report, Phase::Done);
+    result
+}
+
+/// Writes a report onto a removable drive, known by id. Emits progress.
+#[tauri::command]
+pub async fn records_export_drive<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    request: ExportRequest,
+    drive: String,
+) -> Result<ReportWritten> {
+    shell
+        .run(move |s, inner| {
+            let vault = inner.vault()?;
+            let dir = drives::find(&s.media_roots, &drive).ok_or_else(IpcError::no_drive)?;
+            Ok(write_report(&app, vault, &request, &dir)?)
+        })
+        .await
+}
+
+/// Asks for a folder with the system's dialog (outside the state lock), then writes
+/// a report there. Emits progress; null if the user cancelled.
+#[tauri::command]
+pub async fn records_export_choose<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    request: ExportRequest,
+) -> Result<Option<ReportWritten>> {
+    // A form that is not there is refused before the dialog opens.
+    let form = request.form.clone();
+    shell.with_vault(move |v| v.form(&form).map(drop)).await?;
+    let Some(dir) = pick(&app, &shell, Dialog::Folder).await? else {
+        return Ok(None);
+    };
+    shell
+        .with_vault(move |v| write_report(&app, v, &request, &dir).map(Some))
         .await
 }
 

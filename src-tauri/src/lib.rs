@@ -118,6 +118,8 @@ pub fn configure<R: Runtime>(
             commands::member_revoke,
             commands::member_import,
             commands::drives_list,
+            commands::records_export_drive,
+            commands::records_export_choose,
             commands::bundle_export_drive,
             commands::bundle_export_choose,
             commands::bundle_import,

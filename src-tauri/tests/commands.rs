@@ -1400,3 +1400,70 @@ fn a_peer_is_verified_through_ipc_with_the_words_its_screen_shows() {
         true
     );
 }
+
+#[test]
+fn a_report_is_written_to_a_drive_under_a_free_name_and_bad_requests_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    let request = json!({ "form": "contact", "format": "csv", "lang": "ko",
+                          "fields": ["name"], "columns": { "id": true } });
+    assert_eq!(
+        a.code(
+            "records_export_drive",
+            json!({ "request": request, "drive": "0/USB" })
+        ),
+        "vault_locked"
+    );
+    a.create();
+    let kim = a.add_contact("김철수 =1+1");
+    let wang = a.add_contact("王小明");
+    std::fs::create_dir_all(tmp.path().join("media/USB")).unwrap();
+    assert_eq!(
+        a.code(
+            "records_export_drive",
+            json!({ "request": request, "drive": "0/GONE" })
+        ),
+        "no_drive"
+    );
+    let bad_form = json!({ "form": "nope", "format": "xlsx", "lang": "en" });
+    assert_eq!(
+        a.code(
+            "records_export_drive",
+            json!({ "request": bad_form, "drive": "0/USB" })
+        ),
+        "unknown_form"
+    );
+    // Refused before the folder dialog opens.
+    assert_eq!(
+        a.code("records_export_choose", json!({ "request": bad_form })),
+        "unknown_form"
+    );
+    let one = json!({ "form": "contact", "format": "csv", "lang": "en", "ids": [kim] });
+    let first = a.ok(
+        "records_export_drive",
+        json!({ "request": one, "drive": "0/USB" }),
+    );
+    assert_eq!(first["records"], 1);
+    let second = a.ok(
+        "records_export_drive",
+        json!({ "request": request, "drive": "0/USB" }),
+    );
+    assert_eq!(second["records"], 2);
+    let (f1, f2) = (
+        first["file"].as_str().unwrap(),
+        second["file"].as_str().unwrap(),
+    );
+    assert_ne!(f1, f2, "a second report never replaces the first");
+    assert!(f1.starts_with("contact-") && f1.ends_with(".csv"), "{f1}");
+    let text = std::fs::read_to_string(tmp.path().join("media/USB").join(f2)).unwrap();
+    assert_eq!(
+        text,
+        format!("\u{feff}기록 ID,이름\r\n{kim},김철수 =1+1\r\n{wang},王小明\r\n")
+    );
+    let mut names: Vec<_> = std::fs::read_dir(tmp.path().join("media/USB"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+}

@@ -30,6 +30,7 @@ use std::{
 use heck::ToLowerCamelCase;
 use satchel_api::{
     AuthorChoice, Draft, DraftInfo, Found, RecordFilter, RecordSummary, RecordView,
+    export::{ExportRequest, ReportWritten},
     form::{FieldValue, Form},
     offload::{OffloadPolicy, OffloadReport},
     quarantine::{QuarantineEntry, QuarantinedOp},
@@ -78,6 +79,8 @@ fn roots(c: &mut Collector) {
     c.add::<Drive>();
     c.add::<ExportReport>();
     c.add::<ImportReport>();
+    c.add::<ExportRequest>();
+    c.add::<ReportWritten>();
     c.add::<Conflict>();
     c.add::<Resolution>();
     c.add::<QuarantineEntry>();

@@ -131,6 +131,12 @@ codes! {
     Membership = "membership",
     /// Stopped on request.
     Cancelled = "cancelled",
+    /// A report file of that name is already there.
+    ExportExists = "export_exists",
+    /// A report could not be written to that folder (or it was the vault's own).
+    ExportNotWritten = "export_not_written",
+    /// More than an XLSX file holds: `max` characters in a cell, or `max` rows.
+    ExportTooLarge = "export_too_large",
     /// Another database failure.
     Database = "database",
     /// Another file-system failure.
@@ -661,6 +667,34 @@ pub enum ApiError {
     /// nothing was changed.
     #[error("stopped before it finished; nothing was changed")]
     Cancelled,
+    /// An export would replace a file the user did not ask to replace.
+    #[error("a file of that name is already there; choose another name, or replace it on purpose")]
+    ExportExists,
+    /// The export's folder cannot be written (read-only, permissions, gone).
+    #[error("the export could not be written to that folder; nothing was left there")]
+    ExportNotWritten,
+    /// The export was to go into the vault's own folder, which must hold nothing
+    /// readable.
+    #[error("an export cannot go into the vault's own folder; choose another folder")]
+    ExportIntoVault,
+    /// A value is longer than a spreadsheet cell holds.
+    #[error(
+        "field `{field}` of record `{record}` holds more than {max} characters, more than an XLSX cell holds; export it as CSV"
+    )]
+    ExportCellTooLong {
+        /// The record's id.
+        record: String,
+        /// The field's id.
+        field: String,
+        /// Characters a cell holds.
+        max: usize,
+    },
+    /// More records than a spreadsheet holds.
+    #[error("an XLSX sheet holds at most {max} records; choose fewer, or export as CSV")]
+    ExportTooManyRows {
+        /// Records a sheet holds.
+        max: u32,
+    },
     /// Any other database failure.
     #[error("{0}")]
     Store(StoreError),
@@ -722,6 +756,11 @@ impl ApiError {
             ApiError::Membership(_) => ErrorCode::Membership,
             ApiError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
             ApiError::Cancelled => ErrorCode::Cancelled,
+            ApiError::ExportExists => ErrorCode::ExportExists,
+            ApiError::ExportNotWritten | ApiError::ExportIntoVault => ErrorCode::ExportNotWritten,
+            ApiError::ExportCellTooLong { .. } | ApiError::ExportTooManyRows { .. } => {
+                ErrorCode::ExportTooLarge
+            }
             ApiError::Store(_) => ErrorCode::Database,
             ApiError::Io(_) => ErrorCode::Io,
         }
@@ -764,6 +803,11 @@ impl ApiError {
             ApiError::AttachmentTooLarge { limit_mib, .. } => {
                 p.push(("limit", (*limit_mib).into()))
             }
+            ApiError::ExportCellTooLong { field, max, .. } => {
+                p.push(("field", field.as_str().into()));
+                p.push(("max", u64::try_from(*max).unwrap_or(u64::MAX).into()));
+            }
+            ApiError::ExportTooManyRows { max } => p.push(("max", u64::from(*max).into())),
             ApiError::PeerExists(name) | ApiError::UnknownPeer(name) => {
                 p.push(("name", name.as_str().into()));
             }
@@ -848,6 +892,15 @@ impl ApiError {
             ApiError::Crypto(CryptoError::Random),
             ApiError::FingerprintMismatch,
             ApiError::Cancelled,
+            ApiError::ExportExists,
+            ApiError::ExportNotWritten,
+            ApiError::ExportIntoVault,
+            ApiError::ExportCellTooLong {
+                record: "0a1b2c".into(),
+                field: "notes".into(),
+                max: 32_767,
+            },
+            ApiError::ExportTooManyRows { max: 1_048_575 },
             ApiError::Store(StoreError::Interrupted),
             ApiError::Io(std::io::ErrorKind::NotFound),
         ];
@@ -1071,6 +1124,11 @@ mod tests {
             ApiError::FingerprintMismatch => "FingerprintMismatch",
             ApiError::Membership(_) => "Membership",
             ApiError::Cancelled => "Cancelled",
+            ApiError::ExportExists => "ExportExists",
+            ApiError::ExportNotWritten => "ExportNotWritten",
+            ApiError::ExportIntoVault => "ExportIntoVault",
+            ApiError::ExportCellTooLong { .. } => "ExportCellTooLong",
+            ApiError::ExportTooManyRows { .. } => "ExportTooManyRows",
             ApiError::Store(_) => "Store",
             ApiError::Io(_) => "Io",
         }

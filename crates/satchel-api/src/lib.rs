@@ -16,6 +16,7 @@ mod background;
 mod cancel;
 pub mod drafts;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod filter;
 pub mod offload;

@@ -276,7 +276,7 @@ impl Vault {
         self.form_ref(name).cloned()
     }
 
-    fn form_ref(&self, name: &str) -> Result<&Form> {
+    pub(crate) fn form_ref(&self, name: &str) -> Result<&Form> {
         self.forms
             .get(name)
             .ok_or_else(|| ApiError::UnknownForm(name.chars().take(60).collect()))

@@ -10,6 +10,7 @@
 mod cancel;
 mod drafts;
 mod duress_metadata;
+mod export;
 mod filters;
 mod lifecycle;
 mod org;

@@ -88,6 +88,9 @@ struct Args {
     /// of them staying assigned
     #[arg(long, hide = true)]
     only_offload: Option<usize>,
+    /// Only a report of this many records written as CSV and as XLSX
+    #[arg(long, hide = true)]
+    only_export: Option<usize>,
     /// Internal: run one action on a vault in this process and report its time and
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
@@ -851,6 +854,9 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_offload {
         return offload_figures(n, n / 100);
     }
+    if let Some(n) = args.only_export {
+        return report_figures(n);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -891,6 +897,7 @@ fn main() -> Result<()> {
     age_figures(if args.quick { 1 } else { 30 })?;
     stop_figures(if args.quick { 4_000 } else { 100_000 })?;
     org_figures(if args.quick { 4_000 } else { 100_000 })?;
+    report_figures(if args.quick { 1_000 } else { 10_000 })?;
     if args.quick {
         offload_figures(500, 5)?;
     } else {
@@ -1423,5 +1430,79 @@ fn offload_figures(n: usize, assigned: usize) -> Result<()> {
         r.erased,
         took.as_secs_f64()
     );
+    Ok(())
+}
+
+/// A report of `n` contacts (name, notes in Hanzi and English, household size, a
+/// partial date and a choice), every field and the id and time columns, written as
+/// CSV and as XLSX; against the time to list the same records from the vault, which
+/// every export pays first.
+fn report_figures(n: usize) -> Result<()> {
+    use satchel_api::export::{ExportColumns, ExportFormat, ExportRequest};
+    let dir = tempfile::tempdir()?;
+    let mut vault = test_vault(&dir.path().join("vault"))?;
+    let mut data = Gen(0x2E90_2700);
+    let rows: Vec<Vec<(String, FieldInput)>> = (0..n)
+        .map(|i| {
+            let mut row = data.row();
+            row.push((
+                "birth_date".into(),
+                FieldInput::Text(format!("~19{:02}", i % 100)),
+            ));
+            row.push((
+                "sex".into(),
+                FieldInput::Text(["female", "male", "other"][i % 3].into()),
+            ));
+            row
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        vault.add_records("contact", chunk)?;
+    }
+    let t = Instant::now();
+    let listed = vault
+        .records(&satchel_api::ListFilter {
+            form: Some("contact".into()),
+            ..Default::default()
+        })?
+        .len();
+    let list = t.elapsed();
+    anyhow::ensure!(listed == n, "listed {listed} of {n}");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out)?;
+    let mut line = format!(
+        "report of {n} records: listing them {:.2} s",
+        list.as_secs_f64()
+    );
+    for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
+        let request = ExportRequest {
+            form: "contact".into(),
+            columns: ExportColumns {
+                id: true,
+                created: true,
+                changed: true,
+                ..Default::default()
+            },
+            format,
+            lang: "ko".into(),
+            ..Default::default()
+        };
+        let path = out.join(format!("report.{}", format.extension()));
+        let t = Instant::now();
+        let report = vault.export_to(&request, &path, false, &mut |_, _| {})?;
+        let took = t.elapsed();
+        anyhow::ensure!(
+            report.records == n as u64,
+            "wrote {} of {n}",
+            report.records
+        );
+        line.push_str(&format!(
+            "; {} {:.2} s ({:.1} MB)",
+            format.extension().to_uppercase(),
+            took.as_secs_f64(),
+            std::fs::metadata(&path)?.len() as f64 / 1e6
+        ));
+    }
+    println!("{line}");
     Ok(())
 }

@@ -111,6 +111,39 @@ pub(crate) enum Command {
     /// The organisation's members
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Write records of one form to a CSV or XLSX file for a report. The file is NOT
+    /// encrypted: anyone who can read it can read the records
+    Export {
+        /// The form whose records to write
+        #[arg(long)]
+        form: String,
+        /// Only these records (ids or unique prefixes), in this order [default: all]
+        #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+        ids: Option<Vec<String>>,
+        /// Only these fields, written in the form's order [default: all]
+        #[arg(long, value_delimiter = ',', value_name = "FIELD,...")]
+        fields: Option<Vec<String>>,
+        /// Columns besides the fields
+        #[arg(
+            long,
+            value_delimiter = ',',
+            value_name = "COLUMN,...",
+            value_parser = ["id", "created", "changed", "author", "attachments"]
+        )]
+        columns: Vec<String>,
+        /// File format
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// The file to write (its folder must exist)
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
+        /// Confirm writing an unencrypted file (asked on a terminal otherwise)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Erase the content of records a coordinator has acknowledged, keeping the
     /// signed op headers; records assigned to this device stay (field devices)
     Offload {

@@ -409,6 +409,36 @@ fn run(cli: &Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Export {
+            form,
+            ids,
+            fields,
+            columns,
+            format,
+            out,
+            force,
+            yes,
+        } => {
+            let request = satchel_api::export::ExportRequest {
+                form: form.clone(),
+                ids: ids.clone(),
+                fields: fields.clone(),
+                columns: satchel_api::export::ExportColumns {
+                    id: columns.iter().any(|c| c == "id"),
+                    created: columns.iter().any(|c| c == "created"),
+                    changed: columns.iter().any(|c| c == "changed"),
+                    author: columns.iter().any(|c| c == "author"),
+                    attachments: columns.iter().any(|c| c == "attachments"),
+                },
+                format: if format == "xlsx" {
+                    satchel_api::export::ExportFormat::Xlsx
+                } else {
+                    satchel_api::export::ExportFormat::Csv
+                },
+                lang: cli.lang.clone(),
+            };
+            export(cli, &dir, &request, out, *force, *yes)
+        }
         Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
         Command::Drafts(cmd) => drafts(cli, &dir, cmd),
         Command::Record(cmd) => record(cli, &dir, cmd),
@@ -521,6 +551,67 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// Asks on the terminal before plaintext leaves the vault, as `--yes` would confirm;
+/// without a terminal, `--yes` is the only way.
+fn confirm_unencrypted(yes: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    eprintln!(
+        "The export is NOT encrypted: anyone who can read its folder can read these records. \
+         Keep it no longer than the report needs it."
+    );
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Usage("add --yes to confirm writing an unencrypted file".into()).into());
+    }
+    eprint!("Write it? Type yes to go on: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(Usage("not confirmed; nothing was written".into()).into())
+    }
+}
+
+fn export(
+    cli: &Cli,
+    dir: &Path,
+    request: &satchel_api::export::ExportRequest,
+    out: &Path,
+    force: bool,
+    yes: bool,
+) -> Result<()> {
+    // Refused before the question and the passphrase: nothing to confirm.
+    if !force && std::fs::symlink_metadata(out).is_ok() {
+        return Err(ApiError::ExportExists.into());
+    }
+    confirm_unencrypted(yes)?;
+    let vault = unlock(dir)?;
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+        .with_message("Exporting…");
+    let report = vault.export_to(request, out, force, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    if cli.json {
+        return print_json(&report);
+    }
+    say!(
+        "Wrote {} record(s) to {} (not encrypted).",
+        report.records,
+        out.display()
+    );
+    Ok(())
 }
 
 fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {

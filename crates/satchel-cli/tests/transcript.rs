@@ -330,3 +330,122 @@ fn transcript_of_passphrases_recovery_and_duress() {
     );
     snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/keys-and-duress.txt"]);
 }
+
+#[test]
+fn transcript_of_an_export_for_a_report() {
+    let s = Sandbox::new();
+    let mut t = Transcript::new(&s);
+    t.run(&["init"]);
+    t.run(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        "name=김철수",
+        "--set",
+        "alias==cmd|' /C calc'!A0",
+        "--set",
+        "birth_date=~1985",
+        "--set",
+        "sex=male",
+        "--set",
+        "notes=住在延吉市\nsecond line",
+    ]);
+    t.run(&[
+        "record",
+        "add",
+        "contact",
+        "--set",
+        "name=王小明",
+        "--set",
+        "birth_date=1990-03",
+    ]);
+    let out = s.root.path().join("report.csv");
+    let out_arg = out.to_str().unwrap();
+    // No terminal and no --yes: refused, nothing written.
+    t.run(&[
+        "export", "--form", "contact", "--format", "csv", "--out", out_arg,
+    ]);
+    assert!(!out.exists());
+    t.run(&[
+        "--lang",
+        "ko",
+        "export",
+        "--form",
+        "contact",
+        "--fields",
+        "sex,name,birth_date,alias,notes",
+        "--columns",
+        "id",
+        "--format",
+        "csv",
+        "--out",
+        out_arg,
+        "--yes",
+    ]);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.starts_with('\u{feff}'), "a UTF-8 byte order mark");
+    t.text.push_str("report.csv:\n");
+    let shown = t.redact(
+        &written
+            .trim_start_matches('\u{feff}')
+            .replace("\r\n", "⏎\n"),
+    );
+    t.text.push_str(&shown);
+    t.text.push_str("\n\n");
+    // Not over an existing file unless asked.
+    t.run(&[
+        "export", "--form", "contact", "--format", "csv", "--out", out_arg, "--yes",
+    ]);
+    t.run(&[
+        "export", "--form", "contact", "--ids", "{2}", "--fields", "name", "--format", "xlsx",
+        "--out", out_arg, "--yes", "--force",
+    ]);
+    t.run(&[
+        "export",
+        "--form",
+        "case",
+        "--ids",
+        "{1}",
+        "--format",
+        "csv",
+        "--out",
+        s.root.path().join("case.csv").to_str().unwrap(),
+        "--yes",
+    ]);
+    t.run(&[
+        "export",
+        "--form",
+        "contact",
+        "--fields",
+        "nope",
+        "--format",
+        "csv",
+        "--out",
+        s.root.path().join("x.csv").to_str().unwrap(),
+        "--yes",
+    ]);
+    t.run(&[
+        "export",
+        "--form",
+        "contact",
+        "--format",
+        "csv",
+        "--out",
+        s.vault.join("inside.csv").to_str().unwrap(),
+        "--yes",
+    ]);
+    let mut left: Vec<String> = std::fs::read_dir(s.root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "vault" && n != "tmp")
+        .collect();
+    left.sort();
+    assert_eq!(left, ["report.csv"], "no temporary or refused file stays");
+    assert_eq!(
+        std::fs::read_dir(&s.tmp).unwrap().count(),
+        0,
+        "nothing in the temporary folder"
+    );
+    snapbox::assert_data_eq!(t.text, snapbox::file!["transcripts/export.txt"]);
+}

@@ -94,6 +94,12 @@ pub enum ValueProblem {
     /// A conflict resolved with both or neither of a pick and a new value.
     #[error("give either a value to pick or a new value")]
     PickOrValue,
+    /// A record of another form where one form's records are asked for (a report).
+    #[error("a record is not a `{form}` record; a report holds one form")]
+    OtherForm {
+        /// The form asked for.
+        form: String,
+    },
 }
 
 impl ValueProblem {
@@ -119,6 +125,7 @@ impl ValueProblem {
             ValueProblem::SettingTooLong => "setting_too_long",
             ValueProblem::DraftNotObject => "draft_not_object",
             ValueProblem::PickOrValue => "pick_or_value",
+            ValueProblem::OtherForm { .. } => "other_form",
         }
     }
 
@@ -128,7 +135,8 @@ impl ValueProblem {
         match self {
             ValueProblem::TooLong { max } => vec![("max", ProblemParam::Number(*max as u64))],
             ValueProblem::NoLinkMatch { form, .. }
-            | ValueProblem::SeveralLinkMatches { form, .. } => {
+            | ValueProblem::SeveralLinkMatches { form, .. }
+            | ValueProblem::OtherForm { form } => {
                 vec![("form", ProblemParam::Text(form.clone()))]
             }
             _ => Vec::new(),
@@ -154,6 +162,9 @@ impl ValueProblem {
             ValueProblem::TooLong { max: MAX_TEXT },
             ValueProblem::NotAttachment,
             ValueProblem::AttachmentKey,
+            ValueProblem::OtherForm {
+                form: "contact".into(),
+            },
             ValueProblem::NothingToChange,
             ValueProblem::NoLinkName,
             ValueProblem::NoLinkMatch {

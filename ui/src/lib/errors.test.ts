@@ -21,7 +21,7 @@ function textIn(lang: Lang, e: Pick<ApiError, 'code' | 'params'>): string {
 function withoutParams(text: string, e: Pick<ApiError, 'params'>): string {
   let rest = text;
   for (const v of Object.values(e.params)) rest = rest.split(String(v)).join('');
-  for (const kept of ['Satchel', 'MiB', 'KiB', 'ID', 'Ctrl+Shift+X']) rest = rest.split(kept).join('');
+  for (const kept of ['Satchel', 'MiB', 'KiB', 'ID', 'Ctrl+Shift+X', 'XLSX', 'CSV']) rest = rest.split(kept).join('');
   return rest;
 }
 

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, ReportWritten, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -264,6 +264,19 @@ export const recordPurge = (args: { id: string }): Promise<void> =>
 export const recordUpdate = (args: { id: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }): Promise<void> =>
   invoke<void>('record_update', args);
 
+/**
+ * Asks for a folder with the system's dialog (outside the state lock), then writes
+ * a report there. Emits progress; null if the user cancelled.
+ */
+export const recordsExportChoose = (args: { request: ExportRequest }): Promise<ReportWritten | null> =>
+  invoke<ReportWritten | null>('records_export_choose', args);
+
+/**
+ * Writes a report onto a removable drive, known by id. Emits progress.
+ */
+export const recordsExportDrive = (args: { request: ExportRequest; drive: string }): Promise<ReportWritten> =>
+  invoke<ReportWritten>('records_export_drive', args);
+
 export const recordsPage = (args: { query: PageQuery }): Promise<Page> =>
   invoke<Page>('records_page', args);
 
@@ -379,6 +392,8 @@ export type Commands = {
   record_history: { args: { id: string; lang: string }; result: Array<HistoryEntry> };
   record_purge: { args: { id: string }; result: void };
   record_update: { args: { id: string; values: { [key in string]: FieldValue | null }; attachments: Array<string> }; result: void };
+  records_export_choose: { args: { request: ExportRequest }; result: ReportWritten | null };
+  records_export_drive: { args: { request: ExportRequest; drive: string }; result: ReportWritten };
   records_page: { args: { query: PageQuery }; result: Page };
   records_search: { args: { query: string; form: string | null; filter: RecordFilter | null }; result: Found };
   settings_get: { args: undefined; result: Settings };

@@ -123,9 +123,33 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
 
 export type ErrorParam = string | number;
+
+export type ExportColumns = { 
+/**
+ * The record's id (first column).
+ */
+id: boolean, 
+/**
+ * When it was created (UTC).
+ */
+created: boolean, 
+/**
+ * When it last changed (UTC).
+ */
+changed: boolean, 
+/**
+ * The device or member that created it.
+ */
+author: boolean, 
+/**
+ * Its attachments' file names (never their contents).
+ */
+attachments: boolean, };
+
+export type ExportFormat = "csv" | "xlsx";
 
 export type ExportReport = { 
 /**
@@ -140,6 +164,33 @@ ops: number,
  * File size in bytes (padded).
  */
 size: number, };
+
+export type ExportRequest = { 
+/**
+ * The form whose records are exported.
+ */
+form: string, 
+/**
+ * These records (full ids or unique prefixes), in this order; `None`: every
+ * record of the form not deleted, oldest first.
+ */
+ids?: Array<string>, 
+/**
+ * These fields, written in the form's order; `None`: all of them.
+ */
+fields?: Array<string>, 
+/**
+ * Id, times, author and attachment columns.
+ */
+columns: ExportColumns, 
+/**
+ * CSV or XLSX.
+ */
+format: ExportFormat, 
+/**
+ * Language of labels and values: en, ko or zh-Hans.
+ */
+lang: string, };
 
 export type FieldDef = { 
 /**
@@ -692,6 +743,16 @@ assigned: Array<string>,
  */
 form_version: number | null, };
 
+export type ReportWritten = { 
+/**
+ * Records written (rows after the header).
+ */
+records: number, 
+/**
+ * The file's name in the folder (no folder: the user knows where they chose).
+ */
+file: string, };
+
 export type Resolution = { "pick": string } | { "value": FieldValue };
 
 export type Settings = { 
@@ -779,7 +840,7 @@ hit: boolean, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save";
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report";
 
 export type Transfer = { text: string, qr: string | null, };
 
