@@ -95,6 +95,11 @@ struct Args {
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
     rss_child: Option<Vec<String>>,
+    /// Only the memory a session of syncs keeps: a vault of this many records, five
+    /// times importing a small bundle from a peer and exporting everything to it,
+    /// under the app's allocator tunables
+    #[arg(long, hide = true)]
+    only_session_memory: Option<usize>,
 }
 
 /// A small deterministic generator, so every run measures the same data.
@@ -842,6 +847,9 @@ fn main() -> Result<()> {
     if let Some(mib) = args.only_memory {
         return memory_figures(mib);
     }
+    if let Some(n) = args.only_session_memory {
+        return session_memory_figures(n);
+    }
     if let Some(mib) = args.only_age {
         return age_figures(mib);
     }
@@ -1504,5 +1512,90 @@ fn report_figures(n: usize) -> Result<()> {
         ));
     }
     println!("{line}");
+    Ok(())
+}
+
+/// The allocator tunables the app runs with (`src-tauri/src/hardening.rs`).
+const APP_TUNABLES: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0:\
+                            glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
+
+/// The memory a working session keeps (issue: the app grew by ~160 MB over five syncs
+/// at 100,000 records): a vault of `n` records imports a 20-record bundle from a
+/// peer and exports all it holds to that peer, five times, each step on a thread of
+/// its own as the app's commands run; anonymous RSS after each step. Runs itself
+/// again under the app's allocator tunables if it was started without them.
+fn session_memory_figures(n: usize) -> Result<()> {
+    if !std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.perturb")) {
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .args(std::env::args_os().skip(1))
+            .env("GLIBC_TUNABLES", APP_TUNABLES)
+            .status()?;
+        anyhow::ensure!(status.success(), "the measuring process failed");
+        return Ok(());
+    }
+    const ROUNDS: usize = 5;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let dir = tempfile::tempdir()?;
+    let mut a = test_vault(&dir.path().join("a"))?;
+    let mut b = test_vault(&dir.path().join("b"))?;
+    a.add_peer(&b.identity().card, "peer")?;
+    b.add_peer(&a.identity().card, "office")?;
+    let mut data = Gen(0x5EED_CAFE_F00D_0001);
+    let mut done = 0;
+    while done < n {
+        let rows: Vec<_> = (0..5_000.min(n - done)).map(|_| data.row()).collect();
+        a.add_records("contact", &rows)?;
+        done += rows.len();
+    }
+    // The peer's bundles, made before measuring: 20 new records each.
+    let mut from_peer = Vec::new();
+    for i in 0..ROUNDS {
+        let rows: Vec<_> = (0..20).map(|_| data.row()).collect();
+        b.add_records("contact", &rows)?;
+        let out = dir.path().join(format!("from-peer-{i}"));
+        let r = b.export_bundle(&["office".to_owned()], &out)?;
+        from_peer.push(out.join(r.file));
+    }
+    drop(b);
+    let out = dir.path().join("to-peer");
+    println!(
+        "session memory at {n} records (GLIBC_TUNABLES as the app): RssAnon {:.1} MiB before",
+        mib(status_kib("RssAnon:"))
+    );
+    let mut export_secs = Vec::new();
+    for (i, bundle) in from_peer.iter().enumerate() {
+        let imported = std::thread::scope(|s| s.spawn(|| a.import_bundle(bundle)).join())
+            .map_err(|_| anyhow::anyhow!("import panicked"))??;
+        anyhow::ensure!(imported.applied > 0, "nothing imported");
+        println!(
+            "  sync {}: import of {} ops: RssAnon {:.1} MiB",
+            i + 1,
+            imported.applied,
+            mib(status_kib("RssAnon:"))
+        );
+        let t = Instant::now();
+        let exported = std::thread::scope(|s| {
+            s.spawn(|| a.export_bundle(&["peer".to_owned()], &out))
+                .join()
+        })
+        .map_err(|_| anyhow::anyhow!("export panicked"))??;
+        let secs = t.elapsed().as_secs_f64();
+        export_secs.push(secs);
+        std::fs::remove_file(out.join(&exported.file))?;
+        println!(
+            "  sync {}: export of {} ops ({:.1} MiB) in {secs:.2} s: RssAnon {:.1} MiB",
+            i + 1,
+            exported.ops,
+            exported.size as f64 / f64::from(1 << 20),
+            mib(status_kib("RssAnon:"))
+        );
+    }
+    export_secs.sort_by(f64::total_cmp);
+    println!(
+        "after {ROUNDS} syncs: RssAnon {:.1} MiB, peak RSS {:.1} MiB, median export {:.2} s",
+        mib(status_kib("RssAnon:")),
+        mib(peak_rss_kib()),
+        export_secs[ROUNDS / 2]
+    );
     Ok(())
 }
