@@ -911,6 +911,7 @@ fn main() -> Result<()> {
     } else {
         offload_figures(5_000, 50)?;
     }
+    session_memory_figures(if args.quick { 2_000 } else { 100_000 })?;
     Ok(())
 }
 
@@ -1527,7 +1528,8 @@ const APP_TUNABLES: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0
 fn session_memory_figures(n: usize) -> Result<()> {
     if !std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.perturb")) {
         let status = std::process::Command::new(std::env::current_exe()?)
-            .args(std::env::args_os().skip(1))
+            .arg("--only-session-memory")
+            .arg(n.to_string())
             .env("GLIBC_TUNABLES", APP_TUNABLES)
             .status()?;
         anyhow::ensure!(status.success(), "the measuring process failed");
