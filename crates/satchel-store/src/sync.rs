@@ -242,18 +242,37 @@ impl Store {
     /// Ops beyond `acked`, by author then sequence: what a peer has not confirmed.
     pub fn ops_after(&self, acked: &VersionVector) -> Result<Vec<Op>, StoreError> {
         let mut out = Vec::new();
+        self.each_op_after(acked, |op| {
+            out.push(op);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Store::ops_after`] handed to `f` one at a time, in the same order, so a
+    /// caller that writes them out holds one decoded op, not all of them.
+    pub fn each_op_after<E: From<StoreError>>(
+        &self,
+        acked: &VersionVector,
+        mut f: impl FnMut(Op) -> Result<(), E>,
+    ) -> Result<(), E> {
         for (author, _) in self.have()?.0 {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT header, signature, payload FROM ops WHERE author = ?1 AND seq > ?2 ORDER BY seq",
-            )?;
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT header, signature, payload FROM ops WHERE author = ?1 AND seq > ?2 ORDER BY seq",
+                )
+                .map_err(StoreError::from)?;
             let after = i64::try_from(acked.get(&author)).unwrap_or(i64::MAX);
-            let rows = stmt.query_map(params![&author.0[..], after], ops::row_parts)?;
+            let rows = stmt
+                .query_map(params![&author.0[..], after], ops::row_parts)
+                .map_err(StoreError::from)?;
             for row in rows {
-                let (h, s, p) = row?;
-                out.push(Op::from_stored_parts(h, &s, p)?);
+                let (h, s, p) = row.map_err(StoreError::from)?;
+                f(Op::from_stored_parts(h, &s, p).map_err(StoreError::from)?)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Everything in quarantine, with why and since which import. `verify` checks each

@@ -147,75 +147,41 @@ impl BundleHead {
 
     /// Uncompressed head bytes.
     pub fn encode(&self) -> Result<Vec<u8>, OpError> {
-        let mut out = Vec::new();
-        out.extend_from_slice(&self.bundle_id);
-        out.extend_from_slice(&self.sender_seq.to_be_bytes());
-        out.extend_from_slice(&self.prev_bundle);
-        let n = u16::try_from(self.acks.0.len()).map_err(|_| malformed("too many authors"))?;
-        out.extend_from_slice(&n.to_be_bytes());
-        for (author, seq) in &self.acks.0 {
-            out.extend_from_slice(&author.0);
-            out.extend_from_slice(&seq.to_be_bytes());
-        }
-        out.extend_from_slice(&len_u32(self.ops.len())?);
+        let mut out = HeadWriter::new(
+            self.bundle_id,
+            self.sender_seq,
+            self.prev_bundle,
+            &self.acks,
+        )?;
         for op in &self.ops {
-            out.extend_from_slice(&op.write());
+            out.op(op)?;
         }
-        let n = u16::try_from(self.forms.len()).map_err(|_| malformed("too many forms"))?;
-        out.extend_from_slice(&n.to_be_bytes());
-        for f in &self.forms {
-            if f.json.len() > MAX_FORM {
-                return Err(malformed("form too large"));
-            }
-            out.extend_from_slice(&f.write());
-        }
-        let n = u16::try_from(self.certificates.len())
-            .map_err(|_| malformed("too many certificates"))?;
-        out.extend_from_slice(&n.to_be_bytes());
-        for c in &self.certificates {
-            let bytes = c.write();
-            let len = u16::try_from(bytes.len()).map_err(|_| malformed("certificate"))?;
-            out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(&bytes);
-        }
-        let n =
-            u16::try_from(self.revocations.len()).map_err(|_| malformed("too many revocations"))?;
-        out.extend_from_slice(&n.to_be_bytes());
-        for r in &self.revocations {
-            out.extend_from_slice(&r.write());
-        }
-        out.extend_from_slice(&len_u32(self.blobs.len())?);
-        for (h, len) in &self.blobs {
-            out.extend_from_slice(h);
-            out.extend_from_slice(&len.to_be_bytes());
-        }
-        if out.len() > MAX_HEAD {
-            return Err(malformed("too many ops for one bundle"));
-        }
-        Ok(out)
+        out.encode_rest(
+            &self.forms,
+            &self.certificates,
+            &self.revocations,
+            &self.blobs,
+        )
     }
 
     /// The body up to the attachment contents (version, length, compressed head),
     /// the body hash, and the length of the whole body once the attachments follow.
     pub fn write(&self) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
-        let mut sorted = self.blobs.clone();
-        sorted.sort();
-        sorted.dedup_by(|a, b| a.0 == b.0);
-        if sorted != self.blobs || self.blobs.iter().any(|(_, l)| *l > MAX_BLOB) {
-            return Err(malformed("attachments not canonical"));
+        let mut out = HeadWriter::new(
+            self.bundle_id,
+            self.sender_seq,
+            self.prev_bundle,
+            &self.acks,
+        )?;
+        for op in &self.ops {
+            out.op(op)?;
         }
-        let head = self.encode()?;
-        let compressed =
-            zstd::bulk::compress(&head, 3).map_err(|_| malformed("compression failed"))?;
-        if compressed.len() > MAX_HEAD {
-            return Err(malformed("too many ops for one bundle"));
-        }
-        let mut out = Vec::with_capacity(5 + compressed.len());
-        out.push(VERSION);
-        out.extend_from_slice(&len_u32(compressed.len())?);
-        out.extend_from_slice(&compressed);
-        let total = out.len() as u64 + self.blobs.iter().map(|(_, l)| *l).sum::<u64>();
-        Ok((out, Self::hash(&head), total))
+        out.finish(
+            &self.forms,
+            &self.certificates,
+            &self.revocations,
+            &self.blobs,
+        )
     }
 
     /// Reads the body up to the attachment contents, decompressing at most
@@ -351,6 +317,137 @@ impl BundleHead {
             revocations,
             blobs,
         })
+    }
+}
+
+/// Encodes a head as its ops arrive, one at a time: an export of a large vault holds
+/// the head's bytes, never every op decoded at once (a hundred thousand ops decoded
+/// together cost far more than their bytes, and the allocator keeps much of it
+/// after they are freed). The bytes are those of [`BundleHead::write`].
+#[derive(Debug)]
+pub struct HeadWriter {
+    out: Vec<u8>,
+    /// Where the op count goes, written once all ops are in.
+    count_at: usize,
+    ops: usize,
+}
+
+impl HeadWriter {
+    /// Starts a head: everything before the ops.
+    pub fn new(
+        bundle_id: [u8; 16],
+        sender_seq: u64,
+        prev_bundle: [u8; 32],
+        acks: &VersionVector,
+    ) -> Result<Self, OpError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&bundle_id);
+        out.extend_from_slice(&sender_seq.to_be_bytes());
+        out.extend_from_slice(&prev_bundle);
+        let n = u16::try_from(acks.0.len()).map_err(|_| malformed("too many authors"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for (author, seq) in &acks.0 {
+            out.extend_from_slice(&author.0);
+            out.extend_from_slice(&seq.to_be_bytes());
+        }
+        let count_at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        Ok(Self {
+            out,
+            count_at,
+            ops: 0,
+        })
+    }
+
+    /// Appends one op; refuses once the head would pass [`MAX_HEAD`].
+    pub fn op(&mut self, op: &Op) -> Result<(), OpError> {
+        self.out.extend_from_slice(&op.write());
+        self.ops += 1;
+        if self.out.len() > MAX_HEAD {
+            return Err(malformed("too many ops for one bundle"));
+        }
+        Ok(())
+    }
+
+    /// Ops appended so far.
+    pub fn ops(&self) -> usize {
+        self.ops
+    }
+
+    /// Uncompressed head bytes, with what follows the ops.
+    fn encode_rest(
+        mut self,
+        forms: &[Publication],
+        certificates: &[Certificate],
+        revocations: &[Revocation],
+        blobs: &[([u8; 32], u64)],
+    ) -> Result<Vec<u8>, OpError> {
+        let count = len_u32(self.ops)?;
+        let out = &mut self.out;
+        out.get_mut(self.count_at..self.count_at + 4)
+            .ok_or(malformed("op count"))?
+            .copy_from_slice(&count);
+        let n = u16::try_from(forms.len()).map_err(|_| malformed("too many forms"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for f in forms {
+            if f.json.len() > MAX_FORM {
+                return Err(malformed("form too large"));
+            }
+            out.extend_from_slice(&f.write());
+        }
+        let n =
+            u16::try_from(certificates.len()).map_err(|_| malformed("too many certificates"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for c in certificates {
+            let bytes = c.write();
+            let len = u16::try_from(bytes.len()).map_err(|_| malformed("certificate"))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        let n = u16::try_from(revocations.len()).map_err(|_| malformed("too many revocations"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        for r in revocations {
+            out.extend_from_slice(&r.write());
+        }
+        out.extend_from_slice(&len_u32(blobs.len())?);
+        for (h, len) in blobs {
+            out.extend_from_slice(h);
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+        if out.len() > MAX_HEAD {
+            return Err(malformed("too many ops for one bundle"));
+        }
+        Ok(self.out)
+    }
+
+    /// Ends the head with the forms, membership and attachment list, and returns what
+    /// [`BundleHead::write`] does: the body up to the attachment contents, the body
+    /// hash and the whole body's length.
+    pub fn finish(
+        self,
+        forms: &[Publication],
+        certificates: &[Certificate],
+        revocations: &[Revocation],
+        blobs: &[([u8; 32], u64)],
+    ) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
+        let mut sorted = blobs.to_vec();
+        sorted.sort();
+        sorted.dedup_by(|a, b| a.0 == b.0);
+        if sorted != blobs || blobs.iter().any(|(_, l)| *l > MAX_BLOB) {
+            return Err(malformed("attachments not canonical"));
+        }
+        let head = self.encode_rest(forms, certificates, revocations, blobs)?;
+        let compressed =
+            zstd::bulk::compress(&head, 3).map_err(|_| malformed("compression failed"))?;
+        if compressed.len() > MAX_HEAD {
+            return Err(malformed("too many ops for one bundle"));
+        }
+        let mut out = Vec::with_capacity(5 + compressed.len());
+        out.push(VERSION);
+        out.extend_from_slice(&len_u32(compressed.len())?);
+        out.extend_from_slice(&compressed);
+        let total = out.len() as u64 + blobs.iter().map(|(_, l)| *l).sum::<u64>();
+        Ok((out, BundleHead::hash(&head), total))
     }
 }
 
