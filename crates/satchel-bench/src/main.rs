@@ -1564,8 +1564,36 @@ fn session_memory_figures(n: usize) -> Result<()> {
         "session memory at {n} records (GLIBC_TUNABLES as the app): RssAnon {:.1} MiB before",
         mib(status_kib("RssAnon:"))
     );
+    // The peak of the session alone, not of making the vault.
+    reset_peak();
     let mut export_secs = Vec::new();
     for (i, bundle) in from_peer.iter().enumerate() {
+        // Moved to the thread as `&mut`: a vault is `Send`, not `Sync`.
+        let v = &mut a;
+        let found = std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut found = 0;
+                for q in ["김", "서", "민수", "a"] {
+                    found += v
+                        .search_filtered(q, &satchel_api::RecordFilter::default(), 0)?
+                        .items
+                        .len();
+                }
+                let page = satchel_api::ListFilter {
+                    limit: 100,
+                    ..Default::default()
+                };
+                found += v.records(&page)?.len();
+                Ok::<_, satchel_api::ApiError>(found)
+            })
+            .join()
+        })
+        .map_err(|_| anyhow::anyhow!("search panicked"))??;
+        println!(
+            "  sync {}: four searches and a page of the list ({found} rows): RssAnon {:.1} MiB",
+            i + 1,
+            mib(status_kib("RssAnon:"))
+        );
         let imported = std::thread::scope(|s| s.spawn(|| a.import_bundle(bundle)).join())
             .map_err(|_| anyhow::anyhow!("import panicked"))??;
         anyhow::ensure!(imported.applied > 0, "nothing imported");
@@ -1594,7 +1622,7 @@ fn session_memory_figures(n: usize) -> Result<()> {
     }
     export_secs.sort_by(f64::total_cmp);
     println!(
-        "after {ROUNDS} syncs: RssAnon {:.1} MiB, peak RSS {:.1} MiB, median export {:.2} s",
+        "after {ROUNDS} syncs: RssAnon {:.1} MiB, peak RSS during them {:.1} MiB, median export {:.2} s",
         mib(status_kib("RssAnon:")),
         mib(peak_rss_kib()),
         export_secs[ROUNDS / 2]
