@@ -1149,7 +1149,7 @@ mod tests {
         let variants: std::collections::BTreeSet<&str> = examples.iter().map(variant).collect();
         assert_eq!(
             variants.len(),
-            51,
+            57,
             "an example of every variant: {variants:?}"
         );
         let mut codes = std::collections::BTreeSet::new();
