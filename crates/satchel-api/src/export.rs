@@ -365,6 +365,7 @@ impl Vault {
                 return Err(ApiError::InvalidValue {
                     field: "ids".into(),
                     problem: ValueProblem::OtherForm {
+                        record: id.to_string(),
                         form: form.name.clone(),
                     },
                 });

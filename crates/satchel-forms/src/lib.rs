@@ -95,8 +95,10 @@ pub enum ValueProblem {
     #[error("give either a value to pick or a new value")]
     PickOrValue,
     /// A record of another form where one form's records are asked for (a report).
-    #[error("a record is not a `{form}` record; a report holds one form")]
+    #[error("record `{record}` is not a `{form}` record; an export holds one form")]
     OtherForm {
+        /// The record's id (shown on the command line only).
+        record: String,
         /// The form asked for.
         form: String,
     },
@@ -136,7 +138,7 @@ impl ValueProblem {
             ValueProblem::TooLong { max } => vec![("max", ProblemParam::Number(*max as u64))],
             ValueProblem::NoLinkMatch { form, .. }
             | ValueProblem::SeveralLinkMatches { form, .. }
-            | ValueProblem::OtherForm { form } => {
+            | ValueProblem::OtherForm { form, .. } => {
                 vec![("form", ProblemParam::Text(form.clone()))]
             }
             _ => Vec::new(),
@@ -163,6 +165,7 @@ impl ValueProblem {
             ValueProblem::NotAttachment,
             ValueProblem::AttachmentKey,
             ValueProblem::OtherForm {
+                record: "0a1b2c".into(),
                 form: "contact".into(),
             },
             ValueProblem::NothingToChange,
