@@ -145,8 +145,8 @@ impl BundleHead {
         hash::hash(hash::domain::BUNDLE_BODY_V3, &[head])
     }
 
-    /// Uncompressed head bytes.
-    pub fn encode(&self) -> Result<Vec<u8>, OpError> {
+    /// A head writer holding this head's ops.
+    fn writer(&self) -> Result<HeadWriter, OpError> {
         let mut out = HeadWriter::new(
             self.bundle_id,
             self.sender_seq,
@@ -156,6 +156,12 @@ impl BundleHead {
         for op in &self.ops {
             out.op(op)?;
         }
+        Ok(out)
+    }
+
+    /// Uncompressed head bytes.
+    pub fn encode(&self) -> Result<Vec<u8>, OpError> {
+        let out = self.writer()?;
         out.encode_rest(
             &self.forms,
             &self.certificates,
@@ -167,15 +173,7 @@ impl BundleHead {
     /// The body up to the attachment contents (version, length, compressed head),
     /// the body hash, and the length of the whole body once the attachments follow.
     pub fn write(&self) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
-        let mut out = HeadWriter::new(
-            self.bundle_id,
-            self.sender_seq,
-            self.prev_bundle,
-            &self.acks,
-        )?;
-        for op in &self.ops {
-            out.op(op)?;
-        }
+        let out = self.writer()?;
         out.finish(
             &self.forms,
             &self.certificates,
