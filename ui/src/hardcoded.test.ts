@@ -1,3 +1,4 @@
+// @vitest-environment node
 // No text a person reads is written into the markup: every word on screen comes from
 // the translation files (assets/i18n), so a Korean or Chinese user never meets English.
 // Walks each component's template with Svelte's own parser.

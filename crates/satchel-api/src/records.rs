@@ -79,18 +79,19 @@ impl NewAttachment {
         }
     }
 
-    fn hash_and_size(&self) -> ([u8; 32], u64) {
-        match self.stored {
-            Some(s) => (s.hash, s.size),
-            None => (hash::content(&self.bytes), self.bytes.len() as u64),
-        }
+    fn size(&self) -> u64 {
+        self.stored.map_or(self.bytes.len() as u64, |s| s.size)
+    }
+
+    fn hash(&self) -> [u8; 32] {
+        self.stored
+            .map_or_else(|| hash::content(&self.bytes), |s| s.hash)
     }
 }
 
 impl std::fmt::Debug for NewAttachment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let size = self.stored.map_or(self.bytes.len() as u64, |s| s.size);
-        write!(f, "NewAttachment({size} bytes)")
+        write!(f, "NewAttachment({} bytes)", self.size())
     }
 }
 
@@ -355,13 +356,15 @@ impl Vault {
         }
         let mut blobs = Vec::new();
         for (i, a) in attachments.iter().enumerate() {
-            let (hash, size) = a.hash_and_size();
+            // The size first: an oversized file is refused before it is read.
+            let size = a.size();
             if size > MAX_ATTACHMENT {
                 return Err(ApiError::AttachmentTooLarge {
                     name: a.name.chars().take(80).collect(),
                     limit_mib: MAX_ATTACHMENT >> 20,
                 });
             }
+            let hash = a.hash();
             if a.stored.is_some() && !self.store.has_blob(&hash)? {
                 return Err(ApiError::AttachmentNotFound(
                     a.name.chars().take(80).collect(),

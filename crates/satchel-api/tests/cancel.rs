@@ -5,9 +5,9 @@ use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
 };
-use std::time::Duration;
 
-use satchel_api::{ApiError, ListFilter};
+use satchel_api::{ApiError, ListFilter, NewAttachment};
+use zeroize::Zeroizing;
 
 use crate::*;
 
@@ -56,22 +56,33 @@ fn a_raised_flag_stops_import_and_export_and_changes_nothing() {
 
 #[test]
 fn an_import_stopped_midway_rolls_back() {
-    // Large enough that the import is still running when the flag goes up, on any
-    // machine; the flag is raised while its transaction is open or before.
-    let (_tmp, _a, mut b, bundle) = pair(20_000);
+    // The flag goes up halfway through an attachment, which streams inside the
+    // import's transaction: the records applied with it are rolled back too.
+    let (tmp, mut a, mut b, _) = pair(1_000);
+    let photo: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+    let attachment = NewAttachment::in_memory("photo.jpg".into(), Zeroizing::new(photo));
+    a.add_record("contact", &text(&[("name", "with photo")]), &[attachment])
+        .unwrap();
+    let out = tmp.path().join("out2");
+    let bundle = out.join(a.export_bundle(&["b".into()], &out).unwrap().file);
     let flag = Arc::new(AtomicBool::new(false));
     b.set_cancel(Arc::clone(&flag)).unwrap();
-    let raiser = {
-        let flag = Arc::clone(&flag);
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(150));
+    let mut raised_at = None;
+    let result = b.import_bundle_file(&bundle, &mut |done, total| {
+        if raised_at.is_none() && done * 2 >= total && done < total {
             flag.store(true, Ordering::Relaxed);
-        })
-    };
-    let result = b.import_bundle(&bundle);
-    raiser.join().unwrap();
+            raised_at = Some(done);
+        }
+    });
+    assert!(raised_at.is_some(), "the flag went up midway");
     assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
     assert_eq!(b.info().unwrap().ops, 0, "nothing half-imported");
+    assert_eq!(
+        b.info().unwrap().attachments,
+        0,
+        "no part of the photo kept"
+    );
     flag.store(false, Ordering::Relaxed);
-    assert_eq!(b.import_bundle(&bundle).unwrap().applied, 20_000);
+    assert_eq!(b.import_bundle(&bundle).unwrap().applied, 1_001);
+    assert_eq!(b.info().unwrap().attachments, 1);
 }

@@ -104,11 +104,30 @@ fn attachments_are_stored_listed_and_limited() {
     assert_eq!((a.name.as_str(), a.size), ("photo.png", photo.len() as u64));
     assert_eq!(a.blake3, blake3_hex(&photo));
     assert_eq!(v.attachment(&id, &a.blake3).unwrap().as_slice(), &photo[..]);
-    let big = vec![0u8; usize::try_from(MAX_ATTACHMENT).unwrap() + 1];
+    // Over the limit, refused by its size before a byte is read: in memory (the
+    // zeroed pages are never touched, and never dropped, which would zero them) and
+    // as a file (sparse, so it takes no disk).
+    let big = NewAttachment::in_memory(
+        "big.bin".into(),
+        Zeroizing::new(vec![0u8; usize::try_from(MAX_ATTACHMENT).unwrap() + 1]),
+    );
     let err = v
-        .edit_record(&id, &[], &[attachment("big.bin", &big)])
+        .edit_record(&id, &[], std::slice::from_ref(&big))
+        .unwrap_err();
+    std::mem::forget(big);
+    assert!(matches!(err, ApiError::AttachmentTooLarge { .. }));
+    let files = tempfile::tempdir().unwrap();
+    let sparse = files.path().join("big.mp4");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(MAX_ATTACHMENT + 1)
+        .unwrap();
+    let mut read = 0;
+    let err = v
+        .store_attachment_file(&sparse, &mut |done, _| read = done)
         .unwrap_err();
     assert!(matches!(err, ApiError::AttachmentTooLarge { .. }));
+    assert_eq!(read, 0);
     v.remove_attachment(&id, &a.blake3).unwrap();
     assert!(v.record(&id, "en").unwrap().attachments.is_empty());
     // History gives a UI the attachment's name and size to say in its language.

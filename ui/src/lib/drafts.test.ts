@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { applyDraft, draftBody, draftKey, draftRoute, newestDraft } from './drafts';
 import type { FieldDef } from './api';
 

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import type { FieldDef, FieldType, Json } from './api';
 import { collectValues, emptyInput, fromInput, isIsoDate, isStoredDate, jsonEqual, parseDate, parseNumber, toInput, type InputValue } from './fields';
 import contact from '../../../assets/forms/contact.json';

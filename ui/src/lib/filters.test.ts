@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { filterActive, freshFilter, localOffsetMinutes, toRecordFilter } from './filters';
 
 describe('records filter', () => {

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { formatDate, formatDateTime, formatNumber, formatSize } from './format';
 
 describe('formatNumber', () => {

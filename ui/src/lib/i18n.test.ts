@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { ERROR_CODES } from './app.svelte';
 import { LOCK_REASONS, PHASES } from './api';
 import { readFileSync, readdirSync, statSync } from 'node:fs';

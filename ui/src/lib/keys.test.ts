@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { appShortcut } from './keys';
 
 const key = (k: string, mods: Partial<KeyboardEvent> = {}) =>

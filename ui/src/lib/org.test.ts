@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { assignable, canManage, isAssigned, localAuthor, me, memberState, orgLabel, parseDays, parseFromSeq } from './org';
 import type { MemberView, OrgView, RecordView } from './api';
 import { LANGS, translate } from './i18n';

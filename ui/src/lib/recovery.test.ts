@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { confirmsLastGroup, keyGroups, lastGroup, normaliseKeyText } from './recovery';
 
 const KEY = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789';

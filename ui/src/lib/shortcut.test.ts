@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { DEFAULT_SHORTCUT, SHORTCUT_CHOICES, formatShortcut, matchShortcut, parseShortcut } from './shortcut';
 
 const ev = (key: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}, code?: string) => ({

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { shownAttachmentChange, shownValue } from './shown';
 import { translate } from './i18n';
 

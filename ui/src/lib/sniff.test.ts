@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { asText, sniff, sniffImage } from './sniff';
 
 const bytes = (...b: number[]) => new Uint8Array(b);

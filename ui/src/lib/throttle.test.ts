@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { latest, throttle } from './throttle';
 
 describe('throttle', () => {

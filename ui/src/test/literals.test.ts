@@ -1,3 +1,4 @@
+// @vitest-environment node
 // No user-visible text may be written directly in a component: everything goes through
 // the translation files. Parses every .svelte file with the compiler's modern AST.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
