@@ -88,6 +88,11 @@ pub struct ExportRequest {
     /// record of the form not deleted, oldest first.
     #[ts(optional)]
     pub ids: Option<Vec<String>>,
+    /// With `ids` unset: only the form's records this filter lets through (its own
+    /// form, if any, is ignored: `form` is the report's). `ids` and a filter are not
+    /// both given.
+    #[ts(optional)]
+    pub filter: Option<crate::filter::RecordFilter>,
     /// These fields, written in the form's order; `None`: all of them.
     #[ts(optional)]
     pub fields: Option<Vec<String>>,
@@ -338,11 +343,18 @@ impl Vault {
     }
 
     /// The records an export covers, in order.
-    fn export_records(&self, form: &Form, ids: Option<&[String]>) -> Result<Vec<StoredRecord>> {
-        let Some(ids) = ids else {
+    fn export_records(&self, form: &Form, request: &ExportRequest) -> Result<Vec<StoredRecord>> {
+        let Some(ids) = request.ids.as_deref() else {
+            let narrowed = match &request.filter {
+                Some(filter) => self.list_filter(&crate::filter::RecordFilter {
+                    form: None,
+                    ..filter.clone()
+                })?,
+                None => ListFilter::default(),
+            };
             let mut all = self.store.records(&ListFilter {
                 form: Some(form.name.clone()),
-                ..ListFilter::default()
+                ..narrowed
             })?;
             all.sort_by_key(|r| (r.state.created, r.id.0));
             return Ok(all);
@@ -401,7 +413,12 @@ impl Vault {
                     .collect()
             }
         };
-        let records = self.export_records(form, request.ids.as_deref())?;
+        if request.ids.is_some() && request.filter.as_ref().is_some_and(|f| f.is_narrowed()) {
+            return Err(ApiError::InvalidFilter(
+                "chosen records and a filter cannot be combined".into(),
+            ));
+        }
+        let records = self.export_records(form, request)?;
         if request.format == ExportFormat::Xlsx && records.len() > XLSX_MAX_RECORDS as usize {
             return Err(ApiError::ExportTooManyRows {
                 max: XLSX_MAX_RECORDS,

@@ -51,7 +51,7 @@ fn rows(path: &Path, format: ExportFormat) -> Vec<Vec<String>> {
 }
 
 /// The names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
+fn names_in(dir: &Path) -> Vec<String> {
     let mut n: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -230,7 +230,7 @@ fn both_formats_carry_every_script_and_neutralise_formulas() {
             "{format:?}: attachments by name only"
         );
         assert_eq!(
-            names(out_dir.path()),
+            names_in(out_dir.path()),
             [out.file_name().unwrap().to_str().unwrap()],
             "{format:?}: nothing but the report in the folder"
         );
@@ -261,6 +261,7 @@ fn chosen_records_and_fields_in_form_order_with_times_and_author() {
         },
         format: ExportFormat::Csv,
         lang: "zh-Hans".into(),
+        ..Default::default()
     };
     assert_eq!(export(&f.vault, &req, &out).unwrap().records, 2);
     let got = csv_rows(&out);
@@ -337,10 +338,10 @@ fn an_existing_file_is_replaced_only_when_asked_and_no_temp_file_stays() {
         Err(ApiError::ExportExists)
     ));
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
-    assert_eq!(names(out_dir.path()), ["r.csv"]);
+    assert_eq!(names_in(out_dir.path()), ["r.csv"]);
     f.vault.export_to(&req, &out, true, &mut |_, _| {}).unwrap();
     assert_eq!(csv_rows(&out).len(), 4);
-    assert_eq!(names(out_dir.path()), ["r.csv"]);
+    assert_eq!(names_in(out_dir.path()), ["r.csv"]);
 }
 
 #[test]
@@ -373,7 +374,7 @@ fn a_failed_export_leaves_nothing_behind() {
         ..Default::default()
     };
     assert!(export(&f.vault, &ok, &out_dir.path().join("gone/r.csv")).is_err());
-    assert!(names(out_dir.path()).is_empty());
+    assert!(names_in(out_dir.path()).is_empty());
 
     // A value longer than an XLSX cell holds fails midway: the partial file goes.
     let mut v = f.vault;
@@ -394,9 +395,9 @@ fn a_failed_export_leaves_nothing_behind() {
         other => panic!("{other:?}"),
     }
     assert!(
-        names(out_dir.path()).is_empty(),
+        names_in(out_dir.path()).is_empty(),
         "{:?}",
-        names(out_dir.path())
+        names_in(out_dir.path())
     );
     // The same as CSV works.
     let csv = ExportRequest {
@@ -404,14 +405,14 @@ fn a_failed_export_leaves_nothing_behind() {
         ..req
     };
     export(&v, &csv, &out_dir.path().join("r.csv")).unwrap();
-    assert_eq!(names(out_dir.path()), ["r.csv"]);
+    assert_eq!(names_in(out_dir.path()), ["r.csv"]);
 }
 
 #[test]
 fn the_vault_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (v, _) = new_vault(dir.path());
-    let before = names(dir.path());
+    let before = names_in(dir.path());
     let req = ExportRequest {
         form: "contact".into(),
         ..Default::default()
@@ -420,7 +421,7 @@ fn the_vault_folder_is_refused() {
         export(&v, &req, &dir.path().join("r.csv")),
         Err(ApiError::ExportIntoVault)
     ));
-    assert_eq!(names(dir.path()), before);
+    assert_eq!(names_in(dir.path()), before);
 }
 
 #[test]
@@ -437,5 +438,104 @@ fn a_raised_cancel_flag_stops_the_export_and_removes_the_file() {
         export(&f.vault, &req, &out_dir.path().join("r.csv")),
         Err(ApiError::Cancelled)
     ));
-    assert!(names(out_dir.path()).is_empty());
+    assert!(names_in(out_dir.path()).is_empty());
+}
+
+/// The records list's filter narrows a report as it narrows the list: by author and
+/// by date; a filter that lets nothing through writes the header alone; chosen
+/// records and a filter together are refused.
+#[test]
+fn a_filter_chooses_the_records_as_the_list_does() {
+    use satchel_api::{RecordEvent, RecordFilter};
+    let f = fixture();
+    let out_dir = tempfile::tempdir().unwrap();
+    let me = f.vault.record_authors().unwrap()[0].id.clone();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let report = |name: &str, filter: RecordFilter| {
+        let out = out_dir.path().join(name);
+        let req = ExportRequest {
+            form: "contact".into(),
+            fields: Some(vec!["name".into()]),
+            format: ExportFormat::Csv,
+            lang: "en".into(),
+            filter: Some(filter),
+            ..Default::default()
+        };
+        export(&f.vault, &req, &out).map(|w| (w.records, csv_rows(&out)))
+    };
+    let names = |rows: Vec<Vec<String>>| {
+        rows.into_iter()
+            .skip(1)
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
+    let (n, rows) = report(
+        "mine.csv",
+        RecordFilter {
+            author: Some(me.clone()),
+            // The filter's own form is not the report's: ignored.
+            form: Some("case".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (n, names(rows)),
+        (3, vec!["김철수".into(), "王小明".into(), "'-".into()])
+    );
+    let (n, rows) = report(
+        "stranger.csv",
+        RecordFilter {
+            author: Some("7".repeat(64)),
+            author_did: RecordEvent::Changed,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((n, rows.len()), (0, 1), "the header alone");
+    let (n, _) = report(
+        "today.csv",
+        RecordFilter {
+            since: Some(today.clone()),
+            until: Some(today),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(n, 3);
+    let (n, _) = report(
+        "future.csv",
+        RecordFilter {
+            since: Some("2999".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(n, 0);
+    let err = report(
+        "bad.csv",
+        RecordFilter {
+            since: Some("yesterday-ish".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, ApiError::InvalidFilter(_)), "{err:?}");
+    let both = ExportRequest {
+        form: "contact".into(),
+        ids: Some(vec![f.kim.clone()]),
+        filter: Some(RecordFilter {
+            author: Some(me),
+            ..Default::default()
+        }),
+        format: ExportFormat::Csv,
+        lang: "en".into(),
+        ..Default::default()
+    };
+    let err = export(&f.vault, &both, &out_dir.path().join("both.csv")).unwrap_err();
+    assert!(matches!(err, ApiError::InvalidFilter(_)), "{err:?}");
+    assert_eq!(
+        names_in(out_dir.path()),
+        ["future.csv", "mine.csv", "stranger.csv", "today.csv"]
+    );
 }

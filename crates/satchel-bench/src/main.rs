@@ -235,10 +235,10 @@ fn baseline(path: &Path, rows: &[Vec<(String, FieldInput)>], batch: usize) -> Re
             .execute(params![&random::<32>()[..], &author[..], seq, &record[..], seq, &random::<190>()[..], &random::<64>()[..], payload])?;
             let rowid: i64 = tx
                 .prepare_cached(
-                    "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
-                     VALUES (?1, 'contact', ?2, ?2, 0, ?3) RETURNING rowid",
+                    "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state, created_by)
+                     VALUES (?1, 'contact', ?2, ?2, 0, ?3, ?4) RETURNING rowid",
                 )?
-                .query_row(params![&record[..], seq, state.to_string()], |r| r.get(0))?;
+                .query_row(params![&record[..], seq, state.to_string(), &author[..]], |r| r.get(0))?;
             let body = satchel_store::search::index_text(values.iter().map(String::as_str));
             tx.prepare_cached("INSERT INTO search (rowid, body) VALUES (?1, ?2)")?
                 .execute(params![rowid, body])?;

@@ -117,9 +117,17 @@ pub(crate) enum Command {
         /// The form whose records to write
         #[arg(long)]
         form: String,
-        /// Only these records (ids or unique prefixes), in this order [default: all]
-        #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+        /// Only these records (ids or unique prefixes), in this order [default: all,
+        /// or those the filter below lets through]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            value_name = "ID,...",
+            conflicts_with_all = ["author", "changed_by", "since", "until"]
+        )]
         ids: Option<Vec<String>>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// Only these fields, written in the form's order [default: all]
         #[arg(long, value_delimiter = ',', value_name = "FIELD,...")]
         fields: Option<Vec<String>>,

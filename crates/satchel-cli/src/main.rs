@@ -412,6 +412,7 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Export {
             form,
             ids,
+            filter,
             fields,
             columns,
             format,
@@ -436,8 +437,9 @@ fn run(cli: &Cli) -> Result<()> {
                     satchel_api::export::ExportFormat::Csv
                 },
                 lang: cli.lang.clone(),
+                ..Default::default()
             };
-            export(cli, &dir, &request, out, *force, *yes)
+            export(cli, &dir, request, filter, out, *force, *yes)
         }
         Command::Conflicts(cmd) => conflicts(cli, &dir, cmd),
         Command::Drafts(cmd) => drafts(cli, &dir, cmd),
@@ -580,7 +582,8 @@ fn confirm_unencrypted(yes: bool) -> Result<()> {
 fn export(
     cli: &Cli,
     dir: &Path,
-    request: &satchel_api::export::ExportRequest,
+    mut request: satchel_api::export::ExportRequest,
+    filter: &args::FilterArgs,
     out: &Path,
     force: bool,
     yes: bool,
@@ -591,6 +594,11 @@ fn export(
     }
     confirm_unencrypted(yes)?;
     let vault = unlock(dir)?;
+    let narrowed = record_filter(&vault, &None, filter)?;
+    if narrowed.is_narrowed() {
+        request.filter = Some(narrowed);
+    }
+    let request = &request;
     let bar = indicatif::ProgressBar::new(0)
         .with_style(
             indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}")

@@ -59,6 +59,10 @@ impl<'a> Transcript<'a> {
                 r#""fingerprint": "[WORDS]""#,
             ),
             (r#""op": "[0-9a-f]{64}""#, r#""op": "[OP]""#),
+            (
+                r"--changed-by [0-9a-f]{12}\b",
+                "--changed-by [DEVICE-ID-PREFIX]",
+            ),
             (r#""savedMs": \d+"#, r#""savedMs": [MS]"#),
         ];
         for (re, with) in rules {
@@ -412,6 +416,35 @@ fn transcript_of_an_export_for_a_report() {
         "--out",
         s.root.path().join("case.csv").to_str().unwrap(),
         "--yes",
+    ]);
+    // The list's filter chooses the records: by date (none this far ahead), by
+    // author (this device wrote both); and not together with chosen ids.
+    t.run(&[
+        "export", "--form", "contact", "--since", "2999", "--format", "csv", "--out", out_arg,
+        "--yes", "--force",
+    ]);
+    let authors = t.run(&["record", "authors"]).stdout;
+    let me = authors.get(..12).unwrap();
+    t.run(&[
+        "export",
+        "--form",
+        "contact",
+        "--changed-by",
+        me,
+        "--fields",
+        "name",
+        "--format",
+        "csv",
+        "--out",
+        out_arg,
+        "--yes",
+        "--force",
+    ]);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, "\u{feff}Name\r\n김철수\r\n王小明\r\n");
+    t.run(&[
+        "export", "--form", "contact", "--ids", "{2}", "--since", "2026", "--format", "csv",
+        "--out", out_arg, "--yes", "--force",
     ]);
     t.run(&[
         "export",

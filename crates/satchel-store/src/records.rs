@@ -66,8 +66,8 @@ pub struct TimeFilter {
 /// stops after the page (migration 3).
 ///
 /// A record's creator is the author of its earliest write (the order
-/// `satchel_sync::merge` uses for `created`), read from the op log by `ops_record`;
-/// the author's own ops (the `(author, seq)` index) narrow the records first.
+/// `satchel_sync::merge` uses for `created`), kept in `created_by` by [`refresh`]
+/// (migration 13); "changed by" reads the author's ops by record.
 fn where_clause(filter: &ListFilter) -> (String, Vec<(&'static str, Value)>) {
     let mut terms: Vec<&'static str> = Vec::new();
     let mut params: Vec<(&'static str, Value)> = Vec::new();
@@ -91,11 +91,7 @@ fn where_clause(filter: &ListFilter) -> (String, Vec<(&'static str, Value)>) {
         terms.push(if author.changed {
             "id IN (SELECT record FROM ops WHERE author = :author AND void = 0)"
         } else {
-            "id IN (SELECT record FROM ops WHERE author = :author AND void = 0 AND kind = 1)
-             AND :author = (SELECT o.author FROM ops o
-                 WHERE o.record = records.id AND o.void = 0 AND o.kind = 1
-                     AND o.payload IS NOT NULL
-                 ORDER BY o.hlc_ms, o.hlc_counter, o.author LIMIT 1)"
+            "created_by = :author"
         });
         params.push((":author", Value::Blob(author.device.0.to_vec())));
     }
@@ -225,13 +221,25 @@ pub(crate) fn refresh(
             .execute([&record.0[..]])?;
         return Ok(());
     };
+    // The creator: the author of the earliest write left, in the order `created`
+    // follows, ties broken by author as the op log sorts them.
+    let created_by = views
+        .iter()
+        .filter(|v| {
+            v.header.kind == OpKind::Write
+                && matches!(v.body, Some(Body::Write(_)))
+                && !erased.contains(&v.id)
+        })
+        .min_by_key(|v| (v.header.hlc, v.header.author.0))
+        .map(|v| v.header.author.0.to_vec());
     let json = serde_json::to_string(&state).map_err(|_| StoreError::Corrupt("state"))?;
     let rowid: i64 = tx
         .prepare_cached(
-            "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO records (id, form, created_ms, updated_ms, deleted, state, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET form = excluded.form, created_ms = excluded.created_ms,
-             updated_ms = excluded.updated_ms, deleted = excluded.deleted, state = excluded.state
+             updated_ms = excluded.updated_ms, deleted = excluded.deleted, state = excluded.state,
+             created_by = excluded.created_by
          RETURNING rowid",
         )?
         .query_row(
@@ -241,7 +249,8 @@ pub(crate) fn refresh(
                 ms(state.created.wall_ms)?,
                 ms(state.updated.wall_ms)?,
                 state.deleted,
-                json
+                json,
+                created_by
             ],
             |r| r.get(0),
         )?;

@@ -197,6 +197,19 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE peers ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 13: who created each record (the author of its earliest write, as `created_ms`
+    // is its time), kept in the view, so that a coordinator's "created by" filter
+    // walks an index instead of reading every record's ops; and the ops of an author
+    // by record, for "changed by".
+    r#"
+    ALTER TABLE records ADD COLUMN created_by BLOB;
+    UPDATE records SET created_by = (
+        SELECT o.author FROM ops o
+        WHERE o.record = records.id AND o.void = 0 AND o.kind = 1 AND o.payload IS NOT NULL
+        ORDER BY o.hlc_ms, o.hlc_counter, o.author LIMIT 1);
+    CREATE INDEX records_creator_list ON records (created_by, deleted, updated_ms, id DESC);
+    CREATE INDEX ops_author_record ON ops (author, record) WHERE void = 0;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

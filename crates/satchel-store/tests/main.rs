@@ -400,7 +400,10 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
     // The index as schema 3 laid it out (text only), and empty: the upgrade fills it.
     store
         .execute_for_tests(&format!(
-            "DROP TABLE search;
+            "DROP INDEX records_creator_list;
+             DROP INDEX ops_author_record;
+             ALTER TABLE records DROP COLUMN created_by;
+             DROP TABLE search;
              CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
              DROP TABLE drafts;
@@ -444,6 +447,21 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
         ids(store.search_in("river", Some("contact"), 10).unwrap()),
         [contact]
     );
+    // Schema 13: each record's creator, filled in from the op log.
+    let by_w = |device| ListFilter {
+        author: Some(satchel_store::AuthorFilter {
+            device,
+            changed: false,
+        }),
+        include_deleted: true,
+        ..Default::default()
+    };
+    let mine = DeviceId(w.keys.public().signing);
+    assert_eq!(
+        ids(store.records(&by_w(mine)).unwrap()),
+        [gone, contact, visit]
+    );
+    assert!(store.records(&by_w(DeviceId([7; 32]))).unwrap().is_empty());
 }
 
 #[test]
@@ -904,6 +922,41 @@ mod filters {
             ..Default::default()
         });
         assert!(plan.contains("records_list"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    /// "Created by" walks the creator's own records in list order (migration 13),
+    /// with or without a form; "changed by" reads the author's ops by record. Neither
+    /// reads another record's ops nor sorts.
+    #[test]
+    fn author_filters_walk_indexes_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
+        for form in [None, Some("contact".to_owned())] {
+            for oldest_first in [false, true] {
+                let plan = store.list_plan_for_tests(&ListFilter {
+                    form: form.clone(),
+                    oldest_first,
+                    author: Some(AuthorFilter {
+                        device: DeviceId([7; 32]),
+                        changed: false,
+                    }),
+                    ..Default::default()
+                });
+                assert!(plan.contains("records_creator_list"), "{plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+                assert!(!plan.contains("ops"), "{plan}");
+            }
+        }
+        let plan = store.list_plan_for_tests(&ListFilter {
+            author: Some(AuthorFilter {
+                device: DeviceId([7; 32]),
+                changed: true,
+            }),
+            ..Default::default()
+        });
+        assert!(plan.contains("ops_author_record"), "{plan}");
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 

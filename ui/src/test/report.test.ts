@@ -19,6 +19,7 @@ function shell() {
     records_search: () => ({ items: [row('c2', 'contact'), row('k1', 'case')], more: false }),
     drafts_list: () => [],
     drives_list: () => [{ id: '0/USB', label: 'USB' }],
+    record_authors: () => [],
     records_export_drive: () => ({ records: 1, file: 'contact-2026-11-30.csv' }),
   });
 }
@@ -72,6 +73,34 @@ describe('export for a report', () => {
         drive: '0/USB',
       },
     ]);
+  });
+
+  it('writes what the filters show when a filter is on, and sends the filter itself', async () => {
+    shell();
+    app.list.filter = { ...freshFilter(), since: '2026-11' };
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.click(screen.getByTestId('report-open'));
+    await fireEvent.click(screen.getByTestId('report-form-contact'));
+    // What the list shows is the starting choice; all records remain one click away.
+    expect((screen.getByTestId('report-filtered') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId('report-dialog').textContent).toContain(en('report.filtered_records'));
+    await fireEvent.click(screen.getByTestId('report-next'));
+    await fireEvent.click(await screen.findByTestId('report-drive'));
+    await fireEvent.click(screen.getByTestId('report-write'));
+    await screen.findByTestId('report-result');
+    const [sent] = callsOf('records_export_drive').map((c) => (c[1] as { request: Record<string, unknown> }).request);
+    expect(sent.ids).toBeUndefined();
+    expect(sent.filter).toMatchObject({ since: '2026-11', until: null, author: null, dated: 'created' });
+  });
+
+  it('offers no filtered choice when no filter is on', async () => {
+    shell();
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.click(screen.getByTestId('report-open'));
+    expect(screen.queryByTestId('report-filtered')).toBeNull();
+    expect((screen.getByTestId('report-all') as HTMLInputElement).checked).toBe(true);
   });
 
   it('asks for something to write, and cancelling at the warning writes nothing', async () => {

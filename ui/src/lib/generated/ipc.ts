@@ -176,6 +176,12 @@ form: string,
  */
 ids?: Array<string>, 
 /**
+ * With `ids` unset: only the form's records this filter lets through (its own
+ * form, if any, is ignored: `form` is the report's). `ids` and a filter are not
+ * both given.
+ */
+filter?: RecordFilter, 
+/**
  * These fields, written in the form's order; `None`: all of them.
  */
 fields?: Array<string>, 
