@@ -199,14 +199,19 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 13: who created each record (the author of its earliest write, as `created_ms`
     // is its time), kept in the view, so that a coordinator's "created by" filter
-    // walks an index instead of reading every record's ops; and the ops of an author
-    // by record, for "changed by".
+    // walks an index instead of reading every record's ops; the ops of an author by
+    // record, for "changed by"; and the creation time in the list indexes, so that a
+    // "created between" filter is read from the index, not from every row.
     r#"
     ALTER TABLE records ADD COLUMN created_by BLOB;
     UPDATE records SET created_by = (
         SELECT o.author FROM ops o
         WHERE o.record = records.id AND o.void = 0 AND o.kind = 1 AND o.payload IS NOT NULL
         ORDER BY o.hlc_ms, o.hlc_counter, o.author LIMIT 1);
+    DROP INDEX records_list;
+    DROP INDEX records_form_list;
+    CREATE INDEX records_list ON records (deleted, updated_ms, id DESC, created_ms);
+    CREATE INDEX records_form_list ON records (form, deleted, updated_ms, id DESC, created_ms);
     CREATE INDEX records_creator_list ON records (created_by, deleted, updated_ms, id DESC);
     CREATE INDEX ops_author_record ON ops (author, record) WHERE void = 0;
     "#,

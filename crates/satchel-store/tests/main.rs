@@ -913,16 +913,18 @@ mod filters {
         let dir = tempfile::tempdir().unwrap();
         let store =
             Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
-        let plan = store.list_plan_for_tests(&ListFilter {
-            time: Some(TimeFilter {
-                changed: true,
-                from_ms: 0,
-                until_ms: 1,
-            }),
-            ..Default::default()
-        });
-        assert!(plan.contains("records_list"), "{plan}");
-        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        for changed in [true, false] {
+            let plan = store.list_plan_for_tests(&ListFilter {
+                time: Some(TimeFilter {
+                    changed,
+                    from_ms: 0,
+                    until_ms: 1,
+                }),
+                ..Default::default()
+            });
+            assert!(plan.contains("records_list"), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
     }
 
     /// "Created by" walks the creator's own records in list order (migration 13),
