@@ -370,12 +370,7 @@ impl Vault {
             Ok(())
         };
         match field {
-            // Need to know looks at every op before choosing what a field worker gets.
-            Some(field) => {
-                for op in self.need_to_know(field, self.store.ops_after(&floor)?)? {
-                    add(op)?;
-                }
-            }
+            Some(field) => self.each_need_to_know(field, &floor, &mut add)?,
             None => self.store.each_op_after(&floor, add)?,
         }
         self.cancelled()?;
