@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, select, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, click, closeApp, el, need, openApp, select, setFile, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const VAULT = need('SATCHEL_MEASURE_VAULT');
 const PASS = need('SATCHEL_MEASURE_PASSPHRASE');
@@ -390,7 +390,7 @@ function windows(): string[] {
 /** One sync: the peer's bundle imported (again after the first), then one exported to it. */
 async function syncOnce(b: Browser, bundle: string): Promise<void> {
   await click(b, 'nav-sync');
-  await el(b, 'import-input').setValue(join(MEDIA ?? '', 'USB', bundle));
+  await setFile(b, 'import-input', join(MEDIA ?? '', 'USB', bundle));
   await el(b, 'import-result').waitForExist({ timeout: 120_000 });
   await click(b, 'drives-refresh');
   await select(b, 'drive-select', '0/USB');
