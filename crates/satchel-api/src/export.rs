@@ -454,6 +454,9 @@ impl Vault {
         };
         let total = records.len() as u64;
         progress(0, total);
+        // A report of the same name that was cut off (a crash, a pulled drive) left
+        // its plaintext under a hidden name here: it goes before this one is written.
+        crate::files::remove_stale_temps(&folder, &file_name).map_err(written)?;
         let tmp_path = crate::files::temp_beside(&folder.join(&file_name)).map_err(written)?;
         let file = crate::files::create_new(&tmp_path).map_err(written)?;
         let mut temp = Temp(Some(tmp_path.clone()));

@@ -176,6 +176,32 @@ pub fn temp_beside(path: &Path) -> io::Result<PathBuf> {
     Ok(path.with_file_name(format!(".{name}.{tag}.tmp")))
 }
 
+/// Removes the files [`temp_beside`] made for `name` in `dir` and an interrupted
+/// writer left: `.NAME.<12 hex digits>.tmp`, regular files only. Returns how many.
+pub fn remove_stale_temps(dir: &Path, name: &str) -> io::Result<usize> {
+    let prefix = format!(".{name}.");
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let file = entry.file_name();
+        let Some(tag) = file
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        if tag.len() == 12
+            && tag.bytes().all(|b| b.is_ascii_hexdigit())
+            && entry.file_type()?.is_file()
+        {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Replaces `path` atomically (temporary file, fsync, rename, fsync of the directory),
 /// then overwrites the old file's blocks with random bytes through a handle kept
 /// open across the rename, so the old contents do not linger on disk (where the file

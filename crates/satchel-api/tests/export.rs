@@ -539,3 +539,36 @@ fn a_filter_chooses_the_records_as_the_list_does() {
         ["future.csv", "mine.csv", "stranger.csv", "today.csv"]
     );
 }
+
+/// A report cut off before its rename leaves its plaintext under a hidden name in the
+/// chosen folder; the next report of that name removes it first. Nothing else there
+/// is touched: another file's leftover, a name that only looks alike, a folder.
+#[test]
+fn a_report_cut_off_earlier_is_removed_by_the_next() {
+    let f = fixture();
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path();
+    let left = [".r.csv.0123456789ab.tmp", ".r.csv.ABCDEF012345.tmp"];
+    let kept = [
+        ".other.csv.0123456789ab.tmp",
+        ".r.csv.0123456789a.tmp",
+        ".r.csv.mine.tmp",
+        "r.csv.0123456789ab.tmp",
+    ];
+    for name in left.iter().chain(&kept) {
+        std::fs::write(dir.join(name), "김철수 plaintext").unwrap();
+    }
+    std::fs::create_dir(dir.join(".r.csv.fedcba987654.tmp")).unwrap();
+    let req = ExportRequest {
+        form: "contact".into(),
+        format: ExportFormat::Csv,
+        lang: "en".into(),
+        ..Default::default()
+    };
+    export(&f.vault, &req, &dir.join("r.csv")).unwrap();
+    let mut expected: Vec<String> = kept.iter().map(|s| (*s).to_owned()).collect();
+    expected.push(".r.csv.fedcba987654.tmp".into());
+    expected.push("r.csv".into());
+    expected.sort();
+    assert_eq!(names_in(dir), expected);
+}
