@@ -1466,4 +1466,28 @@ fn a_report_is_written_to_a_drive_under_a_free_name_and_bad_requests_refused() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    // The records list's filter, in the shape the UI sends it (`toRecordFilter`).
+    let filtered = |since: &str| {
+        json!({ "form": "contact", "format": "csv", "lang": "en",
+                "filter": { "form": null, "author": null, "author_did": "created",
+                            "since": since, "until": null, "dated": "created",
+                            "utc_offset_minutes": 540 } })
+    };
+    let all = a.ok(
+        "records_export_drive",
+        json!({ "request": filtered("2000"), "drive": "0/USB" }),
+    );
+    assert_eq!(all["records"], 2);
+    let none = a.ok(
+        "records_export_drive",
+        json!({ "request": filtered("2999"), "drive": "0/USB" }),
+    );
+    assert_eq!(none["records"], 0);
+    assert_eq!(
+        a.code(
+            "records_export_drive",
+            json!({ "request": filtered("someday"), "drive": "0/USB" })
+        ),
+        "invalid_filter"
+    );
 }

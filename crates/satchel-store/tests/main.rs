@@ -935,31 +935,28 @@ mod filters {
         let dir = tempfile::tempdir().unwrap();
         let store =
             Store::create(&dir.path().join("vault.db"), &DataKey::generate().unwrap()).unwrap();
-        for form in [None, Some("contact".to_owned())] {
+        let plan = |changed: bool, form: Option<&str>, oldest_first: bool| {
+            store.list_plan_for_tests(&ListFilter {
+                form: form.map(str::to_owned),
+                oldest_first,
+                author: Some(AuthorFilter {
+                    device: DeviceId([7; 32]),
+                    changed,
+                }),
+                ..Default::default()
+            })
+        };
+        for form in [None, Some("contact")] {
             for oldest_first in [false, true] {
-                let plan = store.list_plan_for_tests(&ListFilter {
-                    form: form.clone(),
-                    oldest_first,
-                    author: Some(AuthorFilter {
-                        device: DeviceId([7; 32]),
-                        changed: false,
-                    }),
-                    ..Default::default()
-                });
-                assert!(plan.contains("records_creator_list"), "{plan}");
-                assert!(!plan.contains("TEMP B-TREE"), "{plan}");
-                assert!(!plan.contains("ops"), "{plan}");
+                let p = plan(false, form, oldest_first);
+                assert!(p.contains("records_creator_list"), "{p}");
+                assert!(!p.contains("TEMP B-TREE"), "{p}");
+                assert!(!p.contains("ops"), "{p}");
             }
         }
-        let plan = store.list_plan_for_tests(&ListFilter {
-            author: Some(AuthorFilter {
-                device: DeviceId([7; 32]),
-                changed: true,
-            }),
-            ..Default::default()
-        });
-        assert!(plan.contains("ops_author_record"), "{plan}");
-        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        let p = plan(true, None, false);
+        assert!(p.contains("ops_author_record"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
     }
 
     #[derive(Debug, Clone)]
