@@ -569,6 +569,41 @@ impl Vault {
         self.append(*id, OpKind::Purge, ctx, &Body::Empty, &[], &[])
     }
 
+    /// Test support: a write as a tampered build would make it, unchecked against the
+    /// organisation's rules: `fields` of `form` on record `id`, at clock `hlc_ms`,
+    /// claiming to have seen nothing of the record (an empty context).
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn forge_creation_for_tests(
+        &mut self,
+        id: &RecordId,
+        form: &str,
+        fields: &[(&str, &str)],
+        hlc_ms: u64,
+    ) -> Result<()> {
+        let author = DeviceId(self.device.public().signing);
+        let (seq, prev) = self.store.chain_head(&author)?;
+        let mut w = satchel_sync::op::WriteBody::new(form);
+        for (k, v) in fields {
+            w.fields
+                .insert((*k).to_owned(), Value::String((*v).to_owned()));
+        }
+        let draft = Draft {
+            seq: seq + 1,
+            prev,
+            hlc: Hlc {
+                wall_ms: hlc_ms,
+                counter: 0,
+            },
+            record: *id,
+            kind: OpKind::Write,
+            context: VersionVector::default(),
+        };
+        let op = Op::create(&self.device, draft, &Body::Write(w))?;
+        self.store.commit(&[op], &[])?;
+        Ok(())
+    }
+
     fn shown_value(
         def: Option<&FieldDef>,
         v: &FieldValue,

@@ -107,6 +107,65 @@ fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere()
     );
 }
 
+/// A field worker assigned someone else's record back-dates a "creation" of it to
+/// become its creator, then purges it: the coordinator refuses both, and the record,
+/// its creator and its content stay.
+#[test]
+fn a_back_dated_creation_gives_a_field_worker_no_creators_rights() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, _) = new_vault(&tmp.path().join("a"));
+    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    let rid = a
+        .add_record("contact", &text(&[("name", "Kept Safe")]), &[])
+        .unwrap();
+    a.assign_record(&rid, "Worker B", true).unwrap();
+    send(&mut a, "b", &mut b, tmp.path());
+    let a_id = a.resolve_author("Coordinator").unwrap();
+    let created_by_a = |v: &Vault| {
+        let filter = satchel_api::filter::RecordFilter {
+            author: Some(a_id.clone()),
+            ..Default::default()
+        };
+        v.search_filtered("Kept", &filter, 0).unwrap().items.len()
+    };
+    assert_eq!(created_by_a(&a), 1);
+
+    // B's tampered build: a creation of A's record dated a year before it, then a
+    // purge, which B's own vault now allows (it counts B as the creator).
+    let year_ago = 1_000
+        * (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 365 * 86_400);
+    b.forge_creation_for_tests(&rid, "contact", &[("name", "Taken Over")], year_ago)
+        .unwrap();
+    let r = send(&mut b, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    // The purge in a later bundle, when the forged creation would have been held.
+    b.purge_record(&rid).unwrap();
+    let r = send(&mut b, "a", &mut a, tmp.path());
+    assert_eq!((r.applied, r.refused), (0, 1), "{r:?}");
+    let held = a.quarantine().unwrap();
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert!(
+        held.iter().any(|q| q.detail.contains("created once")),
+        "{held:?}"
+    );
+    assert!(held.iter().any(|q| q.detail.contains("purge")), "{held:?}");
+    assert_eq!(
+        a.search("Kept", 5).unwrap().len(),
+        1,
+        "the record stays on A"
+    );
+    assert_eq!(a.search("Taken", 5).unwrap().len(), 0);
+    assert_eq!(created_by_a(&a), 1, "A is still its creator");
+}
+
 #[test]
 fn ops_of_a_device_outside_the_organisation_are_kept_aside() {
     let tmp = tempfile::tempdir().unwrap();

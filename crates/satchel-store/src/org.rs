@@ -1,7 +1,9 @@
 //! The organisation's membership objects as this vault holds them: signed bytes by
 //! id. What they mean is `satchel_sync::member`'s to say; the store keeps them.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{TransactionBehavior, params};
+
+use satchel_sync::op::OpHeader;
 
 use crate::{Store, StoreError};
 
@@ -77,18 +79,20 @@ impl Store {
         Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
     }
 
-    /// Who wrote a record's first op (by clock), if this vault holds any op of it.
+    /// Who created a record ([`satchel_sync::authz::creator`]), if this vault holds its
+    /// creation. Writes only: a creation is one, and a record has few.
     pub fn record_creator(&self, record: &[u8; 16]) -> Result<Option<[u8; 32]>, StoreError> {
-        let author: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached(
-                "SELECT author FROM ops WHERE record = ?1 AND void = 0
-                 ORDER BY hlc_ms, hlc_counter, author LIMIT 1",
-            )?
-            .query_row([&record[..]], |r| r.get(0))
-            .optional()?;
-        author
-            .map(|a| <[u8; 32]>::try_from(a.as_slice()).map_err(|_| StoreError::Corrupt("author")))
-            .transpose()
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT header FROM ops WHERE record = ?1 AND void = 0 AND kind = ?2
+             ORDER BY hlc_ms, hlc_counter, author",
+        )?;
+        // 1: a write (`ops::kind_code`).
+        let mut rows = stmt.query(params![&record[..], 1])?;
+        let mut headers = Vec::new();
+        while let Some(row) = rows.next()? {
+            let bytes: Vec<u8> = row.get(0)?;
+            headers.push(OpHeader::read(&bytes)?);
+        }
+        Ok(satchel_sync::authz::creator(&headers).map(|d| d.0))
     }
 }

@@ -65,9 +65,9 @@ pub struct TimeFilter {
 /// else is asked, so SQLite walks `records_list` / `records_form_list` in order and
 /// stops after the page (migration 3).
 ///
-/// A record's creator is the author of its earliest write (the order
-/// `satchel_sync::merge` uses for `created`), kept in `created_by` by [`refresh`]
-/// (migration 13); "changed by" reads the author's ops by record.
+/// A record's creator (`satchel_sync::authz::creator`, the author of its earliest
+/// creation) is kept in `created_by` by [`refresh`] (migration 13); "changed by"
+/// reads the author's ops by record.
 fn where_clause(filter: &ListFilter) -> (String, Vec<(&'static str, Value)>) {
     let mut terms: Vec<&'static str> = Vec::new();
     let mut params: Vec<(&'static str, Value)> = Vec::new();
@@ -221,17 +221,9 @@ pub(crate) fn refresh(
             .execute([&record.0[..]])?;
         return Ok(());
     };
-    // The creator: the author of the earliest write left, in the order `created`
-    // follows, ties broken by author as the op log sorts them.
-    let created_by = views
-        .iter()
-        .filter(|v| {
-            v.header.kind == OpKind::Write
-                && matches!(v.body, Some(Body::Write(_)))
-                && !erased.contains(&v.id)
-        })
-        .min_by_key(|v| (v.header.hlc, v.header.author.0))
-        .map(|v| v.header.author.0.to_vec());
+    // The creator, as the organisation's rules judge it (`Store::record_creator`).
+    let created_by =
+        satchel_sync::authz::creator(views.iter().map(|v| v.header)).map(|d| d.0.to_vec());
     let json = serde_json::to_string(&state).map_err(|_| StoreError::Corrupt("state"))?;
     let rowid: i64 = tx
         .prepare_cached(

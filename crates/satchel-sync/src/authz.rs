@@ -33,7 +33,9 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Create a record or set some of its fields.
+    /// Create a record: a write made without having seen any op of it ([`creates`]).
+    Create,
+    /// Set some of a record's fields.
     Write,
     /// Mark a record deleted.
     Delete,
@@ -51,6 +53,7 @@ impl Action {
     /// The action's name in reports.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Action::Create => "create",
             Action::Write => "write",
             Action::Delete => "delete",
             Action::Purge => "purge",
@@ -77,10 +80,28 @@ impl From<OpKind> for Action {
     }
 }
 
+/// Whether an op creates its record: a write whose author had seen no op of it (an
+/// empty causal context). Every later op of any author has seen at least this one.
+pub fn creates(header: &OpHeader) -> bool {
+    header.kind == OpKind::Write && header.context.0.values().all(|&seq| seq == 0)
+}
+
+/// Who created a record, from its ops' headers (not void): the author of the earliest
+/// creation by clock, ties broken by author. Only a creation counts: an author who
+/// back-dates an edit of someone else's record does not become its creator, and a
+/// second creation of a record held is refused ([`DenyReason::RecordExists`]).
+pub fn creator<'a>(headers: impl IntoIterator<Item = &'a OpHeader>) -> Option<DeviceId> {
+    headers
+        .into_iter()
+        .filter(|h| creates(h))
+        .min_by_key(|h| (h.hlc, h.author))
+        .map(|h| h.author)
+}
+
 /// What is known of the record an op touches, as this device has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordFacts<'a> {
-    /// The author of the record's first op.
+    /// The record's creator ([`creator`]).
     pub created_by: DeviceId,
     /// The members the record is assigned to.
     pub assigned_to: &'a [DeviceId],
@@ -101,6 +122,10 @@ pub enum DenyReason {
     PurgeNotCreator,
     /// A field worker deleted or purged a record this device has never seen created.
     UnknownRecord,
+    /// Someone other than its creator created a record again: an op that claims to
+    /// have seen nothing of a record held here (for example back-dated, to take over
+    /// the creator's rights).
+    RecordExists,
 }
 
 impl DenyReason {
@@ -118,6 +143,7 @@ impl DenyReason {
             DenyReason::UnknownRecord => {
                 "field workers delete or purge only records whose creation is known"
             }
+            DenyReason::RecordExists => "a record is created once, by its creator",
         }
     }
 }
@@ -155,6 +181,12 @@ pub fn authorise(
             reason,
         })
     };
+    if role != Role::Auditor
+        && action == Action::Create
+        && record.is_some_and(|r| r.created_by != author)
+    {
+        return deny(DenyReason::RecordExists);
+    }
     match role {
         Role::Coordinator => Ok(()),
         Role::Auditor => deny(DenyReason::AuditorWritesNothing),
@@ -162,7 +194,7 @@ pub fn authorise(
             (Action::PublishForm | Action::ChangeMembership | Action::Assign, _) => {
                 deny(DenyReason::CoordinatorOnly)
             }
-            (Action::Write, None) => Ok(()),
+            (Action::Create, _) | (Action::Write, None) => Ok(()),
             (Action::Delete | Action::Purge, None) => deny(DenyReason::UnknownRecord),
             (Action::Write | Action::Delete, Some(r)) => {
                 if r.created_by == author || r.assigned_to.contains(&author) {
@@ -203,7 +235,12 @@ pub fn check_op(
     record: Option<&RecordFacts<'_>>,
 ) -> Result<Role, OpRefused> {
     let role = members.check_op(header).map_err(OpRefused::Author)?;
-    authorise(role, header.author, header.kind.into(), record).map_err(OpRefused::Role)?;
+    let action = if creates(header) {
+        Action::Create
+    } else {
+        header.kind.into()
+    };
+    authorise(role, header.author, action, record).map_err(OpRefused::Role)?;
     Ok(role)
 }
 
@@ -212,7 +249,11 @@ pub fn check_op(
 /// or withheld from this device) is judged by its header: its content takes no effect
 /// here.
 pub fn actions(op: &Op) -> Vec<Action> {
-    let mut out = vec![Action::from(op.header.kind)];
+    let mut out = vec![if creates(&op.header) {
+        Action::Create
+    } else {
+        Action::from(op.header.kind)
+    }];
     if let Some(Body::Write(w)) = &op.body
         && w.touches_assignment()
     {

@@ -30,10 +30,10 @@ use crate::{
 /// Longest detail kept with a quarantine entry, in characters.
 pub const MAX_DETAIL: usize = 300;
 
-/// What is known of a record here: who wrote its first op, whom it is assigned to.
+/// What is known of a record here: who created it, whom it is assigned to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
-    /// The author of the record's first op (by clock).
+    /// The record's creator ([`crate::authz::creator`]).
     pub created_by: DeviceId,
     /// The members it is assigned to.
     pub assigned_to: Vec<DeviceId>,
@@ -683,7 +683,7 @@ type Sorted = (Vec<Op>, Vec<(Op, authz::OpRefused)>);
 struct Records<'k, K: Known> {
     known: &'k K,
     held: BTreeMap<RecordId, Option<Facts>>,
-    /// A record first seen in this batch was created by its earliest op here.
+    /// A record first seen in this batch was created by its earliest creation here.
     first: BTreeMap<RecordId, (Hlc, DeviceId)>,
     assigned: BTreeMap<RecordId, Vec<DeviceId>>,
 }
@@ -736,9 +736,11 @@ fn authorise<K: Known>(
     };
     for op in &ops {
         let h = &op.header;
-        let e = records.first.entry(h.record).or_insert((h.hlc, h.author));
-        if (h.hlc, h.author) < *e {
-            *e = (h.hlc, h.author);
+        if authz::creates(h) {
+            let e = records.first.entry(h.record).or_insert((h.hlc, h.author));
+            if (h.hlc, h.author) < *e {
+                *e = (h.hlc, h.author);
+            }
         }
         // Assignments a coordinator makes in this batch count for the ops after them.
         if let Some(Body::Write(w)) = &op.body

@@ -725,6 +725,7 @@ fn role() -> impl Strategy<Value = Role> {
 
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
+        Just(Action::Create),
         Just(Action::Write),
         Just(Action::Delete),
         Just(Action::Purge),
@@ -747,10 +748,13 @@ fn model(
 ) -> bool {
     let created = record.is_some_and(|(c, _)| c == author);
     let assigned = record.is_some_and(|(_, a)| a.contains(&author));
+    // A record held is created again by no one but its creator, whatever their role.
+    let recreated = action == Action::Create && record.is_some() && !created;
     match role {
-        Role::Coordinator => true,
+        Role::Coordinator => !recreated,
         Role::Auditor => false,
         Role::Field => match action {
+            Action::Create => !recreated,
             Action::Write => record.is_none() || created || assigned,
             Action::Delete => created || assigned,
             Action::Purge => created,
@@ -793,12 +797,28 @@ proptest! {
     }
 
     #[test]
-    fn a_coordinator_is_never_refused_and_an_auditor_always(
+    fn no_one_creates_again_a_record_someone_else_created(
+        role in prop_oneof![Just(Role::Coordinator), Just(Role::Field)],
+        author in device(),
+        creator in device(),
+        assigned in proptest::collection::vec(device(), 0..3),
+    ) {
+        prop_assume!(author != creator);
+        let facts = RecordFacts { created_by: creator, assigned_to: &assigned };
+        let denied = authz::authorise(role, author, Action::Create, Some(&facts)).unwrap_err();
+        prop_assert_eq!(denied.reason, DenyReason::RecordExists);
+        prop_assert!(authz::authorise(role, creator, Action::Create, Some(&facts)).is_ok());
+        prop_assert!(authz::authorise(role, author, Action::Create, None).is_ok());
+    }
+
+    #[test]
+    fn a_coordinator_is_refused_only_a_second_creation_and_an_auditor_always(
         author in device(),
         action in action(),
         exists in any::<bool>(),
         creator in device(),
     ) {
+        prop_assume!(!(action == Action::Create && exists && author != creator));
         let facts = RecordFacts { created_by: creator, assigned_to: &[] };
         prop_assert!(authz::authorise(Role::Coordinator, author, action, exists.then_some(&facts)).is_ok());
         prop_assert_eq!(
@@ -866,7 +886,7 @@ fn an_op_is_checked_for_its_author_then_its_role() {
         authz::check_op(&at, &op(&w.u, 1, OpKind::Write), None)
             .unwrap_err()
             .to_string(),
-        "write refused for the auditor role: auditors write nothing"
+        "create refused for the auditor role: auditors write nothing"
     );
     assert_eq!(
         authz::check_op(&at, &op(&w.b, 9, OpKind::Purge), Some(&theirs)),
@@ -896,4 +916,44 @@ fn refusals_name_the_rule() {
             .reason,
         DenyReason::PurgeNotCreator
     );
+}
+
+#[test]
+fn the_creator_is_the_author_of_the_earliest_creation_not_of_the_earliest_op() {
+    use satchel_sync::{
+        hlc::Hlc,
+        op::{Body, Draft, Op, OpKind, RecordId},
+        vv::VersionVector,
+    };
+    let (a, f) = (keys(1), keys(3));
+    let op = |k: &DeviceKeys, wall_ms: u64, context: VersionVector| {
+        Op::create(
+            k,
+            Draft {
+                seq: 1,
+                prev: None,
+                hlc: Hlc {
+                    wall_ms,
+                    counter: 0,
+                },
+                record: RecordId([7; 16]),
+                kind: OpKind::Write,
+                context,
+            },
+            &Body::Write(satchel_sync::op::WriteBody::new("contact")),
+        )
+        .unwrap()
+        .header
+    };
+    let seen = |n: u64| VersionVector([(id(&a), n)].into_iter().collect());
+    let created = op(&a, 2_000, VersionVector::default());
+    // F's edit, dated before the creation: it saw the creation, so it creates nothing.
+    let back_dated_edit = op(&f, 1_000, seen(1));
+    assert!(authz::creates(&created) && !authz::creates(&back_dated_edit));
+    assert_eq!(authz::creator([&back_dated_edit, &created]), Some(id(&a)));
+    // A context that names an author at 0 has seen nothing: it is a creation.
+    let claims_nothing = op(&f, 1_000, seen(0));
+    assert!(authz::creates(&claims_nothing));
+    assert_eq!(authz::creator([&created, &claims_nothing]), Some(id(&f)));
+    assert_eq!(authz::creator([&back_dated_edit]), None);
 }

@@ -97,6 +97,31 @@ fn op(keys: &DeviceKeys, prev: Option<&Op>, record: u8, kind: OpKind, name: &str
     .unwrap()
 }
 
+/// `op`, as an edit of `seen`'s record by an author who has seen `seen` (its causal
+/// context names it): not a creation.
+fn edit_of(keys: &DeviceKeys, seen: &Op, name: &str) -> Op {
+    let mut w = WriteBody::new("contact");
+    w.fields.insert("name".into(), name.into());
+    let mut context = VersionVector::default();
+    context.observe(seen.header.author, seen.header.seq);
+    Op::create(
+        keys,
+        Draft {
+            seq: 1,
+            prev: None,
+            hlc: Hlc {
+                wall_ms: NOW * 1000 + 1,
+                counter: 0,
+            },
+            record: seen.header.record,
+            kind: OpKind::Write,
+            context,
+        },
+        &Body::Write(w),
+    )
+    .unwrap()
+}
+
 fn head(ops: Vec<Op>) -> BundleHead {
     BundleHead {
         bundle_id: [7; 16],
@@ -309,7 +334,7 @@ fn a_void_op_the_rules_now_allow_counts_again_with_its_content() {
     let mut vault = Vault::default();
     let record = op(&w.a, None, 8, OpKind::Write, "coordinator's");
     vault.hold(&record);
-    let edit = op(&w.f, None, 8, OpKind::Write, "edited");
+    let edit = edit_of(&w.f, &record, "edited");
     // Held void: refused when it came, its content in the quarantine.
     vault.ops.insert((id(&w.f), 1), edit.id);
     vault.have.observe(id(&w.f), 1);
