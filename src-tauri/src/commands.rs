@@ -78,6 +78,9 @@ pub enum Task {
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     DerivingKey,
+    /// The vault's database is brought up to this build's schema: once, after an
+    /// update, and slow on a large vault.
+    Upgrading,
     Copying,
     Decrypting,
     Sealing,
@@ -234,7 +237,9 @@ pub async fn vault_unlock<R: Runtime>(
                 return Err(IpcError::unlocked());
             }
             let vault = with_progress(&app, Task::Unlock, Phase::DerivingKey, || {
-                satchel_api::unlock(&s.dir, &passphrase, s.kdf())
+                satchel_api::unlock_with(&s.dir, &passphrase, s.kdf(), &|| {
+                    progress(&app, Task::Unlock, Phase::Upgrading)
+                })
             })?;
             s.opened(inner, vault)?;
             Ok(())
@@ -258,7 +263,9 @@ pub async fn vault_recover<R: Runtime>(
             use satchel_api::ExposeSecret;
             let key = RecoveryKey::parse(text.expose_secret()).map_err(ApiError::from)?;
             let vault = with_progress(&app, Task::Recover, Phase::DerivingKey, || {
-                satchel_api::recover(&s.dir, &key, &new, s.kdf())
+                satchel_api::recover_with(&s.dir, &key, &new, s.kdf(), &|| {
+                    progress(&app, Task::Recover, Phase::Upgrading)
+                })
             })?;
             s.opened(inner, vault)?;
             Ok(())

@@ -42,4 +42,4 @@ pub use satchel_crypto::{
 };
 pub use satchel_store::ListFilter;
 pub use satchel_sync::op::RecordId;
-pub use vault::{Info, Vault, init, recover, unlock, wipe};
+pub use vault::{Info, Vault, init, recover, recover_with, unlock, unlock_with, wipe};

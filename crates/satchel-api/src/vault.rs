@@ -226,6 +226,7 @@ fn init_files(
             key,
         },
         profile,
+        &|| {},
     )?;
     Ok((vault, recovery))
 }
@@ -280,13 +281,25 @@ impl RekeyProgress {
 /// Unlocks the vault in `dir`. A duress passphrase silently erases the real vault's
 /// keys and opens the decoy.
 pub fn unlock(dir: &Path, passphrase: &SecretString, profile: KdfProfile) -> Result<Vault> {
+    unlock_with(dir, passphrase, profile, &|| {})
+}
+
+/// [`unlock`], calling `upgrading` once the key is right if the database must first
+/// be brought up to this build's schema, which takes seconds on a large vault (once
+/// per new schema), so that the person waiting is told why.
+pub fn unlock_with(
+    dir: &Path,
+    passphrase: &SecretString,
+    profile: KdfProfile,
+    upgrading: &dyn Fn(),
+) -> Result<Vault> {
     let slots = read_keyslots(dir)?;
     let kek = slots.derive_kek(passphrase, profile)?;
     let opened = slots.open(&kek, profile)?;
     if opened.role == SlotRole::Duress {
-        return duress_erase(dir, &slots, &kek, opened, profile);
+        return duress_erase(dir, &slots, &kek, opened, profile, upgrading);
     }
-    Vault::open(dir, opened, profile)
+    Vault::open(dir, opened, profile, upgrading)
 }
 
 /// The duress passphrase opened the decoy: erase the real vault and open the decoy
@@ -299,10 +312,11 @@ fn duress_erase(
     kek: &satchel_crypto::keys::Kek,
     opened: OpenedSlot,
     profile: KdfProfile,
+    upgrading: &dyn Fn(),
 ) -> Result<Vault> {
     let filler_key = DataKey::generate()?;
     {
-        let mut decoy = Store::open(&files::database(dir, opened.db), &opened.key)?;
+        let mut decoy = Store::open_with(&files::database(dir, opened.db), &opened.key, upgrading)?;
         decoy.meta_set(META_OTHER_KEY, filler_key.expose_secret())?;
     }
     refill_database(&files::database(dir, 1 - opened.db), &filler_key)?;
@@ -315,7 +329,7 @@ fn duress_erase(
         db: opened.db,
         key: opened.key,
     };
-    let mut vault = Vault::open(dir, main, profile)?;
+    let mut vault = Vault::open(dir, main, profile, upgrading)?;
     vault.changed = true;
     Ok(vault)
 }
@@ -326,6 +340,17 @@ pub fn recover(
     recovery: &RecoveryKey,
     new_passphrase: &SecretString,
     profile: KdfProfile,
+) -> Result<Vault> {
+    recover_with(dir, recovery, new_passphrase, profile, &|| {})
+}
+
+/// [`recover`], calling `upgrading` as [`unlock_with`] does.
+pub fn recover_with(
+    dir: &Path,
+    recovery: &RecoveryKey,
+    new_passphrase: &SecretString,
+    profile: KdfProfile,
+    upgrading: &dyn Fn(),
 ) -> Result<Vault> {
     check_passphrase(new_passphrase)?;
     let mut slots = read_keyslots(dir)?;
@@ -341,7 +366,7 @@ pub fn recover(
     }
     let kek = slots.derive_kek(new_passphrase, profile)?;
     slots.seal(SlotRole::Main, &kek, &opened.key, opened.db, profile)?;
-    let mut vault = Vault::open(dir, opened, profile)?;
+    let mut vault = Vault::open(dir, opened, profile, upgrading)?;
     files::replace(&files::keyslots(dir), slots.write())?;
     vault.changed = true;
     Ok(vault)
@@ -388,7 +413,12 @@ pub fn wipe(dir: &Path) -> Result<WipeReport> {
 }
 
 impl Vault {
-    fn open(dir: &Path, slot: OpenedSlot, profile: KdfProfile) -> Result<Self> {
+    fn open(
+        dir: &Path,
+        slot: OpenedSlot,
+        profile: KdfProfile,
+        upgrading: &dyn Fn(),
+    ) -> Result<Self> {
         // A vault from before packs gets both, in name order, so that inode order
         // does not say which database opened first.
         for selector in [0u8, 1] {
@@ -398,7 +428,7 @@ impl Vault {
             }
         }
         let path = files::database(dir, slot.db);
-        let mut store = match Store::open(&path, &slot.key) {
+        let mut store = match Store::open_with(&path, &slot.key, upgrading) {
             Err(StoreError::DoesNotDecrypt) => {
                 finish_rekey(dir, slot.db, &slot.key)?.ok_or(ApiError::DatabaseDamaged)?
             }
@@ -487,7 +517,7 @@ impl Vault {
         let real_key = copy_key(&self.key);
         let (dir, profile) = (self.dir.clone(), self.profile);
         drop(self);
-        let mut decoy = Vault::open(&dir, slot, profile)?;
+        let mut decoy = Vault::open(&dir, slot, profile, &|| {})?;
         decoy.other_key = Some(real_key);
         decoy.decoy = true;
         Ok(decoy)

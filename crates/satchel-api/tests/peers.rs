@@ -97,7 +97,22 @@ fn peers_of_a_vault_from_before_verification_stay_and_are_unverified() {
     )
     .unwrap();
     drop(a);
-    let mut a = satchel_api::unlock(&dir, &pass(PASS), P).unwrap();
+    // The person unlocking is told that the vault is being brought up to date, once.
+    let told = std::cell::Cell::new(0);
+    let a = satchel_api::unlock_with(&dir, &pass(PASS), P, &|| told.set(told.get() + 1)).unwrap();
+    assert_eq!(told.get(), 1);
+    drop(a);
+    let a_wrong = satchel_api::unlock_with(&dir, &pass("not the passphrase"), P, &|| {
+        told.set(told.get() + 1)
+    });
+    assert!(matches!(a_wrong, Err(ApiError::WrongPassphrase)));
+    let mut a =
+        satchel_api::unlock_with(&dir, &pass(PASS), P, &|| told.set(told.get() + 1)).unwrap();
+    assert_eq!(
+        told.get(),
+        1,
+        "an up-to-date vault, or a wrong passphrase, says nothing"
+    );
     let peers = a.peers().unwrap();
     assert_eq!(
         peers

@@ -133,12 +133,21 @@ fn vault_dir(cli: &Cli) -> Result<PathBuf> {
 
 /// Runs slow work (key derivation) behind a spinner on stderr when it is a terminal.
 fn with_spinner<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
+    with_spinner_bar(label, |_| work())
+}
+
+/// [`with_spinner`], for work that can change the spinner's words as it goes.
+fn with_spinner_bar<T>(label: &'static str, work: impl FnOnce(&indicatif::ProgressBar) -> T) -> T {
     let bar = indicatif::ProgressBar::new_spinner().with_message(label);
     bar.enable_steady_tick(Duration::from_millis(100));
-    let out = work();
+    let out = work(&bar);
     bar.finish_and_clear();
     out
 }
+
+/// What the spinner says while a vault is brought up to this build's schema.
+const UPGRADING: &str =
+    "Updating the vault for this version of Satchel (once; on a large vault this takes a minute)…";
 
 /// `--decoy`: every command works on the decoy instead of the vault.
 static DECOY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -158,7 +167,9 @@ fn unlock(dir: &Path) -> Result<Vault> {
     }
     let pass = secrets::passphrase()?;
     let profile = secrets::profile();
-    let vault = with_spinner("Unlocking…", || satchel_api::unlock(dir, &pass, profile))?;
+    let vault = with_spinner_bar("Unlocking…", |bar| {
+        satchel_api::unlock_with(dir, &pass, profile, &|| bar.set_message(UPGRADING))
+    })?;
     if DECOY.load(std::sync::atomic::Ordering::Relaxed) {
         eprintln!("Working on the decoy.");
         return Ok(vault.open_decoy()?);
@@ -487,8 +498,8 @@ fn run(cli: &Cli) -> Result<()> {
             let key = secrets::recovery_key()?;
             let new = secrets::new_passphrase("New passphrase")?;
             let profile = secrets::profile();
-            with_spinner("Recovering…", || {
-                satchel_api::recover(&dir, &key, &new, profile)
+            with_spinner_bar("Recovering…", |bar| {
+                satchel_api::recover_with(&dir, &key, &new, profile, &|| bar.set_message(UPGRADING))
             })?;
             say!("Passphrase reset. The recovery key still works; keep it safe.");
             Ok(())
@@ -503,8 +514,9 @@ fn run(cli: &Cli) -> Result<()> {
             // One passphrase: it unlocks, and it seals the new key.
             let pass = secrets::passphrase()?;
             let profile = secrets::profile();
-            let mut vault =
-                with_spinner("Unlocking…", || satchel_api::unlock(&dir, &pass, profile))?;
+            let mut vault = with_spinner_bar("Unlocking…", |bar| {
+                satchel_api::unlock_with(&dir, &pass, profile, &|| bar.set_message(UPGRADING))
+            })?;
             let recovery = vault.rekey(&pass, rekey_progress())?;
             let key = recovery.display_once().map_err(ApiError::from)?;
             show::rekeyed(cli.json, &key)

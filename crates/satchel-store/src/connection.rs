@@ -191,6 +191,12 @@ impl Store {
     /// Opens an existing database. Never creates, never deletes: a database that fails
     /// to open is left exactly as it was.
     pub fn open(path: &Path, key: &DataKey) -> Result<Self, StoreError> {
+        Self::open_with(path, key, &|| {})
+    }
+
+    /// [`Store::open`], calling `upgrading` first if the database is of an older
+    /// schema: bringing a large vault up to date can take seconds, once.
+    pub fn open_with(path: &Path, key: &DataKey, upgrading: &dyn Fn()) -> Result<Self, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing);
         }
@@ -209,6 +215,9 @@ impl Store {
                 found,
                 known: schema::latest(),
             });
+        }
+        if found < schema::latest() {
+            upgrading();
         }
         schema::migrate_to(&mut conn, schema::latest())?;
         Self::with_pack(conn, path)

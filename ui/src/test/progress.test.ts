@@ -31,4 +31,18 @@ describe('progress', () => {
     send!({ task: 'import', phase: 'done' });
     await waitFor(() => expect(bar().getAttribute('aria-valuenow')).toBe('100'));
   });
+
+  it('says why an unlock takes long when the vault is brought up to date', async () => {
+    let send: ((p: ProgressEvent) => void) | null = null;
+    vi.mocked(listen).mockImplementation((async (_name: string, f: (e: { payload: ProgressEvent }) => void) => {
+      send = (p) => f({ payload: p });
+      return () => {};
+    }) as unknown as typeof listen);
+    setLang('ko');
+    render(Progress, { props: { task: 'unlock', active: true } });
+    await waitFor(() => expect(send).not.toBeNull());
+    send!({ task: 'unlock', phase: 'deriving_key' });
+    send!({ task: 'unlock', phase: 'upgrading' });
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('보관함을 갱신하는 중'));
+  });
 });

@@ -573,7 +573,7 @@ fingerprint: string,
  */
 verified: boolean, };
 
-export type Phase = "deriving_key" | "copying" | "decrypting" | "sealing" | "writing" | "done";
+export type Phase = "deriving_key" | "upgrading" | "copying" | "decrypting" | "sealing" | "writing" | "done";
 
 export type Progress = { task: Task, phase: Phase, 
 /**
