@@ -27,6 +27,7 @@ pub type Check = fn(&[u8]);
 /// Every target, by the name of its file in `fuzz/fuzz_targets/` and of its folders
 /// under `fuzz/seeds/` and `fuzz/regressions/`.
 pub const TARGETS: &[(&str, Check)] = &[
+    ("audit_note", audit_note),
     ("bundle_body", bundle_body),
     ("bundle_open", bundle_open),
     ("form_parse", form_parse),
@@ -40,6 +41,45 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("op_decode", op_decode),
     ("recovery_key_parse", recovery_key_parse),
 ];
+
+/// Checkpoints and their cosignatures arrive in bundles and audit exports as signed
+/// notes: parsing is exact (what is read writes back byte for byte), verification
+/// never panics, and proofs of any shape over any sizes are refused, not trusted.
+pub fn audit_note(data: &[u8]) {
+    use satchel_audit::{Checkpoint, Note, NoteVerifier, Witness};
+    if let Ok(note) = Note::parse(data) {
+        assert_eq!(note.to_bytes(), data, "a note reads back as it was");
+        let key = [0x5a; 32];
+        if let (Ok(v), Ok(w)) = (
+            NoteVerifier::new("satchel.example/log", &key),
+            Witness::new("satchel.example/witness", &key),
+        ) {
+            let _ = note.verify(&[v]);
+            if let Ok(cp) = Checkpoint::parse(note.text()) {
+                assert_eq!(
+                    cp.to_text(),
+                    note.text(),
+                    "a checkpoint reads back as it was"
+                );
+                let _ = w.check(&cp, note.signatures());
+            }
+        }
+    }
+    // The rest as a proof: sizes from the first 16 bytes, hashes after.
+    let (Some(head), Some(rest)) = (data.get(..16), data.get(16..)) else {
+        return;
+    };
+    let (a, b) = head.split_at(8);
+    let old = u64::from_be_bytes(a.try_into().unwrap_or_default()) % 4096;
+    let new = u64::from_be_bytes(b.try_into().unwrap_or_default()) % 4096;
+    let proof: Vec<[u8; 32]> = rest
+        .chunks_exact(32)
+        .filter_map(|c| c.try_into().ok())
+        .collect();
+    let root = proof.first().copied().unwrap_or_default();
+    let _ = satchel_audit::verify_inclusion(&root, old, new, &root, &proof);
+    let _ = satchel_audit::verify_consistency(old, &root, new, &root, &proof);
+}
 
 /// A bundle body is what an opened bundle carries; its sender chooses every byte,
 /// the compression included.

@@ -1,0 +1,17 @@
+//! Satchel's transparency logs: every op a device writes, and every op a coordinator
+//! accepts, is a leaf of a Merkle log (RFC 6962 hashing); the log's signed checkpoints
+//! (C2SP tlog-checkpoint over C2SP signed-note, Ed25519) and witnesses' cosignatures
+//! (C2SP tlog-cosignature) let an auditor check, without any plaintext, that no op was
+//! dropped, reordered or rewritten (DESIGN §8, `docs/audit-format.md`).
+//!
+//! Pure: no I/O, no database, no clock; callers pass times and keys in.
+
+pub mod checkpoint;
+pub mod cosign;
+pub mod log;
+pub mod note;
+
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use cosign::{Witness, cosign};
+pub use log::{Hash, Log, ProofError, verify_consistency, verify_inclusion};
+pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
