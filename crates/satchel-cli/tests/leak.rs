@@ -162,3 +162,84 @@ fn no_canary_reaches_disk() {
     .unwrap();
     assert!(std::panic::catch_unwind(|| assert_clean(&[&s.tmp])).is_err());
 }
+
+/// A report is plaintext by the user's choice, written under a hidden temporary name
+/// and renamed when whole. Killed while it writes (a crash, a pulled drive), it leaves
+/// that hidden file and never a partial report under the chosen name; the next report
+/// of that name removes the leftover before it writes.
+#[test]
+fn a_report_killed_mid_write_leaves_no_partial_report_and_the_next_removes_its_leftover() {
+    let w = Sandbox::new();
+    w.init();
+    {
+        let pass = satchel_api::SecretString::from(PASS);
+        let mut v =
+            satchel_api::unlock(&w.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
+        let rows: Vec<_> = (0..6_000)
+            .map(|i| {
+                vec![(
+                    "name".to_owned(),
+                    satchel_api::FieldInput::Text(format!("{} {i}", CANARIES[1])),
+                )]
+            })
+            .collect();
+        v.add_records("contact", &rows).unwrap();
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("report.csv");
+    let args = [
+        "export",
+        "--form",
+        "contact",
+        "--format",
+        "csv",
+        "--yes",
+        "--force",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let names = || -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(folder.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let is_temp = |n: &str| {
+        n.strip_prefix(".report.csv.")
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .is_some_and(|hex| hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    // Killed as soon as its temporary file appears: mid-write, every time.
+    let mut child = w
+        .cmd(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !names().iter().any(|n| is_temp(n)) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the report finished before it was seen writing"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = names();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        is_temp(&left[0]),
+        "a partial report under the chosen name: {left:?}"
+    );
+
+    w.ok(&args);
+    assert_eq!(names(), ["report.csv"], "the leftover is gone");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 6_001, "a header and every record");
+    // Nothing of the report anywhere else: the vault and the processes' temp folder.
+    assert_clean(&[&w.vault, &w.tmp]);
+}
