@@ -39,6 +39,18 @@ fn approve(coordinator: &mut Vault, device: &Vault, name: &str, role: &str) -> S
         .text
 }
 
+/// A coordinator ("Coordinator" of "Border Aid") and a field worker it enrolled
+/// ("Worker B"), each the other's peer ("a" and "b").
+fn coordinator_and_worker(dir: &Path) -> (Vault, Vault) {
+    let (mut a, _) = new_vault(&dir.join("a"));
+    let (mut b, _) = new_vault(&dir.join("b"));
+    a.org_create("Border Aid", "Coordinator", 30).unwrap();
+    let for_b = approve(&mut a, &b, "Worker B", "field");
+    b.enrol_accept(&for_b).unwrap();
+    befriend(&mut a, "a", &mut b, "b");
+    (a, b)
+}
+
 #[test]
 fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere() {
     let tmp = tempfile::tempdir().unwrap();
@@ -113,12 +125,7 @@ fn a_field_workers_purge_of_a_record_they_did_not_create_is_refused_everywhere()
 #[test]
 fn a_back_dated_creation_gives_a_field_worker_no_creators_rights() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut a, _) = new_vault(&tmp.path().join("a"));
-    let (mut b, _) = new_vault(&tmp.path().join("b"));
-    a.org_create("Border Aid", "Coordinator", 30).unwrap();
-    let for_b = approve(&mut a, &b, "Worker B", "field");
-    b.enrol_accept(&for_b).unwrap();
-    befriend(&mut a, "a", &mut b, "b");
+    let (mut a, mut b) = coordinator_and_worker(tmp.path());
     let rid = a
         .add_record("contact", &text(&[("name", "Kept Safe")]), &[])
         .unwrap();
@@ -217,12 +224,7 @@ fn an_auditor_writes_nothing() {
 #[test]
 fn a_revoked_device_is_heard_up_to_its_revocation_point_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut a, _) = new_vault(&tmp.path().join("a"));
-    let (mut b, _) = new_vault(&tmp.path().join("b"));
-    a.org_create("Border Aid", "Coordinator", 30).unwrap();
-    let for_b = approve(&mut a, &b, "Worker B", "field");
-    b.enrol_accept(&for_b).unwrap();
-    befriend(&mut a, "a", &mut b, "b");
+    let (mut a, mut b) = coordinator_and_worker(tmp.path());
     b.add_record("contact", &text(&[("name", "Before Seizure")]), &[])
         .unwrap();
     send(&mut b, "a", &mut a, tmp.path());
@@ -291,13 +293,8 @@ fn contact_v2(v: &Vault, version: i64) -> String {
 #[test]
 fn certificates_and_revocations_travel_in_bundles() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut a, _) = new_vault(&tmp.path().join("a"));
-    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut a, mut b) = coordinator_and_worker(tmp.path());
     let (mut c, _) = new_vault(&tmp.path().join("c"));
-    a.org_create("Border Aid", "Coordinator", 30).unwrap();
-    let for_b = approve(&mut a, &b, "Worker B", "field");
-    b.enrol_accept(&for_b).unwrap();
-    befriend(&mut a, "a", &mut b, "b");
     befriend(&mut b, "b", &mut c, "c");
     // C enrols after B: B learns of C only through A's next bundle.
     let for_c = approve(&mut a, &c, "Worker C", "field");
@@ -332,13 +329,8 @@ fn certificates_and_revocations_travel_in_bundles() {
 #[test]
 fn a_form_from_anyone_but_a_coordinator_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut a, _) = new_vault(&tmp.path().join("a"));
-    let (mut b, _) = new_vault(&tmp.path().join("b"));
+    let (mut a, mut b) = coordinator_and_worker(tmp.path());
     let (mut c, _) = new_vault(&tmp.path().join("c"));
-    a.org_create("Border Aid", "Coordinator", 30).unwrap();
-    let for_b = approve(&mut a, &b, "Worker B", "field");
-    b.enrol_accept(&for_b).unwrap();
-    befriend(&mut a, "a", &mut b, "b");
     befriend(&mut b, "b", &mut c, "c");
     // A field worker installs no form.
     let v2 = contact_v2(&b, 2);

@@ -9,10 +9,10 @@
 //! CHECKPOINT TEXT
 //! ```
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::Signature;
 
 use crate::checkpoint::Checkpoint;
-use crate::note::{NoteError, NoteSignature, NoteSigner, is_valid_name, key_id};
+use crate::note::{NoteError, NoteSignature, NoteSigner, NoteVerifier, is_valid_name, key_id};
 
 /// Signature type of a timestamped Ed25519 cosignature.
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
@@ -42,32 +42,22 @@ pub fn cosign(
 
 /// A witness the reader trusts: a name and an Ed25519 public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Witness {
-    name: String,
-    key: VerifyingKey,
-}
+pub struct Witness(NoteVerifier);
 
 impl Witness {
     /// The witness `name` with Ed25519 key `key`.
     pub fn new(name: &str, key: &[u8; 32]) -> Result<Self, NoteError> {
-        if !is_valid_name(name) {
-            return Err(NoteError::BadName);
-        }
-        let key = VerifyingKey::from_bytes(key).map_err(|_| NoteError::BadKey)?;
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-        })
+        NoteVerifier::new(name, key).map(Self)
     }
 
     /// The witness's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.0.name()
     }
 
     /// Its key id for cosignatures.
     pub fn id(&self) -> u32 {
-        key_id(&self.name, ALG_COSIGNATURE_V1, self.key.as_bytes())
+        key_id(self.name(), ALG_COSIGNATURE_V1, self.0.key().as_bytes())
     }
 
     /// The time this witness cosigned `checkpoint` at, if one of `lines` is its valid
@@ -79,15 +69,16 @@ impl Witness {
     ) -> Result<Option<u64>, NoteError> {
         let Some(line) = lines
             .iter()
-            .find(|l| l.name == self.name && l.id == self.id())
+            .find(|l| l.name == self.name() && l.id == self.id())
         else {
             return Ok(None);
         };
-        let bad = || NoteError::BadSignature(self.name.clone());
+        let bad = || NoteError::BadSignature(self.name().to_owned());
         let (time, sig) = line.bytes.split_first_chunk::<8>().ok_or_else(bad)?;
         let sig: [u8; 64] = sig.try_into().map_err(|_| bad())?;
         let time = u64::from_be_bytes(*time);
-        self.key
+        self.0
+            .key()
             .verify_strict(&message(checkpoint, time), &Signature::from_bytes(&sig))
             .map_err(|_| bad())?;
         Ok(Some(time))

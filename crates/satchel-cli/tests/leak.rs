@@ -171,20 +171,7 @@ fn no_canary_reaches_disk() {
 fn a_report_killed_mid_write_leaves_no_partial_report_and_the_next_removes_its_leftover() {
     let w = Sandbox::new();
     w.init();
-    {
-        let pass = satchel_api::SecretString::from(PASS);
-        let mut v =
-            satchel_api::unlock(&w.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
-        let rows: Vec<_> = (0..6_000)
-            .map(|i| {
-                vec![(
-                    "name".to_owned(),
-                    satchel_api::FieldInput::Text(format!("{} {i}", CANARIES[1])),
-                )]
-            })
-            .collect();
-        v.add_records("contact", &rows).unwrap();
-    }
+    w.add_contacts(6_000, |i| format!("{} {i}", CANARIES[1]));
     let folder = tempfile::tempdir().unwrap();
     let out = folder.path().join("report.csv");
     let args = [

@@ -91,6 +91,26 @@ impl Sandbox {
         self.ok(&["init"]);
     }
 
+    /// The vault, unlocked in this process (for setting up many records fast).
+    pub(crate) fn open(&self) -> satchel_api::Vault {
+        let pass = satchel_api::SecretString::from(PASS);
+        satchel_api::unlock(&self.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap()
+    }
+
+    /// Adds `n` contacts, the i-th named `name(i)`; returns the open vault.
+    pub(crate) fn add_contacts(
+        &self,
+        n: usize,
+        name: impl Fn(usize) -> String,
+    ) -> satchel_api::Vault {
+        let mut v = self.open();
+        let rows: Vec<_> = (0..n)
+            .map(|i| vec![("name".to_owned(), satchel_api::FieldInput::Text(name(i)))])
+            .collect();
+        v.add_records("contact", &rows).unwrap();
+        v
+    }
+
     /// Every vault file's name and bytes.
     pub(crate) fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         snapshot(&self.vault)

@@ -25,18 +25,7 @@ fn photo_len(i: u8) -> usize {
 }
 
 fn fill(s: &Sandbox) {
-    let pass = satchel_api::SecretString::from(PASS);
-    let mut v =
-        satchel_api::unlock(&s.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
-    let rows: Vec<_> = (0..4000)
-        .map(|i| {
-            vec![(
-                "name".to_owned(),
-                satchel_api::FieldInput::Text(format!("person {i}")),
-            )]
-        })
-        .collect();
-    v.add_records("contact", &rows).unwrap();
+    let mut v = s.add_contacts(4000, |i| format!("person {i}"));
     for i in 0..8u8 {
         v.add_record(
             "contact",

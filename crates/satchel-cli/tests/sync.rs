@@ -142,20 +142,7 @@ fn an_import_killed_at_any_moment_is_all_or_nothing_and_can_be_redone() {
     let w = Sandbox::new();
     let usb = tempfile::tempdir().unwrap();
     w.init();
-    {
-        let pass = satchel_api::SecretString::from(PASS);
-        let mut v =
-            satchel_api::unlock(&w.vault, &pass, satchel_api::KdfProfile::InsecureTest).unwrap();
-        let rows: Vec<_> = (0..4000)
-            .map(|i| {
-                vec![(
-                    "name".to_owned(),
-                    satchel_api::FieldInput::Text(format!("person {i}")),
-                )]
-            })
-            .collect();
-        v.add_records("contact", &rows).unwrap();
-    }
+    w.add_contacts(4000, |i| format!("person {i}"));
     let (rounds, delays) = kill_plan();
     for round in 0..rounds {
         let (co, name) = (Sandbox::new(), format!("co{round}"));
