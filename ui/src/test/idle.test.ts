@@ -24,7 +24,7 @@ beforeEach(() => {
       delete handlers[name];
     };
   }) as unknown as typeof listen);
-  fakeShell({ activity: () => undefined });
+  fakeShell({ activity: () => undefined, vault_lock: () => undefined });
 });
 
 async function shown() {
@@ -57,6 +57,15 @@ describe('idle warning', () => {
     await fireEvent.click(screen.getByTestId('idle-stay'));
     expect(screen.queryByTestId('idle-warning')).toBeNull();
     expect(callsOf('activity').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('locks at once from its own Lock button, which the banner covers in the top bar', async () => {
+    const warn = await shown();
+    warn(12);
+    await fireEvent.click(screen.getByTestId('idle-lock'));
+    expect(callsOf('vault_lock')).toHaveLength(1);
+    expect(app.phase).toBe('unlock');
+    expect(screen.queryByTestId('idle-warning')).toBeNull();
   });
 
   it('any key or click puts it off too, and nothing is asked while it is not shown', async () => {
