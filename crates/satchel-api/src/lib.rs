@@ -12,6 +12,7 @@
 //! assert_eq!(vault.search("철수", 10).unwrap()[0].id, id.to_string());
 //! ```
 
+pub mod audit;
 mod background;
 mod cancel;
 pub mod drafts;

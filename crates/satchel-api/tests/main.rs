@@ -7,6 +7,7 @@
     clippy::panic
 )]
 
+mod audit;
 mod cancel;
 mod drafts;
 mod duress_metadata;

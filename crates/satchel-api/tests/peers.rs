@@ -88,11 +88,12 @@ fn peers_of_a_vault_from_before_verification_stay_and_are_unverified() {
     let (c, _) = new_vault(&tmp.path().join("c"));
     a.add_peer(&b.identity().card, "b").unwrap();
     a.add_peer(&c.identity().card, "c").unwrap();
-    // The peers table as schema 11 had it (and what 13 added undone).
+    // The peers table as schema 11 had it (and what 13 and 14 added undone).
     a.execute_sql_for_tests(
         "ALTER TABLE peers DROP COLUMN verified;
          DROP INDEX records_creator_list; DROP INDEX ops_author_record;
          ALTER TABLE records DROP COLUMN created_by;
+         DROP TABLE checkpoints;
          PRAGMA user_version = 11;",
     )
     .unwrap();

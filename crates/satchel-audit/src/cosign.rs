@@ -32,7 +32,7 @@ pub fn cosign(
         return Err(NoteError::BadName);
     }
     let mut bytes = time.to_be_bytes().to_vec();
-    bytes.extend_from_slice(&witness.sign(&message(checkpoint, time)));
+    bytes.extend_from_slice(&witness.sign(&message(checkpoint, time))?);
     Ok(NoteSignature {
         name: witness.name().to_owned(),
         id: key_id(witness.name(), ALG_COSIGNATURE_V1, &witness.public_key()),

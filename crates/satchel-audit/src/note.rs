@@ -37,6 +37,9 @@ pub enum NoteError {
     /// No signature by any key the verifier knows.
     #[error("no signature by a known key")]
     Unverified,
+    /// The signing key refused to sign this text.
+    #[error("the key does not sign this text")]
+    Refused,
 }
 
 /// Whether `name` can name a key: non-empty UTF-8 with no Unicode space and no `+`.
@@ -62,8 +65,9 @@ pub trait NoteSigner {
     fn name(&self) -> &str;
     /// Its Ed25519 public key.
     fn public_key(&self) -> [u8; 32];
-    /// The Ed25519 signature of `message`, as RFC 8032 makes it (no prefix).
-    fn sign(&self, message: &[u8]) -> [u8; 64];
+    /// The Ed25519 signature of `message`, as RFC 8032 makes it (no prefix); a key
+    /// may refuse messages it does not sign ([`NoteError::Refused`]).
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], NoteError>;
 }
 
 /// A key the reader trusts: a name and an Ed25519 public key.
@@ -187,7 +191,7 @@ impl Note {
             signatures.push(NoteSignature {
                 name: s.name().to_owned(),
                 id: key_id(s.name(), ALG_ED25519, &s.public_key()),
-                bytes: s.sign(text.as_bytes()).to_vec(),
+                bytes: s.sign(text.as_bytes())?.to_vec(),
             });
         }
         Ok(Self {

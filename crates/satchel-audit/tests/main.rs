@@ -38,7 +38,7 @@ impl NoteSigner for Key {
     fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }
-    fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(message).to_bytes()
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], satchel_audit::NoteError> {
+        Ok(self.key.sign(message).to_bytes())
     }
 }

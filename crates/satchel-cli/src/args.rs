@@ -80,6 +80,9 @@ pub(crate) enum Command {
     },
     /// Check every op's signature and chain, and the records against a replay
     Verify,
+    /// This device's transparency log, for auditors
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// This device's identity card, for peers to add
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -269,6 +272,13 @@ pub(crate) enum DraftsCommand {
         /// `new:<form>` or `record:<id>`, from `drafts list`
         key: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Sign and print a checkpoint of this device's log of ops (a C2SP signed note
+    /// that standard transparency-log tools check), and the key that verifies it
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,9 +23,9 @@ use satchel_api::{
 };
 
 use args::{
-    BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand, EnrolCommand,
-    FormCommand, IdentityCommand, MemberCommand, OrgCommand, PeerCommand, QuarantineCommand,
-    RecordCommand, SyncCommand, Values,
+    AuditCommand, BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand,
+    EnrolCommand, FormCommand, IdentityCommand, MemberCommand, OrgCommand, PeerCommand,
+    QuarantineCommand, RecordCommand, SyncCommand, Values,
 };
 
 /// Exit codes, documented in `--help`.
@@ -546,6 +546,21 @@ fn run(cli: &Cli) -> Result<()> {
                 print_json(&report)
             } else {
                 say!("Vault wiped ({} files removed).", report.files_removed);
+                Ok(())
+            }
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let mut vault = unlock(&dir)?;
+            let cp = vault.log_checkpoint()?;
+            if cli.json {
+                print_json(&cp)
+            } else {
+                say!("Log:          {}", cp.origin);
+                say!("Ops:          {}", cp.size);
+                say!("Root:         {}", cp.root);
+                say!("Verifier key: {}", cp.verifier_key);
+                say!();
+                say!("{}", cp.note.trim_end());
                 Ok(())
             }
         }

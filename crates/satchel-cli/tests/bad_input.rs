@@ -393,3 +393,35 @@ fn a_case_links_to_its_contact_by_name_and_dates_are_read_as_typed() {
     ]);
     assert_eq!(r.code, 1, "day-first and month-first dates are refused");
 }
+
+/// `satchel audit checkpoint`: a signed note of this device's log, the same until the
+/// log grows, refused (and the vault left alone) without the passphrase.
+#[test]
+fn audit_checkpoint_signs_the_devices_log() {
+    let s = Sandbox::new();
+    s.init();
+    let json = |s: &Sandbox| -> serde_json::Value {
+        serde_json::from_str(&s.ok(&["--json", "audit", "checkpoint"])).unwrap()
+    };
+    let first = json(&s);
+    assert_eq!(first, json(&s), "nothing new: the kept checkpoint");
+    s.ok(&["record", "add", "contact", "--set", "name=Kim"]);
+    let next = json(&s);
+    assert_eq!(next["size"], first["size"].as_u64().unwrap() + 1);
+    let origin = next["origin"].as_str().unwrap();
+    assert!(origin.starts_with("satchel/device/"), "{origin}");
+    let note = next["note"].as_str().unwrap();
+    assert!(
+        note.starts_with(&format!("{origin}\n{}\n", next["size"])),
+        "{note}"
+    );
+    assert!(note.contains(&format!("\n\n\u{2014} {origin} ")), "{note}");
+    assert!(
+        next["verifier_key"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{origin}+"))
+    );
+    let text = s.ok(&["audit", "checkpoint"]);
+    assert!(text.contains(note.trim_end()), "{text}");
+}

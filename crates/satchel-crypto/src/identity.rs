@@ -100,6 +100,41 @@ impl DeviceKeys {
     }
 }
 
+/// What a transparency-log key may sign with [`DeviceKeys::sign_log_note`]: the
+/// prefix of every log's origin (the first line of its checkpoints).
+pub const LOG_ORIGIN_PREFIX: &str = "satchel/";
+const COSIGNATURE_PREFIX: &str = "cosignature/v1\ntime ";
+
+impl DeviceKeys {
+    /// Ed25519 of `message` itself, for the C2SP notes of Satchel's transparency logs
+    /// (checkpoints, and witnesses' cosignatures of them): signed as the standard
+    /// says, with no domain prefix. Only such messages are signed: a checkpoint text,
+    /// whose first line is an origin starting with [`LOG_ORIGIN_PREFIX`] with no space
+    /// or control character, or a cosignature message (`cosignature/v1\ntime T\n`
+    /// then such a text). Every message [`DeviceKeys::sign`] signs starts with a
+    /// domain holding a space before any newline, so neither can pass for the other.
+    pub fn sign_log_note(&self, message: &[u8]) -> Result<[u8; SIGNATURE_LEN], CryptoError> {
+        let text = match message.strip_prefix(COSIGNATURE_PREFIX.as_bytes()) {
+            Some(rest) => {
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                match rest.get(digits..) {
+                    Some([b'\n', text @ ..]) if digits > 0 => text,
+                    _ => return Err(CryptoError::Malformed),
+                }
+            }
+            None => message,
+        };
+        let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        let origin_ok = first.starts_with(LOG_ORIGIN_PREFIX.as_bytes())
+            && !first.iter().any(|&b| b == b' ' || b.is_ascii_control())
+            && text.len() > first.len();
+        if !origin_ok {
+            return Err(CryptoError::Malformed);
+        }
+        Ok(self.signing.sign(message).to_bytes())
+    }
+}
+
 fn signed_message(domain: &str, message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(domain.len() + 1 + message.len());
     out.extend_from_slice(domain.as_bytes());
@@ -279,6 +314,33 @@ mod tests {
         assert!(verify(&me.signing, "d1", b"hellO", &sig).is_err());
         let other = DeviceKeys::generate().unwrap().public();
         assert!(verify(&other.signing, "d1", b"hello", &sig).is_err());
+    }
+
+    #[test]
+    fn log_notes_are_signed_plain_and_nothing_else_is() {
+        let keys = DeviceKeys::generate().unwrap();
+        let key = VerifyingKey::from_bytes(&keys.public().signing).unwrap();
+        let checkpoint = b"satchel/device/ab12\n3\nAQEB\n";
+        let mut cosigned = b"cosignature/v1\ntime 1764460800\n".to_vec();
+        cosigned.extend_from_slice(checkpoint);
+        for ok in [&checkpoint[..], &cosigned] {
+            let sig = keys.sign_log_note(ok).unwrap();
+            key.verify_strict(ok, &Signature::from_bytes(&sig)).unwrap();
+        }
+        // What the domain-separated signatures cover, and anything not a log note.
+        let op = signed_message("satchel 2026-11 op signature v1", b"header");
+        for refused in [
+            &op[..],
+            b"hello",
+            b"satchel/device/ab12",
+            b"satchel/has space\n3\n",
+            b"satchel\tx/\n3\n",
+            b"other.example/log\n3\nAQEB\n",
+            b"cosignature/v1\ntime \nsatchel/device/ab12\n3\n",
+            b"cosignature/v1\ntime 12\nother.example/log\n3\n",
+        ] {
+            assert!(keys.sign_log_note(refused).is_err(), "{refused:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ compile_error!(
      write records in clear"
 );
 
+mod audit;
 mod blobs;
 mod connection;
 mod drafts;

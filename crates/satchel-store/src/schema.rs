@@ -215,6 +215,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_creator_list ON records (created_by, deleted, updated_ms, id DESC);
     CREATE INDEX ops_author_record ON ops (author, record) WHERE void = 0;
     "#,
+    // 14: signed checkpoints of transparency logs (docs/audit-format.md): this
+    // device's own, by size, as C2SP signed notes with any cosignatures beside them.
+    r#"
+    CREATE TABLE checkpoints (
+        origin TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        note BLOB NOT NULL,
+        PRIMARY KEY (origin, size)
+    ) STRICT;
+    "#,
 ];
 
 /// The first version whose search index holds forms.

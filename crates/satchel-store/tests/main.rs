@@ -403,6 +403,7 @@ fn upgrading_to_a_search_index_with_forms_refills_it_from_the_records() {
             "DROP INDEX records_creator_list;
              DROP INDEX ops_author_record;
              ALTER TABLE records DROP COLUMN created_by;
+             DROP TABLE checkpoints;
              DROP TABLE search;
              CREATE VIRTUAL TABLE search USING fts5 (body, content = '',
                  contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');

@@ -1,0 +1,104 @@
+//! This device's transparency log: its ops' ids in chain order, as an RFC 6962
+//! Merkle log whose checkpoints the device signs as C2SP notes, so that anyone holding
+//! its public key can later check that its history only grew (docs/audit-format.md).
+
+use satchel_audit::{Checkpoint, Log, NoteError, NoteSigner};
+use satchel_crypto::identity::{DeviceKeys, LOG_ORIGIN_PREFIX};
+use satchel_sync::op::DeviceId;
+use serde::Serialize;
+
+use crate::{ApiError, Result, Vault};
+
+/// The name of a device's log (and of the key that signs its checkpoints).
+pub fn log_origin(device: &DeviceId) -> String {
+    format!(
+        "{LOG_ORIGIN_PREFIX}device/{}",
+        data_encoding::HEXLOWER.encode(&device.0)
+    )
+}
+
+/// A device's signing key, signing its log's notes.
+struct LogKey<'a> {
+    keys: &'a DeviceKeys,
+    name: String,
+}
+
+impl NoteSigner for LogKey<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn public_key(&self) -> [u8; 32] {
+        self.keys.public().signing
+    }
+    fn sign(&self, message: &[u8]) -> std::result::Result<[u8; 64], NoteError> {
+        self.keys
+            .sign_log_note(message)
+            .map_err(|_| NoteError::Refused)
+    }
+}
+
+/// A signed checkpoint of this device's log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogCheckpoint {
+    /// The log's name: `satchel/device/` and the device's key in hex.
+    pub origin: String,
+    /// How many ops.
+    pub size: u64,
+    /// Their tree hash, base64 (as in the note).
+    pub root: String,
+    /// The key that verifies it, in C2SP verifier-key form.
+    pub verifier_key: String,
+    /// The checkpoint as a C2SP signed note.
+    pub note: String,
+}
+
+impl Vault {
+    /// The checkpoint of this device's log at its current size, signed and kept (the
+    /// one kept already if the log has not grown). Checks first that the log still
+    /// holds, unchanged, what the last checkpoint kept said it held: a chain that lost
+    /// or changed ops since is refused as damaged.
+    pub fn log_checkpoint(&mut self) -> Result<LogCheckpoint> {
+        let me = DeviceId(self.device.public().signing);
+        let origin = log_origin(&me);
+        let log = Log::from_leaves(self.store.chain_ids(&me)?);
+        let key = LogKey {
+            keys: &self.device,
+            name: origin.clone(),
+        };
+        let verifier = satchel_audit::NoteVerifier::new(&origin, &key.public_key())
+            .map_err(|_| ApiError::DatabaseDamaged)?;
+        if let Some((size, note)) = self.store.checkpoint_latest(&origin)? {
+            let (kept, _) =
+                Checkpoint::open(&note, &verifier).map_err(|_| ApiError::DatabaseDamaged)?;
+            let prefix = Log::from_leaves(
+                log.leaves()
+                    .iter()
+                    .take(usize::try_from(size).unwrap_or(usize::MAX))
+                    .copied(),
+            );
+            if kept.size != size || prefix.size() != size || prefix.root() != kept.root {
+                return Err(ApiError::DatabaseDamaged);
+            }
+            if size == log.size() {
+                return Ok(view(&kept, &verifier, &note));
+            }
+        }
+        let cp = Checkpoint::new(&origin, log.size(), log.root());
+        let note = cp
+            .sign(&key)
+            .map_err(|_| ApiError::DatabaseDamaged)?
+            .to_bytes();
+        self.store.checkpoint_put(&origin, cp.size, &note)?;
+        Ok(view(&cp, &verifier, &note))
+    }
+}
+
+fn view(cp: &Checkpoint, verifier: &satchel_audit::NoteVerifier, note: &[u8]) -> LogCheckpoint {
+    LogCheckpoint {
+        origin: cp.origin.clone(),
+        size: cp.size,
+        root: data_encoding::BASE64.encode(&cp.root),
+        verifier_key: verifier.to_text(),
+        note: String::from_utf8_lossy(note).into_owned(),
+    }
+}

@@ -1,0 +1,75 @@
+//! What the transparency logs need from the database: a device's chain of op ids in
+//! order (its log's leaves) and the signed checkpoints kept (docs/audit-format.md).
+
+use rusqlite::{OptionalExtension, params};
+use satchel_sync::op::DeviceId;
+
+use crate::{Store, StoreError};
+
+impl Store {
+    /// The ids of `author`'s ops held, by sequence number from 1: its log's leaves.
+    /// Stops at the first gap (a chain held only in part has no longer prefix).
+    pub fn chain_ids(&self, author: &DeviceId) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, id FROM ops WHERE author = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([&author.0[..]])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            if usize::try_from(seq).ok() != Some(out.len() + 1) {
+                break;
+            }
+            let id: Vec<u8> = row.get(1)?;
+            out.push(id.try_into().map_err(|_| StoreError::Corrupt("op id"))?);
+        }
+        Ok(out)
+    }
+
+    /// Keeps a signed checkpoint of log `origin` at `size` (replacing one of the same
+    /// size: the same checkpoint with more cosignatures).
+    pub fn checkpoint_put(&self, origin: &str, size: u64, note: &[u8]) -> Result<(), StoreError> {
+        let size = i64::try_from(size).map_err(|_| StoreError::Corrupt("size"))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO checkpoints (origin, size, note) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (origin, size) DO UPDATE SET note = excluded.note",
+            )?
+            .execute(params![origin, size, note])?;
+        Ok(())
+    }
+
+    /// The newest checkpoint kept of log `origin`: its size and note.
+    pub fn checkpoint_latest(&self, origin: &str) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT size, note FROM checkpoints WHERE origin = ?1 ORDER BY size DESC LIMIT 1",
+            )?
+            .query_row([origin], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(size, note)| {
+            u64::try_from(size)
+                .map(|s| (s, note))
+                .map_err(|_| StoreError::Corrupt("size"))
+        })
+        .transpose()
+    }
+
+    /// Every checkpoint kept of log `origin`, smallest first.
+    pub fn checkpoints(&self, origin: &str) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT size, note FROM checkpoints WHERE origin = ?1 ORDER BY size")?;
+        let rows = stmt.query_map([origin], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (size, note) = row?;
+            out.push((
+                u64::try_from(size).map_err(|_| StoreError::Corrupt("size"))?,
+                note,
+            ));
+        }
+        Ok(out)
+    }
+}
