@@ -281,7 +281,7 @@ describe(`idle memory, ${RECORDS} records`, () => {
     'works for a session, then idles',
     async () => {
       if (!E2E_TOOL || !MEDIA) throw new Error('SATCHEL_E2E_TOOL and SATCHEL_MEDIA_ROOT are needed for the session');
-      await closeApp(b);
+      if (b) await closeApp(b);
       b = (await openApp(VAULT)).b;
       await type(b, 'passphrase', PASS);
       await click(b, 'unlock-submit');
