@@ -3,7 +3,7 @@
 //! its public key can later check that its history only grew (docs/audit-format.md).
 
 use satchel_audit::{Checkpoint, Log, NoteError, NoteSigner};
-use satchel_crypto::identity::{DeviceKeys, LOG_ORIGIN_PREFIX};
+use satchel_crypto::identity::DeviceKeys;
 use satchel_sync::op::DeviceId;
 use serde::Serialize;
 
@@ -11,10 +11,7 @@ use crate::{ApiError, Result, Vault};
 
 /// The name of a device's log (and of the key that signs its checkpoints).
 pub fn log_origin(device: &DeviceId) -> String {
-    format!(
-        "{LOG_ORIGIN_PREFIX}device/{}",
-        data_encoding::HEXLOWER.encode(&device.0)
-    )
+    satchel_audit::device_origin(&device.0)
 }
 
 /// A device's signing key, signing its log's notes.

@@ -10,6 +10,7 @@
 )]
 
 mod checkpoints;
+mod devices;
 mod logs;
 mod notes;
 

@@ -1,0 +1,199 @@
+//! One device's history checked from its public parts: a clean history, and each way
+//! it can be cut, forked, spliced, forged or rewritten, found and pointed at.
+
+use satchel_audit::{
+    AnomalyCode as C, Checkpoint, Log, NoteError, NoteSigner, device_origin, verify_device,
+};
+use satchel_crypto::identity::DeviceKeys;
+use satchel_sync::{
+    hlc::Hlc,
+    op::{Body, Draft, Op, OpId, OpKind, RecordId, WriteBody},
+    vv::VersionVector,
+};
+
+fn keys(n: u8) -> DeviceKeys {
+    DeviceKeys::from_secret_bytes(&[n; 64]).unwrap()
+}
+
+/// `base` followed by writes by `k` up to sequence `n`, the `i`-th naming `name(i)`.
+fn extend(k: &DeviceKeys, base: &[Op], n: u64, name: impl Fn(u64) -> String) -> Vec<Op> {
+    let mut out: Vec<Op> = base.to_vec();
+    for seq in out.len() as u64 + 1..=n {
+        let mut w = WriteBody::new("contact");
+        w.fields.insert("name".into(), name(seq).into());
+        let op = Op::create(
+            k,
+            Draft {
+                seq,
+                prev: out.last().map(|o| o.id),
+                hlc: Hlc {
+                    wall_ms: 1_764_460_800_000 + seq,
+                    counter: 0,
+                },
+                record: RecordId([seq as u8; 16]),
+                kind: OpKind::Write,
+                context: VersionVector::default(),
+            },
+            &Body::Write(w),
+        )
+        .unwrap();
+        out.push(op);
+    }
+    out
+}
+
+fn chain(k: &DeviceKeys, n: u64, name: impl Fn(u64) -> String) -> Vec<Op> {
+    extend(k, &[], n, name)
+}
+
+struct LogKey<'a>(&'a DeviceKeys, String);
+
+impl NoteSigner for LogKey<'_> {
+    fn name(&self) -> &str {
+        &self.1
+    }
+    fn public_key(&self) -> [u8; 32] {
+        self.0.public().signing
+    }
+    fn sign(&self, m: &[u8]) -> Result<[u8; 64], NoteError> {
+        self.0.sign_log_note(m).map_err(|_| NoteError::Refused)
+    }
+}
+
+/// `k`'s checkpoint of the first `size` of `ops`.
+fn checkpoint(k: &DeviceKeys, ops: &[Op], size: usize) -> Vec<u8> {
+    let log = Log::from_leaves(ops.iter().take(size).map(|o| o.id.0));
+    Checkpoint::new(&device_origin(&k.public().signing), log.size(), log.root())
+        .sign(&LogKey(k, device_origin(&k.public().signing)))
+        .unwrap()
+        .to_bytes()
+}
+
+fn parts(ops: &[Op]) -> Vec<(&[u8], &[u8])> {
+    ops.iter()
+        .map(|o| (o.header_bytes.as_slice(), &o.signature[..]))
+        .collect()
+}
+
+fn codes(r: &satchel_audit::DeviceReport) -> Vec<(C, Option<u64>, Option<u64>)> {
+    r.anomalies
+        .iter()
+        .map(|a| (a.code, a.seq, a.size))
+        .collect()
+}
+
+#[test]
+fn a_clean_history_has_no_anomaly() {
+    let k = keys(1);
+    let ops = chain(&k, 6, |i| format!("person {i}"));
+    let (c3, c6) = (checkpoint(&k, &ops, 3), checkpoint(&k, &ops, 6));
+    let mut shuffled = parts(&ops);
+    shuffled.reverse();
+    let r = verify_device(&k.public().signing, &shuffled, &[&c6, &c3]);
+    assert_eq!(codes(&r), []);
+    assert_eq!(
+        (r.ops, r.chain, r.checkpoints, r.latest_checkpoint),
+        (6, 6, 2, Some(6))
+    );
+}
+
+#[test]
+fn a_dropped_op_is_a_gap_and_leaves_a_checkpoint_beyond_the_log() {
+    let k = keys(1);
+    let ops = chain(&k, 6, |i| format!("person {i}"));
+    let (c3, c6) = (checkpoint(&k, &ops, 3), checkpoint(&k, &ops, 6));
+    let mut kept = parts(&ops);
+    kept.remove(3);
+    let r = verify_device(&k.public().signing, &kept, &[&c3, &c6]);
+    assert_eq!(
+        codes(&r),
+        [
+            (C::ChainGap, Some(4), None),
+            (C::CheckpointBeyondLog, None, Some(6))
+        ]
+    );
+    assert_eq!(r.chain, 3);
+    // The last ops gone and their checkpoint with them: the earlier one still binds.
+    let r = verify_device(&k.public().signing, &parts(&ops[..2]), &[&c3]);
+    assert_eq!(codes(&r), [(C::CheckpointBeyondLog, None, Some(3))]);
+}
+
+#[test]
+fn a_rewritten_history_is_found_by_the_checkpoints_it_signed_before() {
+    let k = keys(1);
+    let ops = chain(&k, 6, |i| format!("person {i}"));
+    let c4 = checkpoint(&k, &ops, 4);
+    // The same device signs a new history from op 3 on (a restored backup, a
+    // coerced rewrite), and a checkpoint of it.
+    let other = extend(&k, &ops[..2], 6, |i| format!("changed {i}"));
+    let c6 = checkpoint(&k, &other, 6);
+    let r = verify_device(&k.public().signing, &parts(&other), &[&c4, &c6]);
+    assert_eq!(
+        codes(&r),
+        [
+            (C::CheckpointMismatch, None, Some(4)),
+            (C::CheckpointsInconsistent, None, Some(6))
+        ]
+    );
+    // Both histories given: a fork at sequence 3.
+    let mut both = parts(&ops);
+    both.extend(parts(&other[2..]));
+    let r = verify_device(&k.public().signing, &both, &[&c4]);
+    assert!(
+        codes(&r).contains(&(C::ChainFork, Some(3), None)),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn forged_misplaced_and_spliced_ops_and_checkpoints_are_each_named() {
+    let (k, other) = (keys(1), keys(2));
+    let ops = chain(&k, 4, |i| format!("person {i}"));
+    let mut given = parts(&ops);
+    let mut bad_sig = ops[3].signature;
+    bad_sig[0] ^= 1;
+    given[3] = (ops[3].header_bytes.as_slice(), &bad_sig[..]);
+    let stranger = chain(&other, 1, |_| "x".into());
+    given.extend(parts(&stranger));
+    given.push((b"not a header", &[0; 64]));
+    // A checkpoint by another key, one of another log, and one that is not a note.
+    let foreign = checkpoint(&other, &stranger, 1);
+    let r = verify_device(&k.public().signing, &given, &[&foreign, b"garbage"]);
+    let got: Vec<C> = r.anomalies.iter().map(|a| a.code).collect();
+    assert_eq!(
+        got,
+        [
+            C::OpMalformed,
+            C::OpBadSignature,
+            C::OpWrongAuthor,
+            C::CheckpointMalformed,
+            C::CheckpointBadSignature
+        ]
+    );
+    assert_eq!(r.chain, 3);
+    // An op whose `prev` skips one: spliced.
+    let mut spliced = chain(&k, 2, |i| format!("person {i}"));
+    let mut w = WriteBody::new("contact");
+    w.fields.insert("name".into(), "spliced".into());
+    spliced.push(
+        Op::create(
+            &k,
+            Draft {
+                seq: 3,
+                prev: Some(OpId([7; 32])),
+                hlc: Hlc {
+                    wall_ms: 1_764_460_900_000,
+                    counter: 0,
+                },
+                record: RecordId([3; 16]),
+                kind: OpKind::Write,
+                context: VersionVector::default(),
+            },
+            &Body::Write(w),
+        )
+        .unwrap(),
+    );
+    let r = verify_device(&k.public().signing, &parts(&spliced), &[]);
+    assert_eq!(codes(&r), [(C::ChainBroken, Some(3), None)]);
+}
