@@ -90,6 +90,53 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Writes the audit export to `path` (docs/audit-format.md, "Audit export"):
+    /// every op's header and signature by device, and this device's checkpoints,
+    /// after signing one of its log as it is now. Nothing of any record's content.
+    /// Returns the number of ops written.
+    pub fn audit_export(&mut self, path: &std::path::Path) -> Result<usize> {
+        self.log_checkpoint()?;
+        let me = DeviceId(self.device.public().signing);
+        let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
+        let mut devices: Vec<satchel_audit::export::DeviceExport> = Vec::new();
+        let mut count = 0;
+        self.store.each_public_op(|author, header, signature| {
+            let key = hex(&author);
+            if devices.last().is_none_or(|d| d.key != key) {
+                devices.push(satchel_audit::export::DeviceExport {
+                    key,
+                    ops: Vec::new(),
+                    checkpoints: Vec::new(),
+                });
+            }
+            if let Some(d) = devices.last_mut() {
+                d.ops.push(satchel_audit::export::PublicOp {
+                    header: hex(header),
+                    signature: hex(signature),
+                });
+            }
+            count += 1;
+        })?;
+        let mine = hex(&me.0);
+        if let Some(d) = devices.iter_mut().find(|d| d.key == mine) {
+            for (_, note) in self.store.checkpoints(&log_origin(&me))? {
+                d.checkpoints
+                    .push(String::from_utf8_lossy(&note).into_owned());
+            }
+        }
+        let export = satchel_audit::AuditExport {
+            format: satchel_audit::export::FORMAT.into(),
+            version: satchel_audit::export::VERSION,
+            exported_by: mine,
+            devices,
+        };
+        let bytes = serde_json::to_vec_pretty(&export).map_err(|_| ApiError::DatabaseDamaged)?;
+        crate::files::replace(path, &bytes)?;
+        Ok(count)
+    }
+}
+
 fn view(cp: &Checkpoint, verifier: &satchel_audit::NoteVerifier, note: &[u8]) -> LogCheckpoint {
     LogCheckpoint {
         origin: cp.origin.clone(),

@@ -9,11 +9,13 @@
 pub mod checkpoint;
 pub mod cosign;
 pub mod device;
+pub mod export;
 pub mod log;
 pub mod note;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cosign::{Witness, cosign};
 pub use device::{Anomaly, AnomalyCode, DeviceReport, device_origin, verify_device};
+pub use export::{AuditExport, AuditReport, verify_export};
 pub use log::{Hash, Log, ProofError, verify_consistency, verify_inclusion};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};

@@ -14,7 +14,8 @@ Exit codes:
   0  success
   1  error (the message says what is wrong and what to do)
   2  usage error
-  3  wrong passphrase or recovery key";
+  3  wrong passphrase or recovery key
+  4  `audit verify` found anomalies (listed)";
 
 /// Satchel: an encrypted, offline record keeper for field work.
 #[derive(Debug, Parser)]
@@ -279,6 +280,20 @@ pub(crate) enum AuditCommand {
     /// Sign and print a checkpoint of this device's log of ops (a C2SP signed note
     /// that standard transparency-log tools check), and the key that verifies it
     Checkpoint,
+    /// Write every device's ops as signed headers, and this device's checkpoints,
+    /// to FILE for an auditor: no record content
+    Export {
+        /// Where to write it
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check an audit export (no vault, no passphrase): signatures, each device's
+    /// chain, its checkpoints against its ops and against each other. Exit code 4
+    /// when anything was found
+    Verify {
+        /// The export
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

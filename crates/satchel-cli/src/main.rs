@@ -32,6 +32,19 @@ use args::{
 const EXIT_ERROR: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_AUTH: u8 = 3;
+const EXIT_FOUND: u8 = 4;
+
+/// `audit verify` found this many anomalies (already printed).
+#[derive(Debug)]
+struct Found(usize);
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the audit found {} anomaly(ies)", self.0)
+    }
+}
+
+impl std::error::Error for Found {}
 
 /// A usage mistake found after parsing (exit 2).
 #[derive(Debug)]
@@ -54,6 +67,8 @@ fn main() -> ExitCode {
                 EXIT_USAGE
             } else if e.downcast_ref::<ApiError>().is_some_and(ApiError::is_auth) {
                 EXIT_AUTH
+            } else if e.downcast_ref::<Found>().is_some() {
+                EXIT_FOUND
             } else {
                 EXIT_ERROR
             };
@@ -563,6 +578,30 @@ fn run(cli: &Cli) -> Result<()> {
                 say!("{}", cp.note.trim_end());
                 Ok(())
             }
+        }
+        Command::Audit(AuditCommand::Export { out }) => {
+            let mut vault = unlock(&dir)?;
+            let n = vault.audit_export(out)?;
+            say!(
+                "Wrote {} (ops: {n}; signed headers only, no record content).",
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify { file }) => {
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let export = satchel_audit::AuditExport::parse(&bytes)?;
+            let report = satchel_audit::verify_export(&export);
+            if cli.json {
+                print_json(&report)?;
+            } else {
+                show::audit(&report);
+            }
+            if report.anomalies > 0 {
+                return Err(Found(report.anomalies).into());
+            }
+            Ok(())
         }
         Command::Verify => {
             let vault = unlock(&dir)?;

@@ -268,6 +268,49 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
+/// An audit export's verification: a line per device, then each anomaly.
+pub(crate) fn audit(report: &satchel_audit::AuditReport) {
+    for d in &report.devices {
+        let short = d.device.get(..16).unwrap_or(&d.device);
+        let latest = d
+            .latest_checkpoint
+            .map_or_else(String::new, |s| format!(", the latest at {s}"));
+        say!(
+            "Device {short}…: {} op(s), {} in an unbroken chain, {} checkpoint(s){latest}: {}",
+            d.ops,
+            d.chain,
+            d.checkpoints,
+            if d.anomalies.is_empty() {
+                "OK".to_owned()
+            } else {
+                format!("{} anomalies", d.anomalies.len())
+            }
+        );
+        for a in &d.anomalies {
+            let at = match (a.seq, a.size) {
+                (Some(seq), _) => format!(" (op {seq})"),
+                (None, Some(size)) => format!(" (checkpoint at {size})"),
+                (None, None) => String::new(),
+            };
+            let code = serde_json::to_value(a.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            say!("  {code}{at}: {}", a.detail);
+        }
+    }
+    say!(
+        "{} device(s), {} op(s): {}.",
+        report.devices.len(),
+        report.devices.iter().map(|d| d.ops).sum::<u64>(),
+        if report.anomalies == 0 {
+            "nothing found".to_owned()
+        } else {
+            format!("{} anomalies", report.anomalies)
+        }
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -425,3 +425,67 @@ fn audit_checkpoint_signs_the_devices_log() {
     let text = s.ok(&["audit", "checkpoint"]);
     assert!(text.contains(note.trim_end()), "{text}");
 }
+
+/// `satchel audit export` then `audit verify`, which needs no vault: nothing found in
+/// the export as written, no record text in it, and an op taken out of it is found
+/// (exit code 4), pointing at the op and at the checkpoint it breaks.
+#[test]
+fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
+    let s = Sandbox::new();
+    s.init();
+    for name in ["CanaryXq7Zt", "김카나리아", "金丝雀测试"] {
+        s.ok(&["record", "add", "contact", "--set", &format!("name={name}")]);
+    }
+    let out = s.root.path().join("audit.json");
+    s.ok(&["audit", "export", "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    for canary in ["CanaryXq7Zt", "김카나리아", "金丝雀测试"] {
+        assert!(!text.contains(canary), "{canary} in the audit export");
+    }
+    // No vault, no passphrase: another folder entirely.
+    let auditor = Sandbox::new();
+    let ok = auditor.run(&["audit", "verify", out.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("nothing found"), "{}", ok.stdout);
+
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["devices"][0]["ops"].as_array_mut().unwrap().remove(1);
+    let cut = s.root.path().join("cut.json");
+    std::fs::write(&cut, serde_json::to_vec(&v).unwrap()).unwrap();
+    let found = auditor.run(&["--json", "audit", "verify", cut.to_str().unwrap()]);
+    assert_eq!(found.code, 4, "{}", found.stderr);
+    let r: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
+    let codes: Vec<(&str, Option<u64>, Option<u64>)> = r["devices"][0]["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap(),
+                a["seq"].as_u64(),
+                a["size"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("chain_gap", Some(2), None),
+            ("checkpoint_beyond_log", None, Some(3))
+        ]
+    );
+    let bad = auditor.run(&[
+        "audit",
+        "verify",
+        s.root.path().join("missing.json").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.code, 1);
+    std::fs::write(&cut, b"{\"format\": \"something else\"}").unwrap();
+    let bad = auditor.run(&["audit", "verify", cut.to_str().unwrap()]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("not a Satchel audit export"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -27,6 +27,7 @@ pub type Check = fn(&[u8]);
 /// Every target, by the name of its file in `fuzz/fuzz_targets/` and of its folders
 /// under `fuzz/seeds/` and `fuzz/regressions/`.
 pub const TARGETS: &[(&str, Check)] = &[
+    ("audit_export", audit_export),
     ("audit_note", audit_note),
     ("bundle_body", bundle_body),
     ("bundle_open", bundle_open),
@@ -41,6 +42,15 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("op_decode", op_decode),
     ("recovery_key_parse", recovery_key_parse),
 ];
+
+/// An audit export is whatever file an auditor was handed: read strictly, and checked
+/// without panicking whatever it holds.
+pub fn audit_export(data: &[u8]) {
+    if let Ok(export) = satchel_audit::AuditExport::parse(data) {
+        let report = satchel_audit::verify_export(&export);
+        assert_eq!(report.devices.len(), export.devices.len());
+    }
+}
 
 /// Checkpoints and their cosignatures arrive in bundles and audit exports as signed
 /// notes: parsing is exact (what is read writes back byte for byte), verification

@@ -26,6 +26,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Every op's public parts, by author then sequence number: `f(author, header
+    /// bytes, signature)` for each (void ops included: they are in their chains).
+    pub fn each_public_op(
+        &self,
+        mut f: impl FnMut([u8; 32], &[u8], &[u8]),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT author, header, signature FROM ops ORDER BY author, seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let author: Vec<u8> = row.get(0)?;
+            let author = author
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("author"))?;
+            let header: Vec<u8> = row.get(1)?;
+            let signature: Vec<u8> = row.get(2)?;
+            f(author, &header, &signature);
+        }
+        Ok(())
+    }
+
     /// Keeps a signed checkpoint of log `origin` at `size` (replacing one of the same
     /// size: the same checkpoint with more cosignatures).
     pub fn checkpoint_put(&self, origin: &str, size: u64, note: &[u8]) -> Result<(), StoreError> {
