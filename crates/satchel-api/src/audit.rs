@@ -125,10 +125,30 @@ impl Vault {
                     .push(String::from_utf8_lossy(&note).into_owned());
             }
         }
+        let organisation = match self.org_id()? {
+            Some(org) => {
+                use satchel_store::MemberObject;
+                let all = |kind| -> Result<Vec<String>> {
+                    Ok(self
+                        .store
+                        .member_objects(kind)?
+                        .iter()
+                        .map(|b| hex(b))
+                        .collect())
+                };
+                Some(satchel_audit::export::OrganisationExport {
+                    id: hex(&org.0),
+                    certificates: all(MemberObject::Certificate)?,
+                    revocations: all(MemberObject::Revocation)?,
+                })
+            }
+            None => None,
+        };
         let export = satchel_audit::AuditExport {
             format: satchel_audit::export::FORMAT.into(),
             version: satchel_audit::export::VERSION,
             exported_by: mine,
+            organisation,
             devices,
         };
         let bytes = serde_json::to_vec_pretty(&export).map_err(|_| ApiError::DatabaseDamaged)?;

@@ -248,7 +248,7 @@ impl Vault {
         }))
     }
 
-    fn org_id(&self) -> Result<Option<OrgId>> {
+    pub(crate) fn org_id(&self) -> Result<Option<OrgId>> {
         Ok(self
             .store
             .meta_get(META_ORG)?

@@ -12,7 +12,7 @@ fn befriend(a: &mut Vault, an: &str, b: &mut Vault, bn: &str) {
     b.add_peer(&a.identity().card, an).unwrap();
 }
 
-fn send(
+pub(crate) fn send(
     from: &mut Vault,
     to_name: &str,
     to: &mut Vault,
@@ -41,7 +41,7 @@ fn approve(coordinator: &mut Vault, device: &Vault, name: &str, role: &str) -> S
 
 /// A coordinator ("Coordinator" of "Border Aid") and a field worker it enrolled
 /// ("Worker B"), each the other's peer ("a" and "b").
-fn coordinator_and_worker(dir: &Path) -> (Vault, Vault) {
+pub(crate) fn coordinator_and_worker(dir: &Path) -> (Vault, Vault) {
     let (mut a, _) = new_vault(&dir.join("a"));
     let (mut b, _) = new_vault(&dir.join("b"));
     a.org_create("Border Aid", "Coordinator", 30).unwrap();

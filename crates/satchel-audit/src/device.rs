@@ -51,6 +51,12 @@ pub enum AnomalyCode {
     CheckpointMismatch,
     /// Two checkpoints that cannot both be of one append-only log.
     CheckpointsInconsistent,
+    /// An op whose author was not a member allowed to write at the op's time (no
+    /// valid certificate then, or past its revocation point).
+    AuthorNotMember,
+    /// The organisation's certificates or revocations do not read, or are of another
+    /// organisation.
+    OrganisationMalformed,
 }
 
 /// One problem found.

@@ -33,6 +33,20 @@ pub struct DeviceExport {
     pub checkpoints: Vec<String>,
 }
 
+/// The organisation the devices belong to: its id and every certificate and
+/// revocation the exporting vault holds (their binary forms, hex;
+/// docs/membership-format.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationExport {
+    /// The organisation's id: its root key, hex.
+    pub id: String,
+    /// Certificates, hex.
+    pub certificates: Vec<String>,
+    /// Revocations, hex.
+    pub revocations: Vec<String>,
+}
+
 /// An audit export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +57,10 @@ pub struct AuditExport {
     pub version: u32,
     /// The device that wrote the export, lowercase hex.
     pub exported_by: String,
+    /// The organisation, if the vault is in one: then every op is checked against
+    /// its membership at the op's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrganisationExport>,
     /// Every device whose ops the exporting vault holds.
     pub devices: Vec<DeviceExport>,
 }
@@ -80,15 +98,54 @@ impl AuditExport {
 /// An export, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
+    /// Whether the ops were checked against an organisation's membership.
+    pub organisation: bool,
+    /// Problems with the organisation's objects themselves.
+    pub organisation_anomalies: Vec<Anomaly>,
     /// Each device, in the export's order.
     pub devices: Vec<DeviceReport>,
     /// Anomalies in all.
     pub anomalies: usize,
 }
 
-/// Checks every device of an export ([`verify_device`]).
+fn members(org: &OrganisationExport) -> Result<satchel_sync::member::Members, String> {
+    use satchel_sync::member::{Certificate, Members, OrgId, Revocation};
+    let hex = |s: &str| data_encoding::HEXLOWER.decode(s.as_bytes()).ok();
+    let id = hex(&org.id)
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or("the organisation's id is not 32 bytes of hex")?;
+    let certs = org
+        .certificates
+        .iter()
+        .map(|c| hex(c).and_then(|b| Certificate::read(&b).ok()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or("a certificate does not read")?;
+    let revs = org
+        .revocations
+        .iter()
+        .map(|r| hex(r).and_then(|b| Revocation::read(&b).ok()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or("a revocation does not read")?;
+    Members::from_parts(OrgId(id), certs, revs).map_err(|e| e.to_string())
+}
+
+/// Checks every device of an export ([`verify_device`]) and, with an organisation,
+/// that each op's author could write at the op's time.
 pub fn verify_export(export: &AuditExport) -> AuditReport {
     let hex = |s: &str| data_encoding::HEXLOWER.decode(s.as_bytes()).ok();
+    let mut organisation_anomalies = Vec::new();
+    let org = export.organisation.as_ref().and_then(|o| match members(o) {
+        Ok(m) => Some(m),
+        Err(detail) => {
+            organisation_anomalies.push(Anomaly {
+                code: AnomalyCode::OrganisationMalformed,
+                seq: None,
+                size: None,
+                detail,
+            });
+            None
+        }
+    });
     let mut devices = Vec::with_capacity(export.devices.len());
     for d in &export.devices {
         let Some(key) = hex(&d.key).and_then(|k| <[u8; 32]>::try_from(k).ok()) else {
@@ -122,8 +179,35 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
             .map(|(h, s)| (h.as_slice(), s.as_slice()))
             .collect();
         let notes: Vec<&[u8]> = d.checkpoints.iter().map(|c| c.as_bytes()).collect();
-        devices.push(verify_device(&key, &parts, &notes));
+        let mut report = verify_device(&key, &parts, &notes);
+        if let Some(members) = &org {
+            for (h, _) in &parts {
+                let Ok(header) = satchel_sync::op::OpHeader::read(h) else {
+                    continue; // already an anomaly of its own
+                };
+                if header.author.0 != key {
+                    continue;
+                }
+                let at = header.hlc.wall_ms / 1000;
+                if let Err(why) = members.at(at).check_op(&header) {
+                    report.anomalies.push(Anomaly {
+                        code: AnomalyCode::AuthorNotMember,
+                        seq: Some(header.seq),
+                        size: None,
+                        detail: format!("at the op's time: {why}"),
+                    });
+                }
+            }
+            report.anomalies.sort_by_key(|a| (a.code, a.seq, a.size));
+        }
+        devices.push(report);
     }
-    let anomalies = devices.iter().map(|d| d.anomalies.len()).sum();
-    AuditReport { devices, anomalies }
+    let anomalies =
+        organisation_anomalies.len() + devices.iter().map(|d| d.anomalies.len()).sum::<usize>();
+    AuditReport {
+        organisation: org.is_some(),
+        organisation_anomalies,
+        devices,
+        anomalies,
+    }
 }

@@ -270,6 +270,18 @@ fn pad(text: &str, width: usize) -> String {
 
 /// An audit export's verification: a line per device, then each anomaly.
 pub(crate) fn audit(report: &satchel_audit::AuditReport) {
+    let code = |c: satchel_audit::AnomalyCode| {
+        serde_json::to_value(c)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    if report.organisation {
+        say!("Each op checked against the organisation's membership at its time.");
+    }
+    for a in &report.organisation_anomalies {
+        say!("Organisation: {}: {}", code(a.code), a.detail);
+    }
     for d in &report.devices {
         let short = d.device.get(..16).unwrap_or(&d.device);
         let latest = d
@@ -292,11 +304,7 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
                 (None, Some(size)) => format!(" (checkpoint at {size})"),
                 (None, None) => String::new(),
             };
-            let code = serde_json::to_value(a.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            say!("  {code}{at}: {}", a.detail);
+            say!("  {}{at}: {}", code(a.code), a.detail);
         }
     }
     say!(
