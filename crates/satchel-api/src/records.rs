@@ -244,6 +244,14 @@ pub fn format_time(hlc: Hlc) -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
+/// Now, UTC, RFC 3339 to the second.
+pub fn now_text() -> String {
+    format_time(Hlc {
+        wall_ms: now_ms(),
+        counter: 0,
+    })
+}
+
 /// The wall clock in milliseconds since 1970.
 pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()

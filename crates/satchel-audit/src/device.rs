@@ -87,8 +87,19 @@ pub struct DeviceReport {
     pub checkpoints: u64,
     /// The largest of them.
     pub latest_checkpoint: Option<u64>,
+    /// Ops whose signature verifies, by the month of their clock (UTC, `YYYY-MM`).
+    pub per_month: BTreeMap<String, u64>,
     /// Everything found wrong, by code then place.
     pub anomalies: Vec<Anomaly>,
+}
+
+/// `YYYY-MM` (UTC) of a time in milliseconds since 1970.
+fn month(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!("{:04}-{:02}", t.year(), u8::from(t.month())),
+        Err(_) => "later than 9999".into(),
+    }
 }
 
 fn anomaly(code: AnomalyCode, seq: Option<u64>, size: Option<u64>, detail: String) -> Anomaly {
@@ -160,6 +171,10 @@ pub fn verify_device(
         }
     }
     let signed = by_seq.len() as u64;
+    let mut per_month: BTreeMap<String, u64> = BTreeMap::new();
+    for op in by_seq.values() {
+        *per_month.entry(month(op.header.hlc.wall_ms)).or_default() += 1;
+    }
 
     // The chain's leaves: from 1, while each op follows the one before.
     let mut leaves: Vec<Hash> = Vec::new();
@@ -287,6 +302,7 @@ pub fn verify_device(
         chain: log.size(),
         checkpoints: sizes.len() as u64,
         latest_checkpoint: sizes.keys().next_back().copied(),
+        per_month,
         anomalies: found,
     }
 }

@@ -155,6 +155,7 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
                 chain: 0,
                 checkpoints: 0,
                 latest_checkpoint: None,
+                per_month: Default::default(),
                 anomalies: vec![Anomaly {
                     code: AnomalyCode::OpMalformed,
                     seq: None,

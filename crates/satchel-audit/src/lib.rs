@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod cosign;
 pub mod device;
 pub mod export;
+pub mod html;
 pub mod log;
 pub mod note;
 

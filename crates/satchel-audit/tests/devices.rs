@@ -197,3 +197,47 @@ fn forged_misplaced_and_spliced_ops_and_checkpoints_are_each_named() {
     let r = verify_device(&k.public().signing, &parts(&spliced), &[]);
     assert_eq!(codes(&r), [(C::ChainBroken, Some(3), None)]);
 }
+
+/// The HTML report holds every device, count and anomaly, escapes whatever the export
+/// said, and loads nothing from anywhere.
+#[test]
+fn the_html_report_is_self_contained_and_escapes_the_export() {
+    use satchel_audit::export::{AuditExport, DeviceExport, PublicOp};
+    let k = keys(1);
+    let ops = chain(&k, 3, |i| format!("person {i}"));
+    let good = DeviceExport {
+        key: data_encoding::HEXLOWER.encode(&k.public().signing),
+        ops: ops
+            .iter()
+            .map(|o| PublicOp {
+                header: data_encoding::HEXLOWER.encode(&o.header_bytes),
+                signature: data_encoding::HEXLOWER.encode(&o.signature),
+            })
+            .collect(),
+        checkpoints: vec![String::from_utf8(checkpoint(&k, &ops, 3)).unwrap()],
+    };
+    let hostile = DeviceExport {
+        key: "<script>alert(1)</script>".into(),
+        ops: Vec::new(),
+        checkpoints: Vec::new(),
+    };
+    let export = AuditExport {
+        format: satchel_audit::export::FORMAT.into(),
+        version: satchel_audit::export::VERSION,
+        exported_by: good.key.clone(),
+        organisation: None,
+        devices: vec![good, hostile],
+    };
+    let report = satchel_audit::verify_export(&export);
+    assert_eq!(report.devices[0].per_month.get("2025-11"), Some(&3));
+    assert_eq!(report.anomalies, 1);
+    let html = satchel_audit::html::report_html(&report, "a<b>.json", "2026-11-30T17:00:00Z");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("a&lt;b&gt;.json"));
+    assert!(html.contains("op_malformed") && html.contains("1 anomaly found"));
+    assert!(html.contains("<td>2025-11</td><td>3</td>"));
+    for external in ["http:", "https:", "src=", "<link", "url("] {
+        assert!(!html.contains(external), "{external} in the report");
+    }
+}

@@ -293,6 +293,9 @@ pub(crate) enum AuditCommand {
     Verify {
         /// The export
         file: PathBuf,
+        /// Also write the report as one self-contained HTML file, to hand on
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 

@@ -588,11 +588,20 @@ fn run(cli: &Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify { file }) => {
+        Command::Audit(AuditCommand::Verify { file, html }) => {
             let bytes = std::fs::read(file)
                 .with_context(|| format!("could not read {}", file.display()))?;
             let export = satchel_audit::AuditExport::parse(&bytes)?;
             let report = satchel_audit::verify_export(&export);
+            if let Some(out) = html {
+                let page = satchel_audit::html::report_html(
+                    &report,
+                    &file.display().to_string(),
+                    &satchel_api::records::now_text(),
+                );
+                std::fs::write(out, page)
+                    .with_context(|| format!("could not write {}", out.display()))?;
+            }
             if cli.json {
                 print_json(&report)?;
             } else {

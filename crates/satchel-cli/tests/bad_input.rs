@@ -452,8 +452,21 @@ fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
     v["devices"][0]["ops"].as_array_mut().unwrap().remove(1);
     let cut = s.root.path().join("cut.json");
     std::fs::write(&cut, serde_json::to_vec(&v).unwrap()).unwrap();
-    let found = auditor.run(&["--json", "audit", "verify", cut.to_str().unwrap()]);
+    let html = s.root.path().join("report.html");
+    let found = auditor.run(&[
+        "--json",
+        "audit",
+        "verify",
+        cut.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
     assert_eq!(found.code, 4, "{}", found.stderr);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("chain_gap") && page.contains("2 anomalies found"),
+        "{page}"
+    );
     let r: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
     let codes: Vec<(&str, Option<u64>, Option<u64>)> = r["devices"][0]["anomalies"]
         .as_array()
