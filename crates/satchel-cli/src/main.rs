@@ -581,7 +581,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Command::Audit(AuditCommand::Export { out }) => {
             let mut vault = unlock(&dir)?;
-            let n = vault.audit_export(out)?;
+            let n = with_spinner("Writing the audit export…", || vault.audit_export(out))?;
             say!(
                 "Wrote {} (ops: {n}; signed headers only, no record content).",
                 out.display()
@@ -591,8 +591,9 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Audit(AuditCommand::Verify { file, html }) => {
             let bytes = std::fs::read(file)
                 .with_context(|| format!("could not read {}", file.display()))?;
-            let export = satchel_audit::AuditExport::parse(&bytes)?;
-            let report = satchel_audit::verify_export(&export);
+            let report = with_spinner("Checking the audit export…", || {
+                satchel_audit::AuditExport::parse(&bytes).map(|e| satchel_audit::verify_export(&e))
+            })?;
             if let Some(out) = html {
                 let page = satchel_audit::html::report_html(
                     &report,
