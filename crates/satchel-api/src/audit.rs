@@ -67,13 +67,20 @@ impl Vault {
         if let Some((size, note)) = self.store.checkpoint_latest(&origin)? {
             let (kept, _) =
                 Checkpoint::open(&note, &verifier).map_err(|_| ApiError::DatabaseDamaged)?;
-            let prefix = Log::from_leaves(
-                log.leaves()
-                    .iter()
-                    .take(usize::try_from(size).unwrap_or(usize::MAX))
-                    .copied(),
-            );
-            if kept.size != size || prefix.size() != size || prefix.root() != kept.root {
+            // What was kept must be a prefix of the chain now: one consistency proof.
+            let proof = log
+                .prove_consistency(size)
+                .ok_or(ApiError::DatabaseDamaged)?;
+            if kept.size != size
+                || satchel_audit::verify_consistency(
+                    size,
+                    &kept.root,
+                    log.size(),
+                    &log.root(),
+                    &proof,
+                )
+                .is_err()
+            {
                 return Err(ApiError::DatabaseDamaged);
             }
             if size == log.size() {
@@ -88,9 +95,7 @@ impl Vault {
         self.store.checkpoint_put(&origin, cp.size, &note)?;
         Ok(view(&cp, &verifier, &note))
     }
-}
 
-impl Vault {
     /// Writes the audit export to `path` (docs/audit-format.md, "Audit export"):
     /// every op's header and signature by device, and this device's checkpoints,
     /// after signing one of its log as it is now. Nothing of any record's content.

@@ -135,6 +135,18 @@ fn a_rewritten_history_is_found_by_the_checkpoints_it_signed_before() {
             (C::CheckpointsInconsistent, None, Some(6))
         ]
     );
+    // Two checkpoints of the old history, the new history given: both fail, and
+    // they are not called inconsistent with each other (they agree, on a history
+    // that was not given).
+    let old6 = checkpoint(&k, &ops, 6);
+    let r = verify_device(&k.public().signing, &parts(&other), &[&c4, &old6]);
+    assert_eq!(
+        codes(&r),
+        [
+            (C::CheckpointMismatch, None, Some(4)),
+            (C::CheckpointMismatch, None, Some(6))
+        ]
+    );
     // Both histories given: a fork at sequence 3.
     let mut both = parts(&ops);
     both.extend(parts(&other[2..]));
