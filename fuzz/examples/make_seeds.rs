@@ -74,6 +74,15 @@ fn put_body(name: &str, body: &BundleBody) {
     put("bundle_body", &format!("{name}_raw_frame.bin"), &raw);
 }
 
+/// A log section of the right shape (the body parser does not check the note).
+fn log() -> satchel_sync::bundle::LogSection {
+    satchel_sync::bundle::LogSection {
+        checkpoint: b"satchel/device/00\n1\nAAAA\n\n\xe2\x80\x94 satchel/device/00 AAAA\n".to_vec(),
+        proofs: vec![(1, vec![[3; 32]])],
+        witnessed: Vec::new(),
+    }
+}
+
 fn main() {
     // A fixed device key keeps the author id stable across reruns.
     let keys = DeviceKeys::from_secret_bytes(&[7u8; 64]).expect("device keys");
@@ -210,6 +219,7 @@ fn main() {
         forms: Vec::new(),
         certificates: Vec::new(),
         revocations: Vec::new(),
+        log: log(),
     };
     let mut acks = VersionVector::default();
     acks.observe(DeviceId(keys.public().signing), 1);
@@ -223,6 +233,7 @@ fn main() {
         forms: Vec::new(),
         certificates: Vec::new(),
         revocations: Vec::new(),
+        log: log(),
     };
     acks.observe(DeviceId(keys.public().signing), 2);
     acks.observe(DeviceId(other.public().signing), 1);
@@ -241,6 +252,7 @@ fn main() {
         )],
         certificates: Vec::new(),
         revocations: Vec::new(),
+        log: log(),
     };
     let publication = Publication::sign(
         &keys,

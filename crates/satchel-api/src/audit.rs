@@ -2,36 +2,19 @@
 //! Merkle log whose checkpoints the device signs as C2SP notes, so that anyone holding
 //! its public key can later check that its history only grew (docs/audit-format.md).
 
-use satchel_audit::{Checkpoint, Log, NoteError, NoteSigner};
-use satchel_crypto::identity::DeviceKeys;
+use satchel_audit::witness::DeviceLogKey;
+use satchel_audit::{Checkpoint, Log, Note};
+use satchel_sync::bundle::{self, BundleHead, LogSection};
 use satchel_sync::op::DeviceId;
+use satchel_sync::verify::KeptCheckpoint;
 use serde::Serialize;
 
+use crate::error::BundleRefusal;
 use crate::{ApiError, Result, Vault};
 
 /// The name of a device's log (and of the key that signs its checkpoints).
 pub fn log_origin(device: &DeviceId) -> String {
     satchel_audit::device_origin(&device.0)
-}
-
-/// A device's signing key, signing its log's notes.
-struct LogKey<'a> {
-    keys: &'a DeviceKeys,
-    name: String,
-}
-
-impl NoteSigner for LogKey<'_> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn public_key(&self) -> [u8; 32] {
-        self.keys.public().signing
-    }
-    fn sign(&self, message: &[u8]) -> std::result::Result<[u8; 64], NoteError> {
-        self.keys
-            .sign_log_note(message)
-            .map_err(|_| NoteError::Refused)
-    }
 }
 
 /// A signed checkpoint of this device's log.
@@ -55,15 +38,21 @@ impl Vault {
     /// holds, unchanged, what the last checkpoint kept said it held: a chain that lost
     /// or changed ops since is refused as damaged.
     pub fn log_checkpoint(&mut self) -> Result<LogCheckpoint> {
+        let (cp, note, _) = self.own_log()?;
+        let me = self.device.public().signing;
+        let verifier =
+            satchel_audit::witness::log_verifier(&me).map_err(|_| ApiError::DatabaseDamaged)?;
+        Ok(view(&cp, &verifier, &note))
+    }
+
+    /// This device's log: its newest checkpoint (signed now if the log grew), that
+    /// checkpoint's note as kept, and the tree.
+    fn own_log(&mut self) -> Result<(Checkpoint, Vec<u8>, Log)> {
         let me = DeviceId(self.device.public().signing);
         let origin = log_origin(&me);
         let log = Log::from_leaves(self.store.chain_ids(&me)?);
-        let key = LogKey {
-            keys: &self.device,
-            name: origin.clone(),
-        };
-        let verifier = satchel_audit::NoteVerifier::new(&origin, &key.public_key())
-            .map_err(|_| ApiError::DatabaseDamaged)?;
+        let verifier =
+            satchel_audit::witness::log_verifier(&me.0).map_err(|_| ApiError::DatabaseDamaged)?;
         if let Some((size, note)) = self.store.checkpoint_latest(&origin)? {
             let (kept, _) =
                 Checkpoint::open(&note, &verifier).map_err(|_| ApiError::DatabaseDamaged)?;
@@ -84,16 +73,190 @@ impl Vault {
                 return Err(ApiError::DatabaseDamaged);
             }
             if size == log.size() {
-                return Ok(view(&kept, &verifier, &note));
+                return Ok((kept, note, log));
             }
         }
         let cp = Checkpoint::new(&origin, log.size(), log.root());
         let note = cp
-            .sign(&key)
+            .sign(&DeviceLogKey::log(&self.device))
             .map_err(|_| ApiError::DatabaseDamaged)?
             .to_bytes();
         self.store.checkpoint_put(&origin, cp.size, &note)?;
-        Ok(view(&cp, &verifier, &note))
+        Ok((cp, note, log))
+    }
+
+    /// The log section of a bundle to `peers`: this device's checkpoint now, proofs
+    /// from every size of it a recipient may hold, and each recipient's newest
+    /// checkpoint kept here, which this device cosigned when it came.
+    pub(crate) fn bundle_log(&mut self, peers: &[[u8; 32]]) -> Result<LogSection> {
+        let (cp, note, log) = self.own_log()?;
+        let me = self.device.public().signing;
+        let kept = self.store.checkpoints(&log_origin(&DeviceId(me)))?;
+        // A recipient holds the size it last cosigned, or a later one sent since.
+        let mut floor = u64::MAX;
+        for peer in peers {
+            let witness =
+                satchel_audit::witness::witness_of(peer).map_err(|_| ApiError::DatabaseDamaged)?;
+            let acked = kept
+                .iter()
+                .rev()
+                .find(|(_, n)| cosigned_by(n, &witness))
+                .map_or(0, |(size, _)| *size);
+            floor = floor.min(acked);
+        }
+        let mut sizes: Vec<u64> = kept
+            .iter()
+            .map(|(size, _)| *size)
+            .filter(|s| *s >= floor && *s > 0 && *s < cp.size)
+            .collect();
+        let skip = sizes.len().saturating_sub(bundle::MAX_PROOFS);
+        sizes.drain(..skip);
+        let mut proofs = Vec::with_capacity(sizes.len());
+        for size in sizes {
+            proofs.push((
+                size,
+                log.prove_consistency(size)
+                    .ok_or(ApiError::DatabaseDamaged)?,
+            ));
+        }
+        let mut witnessed = Vec::new();
+        for peer in peers {
+            if let Some((_, n)) = self
+                .store
+                .checkpoint_latest(&log_origin(&DeviceId(*peer)))?
+            {
+                witnessed.push(n);
+            }
+        }
+        Ok(LogSection {
+            checkpoint: note,
+            proofs,
+            witnessed,
+        })
+    }
+
+    /// Checks a bundle's log section from `sender` (docs/bundle-format.md, "Log"):
+    /// the sender's checkpoint extends the one kept of its log, and covers the ops of
+    /// its own it sent. Returns what the import keeps: the sender's checkpoint with
+    /// this device's cosignature, and this device's own checkpoints with the sender's
+    /// cosignature added.
+    pub(crate) fn check_bundle_log(
+        &self,
+        sender: &[u8; 32],
+        head: &BundleHead,
+    ) -> Result<Vec<KeptCheckpoint>> {
+        use satchel_audit::witness::{LogRefusal, check_sender_log};
+        let refuse =
+            |reason: BundleRefusal, detail: String| ApiError::BundleContent { reason, detail };
+        let origin = log_origin(&DeviceId(*sender));
+        let kept = self.store.checkpoint_latest(&origin)?;
+        // A bundle older than one imported from the sender (they may arrive in any
+        // order) is checked against nothing newer than itself; its checkpoint is not
+        // kept.
+        let late = self
+            .store
+            .newest_bundle_seq(sender)?
+            .is_some_and(|newest| head.sender_seq < newest);
+        let checked = if late {
+            check_sender_log(sender, None, &head.log.checkpoint, &head.log.proofs)
+        } else {
+            check_sender_log(
+                sender,
+                kept.as_ref().map(|(_, n)| n.as_slice()),
+                &head.log.checkpoint,
+                &head.log.proofs,
+            )
+        };
+        // No proof from the size kept here: the sender's chain held, continued by its
+        // ops in this bundle, may show it.
+        let checked = match (checked, &kept) {
+            (Err(LogRefusal::Unproven { .. }), Some((_, kept))) => {
+                let mut leaves = self.store.chain_ids(&DeviceId(*sender))?;
+                let mut own: Vec<_> = head
+                    .ops
+                    .iter()
+                    .filter(|o| o.header.author.0 == *sender)
+                    .collect();
+                own.sort_by_key(|o| o.header.seq);
+                for op in own {
+                    if op.header.seq == leaves.len() as u64 + 1 {
+                        leaves.push(op.id.0);
+                    }
+                }
+                satchel_audit::witness::check_sender_log_by_leaves(
+                    sender,
+                    kept,
+                    &head.log.checkpoint,
+                    &leaves,
+                )
+            }
+            (other, _) => other,
+        };
+        let (cp, note) = checked.map_err(|e| {
+            let reason = match e {
+                LogRefusal::Rewound { .. } => BundleRefusal::LogRewound,
+                LogRefusal::Forked { .. } => BundleRefusal::LogForked,
+                LogRefusal::Unproven { .. } => BundleRefusal::LogUnproven,
+                _ => BundleRefusal::Malformed,
+            };
+            refuse(reason, e.to_string())
+        })?;
+        if head
+            .ops
+            .iter()
+            .any(|o| o.header.author.0 == *sender && o.header.seq > cp.size)
+        {
+            return Err(refuse(
+                BundleRefusal::Malformed,
+                "the sender's ops go past its own checkpoint".into(),
+            ));
+        }
+        let mut out = Vec::new();
+        let now_s = crate::records::now_ms() / 1000;
+        let me = self.device.public().signing;
+        let keep_sender = !late || kept.as_ref().is_none_or(|(size, _)| cp.size > *size);
+        if keep_sender {
+            let witness = DeviceLogKey::witness(&self.device);
+            let note = satchel_audit::witness::cosigned(note, &cp, &witness, now_s)
+                .map_err(|_| ApiError::DatabaseDamaged)?;
+            out.push(KeptCheckpoint {
+                origin,
+                size: cp.size,
+                note: note.to_bytes(),
+            });
+        }
+        // This device's own checkpoints, cosigned by the sender as its witness.
+        let mine = log_origin(&DeviceId(me));
+        let witness =
+            satchel_audit::witness::witness_of(sender).map_err(|_| ApiError::DatabaseDamaged)?;
+        for returned in &head.log.witnessed {
+            let Some(size) = Note::parse(returned)
+                .ok()
+                .and_then(|n| Checkpoint::parse(n.text()).ok())
+                .filter(|c| c.origin == mine)
+                .map(|c| c.size)
+            else {
+                continue;
+            };
+            let Some((_, own)) = self
+                .store
+                .checkpoints(&mine)?
+                .into_iter()
+                .find(|(s, _)| *s == size)
+            else {
+                continue;
+            };
+            if let Some(merged) =
+                satchel_audit::witness::merge_cosignature(&own, returned, &witness)
+            {
+                out.push(KeptCheckpoint {
+                    origin: mine.clone(),
+                    size,
+                    note: merged.to_bytes(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Writes the audit export to `path` (docs/audit-format.md, "Audit export"):
@@ -170,4 +333,15 @@ fn view(cp: &Checkpoint, verifier: &satchel_audit::NoteVerifier, note: &[u8]) ->
         verifier_key: verifier.to_text(),
         note: String::from_utf8_lossy(note).into_owned(),
     }
+}
+
+/// Whether `note` carries a valid cosignature by `witness`.
+fn cosigned_by(note: &[u8], witness: &satchel_audit::Witness) -> bool {
+    let Ok(n) = Note::parse(note) else {
+        return false;
+    };
+    let Ok(cp) = Checkpoint::parse(n.text()) else {
+        return false;
+    };
+    matches!(witness.check(&cp, n.signatures()), Ok(Some(_)))
 }

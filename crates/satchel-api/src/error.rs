@@ -218,6 +218,12 @@ pub enum BundleRefusal {
     Membership,
     /// Its body is not well formed.
     Malformed,
+    /// The sender's log is smaller than when last seen: its history went back.
+    LogRewound,
+    /// The sender's log does not extend the one last seen: its history was rewritten.
+    LogForked,
+    /// Nothing in it shows that the sender's log extends the one last seen.
+    LogUnproven,
 }
 
 impl BundleRefusal {
@@ -230,6 +236,9 @@ impl BundleRefusal {
             BundleRefusal::Form(_) => "form",
             BundleRefusal::Membership => "membership",
             BundleRefusal::Malformed => "invalid_content",
+            BundleRefusal::LogRewound => "log_rewound",
+            BundleRefusal::LogForked => "log_forked",
+            BundleRefusal::LogUnproven => "log_unproven",
         }
     }
 }
@@ -937,6 +946,9 @@ impl ApiError {
                 BundleRefusal::Form("visit".into()),
                 BundleRefusal::Membership,
                 BundleRefusal::Malformed,
+                BundleRefusal::LogRewound,
+                BundleRefusal::LogForked,
+                BundleRefusal::LogUnproven,
             ]
             .into_iter()
             .map(|reason| ApiError::BundleContent {

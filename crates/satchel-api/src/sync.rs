@@ -383,8 +383,10 @@ impl Vault {
         let forms = self.forms_to_send()?;
         let (certificates, revocations) = self.members_to_send()?;
         let ops = head.ops();
+        let signing: Vec<[u8; 32]> = peers.iter().map(|p| p.signing).collect();
+        let log = self.bundle_log(&signing)?;
         let (prefix, body_hash, content_len) =
-            head.finish(&forms, &certificates, &revocations, &blobs)?;
+            head.finish(&forms, &certificates, &revocations, &log, &blobs)?;
         let recipients: Vec<[u8; 32]> = peers.iter().map(|p| p.agreement).collect();
         let name = data_encoding::HEXLOWER.encode(&rng::array::<16>()?);
         files::create_dir(dir)?;
@@ -515,6 +517,9 @@ impl Vault {
         let (head, body_hash) =
             BundleHead::read_until(&mut opening, &stop).map_err(ApiError::bundle_body)?;
         self.cancelled()?;
+        // The sender's log before anything else: a device whose history went back
+        // or was rewritten is refused as a whole.
+        let checkpoints = self.check_bundle_log(&peer.signing, &head)?;
         // Load what verification needs, verify, apply, report.
         let members = self.members_state()?;
         let conn_have = self.store.have()?;
@@ -533,6 +538,7 @@ impl Vault {
             quarantine: self.store.quarantined(false)?,
             imports_done: self.store.imports_done()?,
             known: &self.store,
+            checkpoints,
         };
         let verified = match verify::verify(&head, body_hash, ctx) {
             Ok(v) => v,

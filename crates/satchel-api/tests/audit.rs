@@ -85,3 +85,140 @@ fn an_audit_export_checks_each_op_against_the_membership_at_its_time() {
     assert_eq!(r.organisation_anomalies.len(), 1);
     assert!(!r.organisation);
 }
+
+/// Two peers, `a` and `b`, in `dir`.
+fn pair(dir: &std::path::Path) -> (Vault, Vault) {
+    let (mut a, _) = new_vault(&dir.join("a"));
+    let (mut b, _) = new_vault(&dir.join("b"));
+    let (ca, cb) = (a.identity().card, b.identity().card);
+    a.add_peer(&cb, "b").unwrap();
+    b.add_peer(&ca, "a").unwrap();
+    (a, b)
+}
+
+fn bundle(from: &mut Vault, to: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("usb");
+    let report = from.export_bundle(&[to.to_owned()], &out).unwrap();
+    out.join(report.file)
+}
+
+fn names(v: &Vault) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .records(&satchel_api::ListFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+    out.sort();
+    out
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn refusal(e: ApiError) -> satchel_api::error::BundleRefusal {
+    match e {
+        ApiError::BundleContent { reason, .. } => reason,
+        other => panic!("{other}"),
+    }
+}
+
+/// A device restored from an old copy of its vault (seized, or "repaired") sends a
+/// history that went back, then one that was rewritten: each bundle is refused with
+/// its reason at the first import, and nothing of it is merged.
+#[test]
+fn a_device_whose_log_went_back_or_was_rewritten_is_refused_and_nothing_merges() {
+    use satchel_api::error::BundleRefusal;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = pair(tmp.path());
+    a.add_record("contact", &text(&[("name", "One")]), &[])
+        .unwrap();
+    drop(a);
+    copy_dir(&tmp.path().join("a"), &tmp.path().join("a-copy"));
+    let mut a = satchel_api::unlock(&tmp.path().join("a"), &pass(PASS), P).unwrap();
+    for name in ["Two", "Three"] {
+        a.add_record("contact", &text(&[("name", name)]), &[])
+            .unwrap();
+    }
+    let first = bundle(&mut a, "b", tmp.path());
+    assert_eq!(b.import_bundle(&first).unwrap().applied, 3);
+    let held = names(&b);
+    drop(a);
+
+    // The old copy: one op where three were seen.
+    let copy = tmp.path().join("a-copy");
+    let mut old = satchel_api::unlock(&copy, &pass(PASS), P).unwrap();
+    let back = bundle(&mut old, "b", tmp.path());
+    assert_eq!(
+        refusal(b.import_bundle(&back).unwrap_err()),
+        BundleRefusal::LogRewound
+    );
+    // Written on since: three ops again, two of them other than those seen.
+    for name in ["Four", "Five"] {
+        old.add_record("contact", &text(&[("name", name)]), &[])
+            .unwrap();
+    }
+    let same_size = bundle(&mut old, "b", tmp.path());
+    let err = b.import_bundle(&same_size).unwrap_err();
+    assert_eq!(err.code(), satchel_api::error::ErrorCode::BundleRefused);
+    assert_eq!(err.params()["reason"], "log_forked".into());
+    assert_eq!(refusal(err), BundleRefusal::LogForked);
+    // And past it: no proof from the size seen, but the chain held shows the fork.
+    old.add_record("contact", &text(&[("name", "Six")]), &[])
+        .unwrap();
+    let longer = bundle(&mut old, "b", tmp.path());
+    assert_eq!(
+        refusal(b.import_bundle(&longer).unwrap_err()),
+        BundleRefusal::LogForked
+    );
+    assert_eq!(names(&b), held, "something of a refused bundle was merged");
+    assert!(b.quarantine().unwrap().is_empty());
+}
+
+/// The recipient cosigns the sender's checkpoint as its witness and sends the
+/// cosignature back; later bundles prove their log from the size the witness
+/// cosigned, and bundles may arrive out of order.
+#[test]
+fn a_witness_cosigns_each_checkpoint_and_the_sender_keeps_the_cosignature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = pair(tmp.path());
+    for name in ["Kim", "Lee"] {
+        a.add_record("contact", &text(&[("name", name)]), &[])
+            .unwrap();
+    }
+    let first = bundle(&mut a, "b", tmp.path());
+    b.import_bundle(&first).unwrap();
+    let reply = bundle(&mut b, "a", tmp.path());
+    a.import_bundle(&reply).unwrap();
+    let cp = a.log_checkpoint().unwrap();
+    let note = satchel_audit::Note::parse(cp.note.as_bytes()).unwrap();
+    let b_key = satchel_api::sync::parse_card(&b.identity().card)
+        .unwrap()
+        .signing;
+    let witness = satchel_audit::witness::witness_of(&b_key).unwrap();
+    let read = satchel_audit::Checkpoint::parse(note.text()).unwrap();
+    assert!(
+        witness.check(&read, note.signatures()).unwrap().is_some(),
+        "b's cosignature did not come back to a's checkpoint"
+    );
+    // Two more bundles; b sees the later one first.
+    a.add_record("contact", &text(&[("name", "Park")]), &[])
+        .unwrap();
+    let second = bundle(&mut a, "b", tmp.path());
+    a.add_record("contact", &text(&[("name", "Choi")]), &[])
+        .unwrap();
+    let third = bundle(&mut a, "b", tmp.path());
+    assert_eq!(b.import_bundle(&third).unwrap().applied, 2);
+    b.import_bundle(&second).unwrap();
+    assert_eq!(names(&b), ["Choi", "Kim", "Lee", "Park"]);
+}

@@ -253,11 +253,27 @@ impl Forger {
             forms: Vec::new(),
             certificates: Vec::new(),
             revocations: Vec::new(),
+            log: standing_log(&self.keys),
         };
         let (content, hash) = body.write().unwrap();
         self.made.borrow_mut().insert(seq, hash);
         let me = satchel_api::sync::parse_card(&to.identity().card).unwrap();
         bundle::seal(&self.keys, &[me.agreement], &content).unwrap()
+    }
+}
+
+/// A log section for hand-made bundles whose tests are about something else: one
+/// checkpoint, the same every time (so always consistent with itself), of a size
+/// beyond any op sent.
+fn standing_log(keys: &DeviceKeys) -> satchel_sync::bundle::LogSection {
+    let origin = satchel_audit::device_origin(&keys.public().signing);
+    let cp = satchel_audit::Checkpoint::new(&origin, 1 << 40, [7; 32]);
+    satchel_sync::bundle::LogSection {
+        checkpoint: cp
+            .sign(&satchel_audit::witness::DeviceLogKey::log(keys))
+            .unwrap()
+            .to_bytes(),
+        ..Default::default()
     }
 }
 
@@ -812,6 +828,7 @@ fn only_attachments_an_op_refers_to_are_stored() {
         forms: Vec::new(),
         certificates: Vec::new(),
         revocations: Vec::new(),
+        log: standing_log(&f.keys),
     };
     let (content, _) = body.write().unwrap();
     let me = satchel_api::sync::parse_card(&v.identity().card).unwrap();

@@ -13,6 +13,7 @@ pub mod export;
 pub mod html;
 pub mod log;
 pub mod note;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cosign::{Witness, cosign};
@@ -20,3 +21,4 @@ pub use device::{Anomaly, AnomalyCode, DeviceReport, device_origin, verify_devic
 pub use export::{AuditExport, AuditReport, verify_export};
 pub use log::{Hash, Log, ProofError, verify_consistency, verify_inclusion};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
+pub use witness::{LogRefusal, check_sender_log, witness_name};

@@ -13,6 +13,7 @@ mod checkpoints;
 mod devices;
 mod logs;
 mod notes;
+mod witness;
 
 use ed25519_dalek::{Signer, SigningKey};
 use satchel_audit::NoteSigner;

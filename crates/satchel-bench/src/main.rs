@@ -726,6 +726,17 @@ fn interleaved_figures(n: usize) -> Result<()> {
             forms: Vec::new(),
             certificates: Vec::new(),
             revocations: Vec::new(),
+            // The sender wrote none of the ops: its own log is empty.
+            log: satchel_sync::bundle::LogSection {
+                checkpoint: satchel_audit::Checkpoint::new(
+                    &satchel_audit::device_origin(&sender.public().signing),
+                    0,
+                    satchel_audit::log::empty_root(),
+                )
+                .sign(&satchel_audit::witness::DeviceLogKey::log(&sender))?
+                .to_bytes(),
+                ..Default::default()
+            },
         };
         let (content, _) = body.write()?;
         let sealed = satchel_crypto::bundle::seal(&sender, &[me.agreement], &content)?;

@@ -42,7 +42,7 @@ pub mod domain {
     /// Ed25519 signature context for a form version published to an organisation.
     pub const FORM_PUBLICATION: &str = "satchel 2026-11 form publication signature v1";
     /// Bundle body hash, format 3 (membership and signed forms).
-    pub const BUNDLE_BODY_V3: &str = "satchel 2026-11 bundle body v3";
+    pub const BUNDLE_BODY_V4: &str = "satchel 2026-11 bundle body v4";
 }
 
 /// BLAKE3 of `parts` under `domain`.

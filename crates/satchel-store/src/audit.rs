@@ -51,14 +51,27 @@ impl Store {
     /// Keeps a signed checkpoint of log `origin` at `size` (replacing one of the same
     /// size: the same checkpoint with more cosignatures).
     pub fn checkpoint_put(&self, origin: &str, size: u64, note: &[u8]) -> Result<(), StoreError> {
-        let size = i64::try_from(size).map_err(|_| StoreError::Corrupt("size"))?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO checkpoints (origin, size, note) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (origin, size) DO UPDATE SET note = excluded.note",
-            )?
-            .execute(params![origin, size, note])?;
-        Ok(())
+        put_checkpoint(&self.conn, origin, size, note)
+    }
+
+    /// The newest bundle sequence seen from `sender`.
+    pub fn newest_bundle_seq(&self, sender: &[u8; 32]) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> = self.conn.query_row(
+            "SELECT max(seq) FROM bundles_seen WHERE sender = ?1",
+            [&sender[..]],
+            |r| r.get(0),
+        )?;
+        seq.map(|s| u64::try_from(s).map_err(|_| StoreError::Corrupt("seq")))
+            .transpose()
+    }
+
+    /// The origins of every log with a checkpoint kept.
+    pub fn checkpoint_origins(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT origin FROM checkpoints ORDER BY origin")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The newest checkpoint kept of log `origin`: its size and note.
@@ -94,4 +107,19 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+pub(crate) fn put_checkpoint(
+    conn: &rusqlite::Connection,
+    origin: &str,
+    size: u64,
+    note: &[u8],
+) -> Result<(), StoreError> {
+    let size = i64::try_from(size).map_err(|_| StoreError::Corrupt("size"))?;
+    conn.prepare_cached(
+        "INSERT INTO checkpoints (origin, size, note) VALUES (?1, ?2, ?3)
+         ON CONFLICT (origin, size) DO UPDATE SET note = excluded.note",
+    )?
+    .execute(params![origin, size, note])?;
+    Ok(())
 }

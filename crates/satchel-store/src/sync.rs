@@ -583,6 +583,9 @@ impl Importing<'_> {
             .execute(params![name, version, json])?;
             crate::forms::keep_version(&tx, name, version, &json)?;
         }
+        for c in v.checkpoints() {
+            crate::audit::put_checkpoint(&tx, &c.origin, c.size, &c.note)?;
+        }
         tx.execute(
             "INSERT INTO bundles_seen (id, sender, seq, hash) VALUES (?1, ?2, ?3, ?4)",
             params![&meta.id[..], &meta.sender[..], seq, &meta.hash[..]],

@@ -4,15 +4,18 @@
 //! (docs/bundle-format.md).
 //!
 //! ```text
-//! body  = version u8 (3) | head_len u32 | zstd(head) | attachment bytes, back to back
+//! body  = version u8 (4) | head_len u32 | zstd(head) | attachment bytes, back to back
 //! head  = bundle_id[16] | sender_seq u64 | prev_bundle[32]
 //!         | acks: u16 n, n × (author[32] | seq u64), authors increasing
 //!         | ops: u32 n, n × op wire form (see op.rs)
 //!         | forms: u16 n, n × publication (see publication.rs)
 //!         | certificates: u16 n, n × (u16 len | certificate)
 //!         | revocations: u16 n, n × revocation (fixed length)
+//!         | log: u16 len, the sender's checkpoint (a signed note)
+//!              | u8 n, n × (from size u64 | u8 k, k × hash[32]), sizes increasing
+//!              | u8 n, n × (u16 len, a recipient's checkpoint cosigned by the sender)
 //!         | attachments: u32 n, n × (blake3[32] | len u64), hashes increasing
-//! hash  = BLAKE3-derive(BUNDLE_BODY_V3, head)
+//! hash  = BLAKE3-derive(BUNDLE_BODY_V4, head)
 //! ```
 //!
 //! The head is small, compressible and held in memory (capped at [`MAX_HEAD`]);
@@ -34,7 +37,7 @@ use crate::{
 };
 
 /// Body format this build writes and reads.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 /// Largest head (everything but attachment contents) accepted, compressed or not:
 /// about 200,000 ops with their payloads, more than any field device holds.
 pub const MAX_HEAD: usize = 96 * 1024 * 1024;
@@ -44,6 +47,109 @@ pub const MAX_BLOB: u64 = 4 << 30;
 pub const MAX_FORM: usize = crate::publication::MAX_FORM;
 /// Largest piece of an attachment handed out at once.
 pub const PIECE: usize = 1024 * 1024;
+/// Largest checkpoint note carried (a checkpoint and a few cosignatures).
+pub const MAX_LOG_NOTE: usize = 8 * 1024;
+/// Most consistency proofs carried.
+pub const MAX_PROOFS: usize = 32;
+/// Most hashes in one consistency proof (two per level of the largest tree).
+pub const MAX_PROOF_HASHES: usize = 128;
+
+/// The sender's transparency log in a bundle (docs/bundle-format.md, "Log"): its
+/// newest checkpoint, proofs that it extends those the recipients kept, and the
+/// recipients' own checkpoints it cosigned as their witness. Notes are checked by the
+/// importer (`satchel-audit`), not here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSection {
+    /// The sender's checkpoint of its own log, a C2SP signed note.
+    pub checkpoint: Vec<u8>,
+    /// Consistency proofs to it: (from size, hashes), sizes increasing.
+    pub proofs: Vec<(u64, Vec<[u8; 32]>)>,
+    /// Checkpoints of the recipients' logs, with the sender's cosignature.
+    pub witnessed: Vec<Vec<u8>>,
+}
+
+impl LogSection {
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), OpError> {
+        let note = |out: &mut Vec<u8>, n: &[u8]| -> Result<(), OpError> {
+            if n.is_empty() || n.len() > MAX_LOG_NOTE {
+                return Err(malformed("checkpoint note length"));
+            }
+            out.extend_from_slice(
+                &u16::try_from(n.len())
+                    .map_err(|_| malformed("note"))?
+                    .to_be_bytes(),
+            );
+            out.extend_from_slice(n);
+            Ok(())
+        };
+        note(out, &self.checkpoint)?;
+        if self.proofs.len() > MAX_PROOFS
+            || self
+                .proofs
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if a.0 >= b.0))
+        {
+            return Err(malformed("consistency proofs not canonical"));
+        }
+        out.push(u8::try_from(self.proofs.len()).map_err(|_| malformed("proofs"))?);
+        for (size, hashes) in &self.proofs {
+            if hashes.len() > MAX_PROOF_HASHES {
+                return Err(malformed("consistency proof too long"));
+            }
+            out.extend_from_slice(&size.to_be_bytes());
+            out.push(u8::try_from(hashes.len()).map_err(|_| malformed("proof"))?);
+            for h in hashes {
+                out.extend_from_slice(h);
+            }
+        }
+        if self.witnessed.len() > satchel_crypto::bundle::SLOTS {
+            return Err(malformed("too many cosigned checkpoints"));
+        }
+        out.push(u8::try_from(self.witnessed.len()).map_err(|_| malformed("cosigned"))?);
+        for n in &self.witnessed {
+            note(out, n)?;
+        }
+        Ok(())
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, OpError> {
+        let note = |r: &mut Reader<'_>| -> Result<Vec<u8>, OpError> {
+            let len = r.u16()?;
+            if len == 0 || len > MAX_LOG_NOTE {
+                return Err(malformed("checkpoint note length"));
+            }
+            Ok(r.take(len)?.to_vec())
+        };
+        let checkpoint = note(r)?;
+        let n = usize::from(r.array::<1>()?[0]);
+        if n > MAX_PROOFS {
+            return Err(malformed("too many consistency proofs"));
+        }
+        let mut proofs: Vec<(u64, Vec<[u8; 32]>)> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let size = u64::from_be_bytes(r.array()?);
+            if proofs.last().is_some_and(|(s, _)| *s >= size) {
+                return Err(malformed("consistency proofs not canonical"));
+            }
+            let k = usize::from(r.array::<1>()?[0]);
+            if k > MAX_PROOF_HASHES {
+                return Err(malformed("consistency proof too long"));
+            }
+            let hashes = (0..k).map(|_| r.array()).collect::<Result<_, _>>()?;
+            proofs.push((size, hashes));
+        }
+        let n = usize::from(r.array::<1>()?[0]);
+        if n > satchel_crypto::bundle::SLOTS {
+            return Err(malformed("too many cosigned checkpoints"));
+        }
+        let witnessed = (0..n).map(|_| note(r)).collect::<Result<_, _>>()?;
+        Ok(Self {
+            checkpoint,
+            proofs,
+            witnessed,
+        })
+    }
+}
 
 /// The decoded content of a bundle held in memory, attachments included: for tests,
 /// vectors and small tools. Imports read a [`BundleHead`] and stream attachments.
@@ -67,6 +173,8 @@ pub struct BundleBody {
     pub certificates: Vec<Certificate>,
     /// The organisation's revocations the sender holds.
     pub revocations: Vec<Revocation>,
+    /// The sender's transparency log.
+    pub log: LogSection,
 }
 
 /// Everything a body carries before the attachment contents.
@@ -88,6 +196,8 @@ pub struct BundleHead {
     pub certificates: Vec<Certificate>,
     /// The organisation's revocations the sender holds.
     pub revocations: Vec<Revocation>,
+    /// The sender's transparency log.
+    pub log: LogSection,
     /// The attachments that follow the head, in order: (BLAKE3, length).
     pub blobs: Vec<([u8; 32], u64)>,
 }
@@ -142,7 +252,7 @@ fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
 impl BundleHead {
     /// The body's identity for chaining: BLAKE3 of the uncompressed head.
     pub fn hash(head: &[u8]) -> [u8; 32] {
-        hash::hash(hash::domain::BUNDLE_BODY_V3, &[head])
+        hash::hash(hash::domain::BUNDLE_BODY_V4, &[head])
     }
 
     /// A head writer holding this head's ops.
@@ -166,6 +276,7 @@ impl BundleHead {
             &self.forms,
             &self.certificates,
             &self.revocations,
+            &self.log,
             &self.blobs,
         )
     }
@@ -178,6 +289,7 @@ impl BundleHead {
             &self.forms,
             &self.certificates,
             &self.revocations,
+            &self.log,
             &self.blobs,
         )
     }
@@ -288,6 +400,7 @@ impl BundleHead {
                 .map_err(|_| malformed("revocation in bundle"))?;
             revocations.push(rev);
         }
+        let log = LogSection::read(&mut r)?;
         let n_blobs = r.u32()?;
         let mut blobs: Vec<([u8; 32], u64)> = Vec::with_capacity(n_blobs.min(r.0.len() / 40));
         for _ in 0..n_blobs {
@@ -313,6 +426,7 @@ impl BundleHead {
             forms,
             certificates,
             revocations,
+            log,
             blobs,
         })
     }
@@ -378,6 +492,7 @@ impl HeadWriter {
         forms: &[Publication],
         certificates: &[Certificate],
         revocations: &[Revocation],
+        log: &LogSection,
         blobs: &[([u8; 32], u64)],
     ) -> Result<Vec<u8>, OpError> {
         let count = len_u32(self.ops)?;
@@ -407,6 +522,7 @@ impl HeadWriter {
         for r in revocations {
             out.extend_from_slice(&r.write());
         }
+        log.write(out)?;
         out.extend_from_slice(&len_u32(blobs.len())?);
         for (h, len) in blobs {
             out.extend_from_slice(h);
@@ -418,7 +534,7 @@ impl HeadWriter {
         Ok(self.out)
     }
 
-    /// Ends the head with the forms, membership and attachment list, and returns what
+    /// Ends the head with the forms, membership, log and attachment list, and returns what
     /// [`BundleHead::write`] does: the body up to the attachment contents, the body
     /// hash and the whole body's length.
     pub fn finish(
@@ -426,6 +542,7 @@ impl HeadWriter {
         forms: &[Publication],
         certificates: &[Certificate],
         revocations: &[Revocation],
+        log: &LogSection,
         blobs: &[([u8; 32], u64)],
     ) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
         let mut sorted = blobs.to_vec();
@@ -434,7 +551,7 @@ impl HeadWriter {
         if sorted != blobs || blobs.iter().any(|(_, l)| *l > MAX_BLOB) {
             return Err(malformed("attachments not canonical"));
         }
-        let head = self.encode_rest(forms, certificates, revocations, blobs)?;
+        let head = self.encode_rest(forms, certificates, revocations, log, blobs)?;
         let compressed =
             zstd::bulk::compress(&head, 3).map_err(|_| malformed("compression failed"))?;
         if compressed.len() > MAX_HEAD {
@@ -501,6 +618,7 @@ impl BundleBody {
             forms: self.forms.clone(),
             certificates: self.certificates.clone(),
             revocations: self.revocations.clone(),
+            log: self.log.clone(),
             blobs: self
                 .blobs
                 .iter()
@@ -551,6 +669,7 @@ impl BundleBody {
             forms: head.forms,
             certificates: head.certificates,
             revocations: head.revocations,
+            log: head.log,
         };
         Ok((body, hash))
     }
@@ -615,6 +734,11 @@ mod tests {
             forms: vec![Publication::sign(&keys, root.org().0, "{}".into())],
             certificates: vec![first, second],
             revocations: vec![revocation],
+            log: LogSection {
+                checkpoint: b"satchel/device/x\n1\nAA==\n\n- sig\n".to_vec(),
+                proofs: vec![(1, vec![[4; 32]]), (7, vec![])],
+                witnessed: vec![b"note".to_vec()],
+            },
         }
     }
 
@@ -705,7 +829,7 @@ mod tests {
         assert!(BundleBody::read(&framed(&compress(&[&head[..], &[0]].concat()))).is_err());
         assert!(BundleBody::read(&framed(&compress(&head[..head.len() - 1]))).is_err());
         assert!(BundleBody::read(&framed(b"not zstd at all")).is_err());
-        for older in [1, 2] {
+        for older in [1, 2, 3] {
             assert!(matches!(
                 invalid(&[older, 0, 0, 0, 0]),
                 OpError::Malformed(m) if m.contains("earlier version")
@@ -749,6 +873,69 @@ mod tests {
                 "attachments not canonical"
             )))
         ));
+    }
+
+    #[test]
+    fn a_log_section_out_of_shape_is_refused_both_ways() {
+        type Spoil = fn(&mut LogSection);
+        let cases: Vec<(&str, Spoil)> = vec![
+            ("checkpoint note length", |l| l.checkpoint.clear()),
+            ("checkpoint note length", |l| {
+                l.checkpoint = vec![b'a'; MAX_LOG_NOTE + 1]
+            }),
+            ("consistency proofs not canonical", |l| {
+                l.proofs = vec![(7, vec![]), (7, vec![])]
+            }),
+            ("consistency proofs not canonical", |l| {
+                l.proofs = vec![(7, vec![]), (3, vec![])]
+            }),
+            ("consistency proof too long", |l| {
+                l.proofs = vec![(7, vec![[1; 32]; MAX_PROOF_HASHES + 1])]
+            }),
+            ("checkpoint note length", |l| l.witnessed = vec![Vec::new()]),
+        ];
+        for (says, spoil) in cases {
+            let mut b = body();
+            spoil(&mut b.log);
+            assert_eq!(b.write().unwrap_err(), OpError::Malformed(says), "{says}");
+            // Written by hand past the writer's checks, the reader refuses it too.
+            let mut head = b.head();
+            let mut bytes = Vec::new();
+            head.log = LogSection {
+                checkpoint: b"n".to_vec(),
+                ..LogSection::default()
+            };
+            let clean = head.encode().unwrap();
+            let mut section = Vec::new();
+            head.log.write(&mut section).unwrap();
+            let at = clean.len() - 4 - 40 * head.blobs.len() - section.len();
+            bytes.extend_from_slice(&clean[..at]);
+            raw_log(&b.log, &mut bytes);
+            bytes.extend_from_slice(&clean[at + section.len()..]);
+            assert!(
+                matches!(BundleHead::parse(&bytes, &|| false), Err(BodyError::Invalid(OpError::Malformed(m))) if m == says),
+                "{says}"
+            );
+        }
+    }
+
+    /// A log section's bytes without the writer's checks.
+    fn raw_log(l: &LogSection, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(l.checkpoint.len() as u16).to_be_bytes());
+        out.extend_from_slice(&l.checkpoint);
+        out.push(l.proofs.len() as u8);
+        for (size, hashes) in &l.proofs {
+            out.extend_from_slice(&size.to_be_bytes());
+            out.push(hashes.len() as u8);
+            for h in hashes {
+                out.extend_from_slice(h);
+            }
+        }
+        out.push(l.witnessed.len() as u8);
+        for n in &l.witnessed {
+            out.extend_from_slice(&(n.len() as u16).to_be_bytes());
+            out.extend_from_slice(n);
+        }
     }
 
     #[test]

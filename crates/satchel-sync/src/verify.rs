@@ -71,6 +71,19 @@ pub struct SenderChain {
     pub prev_hash: Option<[u8; 32]>,
 }
 
+/// A signed checkpoint the import keeps: the sender's, checked by the caller to extend
+/// the one kept before and cosigned, or one of this device's own with a witness's
+/// cosignature added (`satchel-audit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptCheckpoint {
+    /// The log's origin.
+    pub origin: String,
+    /// Its size.
+    pub size: u64,
+    /// The note, with every cosignature kept.
+    pub note: Vec<u8>,
+}
+
 /// What a verification needs besides the bundle: the vault's state, loaded by the
 /// caller.
 #[derive(Debug)]
@@ -97,6 +110,8 @@ pub struct Context<'a, K> {
     pub imports_done: u64,
     /// Everything else, looked up as needed.
     pub known: &'a K,
+    /// The checkpoints to keep with the import, checked by the caller.
+    pub checkpoints: Vec<KeptCheckpoint>,
 }
 
 /// Why a bundle was refused as a whole. Single ops never refuse a bundle: they are
@@ -174,9 +189,15 @@ pub struct VerifiedImport {
     attachments: BTreeSet<[u8; 32]>,
     counts: Counts,
     ops_in_bundle: usize,
+    checkpoints: Vec<KeptCheckpoint>,
 }
 
 impl VerifiedImport {
+    /// The checkpoints to keep.
+    pub fn checkpoints(&self) -> &[KeptCheckpoint] {
+        &self.checkpoints
+    }
+
     /// The bundle's random id.
     pub fn bundle_id(&self) -> [u8; 16] {
         self.bundle_id
@@ -616,6 +637,7 @@ pub fn verify<K: Known>(
         attachments,
         counts,
         ops_in_bundle: head.ops.len(),
+        checkpoints: ctx.checkpoints,
     })
 }
 

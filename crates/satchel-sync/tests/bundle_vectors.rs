@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use satchel_crypto::{bundle, identity::DeviceKeys};
 use satchel_sync::{
-    bundle::{BundleBody, BundleHead, HeadWriter},
+    bundle::{BundleBody, BundleHead, HeadWriter, LogSection},
     hlc::Hlc,
     member::{CertificateDraft, Members, OrgRoot, Role},
     op::{Body, Draft, Op, OpKind, RecordId, WriteBody},
@@ -30,6 +30,64 @@ fn keys(n: u8) -> DeviceKeys {
     DeviceKeys::from_secret_bytes(&[n; 64]).unwrap()
 }
 
+/// RFC 6962 tree hash of `leaves` (written out here so the vectors do not lean on the
+/// implementation they check).
+fn tree_hash(leaves: &[[u8; 32]]) -> [u8; 32] {
+    use sha2::Digest;
+    match leaves {
+        [] => sha2::Sha256::digest([]).into(),
+        [one] => sha2::Sha256::new()
+            .chain_update([0u8])
+            .chain_update(one)
+            .finalize()
+            .into(),
+        _ => {
+            let k = leaves.len().next_power_of_two() / 2;
+            sha2::Sha256::new()
+                .chain_update([1u8])
+                .chain_update(tree_hash(&leaves[..k]))
+                .chain_update(tree_hash(&leaves[k..]))
+                .finalize()
+                .into()
+        }
+    }
+}
+
+/// The sender's log section over its ops `ids`: a C2SP checkpoint note signed by its
+/// key (key id: the first 4 bytes of SHA-256 of name, newline, 0x01, key) and the
+/// consistency proof from size 1, which for three leaves is the two later leaves'
+/// hashes.
+fn log_section(keys: &DeviceKeys, ids: &[[u8; 32]]) -> LogSection {
+    use sha2::Digest;
+    let key = keys.public().signing;
+    let name = format!("satchel/device/{}", data_encoding::HEXLOWER.encode(&key));
+    let text = format!(
+        "{name}\n{}\n{}\n",
+        ids.len(),
+        data_encoding::BASE64.encode(&tree_hash(ids))
+    );
+    let mut id = sha2::Sha256::new()
+        .chain_update(name.as_bytes())
+        .chain_update(b"\n\x01")
+        .chain_update(key)
+        .finalize()[..4]
+        .to_vec();
+    id.extend_from_slice(&keys.sign_log_note(text.as_bytes()).unwrap());
+    let note = format!(
+        "{text}\n\u{2014} {name} {}\n",
+        data_encoding::BASE64.encode(&id)
+    );
+    let proof = ids[1..]
+        .iter()
+        .map(|l| tree_hash(std::slice::from_ref(l)))
+        .collect();
+    LogSection {
+        checkpoint: note.into_bytes(),
+        proofs: vec![(1, proof)],
+        witnessed: Vec::new(),
+    }
+}
+
 fn outcome(recipient: u8, bytes: &[u8]) -> String {
     // The one known peer of these vectors; every other sender is refused after the
     // first chunk.
@@ -40,13 +98,18 @@ fn outcome(recipient: u8, bytes: &[u8]) -> String {
     };
     match BundleBody::read(&opened.content) {
         Ok((body, _)) => format!(
-            "ok: seq {} ops {} blobs {} forms {} certificates {} revocations {}",
+            "ok: seq {} ops {} blobs {} forms {} certificates {} revocations {} log size {} proofs {}",
             body.sender_seq,
             body.ops.len(),
             body.blobs.len(),
             body.forms.len(),
             body.certificates.len(),
-            body.revocations.len()
+            body.revocations.len(),
+            String::from_utf8_lossy(&body.log.checkpoint)
+                .lines()
+                .nth(1)
+                .unwrap_or("?"),
+            body.log.proofs.len()
         ),
         Err(e) => format!("error: {e}"),
     }
@@ -75,6 +138,7 @@ fn write_vectors() {
         prev = Some(op.id);
         ops.push(op);
     }
+    let ids: Vec<[u8; 32]> = ops.iter().map(|o| o.id.0).collect();
     let mut acks = VersionVector::default();
     acks.observe(ops[0].header.author, 3);
     // The sender is a coordinator of an organisation that also has a revoked worker.
@@ -111,6 +175,7 @@ fn write_vectors() {
         forms: vec![form],
         certificates: vec![first, worker],
         revocations: vec![revocation],
+        log: log_section(&sender, &ids),
     };
     let (content, _) = body.write().unwrap();
     let to = [keys(RECIPIENT).public().agreement];
@@ -132,7 +197,7 @@ fn write_vectors() {
     framed.extend_from_slice(&(bomb.len() as u32).to_be_bytes());
     framed.extend_from_slice(&bomb);
     let bomb = bundle::seal(&sender, &to, &framed).unwrap();
-    let junk_body = bundle::seal(&sender, &to, b"\x03\0\0\0\x0cnot zstd at all").unwrap();
+    let junk_body = bundle::seal(&sender, &to, b"\x04\0\0\0\x0cnot zstd at all").unwrap();
     // The head with one bit of the worker's certificate's signature flipped.
     let forged_cert = {
         let mut head = body.head().encode().unwrap();
@@ -386,6 +451,7 @@ fn streamed_head_writes_the_vectors_bytes() {
                 &read.forms,
                 &read.certificates,
                 &read.revocations,
+                &read.log,
                 &read.blobs,
             )
             .unwrap();

@@ -132,6 +132,7 @@ fn head(ops: Vec<Op>) -> BundleHead {
         forms: Vec::new(),
         certificates: Vec::new(),
         revocations: Vec::new(),
+        log: satchel_sync::bundle::LogSection::default(),
         blobs: Vec::new(),
     }
 }
@@ -159,6 +160,7 @@ fn run(
             quarantine: Vec::new(),
             imports_done: 0,
             known: vault,
+            checkpoints: Vec::new(),
         },
     )
 }
@@ -286,6 +288,7 @@ fn the_senders_bundle_chain_and_clocks_are_checked_with_the_time_given() {
         quarantine: Vec::new(),
         imports_done: 0,
         known: &vault,
+        checkpoints: Vec::new(),
     };
     let replay = SenderChain {
         already_imported: true,
@@ -363,6 +366,7 @@ fn a_void_op_the_rules_now_allow_counts_again_with_its_content() {
                 quarantine: vec![entry.clone()],
                 imports_done: 1,
                 known: vault,
+                checkpoints: Vec::new(),
             },
         )
         .unwrap()
