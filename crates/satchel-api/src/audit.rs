@@ -287,8 +287,17 @@ impl Vault {
             count += 1;
         })?;
         let mine = hex(&me.0);
-        if let Some(d) = devices.iter_mut().find(|d| d.key == mine) {
-            for (_, note) in self.store.checkpoints(&log_origin(&me))? {
+        // Every checkpoint kept: this device's own (with the cosignatures that came
+        // back) and its peers' (each with this device's cosignature).
+        for d in &mut devices {
+            let Some(key) = data_encoding::HEXLOWER
+                .decode(d.key.as_bytes())
+                .ok()
+                .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            else {
+                continue;
+            };
+            for (_, note) in self.store.checkpoints(&log_origin(&DeviceId(key)))? {
                 d.checkpoints
                     .push(String::from_utf8_lossy(&note).into_owned());
             }

@@ -221,4 +221,45 @@ fn a_witness_cosigns_each_checkpoint_and_the_sender_keeps_the_cosignature() {
     assert_eq!(b.import_bundle(&third).unwrap().applied, 2);
     b.import_bundle(&second).unwrap();
     assert_eq!(names(&b), ["Choi", "Kim", "Lee", "Park"]);
+
+    // Both exports verify clean: every checkpoint b kept of a's log carries b's
+    // cosignature, in order, and a's own carry the one that came back.
+    use satchel_audit::{AnomalyCode, AuditExport, verify_export};
+    for v in [&mut a, &mut b] {
+        let path = tmp.path().join("audit.json");
+        v.audit_export(&path).unwrap();
+        let export = AuditExport::parse(&std::fs::read(&path).unwrap()).unwrap();
+        let report = verify_export(&export);
+        assert_eq!(report.anomalies, 0, "{report:?}");
+    }
+    let path = tmp.path().join("audit.json");
+    b.audit_export(&path).unwrap();
+    let mut export = AuditExport::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let a_key = data_encoding::HEXLOWER.encode(
+        &satchel_api::sync::parse_card(&a.identity().card)
+            .unwrap()
+            .signing,
+    );
+    let of_a = export.devices.iter_mut().find(|d| d.key == a_key).unwrap();
+    assert!(
+        of_a.checkpoints.len() >= 2,
+        "b kept {} of a's",
+        of_a.checkpoints.len()
+    );
+    // A checkpoint's cosignature stripped: named.
+    let stripped = {
+        let n = satchel_audit::Note::parse(of_a.checkpoints[0].as_bytes()).unwrap();
+        let own = &n.signatures()[0];
+        let mut sig = own.id.to_be_bytes().to_vec();
+        sig.extend_from_slice(&own.bytes);
+        let b64 = data_encoding::BASE64.encode(&sig);
+        format!("{}\n\u{2014} {} {b64}\n", n.text(), own.name)
+    };
+    of_a.checkpoints[0] = stripped;
+    let codes: Vec<AnomalyCode> = verify_export(&export)
+        .devices
+        .iter()
+        .flat_map(|d| d.anomalies.iter().map(|x| x.code))
+        .collect();
+    assert_eq!(codes, [AnomalyCode::CosignatureMissing]);
 }

@@ -57,6 +57,14 @@ pub enum AnomalyCode {
     /// The organisation's certificates or revocations do not read, or are of another
     /// organisation.
     OrganisationMalformed,
+    /// A checkpoint of another device's log that no trusted witness cosigned: the
+    /// exporter kept it without checking it, or its cosignature was stripped.
+    CosignatureMissing,
+    /// A line in a trusted witness's name that does not verify: forged or damaged.
+    CosignatureBad,
+    /// A checkpoint a witness cosigned after another of the same log, yet smaller:
+    /// the log was shown rolled back.
+    CheckpointRolledBack,
 }
 
 /// One problem found.
@@ -303,4 +311,77 @@ pub fn verify_device(
         per_month,
         anomalies: found,
     }
+}
+
+/// Checks the witnesses' cosignatures of a device's checkpoints: every line in the
+/// name of a witness in `witnesses` must verify; with `required`, each checkpoint
+/// needs at least one; and no witness may have cosigned a smaller checkpoint after a
+/// larger one. Checkpoints that do not open under the device's key are left to
+/// [`verify_device`].
+pub fn verify_cosignatures(
+    key: &[u8; 32],
+    checkpoints: &[&[u8]],
+    witnesses: &[crate::Witness],
+    required: bool,
+) -> Vec<Anomaly> {
+    use AnomalyCode as C;
+    let mut found = Vec::new();
+    let Ok(verifier) = NoteVerifier::new(&device_origin(key), key) else {
+        return found;
+    };
+    // (witness, time, size) of every valid cosignature.
+    let mut seen: Vec<(String, u64, u64)> = Vec::new();
+    for note in checkpoints {
+        let Ok((cp, note)) = Checkpoint::open(note, &verifier) else {
+            continue;
+        };
+        let mut any = false;
+        let mut bad = false;
+        for w in witnesses {
+            match w.check(&cp, note.signatures()) {
+                Ok(Some(time)) => {
+                    any = true;
+                    seen.push((w.name().to_owned(), time, cp.size));
+                }
+                Ok(None) => {}
+                Err(_) => {
+                    bad = true;
+                    found.push(anomaly(
+                        C::CosignatureBad,
+                        None,
+                        Some(cp.size),
+                        format!("the cosignature by {} does not verify", w.name()),
+                    ));
+                }
+            }
+        }
+        if required && !any && !bad {
+            found.push(anomaly(
+                C::CosignatureMissing,
+                None,
+                Some(cp.size),
+                format!(
+                    "no trusted witness cosigned the checkpoint at size {}",
+                    cp.size
+                ),
+            ));
+        }
+    }
+    seen.sort();
+    for pair in seen.windows(2) {
+        if let [(w1, t1, s1), (w2, t2, s2)] = pair
+            && w1 == w2
+            && t2 > t1
+            && s2 < s1
+        {
+            found.push(anomaly(
+                C::CheckpointRolledBack,
+                None,
+                Some(*s2),
+                format!("{w2} cosigned {s2} ops at {t2}, after {s1} ops at {t1}"),
+            ));
+        }
+    }
+    found.sort_by_key(|a| (a.code, a.seq, a.size));
+    found
 }

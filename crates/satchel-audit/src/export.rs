@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::{Anomaly, AnomalyCode, DeviceReport, verify_device};
+use crate::device::{Anomaly, AnomalyCode, DeviceReport, verify_cosignatures, verify_device};
 
 /// The `format` field of an export.
 pub const FORMAT: &str = "satchel-audit-export";
@@ -146,6 +146,24 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
             None
         }
     });
+    // The witnesses trusted: an organisation's coordinators; outside one, the
+    // exporting device, which cosigned what it kept of its peers' logs.
+    let witness_keys: Vec<[u8; 32]> = match &org {
+        Some(m) => m
+            .certificates()
+            .filter(|c| c.role() == satchel_sync::member::Role::Coordinator)
+            .map(|c| c.device_id().0)
+            .collect(),
+        None => hex(&export.exported_by)
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .into_iter()
+            .collect(),
+    };
+    let mut witnesses: Vec<crate::Witness> = witness_keys
+        .iter()
+        .filter_map(|k| crate::witness::witness_of(k).ok())
+        .collect();
+    witnesses.dedup();
     let mut devices = Vec::with_capacity(export.devices.len());
     for d in &export.devices {
         let Some(key) = hex(&d.key).and_then(|k| <[u8; 32]>::try_from(k).ok()) else {
@@ -181,6 +199,12 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
             .collect();
         let notes: Vec<&[u8]> = d.checkpoints.iter().map(|c| c.as_bytes()).collect();
         let mut report = verify_device(&key, &parts, &notes);
+        // Every checkpoint of another device's log was cosigned when it came.
+        let required = d.key != export.exported_by;
+        report
+            .anomalies
+            .extend(verify_cosignatures(&key, &notes, &witnesses, required));
+        report.anomalies.sort_by_key(|a| (a.code, a.seq, a.size));
         if let Some(members) = &org {
             for (h, _) in &parts {
                 let Ok(header) = satchel_sync::op::OpHeader::read(h) else {

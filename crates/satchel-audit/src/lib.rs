@@ -17,7 +17,9 @@ pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cosign::{Witness, cosign};
-pub use device::{Anomaly, AnomalyCode, DeviceReport, device_origin, verify_device};
+pub use device::{
+    Anomaly, AnomalyCode, DeviceReport, device_origin, verify_cosignatures, verify_device,
+};
 pub use export::{AuditExport, AuditReport, verify_export};
 pub use log::{Hash, Log, ProofError, verify_consistency, verify_inclusion};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};

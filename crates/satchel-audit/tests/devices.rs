@@ -1,8 +1,9 @@
 //! One device's history checked from its public parts: a clean history, and each way
 //! it can be cut, forked, spliced, forged or rewritten, found and pointed at.
 
+use satchel_audit::witness::{DeviceLogKey, cosigned, witness_of};
 use satchel_audit::{
-    AnomalyCode as C, Checkpoint, Log, NoteError, NoteSigner, device_origin, verify_device,
+    AnomalyCode as C, Checkpoint, Log, Note, device_origin, verify_cosignatures, verify_device,
 };
 use satchel_crypto::identity::DeviceKeys;
 use satchel_sync::{
@@ -46,25 +47,11 @@ fn chain(k: &DeviceKeys, n: u64, name: impl Fn(u64) -> String) -> Vec<Op> {
     extend(k, &[], n, name)
 }
 
-struct LogKey<'a>(&'a DeviceKeys, String);
-
-impl NoteSigner for LogKey<'_> {
-    fn name(&self) -> &str {
-        &self.1
-    }
-    fn public_key(&self) -> [u8; 32] {
-        self.0.public().signing
-    }
-    fn sign(&self, m: &[u8]) -> Result<[u8; 64], NoteError> {
-        self.0.sign_log_note(m).map_err(|_| NoteError::Refused)
-    }
-}
-
 /// `k`'s checkpoint of the first `size` of `ops`.
 fn checkpoint(k: &DeviceKeys, ops: &[Op], size: usize) -> Vec<u8> {
     let log = Log::from_leaves(ops.iter().take(size).map(|o| o.id.0));
     Checkpoint::new(&device_origin(&k.public().signing), log.size(), log.root())
-        .sign(&LogKey(k, device_origin(&k.public().signing)))
+        .sign(&DeviceLogKey::log(k))
         .unwrap()
         .to_bytes()
 }
@@ -252,4 +239,80 @@ fn the_html_report_is_self_contained_and_escapes_the_export() {
     for external in ["http:", "https:", "src=", "<link", "url("] {
         assert!(!html.contains(external), "{external} in the report");
     }
+}
+
+/// `note` (a checkpoint of `k`'s log) cosigned by witness `w` at `time`.
+fn cosign_at(k: &DeviceKeys, note: &[u8], w: &DeviceKeys, time: u64) -> Vec<u8> {
+    let verifier = satchel_audit::witness::log_verifier(&k.public().signing).unwrap();
+    let (cp, n) = Checkpoint::open(note, &verifier).unwrap();
+    cosigned(n, &cp, &DeviceLogKey::witness(w), time)
+        .unwrap()
+        .to_bytes()
+}
+
+fn cosignature_codes(found: &[satchel_audit::Anomaly]) -> Vec<(C, Option<u64>)> {
+    found.iter().map(|a| (a.code, a.size)).collect()
+}
+
+/// A witness's cosignatures: all present and in order is clean; stripped, forged or
+/// given to a smaller checkpoint later is each named.
+#[test]
+fn missing_forged_and_rolled_back_cosignatures_are_each_named() {
+    let (k, w) = (keys(1), keys(9));
+    let key = k.public().signing;
+    let witnesses = [witness_of(&w.public().signing).unwrap()];
+    let ops = chain(&k, 6, |i| format!("person {i}"));
+    let (c3, c6) = (checkpoint(&k, &ops, 3), checkpoint(&k, &ops, 6));
+    let (w3, w6) = (cosign_at(&k, &c3, &w, 100), cosign_at(&k, &c6, &w, 200));
+    assert_eq!(verify_cosignatures(&key, &[&w3, &w6], &witnesses, true), []);
+    // Not required (the exporter's own log): none is fine; required, each is missing.
+    assert_eq!(
+        verify_cosignatures(&key, &[&c3, &c6], &witnesses, false),
+        []
+    );
+    assert_eq!(
+        cosignature_codes(&verify_cosignatures(&key, &[&w3, &c6], &witnesses, true)),
+        [(C::CosignatureMissing, Some(6))]
+    );
+    // Another witness's line is not the trusted one's.
+    let stranger = cosign_at(&k, &c6, &keys(10), 200);
+    assert_eq!(
+        cosignature_codes(&verify_cosignatures(
+            &key,
+            &[&w3, &stranger],
+            &witnesses,
+            true
+        )),
+        [(C::CosignatureMissing, Some(6))]
+    );
+    // One bit of the witness's signature flipped.
+    let mut forged = Note::parse(&w3).unwrap();
+    let mut line = forged.signatures()[1].clone();
+    line.bytes[20] ^= 1;
+    forged.add_signature(line);
+    assert_eq!(
+        cosignature_codes(&verify_cosignatures(
+            &key,
+            &[&forged.to_bytes(), &w6],
+            &witnesses,
+            true
+        )),
+        [(C::CosignatureBad, Some(3))]
+    );
+    // The witness saw 6 ops, then later only 3: the log was shown rolled back.
+    let (late3, early6) = (cosign_at(&k, &c3, &w, 300), cosign_at(&k, &c6, &w, 200));
+    assert_eq!(
+        cosignature_codes(&verify_cosignatures(
+            &key,
+            &[&early6, &late3],
+            &witnesses,
+            true
+        )),
+        [(C::CheckpointRolledBack, Some(3))]
+    );
+    // The device's own checks do not look at cosignatures at all.
+    assert_eq!(
+        codes(&verify_device(&key, &parts(&ops), &[&late3, &early6])),
+        []
+    );
 }
