@@ -132,6 +132,17 @@ fn members(org: &OrganisationExport) -> Result<satchel_sync::member::Members, St
 /// Checks every device of an export ([`verify_device`]) and, with an organisation,
 /// that each op's author could write at the op's time.
 pub fn verify_export(export: &AuditExport) -> AuditReport {
+    verify_export_with(export, &mut |_, _| {})
+}
+
+/// [`verify_export`], reporting `(ops checked, ops in all)` after each device.
+pub fn verify_export_with(
+    export: &AuditExport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> AuditReport {
+    let total: u64 = export.devices.iter().map(|d| d.ops.len() as u64).sum();
+    let mut done = 0u64;
+    progress(0, total);
     let hex = |s: &str| data_encoding::HEXLOWER.decode(s.as_bytes()).ok();
     let mut organisation_anomalies = Vec::new();
     let org = export.organisation.as_ref().and_then(|o| match members(o) {
@@ -181,6 +192,8 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
                     detail: "the device's key is not 32 bytes of hex".into(),
                 }],
             });
+            done += d.ops.len() as u64;
+            progress(done, total);
             continue;
         };
         let decoded: Vec<(Vec<u8>, Vec<u8>)> = d
@@ -226,6 +239,8 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
             report.anomalies.sort_by_key(|a| (a.code, a.seq, a.size));
         }
         devices.push(report);
+        done += d.ops.len() as u64;
+        progress(done, total);
     }
     let anomalies =
         organisation_anomalies.len() + devices.iter().map(|d| d.anomalies.len()).sum::<usize>();

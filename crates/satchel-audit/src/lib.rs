@@ -20,7 +20,7 @@ pub use cosign::{Witness, cosign};
 pub use device::{
     Anomaly, AnomalyCode, DeviceReport, device_origin, verify_cosignatures, verify_device,
 };
-pub use export::{AuditExport, AuditReport, verify_export};
+pub use export::{AuditExport, AuditReport, verify_export, verify_export_with};
 pub use log::{Hash, Log, ProofError, verify_consistency, verify_inclusion};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
 pub use witness::{LogRefusal, check_sender_log, witness_name};
