@@ -24,6 +24,7 @@ pub fn device_origin(key: &[u8; 32]) -> String {
 
 /// What is wrong, as a stable code (`docs/audit-format.md`, "Anomalies").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AnomalyCode {
@@ -69,6 +70,7 @@ pub enum AnomalyCode {
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Anomaly {
     /// What.
     pub code: AnomalyCode,
@@ -84,6 +86,7 @@ pub struct Anomaly {
 
 /// One device's history, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceReport {
     /// The device's key, hex.
     pub device: String,

@@ -97,6 +97,7 @@ impl AuditExport {
 
 /// An export, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditReport {
     /// Whether the ops were checked against an organisation's membership.
     pub organisation: bool,
@@ -136,10 +137,7 @@ pub fn verify_export(export: &AuditExport) -> AuditReport {
 }
 
 /// [`verify_export`], reporting `(ops checked, ops in all)` after each device.
-pub fn verify_export_with(
-    export: &AuditExport,
-    progress: &mut dyn FnMut(u64, u64),
-) -> AuditReport {
+pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u64)) -> AuditReport {
     let total: u64 = export.devices.iter().map(|d| d.ops.len() as u64).sum();
     let mut done = 0u64;
     progress(0, total);
