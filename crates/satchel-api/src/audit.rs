@@ -260,10 +260,22 @@ impl Vault {
     }
 
     /// Writes the audit export to `path` (docs/audit-format.md, "Audit export"):
-    /// every op's header and signature by device, and this device's checkpoints,
-    /// after signing one of its log as it is now. Nothing of any record's content.
-    /// Returns the number of ops written.
+    /// every op's header and signature by device, and the checkpoints kept, after
+    /// signing one of this device's log as it is now. Nothing of any record's
+    /// content. Returns the number of ops written.
     pub fn audit_export(&mut self, path: &std::path::Path) -> Result<usize> {
+        self.audit_export_with(path, &AuditGrants::default())
+    }
+
+    /// [`Vault::audit_export`] that also opens the records `grants` names to the
+    /// auditor: their content, as the vault holds them, and their ops' payloads, so
+    /// the auditor can check both against the signed headers ("Openings").
+    pub fn audit_export_with(
+        &mut self,
+        path: &std::path::Path,
+        grants: &AuditGrants,
+    ) -> Result<usize> {
+        let openings = self.openings(grants)?;
         self.log_checkpoint()?;
         let me = DeviceId(self.device.public().signing);
         let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
@@ -327,10 +339,67 @@ impl Vault {
             exported_by: mine,
             organisation,
             devices,
+            openings,
         };
         let bytes = serde_json::to_vec_pretty(&export).map_err(|_| ApiError::DatabaseDamaged)?;
         crate::files::replace(path, &bytes)?;
         Ok(count)
+    }
+}
+
+/// What an audit export opens to the auditor: records by id, and every record of
+/// the forms named.
+#[derive(Debug, Clone, Default)]
+pub struct AuditGrants {
+    /// Records, by id.
+    pub records: Vec<crate::RecordId>,
+    /// Forms, by name: all their records, deleted ones included.
+    pub forms: Vec<String>,
+}
+
+impl Vault {
+    fn openings(&self, grants: &AuditGrants) -> Result<Vec<satchel_audit::opening::Opening>> {
+        use satchel_audit::opening::{OpenedOp, Opening};
+        let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
+        let mut ids: Vec<satchel_sync::op::RecordId> = grants.records.clone();
+        for form in &grants.forms {
+            if !self.forms.contains_key(form) {
+                return Err(ApiError::UnknownForm(form.clone()));
+            }
+            let filter = satchel_store::ListFilter {
+                form: Some(form.clone()),
+                include_deleted: true,
+                ..Default::default()
+            };
+            ids.extend(self.store.records(&filter)?.into_iter().map(|r| r.id));
+        }
+        ids.sort();
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(rec) = self.store.record(&id)? else {
+                return Err(ApiError::RecordNotFound(hex(&id.0)));
+            };
+            let mut opening = Opening {
+                record: hex(&id.0),
+                state: rec.state,
+                payloads: Vec::new(),
+                withheld: Vec::new(),
+                void: Vec::new(),
+            };
+            for op in self.store.record_openings(&id)? {
+                match (op.void, op.payload) {
+                    (true, _) => opening.void.push(hex(&op.id)),
+                    (false, Some(p)) => opening.payloads.push(OpenedOp {
+                        op: hex(&op.id),
+                        payload: hex(&p),
+                    }),
+                    (false, None) => opening.withheld.push(hex(&op.id)),
+                }
+            }
+            out.push(opening);
+        }
+        Ok(out)
     }
 }
 

@@ -263,3 +263,140 @@ fn a_witness_cosigns_each_checkpoint_and_the_sender_keeps_the_cosignature() {
         .collect();
     assert_eq!(codes, [AnomalyCode::CosignatureMissing]);
 }
+
+fn export_and_read(
+    v: &mut Vault,
+    grants: &satchel_api::audit::AuditGrants,
+    dir: &std::path::Path,
+) -> (Vec<u8>, satchel_audit::AuditExport) {
+    let path = dir.join("audit.json");
+    v.audit_export_with(&path, grants).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let export = satchel_audit::AuditExport::parse(&bytes).unwrap();
+    (bytes, export)
+}
+
+fn opening_codes(export: &satchel_audit::AuditExport) -> Vec<satchel_audit::AnomalyCode> {
+    satchel_audit::verify_export(export)
+        .openings
+        .iter()
+        .flat_map(|o| o.anomalies.iter().map(|a| a.code))
+        .collect()
+}
+
+/// A record opened to the auditor: only it is in the file, its payloads open their
+/// commitments and a replay gives it exactly; each way of lying about it is named.
+#[test]
+fn an_opened_record_replays_to_what_was_exported_and_lies_are_named() {
+    use satchel_audit::AnomalyCode as C;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = pair(tmp.path());
+    let shown = a
+        .add_record("contact", &text(&[("name", "Opened Kim")]), &[])
+        .unwrap();
+    let hidden = a
+        .add_record("contact", &text(&[("name", "Hidden Lee")]), &[])
+        .unwrap();
+    // A conflict from a peer's concurrent edit: two values of one field.
+    let first = bundle(&mut a, "b", tmp.path());
+    b.import_bundle(&first).unwrap();
+    b.edit_record(&shown, &text(&[("name", "Opened Kim (b)")]), &[])
+        .unwrap();
+    a.edit_record(&shown, &text(&[("name", "Opened Kim (a)")]), &[])
+        .unwrap();
+    let back = bundle(&mut b, "a", tmp.path());
+    a.import_bundle(&back).unwrap();
+    let _ = hidden;
+
+    let grants = satchel_api::audit::AuditGrants {
+        records: vec![shown],
+        forms: Vec::new(),
+    };
+    let (bytes, export) = export_and_read(&mut a, &grants, tmp.path());
+    let has = |s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
+    assert!(has("Opened Kim (b)") && has("Opened Kim (a)"));
+    assert!(!has("Hidden"), "a record not granted is in the export");
+    let report = satchel_audit::verify_export(&export);
+    assert_eq!(report.anomalies, 0, "{report:?}");
+    assert_eq!(report.openings.len(), 1);
+    assert_eq!(
+        (report.openings[0].opened, report.openings[0].withheld),
+        (3, 0)
+    );
+    assert_eq!(
+        export.openings[0].state.fields["name"].len(),
+        2,
+        "the conflict is not in the exported record"
+    );
+
+    // A payload that does not open its commitment.
+    let mut bad = export.clone();
+    bad.openings[0].payloads[0]
+        .payload
+        .replace_range(40..42, "00");
+    // (named as such, then as an op not opened, and the replay differs)
+    assert_eq!(
+        opening_codes(&bad),
+        [C::OpeningMismatch, C::ReplayMismatch, C::ReplayMismatch]
+    );
+    // The record exported is not what its ops give.
+    let mut bad = export.clone();
+    bad.openings[0].state.fields.get_mut("name").unwrap().pop();
+    assert_eq!(opening_codes(&bad), [C::ReplayMismatch]);
+    // An op of the record left out.
+    let mut bad = export.clone();
+    bad.openings[0].payloads.pop();
+    assert_eq!(opening_codes(&bad), [C::ReplayMismatch, C::ReplayMismatch]);
+    // ... or declared void outside any organisation, where nothing is void.
+    let mut bad = export.clone();
+    let op = bad.openings[0].payloads.pop().unwrap().op;
+    bad.openings[0].void.push(op);
+    assert_eq!(opening_codes(&bad), [C::ReplayMismatch, C::ReplayMismatch]);
+    // A form's records: both.
+    let grants = satchel_api::audit::AuditGrants {
+        records: Vec::new(),
+        forms: vec!["contact".into()],
+    };
+    let (_, export) = export_and_read(&mut a, &grants, tmp.path());
+    assert_eq!(export.openings.len(), 2);
+    assert_eq!(satchel_audit::verify_export(&export).anomalies, 0);
+    // Unknown forms are refused, and nothing is written in their place.
+    let grants = satchel_api::audit::AuditGrants {
+        records: Vec::new(),
+        forms: vec!["nothing-like-it".into()],
+    };
+    assert!(matches!(
+        a.audit_export_with(&tmp.path().join("other.json"), &grants),
+        Err(ApiError::UnknownForm(_))
+    ));
+    assert!(!tmp.path().join("other.json").exists());
+}
+
+/// In an organisation, an op held void after its author's revocation is declared so,
+/// and the revocation explains it: the opened record verifies.
+#[test]
+fn a_void_op_of_an_opened_record_is_explained_by_the_revocation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = crate::org::coordinator_and_worker(tmp.path());
+    let id = b
+        .add_record("contact", &text(&[("name", "Before Seizure")]), &[])
+        .unwrap();
+    crate::org::send(&mut b, "a", &mut a, tmp.path());
+    a.member_revoke("Worker B", None).unwrap();
+    b.edit_record(&id, &text(&[("name", "After Seizure")]), &[])
+        .unwrap();
+    crate::org::send(&mut b, "a", &mut a, tmp.path());
+    let grants = satchel_api::audit::AuditGrants {
+        records: vec![id],
+        forms: Vec::new(),
+    };
+    let (bytes, export) = export_and_read(&mut a, &grants, tmp.path());
+    assert!(
+        !bytes.windows(6).any(|w| w == b"After "),
+        "void content exported"
+    );
+    assert_eq!(export.openings[0].void.len(), 1);
+    let report = satchel_audit::verify_export(&export);
+    assert!(report.openings[0].anomalies.is_empty(), "{report:?}");
+    assert_eq!(report.openings[0].void, 1);
+}

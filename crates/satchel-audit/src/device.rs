@@ -66,6 +66,12 @@ pub enum AnomalyCode {
     /// A checkpoint a witness cosigned after another of the same log, yet smaller:
     /// the log was shown rolled back.
     CheckpointRolledBack,
+    /// A granted opening whose payload does not open its op's commitment, or names an
+    /// op that is not the record's.
+    OpeningMismatch,
+    /// A replay of an opened record's ops does not give the record exported, or one of
+    /// its ops is left out.
+    ReplayMismatch,
 }
 
 /// One problem found.

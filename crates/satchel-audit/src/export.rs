@@ -48,7 +48,7 @@ pub struct OrganisationExport {
 }
 
 /// An audit export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditExport {
     /// [`FORMAT`].
@@ -63,6 +63,10 @@ pub struct AuditExport {
     pub organisation: Option<OrganisationExport>,
     /// Every device whose ops the exporting vault holds.
     pub devices: Vec<DeviceExport>,
+    /// Records opened to the auditor, with their content: only when the exporter
+    /// granted them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openings: Vec<crate::opening::Opening>,
 }
 
 /// Why an export cannot be read at all.
@@ -105,6 +109,8 @@ pub struct AuditReport {
     pub organisation_anomalies: Vec<Anomaly>,
     /// Each device, in the export's order.
     pub devices: Vec<DeviceReport>,
+    /// Each record opened, in the export's order.
+    pub openings: Vec<crate::opening::OpeningReport>,
     /// Anomalies in all.
     pub anomalies: usize,
 }
@@ -240,12 +246,34 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
         done += d.ops.len() as u64;
         progress(done, total);
     }
-    let anomalies =
-        organisation_anomalies.len() + devices.iter().map(|d| d.anomalies.len()).sum::<usize>();
+    let openings = if export.openings.is_empty() {
+        Vec::new()
+    } else {
+        let decoded: Vec<(Vec<u8>, Vec<u8>)> = export
+            .devices
+            .iter()
+            .flat_map(|d| &d.ops)
+            .map(|o| {
+                (
+                    hex(&o.header).unwrap_or_default(),
+                    hex(&o.signature).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let parts: Vec<(&[u8], &[u8])> = decoded
+            .iter()
+            .map(|(h, s)| (h.as_slice(), s.as_slice()))
+            .collect();
+        crate::opening::verify_openings(&export.openings, &parts, org.as_ref())
+    };
+    let anomalies = organisation_anomalies.len()
+        + devices.iter().map(|d| d.anomalies.len()).sum::<usize>()
+        + openings.iter().map(|o| o.anomalies.len()).sum::<usize>();
     AuditReport {
         organisation: org.is_some(),
         organisation_anomalies,
         devices,
+        openings,
         anomalies,
     }
 }

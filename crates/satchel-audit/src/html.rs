@@ -111,17 +111,48 @@ pub fn report_html(report: &AuditReport, file: &str, checked_at: &str) -> String
         }
     }
     h.push_str("</table>");
+    if !report.openings.is_empty() {
+        h.push_str(
+            "<h2>Records opened</h2><table><tr><th>record</th><th>ops opened</th>\
+             <th>headers only</th><th>void</th><th>anomalies</th></tr>",
+        );
+        for o in &report.openings {
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                esc(&o.record),
+                o.opened,
+                o.withheld,
+                o.void,
+                if o.anomalies.is_empty() {
+                    "ok"
+                } else {
+                    "found"
+                },
+                o.anomalies.len()
+            );
+        }
+        h.push_str("</table>");
+    }
     if report.anomalies > 0 {
         h.push_str(
-            "<h2>Anomalies</h2><table><tr><th>device</th><th>code</th><th>op</th>\
+            "<h2>Anomalies</h2><table><tr><th>device or record</th><th>code</th><th>op</th>\
              <th>checkpoint</th><th>detail</th></tr>",
         );
-        for d in &report.devices {
-            for a in &d.anomalies {
+        let devices = report
+            .devices
+            .iter()
+            .map(|d| (d.device.get(..16).unwrap_or(&d.device), &d.anomalies));
+        let records = report
+            .openings
+            .iter()
+            .map(|o| (o.record.get(..16).unwrap_or(&o.record), &o.anomalies));
+        for (place, anomalies) in devices.chain(records) {
+            for a in anomalies {
                 let _ = write!(
                     h,
                     "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(d.device.get(..16).unwrap_or(&d.device)),
+                    esc(place),
                     code(a.code),
                     a.seq.map_or_else(String::new, |s| s.to_string()),
                     a.size.map_or_else(String::new, |s| s.to_string()),

@@ -13,6 +13,7 @@ pub mod export;
 pub mod html;
 pub mod log;
 pub mod note;
+pub mod opening;
 pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -226,15 +226,27 @@ fn the_html_report_is_self_contained_and_escapes_the_export() {
         exported_by: good.key.clone(),
         organisation: None,
         devices: vec![good, hostile],
+        openings: vec![satchel_audit::opening::Opening {
+            record: "<b>rec</b>".into(),
+            state: serde_json::from_value(serde_json::json!({
+                "form": "contact", "fields": {}, "deleted": false, "delete_conflict": false,
+                "created": {"wall_ms": 1, "counter": 0}, "updated": {"wall_ms": 1, "counter": 0}
+            }))
+            .unwrap(),
+            payloads: Vec::new(),
+            withheld: Vec::new(),
+            void: Vec::new(),
+        }],
     };
     let report = satchel_audit::verify_export(&export);
     assert_eq!(report.devices[0].per_month.get("2025-11"), Some(&3));
-    assert_eq!(report.anomalies, 1);
+    assert_eq!(report.anomalies, 2);
     let html = satchel_audit::html::report_html(&report, "a<b>.json", "2026-11-30T17:00:00Z");
     assert!(!html.contains("<script"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("a&lt;b&gt;.json"));
-    assert!(html.contains("op_malformed") && html.contains("1 anomaly found"));
+    assert!(html.contains("op_malformed") && html.contains("2 anomalies found"));
+    assert!(html.contains("replay_mismatch") && html.contains("&lt;b&gt;rec&lt;/b&gt;"));
     assert!(html.contains("<td>2025-11</td><td>3</td>"));
     for external in ["http:", "https:", "src=", "<link", "url("] {
         assert!(!html.contains(external), "{external} in the report");

@@ -280,15 +280,23 @@ pub(crate) enum AuditCommand {
     /// Sign and print a checkpoint of this device's log of ops (a C2SP signed note
     /// that standard transparency-log tools check), and the key that verifies it
     Checkpoint,
-    /// Write every device's ops as signed headers, and this device's checkpoints,
-    /// to FILE for an auditor: no record content
+    /// Write every device's ops as signed headers, and the checkpoints kept, to FILE
+    /// for an auditor: no record content, unless records are opened to the auditor
     Export {
         /// Where to write it
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Open this record to the auditor: its content and its ops' payloads, which
+        /// the auditor checks against the signed headers (repeat for several)
+        #[arg(long = "open", value_name = "RECORD")]
+        open: Vec<String>,
+        /// Open every record of this form (repeat for several)
+        #[arg(long = "open-form", value_name = "FORM")]
+        open_form: Vec<String>,
     },
     /// Check an audit export (no vault, no passphrase): signatures, each device's
-    /// chain, its checkpoints against its ops and against each other. Exit code 4
+    /// chain, its checkpoints against its ops and against each other, witnesses'
+    /// cosignatures, and opened records against a replay of their ops. Exit code 4
     /// when anything was found
     Verify {
         /// The export

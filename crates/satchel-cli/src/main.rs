@@ -579,13 +579,34 @@ fn run(cli: &Cli) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Audit(AuditCommand::Export { out }) => {
+        Command::Audit(AuditCommand::Export {
+            out,
+            open,
+            open_form,
+        }) => {
             let mut vault = unlock(&dir)?;
-            let n = with_spinner("Writing the audit export…", || vault.audit_export(out))?;
-            say!(
-                "Wrote {} (ops: {n}; signed headers only, no record content).",
-                out.display()
-            );
+            let grants = satchel_api::audit::AuditGrants {
+                records: open
+                    .iter()
+                    .map(|id| vault.resolve_id(id))
+                    .collect::<satchel_api::Result<_>>()?,
+                forms: open_form.clone(),
+            };
+            let opened = !grants.records.is_empty() || !grants.forms.is_empty();
+            let n = with_spinner("Writing the audit export…", || {
+                vault.audit_export_with(out, &grants)
+            })?;
+            if opened {
+                say!(
+                    "Wrote {} (ops: {n}). It holds the content of the records opened: keep it and hand it on as you would the vault itself.",
+                    out.display()
+                );
+            } else {
+                say!(
+                    "Wrote {} (ops: {n}; signed headers only, no record content).",
+                    out.display()
+                );
+            }
             Ok(())
         }
         Command::Audit(AuditCommand::Verify { file, html }) => {

@@ -307,6 +307,24 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             say!("  {}{at}: {}", code(a.code), a.detail);
         }
     }
+    for o in &report.openings {
+        let short = o.record.get(..8).unwrap_or(&o.record);
+        say!(
+            "Record {short}… opened: {} op(s) open their commitments, {} held as headers only, {} void: {}",
+            o.opened,
+            o.withheld,
+            o.void,
+            if o.anomalies.is_empty() {
+                "its replay gives the record exported".to_owned()
+            } else {
+                format!("{} anomalies", o.anomalies.len())
+            }
+        );
+        for a in &o.anomalies {
+            let at = a.seq.map_or_else(String::new, |seq| format!(" (op {seq})"));
+            say!("  {}{at}: {}", code(a.code), a.detail);
+        }
+    }
     say!(
         "{} device(s), {} op(s): {}.",
         report.devices.len(),

@@ -502,3 +502,57 @@ fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
         bad.stderr
     );
 }
+
+/// `audit export --open`: the record opened is in the file with its ops' payloads,
+/// the others are not; `audit verify` replays it (exit 0), and a record edited in the
+/// file is found (exit 4, `replay_mismatch`).
+#[test]
+fn an_opened_record_is_checked_against_a_replay_of_its_ops() {
+    let s = Sandbox::new();
+    s.init();
+    let shown = s.ok(&["record", "add", "contact", "--set", "name=OpenedXq7"]);
+    let id = shown
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('.');
+    s.ok(&["record", "add", "contact", "--set", "name=HiddenXq7"]);
+    let out = s.root.path().join("audit.json");
+    let said = s.ok(&[
+        "audit",
+        "export",
+        "--out",
+        out.to_str().unwrap(),
+        "--open",
+        id,
+    ]);
+    assert!(said.contains("holds the content"), "{said}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("OpenedXq7") && !text.contains("HiddenXq7"));
+    let auditor = Sandbox::new();
+    let ok = auditor.run(&["audit", "verify", out.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(
+        ok.stdout.contains("its replay gives the record exported"),
+        "{}",
+        ok.stdout
+    );
+
+    let edited = s.root.path().join("edited.json");
+    std::fs::write(&edited, text.replace("OpenedXq7", "ChangedXq7")).unwrap();
+    let found = auditor.run(&["audit", "verify", edited.to_str().unwrap()]);
+    assert_eq!(found.code, 4, "{}", found.stderr);
+    assert!(found.stdout.contains("replay_mismatch"), "{}", found.stdout);
+    // A record that is not there is refused, and no file is written.
+    let none = s.root.path().join("none.json");
+    let bad = s.run(&[
+        "audit",
+        "export",
+        "--out",
+        none.to_str().unwrap(),
+        "--open",
+        "ffffffff",
+    ]);
+    assert_ne!(bad.code, 0);
+    assert!(!none.exists());
+}

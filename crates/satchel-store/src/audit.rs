@@ -6,6 +6,17 @@ use satchel_sync::op::DeviceId;
 
 use crate::{Store, StoreError};
 
+/// One op of a record, for an audit opening.
+#[derive(Debug, Clone)]
+pub struct OpOpening {
+    /// The op's id.
+    pub id: [u8; 32],
+    /// Held void (after a revocation): in its chain, in no record.
+    pub void: bool,
+    /// Its payload, when held with content and not void.
+    pub payload: Option<Vec<u8>>,
+}
+
 impl Store {
     /// The ids of `author`'s ops held, by sequence number from 1: its log's leaves.
     /// Stops at the first gap (a chain held only in part has no longer prefix).
@@ -46,6 +57,35 @@ impl Store {
             f(author, &header, &signature);
         }
         Ok(())
+    }
+
+    /// A record's ops for an audit opening, by id: whether each is void, and its
+    /// payload where held with content (not void, not erased or withheld).
+    pub fn record_openings(
+        &self,
+        record: &satchel_sync::op::RecordId,
+    ) -> Result<Vec<OpOpening>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, void, CASE WHEN void = 0 THEN payload END FROM ops
+             WHERE record = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([&record.0[..]], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, void, payload) = row?;
+            out.push(OpOpening {
+                id: id.try_into().map_err(|_| StoreError::Corrupt("op id"))?,
+                void,
+                payload,
+            });
+        }
+        Ok(out)
     }
 
     /// Keeps a signed checkpoint of log `origin` at `size` (replacing one of the same

@@ -15,6 +15,7 @@ compile_error!(
 );
 
 mod audit;
+pub use audit::OpOpening;
 mod blobs;
 mod connection;
 mod drafts;
