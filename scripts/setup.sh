@@ -20,6 +20,8 @@ packages+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicat
 packages+=(libdbus-1-dev dbus-daemon dbus-bin)
 # Node.js builds the UI (Vite 8 wants Node 20.19 or newer; Debian 12's own is 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# The audit tests check checkpoints with Go's reference signed-note package.
+if [ -n "$mode" ]; then packages+=(golang-go golang-golang-x-mod-dev); fi
 # The release benchmarks of --long compare bundles with age (Debian's).
 if [ "$mode" = --long ]; then packages+=(age); fi
 

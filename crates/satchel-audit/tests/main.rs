@@ -11,6 +11,7 @@
 
 mod checkpoints;
 mod devices;
+mod go_interop;
 mod logs;
 mod notes;
 mod witness;
