@@ -135,6 +135,27 @@ impl Vault {
         })
     }
 
+    /// The time [`Vault::check_bundle_log`] takes on the bundle at `path` (opened
+    /// and read first, untimed), changing nothing: for the benchmark of what the log
+    /// adds to an import.
+    #[doc(hidden)]
+    pub fn time_bundle_log_check(&self, path: &std::path::Path) -> Result<std::time::Duration> {
+        let peers = self.store.peers()?;
+        let file = std::io::BufReader::new(std::fs::File::open(path)?);
+        let mut opening = satchel_crypto::bundle::open_stream(&self.device, file, |s| {
+            peers.iter().any(|p| p.signing == *s)
+        })
+        .map_err(ApiError::from)?;
+        let sender = opening.sender();
+        let (head, _) = BundleHead::read(&mut opening).map_err(|e| ApiError::BundleContent {
+            reason: BundleRefusal::Malformed,
+            detail: e.to_string(),
+        })?;
+        let t = std::time::Instant::now();
+        self.check_bundle_log(&sender, &head)?;
+        Ok(t.elapsed())
+    }
+
     /// Checks a bundle's log section from `sender` (docs/bundle-format.md, "Log"):
     /// the sender's checkpoint extends the one kept of its log, and covers the ops of
     /// its own it sent. Returns what the import keeps: the sender's checkpoint with

@@ -23,6 +23,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod audit;
+
 use anyhow::{Context, Result};
 use clap::Parser;
 use rusqlite::params;
@@ -95,6 +97,11 @@ struct Args {
     /// peak memory: `refuse|import VAULT FILE`, `export VAULT DIR PEER`
     #[arg(long, hide = true, num_args = 2.., value_name = "ACTION")]
     rss_child: Option<Vec<String>>,
+    /// Only the audit figures: verifying an export of this many ops (from one
+    /// device per 5,000), proofs in a log of as many leaves, and what the log adds
+    /// to a save, an export and an import
+    #[arg(long, hide = true)]
+    only_audit: Option<usize>,
     /// Only the memory a session of syncs keeps: a vault of this many records, five
     /// times importing a small bundle from a peer and exporting everything to it,
     /// under the app's allocator tunables
@@ -876,6 +883,9 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_export {
         return report_figures(n);
     }
+    if let Some(n) = args.only_audit {
+        return audit_figures(n);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -923,7 +933,16 @@ fn main() -> Result<()> {
         offload_figures(5_000, 50)?;
     }
     session_memory_figures(if args.quick { 2_000 } else { 100_000 })?;
+    audit_figures(if args.quick { 20_000 } else { 1_000_000 })?;
     Ok(())
+}
+
+/// The audit's figures at `n` ops (see `--only-audit`).
+fn audit_figures(n: usize) -> Result<()> {
+    let devices = (n / 5_000).max(2);
+    audit::verify_figures(devices, n / devices)?;
+    audit::proof_figures(n as u64)?;
+    audit::cost_figures((n / 10).clamp(1_000, 100_000), 5)
 }
 
 /// A field worker's `n` new records imported by a coordinator, with the
