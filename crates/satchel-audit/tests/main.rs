@@ -14,6 +14,7 @@ mod devices;
 mod go_interop;
 mod logs;
 mod notes;
+mod vectors;
 mod witness;
 
 use ed25519_dalek::{Signer, SigningKey};
