@@ -68,4 +68,8 @@ const COMMANDS: &[&str] = &[
     "quarantine_list",
     "quarantine_get",
     "quarantine_drop",
+    "audit_verify_pick",
+    "audit_verify",
+    "audit_save_html",
+    "audit_export_make",
 ];

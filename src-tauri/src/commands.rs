@@ -23,6 +23,7 @@ use tauri_plugin_dialog::DialogExt;
 use ts_rs::TS;
 
 use crate::{
+    audit::AuditChecked,
     drives::{self, Drive},
     error::{IpcError, Result},
     settings::{self, LANGUAGES, PanicAction, Settings},
@@ -71,6 +72,12 @@ pub enum Task {
     Attach,
     Save,
     Report,
+    /// Checking an audit export (`done`/`total` in ops).
+    #[serde(rename = "audit_check")]
+    AuditCheck,
+    /// Writing this vault's audit export.
+    #[serde(rename = "audit_export")]
+    AuditExport,
 }
 
 /// Where that work is; `done` comes last, on failure too.
@@ -85,6 +92,8 @@ pub enum Phase {
     Decrypting,
     Sealing,
     Writing,
+    /// Signatures, chains and checkpoints checked, op by op.
+    Checking,
     Done,
 }
 
@@ -779,6 +788,17 @@ fn raw_body(request: &tauri::ipc::Request<'_>) -> Result<Vec<u8>> {
     }
 }
 
+/// A file's name from the `x-satchel-name` header (percent-encoded), shortened.
+fn header_name(request: &tauri::ipc::Request<'_>) -> Option<String> {
+    request
+        .headers()
+        .get("x-satchel-name")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| percent_encoding::percent_decode_str(h).decode_utf8().ok())
+        .map(|n| n.chars().take(255).collect::<String>())
+        .filter(|n| !n.trim().is_empty())
+}
+
 #[derive(Serialize, TS)]
 pub struct Staged {
     id: String,
@@ -797,16 +817,9 @@ pub async fn attachment_stage<R: Runtime>(
 ) -> Result<Staged> {
     // The web view's file dialog has just listed the file among GTK's recent ones.
     crate::recent::forget_soon(&app);
-    let name = request
-        .headers()
-        .get("x-satchel-name")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| percent_encoding::percent_decode_str(h).decode_utf8().ok())
-        .map(|n| n.chars().take(255).collect::<String>())
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| {
-            IpcError::invalid("name", "no_file_name", "an attachment needs a file name")
-        })?;
+    let name = header_name(&request).ok_or_else(|| {
+        IpcError::invalid("name", "no_file_name", "an attachment needs a file name")
+    })?;
     let bytes = zeroize::Zeroizing::new(raw_body(&request)?);
     shell
         .run(move |_, inner| {
@@ -835,10 +848,11 @@ pub async fn attachment_stage<R: Runtime>(
 }
 
 /// A system dialog the shell opens.
-#[derive(Clone, Copy)]
 enum Dialog {
     OpenFile,
     SaveFile,
+    /// Saving, with a file name to start from.
+    SaveAs(String),
     Folder,
 }
 
@@ -857,6 +871,7 @@ async fn pick<R: Runtime>(
         match dialog {
             Dialog::OpenFile => d.blocking_pick_file(),
             Dialog::SaveFile => d.blocking_save_file(),
+            Dialog::SaveAs(name) => d.set_file_name(name).blocking_save_file(),
             Dialog::Folder => d.blocking_pick_folder(),
         }
     })
@@ -1395,6 +1410,144 @@ pub async fn quarantine_get(
 #[tauri::command]
 pub async fn quarantine_drop(shell: Shell<'_>, id: String) -> Result<()> {
     shell.with_vault(move |v| v.drop_quarantined(&id)).await
+}
+
+/// Checks an audit export's bytes off the async runtime, with progress in ops.
+async fn audit_check<R: Runtime>(
+    app: &AppHandle<R>,
+    read: impl FnOnce() -> std::result::Result<Vec<u8>, ApiError> + Send + 'static,
+) -> Result<satchel_audit::AuditReport> {
+    let events = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let checked = read().and_then(|bytes| {
+            crate::audit::check(&bytes, &mut |done, total| {
+                let _ = events.emit(
+                    "progress",
+                    Progress {
+                        task: Task::AuditCheck,
+                        phase: Phase::Checking,
+                        done: Some(done),
+                        total: Some(total),
+                    },
+                );
+            })
+        });
+        progress(&events, Task::AuditCheck, Phase::Done);
+        checked
+    })
+    .await
+    .map_err(|_| IpcError::internal())?
+    .map_err(IpcError::from)
+}
+
+/// Keeps the report for `audit_save_html` until the vault locks, and returns it.
+async fn audit_keep(shell: &Arc<Shared>, checked: AuditChecked) -> Result<AuditChecked> {
+    shell
+        .run(move |_, inner| {
+            inner.vault()?;
+            inner.audit = Some(checked.clone());
+            Ok(checked)
+        })
+        .await
+}
+
+/// Picks an audit export with the system's dialog (outside the state lock) and checks
+/// it: every op's signature, each device's chain, the checkpoints and their
+/// cosignatures, and the organisation's membership at each op's time. Emits progress
+/// (ops checked of `total`). Needs nothing of the vault. Fails with
+/// `audit_export_unreadable` for a file that is not one; `None` if cancelled.
+#[tauri::command]
+pub async fn audit_verify_pick<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+) -> Result<Option<AuditChecked>> {
+    let Some(path) = pick(&app, &shell, Dialog::OpenFile).await? else {
+        return Ok(None);
+    };
+    let file = crate::audit::file_name(&path);
+    let report = audit_check(&app, move || crate::audit::read(&path)).await?;
+    audit_keep(&shell, AuditChecked { file, report })
+        .await
+        .map(Some)
+}
+
+/// As `audit_verify_pick`, for an export chosen in the web view or dropped on it: the
+/// body is the file's bytes, the `x-satchel-name` header its name (percent-encoded).
+#[tauri::command]
+pub async fn audit_verify<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<AuditChecked> {
+    // Picked in the web view's file dialog, which listed it among GTK's recent files.
+    crate::recent::forget_soon(&app);
+    shell.run(|_, inner| inner.vault().map(drop)).await?;
+    let file = header_name(&request).unwrap_or_default();
+    let bytes = raw_body(&request)?;
+    let report = audit_check(&app, move || Ok(bytes)).await?;
+    audit_keep(&shell, AuditChecked { file, report }).await
+}
+
+fn no_audit_report() -> IpcError {
+    IpcError::invalid(
+        "report",
+        "no_audit_report",
+        "no audit export has been checked in this session",
+    )
+}
+
+/// Saves the report of the audit export checked last as one self-contained HTML file
+/// (no script, nothing fetched), named in the system's dialog. `false` if cancelled.
+#[tauri::command]
+pub async fn audit_save_html<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<bool> {
+    // Nothing to save is said before the dialog opens.
+    let name = shell
+        .run(|_, inner| {
+            inner.vault()?;
+            let checked = inner.audit.as_ref().ok_or_else(no_audit_report)?;
+            Ok(crate::audit::report_name(&checked.file))
+        })
+        .await?;
+    let Some(path) = pick(&app, &shell, Dialog::SaveAs(name)).await? else {
+        return Ok(false);
+    };
+    shell
+        .run(move |s, inner| {
+            inner.vault()?;
+            let checked = inner.audit.as_ref().ok_or_else(no_audit_report)?;
+            let now = satchel_api::records::now_text();
+            crate::audit::save_html(&s.dir, checked, &path, &now)?;
+            Ok(true)
+        })
+        .await
+}
+
+/// Writes this vault's audit export (every op's signed header and every checkpoint
+/// kept; no record content) to a file named in the system's dialog, and returns how
+/// many ops it holds. A coordinator's, or a vault's in no organisation; refused with
+/// `membership` otherwise, before the dialog opens. Emits progress; `None` if
+/// cancelled.
+#[tauri::command]
+pub async fn audit_export_make<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shell<'_>,
+) -> Result<Option<usize>> {
+    shell.with_vault(|v| v.check_coordinator()).await?;
+    let name = format!("satchel-audit-{}.json", export::today());
+    let Some(path) = pick(&app, &shell, Dialog::SaveAs(name)).await? else {
+        return Ok(None);
+    };
+    shell
+        .run(move |s, inner| {
+            let vault = inner.vault()?;
+            vault.check_coordinator()?;
+            crate::audit::outside_vault(&s.dir, &path)?;
+            let ops = with_progress(&app, Task::AuditExport, Phase::Writing, || {
+                vault.audit_export(&path)
+            })?;
+            Ok(Some(ops))
+        })
+        .await
 }
 
 #[cfg(test)]

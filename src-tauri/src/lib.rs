@@ -5,6 +5,7 @@
 //! grants exactly those (`capabilities/main-window.json`). Security decisions for the
 //! shell are in `docs/adr/0008-desktop-shell.md`.
 
+pub mod audit;
 // Commands' docs are written for the web view: they are copied into
 // `ui/src/lib/generated/commands.ts` (`tests/ipc_types.rs`).
 #[allow(missing_docs)]
@@ -129,6 +130,10 @@ pub fn configure<R: Runtime>(
             commands::quarantine_list,
             commands::quarantine_get,
             commands::quarantine_drop,
+            commands::audit_verify_pick,
+            commands::audit_verify,
+            commands::audit_save_html,
+            commands::audit_export_make,
         ])
 }
 

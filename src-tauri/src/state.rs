@@ -62,6 +62,8 @@ pub struct Inner {
     pub vault: Option<Vault>,
     /// Files picked for the record being edited, by staging id.
     pub staged: BTreeMap<String, NewAttachment>,
+    /// The audit export checked last, for its HTML report.
+    pub audit: Option<crate::audit::AuditChecked>,
 }
 
 impl Inner {
@@ -160,6 +162,7 @@ impl Shared {
             inner: Mutex::new(Inner {
                 vault: None,
                 staged: BTreeMap::new(),
+                audit: None,
             }),
             status: Mutex::new(Status {
                 open: false,
@@ -302,6 +305,7 @@ impl Shared {
         // interrupted in turn.
         self.cancel.store(false, Ordering::Relaxed);
         inner.staged.clear();
+        inner.audit = None;
         // Dropped where it lies: `take()` would move the vault (its keys inline) out
         // to be zeroized elsewhere and leave the bytes in this heap slot.
         inner.vault = None;

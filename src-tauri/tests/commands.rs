@@ -182,6 +182,9 @@ fn create_lock_unlock_and_recover() {
         ("attachment_stage_choose", json!({})),
         ("bundle_import_choose", json!({})),
         ("attachment_save", json!({ "record": "00", "blake3": "00" })),
+        ("audit_verify_pick", json!({})),
+        ("audit_save_html", json!({})),
+        ("audit_export_make", json!({})),
     ] {
         assert_eq!(a.code(cmd, args), "vault_locked", "{cmd}");
     }
@@ -1490,4 +1493,167 @@ fn a_report_is_written_to_a_drive_under_a_free_name_and_bad_requests_refused() {
         ),
         "invalid_filter"
     );
+}
+
+/// An audit export of another vault, checked through IPC from its bytes: a clean one,
+/// one with a forged signature (named by its code), and a file that is no export
+/// (said without quoting it). The report is kept for its HTML until the vault locks;
+/// the HTML is written atomically and never into the vault's folder. Only a
+/// coordinator makes an export: a field worker is refused before any dialog opens.
+#[test]
+fn audit_exports_are_checked_through_ipc_and_only_a_coordinator_makes_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    a.create();
+
+    // An export made on another device (its vault opened here through the API).
+    let other = tmp.path().join("other");
+    let pass = satchel_api::SecretString::from(PASS);
+    let (mut vault, _) = satchel_api::init(&other, &pass, KdfProfile::InsecureTest).unwrap();
+    for name in ["김민준", "王芳"] {
+        vault
+            .add_record(
+                "contact",
+                &[("name".into(), satchel_api::FieldInput::Text(name.into()))],
+                &[],
+            )
+            .unwrap();
+    }
+    let file = tmp.path().join("export.json");
+    let ops = vault.audit_export(&file).unwrap();
+    drop(vault);
+    let clean = std::fs::read(&file).unwrap();
+
+    let verify = |bytes: &[u8], name: &str| {
+        a.raw_call(
+            "audit_verify",
+            InvokeBody::Raw(bytes.to_vec()),
+            &[("x-satchel-name", name)],
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    };
+    // Nothing checked yet: nothing to save, said before the dialog opens.
+    let nothing = a.err("audit_save_html", json!({}));
+    assert_eq!(nothing["code"], "invalid_value");
+    assert_eq!(nothing["params"]["problem"], "no_audit_report");
+
+    let checked = verify(&clean, "border%20aid.json").unwrap();
+    assert_eq!(checked["file"], "border aid.json");
+    let report = &checked["report"];
+    assert_eq!(report["anomalies"], 0, "{report}");
+    assert_eq!(report["organisation"], false);
+    assert_eq!(report["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(report["devices"][0]["ops"], ops);
+    assert_eq!(report["devices"][0]["chain"], ops);
+
+    // One signature forged: named by its code, the rest still checked.
+    let mut export: Value = serde_json::from_slice(&clean).unwrap();
+    let sig = export["devices"][0]["ops"][0]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let flipped = if sig.starts_with('0') { "1" } else { "0" };
+    export["devices"][0]["ops"][0]["signature"] = json!(format!("{flipped}{}", &sig[1..]));
+    let forged = verify(&serde_json::to_vec(&export).unwrap(), "forged.json").unwrap();
+    let anomalies = forged["report"]["devices"][0]["anomalies"]
+        .as_array()
+        .unwrap();
+    assert!(
+        anomalies.iter().any(|x| x["code"] == "op_bad_signature"),
+        "{forged}"
+    );
+    assert!(forged["report"]["anomalies"].as_u64().unwrap() >= 1);
+
+    // Not an export: said so, and nothing of the file is repeated.
+    let refused = verify(br#"{"Kim Young-hee": "010-1234"}"#, "notes.json").unwrap_err();
+    assert_eq!(refused["code"], "audit_export_unreadable");
+    assert_eq!(refused["params"], json!({ "reason": "not_export" }));
+    assert!(!refused.to_string().contains("Kim"), "{refused}");
+    assert_eq!(
+        verify(b"", "empty.json").unwrap_err()["code"],
+        "audit_export_unreadable"
+    );
+
+    // The report kept is the last checked: saved as HTML (the shell's writer, which
+    // the dialog's command calls), beside other files, never into the vault.
+    let out = tmp.path().join("reports").join("forged-report.html");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let bytes = serde_json::to_vec(&export).unwrap();
+    let kept = satchel_app::audit::AuditChecked {
+        file: "forged.json".into(),
+        report: satchel_app::audit::check(&bytes, &mut |_, _| {}).unwrap(),
+    };
+    assert_eq!(
+        serde_json::to_value(&kept).unwrap(),
+        forged,
+        "the report the shell keeps is the one shown"
+    );
+    satchel_app::audit::save_html(&tmp.path().join("a/vault"), &kept, &out, "2026-12-01 10:00")
+        .unwrap();
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("forged.json") && page.contains("op_bad_signature"));
+    assert!(!page.contains("<script"));
+    let left: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
+    let into_vault = tmp.path().join("a/vault/report.html");
+    assert!(matches!(
+        satchel_app::audit::save_html(&tmp.path().join("a/vault"), &kept, &into_vault, "now"),
+        Err(satchel_api::ApiError::ExportIntoVault)
+    ));
+    assert!(!into_vault.exists());
+    assert_eq!(
+        satchel_app::audit::report_name("border aid.json"),
+        "border aid-report.html"
+    );
+
+    // A lock forgets the report.
+    a.ok("vault_lock", json!({}));
+    assert_eq!(
+        verify(&clean, "x.json").unwrap_err()["code"],
+        "vault_locked"
+    );
+    a.ok("vault_unlock", json!({ "passphrase": PASS }));
+    assert_eq!(
+        a.err("audit_save_html", json!({}))["params"]["problem"],
+        "no_audit_report"
+    );
+
+    // A field worker makes no export: refused before the dialog opens.
+    let b = app(&tmp.path().join("b"), "main");
+    b.create();
+    a.ok(
+        "org_create",
+        json!({ "name": "Border Aid", "memberName": "Min-ji", "lang": "en" }),
+    );
+    let req = b.ok("enrol_request", json!({ "name": "Field 7", "lang": "en" }));
+    let approved = a.ok(
+        "enrol_approve",
+        json!({
+            "request": req["transfer"]["text"], "fingerprint": req["fingerprint"],
+            "role": "field", "validDays": 30, "lang": "en"
+        }),
+    );
+    b.ok(
+        "enrol_accept",
+        json!({ "certificate": approved["transfer"]["text"], "lang": "en" }),
+    );
+    let refused = b.err("audit_export_make", json!({}));
+    assert_eq!(refused["code"], "membership");
+    assert_eq!(refused["params"]["reason"], "coordinator_only");
+    // It may still check an export (the screen is not offered to it, but reading a
+    // file trusts nothing of the vault).
+    let checked = b
+        .raw_call(
+            "audit_verify",
+            InvokeBody::Raw(clean.clone()),
+            &[("x-satchel-name", "e.json")],
+        )
+        .unwrap()
+        .deserialize::<Value>()
+        .unwrap();
+    assert_eq!(checked["report"]["anomalies"], 0);
 }

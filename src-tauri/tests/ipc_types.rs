@@ -39,6 +39,7 @@ use satchel_api::{
     vault::Info,
 };
 use satchel_app::{
+    audit::AuditChecked,
     commands::{
         Created, EnrolApproved, EnrolRequestView, IdleWarning, OrgView, Page, PageQuery, Progress,
         Resolution, Staged, Transfer, VaultState, Verified,
@@ -91,6 +92,7 @@ fn roots(c: &mut Collector) {
     c.add::<EnrolApproved>();
     c.add::<OffloadPolicy>();
     c.add::<OffloadReport>();
+    c.add::<AuditChecked>();
 }
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in
@@ -570,6 +572,11 @@ fn error_examples_json() -> String {
             "panicShortcut",
             "bad_shortcut",
             "a shortcut is up to 40 printable characters",
+        ),
+        IpcError::invalid(
+            "report",
+            "no_audit_report",
+            "no audit export has been checked in this session",
         ),
     ]);
     let codes: BTreeSet<&str> = all.iter().map(|e| e.code.as_str()).collect();

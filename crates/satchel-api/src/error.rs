@@ -137,6 +137,8 @@ codes! {
     ExportNotWritten = "export_not_written",
     /// More than an XLSX file holds: `max` characters in a cell, or `max` rows.
     ExportTooLarge = "export_too_large",
+    /// A file that cannot be checked as an audit export: `reason` (with `max`).
+    AuditExportUnreadable = "audit_export_unreadable",
     /// Another database failure.
     Database = "database",
     /// Another file-system failure.
@@ -258,6 +260,58 @@ fn bundle_reason(e: &BundleError) -> &'static str {
         BundleError::Random => "random",
         BundleError::Io(_) => "unreadable",
         _ => "other",
+    }
+}
+
+/// Why a file cannot be checked as an audit export (docs/audit-format.md). The
+/// file may be anything the user picked, so nothing of its content is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditFileProblem {
+    /// Not an audit export: not JSON, or JSON of something else.
+    NotExport,
+    /// An export of a version newer than this build reads.
+    NewerVersion,
+    /// Larger than the front end reads, `max_mib` MiB.
+    TooLarge {
+        /// The limit.
+        max_mib: u64,
+    },
+}
+
+impl AuditFileProblem {
+    fn code(self) -> &'static str {
+        match self {
+            AuditFileProblem::NotExport => "not_export",
+            AuditFileProblem::NewerVersion => "newer_version",
+            AuditFileProblem::TooLarge { .. } => "too_large",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditFileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditFileProblem::NotExport => f.write_str("that file is not a Satchel audit export"),
+            AuditFileProblem::NewerVersion => f.write_str(
+                "that audit export was written by a newer version of Satchel; update Satchel to check it",
+            ),
+            AuditFileProblem::TooLarge { max_mib } => write!(
+                f,
+                "that file is larger than the {max_mib} MiB an audit export may be here"
+            ),
+        }
+    }
+}
+
+impl From<satchel_audit::export::ExportError> for ApiError {
+    fn from(e: satchel_audit::export::ExportError) -> Self {
+        use satchel_audit::export::ExportError;
+        // The parser's detail may quote the file (a field name, a value): left out.
+        ApiError::AuditFile(match e {
+            ExportError::Newer(_) => AuditFileProblem::NewerVersion,
+            _ => AuditFileProblem::NotExport,
+        })
     }
 }
 
@@ -704,6 +758,9 @@ pub enum ApiError {
         /// Records a sheet holds.
         max: u32,
     },
+    /// A file given as an audit export cannot be checked as one.
+    #[error("{0}")]
+    AuditFile(AuditFileProblem),
     /// Any other database failure.
     #[error("{0}")]
     Store(StoreError),
@@ -770,6 +827,7 @@ impl ApiError {
             ApiError::ExportCellTooLong { .. } | ApiError::ExportTooManyRows { .. } => {
                 ErrorCode::ExportTooLarge
             }
+            ApiError::AuditFile(_) => ErrorCode::AuditExportUnreadable,
             ApiError::Store(_) => ErrorCode::Database,
             ApiError::Io(_) => ErrorCode::Io,
         }
@@ -830,6 +888,12 @@ impl ApiError {
                 }
             }
             ApiError::DraftTooLarge { limit_kib } => p.push(("limit", (*limit_kib).into())),
+            ApiError::AuditFile(problem) => {
+                p.push(("reason", problem.code().into()));
+                if let AuditFileProblem::TooLarge { max_mib } = problem {
+                    p.push(("max", (*max_mib).into()));
+                }
+            }
             ApiError::Membership(r) => {
                 p.push(("reason", r.reason.code().into()));
                 p.extend(r.params.iter().cloned());
@@ -910,6 +974,9 @@ impl ApiError {
                 max: 32_767,
             },
             ApiError::ExportTooManyRows { max: 1_048_575 },
+            ApiError::AuditFile(AuditFileProblem::NotExport),
+            ApiError::AuditFile(AuditFileProblem::NewerVersion),
+            ApiError::AuditFile(AuditFileProblem::TooLarge { max_mib: 512 }),
             ApiError::Store(StoreError::Interrupted),
             ApiError::Io(std::io::ErrorKind::NotFound),
         ];
@@ -1077,7 +1144,9 @@ mod tests {
             ErrorCode::AttachmentTooLarge | ErrorCode::DraftTooLarge => &["limit"],
             ErrorCode::PeerExists | ErrorCode::UnknownPeer => &["name"],
             ErrorCode::BundleRecipients => &["max"],
-            ErrorCode::BundleRefused | ErrorCode::Membership => &["reason"],
+            ErrorCode::BundleRefused | ErrorCode::Membership | ErrorCode::AuditExportUnreadable => {
+                &["reason"]
+            }
             _ => &[],
         }
     }
@@ -1141,6 +1210,7 @@ mod tests {
             ApiError::ExportIntoVault => "ExportIntoVault",
             ApiError::ExportCellTooLong { .. } => "ExportCellTooLong",
             ApiError::ExportTooManyRows { .. } => "ExportTooManyRows",
+            ApiError::AuditFile(_) => "AuditFile",
             ApiError::Store(_) => "Store",
             ApiError::Io(_) => "Io",
         }
@@ -1161,7 +1231,7 @@ mod tests {
         let variants: std::collections::BTreeSet<&str> = examples.iter().map(variant).collect();
         assert_eq!(
             variants.len(),
-            57,
+            58,
             "an example of every variant: {variants:?}"
         );
         let mut codes = std::collections::BTreeSet::new();
@@ -1225,6 +1295,36 @@ mod tests {
         );
         // The command line keeps its English.
         assert!(e.to_string().starts_with("bundle refused: "));
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_audit_export_is_named_so_and_nothing_of_it_is_kept() {
+        let parsed = satchel_audit::AuditExport::parse(br#"{"Kim Young-hee": "010-1234"}"#);
+        let Err(why) = parsed else {
+            panic!("not an export, yet it parsed");
+        };
+        assert!(
+            why.to_string().contains("Kim"),
+            "the parser quotes the file"
+        );
+        let e = ApiError::from(why);
+        assert_eq!(e.code(), ErrorCode::AuditExportUnreadable);
+        assert_eq!(
+            e.params().get("reason"),
+            Some(&ErrorParam::Text("not_export".into()))
+        );
+        let all = format!("{e} {e:?} {:?}", e.params());
+        assert!(!all.contains("Kim") && !all.contains("010"), "{all}");
+        let newer = satchel_audit::AuditExport::parse(
+            br#"{"format":"satchel-audit-export","version":99,"exported_by":"00","devices":[]}"#,
+        );
+        let Err(newer) = newer else {
+            panic!("a newer version parsed");
+        };
+        assert_eq!(
+            ApiError::from(newer).params().get("reason"),
+            Some(&ErrorParam::Text("newer_version".into()))
+        );
     }
 
     #[test]

@@ -336,6 +336,28 @@ impl Vault {
         Ok(form)
     }
 
+    /// Refuses unless this device acts as a coordinator now, for what only
+    /// coordinators do beyond the rules every op is checked against (an audit export
+    /// of the whole organisation's history). A vault in no organisation is its own
+    /// coordinator.
+    pub fn check_coordinator(&self) -> Result<()> {
+        let Some(members) = self.members_state()? else {
+            return Ok(());
+        };
+        let me = DeviceId(self.device.public().signing);
+        match members.at(now_s()).check(me, u64::MAX) {
+            Ok(Role::Coordinator) => Ok(()),
+            Ok(role) => Err(refused(
+                MemberReason::CoordinatorOnly,
+                format!("only a coordinator of the organisation may do that, not a {role} member"),
+            )),
+            Err(e) => Err(refused(
+                MemberReason::NotMemberNow,
+                format!("this device is not a member of the organisation now: {e}"),
+            )),
+        }
+    }
+
     /// In an organisation, only a coordinator installs forms (and publishes them at
     /// once): a form only one device knows would set aside every record made with it
     /// everywhere else.

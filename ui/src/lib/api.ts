@@ -13,7 +13,7 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import * as commands from './generated/commands';
 import type { Events } from './generated/commands';
-import type { IpcError, JsonValue, LockReason, Phase, Staged, ImportReport } from './generated/ipc';
+import type { AuditChecked, IpcError, JsonValue, LockReason, Phase, Staged, ImportReport } from './generated/ipc';
 
 export type * from './generated/ipc';
 export * from './generated/commands';
@@ -40,7 +40,7 @@ export function allOf<T extends string>(members: Record<T, true>): T[] {
 export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen'] as const satisfies readonly LockReason[];
 
 /** Every phase the shell reports, in the order it reports them. */
-export const PHASES: Phase[] = allOf<Phase>({ deriving_key: true, upgrading: true, copying: true, decrypting: true, sealing: true, writing: true, done: true });
+export const PHASES: Phase[] = allOf<Phase>({ deriving_key: true, upgrading: true, copying: true, decrypting: true, sealing: true, writing: true, checking: true, done: true });
 
 // Raw-body commands take the file's bytes rather than JSON arguments; these read the
 // `File` the user picked or dropped, so no path crosses IPC.
@@ -56,6 +56,13 @@ export async function attachmentStageFile(file: File): Promise<Staged> {
  * Fails with `bundle_refused` (message says why). */
 export async function bundleImportFile(file: File): Promise<ImportReport> {
   return commands.bundleImport(new Uint8Array(await file.arrayBuffer()));
+}
+
+/** An audit export chosen with an <input type=file> or dropped: checked by the shell,
+ * which keeps the report for its HTML. Emits progress (ops checked). */
+export async function auditVerifyFile(file: File): Promise<AuditChecked> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return commands.auditVerify(bytes, { headers: { 'x-satchel-name': encodeURIComponent(file.name) } });
 }
 
 export const onProgress = (f: (p: Events['progress']) => void): Promise<UnlistenFn> =>

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, ReportWritten, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { AuditChecked, AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, ReportWritten, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -42,6 +42,37 @@ export const attachmentStageChoose = (): Promise<Staged | null> => invoke<Staged
 
 export const attachmentUnstage = (args: { id: string }): Promise<void> =>
   invoke<void>('attachment_unstage', args);
+
+/**
+ * Writes this vault's audit export (every op's signed header and every checkpoint
+ * kept; no record content) to a file named in the system's dialog, and returns how
+ * many ops it holds. A coordinator's, or a vault's in no organisation; refused with
+ * `membership` otherwise, before the dialog opens. Emits progress; `None` if
+ * cancelled.
+ */
+export const auditExportMake = (): Promise<number | null> => invoke<number | null>('audit_export_make');
+
+/**
+ * Saves the report of the audit export checked last as one self-contained HTML file
+ * (no script, nothing fetched), named in the system's dialog. `false` if cancelled.
+ */
+export const auditSaveHtml = (): Promise<boolean> => invoke<boolean>('audit_save_html');
+
+/**
+ * As `audit_verify_pick`, for an export chosen in the web view or dropped on it: the
+ * body is the file's bytes, the `x-satchel-name` header its name (percent-encoded).
+ */
+export const auditVerify = (body: Uint8Array, options?: InvokeOptions): Promise<AuditChecked> =>
+  invoke<AuditChecked>('audit_verify', body, options);
+
+/**
+ * Picks an audit export with the system's dialog (outside the state lock) and checks
+ * it: every op's signature, each device's chain, the checkpoints and their
+ * cosignatures, and the organisation's membership at each op's time. Emits progress
+ * (ops checked of `total`). Needs nothing of the vault. Fails with
+ * `audit_export_unreadable` for a file that is not one; `None` if cancelled.
+ */
+export const auditVerifyPick = (): Promise<AuditChecked | null> => invoke<AuditChecked | null>('audit_verify_pick');
 
 /**
  * Asks for a folder with the system's dialog (outside the state lock, so the guard
@@ -350,6 +381,10 @@ export type Commands = {
   attachment_stage: { args: Uint8Array; result: Staged };
   attachment_stage_choose: { args: undefined; result: Staged | null };
   attachment_unstage: { args: { id: string }; result: void };
+  audit_export_make: { args: undefined; result: number | null };
+  audit_save_html: { args: undefined; result: boolean };
+  audit_verify: { args: Uint8Array; result: AuditChecked };
+  audit_verify_pick: { args: undefined; result: AuditChecked | null };
   bundle_export_choose: { args: { peers: Array<string> }; result: ExportReport | null };
   bundle_export_drive: { args: { peers: Array<string>; drive: string }; result: ExportReport };
   bundle_import: { args: Uint8Array; result: ImportReport };

@@ -2,6 +2,58 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 
+export type Anomaly = { 
+/**
+ * What.
+ */
+code: AnomalyCode, 
+/**
+ * The op's sequence number, where one is concerned.
+ */
+seq: number | null, 
+/**
+ * The checkpoint's size, where one is concerned.
+ */
+size: number | null, 
+/**
+ * In a sentence, for people.
+ */
+detail: string, };
+
+export type AnomalyCode = "op_malformed" | "op_bad_signature" | "op_wrong_author" | "chain_fork" | "chain_gap" | "chain_broken" | "checkpoint_malformed" | "checkpoint_bad_signature" | "checkpoint_wrong_origin" | "checkpoint_beyond_log" | "checkpoint_mismatch" | "checkpoints_inconsistent" | "author_not_member" | "organisation_malformed" | "cosignature_missing" | "cosignature_bad" | "checkpoint_rolled_back" | "opening_mismatch" | "replay_mismatch";
+
+export type AuditChecked = { 
+/**
+ * The file's name, without its folder.
+ */
+file: string, 
+/**
+ * What the check found.
+ */
+report: AuditReport, };
+
+export type AuditReport = { 
+/**
+ * Whether the ops were checked against an organisation's membership.
+ */
+organisation: boolean, 
+/**
+ * Problems with the organisation's objects themselves.
+ */
+organisation_anomalies: Array<Anomaly>, 
+/**
+ * Each device, in the export's order.
+ */
+devices: Array<DeviceReport>, 
+/**
+ * Each record opened, in the export's order.
+ */
+openings: Array<OpeningReport>, 
+/**
+ * Anomalies in all.
+ */
+anomalies: number, };
+
 export type AuthorChoice = { 
 /**
  * Device id, 64 hex digits.
@@ -77,6 +129,36 @@ values: Array<ShownValue>, };
 
 export type Created = { recoveryKey: string, };
 
+export type DeviceReport = { 
+/**
+ * The device's key, hex.
+ */
+device: string, 
+/**
+ * Ops given whose signature verifies.
+ */
+ops: number, 
+/**
+ * The unbroken chain from sequence 1: the log's leaves.
+ */
+chain: number, 
+/**
+ * Checkpoints given whose signature verifies.
+ */
+checkpoints: number, 
+/**
+ * The largest of them.
+ */
+latest_checkpoint: number | null, 
+/**
+ * Ops whose signature verifies, by the month of their clock (UTC, `YYYY-MM`).
+ */
+per_month: { [key in string]: number }, 
+/**
+ * Everything found wrong, by code then place.
+ */
+anomalies: Array<Anomaly>, };
+
 export type Draft = { 
 /**
  * `new:<form>` or `record:<id>`.
@@ -123,7 +205,7 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "audit_export_unreadable" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
 
 export type ErrorParam = string | number;
 
@@ -522,6 +604,28 @@ done: boolean, };
 
 export type OpKind = "write" | "delete" | "purge";
 
+export type OpeningReport = { 
+/**
+ * The record's id, hex.
+ */
+record: string, 
+/**
+ * Ops whose payload opened their commitment.
+ */
+opened: number, 
+/**
+ * Ops the exporter held as headers alone.
+ */
+withheld: number, 
+/**
+ * Ops the exporter held void.
+ */
+void: number, 
+/**
+ * Everything found wrong.
+ */
+anomalies: Array<Anomaly>, };
+
 export type OrgInfo = { 
 /**
  * Its id (the root's public key, hex).
@@ -573,7 +677,7 @@ fingerprint: string,
  */
 verified: boolean, };
 
-export type Phase = "deriving_key" | "upgrading" | "copying" | "decrypting" | "sealing" | "writing" | "done";
+export type Phase = "deriving_key" | "upgrading" | "copying" | "decrypting" | "sealing" | "writing" | "checking" | "done";
 
 export type Progress = { task: Task, phase: Phase, 
 /**
@@ -846,7 +950,7 @@ hit: boolean, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report";
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report" | "audit_check" | "audit_export";
 
 export type Transfer = { text: string, qr: string | null, };
 
