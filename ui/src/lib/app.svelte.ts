@@ -2,7 +2,7 @@
 // and the wrapper every shell call goes through. Nothing here is persisted anywhere.
 
 import * as api from './api';
-import type { ApiError, Form, LockReason, RecordSummary, Settings } from './api';
+import type { ApiError, Form, LockReason, OrgView, RecordSummary, Settings } from './api';
 import type { ErrorCode } from './generated/ipc';
 import { revokeAllBlobUrls } from './blobs';
 import { newestDraft } from './drafts';
@@ -25,6 +25,7 @@ export type Route =
   | { name: 'sync' }
   | { name: 'org' }
   | { name: 'members' }
+  | { name: 'audit' }
   | { name: 'settings' };
 
 export interface ListState {
@@ -58,6 +59,9 @@ export const app = $state({
   /** The decoy is open to be prepared (until the next lock). */
   decoy: false,
   list: freshList(),
+  /** The organisation as this device sees it, for what the navigation offers: null
+   * in none, undefined until known. */
+  org: undefined as OrgView | null | undefined,
 });
 
 /** A message kept as data and translated when shown, so a language switch re-translates
@@ -230,6 +234,7 @@ export function clearSession(): void {
   app.recoveryKey = null;
   app.decoy = false;
   app.list = freshList();
+  app.org = undefined;
   app.route = { name: 'records' };
   clearMessages();
 }
@@ -247,6 +252,14 @@ export function applyLanguageSetting(language: string | null): void {
   setLang(next);
 }
 
+/** Reads the organisation again (after unlock, and when it changes), for what the
+ * navigation offers. Quiet: a failure leaves it unknown, and only what every role
+ * has is offered. */
+export async function refreshOrg(): Promise<void> {
+  const r = await call(() => api.orgGet({ lang: currentLang() }), { handle: () => true });
+  if (r.ok && app.phase === 'app') app.org = r.value;
+}
+
 /** After unlock or recovery: load settings and forms, then show the records. */
 export async function enterApp(): Promise<void> {
   const settings = await call(() => api.settingsGet());
@@ -261,6 +274,7 @@ export async function enterApp(): Promise<void> {
   app.lockReason = null;
   app.route = (drafts.ok ? newestDraft(drafts.value) : null) ?? { name: 'records' };
   app.phase = 'app';
+  void refreshOrg();
 }
 
 /** Reads the vault state and picks the first screen. */

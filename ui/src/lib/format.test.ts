@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { formatDate, formatDateTime, formatNumber, formatSize } from './format';
+import { formatDate, formatDateTime, formatMonth, formatNumber, formatSize } from './format';
 
 describe('formatNumber', () => {
   it('groups digits per locale', () => {
@@ -38,6 +38,15 @@ describe('formatDate', () => {
   it('formats only the date', () => {
     expect(formatDate('2024-03-05T10:20:00Z', 'en', 'UTC')).toBe('Mar 5, 2024');
     expect(formatDate('2024-03-05T10:20:00Z', 'zh-Hans', 'UTC')).toBe('2024年3月5日');
+  });
+});
+
+describe('formatMonth', () => {
+  it('names the month of the report in each language, in UTC', () => {
+    expect(formatMonth('2026-11', 'en')).toBe('November 2026');
+    expect(formatMonth('2026-11', 'ko')).toBe('2026년 11월');
+    expect(formatMonth('2026-01', 'zh-Hans')).toBe('2026年1月');
+    expect(formatMonth('later than 9999', 'en')).toBe('later than 9999');
   });
 });
 

@@ -47,6 +47,16 @@ export function formatDate(iso: string, lang: Lang, timeZone?: string): string {
   return dateFormat(lang, { dateStyle: 'medium', timeZone }).format(d);
 }
 
+/** A month as the audit report counts ops (`YYYY-MM`, UTC) in the language's words;
+ * anything else as it is. */
+export function formatMonth(month: string, lang: Lang): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  if (Number.isNaN(d.getTime())) return month;
+  return dateFormat(lang, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(d);
+}
+
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
 /** Bytes as "1.5 MB" etc. (decimal units, one fraction digit above bytes). */

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { ERROR_CODES } from './app.svelte';
 import { LOCK_REASONS, PHASES } from './api';
+import { ANOMALY_CODES } from './audit';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LANGS, dictionaries, detectLanguage, placeholders, translate } from './i18n';
@@ -87,6 +88,7 @@ describe('dictionaries', () => {
     for (const k of ['write', 'delete', 'purge']) used.add(`history.kind.${k}`);
     for (const r of LOCK_REASONS.filter((r) => r !== 'user')) used.add(`unlock.reason.${r}`);
     for (const c of ERROR_CODES) used.add(`error.code.${c}`);
+    for (const c of ANOMALY_CODES) used.add(`audit.anomaly.${c}`);
     expect(used.size).toBeGreaterThan(150);
     expect(used).toContain('validation.lat_range');
     expect(used).toContain('nav.records');
