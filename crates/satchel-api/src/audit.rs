@@ -297,6 +297,7 @@ impl Vault {
         grants: &AuditGrants,
     ) -> Result<usize> {
         let openings = self.openings(grants)?;
+        let accepted = self.accepted_log()?;
         self.log_checkpoint()?;
         let me = DeviceId(self.device.public().signing);
         let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
@@ -361,6 +362,7 @@ impl Vault {
             organisation,
             devices,
             openings,
+            accepted: Some(accepted),
         };
         let bytes = serde_json::to_vec_pretty(&export).map_err(|_| ApiError::DatabaseDamaged)?;
         crate::files::replace(path, &bytes)?;
@@ -379,6 +381,46 @@ pub struct AuditGrants {
 }
 
 impl Vault {
+    /// This vault's accepted-ops log for an export: every op id in the order
+    /// accepted, and every checkpoint of it kept, one signed now if it grew. What was
+    /// kept must still be a prefix of the log, or the vault is damaged.
+    fn accepted_log(&mut self) -> Result<satchel_audit::accepted::AcceptedExport> {
+        use satchel_audit::accepted::{AcceptedExport, accepted_origin};
+        let me = self.device.public().signing;
+        let origin = accepted_origin(&me);
+        let ids = self.store.accepted_ids()?;
+        let log = Log::from_leaves(ids.iter().copied());
+        let verifier = satchel_audit::NoteVerifier::new(&origin, &me)
+            .map_err(|_| ApiError::DatabaseDamaged)?;
+        let kept = self.store.checkpoint_latest(&origin)?;
+        if let Some((size, note)) = &kept {
+            let (cp, _) =
+                Checkpoint::open(note, &verifier).map_err(|_| ApiError::DatabaseDamaged)?;
+            let proof = log
+                .prove_consistency(*size)
+                .ok_or(ApiError::DatabaseDamaged)?;
+            satchel_audit::verify_consistency(cp.size, &cp.root, log.size(), &log.root(), &proof)
+                .map_err(|_| ApiError::DatabaseDamaged)?;
+        }
+        if kept.is_none_or(|(size, _)| size < log.size()) {
+            let note = Checkpoint::new(&origin, log.size(), log.root())
+                .sign(&DeviceLogKey::accepted(&self.device))
+                .map_err(|_| ApiError::DatabaseDamaged)?
+                .to_bytes();
+            self.store.checkpoint_put(&origin, log.size(), &note)?;
+        }
+        let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
+        Ok(AcceptedExport {
+            ops: ids.iter().map(|id| hex(id)).collect(),
+            checkpoints: self
+                .store
+                .checkpoints(&origin)?
+                .into_iter()
+                .map(|(_, n)| String::from_utf8_lossy(&n).into_owned())
+                .collect(),
+        })
+    }
+
     fn openings(&self, grants: &AuditGrants) -> Result<Vec<satchel_audit::opening::Opening>> {
         use satchel_audit::opening::{OpenedOp, Opening};
         let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);

@@ -231,6 +231,11 @@ fn a_witness_cosigns_each_checkpoint_and_the_sender_keeps_the_cosignature() {
         let export = AuditExport::parse(&std::fs::read(&path).unwrap()).unwrap();
         let report = verify_export(&export);
         assert_eq!(report.anomalies, 0, "{report:?}");
+        // The accepted-ops log holds every op exported, with a checkpoint per export.
+        let accepted = report.accepted.as_ref().unwrap();
+        let ops: u64 = report.devices.iter().map(|d| d.ops).sum();
+        assert_eq!(accepted.ops, ops);
+        assert!(accepted.checkpoints >= 1);
     }
     let path = tmp.path().join("audit.json");
     b.audit_export(&path).unwrap();

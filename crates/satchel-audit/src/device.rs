@@ -72,6 +72,8 @@ pub enum AnomalyCode {
     /// A replay of an opened record's ops does not give the record exported, or one of
     /// its ops is left out.
     ReplayMismatch,
+    /// The exporter's accepted-ops log does not hold exactly the ops exported.
+    AcceptedMismatch,
 }
 
 /// One problem found.

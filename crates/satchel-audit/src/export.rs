@@ -67,6 +67,9 @@ pub struct AuditExport {
     /// granted them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub openings: Vec<crate::opening::Opening>,
+    /// The exporting vault's accepted-ops log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<crate::accepted::AcceptedExport>,
 }
 
 /// Why an export cannot be read at all.
@@ -111,6 +114,8 @@ pub struct AuditReport {
     pub devices: Vec<DeviceReport>,
     /// Each record opened, in the export's order.
     pub openings: Vec<crate::opening::OpeningReport>,
+    /// The exporter's accepted-ops log, when the export has one.
+    pub accepted: Option<crate::accepted::AcceptedReport>,
     /// Anomalies in all.
     pub anomalies: usize,
 }
@@ -266,14 +271,29 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
             .collect();
         crate::opening::verify_openings(&export.openings, &parts, org.as_ref())
     };
+    let accepted = export.accepted.as_ref().map(|a| {
+        let exported: std::collections::BTreeSet<crate::Hash> = export
+            .devices
+            .iter()
+            .flat_map(|d| &d.ops)
+            .filter_map(|o| hex(&o.header))
+            .map(|h| satchel_sync::op::op_id(&h).0)
+            .collect();
+        let key = hex(&export.exported_by)
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .unwrap_or_default();
+        crate::accepted::verify_accepted(&key, a, &exported)
+    });
     let anomalies = organisation_anomalies.len()
         + devices.iter().map(|d| d.anomalies.len()).sum::<usize>()
-        + openings.iter().map(|o| o.anomalies.len()).sum::<usize>();
+        + openings.iter().map(|o| o.anomalies.len()).sum::<usize>()
+        + accepted.as_ref().map_or(0, |a| a.anomalies.len());
     AuditReport {
         organisation: org.is_some(),
         organisation_anomalies,
         devices,
         openings,
+        accepted,
         anomalies,
     }
 }

@@ -134,6 +134,20 @@ pub fn report_html(report: &AuditReport, file: &str, checked_at: &str) -> String
         }
         h.push_str("</table>");
     }
+    if let Some(a) = &report.accepted {
+        let _ = write!(
+            h,
+            "<h2>Accepted-ops log</h2><p>{} ops, {} checkpoints: <span class=\"{}\">{} anomalies</span></p>",
+            a.ops,
+            a.checkpoints,
+            if a.anomalies.is_empty() {
+                "ok"
+            } else {
+                "found"
+            },
+            a.anomalies.len()
+        );
+    }
     if report.anomalies > 0 {
         h.push_str(
             "<h2>Anomalies</h2><table><tr><th>device or record</th><th>code</th><th>op</th>\
@@ -147,7 +161,11 @@ pub fn report_html(report: &AuditReport, file: &str, checked_at: &str) -> String
             .openings
             .iter()
             .map(|o| (o.record.get(..16).unwrap_or(&o.record), &o.anomalies));
-        for (place, anomalies) in devices.chain(records) {
+        let accepted = report
+            .accepted
+            .iter()
+            .map(|a| ("accepted-ops log", &a.anomalies));
+        for (place, anomalies) in devices.chain(records).chain(accepted) {
             for a in anomalies {
                 let _ = write!(
                     h,

@@ -6,6 +6,7 @@
 //!
 //! Pure: no I/O, no database, no clock; callers pass times and keys in.
 
+pub mod accepted;
 pub mod checkpoint;
 pub mod cosign;
 pub mod device;

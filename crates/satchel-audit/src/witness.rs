@@ -18,8 +18,8 @@ pub const MAX_PROOF_HASHES: usize = 128;
 /// Largest checkpoint note carried (a checkpoint and a few cosignatures).
 pub const MAX_CHECKPOINT_NOTE: usize = 8 * 1024;
 
-/// A device's signing key under a log key's name: its own log's origin, or its
-/// witness name ([`DeviceKeys::sign_log_note`] signs nothing else).
+/// A device's signing key under a log key's name: its own log's origin, its
+/// accepted-ops log's, or its witness name ([`DeviceKeys::sign_log_note`] signs nothing else).
 pub struct DeviceLogKey<'a> {
     keys: &'a DeviceKeys,
     name: String,
@@ -29,6 +29,12 @@ impl<'a> DeviceLogKey<'a> {
     /// Signs checkpoints of the device's own log.
     pub fn log(keys: &'a DeviceKeys) -> Self {
         let name = device_origin(&keys.public().signing);
+        Self { keys, name }
+    }
+
+    /// Signs checkpoints of the vault's accepted-ops log.
+    pub fn accepted(keys: &'a DeviceKeys) -> Self {
+        let name = crate::accepted::accepted_origin(&keys.public().signing);
         Self { keys, name }
     }
 

@@ -226,6 +226,7 @@ fn the_html_report_is_self_contained_and_escapes_the_export() {
         exported_by: good.key.clone(),
         organisation: None,
         devices: vec![good, hostile],
+        accepted: None,
         openings: vec![satchel_audit::opening::Opening {
             record: "<b>rec</b>".into(),
             state: serde_json::from_value(serde_json::json!({

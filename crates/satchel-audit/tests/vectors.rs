@@ -200,6 +200,7 @@ fn export(w: &World) -> AuditExport {
                 ],
             },
         ],
+        accepted: Some(accepted(&w.exporter, &w.device, 5)),
         openings: vec![Opening {
             record: hex(&[0x11; 16]),
             state: materialise(&views).unwrap(),
@@ -213,6 +214,22 @@ fn export(w: &World) -> AuditExport {
             withheld: Vec::new(),
             void: Vec::new(),
         }],
+    }
+}
+
+/// The exporter's accepted-ops log: its own ops, then the device's, with a
+/// checkpoint it signed at `signed` ops.
+fn accepted(own: &[Op], other: &[Op], signed: usize) -> satchel_audit::accepted::AcceptedExport {
+    let e = keys(EXPORTER);
+    let ids: Vec<[u8; 32]> = own.iter().chain(other).map(|o| o.id.0).collect();
+    let log = Log::from_leaves(ids.iter().take(signed).copied());
+    let origin = satchel_audit::accepted::accepted_origin(&e.public().signing);
+    let note = Checkpoint::new(&origin, log.size(), log.root())
+        .sign(&DeviceLogKey::accepted(&e))
+        .unwrap();
+    satchel_audit::accepted::AcceptedExport {
+        ops: ids.iter().map(|i| hex(i)).collect(),
+        checkpoints: vec![String::from_utf8(note.to_bytes()).unwrap()],
     }
 }
 
@@ -413,6 +430,27 @@ fn vectors() -> Vec<(&'static str, &'static str, String)> {
             }
         },
     );
+    let (own, other) = (plain.exporter.clone(), plain.device.clone());
+    tamper(
+        "bad-accepted-mismatch",
+        "an op of the export left out of the exporter's accepted-ops log",
+        &|e| {
+            if let Some(a) = e.accepted.as_mut() {
+                a.ops.pop();
+            }
+        },
+    );
+    tamper(
+        "bad-accepted-rewritten",
+        "the accepted-ops log's first ops in another order than its checkpoint signed",
+        &|e| {
+            let mut swapped = own.clone();
+            swapped.swap(0, 1);
+            let mut log = accepted(&own, &other, 5);
+            log.ops = accepted(&swapped, &other, 5).ops;
+            e.accepted = Some(log);
+        },
+    );
     // In an organisation.
     let org = world(true);
     let clean_org = export(&org);
@@ -492,6 +530,7 @@ fn outcome(text: &str) -> String {
         Err(e) => format!("refused: {e}")
             .split(" at line")
             .next()
+            .and_then(|s| s.split(", expected one of").next())
             .unwrap_or_default()
             .to_owned(),
         Ok(export) => {
@@ -501,6 +540,7 @@ fn outcome(text: &str) -> String {
                 .iter()
                 .chain(r.devices.iter().flat_map(|d| &d.anomalies))
                 .chain(r.openings.iter().flat_map(|o| &o.anomalies))
+                .chain(r.accepted.iter().flat_map(|a| &a.anomalies))
                 .map(|a| {
                     serde_json::to_value(a.code)
                         .unwrap()
@@ -577,6 +617,7 @@ fn audit_vectors_meet_their_expectations() {
         "checkpoint_rolled_back",
         "opening_mismatch",
         "replay_mismatch",
+        "accepted_mismatch",
     ] {
         assert!(codes_seen.contains(code), "no vector finds {code}");
     }

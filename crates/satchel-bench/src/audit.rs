@@ -65,6 +65,7 @@ fn export_of(devices: usize, per_device: usize) -> Result<AuditExport> {
         exported_by: out.first().map(|d| d.key.clone()).unwrap_or_default(),
         organisation: None,
         devices: out,
+        accepted: None,
         openings: Vec::new(),
     })
 }

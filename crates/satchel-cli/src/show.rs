@@ -325,6 +325,24 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             say!("  {}{at}: {}", code(a.code), a.detail);
         }
     }
+    if let Some(a) = &report.accepted {
+        say!(
+            "Accepted-ops log of the exporter: {} op(s), {} checkpoint(s): {}",
+            a.ops,
+            a.checkpoints,
+            if a.anomalies.is_empty() {
+                "OK".to_owned()
+            } else {
+                format!("{} anomalies", a.anomalies.len())
+            }
+        );
+        for x in &a.anomalies {
+            let at = x
+                .size
+                .map_or_else(String::new, |s| format!(" (checkpoint at {s})"));
+            say!("  {}{at}: {}", code(x.code), x.detail);
+        }
+    }
     say!(
         "{} device(s), {} op(s): {}.",
         report.devices.len(),

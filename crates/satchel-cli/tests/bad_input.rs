@@ -428,7 +428,8 @@ fn audit_checkpoint_signs_the_devices_log() {
 
 /// `satchel audit export` then `audit verify`, which needs no vault: nothing found in
 /// the export as written, no record text in it, and an op taken out of it is found
-/// (exit code 4), pointing at the op and at the checkpoint it breaks.
+/// (exit code 4), pointing at the op, at the checkpoint it breaks and at the
+/// exporter's accepted-ops log, which still holds it.
 #[test]
 fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
     let s = Sandbox::new();
@@ -464,7 +465,7 @@ fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
     assert_eq!(found.code, 4, "{}", found.stderr);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("chain_gap") && page.contains("2 anomalies found"),
+        page.contains("chain_gap") && page.contains("3 anomalies found"),
         "{page}"
     );
     let r: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
@@ -487,6 +488,8 @@ fn an_audit_export_verifies_and_an_op_taken_out_of_it_is_found() {
             ("checkpoint_beyond_log", None, Some(3))
         ]
     );
+    // The exporter's accepted-ops log still holds the op taken out.
+    assert_eq!(r["accepted"]["anomalies"][0]["code"], "accepted_mismatch");
     let bad = auditor.run(&[
         "audit",
         "verify",

@@ -37,6 +37,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Every op's id in the order this vault accepted it (written here or imported):
+    /// the leaves of its accepted-ops log. Ops are never deleted, so their row order
+    /// is the order they came in (VACUUM and re-encryption copy rows in that order).
+    pub fn accepted_ids(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM ops ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?.try_into().map_err(|_| StoreError::Corrupt("op id"))?);
+        }
+        Ok(out)
+    }
+
     /// Every op's public parts, by author then sequence number: `f(author, header
     /// bytes, signature)` for each (void ops included: they are in their chains).
     pub fn each_public_op(
