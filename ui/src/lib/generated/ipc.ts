@@ -2,6 +2,20 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 
+export type AcceptedReport = { 
+/**
+ * Leaves.
+ */
+ops: number, 
+/**
+ * Checkpoints whose signature verifies.
+ */
+checkpoints: number, 
+/**
+ * Everything found wrong.
+ */
+anomalies: Array<Anomaly>, };
+
 export type Anomaly = { 
 /**
  * What.
@@ -20,7 +34,7 @@ size: number | null,
  */
 detail: string, };
 
-export type AnomalyCode = "op_malformed" | "op_bad_signature" | "op_wrong_author" | "chain_fork" | "chain_gap" | "chain_broken" | "checkpoint_malformed" | "checkpoint_bad_signature" | "checkpoint_wrong_origin" | "checkpoint_beyond_log" | "checkpoint_mismatch" | "checkpoints_inconsistent" | "author_not_member" | "organisation_malformed" | "cosignature_missing" | "cosignature_bad" | "checkpoint_rolled_back" | "opening_mismatch" | "replay_mismatch";
+export type AnomalyCode = "op_malformed" | "op_bad_signature" | "op_wrong_author" | "chain_fork" | "chain_gap" | "chain_broken" | "checkpoint_malformed" | "checkpoint_bad_signature" | "checkpoint_wrong_origin" | "checkpoint_beyond_log" | "checkpoint_mismatch" | "checkpoints_inconsistent" | "author_not_member" | "organisation_malformed" | "cosignature_missing" | "cosignature_bad" | "checkpoint_rolled_back" | "opening_mismatch" | "replay_mismatch" | "accepted_mismatch";
 
 export type AuditChecked = { 
 /**
@@ -49,6 +63,10 @@ devices: Array<DeviceReport>,
  * Each record opened, in the export's order.
  */
 openings: Array<OpeningReport>, 
+/**
+ * The exporter's accepted-ops log, when the export has one.
+ */
+accepted: AcceptedReport | null, 
 /**
  * Anomalies in all.
  */
