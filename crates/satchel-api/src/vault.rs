@@ -55,6 +55,9 @@ pub struct Vault {
     decoy: bool,
     /// Skip the closing touch (wipe; simulated crashes in tests).
     quiet_close: bool,
+    /// This device's log as built for the last export: grown by the ops written
+    /// since, not rebuilt, at the next one (op ids only: nothing secret).
+    pub(crate) own_log: Option<satchel_audit::Log>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -487,6 +490,7 @@ impl Vault {
             changed: false,
             decoy: false,
             quiet_close: false,
+            own_log: None,
         })
     }
 

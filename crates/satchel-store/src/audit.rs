@@ -21,14 +21,24 @@ impl Store {
     /// The ids of `author`'s ops held, by sequence number from 1: its log's leaves.
     /// Stops at the first gap (a chain held only in part has no longer prefix).
     pub fn chain_ids(&self, author: &DeviceId) -> Result<Vec<[u8; 32]>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT seq, id FROM ops WHERE author = ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([&author.0[..]])?;
+        self.chain_ids_after(author, 0)
+    }
+
+    /// [`Store::chain_ids`] from sequence number `after` + 1 on.
+    pub fn chain_ids_after(
+        &self,
+        author: &DeviceId,
+        after: u64,
+    ) -> Result<Vec<[u8; 32]>, StoreError> {
+        let from = i64::try_from(after).map_err(|_| StoreError::Corrupt("seq"))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id FROM ops WHERE author = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![&author.0[..], from])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            if usize::try_from(seq).ok() != Some(out.len() + 1) {
+            if u64::try_from(seq).ok() != Some(after + out.len() as u64 + 1) {
                 break;
             }
             let id: Vec<u8> = row.get(1)?;
