@@ -13,7 +13,7 @@ export const ANOMALY_CODES: readonly AnomalyCode[] = allOf<AnomalyCode>({
   checkpoint_wrong_origin: true, checkpoint_beyond_log: true, checkpoint_mismatch: true,
   checkpoints_inconsistent: true, author_not_member: true, organisation_malformed: true,
   cosignature_missing: true, cosignature_bad: true, checkpoint_rolled_back: true,
-  opening_mismatch: true, replay_mismatch: true,
+  opening_mismatch: true, replay_mismatch: true, accepted_mismatch: true,
 });
 
 export interface AuditAccess {
@@ -40,9 +40,13 @@ export function shortKey(key: string): string {
   return key.length > 16 ? `${key.slice(0, 16)}…` : key;
 }
 
-/** Where an anomaly was found: the organisation's objects, a device's history, or a
- * record opened to the auditor. */
-export type Place = { kind: 'organisation' } | { kind: 'device'; key: string } | { kind: 'record'; id: string };
+/** Where an anomaly was found: the organisation's objects, a device's history, a
+ * record opened to the auditor, or the exporter's accepted-ops log. */
+export type Place =
+  | { kind: 'organisation' }
+  | { kind: 'device'; key: string }
+  | { kind: 'record'; id: string }
+  | { kind: 'accepted' };
 
 export interface Found {
   anomaly: Anomaly;
@@ -50,14 +54,15 @@ export interface Found {
 }
 
 /** Every anomaly of a report, as the report counts them: the organisation's first,
- * then each device's, then each opened record's, in the report's order (each already
- * by code, then place). */
+ * then each device's, each opened record's, and the accepted-ops log's, in the
+ * report's order (each already by code, then place). */
 export function allAnomalies(report: AuditReport): Found[] {
   const at = (place: Place) => (anomaly: Anomaly): Found => ({ anomaly, place });
   return [
     ...report.organisation_anomalies.map(at({ kind: 'organisation' })),
     ...report.devices.flatMap((d) => d.anomalies.map(at({ kind: 'device', key: d.device }))),
     ...report.openings.flatMap((o) => o.anomalies.map(at({ kind: 'record', id: o.record }))),
+    ...(report.accepted?.anomalies ?? []).map(at({ kind: 'accepted' })),
   ];
 }
 

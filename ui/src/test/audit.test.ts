@@ -24,7 +24,10 @@ function device(over: Partial<DeviceReport>): DeviceReport {
 
 function report(over: Partial<AuditReport> = {}): AuditReport {
   const devices = [device({}), device({ device: KEY_B, ops: 3, chain: 3, checkpoints: 1, latest_checkpoint: 3, per_month: { '2026-11': 3 } })];
-  return { organisation: true, organisation_anomalies: [], devices, openings: [], anomalies: 0, ...over };
+  return {
+    organisation: true, organisation_anomalies: [], devices, openings: [], accepted: { ops: 15, checkpoints: 2, anomalies: [] },
+    anomalies: 0, ...over,
+  };
 }
 
 function checked(r: AuditReport, file = 'border-aid-audit.json'): AuditChecked {
@@ -62,8 +65,9 @@ describe('the Audit screen', () => {
     expect(screen.queryByTestId('audit-anomalies')).toBeNull();
     const summary = screen.getByTestId('audit-summary').textContent ?? '';
     expect(summary).toContain('2 devices');
-    expect(summary).toContain('15 changes checked');
+    expect(summary).toContain('15 changes with a valid signature');
     expect(summary).toContain('no anomalies');
+    expect(screen.getByTestId('audit-accepted').textContent?.trim()).toBe(en('audit.accepted', { ops: 15, checkpoints: 2 }));
     expect(summary).not.toContain('opened');
     expect(screen.queryByTestId('audit-openings')).toBeNull();
     expect(screen.getByTestId('audit-org').textContent?.trim()).toBe(en('audit.org_checked'));
@@ -86,7 +90,7 @@ describe('the Audit screen', () => {
   it('lists every anomaly with its code, where it is, and what it means, in Korean', async () => {
     const RECORD = 'c3'.repeat(16);
     const found = report({
-      anomalies: 5,
+      anomalies: 6,
       organisation_anomalies: [{ code: 'organisation_malformed', seq: null, size: null, detail: 'a certificate does not read' }],
       devices: [
         device({
@@ -103,17 +107,18 @@ describe('the Audit screen', () => {
           anomalies: [{ code: 'replay_mismatch', seq: null, size: null, detail: 'field `name` differs' }],
         },
       ],
+      accepted: { ops: 14, checkpoints: 1, anomalies: [{ code: 'accepted_mismatch', seq: null, size: null, detail: 'an op is missing' }] },
     });
     fakeShell({ audit_verify_pick: () => checked(found) });
     setLang('ko');
     render(Audit);
     await fireEvent.click(screen.getByTestId('audit-open'));
     await screen.findByTestId('audit-report');
-    expect(screen.getByTestId('audit-verdict').textContent).toBe(translate('ko', 'audit.found', { count: 5 }));
-    expect(screen.getByTestId('audit-verdict').textContent).toContain('이상 5건');
+    expect(screen.getByTestId('audit-verdict').textContent).toBe(translate('ko', 'audit.found', { count: 6 }));
+    expect(screen.getByTestId('audit-verdict').textContent).toContain('이상 6건');
     const items = screen.getAllByTestId('audit-anomaly');
     expect(items.map((i) => i.getAttribute('data-code'))).toEqual([
-      'organisation_malformed', 'chain_gap', 'checkpoint_mismatch', 'op_bad_signature', 'replay_mismatch',
+      'organisation_malformed', 'chain_gap', 'checkpoint_mismatch', 'op_bad_signature', 'replay_mismatch', 'accepted_mismatch',
     ]);
     for (const item of items) {
       const code = item.getAttribute('data-code')!;
@@ -122,7 +127,7 @@ describe('the Audit screen', () => {
       const what = within(item).getByTestId('audit-anomaly-text').textContent ?? '';
       expect(what).toBe(translate('ko', `audit.anomaly.${code}`));
       expect(what).toMatch(/\p{Script=Hangul}/u);
-      expect(item.textContent).not.toMatch(/sequence|does not read|root differs|those given|differs/);
+      expect(item.textContent).not.toMatch(/sequence|does not read|root differs|those given|differs|missing/);
     }
     expect(items[0].textContent).toContain('조직');
     expect(items[1].textContent).toContain(KEY_A.slice(0, 16));
@@ -130,6 +135,7 @@ describe('the Audit screen', () => {
     expect(items[2].textContent).toContain(translate('ko', 'audit.at_checkpoint', { size: 5 }));
     expect(items[3].textContent).toContain(KEY_B.slice(0, 16));
     expect(items[4].textContent).toContain(`기록 ${RECORD.slice(0, 16)}…`);
+    expect(items[5].textContent).toContain(translate('ko', 'audit.accepted_log'));
     // The opened record counted, its content never shown (the report holds none).
     const opened = screen.getAllByTestId('audit-opening');
     expect(opened.map((o) => o.getAttribute('data-anomalies'))).toEqual(['1']);
