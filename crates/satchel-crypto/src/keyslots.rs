@@ -241,8 +241,8 @@ impl Keyslots {
                 (Some(f), Some(r), Some(d)) => (*f, *r, *d),
                 _ => continue,
             };
-            if format > FORMAT {
-                newer = true;
+            if format != FORMAT {
+                newer |= format > FORMAT;
                 continue;
             }
             let Some(role) = SlotRole::from_code(role) else {
@@ -385,12 +385,12 @@ mod tests {
         assert_eq!(opened.role, SlotRole::Main);
     }
 
-    #[test]
-    fn newer_format_is_reported() {
+    /// A slot sealed with format byte `format` under passphrase "alpha".
+    fn slots_of_format(format: u8) -> (Keyslots, Kek) {
         let mut slots = Keyslots::new_random().unwrap();
         let kek = slots.derive_kek(&pass("alpha"), P).unwrap();
         let mut plain = [0u8; PLAIN_LEN];
-        plain[0] = FORMAT + 1;
+        plain[0] = format;
         plain[1] = SlotRole::Main.code();
         let nonce = [7u8; NONCE_LEN];
         let cipher = XChaCha20Poly1305::new(&(*kek.0).into());
@@ -406,7 +406,20 @@ mod tests {
         let slot = slots.slot_mut(0);
         slot[..NONCE_LEN].copy_from_slice(&nonce);
         slot[NONCE_LEN..].copy_from_slice(&sealed);
+        (slots, kek)
+    }
+
+    #[test]
+    fn newer_format_is_reported_and_an_unknown_older_one_is_not_read() {
+        let (slots, kek) = slots_of_format(FORMAT + 1);
         assert!(matches!(slots.open(&kek, P), Err(CryptoError::NewerFormat)));
+        let (slots, kek) = slots_of_format(0);
+        assert!(matches!(
+            slots.open(&kek, P),
+            Err(CryptoError::DecryptionFailed)
+        ));
+        let (slots, kek) = slots_of_format(FORMAT);
+        assert!(slots.open(&kek, P).is_ok());
     }
 
     #[test]

@@ -29,8 +29,9 @@ use crate::{OpError, hlc::Hlc, vv::VersionVector};
 pub const HEADER_VERSION: u8 = 1;
 /// Largest payload accepted (field values only; attachments travel separately).
 pub const MAX_PAYLOAD: usize = 1024 * 1024;
-/// Largest causal context accepted (distinct authors of one record).
-pub const MAX_CONTEXT: usize = 4096;
+/// Largest causal context accepted (distinct authors of one record): as many entries
+/// as fit the wire form's 16-bit header length (140 + 40 × 1,634 = 65,500 bytes).
+pub const MAX_CONTEXT: usize = 1634;
 /// Field-name prefix of attachments: `@attachment/<BLAKE3 hex>` → `{name, size, type}`.
 pub const ATTACHMENT_PREFIX: &str = "@attachment/";
 /// Field-name prefix of assignments: `@assigned/<member's Ed25519 key, hex>` → `true`,
@@ -553,6 +554,7 @@ impl Op {
         let mut out = Vec::with_capacity(
             2 + self.header_bytes.len() + SIGNATURE_LEN + 1 + payload.map_or(0, <[u8]>::len),
         );
+        // MAX_CONTEXT keeps every header within 16 bits.
         let len = u16::try_from(self.header_bytes.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(&self.header_bytes);
@@ -682,6 +684,43 @@ mod tests {
             &Body::Write(body),
         )
         .unwrap()
+    }
+
+    /// The largest context a header holds still fits the wire form's 16-bit header
+    /// length and reads back; one more entry is refused when signing.
+    #[test]
+    fn the_largest_context_goes_over_the_wire_and_one_more_is_refused() {
+        let keys = device();
+        let draft = |n: usize| {
+            let mut ctx = VersionVector::default();
+            for i in 0..n {
+                let mut a = [0u8; 32];
+                a[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                ctx.observe(DeviceId(a), 1);
+            }
+            Draft {
+                seq: 1,
+                prev: None,
+                hlc: Hlc {
+                    wall_ms: 1,
+                    counter: 0,
+                },
+                record: RecordId([5; 16]),
+                kind: OpKind::Write,
+                context: ctx,
+            }
+        };
+        let body = Body::Write(WriteBody::new("contact"));
+        let op = Op::create(&keys, draft(MAX_CONTEXT), &body).unwrap();
+        assert!(op.header_bytes.len() <= usize::from(u16::MAX));
+        let wire = op.write();
+        let (back, rest) = Op::read(&wire).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(back.id, op.id);
+        assert_eq!(
+            Op::create(&keys, draft(MAX_CONTEXT + 1), &body).unwrap_err(),
+            OpError::Malformed("context too large")
+        );
     }
 
     #[test]
