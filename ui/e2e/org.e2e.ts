@@ -3,7 +3,9 @@
 // fingerprint words that device shows in Korean typed in (wrong words first: nothing
 // issued); the CLI accepts the certificate and both member lists agree; the Members
 // screen marks this device and refuses to revoke the last coordinator; a revocation
-// made there is taken by the CLI on the revoked device. A peer added
+// made there is taken by the CLI on the revoked device. The field device's audit
+// export, made with the CLI, is checked on the Audit screen (clean, then with a
+// forged signature named by its code). A peer added
 // from the CLI vault's card is marked unverified on the Sync screen until its words
 // are typed. Screenshots of the Organisation and Members screens in English, Korean
 // and Chinese (SATCHEL_SCREENSHOTS).
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, select, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, click, closeApp, el, need, openApp, select, setFile, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const RUN = need('SATCHEL_E2E_DIR');
 const VAULT = join(RUN, 'vaults', 'org-coordinator');
@@ -147,6 +149,38 @@ describe('the organisation in the app', () => {
     cli(['enrol', 'accept', certFile]);
     const onCli = JSON.parse(cli(['--json', 'member', 'list'])) as { name: string; role: string }[];
     expect(onCli.map((m) => `${m.name} ${m.role}`).sort()).toEqual(['Field 7 field', 'Min-ji coordinator']);
+
+    // The field device's audit export (made with the CLI) checked on the Audit screen
+    // in each language: clean, each change checked against the membership; then a
+    // copy with one signature forged, named by its code.
+    cli(['record', 'add', 'contact', '--set', 'name=현장 기록']);
+    const exportFile = join(RUN, 'field-audit.json');
+    cli(['audit', 'export', '--out', exportFile]);
+    const exported = JSON.parse(readFileSync(exportFile, 'utf8')) as { devices: { ops: { signature: string }[] }[] };
+    const sig = exported.devices[0].ops[0].signature;
+    exported.devices[0].ops[0].signature = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
+    const forgedFile = join(RUN, 'field-audit-forged.json');
+    writeFileSync(forgedFile, JSON.stringify(exported));
+    for (const lang of ['ko', 'zh-Hans', 'en'] as const) {
+      await language(b, lang);
+      await click(b, 'nav-audit');
+      await el(b, 'audit-make').waitForDisplayed({ timeout: 10_000 });
+      await setFile(b, 'audit-input', exportFile);
+      await el(b, 'audit-report').waitForExist({ timeout: 20_000 });
+      await b.waitUntil(async () => (await el(b, 'audit-report').getAttribute('data-anomalies')) === '0', { timeout: 20_000 });
+      expect(await el(b, 'audit-org').getAttribute('data-checked')).toBe('true');
+      expect(await all(b, 'audit-device')).toHaveLength(1);
+      await b.execute(() => window.scrollTo(0, 0));
+      await shot(b, `${PREFIX[lang]}-audit`);
+      await setFile(b, 'audit-input', forgedFile);
+      await b.waitUntil(async () => (await el(b, 'audit-report').getAttribute('data-anomalies')) !== '0', { timeout: 20_000 });
+      const codes = await Promise.all((await all(b, 'audit-anomaly')).map((a) => a.getAttribute('data-code')));
+      expect(codes).toContain('op_bad_signature');
+      if (lang === 'ko') expect(await el(b, 'audit-anomaly-text').getText()).toMatch(/[가-힣]/);
+      await scrollTo(b, 'audit-report');
+      await shot(b, `${PREFIX[lang]}-audit-anomalies`);
+    }
+    await click(b, 'nav-org');
 
     await click(b, 'org-members');
     await b.waitUntil(async () => (await all(b, 'member-row')).length === 2, { timeout: 10_000 });
