@@ -379,6 +379,14 @@ impl Body {
         let json = payload
             .get(SALT_LEN..)
             .ok_or(OpError::Malformed("payload too short"))?;
+        // Satchel writes an object, and serde would also read a struct written as an
+        // array of its values: one encoding only.
+        if json.first() != Some(&b'{') {
+            return Err(OpError::Malformed(match kind {
+                OpKind::Write => "write body",
+                OpKind::Delete | OpKind::Purge => "empty body",
+            }));
+        }
         match kind {
             OpKind::Write => serde_json::from_slice::<WriteBody>(json)
                 .map(Body::Write)
@@ -684,6 +692,18 @@ mod tests {
             &Body::Write(body),
         )
         .unwrap()
+    }
+
+    /// A body written as a JSON array (which serde would read as the struct) is
+    /// refused: a payload has one encoding.
+    #[test]
+    fn a_body_written_as_an_array_is_refused() {
+        let salt = [0u8; SALT_LEN];
+        let with = |json: &[u8]| [&salt[..], json].concat();
+        assert!(Body::decode(OpKind::Write, &with(br#"["contact",null,{}]"#)).is_err());
+        assert!(Body::decode(OpKind::Delete, &with(b"[]")).is_err());
+        assert!(Body::decode(OpKind::Delete, &with(b"{}")).is_ok());
+        assert!(Body::decode(OpKind::Write, &with(br#" {"form":"contact","fields":{}}"#)).is_err());
     }
 
     /// The largest context a header holds still fits the wire form's 16-bit header
