@@ -327,6 +327,7 @@ impl Vault {
                     key,
                     ops: Vec::new(),
                     checkpoints: Vec::new(),
+                    proofs: Vec::new(),
                 });
             }
             if let Some(d) = devices.last_mut() {
@@ -348,9 +349,31 @@ impl Vault {
             else {
                 continue;
             };
-            for (_, note) in self.store.checkpoints(&log_origin(&DeviceId(key)))? {
+            let kept = self.store.checkpoints(&log_origin(&DeviceId(key)))?;
+            for (_, note) in &kept {
                 d.checkpoints
-                    .push(String::from_utf8_lossy(&note).into_owned());
+                    .push(String::from_utf8_lossy(note).into_owned());
+            }
+            // Proofs from each checkpoint to the largest, over the chain held.
+            let Some(&(newest, _)) = kept.last() else {
+                continue;
+            };
+            let chain = self.store.chain_ids(&DeviceId(key))?;
+            let Some(leaves) = usize::try_from(newest).ok().and_then(|n| chain.get(..n)) else {
+                continue;
+            };
+            let log = Log::from_leaves(leaves.iter().copied());
+            for (size, _) in &kept {
+                if *size == 0 || *size >= newest {
+                    continue;
+                }
+                if let Some(hashes) = log.prove_consistency(*size) {
+                    d.proofs.push(satchel_audit::export::ConsistencyProof {
+                        from: *size,
+                        to: newest,
+                        hashes: hashes.iter().map(|h| hex(h)).collect(),
+                    });
+                }
             }
         }
         let organisation = match self.org_id()? {

@@ -31,6 +31,22 @@ pub struct DeviceExport {
     pub ops: Vec<PublicOp>,
     /// Checkpoints of its log (C2SP signed notes, as text).
     pub checkpoints: Vec<String>,
+    /// Consistency proofs from each checkpoint to the largest, for tools that check
+    /// checkpoints without rebuilding the tree (this verifier checks both).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proofs: Vec<ConsistencyProof>,
+}
+
+/// A consistency proof (RFC 9162 §2.1.4) between two checkpoints of one log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyProof {
+    /// The smaller checkpoint's size.
+    pub from: u64,
+    /// The larger's.
+    pub to: u64,
+    /// The proof's hashes, lowercase hex, in the RFC's order.
+    pub hashes: Vec<String>,
 }
 
 /// The organisation the devices belong to: its id and every certificate and
@@ -221,6 +237,9 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
             .collect();
         let notes: Vec<&[u8]> = d.checkpoints.iter().map(|c| c.as_bytes()).collect();
         let mut report = verify_device(&key, &parts, &notes);
+        report
+            .anomalies
+            .extend(check_proofs(&key, &notes, &d.proofs));
         // Every checkpoint of another device's log was cosigned when it came.
         let required = d.key != export.exported_by;
         report
@@ -296,4 +315,50 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
         accepted,
         anomalies,
     }
+}
+
+/// Each proof given between two checkpoints of the device's log holds.
+fn check_proofs(key: &[u8; 32], notes: &[&[u8]], proofs: &[ConsistencyProof]) -> Vec<Anomaly> {
+    let mut found = Vec::new();
+    if proofs.is_empty() {
+        return found;
+    }
+    let Ok(verifier) = crate::witness::log_verifier(key) else {
+        return found;
+    };
+    let roots: std::collections::BTreeMap<u64, crate::Hash> = notes
+        .iter()
+        .filter_map(|n| crate::Checkpoint::open(n, &verifier).ok())
+        .map(|(cp, _)| (cp.size, cp.root))
+        .collect();
+    for p in proofs {
+        let hashes: Option<Vec<crate::Hash>> = p
+            .hashes
+            .iter()
+            .map(|h| {
+                data_encoding::HEXLOWER
+                    .decode(h.as_bytes())
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+            })
+            .collect();
+        let holds = match (roots.get(&p.from), roots.get(&p.to), hashes) {
+            (Some(old), Some(new), Some(hashes)) => {
+                crate::verify_consistency(p.from, old, p.to, new, &hashes).is_ok()
+            }
+            _ => false,
+        };
+        if !holds {
+            found.push(Anomaly {
+                code: AnomalyCode::CheckpointsInconsistent,
+                seq: None,
+                size: Some(p.to),
+                detail: format!(
+                    "the consistency proof from {} to {} ops does not hold between the checkpoints given",
+                    p.from, p.to
+                ),
+            });
+        }
+    }
+    found
 }

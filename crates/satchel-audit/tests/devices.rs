@@ -214,11 +214,13 @@ fn the_html_report_is_self_contained_and_escapes_the_export() {
             })
             .collect(),
         checkpoints: vec![String::from_utf8(checkpoint(&k, &ops, 3)).unwrap()],
+        proofs: Vec::new(),
     };
     let hostile = DeviceExport {
         key: "<script>alert(1)</script>".into(),
         ops: Vec::new(),
         checkpoints: Vec::new(),
+        proofs: Vec::new(),
     };
     let export = AuditExport {
         format: satchel_audit::export::FORMAT.into(),

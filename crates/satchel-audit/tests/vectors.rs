@@ -190,6 +190,7 @@ fn export(w: &World) -> AuditExport {
                 key: hex(&e.public().signing),
                 ops: public(&w.exporter),
                 checkpoints: vec![checkpoint(&e, &w.exporter, 2, None)],
+                proofs: Vec::new(),
             },
             DeviceExport {
                 key: hex(&a.public().signing),
@@ -198,6 +199,7 @@ fn export(w: &World) -> AuditExport {
                     checkpoint(&a, &w.device, 3, Some(T0 + 1000)),
                     checkpoint(&a, &w.device, 6, Some(T0 + 2000)),
                 ],
+                proofs: vec![proof(&w.device, 3, 6)],
             },
         ],
         accepted: Some(accepted(&w.exporter, &w.device, 5)),
@@ -214,6 +216,21 @@ fn export(w: &World) -> AuditExport {
             withheld: Vec::new(),
             void: Vec::new(),
         }],
+    }
+}
+
+/// The consistency proof from `from` to `to` of the first ops of `ops`.
+fn proof(ops: &[Op], from: u64, to: usize) -> satchel_audit::export::ConsistencyProof {
+    let log = Log::from_leaves(ops.iter().take(to).map(|o| o.id.0));
+    satchel_audit::export::ConsistencyProof {
+        from,
+        to: to as u64,
+        hashes: log
+            .prove_consistency(from)
+            .unwrap()
+            .iter()
+            .map(|h| hex(h))
+            .collect(),
     }
 }
 
@@ -307,6 +324,15 @@ fn vectors() -> Vec<(&'static str, &'static str, String)> {
             ops[1] = two;
             ops[2] = three;
             e.devices[1].ops = public(&ops);
+        },
+    );
+    tamper(
+        "bad-consistency-proof",
+        "one hash of the consistency proof from 3 to 6 changed",
+        &|e| {
+            let h = &mut e.devices[1].proofs[0].hashes[0];
+            let other = if h.starts_with("00") { "ff" } else { "00" };
+            h.replace_range(0..2, other);
         },
     );
     tamper(

@@ -57,6 +57,7 @@ fn export_of(devices: usize, per_device: usize) -> Result<AuditExport> {
             key: hex(&keys.public().signing),
             ops,
             checkpoints: Vec::new(),
+            proofs: Vec::new(),
         });
     }
     Ok(AuditExport {
