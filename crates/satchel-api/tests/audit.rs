@@ -251,6 +251,8 @@ fn a_witness_cosigns_each_checkpoint_and_the_sender_keeps_the_cosignature() {
         "b kept {} of a's",
         of_a.checkpoints.len()
     );
+    // With proofs from each to the largest, which verify (the clean reports above).
+    assert_eq!(of_a.proofs.len(), of_a.checkpoints.len() - 1);
     // A checkpoint's cosignature stripped: named.
     let stripped = {
         let n = satchel_audit::Note::parse(of_a.checkpoints[0].as_bytes()).unwrap();
