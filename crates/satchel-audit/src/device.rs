@@ -84,9 +84,11 @@ pub struct Anomaly {
     pub code: AnomalyCode,
     /// The op's sequence number, where one is concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub seq: Option<u64>,
     /// The checkpoint's size, where one is concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub size: Option<u64>,
     /// In a sentence, for people.
     pub detail: String,

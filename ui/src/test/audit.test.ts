@@ -91,23 +91,23 @@ describe('the Audit screen', () => {
     const RECORD = 'c3'.repeat(16);
     const found = report({
       anomalies: 6,
-      organisation_anomalies: [{ code: 'organisation_malformed', seq: null, size: null, detail: 'a certificate does not read' }],
+      organisation_anomalies: [{ code: 'organisation_malformed', detail: 'a certificate does not read' }],
       devices: [
         device({
           anomalies: [
-            { code: 'chain_gap', seq: 3, size: null, detail: 'no op at sequence 3 (the next held is 5)' },
-            { code: 'checkpoint_mismatch', seq: null, size: 5, detail: 'the root differs' },
+            { code: 'chain_gap', seq: 3, detail: 'no op at sequence 3 (the next held is 5)' },
+            { code: 'checkpoint_mismatch', size: 5, detail: 'the root differs' },
           ],
         }),
-        device({ device: KEY_B, anomalies: [{ code: 'op_bad_signature', seq: null, size: null, detail: 'op 2 of those given' }] }),
+        device({ device: KEY_B, anomalies: [{ code: 'op_bad_signature', detail: 'op 2 of those given' }] }),
       ],
       openings: [
         {
           record: RECORD, opened: 3, withheld: 1, void: 0,
-          anomalies: [{ code: 'replay_mismatch', seq: null, size: null, detail: 'field `name` differs' }],
+          anomalies: [{ code: 'replay_mismatch', detail: 'field `name` differs' }],
         },
       ],
-      accepted: { ops: 14, checkpoints: 1, anomalies: [{ code: 'accepted_mismatch', seq: null, size: null, detail: 'an op is missing' }] },
+      accepted: { ops: 14, checkpoints: 1, anomalies: [{ code: 'accepted_mismatch', detail: 'an op is missing' }] },
     });
     fakeShell({ audit_verify_pick: () => checked(found) });
     setLang('ko');

@@ -24,11 +24,11 @@ code: AnomalyCode,
 /**
  * The op's sequence number, where one is concerned.
  */
-seq: number | null, 
+seq?: number, 
 /**
  * The checkpoint's size, where one is concerned.
  */
-size: number | null, 
+size?: number, 
 /**
  * In a sentence, for people.
  */
