@@ -1,0 +1,400 @@
+//! The relay as a real process on loopback: resumable uploads, downloads, and every
+//! bad request answered clearly with nothing lost.
+// Test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use sha2::Digest;
+
+struct Relay {
+    child: Child,
+    base: String,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Relay {
+    fn start(data: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_satchel-relay"))
+            .args(["serve", "--data"])
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_owned();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(line.clone()));
+        let (o, mut err) = (output.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = out.read_to_string(&mut rest);
+            let _ = err.read_to_string(&mut rest);
+            o.lock().unwrap().push_str(&rest);
+        });
+        Self {
+            child,
+            base: format!("http://{addr}"),
+            output,
+        }
+    }
+
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        self.output.lock().unwrap().clone()
+    }
+}
+
+struct Mailbox {
+    id: String,
+    deposit: String,
+    collect: String,
+}
+
+fn create_mailbox(data: &Path) -> Mailbox {
+    let out = Command::new(env!("CARGO_BIN_EXE_satchel-relay"))
+        .args(["mailbox", "create", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    Mailbox {
+        id: v["mailbox"].as_str().unwrap().into(),
+        deposit: v["deposit"].as_str().unwrap().into(),
+        collect: v["collect"].as_str().unwrap().into(),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+struct Reply {
+    status: u16,
+    offset: Option<u64>,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+fn reply(r: ureq::http::Response<ureq::Body>) -> Reply {
+    let header = |k: &str| {
+        r.headers()
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (offset, location) = (
+        header("upload-offset").and_then(|v| v.parse().ok()),
+        header("location"),
+    );
+    let status = r.status().as_u16();
+    let body = r.into_body().read_to_vec().unwrap_or_default();
+    Reply {
+        status,
+        offset,
+        location,
+        body,
+    }
+}
+
+fn begin(base: &str, m: &Mailbox, token: &str, length: u64) -> Reply {
+    reply(
+        agent()
+            .post(format!("{base}/v1/mailboxes/{}/uploads", m.id))
+            .header("tus-resumable", "1.0.0")
+            .header("authorization", format!("Bearer {token}"))
+            .header("upload-length", length.to_string())
+            .send_empty()
+            .unwrap(),
+    )
+}
+
+fn patch(base: &str, location: &str, token: &str, offset: u64, bytes: &[u8], sum: &[u8]) -> Reply {
+    reply(
+        agent()
+            .patch(format!("{base}{location}"))
+            .header("tus-resumable", "1.0.0")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", offset.to_string())
+            .header(
+                "upload-checksum",
+                format!("sha256 {}", data_encoding::BASE64.encode(sum)),
+            )
+            .send(bytes)
+            .unwrap(),
+    )
+}
+
+fn chunk(base: &str, location: &str, token: &str, offset: u64, bytes: &[u8]) -> Reply {
+    patch(
+        base,
+        location,
+        token,
+        offset,
+        bytes,
+        &sha2::Sha256::digest(bytes),
+    )
+}
+
+fn head(base: &str, location: &str, token: &str) -> Reply {
+    reply(
+        agent()
+            .head(format!("{base}{location}"))
+            .header("tus-resumable", "1.0.0")
+            .header("authorization", format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    )
+}
+
+fn get(base: &str, path: &str, token: &str, range: Option<u64>) -> Reply {
+    let mut req = agent()
+        .get(format!("{base}{path}"))
+        .header("authorization", format!("Bearer {token}"));
+    if let Some(from) = range {
+        req = req.header("range", format!("bytes={from}-"));
+    }
+    reply(req.call().unwrap())
+}
+
+fn blobs(base: &str, m: &Mailbox) -> Vec<(String, u64)> {
+    let r = get(
+        base,
+        &format!("/v1/mailboxes/{}/blobs", m.id),
+        &m.collect,
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    v["blobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["id"].as_str().unwrap().into(),
+                b["size"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn random(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+/// An upload cut after any byte resumes from the offset the relay reports, even
+/// across a relay killed and started again; the bundle then downloads whole, resumes
+/// from a byte too, and is gone once collected. Nothing the relay printed names the
+/// mailbox or a token.
+#[test]
+fn an_upload_cut_anywhere_resumes_and_the_bundle_is_collected_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("relay");
+    let m = create_mailbox(&data);
+    let relay = Relay::start(&data, &[]);
+    let bundle = random(200_000);
+    let r = begin(&relay.base, &m, &m.deposit, bundle.len() as u64);
+    assert_eq!(r.status, 201);
+    let at = r.location.unwrap();
+    let r = chunk(&relay.base, &at, &m.deposit, 0, &bundle[..70_001]);
+    assert_eq!((r.status, r.offset), (204, Some(70_001)));
+    // The relay dies mid-transfer; a new one on the same folder knows the offset.
+    let said = relay.stop();
+    let relay = Relay::start(&data, &[]);
+    let r = head(&relay.base, &at, &m.deposit);
+    assert_eq!((r.status, r.offset), (200, Some(70_001)));
+    let r = chunk(&relay.base, &at, &m.deposit, 70_001, &bundle[70_001..]);
+    assert_eq!((r.status, r.offset), (204, Some(200_000)));
+    let list = blobs(&relay.base, &m);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].1, 200_000);
+    let path = format!("/v1/mailboxes/{}/blobs/{}", m.id, list[0].0);
+    let whole = get(&relay.base, &path, &m.collect, None);
+    assert_eq!((whole.status, whole.body == bundle), (200, true));
+    let tail = get(&relay.base, &path, &m.collect, Some(150_000));
+    assert_eq!((tail.status, &tail.body[..]), (206, &bundle[150_000..]));
+    let gone = reply(
+        agent()
+            .delete(format!("{}{path}", relay.base))
+            .header("authorization", format!("Bearer {}", m.collect))
+            .call()
+            .unwrap(),
+    );
+    assert_eq!(gone.status, 204);
+    assert!(blobs(&relay.base, &m).is_empty());
+    let said = said + &relay.stop();
+    for secret in [&m.id, &m.deposit, &m.collect] {
+        assert!(
+            !said.contains(secret.as_str()),
+            "the relay printed {secret}: {said}"
+        );
+    }
+    assert!(!said.contains("127.0.0.1:") || said.lines().all(|l| l.starts_with("listening on")));
+}
+
+/// Each bad request gets its own clear status, and none changes what the mailbox
+/// holds or where an upload stands.
+#[test]
+fn bad_requests_are_refused_clearly_and_lose_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("relay");
+    let m = create_mailbox(&data);
+    let other = create_mailbox(&data);
+    let relay = Relay::start(&data, &["--quota-mib", "1", "--max-chunk-mib", "1"]);
+    let base = relay.base.clone();
+    // A wrong token, the other mailbox's token, and an unknown mailbox: alike.
+    assert_eq!(begin(&base, &m, "not-a-token", 10).status, 404);
+    assert_eq!(begin(&base, &m, &other.deposit, 10).status, 404);
+    assert_eq!(begin(&base, &m, &m.collect, 10).status, 404);
+    let unknown = Mailbox {
+        id: "ab".repeat(32),
+        ..create_mailbox(&tmp.path().join("elsewhere"))
+    };
+    assert_eq!(begin(&base, &unknown, &unknown.deposit, 10).status, 404);
+    assert_eq!(
+        get(
+            &base,
+            &format!("/v1/mailboxes/{}/blobs", m.id),
+            &m.deposit,
+            None
+        )
+        .status,
+        404,
+        "the deposit token collects"
+    );
+    // Larger than the quota.
+    assert_eq!(begin(&base, &m, &m.deposit, (1 << 20) + 1).status, 413);
+    // An upload, then bad chunks.
+    let bundle = random(50_000);
+    let at = begin(&base, &m, &m.deposit, 50_000).location.unwrap();
+    assert_eq!(
+        chunk(&base, &at, &m.deposit, 0, &bundle[..20_000]).offset,
+        Some(20_000)
+    );
+    let wrong_offset = chunk(&base, &at, &m.deposit, 10_000, &bundle[10_000..30_000]);
+    assert_eq!(
+        (wrong_offset.status, wrong_offset.offset),
+        (409, Some(20_000))
+    );
+    let mut corrupted = bundle[20_000..30_000].to_vec();
+    let sum = sha2::Sha256::digest(&corrupted);
+    corrupted[5] ^= 1;
+    assert_eq!(
+        patch(&base, &at, &m.deposit, 20_000, &corrupted, &sum).status,
+        460
+    );
+    let past_end = chunk(&base, &at, &m.deposit, 20_000, &random(40_000));
+    assert_eq!(past_end.status, 413);
+    let no_tus = reply(
+        agent()
+            .head(format!("{base}{at}"))
+            .header("authorization", format!("Bearer {}", m.deposit))
+            .call()
+            .unwrap(),
+    );
+    assert_eq!(no_tus.status, 412);
+    // Nothing moved: the upload is where it was and finishes.
+    assert_eq!(head(&base, &at, &m.deposit).offset, Some(20_000));
+    assert_eq!(
+        chunk(&base, &at, &m.deposit, 20_000, &bundle[20_000..]).status,
+        204
+    );
+    let list = blobs(&base, &m);
+    assert_eq!(list.len(), 1);
+    let got = get(
+        &base,
+        &format!("/v1/mailboxes/{}/blobs/{}", m.id, list[0].0),
+        &m.collect,
+        None,
+    );
+    assert_eq!(got.body, bundle);
+    // Registration is closed unless the operator gave a token.
+    let closed = reply(
+        agent()
+            .post(format!("{base}/v1/mailboxes"))
+            .send_empty()
+            .unwrap(),
+    );
+    assert_eq!(closed.status, 403);
+    relay.stop();
+}
+
+/// Over HTTP, a mailbox is created only with the operator's registration token; a
+/// mailbox's requests beyond its rate are refused; expired bundles are swept.
+#[test]
+fn registration_needs_the_token_rates_are_limited_and_old_bundles_expire() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("relay");
+    let token_file = tmp.path().join("registration");
+    std::fs::write(&token_file, "let-me-in-0123456789").unwrap();
+    let relay = Relay::start(
+        &data,
+        &[
+            "--registration-token-file",
+            token_file.to_str().unwrap(),
+            "--rate-per-minute",
+            "5",
+        ],
+    );
+    let base = relay.base.clone();
+    let create = |token: &str| {
+        reply(
+            agent()
+                .post(format!("{base}/v1/mailboxes"))
+                .header("authorization", format!("Bearer {token}"))
+                .send_empty()
+                .unwrap(),
+        )
+    };
+    assert_eq!(create("wrong").status, 403);
+    let made = create("let-me-in-0123456789");
+    assert_eq!(made.status, 201);
+    let v: serde_json::Value = serde_json::from_slice(&made.body).unwrap();
+    let m = Mailbox {
+        id: v["mailbox"].as_str().unwrap().into(),
+        deposit: v["deposit"].as_str().unwrap().into(),
+        collect: v["collect"].as_str().unwrap().into(),
+    };
+    let at = begin(&base, &m, &m.deposit, 3).location.unwrap();
+    assert_eq!(chunk(&base, &at, &m.deposit, 0, b"abc").status, 204);
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| head(&base, &at, &m.deposit).status)
+        .collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    relay.stop();
+    // Expiry: with no time to live, the bundle is swept.
+    let cfg = satchel_relay::Config {
+        ttl: std::time::Duration::ZERO,
+        ..satchel_relay::Config::new(data.clone())
+    };
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(satchel_relay::Relay::new(cfg).unwrap().sweep().unwrap(), 1);
+    let relay = Relay::start(&data, &[]);
+    assert!(blobs(&relay.base, &m).is_empty());
+    relay.stop();
+}
