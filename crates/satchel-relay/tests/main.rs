@@ -398,3 +398,86 @@ fn registration_needs_the_token_rates_are_limited_and_old_bundles_expire() {
     assert!(blobs(&relay.base, &m).is_empty());
     relay.stop();
 }
+
+/// A mounted tmpfs of `size`, unmounted when dropped (needs root, as the README's
+/// test command runs; elsewhere set SATCHEL_SKIP_MOUNT_TESTS=1).
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(Self(at.to_owned()));
+        }
+        assert!(
+            std::env::var_os("SATCHEL_SKIP_MOUNT_TESTS").is_some(),
+            "cannot mount a tmpfs to simulate a full disk: run as root, or set SATCHEL_SKIP_MOUNT_TESTS=1"
+        );
+        None
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// The relay's disk fills up mid-upload: the chunk that did not fit is refused (507),
+/// the upload stays at the last byte that did, and once the sender gives that upload
+/// up, a bundle that fits goes through whole.
+#[test]
+fn a_full_disk_on_the_relay_refuses_the_chunk_and_keeps_the_offset_true() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "1m") else {
+        return;
+    };
+    let data = disk.0.join("relay");
+    let m = create_mailbox(&data);
+    let relay = Relay::start(&data, &[]);
+    let base = relay.base.clone();
+    let big = random(3 << 20);
+    let at = begin(&base, &m, &m.deposit, big.len() as u64)
+        .location
+        .unwrap();
+    let mut offset = 0u64;
+    let mut refused = None;
+    for piece in big.chunks(256 * 1024) {
+        let r = chunk(&base, &at, &m.deposit, offset, piece);
+        if r.status != 204 {
+            refused = Some(r.status);
+            break;
+        }
+        offset = r.offset.unwrap();
+    }
+    assert_eq!(refused, Some(507), "the disk never filled");
+    assert_eq!(head(&base, &at, &m.deposit).offset, Some(offset));
+    let dropped = reply(
+        agent()
+            .delete(format!("{base}{at}"))
+            .header("tus-resumable", "1.0.0")
+            .header("authorization", format!("Bearer {}", m.deposit))
+            .call()
+            .unwrap(),
+    );
+    assert_eq!(dropped.status, 204);
+    let small = random(100_000);
+    let at = begin(&base, &m, &m.deposit, small.len() as u64)
+        .location
+        .unwrap();
+    assert_eq!(chunk(&base, &at, &m.deposit, 0, &small).status, 204);
+    let list = blobs(&base, &m);
+    let got = get(
+        &base,
+        &format!("/v1/mailboxes/{}/blobs/{}", m.id, list[0].0),
+        &m.collect,
+        None,
+    );
+    assert_eq!(got.body, small);
+    relay.stop();
+}
