@@ -481,3 +481,75 @@ fn a_full_disk_on_the_relay_refuses_the_chunk_and_keeps_the_offset_true() {
     assert_eq!(got.body, small);
     relay.stop();
 }
+
+/// Satchel's client: a deposit cut when the relay dies mid-transfer resumes on the
+/// relay started again, from where it stood; the bundle is listed, downloaded (a cut
+/// download continues), and deleted. With a proxy that cannot be reached, nothing
+/// goes direct: the deposit fails and the relay sees nothing.
+#[test]
+fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
+    use satchel_relay::client::{ClientError, RelayClient};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("relay");
+    let m = create_mailbox(&data);
+    let bundle = random(3 * satchel_relay::client::CHUNK + 12_345);
+    let relay = Relay::start(&data, &[]);
+    let client = RelayClient::new(&relay.base, None).unwrap();
+    let mut upload = None;
+    let mut relay = Some(relay);
+    let mut sent = Vec::new();
+    let cut = client.deposit(&m.id, &m.deposit, &bundle, &mut upload, &mut |done, _| {
+        sent.push(done);
+        // The relay dies after the first chunk is in.
+        if done > 0
+            && let Some(r) = relay.take()
+        {
+            r.stop();
+        }
+    });
+    assert!(matches!(cut, Err(ClientError::Network(_))), "{cut:?}");
+    assert!(upload.is_some(), "the upload's location was not kept");
+    let relay = Relay::start(&data, &[]);
+    let client = RelayClient::new(&relay.base, None).unwrap();
+    let mut resumed = Vec::new();
+    client
+        .deposit(&m.id, &m.deposit, &bundle, &mut upload, &mut |done, _| {
+            resumed.push(done)
+        })
+        .unwrap();
+    assert_eq!(
+        resumed.first().copied(),
+        Some(satchel_relay::client::CHUNK as u64)
+    );
+    assert_eq!(resumed.last().copied(), Some(bundle.len() as u64));
+    let list = client.list(&m.id, &m.collect).unwrap();
+    assert_eq!(list.len(), 1);
+    let mut got = bundle[..1000].to_vec();
+    client
+        .download(&m.id, &m.collect, &list[0].0, &mut got)
+        .unwrap();
+    assert!(got == bundle, "the continued download differs");
+    client.delete(&m.id, &m.collect, &list[0].0).unwrap();
+    assert!(client.list(&m.id, &m.collect).unwrap().is_empty());
+    assert!(matches!(
+        client.list(&m.id, &m.deposit),
+        Err(ClientError::NotFound)
+    ));
+
+    // Through a proxy nobody listens on: refused, and nothing reached the relay.
+    assert!(matches!(
+        RelayClient::new(&relay.base, Some("http://127.0.0.1:9")),
+        Err(ClientError::BadProxy)
+    ));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let proxied =
+        RelayClient::new(&relay.base, Some(&format!("socks5h://127.0.0.1:{port}"))).unwrap();
+    let mut upload = None;
+    let r = proxied.deposit(&m.id, &m.deposit, b"bundle", &mut upload, &mut |_, _| {});
+    assert!(matches!(r, Err(ClientError::Network(_))), "{r:?}");
+    assert!(upload.is_none());
+    assert!(client.list(&m.id, &m.collect).unwrap().is_empty());
+    relay.stop();
+}
