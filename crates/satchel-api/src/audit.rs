@@ -196,7 +196,28 @@ impl Vault {
             .newest_bundle_seq(sender)?
             .is_some_and(|newest| head.sender_seq < newest);
         let checked = if late {
-            check_sender_log(sender, None, &head.log.checkpoint, &head.log.proofs)
+            // An older bundle's checkpoint is a prefix of the log as held, where the
+            // chain held reaches that far: a device restored from an old copy may
+            // number its bundles as before.
+            check_sender_log(sender, None, &head.log.checkpoint, &head.log.proofs).and_then(
+                |(cp, note)| {
+                    let leaves = self
+                        .store
+                        .chain_ids(&DeviceId(*sender))
+                        .map_err(|e| LogRefusal::Malformed(e.to_string()))?;
+                    let held = usize::try_from(cp.size)
+                        .ok()
+                        .and_then(|n| leaves.get(..n))
+                        .map(|l| Log::from_leaves(l.iter().copied()).root());
+                    match held {
+                        Some(root) if root != cp.root => Err(LogRefusal::Forked {
+                            kept: leaves.len() as u64,
+                            sent: cp.size,
+                        }),
+                        _ => Ok((cp, note)),
+                    }
+                },
+            )
         } else {
             check_sender_log(
                 sender,

@@ -407,3 +407,41 @@ fn a_void_op_of_an_opened_record_is_explained_by_the_revocation() {
     assert!(report.openings[0].anomalies.is_empty(), "{report:?}");
     assert_eq!(report.openings[0].void, 1);
 }
+
+/// A device restored from an old copy numbers its bundles as before, so its next one
+/// looks older than the newest seen; its history, rewritten since the copy, is still
+/// refused against the chain held.
+#[test]
+fn a_restored_device_whose_bundle_looks_older_is_still_checked() {
+    use satchel_api::error::BundleRefusal;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = pair(tmp.path());
+    a.add_record("contact", &text(&[("name", "One")]), &[])
+        .unwrap();
+    let first = bundle(&mut a, "b", tmp.path());
+    b.import_bundle(&first).unwrap();
+    drop(a);
+    copy_dir(&tmp.path().join("a"), &tmp.path().join("a-copy"));
+    let mut a = satchel_api::unlock(&tmp.path().join("a"), &pass(PASS), P).unwrap();
+    // Bundles 2 and 3; only 3 arrives.
+    a.add_record("contact", &text(&[("name", "Two")]), &[])
+        .unwrap();
+    let _lost = bundle(&mut a, "b", tmp.path());
+    a.add_record("contact", &text(&[("name", "Three")]), &[])
+        .unwrap();
+    let third = bundle(&mut a, "b", tmp.path());
+    b.import_bundle(&third).unwrap();
+    let held = names(&b);
+    drop(a);
+    // The copy writes something else and sends its bundle 2.
+    let mut old = satchel_api::unlock(&tmp.path().join("a-copy"), &pass(PASS), P).unwrap();
+    old.add_record("contact", &text(&[("name", "Other")]), &[])
+        .unwrap();
+    let rewritten = bundle(&mut old, "b", tmp.path());
+    assert_eq!(
+        refusal(b.import_bundle(&rewritten).unwrap_err()),
+        BundleRefusal::LogForked
+    );
+    assert_eq!(names(&b), held);
+    assert!(b.quarantine().unwrap().is_empty());
+}
