@@ -612,9 +612,22 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Audit(AuditCommand::Verify { file, html }) => {
             let bytes = std::fs::read(file)
                 .with_context(|| format!("could not read {}", file.display()))?;
-            let report = with_spinner("Checking the audit export…", || {
-                satchel_audit::AuditExport::parse(&bytes).map(|e| satchel_audit::verify_export(&e))
+            let export = with_spinner("Reading the audit export…", || {
+                satchel_audit::AuditExport::parse(&bytes)
             })?;
+            drop(bytes);
+            // Ops checked of all, device by device.
+            let bar = indicatif::ProgressBar::new(0)
+                .with_style(
+                    indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ops")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                )
+                .with_message("Checking the audit export…");
+            let report = satchel_audit::verify_export_with(&export, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
             if let Some(out) = html {
                 let page = satchel_audit::html::report_html(
                     &report,
