@@ -288,3 +288,11 @@ describe('audit access', () => {
     }
   });
 });
+
+describe('where an anomaly is', () => {
+  it('counts a checkpoint\'s changes in the plural English needs', () => {
+    expect(translate('en', 'audit.at_checkpoint', { size: 1 })).toBe('checkpoint at 1 change');
+    expect(translate('en', 'audit.at_checkpoint', { size: 5 })).toBe('checkpoint at 5 changes');
+    expect(translate('ko', 'audit.at_checkpoint', { size: 1 })).toBe('변경 1건 시점의 체크포인트');
+  });
+});
