@@ -221,20 +221,8 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
             progress(done, total);
             continue;
         };
-        let decoded: Vec<(Vec<u8>, Vec<u8>)> = d
-            .ops
-            .iter()
-            .map(|o| {
-                (
-                    hex(&o.header).unwrap_or_default(),
-                    hex(&o.signature).unwrap_or_default(),
-                )
-            })
-            .collect();
-        let parts: Vec<(&[u8], &[u8])> = decoded
-            .iter()
-            .map(|(h, s)| (h.as_slice(), s.as_slice()))
-            .collect();
+        let decoded = decode(&d.ops);
+        let parts = as_parts(&decoded);
         let notes: Vec<&[u8]> = d.checkpoints.iter().map(|c| c.as_bytes()).collect();
         let mut report = verify_device(&key, &parts, &notes);
         report
@@ -273,21 +261,8 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
     let openings = if export.openings.is_empty() {
         Vec::new()
     } else {
-        let decoded: Vec<(Vec<u8>, Vec<u8>)> = export
-            .devices
-            .iter()
-            .flat_map(|d| &d.ops)
-            .map(|o| {
-                (
-                    hex(&o.header).unwrap_or_default(),
-                    hex(&o.signature).unwrap_or_default(),
-                )
-            })
-            .collect();
-        let parts: Vec<(&[u8], &[u8])> = decoded
-            .iter()
-            .map(|(h, s)| (h.as_slice(), s.as_slice()))
-            .collect();
+        let decoded = decode(export.devices.iter().flat_map(|d| &d.ops));
+        let parts = as_parts(&decoded);
         crate::opening::verify_openings(&export.openings, &parts, org.as_ref())
     };
     let accepted = export.accepted.as_ref().map(|a| {
@@ -315,6 +290,26 @@ pub fn verify_export_with(export: &AuditExport, progress: &mut dyn FnMut(u64, u6
         accepted,
         anomalies,
     }
+}
+
+/// Ops' header bytes and signatures, from hex (what does not decode is empty, and
+/// refused as such by the checks).
+fn decode<'a>(ops: impl IntoIterator<Item = &'a PublicOp>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let hex = |s: &str| {
+        data_encoding::HEXLOWER
+            .decode(s.as_bytes())
+            .unwrap_or_default()
+    };
+    ops.into_iter()
+        .map(|o| (hex(&o.header), hex(&o.signature)))
+        .collect()
+}
+
+fn as_parts(decoded: &[(Vec<u8>, Vec<u8>)]) -> Vec<(&[u8], &[u8])> {
+    decoded
+        .iter()
+        .map(|(h, s)| (h.as_slice(), s.as_slice()))
+        .collect()
 }
 
 /// Each proof given between two checkpoints of the device's log holds.
