@@ -22,6 +22,9 @@ packages+=(libdbus-1-dev dbus-daemon dbus-bin)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # The audit tests check checkpoints with Go's reference signed-note package.
 if [ -n "$mode" ]; then packages+=(golang-go golang-golang-x-mod-dev); fi
+# Network sync's tests: a SOCKS5 proxy, network namespaces, and packet captures that
+# show nothing leaves when the policy holds sync back.
+if [ -n "$mode" ]; then packages+=(microsocks iproute2 tcpdump); fi
 # The release benchmarks of --long compare bundles with age (Debian's).
 if [ "$mode" = --long ]; then packages+=(age); fi
 

@@ -220,6 +220,7 @@ fn main() {
         certificates: Vec::new(),
         revocations: Vec::new(),
         log: log(),
+        reach: Vec::new(),
     };
     let mut acks = VersionVector::default();
     acks.observe(DeviceId(keys.public().signing), 1);
@@ -234,6 +235,7 @@ fn main() {
         certificates: Vec::new(),
         revocations: Vec::new(),
         log: log(),
+        reach: Vec::new(),
     };
     acks.observe(DeviceId(keys.public().signing), 2);
     acks.observe(DeviceId(other.public().signing), 1);
@@ -253,6 +255,7 @@ fn main() {
         certificates: Vec::new(),
         revocations: Vec::new(),
         log: log(),
+        reach: Vec::new(),
     };
     let publication = Publication::sign(
         &keys,

@@ -139,6 +139,13 @@ codes! {
     ExportTooLarge = "export_too_large",
     /// A file that cannot be checked as an audit export: `reason` (with `max`).
     AuditExportUnreadable = "audit_export_unreadable",
+    /// A relay step failed: `reason`.
+    Relay = "relay",
+    /// The safe-to-sync policy holds network sync back now: `reason` (with
+    /// `minutes`).
+    SyncNotAllowed = "sync_not_allowed",
+    /// A safe-to-sync policy that cannot be set: `reason`.
+    InvalidSyncPolicy = "invalid_sync_policy",
     /// Another database failure.
     Database = "database",
     /// Another file-system failure.
@@ -301,6 +308,187 @@ impl std::fmt::Display for AuditFileProblem {
                 "that file is larger than the {max_mib} MiB an audit export may be here"
             ),
         }
+    }
+}
+
+/// Why a relay step failed (docs/relay.md). Nothing here names the relay or a
+/// mailbox: the user knows which they asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RelayProblem {
+    /// The relay, or the proxy, could not be reached, or the connection broke: a
+    /// transfer resumes where it stopped next time.
+    Unreachable,
+    /// The relay knows no such mailbox, or the token is wrong.
+    NotFound,
+    /// The mailbox, or the relay's disk, is full.
+    Full,
+    /// The relay asks to wait before trying again.
+    RateLimited,
+    /// The relay answered something else.
+    Refused,
+    /// The proxy is not `socks5h://HOST:PORT`.
+    BadProxy,
+    /// The relay's address is not an `https://` or `http://` URL.
+    BadUrl,
+    /// The relay would not make a mailbox: registration closed or token wrong.
+    RegistrationRefused,
+    /// Not a mailbox as `satchel-relay mailbox create` prints it.
+    BadMailbox,
+    /// That relay is added already.
+    Exists,
+    /// No relay at that address is added.
+    Unknown,
+    /// As many relays as a bundle names are added already (`max`).
+    TooMany,
+    /// No relay is set up on this device and no peer named one: nothing to sync.
+    NoneSet,
+}
+
+impl RelayProblem {
+    fn code(self) -> &'static str {
+        match self {
+            RelayProblem::Unreachable => "unreachable",
+            RelayProblem::NotFound => "not_found",
+            RelayProblem::Full => "full",
+            RelayProblem::RateLimited => "rate_limited",
+            RelayProblem::Refused => "refused",
+            RelayProblem::BadProxy => "bad_proxy",
+            RelayProblem::BadUrl => "bad_url",
+            RelayProblem::RegistrationRefused => "registration_refused",
+            RelayProblem::BadMailbox => "bad_mailbox",
+            RelayProblem::Exists => "exists",
+            RelayProblem::Unknown => "unknown",
+            RelayProblem::TooMany => "too_many",
+            RelayProblem::NoneSet => "none_set",
+        }
+    }
+
+    /// Every one, for the examples.
+    pub const ALL: &'static [RelayProblem] = &[
+        RelayProblem::Unreachable,
+        RelayProblem::NotFound,
+        RelayProblem::Full,
+        RelayProblem::RateLimited,
+        RelayProblem::Refused,
+        RelayProblem::BadProxy,
+        RelayProblem::BadUrl,
+        RelayProblem::RegistrationRefused,
+        RelayProblem::BadMailbox,
+        RelayProblem::Exists,
+        RelayProblem::Unknown,
+        RelayProblem::TooMany,
+        RelayProblem::NoneSet,
+    ];
+}
+
+impl std::fmt::Display for RelayProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RelayProblem::Unreachable => {
+                "the relay could not be reached (or the proxy, if one is set); what was cut resumes next time"
+            }
+            RelayProblem::NotFound => "the relay knows no such mailbox, or its token is wrong",
+            RelayProblem::Full => "the mailbox on the relay is full, or the relay's disk is",
+            RelayProblem::RateLimited => "the relay asks to wait a minute before trying again",
+            RelayProblem::Refused => "the relay refused the request",
+            RelayProblem::BadProxy => "the proxy must be socks5h://HOST:PORT",
+            RelayProblem::BadUrl => "the relay's address must be an https:// (or http://) URL",
+            RelayProblem::RegistrationRefused => {
+                "the relay would not make a mailbox: registration is closed there, or the token is wrong"
+            }
+            RelayProblem::BadMailbox => {
+                "that is not a mailbox as `satchel-relay mailbox create` prints it ({\"mailbox\", \"deposit\", \"collect\"})"
+            }
+            RelayProblem::Exists => "a relay at that address is set up already",
+            RelayProblem::Unknown => "no relay at that address is set up; see `satchel relay list`",
+            RelayProblem::TooMany => "as many relays as Satchel uses are set up already",
+            RelayProblem::NoneSet => {
+                "no relay is set up here and no peer named one: add one with `satchel relay add`, or sync by file"
+            }
+        })
+    }
+}
+
+/// Why the safe-to-sync policy holds network sync back now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyncHeld {
+    /// Only when asked: nothing syncs on its own.
+    ManualOnly,
+    /// Outside the policy's time windows.
+    OutsideWindow,
+    /// Too soon after unlock: `minutes` more.
+    AfterUnlock {
+        /// Minutes left, rounded up.
+        minutes: u64,
+    },
+    /// Only through the proxy, and none is set.
+    ProxyRequired,
+}
+
+impl SyncHeld {
+    fn code(self) -> &'static str {
+        match self {
+            SyncHeld::ManualOnly => "manual_only",
+            SyncHeld::OutsideWindow => "outside_window",
+            SyncHeld::AfterUnlock { .. } => "after_unlock",
+            SyncHeld::ProxyRequired => "proxy_required",
+        }
+    }
+}
+
+impl std::fmt::Display for SyncHeld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncHeld::ManualOnly => f.write_str("the policy syncs only when asked"),
+            SyncHeld::OutsideWindow => {
+                f.write_str("it is outside the policy's sync hours; nothing was sent")
+            }
+            SyncHeld::AfterUnlock { minutes } => write!(
+                f,
+                "the policy holds network sync for {minutes} more minute(s) after unlock; nothing was sent"
+            ),
+            SyncHeld::ProxyRequired => f.write_str(
+                "the policy allows sync only through a proxy, and none is set; nothing was sent",
+            ),
+        }
+    }
+}
+
+/// A safe-to-sync policy that cannot be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyProblem {
+    /// A time window is not `HH:MM-HH:MM`, or is empty.
+    Window,
+    /// The proxy is not `socks5h://HOST:PORT`.
+    Proxy,
+    /// An interval out of range.
+    Minutes,
+}
+
+impl PolicyProblem {
+    fn code(self) -> &'static str {
+        match self {
+            PolicyProblem::Window => "window",
+            PolicyProblem::Proxy => "proxy",
+            PolicyProblem::Minutes => "minutes",
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PolicyProblem::Window => {
+                "a sync window is HH:MM-HH:MM in local time, for example 22:00-06:00 (at most 8)"
+            }
+            PolicyProblem::Proxy => "the proxy must be socks5h://HOST:PORT",
+            PolicyProblem::Minutes => {
+                "the interval is 5 to 1440 minutes, and the wait after unlock 0 to 1440"
+            }
+        })
     }
 }
 
@@ -761,6 +949,15 @@ pub enum ApiError {
     /// A file given as an audit export cannot be checked as one.
     #[error("{0}")]
     AuditFile(AuditFileProblem),
+    /// A relay step failed.
+    #[error("{0}")]
+    Relay(RelayProblem),
+    /// The safe-to-sync policy holds network sync back now.
+    #[error("not now: {0}")]
+    SyncHeld(SyncHeld),
+    /// A safe-to-sync policy that cannot be set.
+    #[error("{0}")]
+    InvalidSyncPolicy(PolicyProblem),
     /// Any other database failure.
     #[error("{0}")]
     Store(StoreError),
@@ -828,6 +1025,9 @@ impl ApiError {
                 ErrorCode::ExportTooLarge
             }
             ApiError::AuditFile(_) => ErrorCode::AuditExportUnreadable,
+            ApiError::Relay(_) => ErrorCode::Relay,
+            ApiError::SyncHeld(_) => ErrorCode::SyncNotAllowed,
+            ApiError::InvalidSyncPolicy(_) => ErrorCode::InvalidSyncPolicy,
             ApiError::Store(_) => ErrorCode::Database,
             ApiError::Io(_) => ErrorCode::Io,
         }
@@ -898,6 +1098,19 @@ impl ApiError {
                 p.push(("reason", r.reason.code().into()));
                 p.extend(r.params.iter().cloned());
             }
+            ApiError::Relay(r) => {
+                p.push(("reason", r.code().into()));
+                if *r == RelayProblem::TooMany {
+                    p.push(("max", satchel_sync::bundle::MAX_REACH.into()));
+                }
+            }
+            ApiError::SyncHeld(h) => {
+                p.push(("reason", h.code().into()));
+                if let SyncHeld::AfterUnlock { minutes } = h {
+                    p.push(("minutes", (*minutes).into()));
+                }
+            }
+            ApiError::InvalidSyncPolicy(r) => p.push(("reason", r.code().into())),
             _ => {}
         }
         p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
@@ -1023,6 +1236,24 @@ impl ApiError {
                 reason,
             }),
         );
+        all.extend(RelayProblem::ALL.iter().map(|&r| ApiError::Relay(r)));
+        all.extend(
+            [
+                SyncHeld::ManualOnly,
+                SyncHeld::OutsideWindow,
+                SyncHeld::AfterUnlock { minutes: 7 },
+                SyncHeld::ProxyRequired,
+            ]
+            .map(ApiError::SyncHeld),
+        );
+        all.extend(
+            [
+                PolicyProblem::Window,
+                PolicyProblem::Proxy,
+                PolicyProblem::Minutes,
+            ]
+            .map(ApiError::InvalidSyncPolicy),
+        );
         all.extend(MemberReason::ALL.iter().map(|&reason| {
             let r = MembershipRefusal::new(
                 reason,
@@ -1144,9 +1375,12 @@ mod tests {
             ErrorCode::AttachmentTooLarge | ErrorCode::DraftTooLarge => &["limit"],
             ErrorCode::PeerExists | ErrorCode::UnknownPeer => &["name"],
             ErrorCode::BundleRecipients => &["max"],
-            ErrorCode::BundleRefused | ErrorCode::Membership | ErrorCode::AuditExportUnreadable => {
-                &["reason"]
-            }
+            ErrorCode::BundleRefused
+            | ErrorCode::Membership
+            | ErrorCode::AuditExportUnreadable
+            | ErrorCode::Relay
+            | ErrorCode::SyncNotAllowed
+            | ErrorCode::InvalidSyncPolicy => &["reason"],
             _ => &[],
         }
     }
@@ -1211,6 +1445,9 @@ mod tests {
             ApiError::ExportCellTooLong { .. } => "ExportCellTooLong",
             ApiError::ExportTooManyRows { .. } => "ExportTooManyRows",
             ApiError::AuditFile(_) => "AuditFile",
+            ApiError::Relay(_) => "Relay",
+            ApiError::SyncHeld(_) => "SyncHeld",
+            ApiError::InvalidSyncPolicy(_) => "InvalidSyncPolicy",
             ApiError::Store(_) => "Store",
             ApiError::Io(_) => "Io",
         }
@@ -1231,7 +1468,7 @@ mod tests {
         let variants: std::collections::BTreeSet<&str> = examples.iter().map(variant).collect();
         assert_eq!(
             variants.len(),
-            58,
+            61,
             "an example of every variant: {variants:?}"
         );
         let mut codes = std::collections::BTreeSet::new();

@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod filter;
+pub mod network;
 pub mod offload;
 pub mod org;
 /// Form definitions and value rules ([`satchel_forms`]).

@@ -120,6 +120,8 @@ pub struct ImportReport {
     pub offloaded: usize,
     /// Nothing changed: this bundle was imported before.
     pub already_imported: bool,
+    /// The peer that sent it.
+    pub from: String,
 }
 
 /// One field in conflict.
@@ -276,7 +278,11 @@ impl Vault {
 
     /// Forgets a peer: its bundles are refused from now on.
     pub fn remove_peer(&mut self, name: &str) -> Result<()> {
+        let signing = self.peer(name).map(|p| p.signing);
         if self.store.peer_remove(name)? {
+            if let Ok(s) = signing {
+                self.forget_peer_network(&s)?;
+            }
             Ok(())
         } else {
             Err(ApiError::UnknownPeer(name.to_owned()))
@@ -385,8 +391,9 @@ impl Vault {
         let ops = head.ops();
         let signing: Vec<[u8; 32]> = peers.iter().map(|p| p.signing).collect();
         let log = self.bundle_log(&signing)?;
+        let reach = self.bundle_reach()?;
         let (prefix, body_hash, content_len) =
-            head.finish(&forms, &certificates, &revocations, &log, &blobs)?;
+            head.finish(&forms, &certificates, &revocations, &log, &reach, &blobs)?;
         let recipients: Vec<[u8; 32]> = peers.iter().map(|p| p.agreement).collect();
         let name = data_encoding::HEXLOWER.encode(&rng::array::<16>()?);
         files::create_dir(dir)?;
@@ -546,6 +553,7 @@ impl Vault {
                 return Ok(ImportReport {
                     already_known: head.ops.len(),
                     already_imported: true,
+                    from: peer.name,
                     ..ImportReport::default()
                 });
             }
@@ -600,6 +608,7 @@ impl Vault {
                 return Ok(ImportReport {
                     already_known: head.ops.len(),
                     already_imported: true,
+                    from: peer.name,
                     ..ImportReport::default()
                 });
             }
@@ -619,6 +628,8 @@ impl Vault {
         if outcome.purged {
             self.store.checkpoint()?;
         }
+        // Where the sender takes bundles over a network, as of this bundle.
+        self.keep_reach(&peer.signing, head.sender_seq, &head.reach)?;
         for f in verified.forms() {
             self.forms.insert(f.name.clone(), f.clone());
         }
@@ -636,6 +647,7 @@ impl Vault {
             conflicts_created: after.saturating_sub(before),
             offloaded: 0,
             already_imported: false,
+            from: peer.name,
         })
     }
 

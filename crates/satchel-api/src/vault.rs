@@ -58,6 +58,9 @@ pub struct Vault {
     /// This device's log as built for the last export: grown by the ops written
     /// since, not rebuilt, at the next one (op ids only: nothing secret).
     pub(crate) own_log: Option<satchel_audit::Log>,
+    /// When it was unlocked: the safe-to-sync policy may hold network sync for
+    /// the first minutes.
+    pub(crate) unlocked_at: std::time::Instant,
 }
 
 impl std::fmt::Debug for Vault {
@@ -401,6 +404,14 @@ pub fn wipe(dir: &Path) -> Result<WipeReport> {
     for path in &ours {
         files::remove(path)?;
     }
+    // Bundles in transit: sealed, but their being there says a sync was cut.
+    let transfers = dir.join(crate::network::TRANSFERS);
+    if let Ok(entries) = std::fs::read_dir(&transfers) {
+        for e in entries.flatten() {
+            files::remove(&e.path())?;
+        }
+        let _ = std::fs::remove_dir(&transfers);
+    }
     let _ = files::sync_dir(dir);
     match std::fs::remove_dir(dir) {
         Ok(()) => {}
@@ -491,6 +502,7 @@ impl Vault {
             decoy: false,
             quiet_close: false,
             own_log: None,
+            unlocked_at: std::time::Instant::now(),
         })
     }
 

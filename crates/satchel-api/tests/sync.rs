@@ -254,6 +254,7 @@ impl Forger {
             certificates: Vec::new(),
             revocations: Vec::new(),
             log: standing_log(&self.keys),
+            reach: Vec::new(),
         };
         let (content, hash) = body.write().unwrap();
         self.made.borrow_mut().insert(seq, hash);
@@ -829,6 +830,7 @@ fn only_attachments_an_op_refers_to_are_stored() {
         certificates: Vec::new(),
         revocations: Vec::new(),
         log: standing_log(&f.keys),
+        reach: Vec::new(),
     };
     let (content, _) = body.write().unwrap();
     let me = satchel_api::sync::parse_card(&v.identity().card).unwrap();

@@ -744,6 +744,7 @@ fn interleaved_figures(n: usize) -> Result<()> {
                 .to_bytes(),
                 ..Default::default()
             },
+            reach: Vec::new(),
         };
         let (content, _) = body.write()?;
         let sealed = satchel_crypto::bundle::seal(&sender, &[me.agreement], &content)?;
@@ -924,16 +925,16 @@ fn main() -> Result<()> {
     rekey_figures(if args.quick { 2_000 } else { 100_000 }, &mut data)?;
     memory_figures(if args.quick { 4 } else { 1024 })?;
     age_figures(if args.quick { 1 } else { 30 })?;
-    stop_figures(if args.quick { 4_000 } else { 100_000 })?;
-    org_figures(if args.quick { 4_000 } else { 100_000 })?;
+    stop_figures(if args.quick { 2_000 } else { 100_000 })?;
+    org_figures(if args.quick { 1_000 } else { 100_000 })?;
     report_figures(if args.quick { 1_000 } else { 10_000 })?;
     if args.quick {
-        offload_figures(500, 5)?;
+        offload_figures(200, 5)?;
     } else {
         offload_figures(5_000, 50)?;
     }
     session_memory_figures(if args.quick { 2_000 } else { 100_000 })?;
-    audit_figures(if args.quick { 20_000 } else { 1_000_000 })?;
+    audit_figures(if args.quick { 10_000 } else { 1_000_000 })?;
     Ok(())
 }
 

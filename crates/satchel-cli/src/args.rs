@@ -93,9 +93,12 @@ pub(crate) enum Command {
     /// Encrypted sync bundles, carried by USB stick or any folder
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// Synchronisation state
+    /// Synchronisation: state, network sync through relays, and when it may happen
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Relays: mailboxes this device collects bundles from over a network
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Fields edited on two devices at once: every value is kept until resolved
     #[command(subcommand)]
     Conflicts(ConflictsCommand),
@@ -362,8 +365,84 @@ pub(crate) enum BundleCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SyncCommand {
-    /// Per peer: what it has acknowledged and what waits for it
+    /// Per peer: what it has acknowledged and what waits for it; the last network sync
     Status,
+    /// Sync over the network now: deposit what each peer waits for into its
+    /// mailbox, collect this device's, import what arrived. Asks the policy first
+    Now {
+        /// Through this SOCKS5 proxy (names resolved by it), e.g. Tor's
+        /// socks5h://127.0.0.1:9050 [default: the policy's]
+        #[arg(long, value_name = "socks5h://HOST:PORT")]
+        proxy: Option<String>,
+    },
+    /// When network sync may happen; shows the policy, after any change given
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// Also sync on its own while the app is unlocked (off: only when asked)
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    pub(crate) auto: Option<String>,
+    /// Minutes between syncs on its own (5 to 1440)
+    #[arg(long, value_name = "MINUTES")]
+    pub(crate) every: Option<u32>,
+    /// The SOCKS5 proxy to sync through
+    #[arg(long, value_name = "socks5h://HOST:PORT", conflicts_with = "no_proxy")]
+    pub(crate) proxy: Option<String>,
+    /// Forget the proxy
+    #[arg(long)]
+    pub(crate) no_proxy: bool,
+    /// Only through the proxy: without one nothing is sent, never a direct connection
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    pub(crate) proxy_only: Option<String>,
+    /// Only in these local hours (repeat for several; may cross midnight)
+    #[arg(
+        long = "window",
+        value_name = "HH:MM-HH:MM",
+        conflicts_with = "any_time"
+    )]
+    pub(crate) windows: Vec<String>,
+    /// At any hour (forget the windows)
+    #[arg(long)]
+    pub(crate) any_time: bool,
+    /// No network sync in the first minutes after unlock (each CLI command unlocks)
+    #[arg(long, value_name = "MINUTES")]
+    pub(crate) quiet_after_unlock: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RelayCommand {
+    /// Add a relay and this device's mailbox there: the one its operator made
+    /// (`--mailbox FILE`, the JSON `satchel-relay mailbox create` prints; `-` reads
+    /// it from stdin), or a new one the relay makes (`--register`, with its
+    /// registration token from SATCHEL_RELAY_TOKEN or a prompt). Peers learn the
+    /// mailbox from this device's next bundles
+    Add {
+        /// The relay's address, https://HOST[:PORT]
+        url: String,
+        /// The mailbox, as its operator gave it (then delete that file)
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "register",
+            conflicts_with = "register"
+        )]
+        mailbox: Option<PathBuf>,
+        /// Ask the relay for a new mailbox (a network step: the policy applies)
+        #[arg(long)]
+        register: bool,
+        /// Register through this SOCKS5 proxy [default: the policy's]
+        #[arg(long, value_name = "socks5h://HOST:PORT", requires = "register")]
+        proxy: Option<String>,
+    },
+    /// The relays this device collects from
+    List,
+    /// Stop collecting from a relay (bundles waiting there expire)
+    Remove {
+        /// The relay's address, as listed
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,8 +24,8 @@ use satchel_api::{
 
 use args::{
     AuditCommand, BundleCommand, Cli, Command, ConflictsCommand, DraftsCommand, DuressCommand,
-    EnrolCommand, FormCommand, IdentityCommand, MemberCommand, OrgCommand, PeerCommand,
-    QuarantineCommand, RecordCommand, SyncCommand, Values,
+    EnrolCommand, FormCommand, IdentityCommand, MemberCommand, OrgCommand, PeerCommand, PolicyArgs,
+    QuarantineCommand, RecordCommand, RelayCommand, SyncCommand, Values,
 };
 
 /// Exit codes, documented in `--help`.
@@ -416,25 +416,8 @@ fn run(cli: &Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Sync(SyncCommand::Status) => {
-            let status = unlock(&dir)?.sync_status()?;
-            if cli.json {
-                print_json(&status)
-            } else {
-                if status.is_empty() {
-                    say!("No peers.");
-                }
-                for p in status {
-                    say!(
-                        "{}: acknowledged {} ops, {} waiting for the next bundle",
-                        p.name,
-                        p.acknowledged,
-                        p.waiting
-                    );
-                }
-                Ok(())
-            }
-        }
+        Command::Sync(cmd) => sync_cmd(cli, &dir, cmd),
+        Command::Relay(cmd) => relay(cli, &dir, cmd),
         Command::Export {
             form,
             ids,
@@ -1318,6 +1301,253 @@ fn enrol(cli: &Cli, dir: &Path, cmd: &EnrolCommand) -> Result<()> {
 }
 
 /// A small text file (a request or certificate), read whole.
+fn sync_cmd(cli: &Cli, dir: &Path, cmd: &SyncCommand) -> Result<()> {
+    use satchel_api::network::SyncStep;
+    match cmd {
+        SyncCommand::Status => {
+            let vault = unlock(dir)?;
+            let status = vault.sync_status()?;
+            if cli.json {
+                return print_json(&status);
+            }
+            if status.is_empty() {
+                say!("No peers.");
+            }
+            for p in status {
+                say!(
+                    "{}: acknowledged {} ops, {} waiting for the next bundle",
+                    p.name,
+                    p.acknowledged,
+                    p.waiting
+                );
+            }
+            if let Some(last) = vault.last_sync()? {
+                say!(
+                    "Last network sync: {}{}",
+                    satchel_api::drafts::format_ms(i64::try_from(last.at_ms).unwrap_or(0)),
+                    if last.complete {
+                        ""
+                    } else {
+                        " (not everything went)"
+                    }
+                );
+            }
+            Ok(())
+        }
+        SyncCommand::Now { proxy } => {
+            let mut vault = unlock(dir)?;
+            let bar = byte_bar("Syncing…");
+            let report = vault.sync_now(true, proxy.as_deref(), &mut |p| {
+                let who = p.peer.as_deref().unwrap_or("");
+                let msg = match p.step {
+                    SyncStep::Sealing => format!("Sealing for {who}…"),
+                    SyncStep::Sending => format!("Sending to {who}…"),
+                    SyncStep::Listing => "Asking the relay what waits…".to_owned(),
+                    SyncStep::Receiving => "Receiving…".to_owned(),
+                    SyncStep::Importing => "Importing…".to_owned(),
+                };
+                bar.set_message(terminal::neutralise(&msg, terminal::Escape::Text).into_owned());
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            });
+            bar.finish_and_clear();
+            let report = report?;
+            if cli.json {
+                return print_json(&report);
+            }
+            for p in &report.peers {
+                let mut went = if p.no_address {
+                    "no mailbox known yet (sync by file once)".to_owned()
+                } else if p.sent_bytes > 0 {
+                    format!(
+                        "sent {} op(s) in {} bytes{}",
+                        p.sent_ops,
+                        p.sent_bytes,
+                        if p.resumed {
+                            ", finishing a cut upload"
+                        } else {
+                            ""
+                        }
+                    )
+                } else {
+                    "nothing new to send".to_owned()
+                };
+                if let Some(e) = &p.error {
+                    went = format!("not sent: {}", e.message);
+                }
+                say!(
+                    "{}: {went}; received {} bundle(s), applied {} op(s){}",
+                    p.name,
+                    p.received,
+                    p.applied,
+                    if p.conflicts_created > 0 {
+                        format!(", {} new conflict(s)", p.conflicts_created)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            for e in &report.refused {
+                say!("A collected bundle was refused: {}", e.message);
+            }
+            for e in &report.errors {
+                say!("Collecting failed: {}", e.message);
+            }
+            let failed =
+                report.errors.len() + report.peers.iter().filter(|p| p.error.is_some()).count();
+            if failed > 0 {
+                return Err(anyhow::anyhow!(
+                    "{failed} transfer(s) did not finish; they resume at the next sync"
+                ));
+            }
+            Ok(())
+        }
+        SyncCommand::Policy(args) => {
+            let mut vault = unlock(dir)?;
+            let mut policy = vault.sync_policy()?;
+            let before = policy.clone();
+            apply_policy(&mut policy, args);
+            let policy = if policy == before {
+                policy
+            } else {
+                vault.set_sync_policy(policy)?
+            };
+            if cli.json {
+                return print_json(&policy);
+            }
+            say!(
+                "Sync on its own: {}",
+                if policy.auto {
+                    format!(
+                        "every {} minutes while the app is unlocked",
+                        policy.every_minutes
+                    )
+                } else {
+                    "no, only when asked".to_owned()
+                }
+            );
+            say!(
+                "Proxy: {}{}",
+                policy.proxy.as_deref().unwrap_or("none"),
+                if policy.proxy_only {
+                    " (only through it: never a direct connection)"
+                } else {
+                    ""
+                }
+            );
+            say!(
+                "Hours: {}",
+                if policy.windows.is_empty() {
+                    "any".to_owned()
+                } else {
+                    policy.windows.join(", ")
+                }
+            );
+            say!(
+                "Wait after unlock: {} minute(s)",
+                policy.quiet_after_unlock_minutes
+            );
+            Ok(())
+        }
+    }
+}
+
+fn apply_policy(policy: &mut satchel_api::network::SyncPolicy, args: &PolicyArgs) {
+    if let Some(a) = &args.auto {
+        policy.auto = a == "on";
+    }
+    if let Some(m) = args.every {
+        policy.every_minutes = m;
+    }
+    if let Some(p) = &args.proxy {
+        policy.proxy = Some(p.clone());
+    }
+    if args.no_proxy {
+        policy.proxy = None;
+    }
+    if let Some(p) = &args.proxy_only {
+        policy.proxy_only = p == "on";
+    }
+    if !args.windows.is_empty() {
+        policy.windows = args.windows.clone();
+    }
+    if args.any_time {
+        policy.windows.clear();
+    }
+    if let Some(m) = args.quiet_after_unlock {
+        policy.quiet_after_unlock_minutes = m;
+    }
+}
+
+fn relay(cli: &Cli, dir: &Path, cmd: &RelayCommand) -> Result<()> {
+    match cmd {
+        RelayCommand::Add {
+            url,
+            mailbox,
+            register,
+            proxy,
+        } => {
+            let view = if *register {
+                let token = secrets::relay_token()?;
+                let mut vault = unlock(dir)?;
+                with_spinner("Asking the relay for a mailbox…", || {
+                    vault.relay_register(
+                        url,
+                        satchel_api::ExposeSecret::expose_secret(&token),
+                        proxy.as_deref(),
+                    )
+                })?
+            } else {
+                let text = match mailbox.as_deref() {
+                    Some(p) if p == Path::new("-") => {
+                        let mut s = String::new();
+                        std::io::Read::read_to_string(
+                            &mut std::io::Read::take(std::io::stdin(), 1 << 16),
+                            &mut s,
+                        )?;
+                        zeroize::Zeroizing::new(s)
+                    }
+                    Some(p) => zeroize::Zeroizing::new(read_text(p)?),
+                    None => return Err(Usage("give --mailbox FILE or --register".into()).into()),
+                };
+                unlock(dir)?.relay_add(url, &text)?
+            };
+            if cli.json {
+                return print_json(&view);
+            }
+            say!(
+                "Added {} (mailbox {}…). Peers deposit there once this device's next bundle reaches them.",
+                view.url,
+                view.mailbox
+            );
+            if mailbox.as_deref().is_some_and(|p| p != Path::new("-")) {
+                say!("The mailbox file holds its tokens: delete it now.");
+            }
+            Ok(())
+        }
+        RelayCommand::List => {
+            let list = unlock(dir)?.relays()?;
+            if cli.json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                say!("No relays: bundles travel by file only.");
+            }
+            for r in list {
+                say!("{}  mailbox {}…", r.url, r.mailbox);
+            }
+            Ok(())
+        }
+        RelayCommand::Remove { url } => {
+            unlock(dir)?.relay_remove(url)?;
+            say!(
+                "Removed {url}; peers stop depositing there once this device's next bundle reaches them."
+            );
+            Ok(())
+        }
+    }
+}
+
 fn read_text(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > 1 << 20 {

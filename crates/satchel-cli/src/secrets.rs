@@ -65,6 +65,14 @@ pub(crate) fn new_passphrase(label: &str) -> Result<SecretString> {
     Ok(first)
 }
 
+/// A relay's registration token: from SATCHEL_RELAY_TOKEN, else a prompt.
+pub(crate) fn relay_token() -> Result<SecretString> {
+    match std::env::var("SATCHEL_RELAY_TOKEN") {
+        Ok(t) => Ok(SecretString::from(t)),
+        Err(_) => prompt("Relay registration token"),
+    }
+}
+
 /// The recovery key for `satchel recover`.
 pub(crate) fn recovery_key() -> Result<RecoveryKey> {
     let text = match std::env::var("SATCHEL_RECOVERY_KEY") {

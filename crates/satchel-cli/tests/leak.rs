@@ -9,7 +9,7 @@ use crate::*;
 
 const CANARIES: [&str; 3] = ["CanaryXq7Zt", "김카나리아", "金丝雀测试"];
 
-fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+pub(crate) fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
         if p.is_dir() {

@@ -12,6 +12,7 @@ mod disk_full;
 mod leak;
 mod org;
 mod rekey;
+mod relay;
 mod sync;
 mod transcript;
 

@@ -41,8 +41,8 @@ pub mod domain {
     pub const MEMBER_TEXT_CHECK: &str = "satchel 2026-11 membership text checksum v1";
     /// Ed25519 signature context for a form version published to an organisation.
     pub const FORM_PUBLICATION: &str = "satchel 2026-11 form publication signature v1";
-    /// Bundle body hash, format 3 (membership and signed forms).
-    pub const BUNDLE_BODY_V4: &str = "satchel 2026-11 bundle body v4";
+    /// Bundle body hash, format 5 (membership, signed forms, the log, relay mailboxes).
+    pub const BUNDLE_BODY_V5: &str = "satchel 2026-11 bundle body v5";
 }
 
 /// BLAKE3 of `parts` under `domain`.

@@ -5,6 +5,11 @@
 //! then; no system proxy is ever used unasked. TLS through rustls, with the
 //! platform's roots.
 
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use std::time::Duration;
 
 use sha2::Digest;
@@ -35,6 +40,18 @@ pub enum ClientError {
     /// The proxy address is not a SOCKS5 URL.
     #[error("the proxy must be socks5h://HOST:PORT")]
     BadProxy,
+    /// The relay's address is not an `http://` or `https://` URL.
+    #[error("the relay's address must be an https:// URL")]
+    BadUrl,
+    /// Registration refused: closed on this relay, or the token is wrong.
+    #[error("the relay refused to make a mailbox: registration is closed or the token is wrong")]
+    RegistrationRefused,
+    /// Stopped on request (a lock, the panic key, Cancel).
+    #[error("stopped")]
+    Stopped,
+    /// Reading the bundle to send, or writing the one received, failed.
+    #[error("reading or writing the bundle failed: {0}")]
+    Local(std::io::Error),
 }
 
 fn net(e: reqwest::Error) -> ClientError {
@@ -46,9 +63,49 @@ fn status(code: u16) -> ClientError {
     match code {
         404 => ClientError::NotFound,
         413 | 507 => ClientError::Full,
+        403 => ClientError::RegistrationRefused,
         429 => ClientError::RateLimited,
         other => ClientError::Refused(other),
     }
+}
+
+/// A stop flag, raised from another thread: a transfer ends within one read.
+pub type Stop = Option<Arc<AtomicBool>>;
+
+fn stopped(stop: &Stop) -> bool {
+    stop.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+}
+
+/// A chunk as a request body that fails once the flag is raised, so a panic lock
+/// does not wait for a slow link to carry the rest of it.
+struct StopReader {
+    inner: std::io::Cursor<Vec<u8>>,
+    stop: Stop,
+}
+
+impl Read for StopReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if stopped(&self.stop) {
+            return Err(std::io::Error::other("stopped"));
+        }
+        // Small reads, so the flag is seen often.
+        let n = buf.len().min(16 * 1024);
+        match buf.get_mut(..n) {
+            Some(part) => self.inner.read(part),
+            None => self.inner.read(buf),
+        }
+    }
+}
+
+/// A mailbox the relay made on request.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewMailbox {
+    /// Its id, hex.
+    pub mailbox: String,
+    /// The deposit token.
+    pub deposit: String,
+    /// The collect token.
+    pub collect: String,
 }
 
 /// A relay, as this device reaches it.
@@ -57,16 +114,26 @@ pub struct RelayClient {
     base: String,
 }
 
+fn header_u64(r: &reqwest::blocking::Response, name: &str) -> Option<u64> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 impl RelayClient {
-    /// A client of the relay at `base` (`https://…`, or `http://` on loopback for
-    /// tests), through `proxy` (`socks5h://HOST:PORT`) if given.
+    /// A client of the relay at `base` (`https://…`, or `http://` for a relay on a
+    /// LAN or loopback), through `proxy` (`socks5h://HOST:PORT`) if given.
     pub fn new(base: &str, proxy: Option<&str>) -> Result<Self, ClientError> {
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(ClientError::BadUrl);
+        }
         // ring, once for the process: the only TLS provider built in.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut b = reqwest::blocking::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(30))
-            .timeout(Duration::from_secs(300))
+            .timeout(Duration::from_secs(600))
             .user_agent("satchel");
         if let Some(p) = proxy {
             if !p.starts_with("socks5h://") {
@@ -84,22 +151,50 @@ impl RelayClient {
         format!("{}/v1/mailboxes/{mailbox}", self.base)
     }
 
-    /// Deposits `bundle` into `mailbox` with its deposit `token`, resuming the upload
-    /// at `resume` (a location a cut deposit left) if given. `upload` is set to the
-    /// upload's location as soon as it exists, so a caller can keep it to resume.
-    /// Reports `(bytes sent, bytes in all)`.
+    /// Asks the relay for a new mailbox with its registration `token`.
+    pub fn register(&self, token: &str) -> Result<NewMailbox, ClientError> {
+        let r = self
+            .http
+            .post(format!("{}/v1/mailboxes", self.base))
+            .header("tus-resumable", crate::TUS_VERSION)
+            .header("authorization", format!("Bearer {}", token.trim()))
+            .send()
+            .map_err(net)?;
+        if r.status().as_u16() != 201 {
+            return Err(status(r.status().as_u16()));
+        }
+        let body = r.bytes().map_err(net)?;
+        let m: NewMailbox = serde_json::from_slice(&body).map_err(|_| ClientError::Refused(201))?;
+        if m.mailbox.len() != 64 || !m.mailbox.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ClientError::Refused(201));
+        }
+        Ok(m)
+    }
+
+    /// Deposits the `total` bytes of `source` into `mailbox` with its deposit
+    /// `token`. `upload` is the location of a deposit cut earlier, to resume (from
+    /// where the relay says it stands), or `None`; a new upload's location goes to
+    /// `created` as soon as it exists, so a caller can keep it across a crash.
+    /// Reports `(bytes the relay holds, bytes in all)`; ends with
+    /// [`ClientError::Stopped`] soon after `stop` is raised.
+    #[allow(clippy::too_many_arguments)]
     pub fn deposit(
         &self,
         mailbox: &str,
         token: &str,
-        bundle: &[u8],
-        upload: &mut Option<String>,
+        source: &mut (impl Read + Seek),
+        total: u64,
+        upload: Option<&str>,
+        created: &mut dyn FnMut(&str),
         progress: &mut dyn FnMut(u64, u64),
+        stop: &Stop,
     ) -> Result<(), ClientError> {
-        let total = bundle.len() as u64;
         let auth = format!("Bearer {token}");
-        let location = match upload.clone() {
-            Some(l) => l,
+        if stopped(stop) {
+            return Err(ClientError::Stopped);
+        }
+        let location = match upload {
+            Some(l) => l.to_owned(),
             None => {
                 let r = self
                     .http
@@ -116,9 +211,10 @@ impl RelayClient {
                     .headers()
                     .get("location")
                     .and_then(|v| v.to_str().ok())
+                    .filter(|l| l.starts_with("/v1/mailboxes/"))
                     .ok_or(ClientError::Refused(201))?
                     .to_owned();
-                *upload = Some(l.clone());
+                created(&l);
                 l
             }
         };
@@ -134,18 +230,38 @@ impl RelayClient {
         if r.status().as_u16() != 200 {
             return Err(status(r.status().as_u16()));
         }
-        let mut offset: u64 = r
-            .headers()
-            .get("upload-offset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or(ClientError::Refused(200))?;
+        let mut offset = header_u64(&r, "upload-offset").ok_or(ClientError::Refused(200))?;
+        if header_u64(&r, "upload-length").is_some_and(|l| l != total) || offset > total {
+            // Not this bundle's upload: start again.
+            return Err(ClientError::Refused(409));
+        }
         progress(offset, total);
+        let mut piece = Vec::with_capacity(CHUNK);
         while offset < total {
-            let start = usize::try_from(offset).map_err(|_| ClientError::Refused(0))?;
-            let end = (start + CHUNK).min(bundle.len());
-            let piece = bundle.get(start..end).ok_or(ClientError::Refused(0))?;
-            let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(piece));
+            if stopped(stop) {
+                return Err(ClientError::Stopped);
+            }
+            source
+                .seek(SeekFrom::Start(offset))
+                .map_err(ClientError::Local)?;
+            piece.clear();
+            let want = (total - offset).min(CHUNK as u64);
+            source
+                .by_ref()
+                .take(want)
+                .read_to_end(&mut piece)
+                .map_err(ClientError::Local)?;
+            if piece.len() as u64 != want {
+                return Err(ClientError::Local(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+            let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(&piece));
+            let body = reqwest::blocking::Body::sized(
+                StopReader {
+                    inner: std::io::Cursor::new(piece.clone()),
+                    stop: stop.clone(),
+                },
+                want,
+            );
             let r = self
                 .http
                 .patch(&url)
@@ -154,21 +270,18 @@ impl RelayClient {
                 .header("content-type", "application/offset+octet-stream")
                 .header("upload-offset", offset.to_string())
                 .header("upload-checksum", format!("sha256 {sum}"))
-                .body(piece.to_vec())
-                .send()
-                .map_err(net)?;
+                .body(body)
+                .send();
+            if stopped(stop) {
+                return Err(ClientError::Stopped);
+            }
+            let r = r.map_err(net)?;
             if r.status().as_u16() != 204 {
                 return Err(status(r.status().as_u16()));
             }
-            offset = r
-                .headers()
-                .get("upload-offset")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok())
-                .ok_or(ClientError::Refused(204))?;
+            offset = header_u64(&r, "upload-offset").ok_or(ClientError::Refused(204))?;
             progress(offset, total);
         }
-        *upload = None;
         Ok(())
     }
 
@@ -191,39 +304,83 @@ impl RelayClient {
             .map(|a| {
                 a.iter()
                     .filter_map(|b| {
-                        Some((b.get("id")?.as_str()?.to_owned(), b.get("size")?.as_u64()?))
+                        let id = b.get("id")?.as_str()?;
+                        // Ids go into paths and file names: hex only.
+                        (id.len() <= 64
+                            && !id.is_empty()
+                            && id.bytes().all(|c| c.is_ascii_hexdigit()))
+                        .then(|| Some((id.to_owned(), b.get("size")?.as_u64()?)))?
                     })
                     .collect()
             })
             .unwrap_or_default())
     }
 
-    /// Downloads a bundle into `into`, continuing after the bytes it already holds
-    /// (a download cut before).
+    /// Downloads a bundle of `size` bytes into `into`, after the `have` bytes it
+    /// already holds from a download cut before (asked for with `Range`). Reports
+    /// `(bytes held, size)`; ends with [`ClientError::Stopped`] soon after `stop`.
+    #[allow(clippy::too_many_arguments)]
     pub fn download(
         &self,
         mailbox: &str,
         token: &str,
         blob: &str,
-        into: &mut Vec<u8>,
+        size: u64,
+        into: &mut std::fs::File,
+        progress: &mut dyn FnMut(u64, u64),
+        stop: &Stop,
     ) -> Result<(), ClientError> {
-        use std::io::Read;
+        let mut have = into.metadata().map_err(ClientError::Local)?.len();
+        if have > size {
+            into.set_len(0).map_err(ClientError::Local)?;
+            have = 0;
+        }
+        if have == size {
+            progress(have, size);
+            return Ok(());
+        }
         let mut req = self
             .http
             .get(format!("{}/blobs/{blob}", self.mailbox(mailbox)))
             .header("authorization", format!("Bearer {token}"));
-        if !into.is_empty() {
-            req = req.header("range", format!("bytes={}-", into.len()));
+        if have > 0 {
+            req = req.header("range", format!("bytes={have}-"));
         }
         let mut r = req.send().map_err(net)?;
-        let code = r.status().as_u16();
-        if code == 200 {
-            into.clear();
-        } else if code != 206 {
-            return Err(status(code));
+        match r.status().as_u16() {
+            200 => {
+                into.set_len(0).map_err(ClientError::Local)?;
+                have = 0;
+            }
+            206 => {}
+            code => return Err(status(code)),
         }
-        r.read_to_end(into)
-            .map_err(|e| ClientError::Network(e.to_string()))?;
+        into.seek(SeekFrom::Start(have))
+            .map_err(ClientError::Local)?;
+        progress(have, size);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            if stopped(stop) {
+                return Err(ClientError::Stopped);
+            }
+            let n = r
+                .read(&mut buf)
+                .map_err(|e| ClientError::Network(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            have += n as u64;
+            if have > size {
+                return Err(ClientError::Refused(200));
+            }
+            into.write_all(buf.get(..n).unwrap_or_default())
+                .map_err(ClientError::Local)?;
+            progress(have, size);
+        }
+        into.sync_all().map_err(ClientError::Local)?;
+        if have != size {
+            return Err(ClientError::Network("the download ended early".into()));
+        }
         Ok(())
     }
 

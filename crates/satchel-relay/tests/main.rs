@@ -495,40 +495,92 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
     let bundle = random(3 * satchel_relay::client::CHUNK + 12_345);
     let relay = Relay::start(&data, &[]);
     let client = RelayClient::new(&relay.base, None).unwrap();
-    let mut upload = None;
+    let mut upload: Option<String> = None;
     let mut relay = Some(relay);
-    let mut sent = Vec::new();
-    let cut = client.deposit(&m.id, &m.deposit, &bundle, &mut upload, &mut |done, _| {
-        sent.push(done);
-        // The relay dies after the first chunk is in.
-        if done > 0
-            && let Some(r) = relay.take()
-        {
-            r.stop();
-        }
-    });
+    let total = bundle.len() as u64;
+    let cut = client.deposit(
+        &m.id,
+        &m.deposit,
+        &mut std::io::Cursor::new(&bundle),
+        total,
+        None,
+        &mut |l| upload = Some(l.to_owned()),
+        &mut |done, _| {
+            // The relay dies after the first chunk is in.
+            if done > 0
+                && let Some(r) = relay.take()
+            {
+                r.stop();
+            }
+        },
+        &None,
+    );
     assert!(matches!(cut, Err(ClientError::Network(_))), "{cut:?}");
     assert!(upload.is_some(), "the upload's location was not kept");
     let relay = Relay::start(&data, &[]);
     let client = RelayClient::new(&relay.base, None).unwrap();
     let mut resumed = Vec::new();
     client
-        .deposit(&m.id, &m.deposit, &bundle, &mut upload, &mut |done, _| {
-            resumed.push(done)
-        })
+        .deposit(
+            &m.id,
+            &m.deposit,
+            &mut std::io::Cursor::new(&bundle),
+            total,
+            upload.as_deref(),
+            &mut |_| panic!("a new upload was made"),
+            &mut |done, _| resumed.push(done),
+            &None,
+        )
         .unwrap();
     assert_eq!(
         resumed.first().copied(),
         Some(satchel_relay::client::CHUNK as u64)
     );
-    assert_eq!(resumed.last().copied(), Some(bundle.len() as u64));
+    assert_eq!(resumed.last().copied(), Some(total));
     let list = client.list(&m.id, &m.collect).unwrap();
     assert_eq!(list.len(), 1);
-    let mut got = bundle[..1000].to_vec();
-    client
-        .download(&m.id, &m.collect, &list[0].0, &mut got)
+    assert_eq!(list[0].1, total);
+    let path = tmp.path().join("in");
+    std::fs::write(&path, &bundle[..1000]).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
         .unwrap();
-    assert!(got == bundle, "the continued download differs");
+    let mut seen = Vec::new();
+    client
+        .download(
+            &m.id,
+            &m.collect,
+            &list[0].0,
+            total,
+            &mut file,
+            &mut |done, _| seen.push(done),
+            &None,
+        )
+        .unwrap();
+    assert_eq!(
+        seen.first().copied(),
+        Some(1000),
+        "the download started again"
+    );
+    assert!(
+        std::fs::read(&path).unwrap() == bundle,
+        "the continued download differs"
+    );
+    // A raised flag stops a transfer before anything more is sent.
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let r = client.deposit(
+        &m.id,
+        &m.deposit,
+        &mut std::io::Cursor::new(&bundle),
+        total,
+        None,
+        &mut |_| panic!("an upload was made after the stop"),
+        &mut |_, _| {},
+        &Some(flag),
+    );
+    assert!(matches!(r, Err(ClientError::Stopped)), "{r:?}");
     client.delete(&m.id, &m.collect, &list[0].0).unwrap();
     assert!(client.list(&m.id, &m.collect).unwrap().is_empty());
     assert!(matches!(
@@ -546,10 +598,19 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
     drop(closed);
     let proxied =
         RelayClient::new(&relay.base, Some(&format!("socks5h://127.0.0.1:{port}"))).unwrap();
-    let mut upload = None;
-    let r = proxied.deposit(&m.id, &m.deposit, b"bundle", &mut upload, &mut |_, _| {});
+    let mut made = false;
+    let r = proxied.deposit(
+        &m.id,
+        &m.deposit,
+        &mut std::io::Cursor::new(b"bundle"),
+        6,
+        None,
+        &mut |_| made = true,
+        &mut |_, _| {},
+        &None,
+    );
     assert!(matches!(r, Err(ClientError::Network(_))), "{r:?}");
-    assert!(upload.is_none());
+    assert!(!made);
     assert!(client.list(&m.id, &m.collect).unwrap().is_empty());
     relay.stop();
 }

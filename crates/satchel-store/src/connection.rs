@@ -281,6 +281,13 @@ impl Store {
         meta_put(&self.conn, key, value)
     }
 
+    /// Removes a metadata value, if it is there.
+    pub fn meta_delete(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Every metadata value whose key starts with `prefix`, by key.
     pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<MetaRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

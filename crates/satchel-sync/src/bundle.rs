@@ -4,7 +4,7 @@
 //! (docs/bundle-format.md).
 //!
 //! ```text
-//! body  = version u8 (4) | head_len u32 | zstd(head) | attachment bytes, back to back
+//! body  = version u8 (5) | head_len u32 | zstd(head) | attachment bytes, back to back
 //! head  = bundle_id[16] | sender_seq u64 | prev_bundle[32]
 //!         | acks: u16 n, n × (author[32] | seq u64), authors increasing
 //!         | ops: u32 n, n × op wire form (see op.rs)
@@ -14,8 +14,9 @@
 //!         | log: u16 len, the sender's checkpoint (a signed note)
 //!              | u8 n, n × (from size u64 | u8 k, k × hash[32]), sizes increasing
 //!              | u8 n, n × (u16 len, a recipient's checkpoint cosigned by the sender)
+//!         | reach: u8 n, n × (u16 len | relay URL | mailbox[32] | deposit token[32])
 //!         | attachments: u32 n, n × (blake3[32] | len u64), hashes increasing
-//! hash  = BLAKE3-derive(BUNDLE_BODY_V4, head)
+//! hash  = BLAKE3-derive(BUNDLE_BODY_V5, head)
 //! ```
 //!
 //! The head is small, compressible and held in memory (capped at [`MAX_HEAD`]);
@@ -37,7 +38,7 @@ use crate::{
 };
 
 /// Body format this build writes and reads.
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 /// Largest head (everything but attachment contents) accepted, compressed or not:
 /// about 200,000 ops with their payloads, more than any field device holds.
 pub const MAX_HEAD: usize = 96 * 1024 * 1024;
@@ -53,6 +54,93 @@ pub const MAX_LOG_NOTE: usize = 8 * 1024;
 pub const MAX_PROOFS: usize = 32;
 /// Most hashes in one consistency proof (two per level of the largest tree).
 pub const MAX_PROOF_HASHES: usize = 128;
+/// Most relay mailboxes a sender names.
+pub const MAX_REACH: usize = 4;
+/// Longest relay URL.
+pub const MAX_RELAY_URL: usize = 512;
+
+/// Where the sender takes bundles: a mailbox on a relay and the token that deposits
+/// into it (docs/relay.md). It travels only inside bundles, so only the sender's
+/// recipients learn it, and they keep it in their encrypted vaults.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The relay's base URL: `https://…` (or `http://…`, for a relay on a LAN or
+    /// behind a proxy that the user chose).
+    pub url: String,
+    /// The mailbox id.
+    pub mailbox: [u8; 32],
+    /// The deposit token's 32 bytes (base64url in HTTP).
+    pub deposit: [u8; 32],
+}
+
+impl std::fmt::Debug for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reach(..)")
+    }
+}
+
+impl Reach {
+    /// Whether `url` may be carried: `http://` or `https://`, printable ASCII, at most
+    /// [`MAX_RELAY_URL`] bytes.
+    pub fn url_ok(url: &str) -> bool {
+        (1..=MAX_RELAY_URL).contains(&url.len())
+            && (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() > "https://".len()
+            && url.bytes().all(|b| b.is_ascii_graphic())
+    }
+
+    /// The reach list's bytes, as in a head.
+    pub fn write_list(list: &[Reach], out: &mut Vec<u8>) -> Result<(), OpError> {
+        if list.len() > MAX_REACH {
+            return Err(malformed("too many relay mailboxes"));
+        }
+        out.push(u8::try_from(list.len()).map_err(|_| malformed("reach"))?);
+        for r in list {
+            if !Self::url_ok(&r.url) {
+                return Err(malformed("relay URL"));
+            }
+            let len = u16::try_from(r.url.len()).map_err(|_| malformed("relay URL"))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(r.url.as_bytes());
+            out.extend_from_slice(&r.mailbox);
+            out.extend_from_slice(&r.deposit);
+        }
+        Ok(())
+    }
+
+    fn read_list(r: &mut Reader<'_>) -> Result<Vec<Reach>, OpError> {
+        let n = usize::from(r.array::<1>()?[0]);
+        if n > MAX_REACH {
+            return Err(malformed("too many relay mailboxes"));
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = r.u16()?;
+            let url = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| malformed("relay URL"))?
+                .to_owned();
+            if !Self::url_ok(&url) {
+                return Err(malformed("relay URL"));
+            }
+            out.push(Reach {
+                url,
+                mailbox: r.array()?,
+                deposit: r.array()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads a list written by [`Reach::write_list`], whole.
+    pub fn decode_list(bytes: &[u8]) -> Result<Vec<Reach>, OpError> {
+        let mut r = Reader(bytes);
+        let list = Self::read_list(&mut r)?;
+        if !r.0.is_empty() {
+            return Err(malformed("trailing bytes after relay mailboxes"));
+        }
+        Ok(list)
+    }
+}
 
 /// The sender's transparency log in a bundle (docs/bundle-format.md, "Log"): its
 /// newest checkpoint, proofs that it extends those the recipients kept, and the
@@ -175,6 +263,8 @@ pub struct BundleBody {
     pub revocations: Vec<Revocation>,
     /// The sender's transparency log.
     pub log: LogSection,
+    /// Where the sender takes bundles over a network.
+    pub reach: Vec<Reach>,
 }
 
 /// Everything a body carries before the attachment contents.
@@ -198,6 +288,8 @@ pub struct BundleHead {
     pub revocations: Vec<Revocation>,
     /// The sender's transparency log.
     pub log: LogSection,
+    /// Where the sender takes bundles over a network.
+    pub reach: Vec<Reach>,
     /// The attachments that follow the head, in order: (BLAKE3, length).
     pub blobs: Vec<([u8; 32], u64)>,
 }
@@ -252,7 +344,7 @@ fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
 impl BundleHead {
     /// The body's identity for chaining: BLAKE3 of the uncompressed head.
     pub fn hash(head: &[u8]) -> [u8; 32] {
-        hash::hash(hash::domain::BUNDLE_BODY_V4, &[head])
+        hash::hash(hash::domain::BUNDLE_BODY_V5, &[head])
     }
 
     /// A head writer holding this head's ops.
@@ -277,6 +369,7 @@ impl BundleHead {
             &self.certificates,
             &self.revocations,
             &self.log,
+            &self.reach,
             &self.blobs,
         )
     }
@@ -290,6 +383,7 @@ impl BundleHead {
             &self.certificates,
             &self.revocations,
             &self.log,
+            &self.reach,
             &self.blobs,
         )
     }
@@ -401,6 +495,7 @@ impl BundleHead {
             revocations.push(rev);
         }
         let log = LogSection::read(&mut r)?;
+        let reach = Reach::read_list(&mut r)?;
         let n_blobs = r.u32()?;
         let mut blobs: Vec<([u8; 32], u64)> = Vec::with_capacity(n_blobs.min(r.0.len() / 40));
         for _ in 0..n_blobs {
@@ -427,6 +522,7 @@ impl BundleHead {
             certificates,
             revocations,
             log,
+            reach,
             blobs,
         })
     }
@@ -493,6 +589,7 @@ impl HeadWriter {
         certificates: &[Certificate],
         revocations: &[Revocation],
         log: &LogSection,
+        reach: &[Reach],
         blobs: &[([u8; 32], u64)],
     ) -> Result<Vec<u8>, OpError> {
         let count = len_u32(self.ops)?;
@@ -523,6 +620,7 @@ impl HeadWriter {
             out.extend_from_slice(&r.write());
         }
         log.write(out)?;
+        Reach::write_list(reach, out)?;
         out.extend_from_slice(&len_u32(blobs.len())?);
         for (h, len) in blobs {
             out.extend_from_slice(h);
@@ -543,6 +641,7 @@ impl HeadWriter {
         certificates: &[Certificate],
         revocations: &[Revocation],
         log: &LogSection,
+        reach: &[Reach],
         blobs: &[([u8; 32], u64)],
     ) -> Result<(Vec<u8>, [u8; 32], u64), OpError> {
         let mut sorted = blobs.to_vec();
@@ -551,7 +650,7 @@ impl HeadWriter {
         if sorted != blobs || blobs.iter().any(|(_, l)| *l > MAX_BLOB) {
             return Err(malformed("attachments not canonical"));
         }
-        let head = self.encode_rest(forms, certificates, revocations, log, blobs)?;
+        let head = self.encode_rest(forms, certificates, revocations, log, reach, blobs)?;
         let compressed =
             zstd::bulk::compress(&head, 3).map_err(|_| malformed("compression failed"))?;
         if compressed.len() > MAX_HEAD {
@@ -619,6 +718,7 @@ impl BundleBody {
             certificates: self.certificates.clone(),
             revocations: self.revocations.clone(),
             log: self.log.clone(),
+            reach: self.reach.clone(),
             blobs: self
                 .blobs
                 .iter()
@@ -670,6 +770,7 @@ impl BundleBody {
             certificates: head.certificates,
             revocations: head.revocations,
             log: head.log,
+            reach: head.reach,
         };
         Ok((body, hash))
     }
@@ -739,6 +840,11 @@ mod tests {
                 proofs: vec![(1, vec![[4; 32]]), (7, vec![])],
                 witnessed: vec![b"note".to_vec()],
             },
+            reach: vec![Reach {
+                url: "https://relay.example.org".into(),
+                mailbox: [0xab; 32],
+                deposit: [0xcd; 32],
+            }],
         }
     }
 
@@ -908,7 +1014,9 @@ mod tests {
             let clean = head.encode().unwrap();
             let mut section = Vec::new();
             head.log.write(&mut section).unwrap();
-            let at = clean.len() - 4 - 40 * head.blobs.len() - section.len();
+            let mut reach = Vec::new();
+            Reach::write_list(&head.reach, &mut reach).unwrap();
+            let at = clean.len() - 4 - 40 * head.blobs.len() - reach.len() - section.len();
             bytes.extend_from_slice(&clean[..at]);
             raw_log(&b.log, &mut bytes);
             bytes.extend_from_slice(&clean[at + section.len()..]);
@@ -917,6 +1025,54 @@ mod tests {
                 "{says}"
             );
         }
+    }
+
+    #[test]
+    fn relay_mailboxes_out_of_shape_are_refused_both_ways() {
+        let good = body().reach[0].clone();
+        let with_url = |url: &str| Reach {
+            url: url.into(),
+            ..good.clone()
+        };
+        let cases: Vec<(&str, Vec<Reach>)> = vec![
+            ("relay URL", vec![with_url("ftp://relay.example.org")]),
+            ("relay URL", vec![with_url("https://")]),
+            ("relay URL", vec![with_url("https://relais.例え.jp")]),
+            ("relay URL", vec![with_url("https://a b")]),
+            (
+                "relay URL",
+                vec![with_url(&format!("https://{}", "a".repeat(MAX_RELAY_URL)))],
+            ),
+            (
+                "too many relay mailboxes",
+                vec![good.clone(); MAX_REACH + 1],
+            ),
+        ];
+        for (says, reach) in cases {
+            let mut b = body();
+            b.reach = reach.clone();
+            assert_eq!(b.write().unwrap_err(), OpError::Malformed(says), "{says}");
+            // Written by hand past the writer's checks, the reader refuses it too.
+            let mut raw = vec![reach.len() as u8];
+            for r in &reach {
+                raw.extend_from_slice(&(r.url.len() as u16).to_be_bytes());
+                raw.extend_from_slice(r.url.as_bytes());
+                raw.extend_from_slice(&r.mailbox);
+                raw.extend_from_slice(&r.deposit);
+            }
+            assert_eq!(
+                Reach::decode_list(&raw).unwrap_err(),
+                OpError::Malformed(says)
+            );
+        }
+        // A list as written reads back, and nothing may follow it.
+        let mut bytes = Vec::new();
+        Reach::write_list(std::slice::from_ref(&good), &mut bytes).unwrap();
+        assert_eq!(Reach::decode_list(&bytes).unwrap(), vec![good]);
+        bytes.push(0);
+        assert!(Reach::decode_list(&bytes).is_err());
+        assert!(Reach::decode_list(&[]).is_err());
+        assert_eq!(Reach::decode_list(&[0]).unwrap(), vec![]);
     }
 
     /// A log section's bytes without the writer's checks.

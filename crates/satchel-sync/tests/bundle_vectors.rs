@@ -176,6 +176,12 @@ fn write_vectors() {
         certificates: vec![first, worker],
         revocations: vec![revocation],
         log: log_section(&sender, &ids),
+        // The sender's mailbox on a relay: 0x71 and 0x72 bytes.
+        reach: vec![satchel_sync::bundle::Reach {
+            url: "https://relay.example.org".into(),
+            mailbox: [0x71; 32],
+            deposit: [0x72; 32],
+        }],
     };
     let (content, _) = body.write().unwrap();
     let to = [keys(RECIPIENT).public().agreement];
@@ -452,6 +458,7 @@ fn streamed_head_writes_the_vectors_bytes() {
                 &read.certificates,
                 &read.revocations,
                 &read.log,
+                &read.reach,
                 &read.blobs,
             )
             .unwrap();

@@ -133,6 +133,7 @@ fn head(ops: Vec<Op>) -> BundleHead {
         certificates: Vec::new(),
         revocations: Vec::new(),
         log: satchel_sync::bundle::LogSection::default(),
+        reach: Vec::new(),
         blobs: Vec::new(),
     }
 }

@@ -162,7 +162,8 @@ export const ERROR_CODES: readonly ErrorCode[] = api.allOf<ErrorCode>({
   bundle_recipients: true, bundle_refused: true, no_conflict: true, no_such_value: true,
   not_in_quarantine: true, invalid_draft: true, draft_too_large: true, no_draft: true,
   integrity: true, crypto: true, fingerprint_mismatch: true, membership: true, cancelled: true,
-  audit_export_unreadable: true, database: true, io: true, vault_locked: true, vault_unlocked: true, wrong_confirmation: true,
+  audit_export_unreadable: true, relay: true, sync_not_allowed: true, invalid_sync_policy: true,
+  database: true, io: true, vault_locked: true, vault_unlocked: true, wrong_confirmation: true,
   too_large: true, no_drive: true, internal: true,
 });
 const KNOWN = new Set<string>(ERROR_CODES);

@@ -251,7 +251,7 @@ describe('sync', () => {
   });
 
   it('summarises an import', async () => {
-    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, forks: 0, invalid: 0, refused: 0, forms_refused: 0, dropped: 0, conflicts_created: 3, offloaded: 0, already_imported: false }));
+    syncShell(() => ({ applied: 5, already_known: 2, quarantined: 1, forks: 0, invalid: 0, refused: 0, forms_refused: 0, dropped: 0, conflicts_created: 3, offloaded: 0, already_imported: false, from: "field office" }));
     render(Sync);
     const file = new File([new Uint8Array([1, 2])], 'x.satchel');
     await fireEvent.change(screen.getByTestId('import-input'), { target: { files: [file] } });
@@ -264,7 +264,7 @@ describe('sync', () => {
 
   it('lists the quarantine with a peer\'s text shown as escapes, opens and drops an entry', async () => {
     held = [ENTRY, { ...ENTRY, id: 'cd'.repeat(32), reason: 'waiting', detail: '' }];
-    syncShell(() => ({ applied: 0, already_known: 0, quarantined: 0, forks: 0, invalid: 0, refused: 0, forms_refused: 0, dropped: 0, conflicts_created: 0, offloaded: 0, already_imported: false }));
+    syncShell(() => ({ applied: 0, already_known: 0, quarantined: 0, forks: 0, invalid: 0, refused: 0, forms_refused: 0, dropped: 0, conflicts_created: 0, offloaded: 0, already_imported: false, from: "field office" }));
     render(Sync);
     const rows = await screen.findAllByTestId('quarantine-row');
     expect(rows.map((r) => r.getAttribute('data-reason'))).toEqual(['invalid', 'waiting']);
@@ -286,7 +286,7 @@ describe('sync', () => {
   it('says how many changes an import set aside, and reads the quarantine again', async () => {
     syncShell(() => {
       held = [ENTRY];
-      return { applied: 1, already_known: 0, quarantined: 0, forks: 1, invalid: 1, refused: 1, forms_refused: 2, dropped: 0, conflicts_created: 0, offloaded: 0, already_imported: false };
+      return { applied: 1, already_known: 0, quarantined: 0, forks: 1, invalid: 1, refused: 1, forms_refused: 2, dropped: 0, conflicts_created: 0, offloaded: 0, already_imported: false, from: "field office" };
     });
     render(Sync);
     await screen.findByTestId('quarantine-empty');

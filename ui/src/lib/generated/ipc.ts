@@ -223,7 +223,7 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "audit_export_unreadable" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "audit_export_unreadable" | "relay" | "sync_not_allowed" | "invalid_sync_policy" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
 
 export type ErrorParam = string | number;
 
@@ -440,7 +440,11 @@ offloaded: number,
 /**
  * Nothing changed: this bundle was imported before.
  */
-already_imported: boolean, };
+already_imported: boolean, 
+/**
+ * The peer that sent it.
+ */
+from: string, };
 
 export type Info = { 
 /**
