@@ -843,7 +843,9 @@ impl Vault {
             }
             Err(e) => return Err(e.into()),
         };
-        let client = RelayClient::new(&out.url, proxy).map_err(relay_error)?;
+        let client = RelayClient::new(&out.url, proxy)
+            .map_err(relay_error)?
+            .with_stop(stop.clone());
         let name = peer.name.clone();
         let signing = peer.signing;
         let mut sent = 0u64;
@@ -868,7 +870,6 @@ impl Vault {
                         total,
                     })
                 },
-                stop,
             );
             sent += at.saturating_sub(from.unwrap_or(at));
             if let Some(l) = kept {
@@ -906,7 +907,9 @@ impl Vault {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<()> {
-        let client = RelayClient::new(&m.url, proxy).map_err(relay_error)?;
+        let client = RelayClient::new(&m.url, proxy)
+            .map_err(relay_error)?
+            .with_stop(stop.clone());
         progress(&SyncProgress {
             step: SyncStep::Listing,
             peer: None,
@@ -948,7 +951,6 @@ impl Vault {
                             total,
                         })
                     },
-                    stop,
                 )
                 .map_err(relay_error)?;
             drop(file);

@@ -241,7 +241,6 @@ fn two_devices_sync_through_a_relay_and_nothing_arrives_twice() {
                 None,
                 &mut |_| {},
                 &mut |_, _| {},
-                &None,
             )
             .unwrap()
     };

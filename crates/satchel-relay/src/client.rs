@@ -112,6 +112,7 @@ pub struct NewMailbox {
 pub struct RelayClient {
     http: reqwest::blocking::Client,
     base: String,
+    stop: Stop,
 }
 
 fn header_u64(r: &reqwest::blocking::Response, name: &str) -> Option<u64> {
@@ -119,6 +120,44 @@ fn header_u64(r: &reqwest::blocking::Response, name: &str) -> Option<u64> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
+}
+
+/// What one request brought back, read whole on the thread that made it.
+struct Answer {
+    status: u16,
+    offset: Option<u64>,
+    length: Option<u64>,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn read(mut r: reqwest::blocking::Response, limit: u64) -> Result<Self, ClientError> {
+        let mut body = Vec::new();
+        let status = r.status().as_u16();
+        let (offset, length) = (
+            header_u64(&r, "upload-offset"),
+            header_u64(&r, "upload-length"),
+        );
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Read::take(&mut r, limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        if body.len() as u64 > limit {
+            return Err(ClientError::Refused(status));
+        }
+        Ok(Self {
+            status,
+            offset,
+            length,
+            location,
+            body,
+        })
+    }
 }
 
 impl RelayClient {
@@ -132,8 +171,9 @@ impl RelayClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut b = reqwest::blocking::Client::builder()
             .no_proxy()
-            .connect_timeout(Duration::from_secs(30))
-            .timeout(Duration::from_secs(600))
+            .connect_timeout(Duration::from_secs(20))
+            // One request carries at most a chunk: a link that stalls ends it.
+            .timeout(Duration::from_secs(180))
             .user_agent("satchel");
         if let Some(p) = proxy {
             if !p.starts_with("socks5h://") {
@@ -144,27 +184,83 @@ impl RelayClient {
         Ok(Self {
             http: b.build().map_err(net)?,
             base: base.trim_end_matches('/').to_owned(),
+            stop: None,
         })
+    }
+
+    /// Every request from now on ends with [`ClientError::Stopped`] within 25 ms
+    /// of `stop` being raised, even one stalled on a dead link: it runs on a thread
+    /// of its own, left to finish alone (it holds a chunk of ciphertext and a token,
+    /// nothing of the vault).
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
     }
 
     fn mailbox(&self, mailbox: &str) -> String {
         format!("{}/v1/mailboxes/{mailbox}", self.base)
     }
 
+    /// Sends what `build` makes on a thread of its own and reads the answer whole
+    /// (at most `limit` bytes of body), giving up as soon as the stop flag rises.
+    fn send(
+        &self,
+        limit: u64,
+        build: impl FnOnce(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder
+        + Send
+        + 'static,
+    ) -> Result<Answer, ClientError> {
+        if stopped(&self.stop) {
+            return Err(ClientError::Stopped);
+        }
+        let http = self.http.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("relay-request".into())
+            .spawn(move || {
+                let answer = build(&http)
+                    .send()
+                    .map_err(net)
+                    .and_then(|r| Answer::read(r, limit));
+                let _ = tx.send(answer);
+            })
+            .map_err(ClientError::Local)?;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(25)) {
+                Ok(answer) => {
+                    return if stopped(&self.stop) {
+                        Err(ClientError::Stopped)
+                    } else {
+                        answer
+                    };
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if stopped(&self.stop) => {
+                    return Err(ClientError::Stopped);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(ClientError::Network("the request ended unanswered".into()));
+                }
+            }
+        }
+    }
+
     /// Asks the relay for a new mailbox with its registration `token`.
     pub fn register(&self, token: &str) -> Result<NewMailbox, ClientError> {
-        let r = self
-            .http
-            .post(format!("{}/v1/mailboxes", self.base))
-            .header("tus-resumable", crate::TUS_VERSION)
-            .header("authorization", format!("Bearer {}", token.trim()))
-            .send()
-            .map_err(net)?;
-        if r.status().as_u16() != 201 {
-            return Err(status(r.status().as_u16()));
+        let (url, auth) = (
+            format!("{}/v1/mailboxes", self.base),
+            format!("Bearer {}", token.trim()),
+        );
+        let a = self.send(64 * 1024, move |h| {
+            h.post(url)
+                .header("tus-resumable", crate::TUS_VERSION)
+                .header("authorization", auth)
+        })?;
+        if a.status != 201 {
+            return Err(status(a.status));
         }
-        let body = r.bytes().map_err(net)?;
-        let m: NewMailbox = serde_json::from_slice(&body).map_err(|_| ClientError::Refused(201))?;
+        let m: NewMailbox =
+            serde_json::from_slice(&a.body).map_err(|_| ClientError::Refused(201))?;
         if m.mailbox.len() != 64 || !m.mailbox.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ClientError::Refused(201));
         }
@@ -175,8 +271,7 @@ impl RelayClient {
     /// `token`. `upload` is the location of a deposit cut earlier, to resume (from
     /// where the relay says it stands), or `None`; a new upload's location goes to
     /// `created` as soon as it exists, so a caller can keep it across a crash.
-    /// Reports `(bytes the relay holds, bytes in all)`; ends with
-    /// [`ClientError::Stopped`] soon after `stop` is raised.
+    /// Reports `(bytes the relay holds, bytes in all)`.
     #[allow(clippy::too_many_arguments)]
     pub fn deposit(
         &self,
@@ -187,65 +282,52 @@ impl RelayClient {
         upload: Option<&str>,
         created: &mut dyn FnMut(&str),
         progress: &mut dyn FnMut(u64, u64),
-        stop: &Stop,
     ) -> Result<(), ClientError> {
         let auth = format!("Bearer {token}");
-        if stopped(stop) {
-            return Err(ClientError::Stopped);
-        }
         let location = match upload {
             Some(l) => l.to_owned(),
             None => {
-                let r = self
-                    .http
-                    .post(format!("{}/uploads", self.mailbox(mailbox)))
-                    .header("tus-resumable", crate::TUS_VERSION)
-                    .header("authorization", &auth)
-                    .header("upload-length", total.to_string())
-                    .send()
-                    .map_err(net)?;
-                if r.status().as_u16() != 201 {
-                    return Err(status(r.status().as_u16()));
+                let (url, auth) = (format!("{}/uploads", self.mailbox(mailbox)), auth.clone());
+                let a = self.send(64 * 1024, move |h| {
+                    h.post(url)
+                        .header("tus-resumable", crate::TUS_VERSION)
+                        .header("authorization", auth)
+                        .header("upload-length", total.to_string())
+                })?;
+                if a.status != 201 {
+                    return Err(status(a.status));
                 }
-                let l = r
-                    .headers()
-                    .get("location")
-                    .and_then(|v| v.to_str().ok())
+                let l = a
+                    .location
                     .filter(|l| l.starts_with("/v1/mailboxes/"))
-                    .ok_or(ClientError::Refused(201))?
-                    .to_owned();
+                    .ok_or(ClientError::Refused(201))?;
                 created(&l);
                 l
             }
         };
         let url = format!("{}{location}", self.base);
         // Where the relay has it: from there on.
-        let r = self
-            .http
-            .head(&url)
-            .header("tus-resumable", crate::TUS_VERSION)
-            .header("authorization", &auth)
-            .send()
-            .map_err(net)?;
-        if r.status().as_u16() != 200 {
-            return Err(status(r.status().as_u16()));
+        let (u, au) = (url.clone(), auth.clone());
+        let a = self.send(64 * 1024, move |h| {
+            h.head(u)
+                .header("tus-resumable", crate::TUS_VERSION)
+                .header("authorization", au)
+        })?;
+        if a.status != 200 {
+            return Err(status(a.status));
         }
-        let mut offset = header_u64(&r, "upload-offset").ok_or(ClientError::Refused(200))?;
-        if header_u64(&r, "upload-length").is_some_and(|l| l != total) || offset > total {
+        let mut offset = a.offset.ok_or(ClientError::Refused(200))?;
+        if a.length.is_some_and(|l| l != total) || offset > total {
             // Not this bundle's upload: start again.
             return Err(ClientError::Refused(409));
         }
         progress(offset, total);
-        let mut piece = Vec::with_capacity(CHUNK);
         while offset < total {
-            if stopped(stop) {
-                return Err(ClientError::Stopped);
-            }
             source
                 .seek(SeekFrom::Start(offset))
                 .map_err(ClientError::Local)?;
-            piece.clear();
             let want = (total - offset).min(CHUNK as u64);
+            let mut piece = Vec::with_capacity(CHUNK);
             source
                 .by_ref()
                 .take(want)
@@ -255,31 +337,26 @@ impl RelayClient {
                 return Err(ClientError::Local(std::io::ErrorKind::UnexpectedEof.into()));
             }
             let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(&piece));
-            let body = reqwest::blocking::Body::sized(
-                StopReader {
-                    inner: std::io::Cursor::new(piece.clone()),
-                    stop: stop.clone(),
-                },
-                want,
-            );
-            let r = self
-                .http
-                .patch(&url)
-                .header("tus-resumable", crate::TUS_VERSION)
-                .header("authorization", &auth)
-                .header("content-type", "application/offset+octet-stream")
-                .header("upload-offset", offset.to_string())
-                .header("upload-checksum", format!("sha256 {sum}"))
-                .body(body)
-                .send();
-            if stopped(stop) {
-                return Err(ClientError::Stopped);
+            let (u, au, stop) = (url.clone(), auth.clone(), self.stop.clone());
+            let a = self.send(64 * 1024, move |h| {
+                h.patch(u)
+                    .header("tus-resumable", crate::TUS_VERSION)
+                    .header("authorization", au)
+                    .header("content-type", "application/offset+octet-stream")
+                    .header("upload-offset", offset.to_string())
+                    .header("upload-checksum", format!("sha256 {sum}"))
+                    .body(reqwest::blocking::Body::sized(
+                        StopReader {
+                            inner: std::io::Cursor::new(piece),
+                            stop,
+                        },
+                        want,
+                    ))
+            })?;
+            if a.status != 204 {
+                return Err(status(a.status));
             }
-            let r = r.map_err(net)?;
-            if r.status().as_u16() != 204 {
-                return Err(status(r.status().as_u16()));
-            }
-            offset = header_u64(&r, "upload-offset").ok_or(ClientError::Refused(204))?;
+            offset = a.offset.ok_or(ClientError::Refused(204))?;
             progress(offset, total);
         }
         Ok(())
@@ -287,18 +364,16 @@ impl RelayClient {
 
     /// The bundles waiting in `mailbox`: (id, size).
     pub fn list(&self, mailbox: &str, token: &str) -> Result<Vec<(String, u64)>, ClientError> {
-        let r = self
-            .http
-            .get(format!("{}/blobs", self.mailbox(mailbox)))
-            .header("authorization", format!("Bearer {token}"))
-            .send()
-            .map_err(net)?;
-        if r.status().as_u16() != 200 {
-            return Err(status(r.status().as_u16()));
+        let (url, auth) = (
+            format!("{}/blobs", self.mailbox(mailbox)),
+            format!("Bearer {token}"),
+        );
+        let a = self.send(4 << 20, move |h| h.get(url).header("authorization", auth))?;
+        if a.status != 200 {
+            return Err(status(a.status));
         }
-        let body = r.bytes().map_err(net)?;
         let v: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|_| ClientError::Refused(200))?;
+            serde_json::from_slice(&a.body).map_err(|_| ClientError::Refused(200))?;
         Ok(v.get("blobs")
             .and_then(|b| b.as_array())
             .map(|a| {
@@ -316,9 +391,9 @@ impl RelayClient {
             .unwrap_or_default())
     }
 
-    /// Downloads a bundle of `size` bytes into `into`, after the `have` bytes it
-    /// already holds from a download cut before (asked for with `Range`). Reports
-    /// `(bytes held, size)`; ends with [`ClientError::Stopped`] soon after `stop`.
+    /// Downloads a bundle of `size` bytes into `into`, a piece of [`CHUNK`] bytes
+    /// per request, after the bytes it already holds from a download cut before.
+    /// Reports `(bytes held, size)`.
     #[allow(clippy::too_many_arguments)]
     pub fn download(
         &self,
@@ -328,71 +403,48 @@ impl RelayClient {
         size: u64,
         into: &mut std::fs::File,
         progress: &mut dyn FnMut(u64, u64),
-        stop: &Stop,
     ) -> Result<(), ClientError> {
         let mut have = into.metadata().map_err(ClientError::Local)?.len();
         if have > size {
             into.set_len(0).map_err(ClientError::Local)?;
             have = 0;
         }
-        if have == size {
-            progress(have, size);
-            return Ok(());
-        }
-        let mut req = self
-            .http
-            .get(format!("{}/blobs/{blob}", self.mailbox(mailbox)))
-            .header("authorization", format!("Bearer {token}"));
-        if have > 0 {
-            req = req.header("range", format!("bytes={have}-"));
-        }
-        let mut r = req.send().map_err(net)?;
-        match r.status().as_u16() {
-            200 => {
-                into.set_len(0).map_err(ClientError::Local)?;
-                have = 0;
-            }
-            206 => {}
-            code => return Err(status(code)),
-        }
         into.seek(SeekFrom::Start(have))
             .map_err(ClientError::Local)?;
         progress(have, size);
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            if stopped(stop) {
-                return Err(ClientError::Stopped);
+        let url = format!("{}/blobs/{blob}", self.mailbox(mailbox));
+        while have < size {
+            let end = (have + CHUNK as u64).min(size) - 1;
+            let (u, auth) = (url.clone(), format!("Bearer {token}"));
+            let a = self.send(CHUNK as u64, move |h| {
+                h.get(u)
+                    .header("authorization", auth)
+                    .header("range", format!("bytes={have}-{end}"))
+            })?;
+            if a.status != 206 {
+                return Err(status(a.status));
             }
-            let n = r
-                .read(&mut buf)
-                .map_err(|e| ClientError::Network(e.to_string()))?;
-            if n == 0 {
-                break;
+            if a.body.is_empty() || a.body.len() as u64 > end + 1 - have {
+                return Err(ClientError::Refused(206));
             }
-            have += n as u64;
-            if have > size {
-                return Err(ClientError::Refused(200));
-            }
-            into.write_all(buf.get(..n).unwrap_or_default())
-                .map_err(ClientError::Local)?;
+            into.write_all(&a.body).map_err(ClientError::Local)?;
+            have += a.body.len() as u64;
             progress(have, size);
         }
         into.sync_all().map_err(ClientError::Local)?;
-        if have != size {
-            return Err(ClientError::Network("the download ended early".into()));
-        }
         Ok(())
     }
 
     /// Deletes a collected bundle.
     pub fn delete(&self, mailbox: &str, token: &str, blob: &str) -> Result<(), ClientError> {
-        let r = self
-            .http
-            .delete(format!("{}/blobs/{blob}", self.mailbox(mailbox)))
-            .header("authorization", format!("Bearer {token}"))
-            .send()
-            .map_err(net)?;
-        match r.status().as_u16() {
+        let (url, auth) = (
+            format!("{}/blobs/{blob}", self.mailbox(mailbox)),
+            format!("Bearer {token}"),
+        );
+        let a = self.send(64 * 1024, move |h| {
+            h.delete(url).header("authorization", auth)
+        })?;
+        match a.status {
             204 => Ok(()),
             other => Err(status(other)),
         }

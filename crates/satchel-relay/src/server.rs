@@ -416,13 +416,22 @@ async fn get_blob(
     h: HeaderMap,
 ) -> Result<Response, Failure> {
     let id = authorise(&relay, &id, &h, Need::Collect)?;
-    // `Range: bytes=N-` resumes a download cut at N.
-    let from = h
+    // `Range: bytes=N-` resumes a download cut at N; `bytes=N-M` asks for a piece.
+    let range = h
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("bytes="))
-        .and_then(|v| v.strip_suffix('-'))
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.split_once('-'))
+        .and_then(|(a, b)| {
+            let a = a.parse::<u64>().ok()?;
+            let b = if b.is_empty() {
+                None
+            } else {
+                Some(b.parse::<u64>().ok().filter(|b| *b >= a)?)
+            };
+            Some((a, b))
+        });
+    let from = range.map(|(a, _)| a);
     let (file, size) = relay
         .store()
         .open_blob(&id, &blob)
@@ -432,10 +441,21 @@ async fn get_blob(
     if start > size {
         return Err(Failure(StatusCode::RANGE_NOT_SATISFIABLE, "past the end"));
     }
+    // The last byte sent: the range's end, within the bundle.
+    let end = range
+        .and_then(|(_, b)| b)
+        .map_or(size.saturating_sub(1), |b| b.min(size.saturating_sub(1)));
+    let len = if size == 0 {
+        0
+    } else {
+        end + 1 - start.min(end + 1)
+    };
     let mut file = file;
-    use tokio::io::AsyncSeekExt;
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
     file.seek(std::io::SeekFrom::Start(start)).await?;
-    let mut r = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(file)));
+    let mut r = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(
+        file.take(len),
+    )));
     *r.status_mut() = if from.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {
@@ -447,12 +467,11 @@ async fn get_blob(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    if let Ok(v) = HeaderValue::from_str(&(size - start).to_string()) {
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
         hs.insert(header::CONTENT_LENGTH, v);
     }
     if from.is_some()
-        && let Ok(v) =
-            HeaderValue::from_str(&format!("bytes {start}-{}/{size}", size.saturating_sub(1)))
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
     {
         hs.insert(header::CONTENT_RANGE, v);
     }

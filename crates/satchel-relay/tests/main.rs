@@ -513,7 +513,6 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
                 r.stop();
             }
         },
-        &None,
     );
     assert!(matches!(cut, Err(ClientError::Network(_))), "{cut:?}");
     assert!(upload.is_some(), "the upload's location was not kept");
@@ -529,7 +528,6 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
             upload.as_deref(),
             &mut |_| panic!("a new upload was made"),
             &mut |done, _| resumed.push(done),
-            &None,
         )
         .unwrap();
     assert_eq!(
@@ -556,7 +554,6 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
             total,
             &mut file,
             &mut |done, _| seen.push(done),
-            &None,
         )
         .unwrap();
     assert_eq!(
@@ -568,9 +565,12 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
         std::fs::read(&path).unwrap() == bundle,
         "the continued download differs"
     );
-    // A raised flag stops a transfer before anything more is sent.
+    // A raised flag stops a transfer before anything more is sent...
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let r = client.deposit(
+    let stopped = RelayClient::new(&relay.base, None)
+        .unwrap()
+        .with_stop(Some(flag.clone()));
+    let r = stopped.deposit(
         &m.id,
         &m.deposit,
         &mut std::io::Cursor::new(&bundle),
@@ -578,9 +578,32 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
         None,
         &mut |_| panic!("an upload was made after the stop"),
         &mut |_, _| {},
-        &Some(flag),
     );
     assert!(matches!(r, Err(ClientError::Stopped)), "{r:?}");
+    // ...and one stalled on a link that never answers ends when the flag rises, not
+    // when the request times out (minutes later).
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    flag.store(false, std::sync::atomic::Ordering::Relaxed);
+    let stalled = RelayClient::new(&dead_url, None)
+        .unwrap()
+        .with_stop(Some(flag.clone()));
+    let raiser = {
+        let flag = flag.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let began = std::time::Instant::now();
+    let r = stalled.list(&m.id, &m.collect);
+    assert!(matches!(r, Err(ClientError::Stopped)), "{r:?}");
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(20),
+        "it waited for the dead link"
+    );
+    raiser.join().unwrap();
+    drop(dead);
     client.delete(&m.id, &m.collect, &list[0].0).unwrap();
     assert!(client.list(&m.id, &m.collect).unwrap().is_empty());
     assert!(matches!(
@@ -607,7 +630,6 @@ fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
         None,
         &mut |_| made = true,
         &mut |_, _| {},
-        &None,
     );
     assert!(matches!(r, Err(ClientError::Network(_))), "{r:?}");
     assert!(!made);
