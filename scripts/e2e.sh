@@ -67,12 +67,14 @@ if [ -n "$shots" ]; then
 fi
 
 cd "$root/ui"
+# SATCHEL_E2E_ONLY=network runs only the files whose names hold that word.
 # The test runner keeps its own HOME and TMPDIR (its transform cache holds the test's
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
-env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_CLI="$target/debug/satchel" "${knob[@]}" \
+env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_CLI="$target/debug/satchel" \
+  SATCHEL_RELAY="$target/debug/satchel-relay" "${knob[@]}" \
   SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
-  node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts
+  node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts ${SATCHEL_E2E_ONLY:-}

@@ -82,8 +82,9 @@ done_stage "cargo test"
 echo "== end to end (desktop app in WebKitGTK under Xvfb)"
 # The benchmark is built here too: both differ from the test build in the same
 # features (no test hooks, no mock runtime), so one build serves both. The CLI makes
-# the other device of the organisation test (ui/e2e/org.e2e.ts).
-cargo build --locked -p satchel-app -p satchel-bench -p satchel-cli
+# the other device of the organisation and network tests (ui/e2e/org.e2e.ts,
+# network.e2e.ts), and the relay the network test syncs through.
+cargo build --locked -p satchel-app -p satchel-bench -p satchel-cli -p satchel-relay
 scripts/e2e.sh
 done_stage "end to end"
 

@@ -10,6 +10,7 @@ use satchel_api::{
     RecordFilter, RecordId, RecordSummary, RecordView, RecoveryKey, SecretString, Vault,
     export::{self, ExportRequest, ReportWritten},
     form::{FieldValue, Form},
+    network::{LastSync, RelayView, SyncPolicy, SyncReport, SyncStep},
     offload::{OffloadPolicy, OffloadReport},
     org::{MemberView, OrgInfo},
     records::HistoryEntry,
@@ -78,6 +79,8 @@ pub enum Task {
     /// Writing this vault's audit export.
     #[serde(rename = "audit_export")]
     AuditExport,
+    /// Syncing through relays (`done`/`total` in bytes of the bundle at hand).
+    Sync,
 }
 
 /// Where that work is; `done` comes last, on failure too.
@@ -94,6 +97,12 @@ pub enum Phase {
     Writing,
     /// Signatures, chains and checkpoints checked, op by op.
     Checking,
+    /// Asking a relay what waits in this device's mailbox.
+    Listing,
+    /// Downloading a bundle from a relay.
+    Receiving,
+    /// Depositing a bundle into a peer's mailbox.
+    Sending,
     Done,
 }
 
@@ -1351,6 +1360,85 @@ pub async fn bundle_import_choose<R: Runtime>(
                 v.import_bundle(&path)
             })
             .map(Some)
+        })
+        .await
+}
+
+/// The relays this device collects from (nothing secret).
+#[tauri::command]
+pub async fn relays_list(shell: Shell<'_>) -> Result<Vec<RelayView>> {
+    shell.with_vault(|v| v.relays()).await
+}
+
+/// Adds a relay with the mailbox its operator made (the JSON `satchel-relay
+/// mailbox create` prints, pasted). No network.
+#[tauri::command]
+pub async fn relay_add(shell: Shell<'_>, url: String, mailbox: String) -> Result<RelayView> {
+    let mailbox = zeroize::Zeroizing::new(mailbox);
+    shell.with_vault(move |v| v.relay_add(&url, &mailbox)).await
+}
+
+/// Adds a relay by asking it for a mailbox with its registration token: a network
+/// step, which the safe-to-sync policy is asked about first.
+#[tauri::command]
+pub async fn relay_register(shell: Shell<'_>, url: String, token: String) -> Result<RelayView> {
+    let token = zeroize::Zeroizing::new(token);
+    shell
+        .with_vault(move |v| v.relay_register(&url, &token, None))
+        .await
+}
+
+/// Stops collecting from a relay.
+#[tauri::command]
+pub async fn relay_remove(shell: Shell<'_>, url: String) -> Result<()> {
+    shell.with_vault(move |v| v.relay_remove(&url)).await
+}
+
+/// The safe-to-sync policy.
+#[tauri::command]
+pub async fn sync_policy_get(shell: Shell<'_>) -> Result<SyncPolicy> {
+    shell.with_vault(|v| v.sync_policy()).await
+}
+
+/// Sets the safe-to-sync policy; returns it as kept.
+#[tauri::command]
+pub async fn sync_policy_set(shell: Shell<'_>, policy: SyncPolicy) -> Result<SyncPolicy> {
+    shell.with_vault(move |v| v.set_sync_policy(policy)).await
+}
+
+/// The last network sync, if any.
+#[tauri::command]
+pub async fn sync_last(shell: Shell<'_>) -> Result<Option<LastSync>> {
+    shell.with_vault(|v| v.last_sync()).await
+}
+
+/// Syncs through the relays now, as the person asked: collects, imports, deposits.
+/// Emits progress in bytes; a lock, the panic key or Cancel ends it at once, and
+/// what was cut resumes next time.
+#[tauri::command]
+pub async fn sync_now<R: Runtime>(app: AppHandle<R>, shell: Shell<'_>) -> Result<SyncReport> {
+    shell
+        .with_vault(move |v| {
+            let report = v.sync_now(true, None, &mut |p| {
+                let phase = match p.step {
+                    SyncStep::Sealing => Phase::Sealing,
+                    SyncStep::Sending => Phase::Sending,
+                    SyncStep::Listing => Phase::Listing,
+                    SyncStep::Receiving => Phase::Receiving,
+                    SyncStep::Importing => Phase::Decrypting,
+                };
+                let _ = app.emit(
+                    "progress",
+                    Progress {
+                        task: Task::Sync,
+                        phase,
+                        done: Some(p.done),
+                        total: (p.total > 0).then_some(p.total),
+                    },
+                );
+            });
+            progress(&app, Task::Sync, Phase::Done);
+            report
         })
         .await
 }

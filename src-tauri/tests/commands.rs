@@ -1367,6 +1367,72 @@ fn assignment_and_the_offload_policy_through_ipc() {
     );
 }
 
+/// Network sync through IPC: relays added and refused, the policy set and refused,
+/// and a sync the policy holds back makes no connection at all; one it allows does,
+/// and the failure is reported as the relay's.
+#[test]
+fn network_sync_asks_the_policy_before_any_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(&tmp.path().join("a"), "main");
+    a.create();
+    assert_eq!(a.ok("relays_list", json!({})), json!([]));
+    assert_eq!(a.code("sync_now", json!({})), "relay");
+    // A listener that counts the connections made to it and closes each.
+    let trap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", trap.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for conn in trap.incoming() {
+            drop(conn);
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let seen = || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        count.load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let token = "A".repeat(43);
+    let mailbox =
+        json!({ "mailbox": "ab".repeat(32), "deposit": token, "collect": token }).to_string();
+    let bad = a.err("relay_add", json!({ "url": url, "mailbox": "{}" }));
+    assert_eq!(bad["code"], "relay");
+    assert_eq!(bad["params"]["reason"], "bad_mailbox");
+    let added = a.ok("relay_add", json!({ "url": url, "mailbox": mailbox }));
+    assert_eq!(added["mailbox"], "abababab");
+    let listed = a.ok("relays_list", json!({}));
+    assert!(!listed.to_string().contains(&token), "a token crossed IPC");
+    let mut policy = a.ok("sync_policy_get", json!({}));
+    assert_eq!(policy["auto"], false);
+    policy["windows"] = json!(["25:00-01:00"]);
+    let refused = a.err("sync_policy_set", json!({ "policy": policy }));
+    assert_eq!(refused["code"], "invalid_sync_policy");
+    assert_eq!(refused["params"]["reason"], "window");
+    policy["windows"] = json!([]);
+    policy["proxy_only"] = json!(true);
+    a.ok("sync_policy_set", json!({ "policy": policy }));
+    let held = a.err("sync_now", json!({}));
+    assert_eq!(held["code"], "sync_not_allowed");
+    assert_eq!(held["params"]["reason"], "proxy_required");
+    assert_eq!(
+        a.code(
+            "relay_register",
+            json!({ "url": "http://127.0.0.1:9", "token": "t" })
+        ),
+        "sync_not_allowed"
+    );
+    assert_eq!(seen(), 0, "a connection despite the policy");
+    assert_eq!(a.ok("sync_last", json!({})), json!(null));
+    policy["proxy_only"] = json!(false);
+    a.ok("sync_policy_set", json!({ "policy": policy }));
+    let report = a.ok("sync_now", json!({}));
+    assert_eq!(report["errors"][0]["code"], "relay", "{report}");
+    assert!(seen() > 0);
+    assert_eq!(a.ok("sync_last", json!({}))["complete"], false);
+    a.ok("relay_remove", json!({ "url": url }));
+    assert_eq!(a.ok("relays_list", json!({})), json!([]));
+}
+
 /// A peer added from a card is unverified until the words its own screen shows
 /// (here in Chinese) are typed; other words change nothing.
 #[test]

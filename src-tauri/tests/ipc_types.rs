@@ -32,6 +32,7 @@ use satchel_api::{
     AuthorChoice, Draft, DraftInfo, Found, RecordFilter, RecordSummary, RecordView,
     export::{ExportRequest, ReportWritten},
     form::{FieldValue, Form},
+    network::{LastSync, RelayView, SyncPolicy, SyncReport},
     offload::{OffloadPolicy, OffloadReport},
     quarantine::{QuarantineEntry, QuarantinedOp},
     records::HistoryEntry,
@@ -93,6 +94,10 @@ fn roots(c: &mut Collector) {
     c.add::<OffloadPolicy>();
     c.add::<OffloadReport>();
     c.add::<AuditChecked>();
+    c.add::<RelayView>();
+    c.add::<SyncPolicy>();
+    c.add::<SyncReport>();
+    c.add::<LastSync>();
 }
 
 /// Events the shell emits, with their payload's type. Every `.emit("…")` in

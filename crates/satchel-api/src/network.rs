@@ -65,7 +65,8 @@ pub struct RelayView {
 #[serde(default)]
 pub struct SyncPolicy {
     /// Also sync on its own, every `every_minutes` while the app is unlocked (false:
-    /// only when asked, the default).
+    /// only when asked, the default). Kept for the app's automatic sync, which is not
+    /// built yet: nothing sets it, and no sync starts unasked.
     pub auto: bool,
     /// Minutes between syncs on its own, 5 to 1440.
     pub every_minutes: u32,
@@ -588,17 +589,6 @@ impl Vault {
             self.unlocked_at.elapsed(),
         )?;
         Ok(proxy)
-    }
-
-    /// Whether a sync nobody asked for may start now (the app's timer asks this
-    /// before [`Vault::sync_now`]).
-    pub fn auto_sync_due(&self) -> Result<bool> {
-        let policy = self.sync_policy()?;
-        if !policy.auto || self.network_allowed(false, None).is_err() {
-            return Ok(false);
-        }
-        let last = self.last_sync()?.map_or(0, |l| l.at_ms);
-        Ok(now_ms().saturating_sub(last) >= u64::from(policy.every_minutes) * 60_000)
     }
 
     fn transfers(&self) -> PathBuf {

@@ -381,12 +381,6 @@ pub(crate) enum SyncCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct PolicyArgs {
-    /// Also sync on its own while the app is unlocked (off: only when asked)
-    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
-    pub(crate) auto: Option<String>,
-    /// Minutes between syncs on its own (5 to 1440)
-    #[arg(long, value_name = "MINUTES")]
-    pub(crate) every: Option<u32>,
     /// The SOCKS5 proxy to sync through
     #[arg(long, value_name = "socks5h://HOST:PORT", conflicts_with = "no_proxy")]
     pub(crate) proxy: Option<String>,

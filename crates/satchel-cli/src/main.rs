@@ -1415,17 +1415,7 @@ fn sync_cmd(cli: &Cli, dir: &Path, cmd: &SyncCommand) -> Result<()> {
             if cli.json {
                 return print_json(&policy);
             }
-            say!(
-                "Sync on its own: {}",
-                if policy.auto {
-                    format!(
-                        "every {} minutes while the app is unlocked",
-                        policy.every_minutes
-                    )
-                } else {
-                    "no, only when asked".to_owned()
-                }
-            );
+            say!("Sync: only when asked");
             say!(
                 "Proxy: {}{}",
                 policy.proxy.as_deref().unwrap_or("none"),
@@ -1453,12 +1443,6 @@ fn sync_cmd(cli: &Cli, dir: &Path, cmd: &SyncCommand) -> Result<()> {
 }
 
 fn apply_policy(policy: &mut satchel_api::network::SyncPolicy, args: &PolicyArgs) {
-    if let Some(a) = &args.auto {
-        policy.auto = a == "on";
-    }
-    if let Some(m) = args.every {
-        policy.every_minutes = m;
-    }
     if let Some(p) = &args.proxy {
         policy.proxy = Some(p.clone());
     }

@@ -380,7 +380,7 @@ fn bad_relays_and_mailboxes_are_refused_clearly() {
     for (args, says) in [
         (vec!["--window", "25:00-01:00"], "HH:MM-HH:MM"),
         (vec!["--proxy", "http://127.0.0.1:8080"], "socks5h://"),
-        (vec!["--every", "1"], "5 to 1440"),
+        (vec!["--quiet-after-unlock", "1441"], "0 to 1440"),
     ] {
         let mut all = vec!["sync", "policy"];
         all.extend(args);

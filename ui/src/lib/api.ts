@@ -40,7 +40,7 @@ export function allOf<T extends string>(members: Record<T, true>): T[] {
 export const LOCK_REASONS = ['user', 'idle', 'suspend', 'screen'] as const satisfies readonly LockReason[];
 
 /** Every phase the shell reports, in the order it reports them. */
-export const PHASES: Phase[] = allOf<Phase>({ deriving_key: true, upgrading: true, copying: true, decrypting: true, sealing: true, writing: true, checking: true, done: true });
+export const PHASES: Phase[] = allOf<Phase>({ deriving_key: true, upgrading: true, copying: true, decrypting: true, sealing: true, writing: true, checking: true, listing: true, receiving: true, sending: true, done: true });
 
 // Raw-body commands take the file's bytes rather than JSON arguments; these read the
 // `File` the user picked or dropped, so no path crosses IPC.

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { AuditChecked, AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, ReportWritten, Resolution, Settings, Staged, Transfer, VaultState, Verified } from './ipc';
+import type { AuditChecked, AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, LastSync, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, RelayView, ReportWritten, Resolution, Settings, Staged, SyncPolicy, SyncReport, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -318,10 +318,58 @@ export const recordsPage = (args: { query: PageQuery }): Promise<Page> =>
 export const recordsSearch = (args: { query: string; form: string | null; filter: RecordFilter | null }): Promise<Found> =>
   invoke<Found>('records_search', args);
 
+/**
+ * Adds a relay with the mailbox its operator made (the JSON `satchel-relay
+ * mailbox create` prints, pasted). No network.
+ */
+export const relayAdd = (args: { url: string; mailbox: string }): Promise<RelayView> =>
+  invoke<RelayView>('relay_add', args);
+
+/**
+ * Adds a relay by asking it for a mailbox with its registration token: a network
+ * step, which the safe-to-sync policy is asked about first.
+ */
+export const relayRegister = (args: { url: string; token: string }): Promise<RelayView> =>
+  invoke<RelayView>('relay_register', args);
+
+/**
+ * Stops collecting from a relay.
+ */
+export const relayRemove = (args: { url: string }): Promise<void> =>
+  invoke<void>('relay_remove', args);
+
+/**
+ * The relays this device collects from (nothing secret).
+ */
+export const relaysList = (): Promise<Array<RelayView>> => invoke<Array<RelayView>>('relays_list');
+
 export const settingsGet = (): Promise<Settings> => invoke<Settings>('settings_get');
 
 export const settingsSet = (args: { settings: Settings }): Promise<void> =>
   invoke<void>('settings_set', args);
+
+/**
+ * The last network sync, if any.
+ */
+export const syncLast = (): Promise<LastSync | null> => invoke<LastSync | null>('sync_last');
+
+/**
+ * Syncs through the relays now, as the person asked: collects, imports, deposits.
+ * Emits progress in bytes; a lock, the panic key or Cancel ends it at once, and
+ * what was cut resumes next time.
+ */
+export const syncNow = (): Promise<SyncReport> => invoke<SyncReport>('sync_now');
+
+/**
+ * The safe-to-sync policy.
+ */
+export const syncPolicyGet = (): Promise<SyncPolicy> => invoke<SyncPolicy>('sync_policy_get');
+
+/**
+ * Sets the safe-to-sync policy; returns it as kept.
+ */
+export const syncPolicySet = (args: { policy: SyncPolicy }): Promise<SyncPolicy> =>
+  invoke<SyncPolicy>('sync_policy_set', args);
 
 export const syncStatus = (): Promise<Array<PeerStatus>> => invoke<Array<PeerStatus>>('sync_status');
 
@@ -431,8 +479,16 @@ export type Commands = {
   records_export_drive: { args: { request: ExportRequest; drive: string }; result: ReportWritten };
   records_page: { args: { query: PageQuery }; result: Page };
   records_search: { args: { query: string; form: string | null; filter: RecordFilter | null }; result: Found };
+  relay_add: { args: { url: string; mailbox: string }; result: RelayView };
+  relay_register: { args: { url: string; token: string }; result: RelayView };
+  relay_remove: { args: { url: string }; result: void };
+  relays_list: { args: undefined; result: Array<RelayView> };
   settings_get: { args: undefined; result: Settings };
   settings_set: { args: { settings: Settings }; result: void };
+  sync_last: { args: undefined; result: LastSync | null };
+  sync_now: { args: undefined; result: SyncReport };
+  sync_policy_get: { args: undefined; result: SyncPolicy };
+  sync_policy_set: { args: { policy: SyncPolicy }; result: SyncPolicy };
   sync_status: { args: undefined; result: Array<PeerStatus> };
   task_cancel: { args: undefined; result: void };
   vault_create: { args: { passphrase: string }; result: Created };

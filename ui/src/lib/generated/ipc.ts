@@ -541,6 +541,16 @@ ko: string,
  */
 "zh-Hans": string, };
 
+export type LastSync = { 
+/**
+ * When it ended (Unix ms).
+ */
+at_ms: number, 
+/**
+ * Whether everything went: nothing failed and nothing was refused.
+ */
+complete: boolean, };
+
 export type LatLon = { 
 /**
  * Latitude, -90 to 90.
@@ -684,6 +694,46 @@ acknowledged: number,
  */
 waiting: number, };
 
+export type PeerSync = { 
+/**
+ * The peer's name.
+ */
+name: string, 
+/**
+ * Ops in the bundles deposited for it (none: nothing new for it).
+ */
+sent_ops: number, 
+/**
+ * Bytes sent to the relay for it in this sync.
+ */
+sent_bytes: number, 
+/**
+ * Whether a deposit cut before was finished: it went on from the relay's
+ * offset, not from the start.
+ */
+resumed: boolean, 
+/**
+ * Bundles from it imported (or found imported before).
+ */
+received: number, 
+/**
+ * Ops from it applied.
+ */
+applied: number, 
+/**
+ * Fields newly in conflict.
+ */
+conflicts_created: number, 
+/**
+ * Whether it named no mailbox yet: it is reached by file until one of its
+ * bundles arrives.
+ */
+no_address: boolean, 
+/**
+ * What went wrong sending to it.
+ */
+error?: Problem, };
+
 export type PeerView = { 
 /**
  * Local name.
@@ -699,7 +749,21 @@ fingerprint: string,
  */
 verified: boolean, };
 
-export type Phase = "deriving_key" | "upgrading" | "copying" | "decrypting" | "sealing" | "writing" | "checking" | "done";
+export type Phase = "deriving_key" | "upgrading" | "copying" | "decrypting" | "sealing" | "writing" | "checking" | "listing" | "receiving" | "sending" | "done";
+
+export type Problem = { 
+/**
+ * As in [`ApiError::code`].
+ */
+code: ErrorCode, 
+/**
+ * As in [`ApiError::params`].
+ */
+params: { [key in string]: ErrorParam }, 
+/**
+ * In English.
+ */
+message: string, };
 
 export type Progress = { task: Task, phase: Phase, 
 /**
@@ -875,6 +939,16 @@ assigned: Array<string>,
  */
 form_version: number | null, };
 
+export type RelayView = { 
+/**
+ * The relay's address.
+ */
+url: string, 
+/**
+ * The first 8 hex digits of this device's mailbox there.
+ */
+mailbox: string, };
+
 export type ReportWritten = { 
 /**
  * Records written (rows after the header).
@@ -972,7 +1046,54 @@ hit: boolean, };
 
 export type Staged = { id: string, name: string, size: number, };
 
-export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report" | "audit_check" | "audit_export";
+export type SyncPolicy = { 
+/**
+ * Also sync on its own, every `every_minutes` while the app is unlocked (false:
+ * only when asked, the default).
+ */
+auto: boolean, 
+/**
+ * Minutes between syncs on its own, 5 to 1440.
+ */
+every_minutes: number, 
+/**
+ * The SOCKS5 proxy, `socks5h://HOST:PORT` (names resolved by the proxy).
+ */
+proxy: string | null, 
+/**
+ * Never connect but through a proxy: without one, nothing is sent.
+ */
+proxy_only: boolean, 
+/**
+ * Local times when sync may happen, `HH:MM-HH:MM` (may cross midnight); none:
+ * any time.
+ */
+windows: Array<string>, 
+/**
+ * No network sync in the first minutes after unlock, 0 to 1440.
+ */
+quiet_after_unlock_minutes: number, };
+
+export type SyncReport = { 
+/**
+ * Per peer, by name.
+ */
+peers: Array<PeerSync>, 
+/**
+ * Bundles collected and refused: not for this device, damaged, or refused on
+ * import. Deleted from the relay when they can never be imported.
+ */
+refused: Array<Problem>, 
+/**
+ * What failed with this device's own mailboxes (collecting).
+ */
+errors: Array<Problem>, 
+/**
+ * When it ended (Unix ms).
+ */
+finished_ms: number, };
+
+export type Task = "create" | "unlock" | "recover" | "passphrase" | "import" | "export" | "rekey" | "attach" | "save" | "report" | "audit_check" | "audit_export" | "sync";
 
 export type Transfer = { text: string, qr: string | null, };
 
