@@ -102,6 +102,8 @@ if [ "$long" = 1 ]; then
   done_stage "long: fuzz"
 
   echo "== long: release benchmarks"
+  # The relay's figures run the relay process built beside the benchmark.
+  cargo build --locked --release -p satchel-relay
   cargo run --locked --release -p satchel-bench
   done_stage "long: release bench"
 

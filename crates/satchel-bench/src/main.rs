@@ -24,6 +24,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod audit;
+mod relay;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -102,6 +103,11 @@ struct Args {
     /// to a save, an export and an import
     #[arg(long, hide = true)]
     only_audit: Option<usize>,
+    /// Only the relay's figures: throughput from many clients on loopback against
+    /// writing to disk, the relay's peak memory, and the bytes a resumed deposit
+    /// sends again (needs the relay binary built beside this one)
+    #[arg(long, hide = true)]
+    only_relay: bool,
     /// Only the memory a session of syncs keeps: a vault of this many records, five
     /// times importing a small bundle from a peer and exporting everything to it,
     /// under the app's allocator tunables
@@ -887,6 +893,10 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_audit {
         return audit_figures(n);
     }
+    if args.only_relay {
+        relay::throughput(100, 1_000, 256 * 1024)?;
+        return relay::resume(50_000_000);
+    }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
     }
@@ -935,6 +945,13 @@ fn main() -> Result<()> {
     }
     session_memory_figures(if args.quick { 2_000 } else { 100_000 })?;
     audit_figures(if args.quick { 10_000 } else { 1_000_000 })?;
+    if args.quick {
+        relay::throughput(10, 50, 64 * 1024)?;
+        relay::resume(5_000_000)?;
+    } else {
+        relay::throughput(100, 1_000, 256 * 1024)?;
+        relay::resume(50_000_000)?;
+    }
     Ok(())
 }
 

