@@ -17,11 +17,20 @@ use crate::sync::{card, carry, import};
 use crate::*;
 
 /// The relay binary, built beside this one by `cargo test --workspace`; built
-/// here when this package's tests run alone.
+/// here when this package's tests run alone and it is missing or older than the
+/// relay's sources (a stale relay fails these tests in confusing ways).
 fn relay_bin() -> PathBuf {
     let bin = Path::new(env!("CARGO_BIN_EXE_satchel"))
         .with_file_name(format!("satchel-relay{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../satchel-relay/src");
+    let newest = std::fs::read_dir(&sources)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| modified(&e.path()))
+        .max();
+    if modified(&bin).is_none_or(|built| newest.is_some_and(|n| n > built)) {
         let status = Command::new(env!("CARGO"))
             .args([
                 "build",
@@ -995,4 +1004,148 @@ fn in_a_network_namespace_nothing_leaves_outside_the_policy() {
             .all(|l| l.contains("ARP") && l.contains("10.213.77.1")),
         "packets to something other than the proxy: {seen:?}"
     );
+}
+
+/// Forwards connections to `to` over a bad link: each connection is cut after a
+/// random 100 KiB to 1.5 MiB in either direction, one in five is refused at once,
+/// and every piece waits a little. Deterministic from `seed`. (The kernel here has
+/// no netem, so the link is made bad in user space.)
+struct Flaky {
+    port: u16,
+}
+
+impl Flaky {
+    fn new(to: u16, seed: u64) -> Self {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut state = seed | 1;
+            let mut next = move || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
+            for conn in l.incoming() {
+                let Ok(client) = conn else { continue };
+                if next() % 5 == 0 {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                let budget = Arc::new(AtomicUsize::new(
+                    100 * 1024 + (next() % (1400 * 1024)) as usize,
+                ));
+                for (mut from, mut into) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let budget = budget.clone();
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16 * 1024];
+                        loop {
+                            match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => {
+                                    let left = budget.load(Ordering::Relaxed);
+                                    let n = n.min(left);
+                                    if n == 0 || into.write_all(&buf[..n]).is_err() {
+                                        break;
+                                    }
+                                    budget.fetch_sub(n, Ordering::Relaxed);
+                                    std::thread::sleep(Duration::from_millis(2));
+                                }
+                            }
+                        }
+                        let _ = into.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Self { port }
+    }
+}
+
+/// Over a link that cuts every connection after a megabyte or so and refuses some:
+/// syncing again and again, everything arrives once, attachment whole, and the
+/// relay and the transfers folder end empty.
+#[test]
+fn a_flaky_link_loses_nothing_and_delivers_once() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("relay");
+    let port = free_port();
+    let _relay = Relay::start(&data, port);
+    let flaky = Flaky::new(port, 0x5eed_f1a4);
+    let (a, b, _, box_b) = pair(
+        &format!("http://127.0.0.1:{}", flaky.port),
+        &data,
+        root.path(),
+    );
+    drop(a.add_contacts(20, |i| format!("연락처 {i} 联系人 Contact")));
+    let photo = root.path().join("photo.bin");
+    let mut bytes = vec![0u8; 4 << 20];
+    getrandom::fill(&mut bytes).unwrap();
+    std::fs::write(&photo, &bytes).unwrap();
+    let id = a
+        .ok(&[
+            "record",
+            "add",
+            "contact",
+            "--set",
+            "name=With photo",
+            "--attach",
+            photo.to_str().unwrap(),
+        ])
+        .trim()
+        .to_owned();
+    let until_done = |s: &Sandbox, what: &str| {
+        let mut last = String::new();
+        for _ in 0..60 {
+            let r = s.run(&["sync", "now"]);
+            if r.code == 0 {
+                return;
+            }
+            last = format!("{}{}", r.stdout, r.stderr);
+        }
+        panic!("{what}: never completed over the flaky link: {last}");
+    };
+    until_done(&a, "sending");
+    assert_eq!(waiting(&data, &box_b), 1);
+    until_done(&b, "receiving");
+    assert_eq!(waiting(&data, &box_b), 0);
+    let list: serde_json::Value =
+        serde_json::from_str(&b.ok(&["--json", "record", "list", "--limit", "100"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 21, "{list}");
+    // The attachment arrived whole.
+    let shown: serde_json::Value =
+        serde_json::from_str(&b.ok(&["--json", "record", "show", &id])).unwrap();
+    fn blake3_in(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .get("blake3")
+                .and_then(|h| h.as_str().map(str::to_owned))
+                .or_else(|| m.values().find_map(blake3_in)),
+            serde_json::Value::Array(a) => a.iter().find_map(blake3_in),
+            _ => None,
+        }
+    }
+    let hash = blake3_in(&shown).unwrap_or_else(|| panic!("no attachment in {shown}"));
+    let out = root.path().join("photo.out");
+    b.ok(&[
+        "record",
+        "save-attachment",
+        &id,
+        &hash,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(&out).unwrap() == bytes,
+        "the attachment arrived damaged"
+    );
+    assert!(!b.vault.join("transfers").exists());
+    assert!(!a.vault.join("transfers").exists());
 }

@@ -1049,7 +1049,8 @@ export type Staged = { id: string, name: string, size: number, };
 export type SyncPolicy = { 
 /**
  * Also sync on its own, every `every_minutes` while the app is unlocked (false:
- * only when asked, the default).
+ * only when asked, the default). Kept for the app's automatic sync, which is not
+ * built yet: nothing sets it, and no sync starts unasked.
  */
 auto: boolean, 
 /**
