@@ -1149,3 +1149,23 @@ fn a_flaky_link_loses_nothing_and_delivers_once() {
     assert!(!b.vault.join("transfers").exists());
     assert!(!a.vault.join("transfers").exists());
 }
+
+/// A deposit that could not finish leaves its sealed bundle in the vault's
+/// `transfers` folder; a wipe takes it with everything else.
+#[test]
+fn a_wipe_takes_the_bundles_in_transit() {
+    let root = tempfile::tempdir().unwrap();
+    let trap = Trap::new();
+    let (a, _b, _, _) = pair(
+        &format!("http://127.0.0.1:{}", trap.port),
+        &root.path().join("relay"),
+        root.path(),
+    );
+    a.ok(&["record", "add", "contact", "--set", "name=Kim"]);
+    let r = a.run(&["sync", "now"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let transfers = a.vault.join("transfers");
+    assert!(size_of_largest(&transfers) > 0, "no bundle left in transit");
+    a.ok(&["wipe", "--yes"]);
+    assert!(!a.vault.exists(), "the wipe left the vault folder");
+}
