@@ -1048,13 +1048,21 @@ impl Flaky {
                         loop {
                             match from.read(&mut buf) {
                                 Ok(0) | Err(_) => break,
-                                Ok(n) => {
-                                    let left = budget.load(Ordering::Relaxed);
-                                    let n = n.min(left);
-                                    if n == 0 || into.write_all(&buf[..n]).is_err() {
+                                Ok(got) => {
+                                    // Both directions draw on one budget; the
+                                    // connection is cut, both ways, once it is spent.
+                                    let left = budget
+                                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                                            Some(l.saturating_sub(got))
+                                        })
+                                        .unwrap_or(0);
+                                    let n = got.min(left);
+                                    if n > 0 && into.write_all(&buf[..n]).is_err() {
                                         break;
                                     }
-                                    budget.fetch_sub(n, Ordering::Relaxed);
+                                    if n < got {
+                                        break;
+                                    }
                                     std::thread::sleep(Duration::from_millis(2));
                                 }
                             }
