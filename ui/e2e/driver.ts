@@ -383,3 +383,36 @@ export async function shot(b: Browser, name: string): Promise<void> {
   await b.pause(600);
   await b.saveScreenshot(join(dir, `${name}.png`));
 }
+
+/** Creates a vault with `pass` on the first screen, confirms the recovery key and
+ * waits for the records screen. */
+export async function createVault(b: Browser, pass: string): Promise<void> {
+  await type(b, 'passphrase', pass);
+  await type(b, 'passphrase-confirm', pass);
+  await waitText(b, 'strength', (t) => t.length > 0);
+  await click(b, 'create-submit');
+  const key = await waitText(b, 'recovery-key', (t) => t.length > 20, 60_000);
+  const groups = key.split(/[\s-]+/).filter(Boolean);
+  await type(b, 'recovery-confirm-input', groups[groups.length - 1]);
+  await click(b, 'recovery-done');
+  await el(b, 'nav-records').waitForDisplayed({ timeout: 20_000 });
+}
+
+/** Switches the UI language in Settings and waits for the bar to show its script. */
+export async function language(b: Browser, lang: 'en' | 'ko' | 'zh-Hans'): Promise<void> {
+  const script = { en: /^[\x20-\x7e]+$/, ko: /[가-힣]/, 'zh-Hans': /[\u4e00-\u9fff]/ }[lang];
+  await click(b, 'nav-settings');
+  await click(b, `language-${lang}`);
+  await waitText(b, 'nav-records', (t) => script.test(t));
+}
+
+/** Screenshot file prefixes by UI language. */
+export const PREFIX = { en: 'en', ko: 'ko', 'zh-Hans': 'zh' } as const;
+
+/** Scrolls the element to the top of the window (below the bar), for a screenshot of
+ * what follows it. */
+export async function scrollToId(b: Browser, id: string): Promise<void> {
+  const e = await el(b, id);
+  await e.waitForExist({ timeout: 20_000 });
+  await b.execute((x: HTMLElement) => x.scrollIntoView({ block: 'start' }), e as unknown as HTMLElement);
+}

@@ -11,7 +11,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, select, setFile, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, click, closeApp, createVault, el, language, need, openApp, PREFIX, scrollToId, select, setFile, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const RUN = need('SATCHEL_E2E_DIR');
 const VAULT = join(RUN, 'vaults', 'net-office');
@@ -60,30 +60,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function createVault(b: Browser): Promise<void> {
-  await type(b, 'passphrase', PASS);
-  await type(b, 'passphrase-confirm', PASS);
-  await waitText(b, 'strength', (t) => t.length > 0);
-  await click(b, 'create-submit');
-  const key = await waitText(b, 'recovery-key', (t) => t.length > 20, 60_000);
-  const groups = key.split(/[\s-]+/).filter(Boolean);
-  await type(b, 'recovery-confirm-input', groups[groups.length - 1]);
-  await click(b, 'recovery-done');
-  await el(b, 'nav-records').waitForDisplayed({ timeout: 20_000 });
-}
 
-async function language(b: Browser, lang: 'en' | 'ko' | 'zh-Hans'): Promise<void> {
-  const script = { en: /^[\x20-\x7e]+$/, ko: /[가-힣]/, 'zh-Hans': /[\u4e00-\u9fff]/ }[lang];
-  await click(b, 'nav-settings');
-  await click(b, `language-${lang}`);
-  await waitText(b, 'nav-records', (t) => script.test(t));
-}
 
-async function scrollTo(b: Browser, id: string): Promise<void> {
-  const e = await el(b, id);
-  await e.waitForExist({ timeout: 20_000 });
-  await b.execute((x: HTMLElement) => x.scrollIntoView({ block: 'start' }), e as unknown as HTMLElement);
-}
 
 async function syncNow(b: Browser): Promise<void> {
   await click(b, 'nav-sync');
@@ -94,7 +72,6 @@ async function syncNow(b: Browser): Promise<void> {
   );
 }
 
-const PREFIX = { en: 'en', ko: 'ko', 'zh-Hans': 'zh' } as const;
 
 describe('network sync in the app', () => {
   let relay: ChildProcess | null = null;
@@ -120,7 +97,7 @@ describe('network sync in the app', () => {
   it('syncs both ways through a relay, and holds a sync back by its policy', async () => {
     cli(['init']);
     const { b } = await openApp(VAULT);
-    await createVault(b);
+    await createVault(b, PASS);
 
     // Peers of each other.
     const fieldCard = (JSON.parse(cli(['--json', 'identity', 'show'])) as { card: string }).card;
@@ -194,7 +171,7 @@ describe('network sync in the app', () => {
       await click(b, 'nav-sync');
       await click(b, 'sync-now');
       await el(b, 'sync-result').waitForDisplayed({ timeout: 60_000 });
-      await scrollTo(b, 'network');
+      await scrollToId(b, 'network');
       await shot(b, `${PREFIX[lang]}-sync-network`);
     }
 
@@ -212,7 +189,7 @@ describe('network sync in the app', () => {
     const held = await waitText(b, 'sync-error', (t) => t.length > 0);
     expect(held).toContain('프록시');
     expect(waiting(office)).toBe(1);
-    await scrollTo(b, 'network');
+    await scrollToId(b, 'network');
     await shot(b, 'ko-sync-policy-held');
     await closeApp(b);
   });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, select, setFile, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, click, closeApp, createVault, el, language, need, openApp, PREFIX, scrollToId, select, setFile, shot, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const RUN = need('SATCHEL_E2E_DIR');
 const VAULT = join(RUN, 'vaults', 'org-coordinator');
@@ -44,24 +44,7 @@ function fingerprintLine(out: string): string {
   return line.slice('Fingerprint:'.length).trim();
 }
 
-async function createVault(b: Browser): Promise<void> {
-  await type(b, 'passphrase', PASS);
-  await type(b, 'passphrase-confirm', PASS);
-  await waitText(b, 'strength', (t) => t.length > 0);
-  await click(b, 'create-submit');
-  const key = await waitText(b, 'recovery-key', (t) => t.length > 20, 60_000);
-  const groups = key.split(/[\s-]+/).filter(Boolean);
-  await type(b, 'recovery-confirm-input', groups[groups.length - 1]);
-  await click(b, 'recovery-done');
-  await el(b, 'nav-records').waitForDisplayed({ timeout: 20_000 });
-}
 
-async function language(b: Browser, lang: 'en' | 'ko' | 'zh-Hans'): Promise<void> {
-  const script = { en: /^[\x20-\x7e]+$/, ko: /[가-힣]/, 'zh-Hans': /[\u4e00-\u9fff]/ }[lang];
-  await click(b, 'nav-settings');
-  await click(b, `language-${lang}`);
-  await waitText(b, 'nav-records', (t) => script.test(t));
-}
 
 /** Whether the QR image under `id` was decoded and drawn (not an empty box). */
 async function qrDrawn(b: Browser, id: string): Promise<boolean> {
@@ -70,15 +53,7 @@ async function qrDrawn(b: Browser, id: string): Promise<boolean> {
   return b.execute((x: HTMLImageElement) => x.complete && x.naturalWidth > 0 && x.src.startsWith('blob:'), img as unknown as HTMLImageElement);
 }
 
-const PREFIX = { en: 'en', ko: 'ko', 'zh-Hans': 'zh' } as const;
 
-/** Scrolls the element to the top of the window (below the bar), for a screenshot of
- * what follows it. */
-async function scrollTo(b: Browser, id: string): Promise<void> {
-  const e = await el(b, id);
-  await e.waitForExist({ timeout: 20_000 });
-  await b.execute((x: HTMLElement) => x.scrollIntoView({ block: 'start' }), e as unknown as HTMLElement);
-}
 
 describe('the organisation in the app', () => {
   beforeAll(async () => {
@@ -89,7 +64,7 @@ describe('the organisation in the app', () => {
 
   it('creates an organisation, approves a CLI request with typed words, lists members, verifies a peer', async () => {
     const { b } = await openApp(VAULT);
-    await createVault(b);
+    await createVault(b, PASS);
 
     // No organisation yet: create or join. A request made here shows its words and
     // its QR code (the request itself changes nothing).
@@ -103,7 +78,7 @@ describe('the organisation in the app', () => {
       expect(await qrDrawn(b, 'join-request-out-qr')).toBe(true);
       await b.execute(() => window.scrollTo(0, 0));
       await shot(b, `${PREFIX[lang]}-org-none`);
-      await scrollTo(b, 'join-words');
+      await scrollToId(b, 'join-words');
       await shot(b, `${PREFIX[lang]}-org-join`);
     }
 
@@ -140,7 +115,7 @@ describe('the organisation in the app', () => {
     expect(await qrDrawn(b, 'approve-cert-qr')).toBe(true);
     const cert = await el(b, 'approve-cert-text').getValue();
     expect(cert).toMatch(/^SATCHEL-CERT-/);
-    await scrollTo(b, 'approve-result');
+    await scrollToId(b, 'approve-result');
     await shot(b, 'en-org-approved');
 
     // The device accepts it; both lists agree.
@@ -177,7 +152,7 @@ describe('the organisation in the app', () => {
       const codes = await Promise.all((await all(b, 'audit-anomaly')).map((a) => a.getAttribute('data-code')));
       expect(codes).toContain('op_bad_signature');
       if (lang === 'ko') expect(await el(b, 'audit-anomaly-text').getText()).toMatch(/[가-힣]/);
-      await scrollTo(b, 'audit-report');
+      await scrollToId(b, 'audit-report');
       await shot(b, `${PREFIX[lang]}-audit-anomalies`);
     }
     await click(b, 'nav-org');
@@ -235,12 +210,12 @@ describe('the organisation in the app', () => {
       await b.waitUntil(async () => (await all(b, 'record-row')).length === 1, { timeout: 10_000 });
       await (await all(b, 'record-row'))[0].click();
       await el(b, 'assigned-list').waitForDisplayed({ timeout: 10_000 });
-      await scrollTo(b, 'assigned-list');
+      await scrollToId(b, 'assigned-list');
       await shot(b, `${PREFIX[lang]}-record-assigned`);
       await click(b, 'nav-settings');
       await el(b, 'offload-panel').waitForDisplayed({ timeout: 10_000 });
       expect(await el(b, 'offload-held').getAttribute('data-held')).toBe('1');
-      await scrollTo(b, 'offload-panel');
+      await scrollToId(b, 'offload-panel');
       await shot(b, `${PREFIX[lang]}-settings-offload`);
     }
     await language(b, 'en');

@@ -613,17 +613,16 @@ impl Vault {
         }
     }
 
-    fn have_hash(&self) -> Result<String> {
-        let have = self.store.have()?;
+    fn have_hash(have: &satchel_sync::vv::VersionVector) -> String {
         let mut bytes = Vec::new();
         for (author, seq) in &have.0 {
             bytes.extend_from_slice(&author.0);
             bytes.extend_from_slice(&seq.to_be_bytes());
         }
-        Ok(hex(&satchel_crypto::hash::hash(
+        hex(&satchel_crypto::hash::hash(
             "satchel 2026-11 relay sent state v1",
             &[&bytes],
-        )))
+        ))
     }
 
     /// Syncs with every peer over the network now: collects this device's
@@ -752,19 +751,17 @@ impl Vault {
         reach: &[Reach],
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<Option<Outgoing>> {
-        let have = self.have_hash()?;
-        let waiting = self
-            .sync_status()?
-            .into_iter()
-            .find(|s| s.name == peer.name)
-            .map_or(0, |s| s.waiting);
+        let held = self.store.have()?;
+        let have = Self::have_hash(&held);
+        let acks = self.store.peer_acks(&peer.signing)?;
+        let waiting = held.0.iter().any(|(author, seq)| acks.get(author) < *seq);
         let last: Option<Sent> = self
             .store
             .meta_get(&format!("{SENT_PREFIX}{}", hex(&peer.signing)))?
             .and_then(|b| serde_json::from_slice(&b).ok());
         if let Some(last) = last
             && last.have == have
-            && (waiting == 0 || now_ms().saturating_sub(last.at_ms) < RESEND_AFTER_MS)
+            && (!waiting || now_ms().saturating_sub(last.at_ms) < RESEND_AFTER_MS)
         {
             return Ok(None);
         }

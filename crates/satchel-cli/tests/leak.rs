@@ -21,13 +21,19 @@ pub(crate) fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 fn assert_clean(dirs: &[&Path]) -> usize {
+    assert_free_of(dirs, &CANARIES)
+}
+
+/// Asserts that no file under `dirs` holds any of `canaries` in any encoding;
+/// returns how many files were read.
+pub(crate) fn assert_free_of(dirs: &[&Path], canaries: &[&str]) -> usize {
     let mut all = Vec::new();
     for d in dirs {
         files(d, &mut all);
     }
     for path in &all {
         let bytes = std::fs::read(path).unwrap();
-        for c in CANARIES {
+        for &c in canaries {
             for needle in canary_encodings(c) {
                 assert!(
                     !bytes.windows(needle.len()).any(|w| w == needle),

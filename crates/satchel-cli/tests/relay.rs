@@ -199,20 +199,7 @@ fn two_devices_sync_through_a_relay_and_nothing_arrives_twice() {
     assert!(out.contains("bo: sent 1 op(s)"), "{out}");
     assert_eq!(waiting(&relay.data, &box_b), 1);
     // The relay holds only ciphertext.
-    let mut found = Vec::new();
-    crate::leak::files(&relay.data, &mut found);
-    for f in &found {
-        let bytes = std::fs::read(f).unwrap();
-        for c in CANARIES {
-            for enc in canary_encodings(c) {
-                assert!(
-                    !bytes.windows(enc.len()).any(|w| w == enc.as_slice()),
-                    "{c} in {}",
-                    f.display()
-                );
-            }
-        }
-    }
+    assert!(crate::leak::assert_free_of(&[&relay.data], &CANARIES) > 0);
     // The bundle as the relay holds it, to deposit again later.
     let blob_dir = relay
         .data
@@ -520,39 +507,77 @@ fn the_policy_holds_sync_back_and_nothing_connects() {
     assert!(trap.connections() > 0);
 }
 
-/// Forwards connections to `to` at about `bytes_per_s`, so a transfer on
-/// loopback lasts long enough to be cut part-way.
-struct Slow {
+/// Forwards connections to `to` on loopback, as a link that is slow (a pause after
+/// each piece of 16 KiB) and, with a seed, bad: each connection is cut, both ways,
+/// after a random 100 KiB to 1.5 MiB, and one in five is refused at once.
+/// Deterministic from the seed. (The kernel here has no netem, so the link is made
+/// in user space.)
+struct Link {
     port: u16,
 }
 
-impl Slow {
-    fn new(to: u16, bytes_per_s: u64) -> Self {
+impl Link {
+    /// A link carrying about `bytes_per_s`, never cut.
+    fn slow(to: u16, bytes_per_s: u64) -> Self {
+        Self::new(
+            to,
+            Duration::from_micros(16 * 1024 * 1_000_000 / bytes_per_s),
+            None,
+        )
+    }
+
+    /// A link that cuts and refuses connections, as `seed` says.
+    fn flaky(to: u16, seed: u64) -> Self {
+        Self::new(to, Duration::from_millis(2), Some(seed))
+    }
+
+    fn new(to: u16, pause: Duration, seed: Option<u64>) -> Self {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         std::thread::spawn(move || {
+            let mut state = seed.unwrap_or(1) | 1;
+            let mut next = move || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
             for conn in l.incoming() {
                 let Ok(client) = conn else { continue };
+                if seed.is_some() && next() % 5 == 0 {
+                    drop(client);
+                    continue;
+                }
                 let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
                     continue;
                 };
+                let budget = Arc::new(AtomicUsize::new(match seed {
+                    Some(_) => 100 * 1024 + (next() % (1400 * 1024)) as usize,
+                    None => usize::MAX,
+                }));
                 for (mut from, mut into) in [
                     (client.try_clone().unwrap(), server.try_clone().unwrap()),
                     (server, client),
                 ] {
+                    let budget = budget.clone();
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 16 * 1024];
-                        let pause = Duration::from_micros(16 * 1024 * 1_000_000 / bytes_per_s);
-                        loop {
-                            match from.read(&mut buf) {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => {
-                                    if into.write_all(&buf[..n]).is_err() {
-                                        break;
-                                    }
-                                    std::thread::sleep(pause);
-                                }
+                        while let Ok(got) = from.read(&mut buf) {
+                            if got == 0 {
+                                break;
                             }
+                            // Both directions draw on one budget; the connection is
+                            // cut, both ways, once it is spent.
+                            let left = budget
+                                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                                    Some(l.saturating_sub(got))
+                                })
+                                .unwrap_or(0);
+                            let n = got.min(left);
+                            if n > 0 && into.write_all(&buf[..n]).is_err() || n < got {
+                                break;
+                            }
+                            std::thread::sleep(pause);
                         }
                         let _ = into.shutdown(std::net::Shutdown::Both);
                         let _ = from.shutdown(std::net::Shutdown::Both);
@@ -605,7 +630,7 @@ fn a_relay_killed_mid_upload_and_mid_download_loses_nothing() {
     let port = free_port();
     let relay = Relay::start(&data, port);
     // Both devices reach the relay through a slow link: 4 MiB/s.
-    let slow = Slow::new(port, 4 << 20);
+    let slow = Link::slow(port, 4 << 20);
     let (a, b, _, box_b) = pair(
         &format!("http://127.0.0.1:{}", slow.port),
         &data,
@@ -1006,77 +1031,6 @@ fn in_a_network_namespace_nothing_leaves_outside_the_policy() {
     );
 }
 
-/// Forwards connections to `to` over a bad link: each connection is cut after a
-/// random 100 KiB to 1.5 MiB in either direction, one in five is refused at once,
-/// and every piece waits a little. Deterministic from `seed`. (The kernel here has
-/// no netem, so the link is made bad in user space.)
-struct Flaky {
-    port: u16,
-}
-
-impl Flaky {
-    fn new(to: u16, seed: u64) -> Self {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            let mut state = seed | 1;
-            let mut next = move || {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state
-            };
-            for conn in l.incoming() {
-                let Ok(client) = conn else { continue };
-                if next() % 5 == 0 {
-                    drop(client);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
-                    continue;
-                };
-                let budget = Arc::new(AtomicUsize::new(
-                    100 * 1024 + (next() % (1400 * 1024)) as usize,
-                ));
-                for (mut from, mut into) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    let budget = budget.clone();
-                    std::thread::spawn(move || {
-                        let mut buf = [0u8; 16 * 1024];
-                        loop {
-                            match from.read(&mut buf) {
-                                Ok(0) | Err(_) => break,
-                                Ok(got) => {
-                                    // Both directions draw on one budget; the
-                                    // connection is cut, both ways, once it is spent.
-                                    let left = budget
-                                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
-                                            Some(l.saturating_sub(got))
-                                        })
-                                        .unwrap_or(0);
-                                    let n = got.min(left);
-                                    if n > 0 && into.write_all(&buf[..n]).is_err() {
-                                        break;
-                                    }
-                                    if n < got {
-                                        break;
-                                    }
-                                    std::thread::sleep(Duration::from_millis(2));
-                                }
-                            }
-                        }
-                        let _ = into.shutdown(std::net::Shutdown::Both);
-                        let _ = from.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Self { port }
-    }
-}
-
 /// Over a link that cuts every connection after a megabyte or so and refuses some:
 /// syncing again and again, everything arrives once, attachment whole, and the
 /// relay and the transfers folder end empty.
@@ -1086,7 +1040,7 @@ fn a_flaky_link_loses_nothing_and_delivers_once() {
     let data = root.path().join("relay");
     let port = free_port();
     let _relay = Relay::start(&data, port);
-    let flaky = Flaky::new(port, 0x5eed_f1a4);
+    let flaky = Link::flaky(port, 0x5eed_f1a4);
     let (a, b, _, box_b) = pair(
         &format!("http://127.0.0.1:{}", flaky.port),
         &data,
