@@ -17,7 +17,10 @@ case ${1:-} in
   '') ;;
   *) echo "usage: $0 [--release]" >&2; exit 2 ;;
 esac
-app=$target/$profile/satchel-app
+# SATCHEL_E2E_BIN: a folder holding the debug binaries (scripts/test.sh links them
+# there, so that its tests' own builds can run beside this test).
+tools=${SATCHEL_E2E_BIN:-$target/debug}
+if [ "$profile" = release ]; then app=$target/release/satchel-app; else app=$tools/satchel-app; fi
 if [ "$profile" = release ]; then
   knob=() kdf=default minute=60 bulk=150000
 else
@@ -72,8 +75,8 @@ cd "$root/ui"
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
-env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$target/debug/satchel-e2e" SATCHEL_CLI="$target/debug/satchel" \
-  SATCHEL_RELAY="$target/debug/satchel-relay" "${knob[@]}" \
+env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$tools/satchel-e2e" SATCHEL_CLI="$tools/satchel" \
+  SATCHEL_RELAY="$tools/satchel-relay" "${knob[@]}" \
   SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
   SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \

@@ -12,8 +12,9 @@
 # every Rust unit, property, golden-vector, CLI and app command test, with the kept
 # fuzz inputs replayed (satchel-fuzz-checks) and the full-disk test (root mounts a
 # small tmpfs; elsewhere set SATCHEL_SKIP_MOUNT_TESTS=1); the end-to-end test of the
-# desktop app under Xvfb; a smoke run of the benchmarks; release hygiene (cargo deny,
-# no test hooks in shipped binaries). A line per stage with its time ends the run.
+# desktop app under Xvfb, run beside them; a smoke run of the benchmarks; release
+# hygiene (cargo deny, no test hooks in shipped binaries). A line per stage with its
+# time ends the run.
 # tests/README.md says where each test lives and what the long mode adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,23 +75,51 @@ rm -f "$ui_log"
 [ "$ui_status" -eq 0 ] || { echo "the UI's checks failed" >&2; exit 1; }
 done_stage "ui check, vitest (waited)"
 
-echo "== tests"
+echo "== build: the tests, and the binaries of the end-to-end test"
+# The end-to-end test's binaries differ from the tests' builds in features (no test
+# hooks, no mock runtime), and cargo test puts its own builds where they were: they
+# are linked into a folder of their own first. The benchmark is built here too, with
+# the same features. The CLI makes the other device of the organisation and network
+# tests (ui/e2e/org.e2e.ts, network.e2e.ts), and the relay the network test syncs
+# through.
+target=${CARGO_TARGET_DIR:-target}
+cargo build --locked -p satchel-app -p satchel-bench -p satchel-cli -p satchel-relay
+bin=$target/e2e-bin
+rm -rf "$bin"
+mkdir -p "$bin"
+for b in satchel-app satchel-bench satchel-e2e satchel satchel-relay; do
+  ln -f "$target/debug/$b" "$bin/$b" 2>/dev/null || cp "$target/debug/$b" "$bin/$b"
+done
+cargo test --locked --workspace --no-run
+done_stage "build tests and app"
+
+# The end-to-end test (the desktop app in WebKitGTK under Xvfb) mostly waits on the
+# web view, a fifth of a core; the tests and the benchmark smoke run keep both cores
+# busy. Run side by side, they take the time of the longer. Its output is shown when
+# it ends.
+e2e_log=$(mktemp)
+SATCHEL_E2E_BIN="$bin" setsid scripts/e2e.sh >"$e2e_log" 2>&1 &
+e2e_pid=$!
+# Ends the end-to-end run (its process group) if the suite stops before it.
+trap 'status=$?; kill -- -"$e2e_pid" 2>/dev/null; (exit "$status"); report' EXIT
+
+echo "== tests (the end-to-end test runs beside them)"
 if [ "$long" = 1 ]; then export SATCHEL_LONG_TESTS=1; fi
 cargo test --locked --workspace
 done_stage "cargo test"
 
-echo "== end to end (desktop app in WebKitGTK under Xvfb)"
-# The benchmark is built here too: both differ from the test build in the same
-# features (no test hooks, no mock runtime), so one build serves both. The CLI makes
-# the other device of the organisation and network tests (ui/e2e/org.e2e.ts,
-# network.e2e.ts), and the relay the network test syncs through.
-cargo build --locked -p satchel-app -p satchel-bench -p satchel-cli -p satchel-relay
-scripts/e2e.sh
-done_stage "end to end"
-
 echo "== benchmark smoke run (test profile)"
-"${CARGO_TARGET_DIR:-target}/debug/satchel-bench" --quick
+"$bin/satchel-bench" --quick
 done_stage "bench smoke"
+
+echo "== end to end (desktop app in WebKitGTK under Xvfb)"
+e2e_status=0
+wait "$e2e_pid" || e2e_status=$?
+trap report EXIT
+cat "$e2e_log"
+rm -f "$e2e_log"
+[ "$e2e_status" -eq 0 ] || { echo "the end-to-end test failed" >&2; exit 1; }
+done_stage "end to end (waited)"
 
 echo "== release hygiene"
 scripts/hygiene.sh
@@ -113,6 +142,6 @@ if [ "$long" = 1 ]; then
   done_stage "long: package"
 
   echo "== long: end to end on the release app"
-  scripts/e2e.sh --release
+  SATCHEL_E2E_BIN="$bin" scripts/e2e.sh --release
   done_stage "long: release end to end"
 fi
