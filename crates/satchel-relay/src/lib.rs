@@ -9,6 +9,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]
+mod objects;
+#[cfg(feature = "server")]
 mod server;
 #[cfg(feature = "server")]
 mod store;

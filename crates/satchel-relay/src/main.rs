@@ -2,11 +2,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
-use satchel_relay::{Config, Relay};
+use clap::{Args, Parser, Subcommand};
+use satchel_relay::{Config, Relay, Storage};
 
 #[derive(Parser)]
 #[command(
@@ -18,13 +19,82 @@ struct Cli {
     command: Command,
 }
 
+/// Where mailboxes live: a folder, or an object store several relays share.
+#[derive(Args)]
+struct StorageArgs {
+    /// Where mailboxes are stored, on this machine
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "s3_endpoint",
+        conflicts_with = "s3_endpoint"
+    )]
+    data: Option<PathBuf>,
+    /// Store mailboxes in an S3-compatible object store instead (Garage, MinIO, AWS
+    /// S3), which any number of relays may share: its URL. The key comes from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (docs/relay-cluster.md)
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// The object store's bucket
+    #[arg(long, value_name = "NAME", default_value = "satchel-relay")]
+    s3_bucket: String,
+    /// The object store's region (Garage's `s3_region`)
+    #[arg(long, value_name = "NAME", default_value = "garage")]
+    s3_region: String,
+    /// Where in the bucket (a-z, 0-9, '-', '_', '/')
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    s3_prefix: String,
+}
+
+impl StorageArgs {
+    fn storage(self) -> anyhow::Result<Storage> {
+        let Some(url) = self.s3_endpoint else {
+            let data = self.data.context("give --data DIR or --s3-endpoint URL")?;
+            return Ok(Storage::Folder(data));
+        };
+        // Never on the command line, where any user of the machine can read it.
+        let env = |name: &str| {
+            std::env::var(name).with_context(|| {
+                format!("{name} is not set: the object store's key comes from the environment")
+            })
+        };
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&url)
+            .with_virtual_hosted_style_request(false)
+            .with_bucket_name(self.s3_bucket)
+            .with_region(self.s3_region)
+            .with_access_key_id(env("AWS_ACCESS_KEY_ID")?)
+            .with_secret_access_key(env("AWS_SECRET_ACCESS_KEY")?)
+            // A store node that is gone fails the request within seconds, so the
+            // client resumes through another relay instead of waiting minutes.
+            .with_retry(object_store::RetryConfig {
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(15),
+                ..Default::default()
+            })
+            .with_client_options(
+                object_store::ClientOptions::new()
+                    // Plain HTTP only when asked for: a store on the same host or
+                    // network, as in the tests.
+                    .with_allow_http(url.starts_with("http://"))
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(60)),
+            )
+            .build()
+            .context("the object store's settings")?;
+        Ok(Storage::Objects {
+            store: Arc::new(store),
+            prefix: self.s3_prefix,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve mailboxes over HTTP (put TLS in front: see docs/relay.md)
     Serve {
-        /// Where mailboxes are stored
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
         /// Address and port to listen on
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8443")]
         listen: String,
@@ -57,17 +127,20 @@ enum Command {
 enum MailboxCommand {
     /// Create a mailbox and print its id and tokens as JSON (shown once)
     Create {
-        /// Where mailboxes are stored
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
 fn main() -> anyhow::Result<()> {
+    // TLS to an https object store: ring, the one provider linked (docs/adr/0036).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Runtime::new()?;
     match Cli::parse().command {
-        Command::Mailbox(MailboxCommand::Create { data }) => {
-            let relay = Relay::new(Config::new(data))?;
-            let (id, tokens) = relay.create_mailbox()?;
+        Command::Mailbox(MailboxCommand::Create { storage }) => {
+            let relay = Relay::new(Config::with_storage(storage.storage()?))?;
+            rt.block_on(relay.check_storage())?;
+            let (id, tokens) = rt.block_on(relay.create_mailbox())?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -79,7 +152,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve {
-            data,
+            storage,
             listen,
             registration_token_file,
             quota_mib,
@@ -102,11 +175,11 @@ fn main() -> anyhow::Result<()> {
                 max_chunk: max_chunk_mib << 20,
                 rate_per_minute,
                 registration,
-                ..Config::new(data)
+                ..Config::with_storage(storage.storage()?)
             };
             let relay = Relay::new(cfg)?;
-            let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
+                relay.check_storage().await?;
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .with_context(|| format!("could not listen on {listen}"))?;

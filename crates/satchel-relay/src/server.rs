@@ -6,21 +6,36 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use subtle::ConstantTimeEq;
 
+use crate::store::Backend;
 pub use crate::store::{MailboxId, Tokens};
 use crate::token_hash;
+
+/// Where mailboxes are kept.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// A folder on this machine: one relay.
+    Folder(PathBuf),
+    /// An S3-compatible object store, shared by every relay that names it, under a
+    /// prefix (segments of `a-z`, `0-9`, `-`, `_`).
+    Objects {
+        /// The store.
+        store: Arc<dyn object_store::ObjectStore>,
+        /// Where in it.
+        prefix: String,
+    },
+}
 
 /// How the relay runs.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where mailboxes live.
-    pub data: PathBuf,
+    pub storage: Storage,
     /// Bytes a mailbox may hold (blobs and uploads in progress).
     pub quota_bytes: u64,
     /// Blobs and uploads a mailbox may hold.
@@ -37,10 +52,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for a small organisation's relay, storing in `data`.
+    /// Defaults for a small organisation's relay, storing in the folder `data`.
     pub fn new(data: PathBuf) -> Self {
+        Self::with_storage(Storage::Folder(data))
+    }
+
+    /// Defaults for a small organisation's relay, storing in `storage`.
+    pub fn with_storage(storage: Storage) -> Self {
         Self {
-            data,
+            storage,
             quota_bytes: 1 << 30,
             quota_blobs: 1000,
             ttl: Duration::from_secs(30 * 86_400),
@@ -54,28 +74,47 @@ impl Config {
 /// The relay's shared state.
 pub struct Relay {
     cfg: Config,
+    backend: Backend,
     locks: std::sync::Mutex<HashMap<MailboxId, Arc<tokio::sync::Mutex<()>>>>,
     rate: std::sync::Mutex<HashMap<MailboxId, (Instant, u32)>>,
 }
 
 impl Relay {
-    /// A relay over `cfg.data`, created if missing.
+    /// A relay over `cfg.storage` (a folder is created if missing).
     pub fn new(cfg: Config) -> anyhow::Result<Arc<Self>> {
-        std::fs::create_dir_all(cfg.data.join("m"))?;
+        let backend = match &cfg.storage {
+            Storage::Folder(data) => {
+                std::fs::create_dir_all(data.join("m"))?;
+                Backend::Files(crate::store::Store::new(data.join("m")))
+            }
+            Storage::Objects { store, prefix } => {
+                Backend::Objects(crate::objects::Objects::new(store.clone(), prefix)?)
+            }
+        };
         Ok(Arc::new(Self {
             cfg,
+            backend,
             locks: Default::default(),
             rate: Default::default(),
         }))
     }
 
-    fn store(&self) -> crate::store::Store {
-        crate::store::Store::new(self.cfg.data.join("m"))
+    fn store(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Checks that the storage answers: a folder is there, an object store lets this
+    /// relay list its prefix.
+    pub async fn check_storage(&self) -> anyhow::Result<()> {
+        match &self.backend {
+            Backend::Files(_) => Ok(()),
+            Backend::Objects(o) => o.check().await,
+        }
     }
 
     /// Creates a mailbox; returns its id and tokens (shown once, never stored).
-    pub fn create_mailbox(&self) -> anyhow::Result<(MailboxId, Tokens)> {
-        self.store().create()
+    pub async fn create_mailbox(&self) -> anyhow::Result<(MailboxId, Tokens)> {
+        self.backend.create().await
     }
 
     fn lock(&self, id: &MailboxId) -> Arc<tokio::sync::Mutex<()>> {
@@ -95,8 +134,8 @@ impl Relay {
     }
 
     /// Removes blobs and unfinished uploads older than the TTL.
-    pub fn sweep(&self) -> anyhow::Result<usize> {
-        self.store().sweep(self.cfg.ttl)
+    pub async fn sweep(&self) -> anyhow::Result<usize> {
+        self.backend.sweep(self.cfg.ttl).await
     }
 }
 
@@ -165,13 +204,18 @@ enum Need {
 
 /// The mailbox named in the path, if the request's token is the one `need`s, within
 /// the rate limit. Unknown mailbox and wrong token look the same.
-fn authorise(relay: &Relay, id: &str, h: &HeaderMap, need: Need) -> Result<MailboxId, Failure> {
+async fn authorise(
+    relay: &Relay,
+    id: &str,
+    h: &HeaderMap,
+    need: Need,
+) -> Result<MailboxId, Failure> {
     let id = MailboxId::parse(id).ok_or(NOT_FOUND)?;
-    let tokens = relay.store().tokens(&id).map_err(|_| NOT_FOUND)?;
+    let (deposit, collect) = relay.store().tokens(&id).await.map_err(|_| NOT_FOUND)?;
     let given = token_hash(bearer(h).ok_or(NOT_FOUND)?);
     let want = match need {
-        Need::Deposit => tokens.deposit,
-        Need::Collect => tokens.collect,
+        Need::Deposit => deposit,
+        Need::Collect => collect,
     };
     if !bool::from(given.ct_eq(&want)) {
         return Err(NOT_FOUND);
@@ -215,7 +259,7 @@ async fn create_mailbox(
             "registration token required",
         ));
     }
-    let (id, tokens) = relay.create_mailbox().map_err(|_| {
+    let (id, tokens) = relay.create_mailbox().await.map_err(|_| {
         Failure(
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not create a mailbox",
@@ -253,13 +297,13 @@ async fn create_upload(
     h: HeaderMap,
 ) -> Result<Response, Failure> {
     tus_version_ok(&h)?;
-    let id = authorise(&relay, &id, &h, Need::Deposit)?;
+    let id = authorise(&relay, &id, &h, Need::Deposit).await?;
     let length = number(&h, "upload-length")
         .ok_or(Failure(StatusCode::BAD_REQUEST, "upload-length required"))?;
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     let store = relay.store();
-    let (bytes, count) = store.usage(&id)?;
+    let (bytes, count) = store.usage(&id).await?;
     if count >= relay.cfg.quota_blobs {
         return Err(Failure(
             StatusCode::INSUFFICIENT_STORAGE,
@@ -272,7 +316,7 @@ async fn create_upload(
             "larger than the mailbox may hold",
         ));
     }
-    let upload = store.begin_upload(&id, length)?;
+    let upload = store.begin_upload(&id, length).await?;
     let mut r = StatusCode::CREATED.into_response();
     tus_headers(r.headers_mut());
     let location = format!("/v1/mailboxes/{}/uploads/{}", id.to_hex(), upload);
@@ -300,10 +344,11 @@ async fn head_upload(
     h: HeaderMap,
 ) -> Result<Response, Failure> {
     tus_version_ok(&h)?;
-    let id = authorise(&relay, &id, &h, Need::Deposit)?;
+    let id = authorise(&relay, &id, &h, Need::Deposit).await?;
     let (offset, length) = relay
         .store()
         .upload_state(&id, &upload)
+        .await
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "no such upload"))?;
     let mut r = StatusCode::OK.into_response();
     offset_headers(&mut r, offset, length);
@@ -317,7 +362,7 @@ async fn patch_upload(
 ) -> Result<Response, Failure> {
     let h = req.headers().clone();
     tus_version_ok(&h)?;
-    let id = authorise(&relay, &id, &h, Need::Deposit)?;
+    let id = authorise(&relay, &id, &h, Need::Deposit).await?;
     if h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
         != Some("application/offset+octet-stream")
     {
@@ -342,6 +387,7 @@ async fn patch_upload(
     let store = relay.store();
     let (offset, length) = store
         .upload_state(&id, &upload)
+        .await
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "no such upload"))?;
     if claimed != offset {
         let mut r = Failure(
@@ -369,7 +415,7 @@ async fn patch_upload(
             "checksum mismatch",
         ));
     }
-    let now = store.append(&id, &upload, offset, length, &bytes)?;
+    let now = store.append(&id, &upload, offset, length, bytes).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     offset_headers(&mut r, now, length);
     Ok(r)
@@ -381,12 +427,13 @@ async fn delete_upload(
     h: HeaderMap,
 ) -> Result<Response, Failure> {
     tus_version_ok(&h)?;
-    let id = authorise(&relay, &id, &h, Need::Deposit)?;
+    let id = authorise(&relay, &id, &h, Need::Deposit).await?;
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     relay
         .store()
         .drop_upload(&id, &upload)
+        .await
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "no such upload"))?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     tus_headers(r.headers_mut());
@@ -398,10 +445,11 @@ async fn list_blobs(
     Path(id): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, Failure> {
-    let id = authorise(&relay, &id, &h, Need::Collect)?;
+    let id = authorise(&relay, &id, &h, Need::Collect).await?;
     let blobs: Vec<serde_json::Value> = relay
         .store()
-        .blobs(&id)?
+        .blobs(&id)
+        .await?
         .into_iter()
         .map(|(b, size)| serde_json::json!({ "id": b, "size": size }))
         .collect();
@@ -415,7 +463,7 @@ async fn get_blob(
     Path((id, blob)): Path<(String, String)>,
     h: HeaderMap,
 ) -> Result<Response, Failure> {
-    let id = authorise(&relay, &id, &h, Need::Collect)?;
+    let id = authorise(&relay, &id, &h, Need::Collect).await?;
     // `Range: bytes=N-` resumes a download cut at N; `bytes=N-M` asks for a piece.
     let range = h
         .get(header::RANGE)
@@ -432,11 +480,17 @@ async fn get_blob(
             Some((a, b))
         });
     let from = range.map(|(a, _)| a);
-    let (file, size) = relay
-        .store()
-        .open_blob(&id, &blob)
-        .await
-        .map_err(|_| Failure(StatusCode::NOT_FOUND, "no such bundle"))?;
+    let opened = relay.store().open_blob(&id, &blob).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::WouldBlock {
+            Failure(
+                StatusCode::CONFLICT,
+                "the bundle is not complete yet; try later",
+            )
+        } else {
+            Failure(StatusCode::NOT_FOUND, "no such bundle")
+        }
+    })?;
+    let size = opened.size();
     let start = from.unwrap_or(0);
     if start > size {
         return Err(Failure(StatusCode::RANGE_NOT_SATISFIABLE, "past the end"));
@@ -450,12 +504,7 @@ async fn get_blob(
     } else {
         end + 1 - start.min(end + 1)
     };
-    let mut file = file;
-    use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    file.seek(std::io::SeekFrom::Start(start)).await?;
-    let mut r = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(
-        file.take(len),
-    )));
+    let mut r = Response::new(opened.body(start..start + len).await?);
     *r.status_mut() = if from.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {
@@ -483,12 +532,13 @@ async fn delete_blob(
     Path((id, blob)): Path<(String, String)>,
     h: HeaderMap,
 ) -> Result<Response, Failure> {
-    let id = authorise(&relay, &id, &h, Need::Collect)?;
+    let id = authorise(&relay, &id, &h, Need::Collect).await?;
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     relay
         .store()
         .drop_blob(&id, &blob)
+        .await
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "no such bundle"))?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     tus_headers(r.headers_mut());
@@ -530,8 +580,7 @@ pub async fn serve(relay: Arc<Relay>, listener: tokio::net::TcpListener) -> anyh
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let r = sweeper.clone();
-            let _ = tokio::task::spawn_blocking(move || r.sweep()).await;
+            let _ = sweeper.sweep().await;
         }
     });
     axum::serve(listener, router(relay)).await?;

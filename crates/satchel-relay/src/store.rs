@@ -1,3 +1,6 @@
+//! Where mailboxes live: a folder (one relay), or an object store that several
+//! relays share (`crate::objects`).
+//!
 //! Mailboxes on the filesystem: `m/<mailbox id>/tokens` (the two tokens' hashes),
 //! `m/<id>/u/<upload id>` (an upload's bytes so far) with `<upload id>.len` (its
 //! declared length), and `m/<id>/b/<blob id>` (finished bundles). An upload becomes a
@@ -51,7 +54,7 @@ fn valid_part(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-fn random_hex<const N: usize>() -> std::io::Result<String> {
+pub(crate) fn random_hex<const N: usize>() -> std::io::Result<String> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(data_encoding::HEXLOWER.encode(&b))
@@ -61,6 +64,184 @@ fn not_found() -> std::io::Error {
     std::io::Error::from(std::io::ErrorKind::NotFound)
 }
 
+/// A fresh mailbox id and tokens.
+fn new_mailbox() -> anyhow::Result<(MailboxId, Tokens)> {
+    let mut id = [0u8; 32];
+    getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    let (deposit_token, collect_token) = (crate::new_token()?, crate::new_token()?);
+    let tokens = Tokens {
+        deposit: crate::token_hash(&deposit_token),
+        collect: crate::token_hash(&collect_token),
+        deposit_token,
+        collect_token,
+    };
+    Ok((MailboxId(id), tokens))
+}
+
+/// Where the relay keeps mailboxes.
+pub(crate) enum Backend {
+    Files(Store),
+    Objects(crate::objects::Objects),
+}
+
+/// A bundle opened to be read.
+pub(crate) enum Blob {
+    File(tokio::fs::File, u64),
+    Chunks(crate::objects::Chunks),
+}
+
+impl Blob {
+    pub(crate) fn size(&self) -> u64 {
+        match self {
+            Self::File(_, size) => *size,
+            Self::Chunks(c) => c.size(),
+        }
+    }
+
+    /// Bytes `range` of the bundle as a response body.
+    pub(crate) async fn body(
+        self,
+        range: std::ops::Range<u64>,
+    ) -> std::io::Result<axum::body::Body> {
+        match self {
+            Self::File(mut file, _) => {
+                use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                file.seek(std::io::SeekFrom::Start(range.start)).await?;
+                Ok(axum::body::Body::from_stream(
+                    tokio_util::io::ReaderStream::new(file.take(range.end - range.start)),
+                ))
+            }
+            Self::Chunks(c) => Ok(c.body(range)),
+        }
+    }
+}
+
+impl Backend {
+    pub(crate) async fn create(&self) -> anyhow::Result<(MailboxId, Tokens)> {
+        match self {
+            Self::Files(s) => s.create(),
+            Self::Objects(o) => {
+                let (id, tokens) = new_mailbox()?;
+                o.create(id, &tokens).await?;
+                Ok((id, tokens))
+            }
+        }
+    }
+
+    /// The deposit and collect tokens' hashes.
+    pub(crate) async fn tokens(&self, id: &MailboxId) -> std::io::Result<([u8; 32], [u8; 32])> {
+        match self {
+            Self::Files(s) => s.tokens(id).map(|t| (t.deposit, t.collect)),
+            Self::Objects(o) => o.tokens(id).await,
+        }
+    }
+
+    pub(crate) async fn usage(&self, id: &MailboxId) -> std::io::Result<(u64, usize)> {
+        match self {
+            Self::Files(s) => s.usage(id),
+            Self::Objects(o) => o.usage(id).await,
+        }
+    }
+
+    pub(crate) async fn begin_upload(
+        &self,
+        id: &MailboxId,
+        length: u64,
+    ) -> std::io::Result<String> {
+        match self {
+            Self::Files(s) => s.begin_upload(id, length),
+            Self::Objects(o) => {
+                let upload = random_hex::<16>()?;
+                o.begin_upload(id, &upload, length).await?;
+                Ok(upload)
+            }
+        }
+    }
+
+    /// (bytes received, declared length).
+    pub(crate) async fn upload_state(
+        &self,
+        id: &MailboxId,
+        upload: &str,
+    ) -> std::io::Result<(u64, u64)> {
+        if !valid_part(upload) {
+            return Err(not_found());
+        }
+        match self {
+            Self::Files(s) => s.upload_state(id, upload),
+            Self::Objects(o) => {
+                let u = o.upload(id, upload).await?;
+                Ok((u.offset(), u.length()))
+            }
+        }
+    }
+
+    /// Stores `bytes` at `offset` (where the upload is); returns the new offset.
+    pub(crate) async fn append(
+        &self,
+        id: &MailboxId,
+        upload: &str,
+        offset: u64,
+        length: u64,
+        bytes: axum::body::Bytes,
+    ) -> std::io::Result<u64> {
+        match self {
+            Self::Files(s) => s.append(id, upload, offset, length, &bytes),
+            Self::Objects(o) => o.append(id, upload, offset, length, bytes).await,
+        }
+    }
+
+    pub(crate) async fn drop_upload(&self, id: &MailboxId, upload: &str) -> std::io::Result<()> {
+        if !valid_part(upload) {
+            return Err(not_found());
+        }
+        match self {
+            Self::Files(s) => s.drop_upload(id, upload),
+            Self::Objects(o) => o.drop_upload(id, upload).await,
+        }
+    }
+
+    pub(crate) async fn blobs(&self, id: &MailboxId) -> std::io::Result<Vec<(String, u64)>> {
+        match self {
+            Self::Files(s) => s.blobs(id),
+            Self::Objects(o) => o.blobs(id).await,
+        }
+    }
+
+    pub(crate) async fn open_blob(&self, id: &MailboxId, blob: &str) -> std::io::Result<Blob> {
+        if !valid_part(blob) {
+            return Err(not_found());
+        }
+        match self {
+            Self::Files(s) => s.open_blob(id, blob).await.map(|(f, n)| Blob::File(f, n)),
+            Self::Objects(o) => o.open_blob(id, blob).await.map(Blob::Chunks),
+        }
+    }
+
+    pub(crate) async fn drop_blob(&self, id: &MailboxId, blob: &str) -> std::io::Result<()> {
+        if !valid_part(blob) {
+            return Err(not_found());
+        }
+        match self {
+            Self::Files(s) => s.drop_blob(id, blob),
+            Self::Objects(o) => o.drop_blob(id, blob).await,
+        }
+    }
+
+    /// Removes every bundle and upload not touched for `ttl`; returns how many.
+    pub(crate) async fn sweep(&self, ttl: Duration) -> anyhow::Result<usize> {
+        match self {
+            // Blocking file calls, off the runtime's threads.
+            Self::Files(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.sweep(ttl)).await?
+            }
+            Self::Objects(o) => Ok(o.sweep(ttl).await?),
+        }
+    }
+}
+
+#[derive(Clone)]
 pub(crate) struct Store {
     root: PathBuf,
 }
@@ -75,16 +256,7 @@ impl Store {
     }
 
     pub(crate) fn create(&self) -> anyhow::Result<(MailboxId, Tokens)> {
-        let mut id = [0u8; 32];
-        getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("random: {e}"))?;
-        let id = MailboxId(id);
-        let (deposit_token, collect_token) = (crate::new_token()?, crate::new_token()?);
-        let tokens = Tokens {
-            deposit: crate::token_hash(&deposit_token),
-            collect: crate::token_hash(&collect_token),
-            deposit_token,
-            collect_token,
-        };
+        let (id, tokens) = new_mailbox()?;
         let dir = self.dir(&id);
         std::fs::create_dir_all(dir.join("u"))?;
         std::fs::create_dir_all(dir.join("b"))?;

@@ -14,6 +14,9 @@ use std::process::{Child, Command, Stdio};
 
 use sha2::Digest;
 
+mod garage;
+mod objects;
+
 struct Relay {
     child: Child,
     base: String,
@@ -22,11 +25,18 @@ struct Relay {
 
 impl Relay {
     fn start(data: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--data".to_owned(), data.display().to_string()];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        Self::serve(&args, &[])
+    }
+
+    /// `satchel-relay serve ARGS` on a free port of loopback, with `env` added.
+    fn serve(args: &[String], env: &[(String, String)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_satchel-relay"))
-            .args(["serve", "--data"])
-            .arg(data)
+            .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
+            .args(args)
+            .envs(env.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -393,7 +403,9 @@ fn registration_needs_the_token_rates_are_limited_and_old_bundles_expire() {
         ..satchel_relay::Config::new(data.clone())
     };
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert_eq!(satchel_relay::Relay::new(cfg).unwrap().sweep().unwrap(), 1);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let relay = satchel_relay::Relay::new(cfg).unwrap();
+    assert_eq!(rt.block_on(relay.sweep()).unwrap(), 1);
     let relay = Relay::start(&data, &[]);
     assert!(blobs(&relay.base, &m).is_empty());
     relay.stop();
