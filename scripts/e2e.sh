@@ -75,9 +75,60 @@ cd "$root/ui"
 # source, canaries included); tauri-driver, and so the app, gets the private ones.
 # The debug app's test knob (src-tauri/src/e2e_knob.rs): a cheap key derivation and
 # 10-second auto-lock minutes. Release builds have no such knob.
-env SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$tools/satchel-e2e" SATCHEL_CLI="$tools/satchel" \
-  SATCHEL_RELAY="$tools/satchel-relay" "${knob[@]}" \
-  SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run" \
-  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing" \
+e2e_env=(SATCHEL_APP="$app" SATCHEL_E2E_TOOL="$tools/satchel-e2e" SATCHEL_CLI="$tools/satchel"
+  SATCHEL_RELAY="$tools/satchel-relay" "${knob[@]}"
+  SATCHEL_E2E_KDF="$kdf" SATCHEL_E2E_MINUTE="$minute" SATCHEL_E2E_BULK="$bulk" TAURI_DRIVER="$driver" SATCHEL_E2E_DIR="$run"
+  SATCHEL_MEDIA_ROOT="$run/media" SATCHEL_SCREENSHOTS="$shots" SATCHEL_WEBDRIVER_COMPOSITING="$compositing")
+vitest() {
   timeout 900 xvfb-run -a -s "-screen 0 1280x800x24" \
-  node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts ${SATCHEL_E2E_ONLY:-}
+    node node_modules/vitest/vitest.mjs run --config vitest.e2e.config.ts "$@"
+}
+only=${SATCHEL_E2E_ONLY:-}
+if [ "$only" != network ]; then
+  # shellcheck disable=SC2086 # the filter is words
+  env "${e2e_env[@]}" bash -c "$(declare -f vitest); vitest ${only:-scenario org}"
+fi
+[ -z "$only" ] || [ "$only" = network ] || exit 0
+
+# The network test runs in a network namespace of its own when root can make one.
+# Its only way out is a veth pair to 10.213.78.1, where the relay listens, so
+# tcpdump inside sees every packet the app sends (ui/e2e/network.e2e.ts counts
+# them). The CLI's namespace test uses 10.213.77.0/30.
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v tcpdump >/dev/null; then
+  [ -z "${CI:-}" ] || { echo "e2e: CI must run the network test in a namespace (root, ip, tcpdump)" >&2; exit 1; }
+  echo "e2e: the network test runs without its namespace (needs root, ip and tcpdump)" >&2
+  env "${e2e_env[@]}" bash -c "$(declare -f vitest); vitest network"
+  exit 0
+fi
+ns=se2e$$
+relay_pid=
+cleanup_ns() {
+  [ -z "$relay_pid" ] || kill "$relay_pid" 2>/dev/null || true
+  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  ip netns del "$ns" 2>/dev/null || true
+  ip link del "${ns}a" 2>/dev/null || true
+}
+trap 'cleanup_ns; [ -n "${SATCHEL_E2E_KEEP:-}" ] || rm -rf "$run"' EXIT
+# A run killed before would still route the subnet.
+for dev in $(ip -o addr show to 10.213.78.0/30 | awk '{print $2}'); do ip link del "$dev" 2>/dev/null || true; done
+ip netns add "$ns"
+ip link add "${ns}a" type veth peer name "${ns}b"
+ip link set "${ns}b" netns "$ns"
+sysctl -q -w "net.ipv6.conf.${ns}a.disable_ipv6=1"
+ip addr add 10.213.78.1/30 dev "${ns}a"
+ip link set "${ns}a" up
+# No IPv6 inside: the kernel's neighbour discovery would fill the captures.
+ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
+ip netns exec "$ns" sysctl -q -w "net.ipv6.conf.${ns}b.disable_ipv6=1"
+ip netns exec "$ns" ip addr add 10.213.78.2/30 dev "${ns}b"
+ip netns exec "$ns" ip link set "${ns}b" up
+ip netns exec "$ns" ip link set lo up
+mkdir -p "$run/relay"
+"$tools/satchel-relay" serve --data "$run/relay" --listen 10.213.78.1:0 >"$run/relay.out" 2>/dev/null &
+relay_pid=$!
+for _ in $(seq 100); do grep -q '^listening on' "$run/relay.out" && break; sleep 0.05; done
+relay_addr=$(sed -n 's/^listening on //p' "$run/relay.out")
+[ -n "$relay_addr" ] || { echo "e2e: the relay did not start" >&2; exit 1; }
+ip netns exec "$ns" env "${e2e_env[@]}" SATCHEL_E2E_RELAY_URL="http://$relay_addr" \
+  SATCHEL_E2E_RELAY_DATA="$run/relay" SATCHEL_E2E_NETNS=1 \
+  bash -c "$(declare -f vitest); vitest network"

@@ -62,6 +62,12 @@ if [ "$mode" = --long ]; then
     echo "setup: installing cargo-fuzz"
     cargo install cargo-fuzz --locked --quiet
   fi
+  # The relay's object-store tests and figures run a three-node Garage cluster
+  # (scripts/garage-cluster.sh); building it takes about ten minutes, once.
+  if ! command -v garage >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/garage" ]; then
+    echo "setup: installing garage (the relay's object-store tests)"
+    cargo install garage --version '2.5.0' --locked --quiet
+  fi
 fi
 
 if [ -n "$mode" ] && ! cargo deny --version >/dev/null 2>&1; then

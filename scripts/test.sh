@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up and runs Satchel's whole test suite. Uses $CARGO_TARGET_DIR when set.
 #
-#   scripts/test.sh          the default suite (CI): about 10 minutes on 2 cores
+#   scripts/test.sh          the default suite (CI): about 6 minutes on 2 cores
 #   scripts/test.sh --long   the default suite, then what takes minutes more: the
 #                            150-process first-open race and the kill tests at full
 #                            count, libFuzzer on every parser ($SATCHEL_FUZZ_SECONDS
-#                            per target, default 120), the release benchmarks, and
+#                            per target, default 120), the relay over a three-node
+#                            Garage cluster with nodes killed mid-transfer, the
+#                            release benchmarks (the relay's over Garage too), and
 #                            the .deb package installed and started under Xvfb
 #
 # Default stages: the UI's type check, unit tests and build; cargo fmt and clippy;
@@ -134,6 +136,13 @@ if [ "$long" = 1 ]; then
   # The relay's figures run the relay process built beside the benchmark.
   cargo build --locked --release -p satchel-relay
   cargo run --locked --release -p satchel-bench
+  # The relay over a three-node Garage cluster against direct S3 PUTs to it.
+  cluster=$(mktemp -d)
+  scripts/garage-cluster.sh start "$cluster"
+  (set -a && . "$cluster/env" && "${CARGO_TARGET_DIR:-target}/release/satchel-bench" --only-relay-s3) \
+    || { scripts/garage-cluster.sh stop "$cluster"; exit 1; }
+  scripts/garage-cluster.sh stop "$cluster"
+  rm -rf "$cluster"
   done_stage "long: release bench"
 
   echo "== long: the .deb package, installed and started"

@@ -5,6 +5,12 @@
 // of "only through a proxy", with none set, holds the next sync back with a
 // translated reason and nothing reaches the relay. Screenshots of the network part in
 // English, Korean and Chinese (SATCHEL_SCREENSHOTS).
+//
+// Run as root, scripts/e2e.sh puts the runner, tauri-driver and the app in a network
+// namespace whose only way out leads to the relay (SATCHEL_E2E_NETNS). tcpdump
+// inside then counts every packet that leaves for anything but loopback: none while
+// the app is used without a relay, none when the policy holds a sync back, and some
+// when a sync is allowed (so the capture is seen to work).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +23,9 @@ const RUN = need('SATCHEL_E2E_DIR');
 const VAULT = join(RUN, 'vaults', 'net-office');
 const FIELD = join(RUN, 'vaults', 'net-field-cli');
 const USB = join(RUN, 'media', 'USB');
-const DATA = join(RUN, 'relay');
+// The relay scripts/e2e.sh started outside the namespace, or one started here.
+const DATA = process.env.SATCHEL_E2E_RELAY_DATA ?? join(RUN, 'relay');
+const NETNS = process.env.SATCHEL_E2E_NETNS === '1';
 const PASS = 'meadow copper lantern 4';
 const FIELD_PASS = 'river basalt orchard 9';
 const CANARY = '김순희 金顺姬 NetCanary42';
@@ -63,6 +71,37 @@ async function freePort(): Promise<number> {
 
 
 
+/** Packets leaving for anything but loopback, from `start()` until `stop()`. */
+async function capture(name: string): Promise<{ stop: () => Promise<string[]> }> {
+  const file = join(RUN, `${name}.pcap`);
+  const t = spawn('tcpdump', ['--immediate-mode', '-i', 'any', '-n', '-U', '-w', file, 'not', 'net', '127.0.0.0/8'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    t.stderr?.on('data', (d: Buffer) => {
+      said += String(d);
+      if (said.includes('listening')) resolve();
+    });
+    t.once('exit', () => reject(new Error(`tcpdump: ${said}`)));
+  });
+  return {
+    stop: async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const gone = new Promise((r) => t.once('exit', r));
+      t.kill('SIGINT');
+      await gone;
+      const out = execFileSync('tcpdump', ['-n', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return out.split('\n').filter((l) => l.length > 0);
+    },
+  };
+}
+
+/** A capture when the run is in a namespace; otherwise one that sees nothing. */
+async function watch(name: string): Promise<{ stop: () => Promise<string[]> }> {
+  return NETNS ? capture(name) : { stop: async () => [] };
+}
+
 async function syncNow(b: Browser): Promise<void> {
   await click(b, 'nav-sync');
   await click(b, 'sync-now');
@@ -80,13 +119,17 @@ describe('network sync in the app', () => {
   beforeAll(async () => {
     mkdirSync(join(RUN, 'vaults'), { recursive: true });
     mkdirSync(USB, { recursive: true });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    relay = spawn(need('SATCHEL_RELAY'), ['serve', '--data', DATA, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    await new Promise<void>((resolve, reject) => {
-      relay?.stdout?.once('data', (d: Buffer) => (String(d).startsWith('listening on') ? resolve() : reject(new Error(String(d)))));
-      relay?.once('exit', (code) => reject(new Error(`the relay ended: ${code}`)));
-    });
+    if (process.env.SATCHEL_E2E_RELAY_URL) {
+      url = process.env.SATCHEL_E2E_RELAY_URL;
+    } else {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      relay = spawn(need('SATCHEL_RELAY'), ['serve', '--data', DATA, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise<void>((resolve, reject) => {
+        relay?.stdout?.once('data', (d: Buffer) => (String(d).startsWith('listening on') ? resolve() : reject(new Error(String(d)))));
+        relay?.once('exit', (code) => reject(new Error(`the relay ended: ${code}`)));
+      });
+    }
     await startDriver();
   });
   afterAll(async () => {
@@ -95,6 +138,8 @@ describe('network sync in the app', () => {
   });
 
   it('syncs both ways through a relay, and holds a sync back by its policy', async () => {
+    // From the first screen until a relay is added: not one packet leaves.
+    const untouched = await watch('untouched');
     cli(['init']);
     const { b } = await openApp(VAULT);
     await createVault(b, PASS);
@@ -116,6 +161,7 @@ describe('network sync in the app', () => {
     cli(['relay', 'add', url, '--mailbox', fieldBox]);
     const officeJson = mailbox();
     const office = (JSON.parse(officeJson) as { mailbox: string }).mailbox;
+    expect(await untouched.stop()).toEqual([]);
     await type(b, 'relay-url', url);
     await type(b, 'relay-mailbox', officeJson);
     await click(b, 'relay-add');
@@ -185,12 +231,27 @@ describe('network sync in the app', () => {
     cli(['record', 'add', 'contact', '--set', 'name=held back']);
     cli(['sync', 'now']);
     expect(waiting(office)).toBe(1);
+    const heldBack = await watch('held');
     await click(b, 'sync-now');
     const held = await waitText(b, 'sync-error', (t) => t.length > 0);
     expect(held).toContain('프록시');
     expect(waiting(office)).toBe(1);
+    expect(await heldBack.stop()).toEqual([]);
     await scrollToId(b, 'network');
     await shot(b, 'ko-sync-policy-held');
+
+    // Allowed again: the sync goes, and the capture sees it.
+    await click(b, 'policy-proxy-only');
+    await click(b, 'policy-save');
+    await el(b, 'policy-unsaved').waitForExist({ reverse: true, timeout: 10_000 });
+    const allowed = await watch('allowed');
+    await syncNow(b);
+    await b.waitUntil(async () => waiting(office) === 0, { timeout: 10_000 });
+    const seen = await allowed.stop();
+    if (NETNS) {
+      expect(seen.length).toBeGreaterThan(0);
+      console.log(`packets past loopback: none before a relay was added, none held back by the policy, ${seen.length} in an allowed sync`);
+    }
     await closeApp(b);
   });
 });

@@ -104,10 +104,21 @@ struct Args {
     #[arg(long, hide = true)]
     only_audit: Option<usize>,
     /// Only the relay's figures: throughput from many clients on loopback against
-    /// writing to disk, the relay's peak memory, and the bytes a resumed deposit
-    /// sends again (needs the relay binary built beside this one)
+    /// writing to disk, the relay's peak memory, the bytes a resumed deposit sends
+    /// again, and a coordinator collecting from 500 devices (needs the relay binary
+    /// built beside this one)
     #[arg(long, hide = true)]
     only_relay: bool,
+    /// Only the coordinator's figure: collecting the bundles of this many field
+    /// devices through the relay, against importing them from a folder
+    #[arg(long, hide = true)]
+    only_coordinator: Option<usize>,
+    /// Only the relay over an object store: throughput through the relay against
+    /// direct S3 PUTs of the same bundles to the same store, which the environment
+    /// names (scripts/garage-cluster.sh writes it: GARAGE_S3_1, GARAGE_BUCKET and the
+    /// AWS key)
+    #[arg(long, hide = true)]
+    only_relay_s3: bool,
     /// Only the memory a session of syncs keeps: a vault of this many records, five
     /// times importing a small bundle from a peer and exporting everything to it,
     /// under the app's allocator tunables
@@ -893,9 +904,16 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_audit {
         return audit_figures(n);
     }
+    if let Some(n) = args.only_coordinator {
+        return relay::coordinator(n, 20);
+    }
+    if args.only_relay_s3 {
+        return relay::throughput_s3(100, 1_000, 256 * 1024);
+    }
     if args.only_relay {
         relay::throughput(100, 1_000, 256 * 1024)?;
-        return relay::resume(50_000_000);
+        relay::resume(50_000_000)?;
+        return relay::coordinator(500, 20);
     }
     if let Some(dir) = args.make_vault {
         return make_vault(&dir, args.records);
@@ -948,9 +966,11 @@ fn main() -> Result<()> {
     if args.quick {
         relay::throughput(10, 50, 64 * 1024)?;
         relay::resume(5_000_000)?;
+        relay::coordinator(5, 5)?;
     } else {
         relay::throughput(100, 1_000, 256 * 1024)?;
         relay::resume(50_000_000)?;
+        relay::coordinator(500, 20)?;
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 //!   as the relay syncs each chunk) from as many threads, in the same run; and the
 //!   relay's peak RSS;
 //! - resume: the bytes sent again after the relay is killed with 90% of a 50 MB
-//!   bundle in, against one chunk.
+//!   bundle in, against one chunk;
+//! - a coordinator with many field devices: `sync now` collecting and importing the
+//!   bundle each device left in its mailbox, against importing the same files from a
+//!   folder into a copy of the same vault.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -35,9 +38,14 @@ struct Relay {
 
 impl Relay {
     fn start(data: &Path, listen: &str) -> Result<Self> {
+        Self::serve(&["--data".into(), data.display().to_string()], listen)
+    }
+
+    /// `satchel-relay serve` with `storage` arguments, limits out of the way.
+    fn serve(storage: &[String], listen: &str) -> Result<Self> {
         let mut child = Command::new(relay_bin()?)
-            .args(["serve", "--data"])
-            .arg(data)
+            .arg("serve")
+            .args(storage)
             .args([
                 "--listen",
                 listen,
@@ -102,29 +110,141 @@ fn mailbox(data: &Path) -> Result<(String, String)> {
     Ok((field("mailbox")?, field("deposit")?))
 }
 
-/// `bundles` bundles of `size` bytes from `clients` concurrent clients.
-pub(crate) fn throughput(clients: usize, bundles: usize, size: usize) -> Result<()> {
+/// The JSON `satchel-relay mailbox create` prints: id and both tokens.
+fn mailbox_json(data: &Path) -> Result<String> {
+    let out = Command::new(relay_bin()?)
+        .args(["mailbox", "create", "--data"])
+        .arg(data)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "mailbox create failed");
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()))?;
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A coordinator with `devices` field devices, each of which left a bundle of
+/// `records` new records in the coordinator's mailbox: `sync now` against importing
+/// the same bundle files from a folder, each into the same starting vault.
+pub(crate) fn coordinator(devices: usize, records: usize) -> Result<()> {
+    use satchel_api::{FieldInput, KdfProfile, SecretString};
     let dir =
         tempfile::tempdir_in(std::env::var_os("SATCHEL_BENCH_DIR").unwrap_or_else(|| ".".into()))?;
+    let pass = SecretString::from("benchmark passphrase");
+    let vault =
+        |name: &str| satchel_api::init(&dir.path().join(name), &pass, KdfProfile::InsecureTest);
     let data = dir.path().join("relay");
     std::fs::create_dir_all(&data)?;
-    // One mailbox per client, as devices have.
-    let boxes = (0..clients)
-        .map(|_| mailbox(&data))
-        .collect::<Result<Vec<_>>>()?;
-    let mut blob = vec![0u8; size];
-    getrandom::fill(&mut blob).map_err(|e| anyhow!("{e}"))?;
-    let per = bundles / clients;
     let relay = Relay::start(&data, "127.0.0.1:0")?;
+    let (mut c, _) = vault("coordinator")?;
+    let mine = mailbox_json(&data)?;
+    c.relay_add(&relay.url, &mine)?;
+    let id = serde_json::from_str::<serde_json::Value>(&mine)?
+        .get("mailbox")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .context("mailbox id")?;
+    // The deposit token is what a device learns from the coordinator's bundles.
+    let deposit = serde_json::from_str::<serde_json::Value>(&mine)?
+        .get("deposit")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .context("deposit token")?;
+    let folder = dir.path().join("usb");
+    let mut files = Vec::with_capacity(devices);
+    let client = RelayClient::new(&relay.url, None)?;
+    for i in 0..devices {
+        let name = format!("device-{i}");
+        let (mut d, _) = vault(&name)?;
+        d.add_peer(&c.identity().card, "coordinator")?;
+        c.add_peer(&d.identity().card, &name)?;
+        let rows: Vec<_> = (0..records)
+            .map(|r| {
+                vec![(
+                    "name".to_owned(),
+                    FieldInput::Text(format!("contact {r} of {name}")),
+                )]
+            })
+            .collect();
+        d.add_records("contact", &rows)?;
+        let out = d.export_bundle(&["coordinator".to_owned()], &folder)?;
+        let path = folder.join(&out.file);
+        let mut f = std::fs::File::open(&path)?;
+        client.deposit(
+            &id,
+            &deposit,
+            &mut f,
+            out.size,
+            None,
+            &mut |_| {},
+            &mut |_, _| {},
+        )?;
+        files.push(path);
+    }
+    // The same coordinator, twice: one collects from the relay, one imports files.
+    drop(c);
+    copy_dir(
+        &dir.path().join("coordinator"),
+        &dir.path().join("by-folder"),
+    )?;
+    let mut c = satchel_api::unlock(
+        &dir.path().join("coordinator"),
+        &pass,
+        KdfProfile::InsecureTest,
+    )?;
+    let mut f = satchel_api::unlock(
+        &dir.path().join("by-folder"),
+        &pass,
+        KdfProfile::InsecureTest,
+    )?;
 
     let t = Instant::now();
+    let report = c.sync_now(true, None, &mut |_| {})?;
+    let by_relay = t.elapsed();
+    let received: u64 = report.peers.iter().map(|p| p.received).sum();
+    let applied: u64 = report.peers.iter().map(|p| p.applied).sum();
+    anyhow::ensure!(
+        received == devices as u64 && report.refused.is_empty() && report.errors.is_empty(),
+        "collected {received} of {devices}"
+    );
+    let t = Instant::now();
+    let mut applied_folder = 0u64;
+    for p in &files {
+        applied_folder += f.import_bundle(p)?.applied as u64;
+    }
+    let by_folder = t.elapsed();
+    anyhow::ensure!(
+        applied == applied_folder,
+        "{applied} ops by relay, {applied_folder} by folder"
+    );
+    println!(
+        "a coordinator with {devices} field devices: collecting and importing their {devices} bundles ({applied} ops) through the relay {:.1} s; importing the same files from a folder {:.1} s; ratio {:.2}",
+        by_relay.as_secs_f64(),
+        by_folder.as_secs_f64(),
+        by_relay.as_secs_f64() / by_folder.as_secs_f64()
+    );
+    drop(relay);
+    Ok(())
+}
+
+/// Deposits `per` copies of `blob` from each mailbox's own client thread.
+fn deposit_all(url: &str, boxes: &[(String, String)], per: usize, blob: &[u8]) -> Result<()> {
     std::thread::scope(|s| -> Result<()> {
         let handles: Vec<_> = boxes
             .iter()
             .map(|(id, token)| {
-                let (url, blob) = (relay.url.clone(), &blob);
                 s.spawn(move || -> Result<()> {
-                    let client = RelayClient::new(&url, None)?;
+                    let client = RelayClient::new(url, None)?;
                     for _ in 0..per {
                         client.deposit(
                             id,
@@ -144,7 +264,135 @@ pub(crate) fn throughput(clients: usize, bundles: usize, size: usize) -> Result<
             h.join().map_err(|_| anyhow!("a client panicked"))??;
         }
         Ok(())
-    })?;
+    })
+}
+
+/// Through a relay over the object store the environment names (a Garage cluster
+/// from scripts/garage-cluster.sh), against PUTs of the same bundles straight to the
+/// same store from as many concurrent tasks, in the same run.
+pub(crate) fn throughput_s3(clients: usize, bundles: usize, size: usize) -> Result<()> {
+    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+    let env = |k: &str| {
+        std::env::var(k).with_context(|| {
+            format!("{k} is not set: start a store with scripts/garage-cluster.sh start DIR and load DIR/env")
+        })
+    };
+    let (endpoint, bucket) = (env("GARAGE_S3_1")?, env("GARAGE_BUCKET")?);
+    let run = crate::random::<8>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let storage: Vec<String> = vec![
+        "--s3-endpoint".into(),
+        endpoint.clone(),
+        "--s3-bucket".into(),
+        bucket.clone(),
+        "--s3-prefix".into(),
+        format!("bench-{run}"),
+    ];
+    let boxes = (0..clients)
+        .map(|_| {
+            let out = Command::new(relay_bin()?)
+                .args(["mailbox", "create"])
+                .args(&storage)
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+            let field = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .map(str::to_owned)
+                    .context("mailbox")
+            };
+            Ok((field("mailbox")?, field("deposit")?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut blob = vec![0u8; size];
+    getrandom::fill(&mut blob).map_err(|e| anyhow!("{e}"))?;
+    let per = bundles / clients;
+    let relay = Relay::serve(&storage, "127.0.0.1:0")?;
+    satchel_relay::client::install_tls_provider();
+    let store: std::sync::Arc<dyn ObjectStore> = std::sync::Arc::new(
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&endpoint)
+            .with_bucket_name(&bucket)
+            .with_region("garage")
+            .with_access_key_id(env("AWS_ACCESS_KEY_ID")?)
+            .with_secret_access_key(env("AWS_SECRET_ACCESS_KEY")?)
+            .with_client_options(object_store::ClientOptions::new().with_allow_http(true))
+            .build()?,
+    );
+    let payload = bytes::Bytes::copy_from_slice(&blob);
+    let rt = tokio::runtime::Runtime::new()?;
+    let direct = |round: usize| -> Result<f64> {
+        let t = Instant::now();
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..clients)
+                .map(|c| {
+                    let (store, payload, run) = (store.clone(), payload.clone(), run.clone());
+                    tokio::spawn(async move {
+                        for i in 0..per {
+                            let path = object_store::path::Path::from(format!(
+                                "bench-direct-{run}/{round}/{c}/{i}"
+                            ));
+                            store.put(&path, PutPayload::from(payload.clone())).await?;
+                        }
+                        Ok::<(), object_store::Error>(())
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await??;
+            }
+            Ok::<(), anyhow::Error>(())
+        })?;
+        Ok(t.elapsed().as_secs_f64())
+    };
+    // Two rounds of each, taking turns, so neither gains from going second (a store
+    // that has warmed up, or filled up).
+    let (mut relay_s, mut direct_s) = (0.0, 0.0);
+    for round in 0..2 {
+        let t = Instant::now();
+        deposit_all(&relay.url, &boxes, per, &blob)?;
+        relay_s += t.elapsed().as_secs_f64();
+        direct_s += direct(round)?;
+    }
+    let rss = relay.peak_rss_kib();
+    relay.kill();
+    let mb = (2 * per * clients * size) as f64 / 1e6;
+    println!(
+        "relay over a 3-node Garage cluster (replication 3), 2 rounds of {} bundles of {} KiB from {clients} concurrent clients: {:.0} MB/s; direct S3 PUTs of the same bundles to the same cluster from {clients} tasks: {:.0} MB/s; ratio {:.2} (goal >= 0.8); relay peak RSS {:.1} MiB",
+        per * clients,
+        size / 1024,
+        mb / relay_s,
+        mb / direct_s,
+        direct_s / relay_s,
+        rss as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// `bundles` bundles of `size` bytes from `clients` concurrent clients.
+pub(crate) fn throughput(clients: usize, bundles: usize, size: usize) -> Result<()> {
+    let dir =
+        tempfile::tempdir_in(std::env::var_os("SATCHEL_BENCH_DIR").unwrap_or_else(|| ".".into()))?;
+    let data = dir.path().join("relay");
+    std::fs::create_dir_all(&data)?;
+    // One mailbox per client, as devices have.
+    let boxes = (0..clients)
+        .map(|_| mailbox(&data))
+        .collect::<Result<Vec<_>>>()?;
+    let mut blob = vec![0u8; size];
+    getrandom::fill(&mut blob).map_err(|e| anyhow!("{e}"))?;
+    let per = bundles / clients;
+    let relay = Relay::start(&data, "127.0.0.1:0")?;
+
+    let t = Instant::now();
+    deposit_all(&relay.url, &boxes, per, &blob)?;
     let relay_s = t.elapsed().as_secs_f64();
     let rss = relay.peak_rss_kib();
     relay.kill();

@@ -108,6 +108,12 @@ pub struct NewMailbox {
     pub collect: String,
 }
 
+/// Makes ring this process's TLS provider (the only one built in), once; anything
+/// else in the process that builds a reqwest client needs it first.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A relay, as this device reaches it.
 pub struct RelayClient {
     http: reqwest::blocking::Client,
@@ -167,8 +173,7 @@ impl RelayClient {
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(ClientError::BadUrl);
         }
-        // ring, once for the process: the only TLS provider built in.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let mut b = reqwest::blocking::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(20))
@@ -284,15 +289,75 @@ impl RelayClient {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(), ClientError> {
         let auth = format!("Bearer {token}");
-        let location = match upload {
-            Some(l) => l.to_owned(),
-            None => {
-                let (url, auth) = (format!("{}/uploads", self.mailbox(mailbox)), auth.clone());
+        let (url, mut offset) = match upload {
+            Some(l) => {
+                let url = format!("{}{l}", self.base);
+                // Where the relay has it: from there on.
+                let (u, au) = (url.clone(), auth.clone());
                 let a = self.send(64 * 1024, move |h| {
-                    h.post(url)
+                    h.head(u)
+                        .header("tus-resumable", crate::TUS_VERSION)
+                        .header("authorization", au)
+                })?;
+                if a.status != 200 {
+                    return Err(status(a.status));
+                }
+                let offset = a.offset.ok_or(ClientError::Refused(200))?;
+                if a.length.is_some_and(|l| l != total) {
+                    // Not this bundle's upload: start again.
+                    return Err(ClientError::Refused(409));
+                }
+                (url, offset)
+            }
+            None => {
+                // Nothing on the relay yet: what follows is all sent by this call.
+                progress(0, total);
+                // A bundle that fits in one chunk travels in the request that
+                // creates its upload (tus creation-with-upload): one round trip. Cut,
+                // it is sent again whole, which is less than a chunk.
+                let whole = if total <= CHUNK as u64 {
+                    let mut piece = Vec::with_capacity(total as usize);
+                    source
+                        .seek(SeekFrom::Start(0))
+                        .map_err(ClientError::Local)?;
+                    source
+                        .by_ref()
+                        .take(total)
+                        .read_to_end(&mut piece)
+                        .map_err(ClientError::Local)?;
+                    if piece.len() as u64 != total {
+                        return Err(ClientError::Local(std::io::ErrorKind::UnexpectedEof.into()));
+                    }
+                    Some(piece)
+                } else {
+                    None
+                };
+                let (url, auth, stop) = (
+                    format!("{}/uploads", self.mailbox(mailbox)),
+                    auth.clone(),
+                    self.stop.clone(),
+                );
+                let a = self.send(64 * 1024, move |h| {
+                    let r = h
+                        .post(url)
                         .header("tus-resumable", crate::TUS_VERSION)
                         .header("authorization", auth)
-                        .header("upload-length", total.to_string())
+                        .header("upload-length", total.to_string());
+                    match whole {
+                        Some(piece) => {
+                            let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(&piece));
+                            r.header("content-type", "application/offset+octet-stream")
+                                .header("upload-checksum", format!("sha256 {sum}"))
+                                .body(reqwest::blocking::Body::sized(
+                                    StopReader {
+                                        inner: std::io::Cursor::new(piece),
+                                        stop,
+                                    },
+                                    total,
+                                ))
+                        }
+                        None => r,
+                    }
                 })?;
                 if a.status != 201 {
                     return Err(status(a.status));
@@ -302,23 +367,11 @@ impl RelayClient {
                     .filter(|l| l.starts_with("/v1/mailboxes/"))
                     .ok_or(ClientError::Refused(201))?;
                 created(&l);
-                l
+                // A new upload holds what the creation carried, or nothing.
+                (format!("{}{l}", self.base), a.offset.unwrap_or(0))
             }
         };
-        let url = format!("{}{location}", self.base);
-        // Where the relay has it: from there on.
-        let (u, au) = (url.clone(), auth.clone());
-        let a = self.send(64 * 1024, move |h| {
-            h.head(u)
-                .header("tus-resumable", crate::TUS_VERSION)
-                .header("authorization", au)
-        })?;
-        if a.status != 200 {
-            return Err(status(a.status));
-        }
-        let mut offset = a.offset.ok_or(ClientError::Refused(200))?;
-        if a.length.is_some_and(|l| l != total) || offset > total {
-            // Not this bundle's upload: start again.
+        if offset > total {
             return Err(ClientError::Refused(409));
         }
         progress(offset, total);

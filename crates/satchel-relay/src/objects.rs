@@ -8,6 +8,8 @@
 //! - `m/<mailbox>/u/<upload>/length-<n>`: an upload that declared `n` bytes;
 //! - `m/<mailbox>/u/<upload>/<offset, 20 digits>`: a chunk received at that offset;
 //! - `m/<mailbox>/b/<upload>/<n>`: the upload is a bundle of `n` bytes, to collect.
+//!   Empty when the bundle is in its chunks; the bundle itself when it came whole in
+//!   the request that created its upload (a bundle of one chunk: one PUT).
 //!
 //! Each chunk is an object of its own, written whole by one PUT: a relay or a store
 //! node that dies mid-chunk leaves the chunk absent and the offset true. An upload's
@@ -31,6 +33,10 @@ use crate::store::{MailboxId, Tokens};
 
 /// Positive token lookups kept per relay process (tokens never change).
 const TOKEN_CACHE: usize = 100_000;
+/// How long a mailbox's usage, listed from the store, is trusted by this relay (with
+/// what it added since): a quota is checked against a listing at most this old, so
+/// deposits through other relays in that time are not yet counted.
+const USAGE_FRESH: Duration = Duration::from_secs(10);
 
 /// A mailbox's deposit and collect tokens' hashes.
 type TokenHashes = ([u8; 32], [u8; 32]);
@@ -39,6 +45,8 @@ pub(crate) struct Objects {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     tokens: Mutex<HashMap<MailboxId, TokenHashes>>,
+    /// Per mailbox: when listed, and (bytes, count) since.
+    usage: Mutex<HashMap<MailboxId, (std::time::Instant, u64, usize)>>,
 }
 
 /// What an upload's objects say: its declared length and chunks (offset, size).
@@ -48,10 +56,6 @@ pub(crate) struct Upload {
 }
 
 impl Upload {
-    pub(crate) fn length(&self) -> u64 {
-        self.length
-    }
-
     /// Bytes held from 0 without a gap.
     pub(crate) fn offset(&self) -> u64 {
         let mut end = 0u64;
@@ -97,6 +101,7 @@ impl Objects {
                 format!("{prefix}/")
             },
             tokens: Mutex::default(),
+            usage: Mutex::default(),
         })
     }
 
@@ -187,8 +192,39 @@ impl Objects {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Bytes held or promised (bundles and declared upload lengths), and how many.
+    fn lock_usage(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<MailboxId, (std::time::Instant, u64, usize)>> {
+        self.usage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts an upload this relay just began into the mailbox's usage.
+    pub(crate) fn note_added(&self, id: &MailboxId, length: u64) {
+        if let Some(u) = self.lock_usage().get_mut(id) {
+            u.1 = u.1.saturating_add(length);
+            u.2 = u.2.saturating_add(1);
+        }
+    }
+
+    /// Bytes held or promised (bundles and declared upload lengths), and how many:
+    /// listed from the store, or as listed less than [`USAGE_FRESH`] ago with what
+    /// this relay added since.
     pub(crate) async fn usage(&self, id: &MailboxId) -> std::io::Result<(u64, usize)> {
+        if let Some(&(at, bytes, count)) = self.lock_usage().get(id)
+            && at.elapsed() < USAGE_FRESH
+        {
+            return Ok((bytes, count));
+        }
+        let listed = self.list_usage(id).await?;
+        let mut cache = self.lock_usage();
+        if cache.len() >= TOKEN_CACHE {
+            cache.clear();
+        }
+        cache.insert(*id, (std::time::Instant::now(), listed.0, listed.1));
+        Ok(listed)
+    }
+
+    async fn list_usage(&self, id: &MailboxId) -> std::io::Result<(u64, usize)> {
         let mut bundles = HashSet::new();
         let mut bytes = 0u64;
         let mut count = 0usize;
@@ -252,6 +288,36 @@ impl Objects {
         })
     }
 
+    /// A bundle that came whole: one object, listed and read as it is.
+    pub(crate) async fn put_whole(
+        &self,
+        id: &MailboxId,
+        upload: &str,
+        bytes: Bytes,
+    ) -> std::io::Result<()> {
+        let n = bytes.len();
+        self.put(&format!("{}/b/{upload}/{n}", self.mailbox(id)), bytes)
+            .await
+    }
+
+    /// (bytes received, declared length); a bundle that came whole is complete.
+    pub(crate) async fn upload_state(
+        &self,
+        id: &MailboxId,
+        upload: &str,
+    ) -> std::io::Result<(u64, u64)> {
+        match self.upload(id, upload).await {
+            Ok(u) => Ok((u.offset(), u.length)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match self.bundle(id, upload).await? {
+                    Some((n, true)) => Ok((n, n)),
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Stores `bytes` at `offset`; the chunk that completes the upload writes the
     /// bundle's marker first. Returns the new offset.
     pub(crate) async fn append(
@@ -285,19 +351,23 @@ impl Objects {
 
     pub(crate) async fn drop_upload(&self, id: &MailboxId, upload: &str) -> std::io::Result<()> {
         // A bundle is not an upload any more: the collect token removes it.
-        if self.bundle_size(id, upload).await?.is_some() {
+        if self.bundle(id, upload).await?.is_some() {
             return Err(not_found());
         }
         self.upload(id, upload).await?;
         self.remove_upload(&self.mailbox(id), upload).await
     }
 
-    async fn bundle_size(&self, id: &MailboxId, blob: &str) -> std::io::Result<Option<u64>> {
+    /// A bundle's size, and whether its marker is the bundle itself.
+    async fn bundle(&self, id: &MailboxId, blob: &str) -> std::io::Result<Option<(u64, bool)>> {
         Ok(self
             .list(&format!("{}/b/{blob}", self.mailbox(id)))
             .await?
             .into_iter()
-            .find_map(|(n, _, _)| n.parse().ok()))
+            .find_map(|(n, size, _)| {
+                let n: u64 = n.parse().ok()?;
+                Some((n, size == n))
+            }))
     }
 
     pub(crate) async fn blobs(&self, id: &MailboxId) -> std::io::Result<Vec<(String, u64)>> {
@@ -317,22 +387,38 @@ impl Objects {
     /// A bundle to read: its size and chunks. A bundle whose chunks do not cover it
     /// yet (its depositor was cut after the marker) is refused as incomplete.
     pub(crate) async fn open_blob(&self, id: &MailboxId, blob: &str) -> std::io::Result<Chunks> {
-        let size = self.bundle_size(id, blob).await?.ok_or_else(not_found)?;
-        let upload = self.upload(id, blob).await?;
+        let mailbox = self.mailbox(id);
+        let (size, whole) = self.bundle(id, blob).await?.ok_or_else(not_found)?;
+        if whole {
+            return Ok(Chunks {
+                store: self.store.clone(),
+                size,
+                chunks: vec![(0, size, self.path(&format!("{mailbox}/b/{blob}/{size}")))],
+            });
+        }
+        let upload = self.upload(id, blob).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => std::io::ErrorKind::WouldBlock.into(),
+            _ => e,
+        })?;
         if upload.length != size || upload.offset() < size {
             return Err(std::io::ErrorKind::WouldBlock.into());
         }
         Ok(Chunks {
             store: self.store.clone(),
-            dir: format!("{}m/{}/u/{blob}", self.prefix, self.mailbox(id)),
             size,
-            chunks: upload.chunks,
+            chunks: upload
+                .chunks
+                .into_iter()
+                .map(|(at, n)| (at, n, self.path(&format!("{mailbox}/u/{blob}/{at:020}"))))
+                .collect(),
         })
     }
 
     pub(crate) async fn drop_blob(&self, id: &MailboxId, blob: &str) -> std::io::Result<()> {
+        // Listed afresh at the next deposit.
+        self.lock_usage().remove(id);
         let mailbox = self.mailbox(id);
-        let size = self.bundle_size(id, blob).await?.ok_or_else(not_found)?;
+        let (size, _) = self.bundle(id, blob).await?.ok_or_else(not_found)?;
         self.delete(&format!("{mailbox}/b/{blob}/{size}")).await?;
         self.remove_upload(&mailbox, blob).await
     }
@@ -377,9 +463,9 @@ impl Objects {
 /// A bundle's chunks, read as one byte range.
 pub(crate) struct Chunks {
     store: Arc<dyn ObjectStore>,
-    dir: String,
     size: u64,
-    chunks: Vec<(u64, u64)>,
+    /// (offset in the bundle, size, object).
+    chunks: Vec<(u64, u64, Path)>,
 }
 
 impl Chunks {
@@ -393,7 +479,7 @@ impl Chunks {
         // (a retried chunk) are read from where the previous one ended.
         let mut pieces = Vec::new();
         let mut at = range.start;
-        for &(start, size) in &self.chunks {
+        for (start, size, path) in self.chunks {
             let end = start.saturating_add(size);
             if at >= range.end {
                 break;
@@ -402,12 +488,12 @@ impl Chunks {
                 continue;
             }
             let to = end.min(range.end);
-            pieces.push((start, (at - start)..(to - start)));
+            pieces.push((path, (at - start)..(to - start)));
             at = to;
         }
-        let (store, dir) = (self.store, self.dir);
-        let stream = futures_util::stream::iter(pieces).then(move |(start, r)| {
-            let (store, path) = (store.clone(), Path::from(format!("{dir}/{start:020}")));
+        let store = self.store;
+        let stream = futures_util::stream::iter(pieces).then(move |(path, r)| {
+            let store = store.clone();
             async move { store.get_range(&path, r).await.map_err(io) }
         });
         Body::from_stream(stream)

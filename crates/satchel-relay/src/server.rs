@@ -282,7 +282,7 @@ async fn options_uploads(State(relay): State<Arc<Relay>>) -> Response {
     h.insert("tus-version", HeaderValue::from_static(crate::TUS_VERSION));
     h.insert(
         "tus-extension",
-        HeaderValue::from_static("creation,checksum,termination"),
+        HeaderValue::from_static("creation,creation-with-upload,checksum,termination"),
     );
     h.insert("tus-checksum-algorithm", HeaderValue::from_static("sha256"));
     if let Ok(v) = HeaderValue::from_str(&relay.cfg.quota_bytes.to_string()) {
@@ -291,15 +291,59 @@ async fn options_uploads(State(relay): State<Arc<Relay>>) -> Response {
     r
 }
 
+/// The body of a PATCH, or of a POST that carries its upload's first bytes: at most
+/// `limit` bytes, whose SHA-256 must be the request's `Upload-Checksum`.
+async fn checked_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
+    let checksum = req
+        .headers()
+        .get("upload-checksum")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("sha256 "))
+        .and_then(|b| data_encoding::BASE64.decode(b.as_bytes()).ok())
+        .ok_or(Failure(
+            StatusCode::BAD_REQUEST,
+            "upload-checksum with sha256 required",
+        ))?;
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| {
+            Failure(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the chunk is larger than allowed",
+            )
+        })?;
+    use sha2::Digest;
+    if sha2::Sha256::digest(&bytes).as_slice() != checksum.as_slice() {
+        return Err(Failure(
+            StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
+            "checksum mismatch",
+        ));
+    }
+    Ok(bytes)
+}
+
+fn carries_bytes(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        == Some("application/offset+octet-stream")
+}
+
 async fn create_upload(
     State(relay): State<Arc<Relay>>,
     Path(id): Path<String>,
-    h: HeaderMap,
+    req: Request,
 ) -> Result<Response, Failure> {
+    let h = req.headers().clone();
     tus_version_ok(&h)?;
     let id = authorise(&relay, &id, &h, Need::Deposit).await?;
     let length = number(&h, "upload-length")
         .ok_or(Failure(StatusCode::BAD_REQUEST, "upload-length required"))?;
+    // creation-with-upload: the first bytes (for a small bundle, all of them).
+    let first = if carries_bytes(&h) {
+        let room = usize::try_from(length).unwrap_or(usize::MAX);
+        Some(checked_body(req, room.min(relay.cfg.max_chunk)).await?)
+    } else {
+        None
+    };
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     let store = relay.store();
@@ -316,15 +360,21 @@ async fn create_upload(
             "larger than the mailbox may hold",
         ));
     }
-    let upload = store.begin_upload(&id, length).await?;
+    let (upload, offset) = match first {
+        Some(b) if b.len() as u64 == length => (store.put_whole(&id, b).await?, length),
+        Some(b) if !b.is_empty() => {
+            let upload = store.begin_upload(&id, length).await?;
+            let offset = store.append(&id, &upload, 0, length, b).await?;
+            (upload, offset)
+        }
+        _ => (store.begin_upload(&id, length).await?, 0),
+    };
     let mut r = StatusCode::CREATED.into_response();
-    tus_headers(r.headers_mut());
+    offset_headers(&mut r, offset, length);
     let location = format!("/v1/mailboxes/{}/uploads/{}", id.to_hex(), upload);
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert(header::LOCATION, v);
     }
-    r.headers_mut()
-        .insert("upload-offset", HeaderValue::from_static("0"));
     Ok(r)
 }
 
@@ -363,9 +413,7 @@ async fn patch_upload(
     let h = req.headers().clone();
     tus_version_ok(&h)?;
     let id = authorise(&relay, &id, &h, Need::Deposit).await?;
-    if h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
-        != Some("application/offset+octet-stream")
-    {
+    if !carries_bytes(&h) {
         return Err(Failure(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "content-type application/offset+octet-stream required",
@@ -373,15 +421,12 @@ async fn patch_upload(
     }
     let claimed = number(&h, "upload-offset")
         .ok_or(Failure(StatusCode::BAD_REQUEST, "upload-offset required"))?;
-    let checksum = h
-        .get("upload-checksum")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("sha256 "))
-        .and_then(|b| data_encoding::BASE64.decode(b.as_bytes()).ok())
-        .ok_or(Failure(
+    if h.get("upload-checksum").is_none() {
+        return Err(Failure(
             StatusCode::BAD_REQUEST,
             "upload-checksum with sha256 required",
-        ))?;
+        ));
+    }
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     let store = relay.store();
@@ -398,23 +443,13 @@ async fn patch_upload(
         offset_headers(&mut r, offset, length);
         return Ok(r);
     }
-    let room = usize::try_from(length - offset).unwrap_or(usize::MAX);
-    let limit = room.min(relay.cfg.max_chunk);
-    let bytes = axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| {
-            Failure(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the chunk is larger than allowed",
-            )
-        })?;
-    use sha2::Digest;
-    if sha2::Sha256::digest(&bytes).as_slice() != checksum.as_slice() {
-        return Err(Failure(
-            StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
-            "checksum mismatch",
-        ));
+    if offset == length {
+        let mut r = Failure(StatusCode::CONFLICT, "the upload is complete").into_response();
+        offset_headers(&mut r, offset, length);
+        return Ok(r);
     }
+    let room = usize::try_from(length - offset).unwrap_or(usize::MAX);
+    let bytes = checked_body(req, room.min(relay.cfg.max_chunk)).await?;
     let now = store.append(&id, &upload, offset, length, bytes).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     offset_headers(&mut r, now, length);

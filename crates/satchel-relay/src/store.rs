@@ -153,9 +153,31 @@ impl Backend {
             Self::Objects(o) => {
                 let upload = random_hex::<16>()?;
                 o.begin_upload(id, &upload, length).await?;
+                o.note_added(id, length);
                 Ok(upload)
             }
         }
+    }
+
+    /// A whole bundle in one go; returns its upload id (a bundle at once).
+    pub(crate) async fn put_whole(
+        &self,
+        id: &MailboxId,
+        bytes: axum::body::Bytes,
+    ) -> std::io::Result<String> {
+        let upload = random_hex::<16>()?;
+        let length = bytes.len() as u64;
+        match self {
+            Self::Files(s) => {
+                s.begin_upload_named(id, &upload, length)?;
+                s.append(id, &upload, 0, length, &bytes)?;
+            }
+            Self::Objects(o) => {
+                o.put_whole(id, &upload, bytes).await?;
+                o.note_added(id, length);
+            }
+        }
+        Ok(upload)
     }
 
     /// (bytes received, declared length).
@@ -169,10 +191,7 @@ impl Backend {
         }
         match self {
             Self::Files(s) => s.upload_state(id, upload),
-            Self::Objects(o) => {
-                let u = o.upload(id, upload).await?;
-                Ok((u.offset(), u.length()))
-            }
+            Self::Objects(o) => o.upload_state(id, upload).await,
         }
     }
 
@@ -301,10 +320,14 @@ impl Store {
 
     pub(crate) fn begin_upload(&self, id: &MailboxId, length: u64) -> std::io::Result<String> {
         let upload = random_hex::<16>()?;
-        let u = self.dir(id).join("u");
-        std::fs::File::create(u.join(&upload))?.sync_all()?;
-        std::fs::write(u.join(format!("{upload}.len")), length.to_string())?;
+        self.begin_upload_named(id, &upload, length)?;
         Ok(upload)
+    }
+
+    fn begin_upload_named(&self, id: &MailboxId, upload: &str, length: u64) -> std::io::Result<()> {
+        let u = self.dir(id).join("u");
+        std::fs::File::create(u.join(upload))?.sync_all()?;
+        std::fs::write(u.join(format!("{upload}.len")), length.to_string())
     }
 
     fn upload_paths(&self, id: &MailboxId, upload: &str) -> std::io::Result<(PathBuf, PathBuf)> {
@@ -315,10 +338,17 @@ impl Store {
         Ok((u.join(upload), u.join(format!("{upload}.len"))))
     }
 
-    /// (bytes received, declared length).
+    /// (bytes received, declared length); a finished upload is its bundle.
     pub(crate) fn upload_state(&self, id: &MailboxId, upload: &str) -> std::io::Result<(u64, u64)> {
         let (data, len) = self.upload_paths(id, upload)?;
-        Ok((std::fs::metadata(data)?.len(), read_len(&len)?))
+        match std::fs::metadata(data) {
+            Ok(m) => Ok((m.len(), read_len(&len)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let n = std::fs::metadata(self.blob_path(id, upload)?)?.len();
+                Ok((n, n))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Appends `bytes` at `offset` and syncs; on the last byte the upload becomes a

@@ -157,6 +157,24 @@ fn patch(base: &str, location: &str, token: &str, offset: u64, bytes: &[u8], sum
     )
 }
 
+/// tus creation-with-upload: a POST that carries the upload's first `bytes`.
+fn begin_with(base: &str, m: &Mailbox, length: u64, bytes: &[u8], sum: &[u8]) -> Reply {
+    reply(
+        agent()
+            .post(format!("{base}/v1/mailboxes/{}/uploads", m.id))
+            .header("tus-resumable", "1.0.0")
+            .header("authorization", format!("Bearer {}", m.deposit))
+            .header("upload-length", length.to_string())
+            .header("content-type", "application/offset+octet-stream")
+            .header(
+                "upload-checksum",
+                format!("sha256 {}", data_encoding::BASE64.encode(sum)),
+            )
+            .send(bytes)
+            .unwrap(),
+    )
+}
+
 fn chunk(base: &str, location: &str, token: &str, offset: u64, bytes: &[u8]) -> Reply {
     patch(
         base,

@@ -253,3 +253,55 @@ fn quotas_and_expiry_hold_across_relays() {
     let left = names(&store);
     assert!(left.iter().all(|n| n.ends_with("/tokens")), "{left:?}");
 }
+
+/// A bundle that fits in one request comes whole with the POST that creates its
+/// upload (tus creation-with-upload): one object in the store, listed, read by range
+/// and deleted like any other, through either relay; and the same on a folder relay.
+/// A body whose checksum is wrong, or longer than the upload, creates nothing.
+#[test]
+fn a_small_bundle_comes_whole_in_one_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
+    let storage = Storage::Objects {
+        store: store.clone(),
+        prefix: "r".into(),
+    };
+    let (a, relay) = serve_in_process(Config::with_storage(storage.clone()));
+    let (b, _) = serve_in_process(Config::with_storage(storage));
+    let folder = tmp.path().join("folder");
+    let (f, folder_relay) = serve_in_process(Config::new(folder));
+    for (one, other, relay) in [(&a, &b, &relay), (&f, &f, &folder_relay)] {
+        let m = mailbox_in(relay);
+        let bundle = random(200_000);
+        let sum = sha2::Sha256::digest(&bundle);
+        let bad = begin_with(one, &m, 200_000, &bundle, &sha2::Sha256::digest(b"other"));
+        assert_eq!(bad.status, 460);
+        let long = begin_with(one, &m, 1000, &bundle, &sum);
+        assert_eq!(long.status, 413);
+        assert!(
+            blobs(other, &m).is_empty(),
+            "a refused creation left something"
+        );
+        let r = begin_with(one, &m, 200_000, &bundle, &sum);
+        assert_eq!((r.status, r.offset), (201, Some(200_000)));
+        let at = r.location.unwrap();
+        // Already complete: HEAD says so, and a further chunk is refused.
+        let r = head(other, &at, &m.deposit);
+        assert_eq!((r.status, r.offset), (200, Some(200_000)), "{one}");
+        let r = chunk(one, &at, &m.deposit, 200_000, b"more");
+        assert_eq!((r.status, r.offset), (409, Some(200_000)));
+        let list = blobs(other, &m);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].1, 200_000);
+        let path = format!("/v1/mailboxes/{}/blobs/{}", m.id, list[0].0);
+        let whole = get(other, &path, &m.collect, None);
+        assert_eq!((whole.status, whole.body == bundle), (200, true));
+        let tail = get(one, &path, &m.collect, Some(123_456));
+        assert_eq!((tail.status, &tail.body[..]), (206, &bundle[123_456..]));
+        assert_eq!(delete(other, &path, &m.collect), 204);
+        assert!(blobs(one, &m).is_empty());
+    }
+    let held = names(&store);
+    assert!(held.iter().all(|n| n.ends_with("/tokens")), "{held:?}");
+}
