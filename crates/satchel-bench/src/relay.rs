@@ -237,14 +237,15 @@ pub(crate) fn coordinator(devices: usize, records: usize) -> Result<()> {
     Ok(())
 }
 
-/// Deposits `per` copies of `blob` from each mailbox's own client thread.
+/// Deposits `per` copies of `blob` into each mailbox, a thread per mailbox, through
+/// one client (as the direct baseline uses one store client for all its tasks).
 fn deposit_all(url: &str, boxes: &[(String, String)], per: usize, blob: &[u8]) -> Result<()> {
+    let client = &RelayClient::new(url, None)?;
     std::thread::scope(|s| -> Result<()> {
         let handles: Vec<_> = boxes
             .iter()
             .map(|(id, token)| {
                 s.spawn(move || -> Result<()> {
-                    let client = RelayClient::new(url, None)?;
                     for _ in 0..per {
                         client.deposit(
                             id,
