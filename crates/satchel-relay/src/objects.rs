@@ -477,25 +477,78 @@ impl Chunks {
     pub(crate) fn body(self, range: Range<u64>) -> Body {
         // Each piece: (chunk offset, range within that chunk). Overlapping chunks
         // (a retried chunk) are read from where the previous one ended.
-        let mut pieces = Vec::new();
-        let mut at = range.start;
-        for (start, size, path) in self.chunks {
-            let end = start.saturating_add(size);
-            if at >= range.end {
-                break;
-            }
-            if end <= at || start > at {
-                continue;
-            }
-            let to = end.min(range.end);
-            pieces.push((path, (at - start)..(to - start)));
-            at = to;
-        }
+        let spans: Vec<(u64, u64)> = self.chunks.iter().map(|(at, n, _)| (*at, *n)).collect();
+        let pieces: Vec<(Path, Range<u64>)> = pieces(&spans, range)
+            .into_iter()
+            .filter_map(|(i, r)| Some((self.chunks.get(i)?.2.clone(), r)))
+            .collect();
         let store = self.store;
         let stream = futures_util::stream::iter(pieces).then(move |(path, r)| {
             let store = store.clone();
             async move { store.get_range(&path, r).await.map_err(io) }
         });
         Body::from_stream(stream)
+    }
+}
+
+/// Which bytes of which chunk make up `range` of a bundle: (chunk index, range
+/// within that chunk), in order. Chunks are (offset, size), sorted by offset; where
+/// two overlap, reading goes on from where the previous one ended.
+fn pieces(chunks: &[(u64, u64)], range: Range<u64>) -> Vec<(usize, Range<u64>)> {
+    let mut out = Vec::new();
+    let mut at = range.start;
+    for (i, &(start, size)) in chunks.iter().enumerate() {
+        let end = start.saturating_add(size);
+        if at >= range.end || start > at {
+            break;
+        }
+        if end <= at {
+            continue;
+        }
+        let to = end.min(range.end);
+        out.push((i, (at - start)..(to - start)));
+        at = to;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(length: u64, chunks: &[(u64, u64)]) -> Upload {
+        Upload {
+            length,
+            chunks: chunks.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_offset_is_how_far_the_chunks_cover_without_a_gap() {
+        assert_eq!(upload(10, &[]).offset(), 0);
+        assert_eq!(upload(10, &[(0, 4), (4, 3)]).offset(), 7);
+        // A gap stops it; what lies past the gap is not counted.
+        assert_eq!(upload(10, &[(0, 4), (5, 5)]).offset(), 4);
+        assert_eq!(upload(10, &[(2, 8)]).offset(), 0);
+        // A chunk sent twice, or a longer retry over a shorter one, overlaps.
+        assert_eq!(upload(10, &[(0, 4), (0, 6), (4, 2)]).offset(), 6);
+        // Never past the declared length.
+        assert_eq!(upload(10, &[(0, 12)]).offset(), 10);
+    }
+
+    #[test]
+    fn a_range_is_read_across_chunks_and_overlaps_are_read_once() {
+        let chunks = [(0, 4), (4, 4), (8, 2)];
+        assert_eq!(
+            pieces(&chunks, 0..10),
+            vec![(0, 0..4), (1, 0..4), (2, 0..2)]
+        );
+        assert_eq!(pieces(&chunks, 3..9), vec![(0, 3..4), (1, 0..4), (2, 0..1)]);
+        assert_eq!(pieces(&chunks, 5..6), vec![(1, 1..2)]);
+        assert!(pieces(&chunks, 10..10).is_empty());
+        // (0, 6) overlaps (4, 4): the second is read from byte 6 of the bundle on.
+        assert_eq!(pieces(&[(0, 6), (4, 4)], 0..8), vec![(0, 0..6), (1, 2..4)]);
+        // A gap ends the read (an incomplete bundle is refused before this).
+        assert_eq!(pieces(&[(0, 2), (3, 2)], 0..5), vec![(0, 0..2)]);
     }
 }
