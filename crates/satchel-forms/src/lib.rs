@@ -11,6 +11,8 @@
 
 use std::collections::BTreeSet;
 
+pub mod expr;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;

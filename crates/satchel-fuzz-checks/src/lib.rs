@@ -14,7 +14,10 @@ use satchel_crypto::{
     bundle, identity::DeviceKeys, kdf::KdfProfile, keyslots::Keyslots, recovery::RecoveryKey,
     secrecy::SecretString,
 };
-use satchel_forms::Form;
+use satchel_forms::{
+    Form,
+    expr::{Context, Expr, Val},
+};
 use satchel_sync::{
     bundle::BundleBody,
     member::{Certificate, EnrolmentRequest, Members, Revocation, VoidRevocation},
@@ -31,6 +34,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("audit_note", audit_note),
     ("bundle_body", bundle_body),
     ("bundle_open", bundle_open),
+    ("form_expr", form_expr),
     ("form_parse", form_parse),
     ("form_publication", form_publication),
     ("keyslots_open", keyslots_open),
@@ -138,6 +142,70 @@ pub fn bundle_open(data: &[u8]) {
         opened.content.as_slice(),
         "content changed in an open/seal/open round trip"
     );
+}
+
+/// The values `form_expr` evaluates against: a number, strings in three scripts, a
+/// multiple choice, a boolean and an empty field; any other name is unknown.
+struct Answers;
+
+impl Context for Answers {
+    fn field(&self, name: &str) -> Option<Val> {
+        Some(match name {
+            "age" => Val::Num(12.0),
+            "consent" => Val::Str("yes".into()),
+            "langs" => Val::Str("ko en".into()),
+            "name" => Val::Str("김철수".into()),
+            "city" => Val::Str("北京".into()),
+            "flag" => Val::Bool(true),
+            "nan" => Val::Num(f64::NAN),
+            "blank" => Val::Str(String::new()),
+            _ => return None,
+        })
+    }
+    fn current(&self) -> Option<Val> {
+        Some(Val::Str("12".into()))
+    }
+}
+
+/// Nothing answered: every field and `.` empty.
+struct Empty;
+
+impl Context for Empty {
+    fn field(&self, _: &str) -> Option<Val> {
+        None
+    }
+    fn current(&self) -> Option<Val> {
+        None
+    }
+}
+
+/// Skip logic and constraints arrive inside form definitions people share: parsing
+/// refuses or accepts without panicking (however deep the nesting), evaluation of
+/// what was accepted is total and the same each time, and the fields an expression
+/// says it reads are written in it.
+pub fn form_expr(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(expr) = Expr::parse(&text) else {
+        return;
+    };
+    assert_eq!(expr.source(), text, "the source is kept as given");
+    for name in expr.references() {
+        assert!(
+            text.contains(&format!("${{{name}}}")),
+            "references() names a field the source does not read"
+        );
+    }
+    // `.` itself, or `string-length()`, which reads it.
+    assert!(
+        !expr.uses_current() || text.contains('.') || text.contains("string-length"),
+        "uses_current() with no `.` in the source"
+    );
+    for ctx in [&Answers as &dyn Context, &Empty] {
+        let value = expr.eval(ctx);
+        // Twice the same (NaN compared by its string): no hidden state.
+        assert_eq!(value.to_str(), expr.eval(ctx).to_str(), "evaluation varies");
+        assert_eq!(expr.eval_bool(ctx), value.to_bool(), "eval_bool differs");
+    }
 }
 
 /// Form definitions are imported from files people share.
