@@ -86,7 +86,7 @@ vitest() {
 only=${SATCHEL_E2E_ONLY:-}
 if [ "$only" != network ]; then
   # shellcheck disable=SC2086 # the filter is words
-  env "${e2e_env[@]}" bash -c "$(declare -f vitest); vitest ${only:-scenario org}"
+  env "${e2e_env[@]}" bash -c "$(declare -f vitest); vitest ${only:-scenario org forms}"
 fi
 [ -z "$only" ] || [ "$only" = network ] || exit 0
 

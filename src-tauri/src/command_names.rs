@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "panic",
     "vault_wipe",
     "forms_list",
+    "form_rules",
+    "form_import_xlsform",
     "records_page",
     "records_search",
     "record_authors",

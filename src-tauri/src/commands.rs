@@ -566,6 +566,68 @@ pub async fn forms_list(shell: Shell<'_>) -> Result<Vec<Form>> {
     shell.with_vault(|v| v.forms()).await
 }
 
+/// What a form's rules say of the values being typed: the fields that do not apply
+/// (hidden), and the values that break a rule with the problem's code (the form's
+/// own message is in its definition, `constraint_message`).
+#[derive(Serialize, TS)]
+pub struct RulesCheck {
+    hidden: Vec<String>,
+    problems: Vec<RuleProblem>,
+}
+
+#[derive(Serialize, TS)]
+pub struct RuleProblem {
+    field: String,
+    /// `constraint` or `not_relevant`.
+    problem: String,
+}
+
+/// The form's skip logic and constraints over `values` (stored shapes, by field id),
+/// asked as the person types: the one implementation the vault also saves with.
+#[tauri::command]
+pub async fn form_rules(
+    shell: Shell<'_>,
+    form: String,
+    values: std::collections::BTreeMap<String, serde_json::Value>,
+) -> Result<RulesCheck> {
+    shell
+        .with_vault(move |v| {
+            let form = v.form(&form)?;
+            let out = satchel_api::form::Rules::new(&form)?.check(&form, &|k| values.get(k));
+            Ok(RulesCheck {
+                hidden: out.hidden.into_iter().collect(),
+                problems: out
+                    .problems
+                    .into_iter()
+                    .map(|(field, p)| RuleProblem {
+                        field,
+                        problem: p.code().to_owned(),
+                    })
+                    .collect(),
+            })
+        })
+        .await
+}
+
+/// Reads an XLSForm: the body is the workbook's bytes, the `x-satchel-name` header
+/// its file name. With `dry_run` only the summary comes back; otherwise the form is
+/// installed (and published, in an organisation). Nothing is written on error.
+#[tauri::command]
+pub async fn form_import_xlsform(
+    shell: Shell<'_>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<satchel_api::form_xlsform::Summary> {
+    let name = header_name(&request).unwrap_or_default();
+    let dry_run = request
+        .headers()
+        .get("x-satchel-dry-run")
+        .is_some_and(|h| h.as_bytes() == b"1");
+    let bytes = raw_body(&request)?;
+    shell
+        .with_vault(move |v| v.import_xlsform(&bytes, &name, dry_run))
+        .await
+}
+
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PageQuery {

@@ -82,6 +82,8 @@ pub fn configure<R: Runtime>(
             commands::panic,
             commands::vault_wipe,
             commands::forms_list,
+            commands::form_rules,
+            commands::form_import_xlsform,
             commands::records_page,
             commands::records_search,
             commands::record_authors,

@@ -1723,3 +1723,87 @@ fn audit_exports_are_checked_through_ipc_and_only_a_coordinator_makes_one() {
         .unwrap();
     assert_eq!(checked["report"]["anomalies"], 0);
 }
+
+/// A coordinator imports an XLSForm through IPC (a dry run first, which installs
+/// nothing), and the form's rules answer as the person types: what is hidden, which
+/// value breaks a constraint. A save the rules refuse is refused by the vault too.
+#[test]
+fn an_xlsform_is_imported_and_its_rules_answer_as_the_person_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = app(tmp.path(), "main");
+    a.create();
+    let xlsx = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/forms/examples/screening.xlsx"),
+    )
+    .unwrap();
+    let import = |dry: bool| {
+        let mut headers = vec![("x-satchel-name", "screening.xlsx")];
+        if dry {
+            headers.push(("x-satchel-dry-run", "1"));
+        }
+        a.raw_call(
+            "form_import_xlsform",
+            InvokeBody::Raw(xlsx.clone()),
+            &headers,
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    };
+    let summary = import(true).unwrap();
+    assert_eq!(
+        (summary["form"].as_str(), summary["fields"].as_u64()),
+        (Some("screening"), Some(5))
+    );
+    assert_eq!(
+        a.code("form_rules", json!({ "form": "screening", "values": {} })),
+        "unknown_form"
+    );
+    import(false).unwrap();
+    assert_eq!(import(false).unwrap_err()["code"], "form_not_newer");
+    let bad = a
+        .raw_call(
+            "form_import_xlsform",
+            InvokeBody::Raw(b"PK\x03\x04".to_vec()),
+            &[("x-satchel-name", "x.xlsx")],
+        )
+        .unwrap_err();
+    assert_eq!(
+        (bad["code"].as_str(), bad["params"]["problem"].as_str()),
+        (Some("xlsform"), Some("not_spreadsheet"))
+    );
+
+    let rules = |values: Value| {
+        a.ok(
+            "form_rules",
+            json!({ "form": "screening", "values": values }),
+        )
+    };
+    let out = rules(json!({ "has_children": "no", "age": 130 }));
+    assert_eq!(out["hidden"], json!(["children_count"]));
+    assert_eq!(
+        out["problems"],
+        json!([{ "field": "age", "problem": "constraint" }])
+    );
+    let out = rules(json!({ "has_children": "yes", "age": 30, "children_count": 2 }));
+    assert_eq!(
+        (
+            out["hidden"].as_array().unwrap().len(),
+            out["problems"].as_array().unwrap().len()
+        ),
+        (0, 0)
+    );
+    let refused = a.err(
+        "record_create",
+        json!({ "form": "screening", "values": { "name": "김", "age": 130 }, "attachments": [] }),
+    );
+    assert_eq!(
+        (
+            refused["code"].as_str(),
+            refused["params"]["problem"].as_str()
+        ),
+        (Some("invalid_value"), Some("constraint"))
+    );
+    a.ok(
+        "record_create",
+        json!({ "form": "screening", "values": { "name": "김", "age": 30, "has_children": "yes", "children_count": 2 }, "attachments": [] }),
+    );
+}

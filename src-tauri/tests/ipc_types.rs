@@ -43,7 +43,7 @@ use satchel_app::{
     audit::AuditChecked,
     commands::{
         Created, EnrolApproved, EnrolRequestView, IdleWarning, OrgView, Page, PageQuery, Progress,
-        Resolution, Staged, Transfer, VaultState, Verified,
+        Resolution, RulesCheck, Staged, Transfer, VaultState, Verified,
     },
     drives::Drive,
     error::IpcError,
@@ -64,6 +64,8 @@ fn roots(c: &mut Collector) {
     c.add::<Settings>();
     c.add::<Form>();
     c.add::<FieldValue>();
+    c.add::<RulesCheck>();
+    c.add::<satchel_api::form_xlsform::Summary>();
     c.add::<PageQuery>();
     c.add::<Page>();
     c.add::<Found>();

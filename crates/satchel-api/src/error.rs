@@ -76,6 +76,9 @@ codes! {
     InvalidForm = "invalid_form",
     /// Form `form` is installed at `version` or newer.
     FormNotNewer = "form_not_newer",
+    /// An XLSForm refused: `problem` (a code), with `construct` and where
+    /// (`sheet`, `row`, `column`) when known.
+    XlsForm = "xlsform",
     /// Form `form` has no field `field`.
     UnknownField = "unknown_field",
     /// A value of `field` does not fit: `problem` (with `max`, `form`).
@@ -786,6 +789,9 @@ pub enum ApiError {
     /// A form definition is invalid.
     #[error("invalid form definition: {0}")]
     InvalidForm(String),
+    /// An XLSForm spreadsheet that cannot be imported, and where.
+    #[error("{0}")]
+    XlsForm(Box<satchel_xlsform::XlsFormError>),
     /// A form with this name and an equal or newer version exists.
     #[error("form `{name}` version {have} is already installed; raise `version` to replace it")]
     FormNotNewer {
@@ -990,6 +996,7 @@ impl ApiError {
             ApiError::UnknownForm(_) => ErrorCode::UnknownForm,
             ApiError::InvalidForm(_) => ErrorCode::InvalidForm,
             ApiError::FormNotNewer { .. } => ErrorCode::FormNotNewer,
+            ApiError::XlsForm(_) => ErrorCode::XlsForm,
             ApiError::UnknownField { .. } => ErrorCode::UnknownField,
             ApiError::InvalidValue { .. } => ErrorCode::InvalidValue,
             ApiError::MissingRequired { .. } => ErrorCode::MissingRequired,
@@ -1043,6 +1050,19 @@ impl ApiError {
             ApiError::WipeLeftFiles { left } => p.push(("left", (*left).into())),
             ApiError::PassphraseTooShort { min } => p.push(("min", (*min).into())),
             ApiError::UnknownForm(form) => p.push(("form", form.as_str().into())),
+            ApiError::XlsForm(e) => {
+                p.push(("problem", e.code.as_str().into()));
+                p.push(("construct", e.construct.as_str().into()));
+                if let Some(sheet) = &e.sheet {
+                    p.push(("sheet", sheet.as_str().into()));
+                }
+                if let Some(row) = e.row {
+                    p.push(("row", u64::from(row).into()));
+                }
+                if let Some(column) = &e.column {
+                    p.push(("column", column.as_str().into()));
+                }
+            }
             ApiError::FormNotNewer { name, have } => {
                 p.push(("form", name.as_str().into()));
                 p.push(("version", u64::try_from(*have).unwrap_or_default().into()));
@@ -1141,6 +1161,14 @@ impl ApiError {
             ApiError::RecoveryKeyFormat,
             ApiError::UnknownForm("visit".into()),
             ApiError::InvalidForm("`name` must be 1-40 lower-case letters".into()),
+            ApiError::XlsForm(Box::new(satchel_xlsform::XlsFormError {
+                code: "unsupported".into(),
+                sheet: Some("survey".into()),
+                row: Some(12),
+                column: Some("type".into()),
+                construct: "begin repeat".into(),
+                detail: "repeats are not supported".into(),
+            })),
             ApiError::FormNotNewer {
                 name: "contact".into(),
                 have: 3,
@@ -1369,6 +1397,7 @@ mod tests {
             ErrorCode::WeakPassphrase => &["min"],
             ErrorCode::UnknownForm => &["form"],
             ErrorCode::FormNotNewer => &["form", "version"],
+            ErrorCode::XlsForm => &["problem", "construct"],
             ErrorCode::UnknownField => &["form", "field"],
             ErrorCode::InvalidValue => &["field", "problem"],
             ErrorCode::MissingRequired | ErrorCode::NoConflict => &["field"],
@@ -1410,6 +1439,7 @@ mod tests {
             ApiError::UnknownForm(_) => "UnknownForm",
             ApiError::InvalidForm(_) => "InvalidForm",
             ApiError::FormNotNewer { .. } => "FormNotNewer",
+            ApiError::XlsForm(_) => "XlsForm",
             ApiError::UnknownField { .. } => "UnknownField",
             ApiError::InvalidValue { .. } => "InvalidValue",
             ApiError::MissingRequired { .. } => "MissingRequired",
@@ -1468,7 +1498,7 @@ mod tests {
         let variants: std::collections::BTreeSet<&str> = examples.iter().map(variant).collect();
         assert_eq!(
             variants.len(),
-            61,
+            62,
             "an example of every variant: {variants:?}"
         );
         let mut codes = std::collections::BTreeSet::new();
@@ -1486,7 +1516,8 @@ mod tests {
             for (name, value) in &params {
                 if let ErrorParam::Text(t) = value {
                     assert!(
-                        !t.contains('/') && !t.contains(' ') || name == "name",
+                        !t.contains('/') && !t.contains(' ')
+                            || ["name", "construct", "column"].contains(&name.as_str()),
                         "{name}: {t}"
                     );
                     assert!(!t.is_empty() && t.chars().count() <= 80, "{name}: {t}");

@@ -285,6 +285,14 @@ impl Plan<'_> {
                 continue;
             };
             let cell = match rec.state.value(&def.id) {
+                // An attachment field shows the file's name, as the app does.
+                Some(Value::String(hex)) if def.kind == FieldType::Attachment => rec
+                    .state
+                    .value(&format!("{ATTACHMENT_PREFIX}{hex}"))
+                    .and_then(|a| a.get("name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or(hex)
+                    .to_owned(),
                 Some(v) => self.value(def, v),
                 None => String::new(),
             };
@@ -401,15 +409,20 @@ impl Vault {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ReportWritten> {
         let form = self.form_ref(&request.form)?;
+        // A note holds no value: it is no column.
         let fields: Vec<&FieldDef> = match &request.fields {
-            None => form.fields.iter().collect(),
+            None => form
+                .fields
+                .iter()
+                .filter(|d| d.kind.holds_value())
+                .collect(),
             Some(chosen) => {
                 for f in chosen {
                     form.field(f)?;
                 }
                 form.fields
                     .iter()
-                    .filter(|d| chosen.contains(&d.id))
+                    .filter(|d| chosen.contains(&d.id) && d.kind.holds_value())
                     .collect()
             }
         };

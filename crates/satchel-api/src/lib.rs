@@ -25,6 +25,7 @@ pub mod offload;
 pub mod org;
 /// Form definitions and value rules ([`satchel_forms`]).
 pub use satchel_forms as form;
+pub use satchel_xlsform as form_xlsform;
 pub mod quarantine;
 pub mod records;
 pub mod sync;

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     error::{ApiError, Result},
-    form::{FieldDef, Form},
+    form::{FieldDef, FieldType, Form},
     vault::Vault,
 };
 
@@ -317,6 +317,32 @@ impl Vault {
         Ok(form)
     }
 
+    /// Reads an XLSForm spreadsheet (`name` is its file's name, which names the form
+    /// when its settings do not) and, unless `dry_run`, installs the form as
+    /// [`Vault::import_form`] does (published at once in an organisation). The
+    /// summary says what it holds and what was left out; nothing changes on error.
+    pub fn import_xlsform(
+        &mut self,
+        bytes: &[u8],
+        name: &str,
+        dry_run: bool,
+    ) -> Result<satchel_xlsform::Summary> {
+        let read = satchel_xlsform::read(bytes, name).map_err(ApiError::XlsForm)?;
+        if !dry_run {
+            self.import_form(&read.form.to_json()?)?;
+        } else if let Some(older) = self.forms.get(&read.form.name) {
+            // A dry run says what the import would refuse, too.
+            if older.version >= read.form.version {
+                return Err(ApiError::FormNotNewer {
+                    name: read.form.name,
+                    have: older.version,
+                });
+            }
+            read.form.check_successor(older)?;
+        }
+        Ok(read.summary)
+    }
+
     /// Finds a record by full id or by a unique prefix of at least 8 hex digits.
     pub fn resolve_id(&self, text: &str) -> Result<RecordId> {
         let shown: String = text.chars().take(40).collect();
@@ -350,6 +376,20 @@ impl Vault {
         body.version = Some(form.version);
         for (field, input) in values {
             let def = form.field(field)?;
+            // An attachment field may name a file attached in this same write by its
+            // name: its hash is known only now.
+            if def.kind == FieldType::Attachment {
+                let named = match input {
+                    FieldInput::Text(t) => Some(t.trim()),
+                    FieldInput::Json(Value::String(s)) => Some(s.as_str()),
+                    FieldInput::Json(_) => None,
+                };
+                if let Some(a) = named.and_then(|n| attachments.iter().find(|a| a.name == n)) {
+                    let hex = data_encoding::HEXLOWER.encode(&a.hash());
+                    body.fields.insert(def.id.clone(), Value::String(hex));
+                    continue;
+                }
+            }
             let value = match input {
                 FieldInput::Text(t) if def.links_to.is_some() && t.trim().starts_with('@') => {
                     Value::String(self.link_by_name(def, t.trim().trim_start_matches('@'))?)
@@ -389,6 +429,40 @@ impl Vault {
             }
         }
         Ok((body, blobs))
+    }
+
+    /// The form's skip logic and constraints over the record's values after a write
+    /// (`before` is the record as held, none for a new one): the first problem, and
+    /// the fields that do not apply, which are then never required. A file named by
+    /// an attachment field must be attached to the record.
+    fn check_rules(
+        form: &Form,
+        before: Option<&BTreeMap<String, Value>>,
+        body: &WriteBody,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let value = |k: &str| body.fields.get(k).or_else(|| before.and_then(|b| b.get(k)));
+        for def in form
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Attachment)
+        {
+            if let Some(Value::String(hex)) = body.fields.get(&def.id)
+                && value(&format!("{ATTACHMENT_PREFIX}{hex}")).is_none_or(Value::is_null)
+            {
+                return Err(ApiError::InvalidValue {
+                    field: def.id.clone(),
+                    problem: ValueProblem::NoSuchAttachment,
+                });
+            }
+        }
+        if !form.has_rules() {
+            return Ok(Default::default());
+        }
+        let out = satchel_forms::Rules::new(form)?.check(form, &value);
+        if let Some((field, problem)) = out.problems.into_iter().next() {
+            return Err(ApiError::InvalidValue { field, problem });
+        }
+        Ok(out.hidden)
     }
 
     pub(crate) fn append(
@@ -433,7 +507,12 @@ impl Vault {
     ) -> Result<RecordId> {
         let form = self.form(form)?;
         let (body, blobs) = self.body_for(&form, values, attachments)?;
-        for def in form.fields.iter().filter(|f| f.required) {
+        let hidden = Self::check_rules(&form, None, &body)?;
+        for def in form
+            .fields
+            .iter()
+            .filter(|f| f.required && !hidden.contains(&f.id))
+        {
             if body.fields.get(&def.id).is_none_or(Value::is_null) {
                 return Err(ApiError::MissingRequired {
                     field: def.id.clone(),
@@ -469,7 +548,12 @@ impl Vault {
         let mut ids = Vec::with_capacity(rows.len());
         for values in rows {
             let (body, _) = self.body_for(&form, values, &[])?;
-            for def in form.fields.iter().filter(|f| f.required) {
+            let hidden = Self::check_rules(&form, None, &body)?;
+            for def in form
+                .fields
+                .iter()
+                .filter(|f| f.required && !hidden.contains(&f.id))
+            {
                 if body.fields.get(&def.id).is_none_or(Value::is_null) {
                     return Err(ApiError::MissingRequired {
                         field: def.id.clone(),
@@ -526,7 +610,17 @@ impl Vault {
                 problem: ValueProblem::NothingToChange,
             });
         }
-        for def in form.fields.iter().filter(|f| f.required) {
+        let before: BTreeMap<String, Value> = state
+            .fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.first()?.value.clone())))
+            .collect();
+        let hidden = Self::check_rules(&form, Some(&before), &body)?;
+        for def in form
+            .fields
+            .iter()
+            .filter(|f| f.required && !hidden.contains(&f.id))
+        {
             if body.fields.get(&def.id).is_some_and(Value::is_null) {
                 return Err(ApiError::MissingRequired {
                     field: def.id.clone(),
@@ -673,6 +767,17 @@ impl Vault {
                         .iter()
                         .map(|v| Self::shown_value(Some(def), v, lang, &authors))
                         .collect();
+                    // An attachment field shows the file's name.
+                    if def.kind == FieldType::Attachment {
+                        for v in &mut shown {
+                            if let Some(a) = attachments
+                                .iter()
+                                .find(|a| Some(a.blake3.as_str()) == v.value.as_str())
+                            {
+                                v.display = a.name.clone();
+                            }
+                        }
+                    }
                     let mut link = None;
                     if def.links_to.is_some() {
                         for v in &mut shown {

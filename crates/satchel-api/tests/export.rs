@@ -572,3 +572,40 @@ fn a_report_cut_off_earlier_is_removed_by_the_next() {
     expected.sort();
     assert_eq!(names_in(dir), expected);
 }
+
+/// An imported form's note is no column, and an attachment field shows the file's
+/// name.
+#[test]
+fn notes_are_no_column_and_attachment_fields_show_the_files_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir.path().join("v"));
+    let mut form: serde_json::Value =
+        serde_json::from_str(&crate::records::screening_form()).unwrap();
+    form["fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "safety", "type": "note",
+        "label": {"en": "Say nothing", "ko": "말하지 마세요", "zh-Hans": "不要说"}}));
+    v.import_form(&form.to_string()).unwrap();
+    let photo = NewAttachment::in_memory("얼굴.jpg".into(), Zeroizing::new(b"jpeg".to_vec()));
+    v.add_record(
+        "screening",
+        &[
+            ("name".into(), FieldInput::Text("Kim".into())),
+            ("photo".into(), FieldInput::Text("얼굴.jpg".into())),
+        ],
+        &[photo],
+    )
+    .unwrap();
+    let out = dir.path().join("s.csv");
+    let req = ExportRequest {
+        form: "screening".into(),
+        format: ExportFormat::Csv,
+        lang: "en".into(),
+        ..Default::default()
+    };
+    export(&v, &req, &out).unwrap();
+    let got = csv_rows(&out);
+    assert_eq!(got[0], ["Name", "Age", "Children", "How many", "Photo"]);
+    assert_eq!(got[1], ["Kim", "", "", "", "얼굴.jpg"]);
+}

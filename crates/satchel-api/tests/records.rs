@@ -479,3 +479,130 @@ fn built_in_forms_come_to_this_builds_versions_at_open() {
     v.add_record("case", &text(&[("title", "t"), ("status", "open")]), &[])
         .unwrap();
 }
+
+/// A form with skip logic, constraints and an attachment field, as an XLSForm import
+/// makes one.
+pub(crate) fn screening_form() -> String {
+    serde_json::json!({
+        "name": "screening", "version": 1,
+        "label": {"en": "Screening", "ko": "선별", "zh-Hans": "筛查"},
+        "sections": [{"id": "kids", "label": {"en": "Children", "ko": "자녀", "zh-Hans": "子女"},
+                      "relevant": "${has_children} = 'yes'"}],
+        "fields": [
+            {"id": "name", "type": "text", "required": true,
+             "label": {"en": "Name", "ko": "이름", "zh-Hans": "姓名"}},
+            {"id": "age", "type": "integer", "constraint": ". >= 0 and . < 120",
+             "constraint_message": {"en": "0 to 119", "ko": "0에서 119", "zh-Hans": "0到119"},
+             "label": {"en": "Age", "ko": "나이", "zh-Hans": "年龄"}},
+            {"id": "has_children", "type": "yes_no",
+             "label": {"en": "Children", "ko": "자녀", "zh-Hans": "子女"}},
+            {"id": "count", "type": "integer", "required": true, "section": "kids",
+             "label": {"en": "How many", "ko": "몇 명", "zh-Hans": "几个"}},
+            {"id": "photo", "type": "attachment",
+             "label": {"en": "Photo", "ko": "사진", "zh-Hans": "照片"}}
+        ]
+    })
+    .to_string()
+}
+
+/// The vault checks the form's rules on every save: a value that breaks a
+/// constraint, or sits in a field that does not apply, is refused with the field
+/// named; a required field that does not apply is not required; an attachment field
+/// names a file attached to the record.
+#[test]
+fn saves_follow_the_forms_skip_logic_and_constraints() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    v.import_form(&screening_form()).unwrap();
+    let refused = |r: Result<satchel_api::RecordId, ApiError>| match r {
+        Err(ApiError::InvalidValue { field, problem }) => (field, problem.code()),
+        other => panic!("{other:?}"),
+    };
+    // `count` is required, but only when there are children.
+    let id = v
+        .add_record(
+            "screening",
+            &text(&[("name", "Kim"), ("has_children", "no")]),
+            &[],
+        )
+        .unwrap();
+    assert!(matches!(
+        v.add_record("screening", &text(&[("name", "Kim"), ("has_children", "yes")]), &[]),
+        Err(ApiError::MissingRequired { field }) if field == "count"
+    ));
+    assert_eq!(
+        refused(v.add_record("screening", &text(&[("name", "Kim"), ("age", "130")]), &[])),
+        ("age".to_owned(), "constraint")
+    );
+    let err = v
+        .add_record("screening", &text(&[("name", "Kim"), ("age", "130")]), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("0 to 119") && !err.contains("130"), "{err}");
+    assert_eq!(
+        refused(v.add_record(
+            "screening",
+            &text(&[("name", "Kim"), ("has_children", "no"), ("count", "2")]),
+            &[]
+        )),
+        ("count".to_owned(), "not_relevant")
+    );
+    // An edit that hides a field holding a value must clear it too.
+    v.edit_record(&id, &text(&[("has_children", "yes"), ("count", "2")]), &[])
+        .unwrap();
+    assert!(matches!(
+        v.edit_record(&id, &text(&[("has_children", "no")]), &[]),
+        Err(ApiError::InvalidValue { field, .. }) if field == "count"
+    ));
+    v.edit_record(&id, &text(&[("has_children", "no"), ("count", "")]), &[])
+        .unwrap();
+    // An attachment field takes a file attached in the same save, by its name.
+    let photo = attachment("face.jpg", b"jpeg bytes");
+    v.edit_record(&id, &text(&[("photo", "face.jpg")]), &[photo])
+        .unwrap();
+    let shown = v.record(&id, "en").unwrap();
+    let value = shown.fields.iter().find(|f| f.id == "photo").unwrap();
+    let hex = value.values[0].value.as_str().unwrap().to_owned();
+    assert_eq!(value.values[0].display, "face.jpg", "shown by its name");
+    assert_eq!(
+        hex,
+        data_encoding::HEXLOWER.encode(&satchel_crypto::hash::content(b"jpeg bytes"))
+    );
+    assert!(matches!(
+        v.edit_record(&id, &text(&[("photo", &"ab".repeat(32))]), &[]),
+        Err(ApiError::InvalidValue { field, problem }) if field == "photo" && problem.code() == "no_such_attachment"
+    ));
+    v.verify().unwrap();
+}
+
+/// An XLSForm goes in through the same door as a JSON form, and a dry run changes
+/// nothing.
+#[test]
+fn an_xlsform_imports_after_a_dry_run_that_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(dir.path());
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/forms/examples/screening.xlsx"),
+    )
+    .unwrap();
+    let summary = v.import_xlsform(&bytes, "screening.xlsx", true).unwrap();
+    assert_eq!(
+        (summary.form.as_str(), summary.fields, summary.rules),
+        ("screening", 5, 3)
+    );
+    assert!(v.form("screening").is_err(), "a dry run installs nothing");
+    v.import_xlsform(&bytes, "screening.xlsx", false).unwrap();
+    assert_eq!(v.form("screening").unwrap().sections.len(), 1);
+    // The same version again is refused, by a dry run too.
+    for dry in [true, false] {
+        assert!(matches!(
+            v.import_xlsform(&bytes, "screening.xlsx", dry),
+            Err(ApiError::FormNotNewer { .. })
+        ));
+    }
+    let e = v
+        .import_xlsform(b"not a workbook", "x.xlsx", false)
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "xlsform");
+}

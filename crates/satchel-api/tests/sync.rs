@@ -848,3 +848,104 @@ fn only_attachments_an_op_refers_to_are_stored() {
         .unwrap();
     assert_eq!(got.as_slice(), named.as_slice());
 }
+
+/// A write of `fields` to a record of `form`, at `seq` in the chain of `keys`; an
+/// edit (`context` non-empty) when `edit`.
+fn form_write(
+    keys: &DeviceKeys,
+    form: &str,
+    seq: u64,
+    prev: Option<&Op>,
+    record: Rid,
+    fields: serde_json::Value,
+    edit: bool,
+) -> Op {
+    let mut w = WriteBody::new(form);
+    for (k, v) in fields.as_object().unwrap() {
+        w.fields.insert(k.clone(), v.clone());
+    }
+    let mut context = VersionVector::default();
+    if edit {
+        context.observe(satchel_sync::op::DeviceId(keys.public().signing), seq - 1);
+    }
+    let draft = Draft {
+        seq,
+        prev: prev.map(|p| p.id),
+        hlc: Hlc {
+            wall_ms: 1_780_000_000_000 + seq,
+            counter: 0,
+        },
+        record,
+        kind: OpKind::Write,
+        context,
+    };
+    Op::create(keys, draft, &Body::Write(w)).unwrap()
+}
+
+/// A peer cannot bypass the form's rules: a creation that breaks a constraint or
+/// fills a field that does not apply is set aside as invalid, naming the field and
+/// never the value; an edit is judged on the rules whose fields it carries.
+#[test]
+fn a_peers_writes_are_checked_against_the_forms_rules() {
+    let mut net = nodes(1);
+    let v = &mut net[0].vault;
+    v.import_form(&crate::records::screening_form()).unwrap();
+    let f = Forger::new(v, "forger");
+    let too_old = form_write(
+        &f.keys,
+        "screening",
+        1,
+        None,
+        Rid([1; 16]),
+        serde_json::json!({"name": "Kim", "age": 777}),
+        false,
+    );
+    let report = import_bytes(v, &f.bundle(v, vec![too_old], 1)).unwrap();
+    assert_eq!((report.applied, report.invalid), (0, 1), "{report:?}");
+    let held = v.quarantine().unwrap();
+    assert!(
+        held[0].detail.contains("`age`") && !held[0].detail.contains("777"),
+        "{}",
+        held[0].detail
+    );
+
+    let other = Forger::new(v, "other");
+    let hidden = form_write(
+        &other.keys,
+        "screening",
+        1,
+        None,
+        Rid([2; 16]),
+        serde_json::json!({"name": "Lee", "has_children": false, "count": 3}),
+        false,
+    );
+    let report = import_bytes(v, &other.bundle(v, vec![hidden.clone()], 1)).unwrap();
+    assert_eq!((report.applied, report.invalid), (0, 1), "{report:?}");
+
+    // A good creation, then an edit breaking a constraint it carries the field of.
+    let third = Forger::new(v, "third");
+    let good = form_write(
+        &third.keys,
+        "screening",
+        1,
+        None,
+        Rid([3; 16]),
+        serde_json::json!({"name": "Park", "age": 40}),
+        false,
+    );
+    let bad_edit = form_write(
+        &third.keys,
+        "screening",
+        2,
+        Some(&good),
+        Rid([3; 16]),
+        serde_json::json!({"age": -5}),
+        true,
+    );
+    let report = import_bytes(v, &third.bundle(v, vec![good, bad_edit], 1)).unwrap();
+    assert_eq!((report.applied, report.invalid), (1, 1), "{report:?}");
+    let shown = v.record(&RecordId([3; 16]), "en").unwrap();
+    let age = shown.fields.iter().find(|x| x.id == "age").unwrap();
+    assert_eq!(age.values[0].value, serde_json::json!(40));
+    v.verify().unwrap();
+}

@@ -24,6 +24,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod audit;
+mod forms;
 mod relay;
 
 use anyhow::{Context, Result};
@@ -119,6 +120,10 @@ struct Args {
     /// AWS key)
     #[arg(long, hide = true)]
     only_relay_s3: bool,
+    /// Only the forms' figures: a 500-question XLSForm's import, a 200-field form's
+    /// rules per keystroke
+    #[arg(long, hide = true)]
+    only_forms: bool,
     /// Only the memory a session of syncs keeps: a vault of this many records, five
     /// times importing a small bundle from a peer and exporting everything to it,
     /// under the app's allocator tunables
@@ -907,6 +912,9 @@ fn main() -> Result<()> {
     if let Some(n) = args.only_coordinator {
         return relay::coordinator(n, 20);
     }
+    if args.only_forms {
+        return forms::figures(500, 200, 20_000);
+    }
     if args.only_relay_s3 {
         return relay::throughput_s3(100, 1_000, 256 * 1024);
     }
@@ -963,6 +971,11 @@ fn main() -> Result<()> {
     }
     session_memory_figures(if args.quick { 2_000 } else { 100_000 })?;
     audit_figures(if args.quick { 10_000 } else { 1_000_000 })?;
+    if args.quick {
+        forms::figures(50, 50, 500)?;
+    } else {
+        forms::figures(500, 200, 20_000)?;
+    }
     if args.quick {
         relay::throughput(10, 50, 64 * 1024)?;
         relay::resume(5_000_000)?;

@@ -483,11 +483,16 @@ pub(crate) enum FormCommand {
         /// Form name
         name: String,
     },
-    /// Install a form definition from a JSON file (see docs/forms.md); in an
-    /// organisation, coordinators only, and it is published at once
+    /// Install a form from a JSON definition or an XLSForm spreadsheet (.xlsx,
+    /// .xls; see docs/forms.md): a spreadsheet's summary says what it holds and
+    /// what was left out. In an organisation, coordinators only, and it is
+    /// published at once
     Import {
-        /// The definition
+        /// The definition: JSON, or an XLSForm workbook
         file: PathBuf,
+        /// Only show what would be imported, change nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Publish the installed version of a form to the whole organisation: it travels
     /// in every bundle, signed by this device (coordinators only)

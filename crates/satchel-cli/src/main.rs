@@ -733,10 +733,70 @@ fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
                 show::form(&form, &cli.lang)
             }
         }
-        FormCommand::Import { file } => {
-            let json = std::fs::read_to_string(file)
+        FormCommand::Import { file, dry_run } => {
+            let size = std::fs::metadata(file)
+                .with_context(|| format!("cannot read form file {}", file.display()))?
+                .len();
+            if size > satchel_api::form_xlsform::MAX_FILE as u64 {
+                anyhow::bail!(
+                    "{} is {} MiB; a form file is at most {} MiB",
+                    file.display(),
+                    size >> 20,
+                    satchel_api::form_xlsform::MAX_FILE >> 20
+                );
+            }
+            let bytes = std::fs::read(file)
                 .with_context(|| format!("cannot read form file {}", file.display()))?;
+            let spreadsheet = bytes.starts_with(b"PK")
+                || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+                || file.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xls")
+                });
+            if spreadsheet {
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                let mut vault = unlock(dir)?;
+                let summary = vault.import_xlsform(&bytes, &name, *dry_run)?;
+                if cli.json {
+                    return print_json(&summary);
+                }
+                show::xlsform_summary(&summary);
+                if *dry_run {
+                    say!("Dry run: nothing was installed.");
+                } else if vault.org()?.is_some() {
+                    say!(
+                        "Installed and published form `{}` version {}: it travels in every bundle.",
+                        summary.form,
+                        summary.version
+                    );
+                } else {
+                    say!(
+                        "Installed form `{}` version {}.",
+                        summary.form,
+                        summary.version
+                    );
+                }
+                return Ok(());
+            }
+            let json = String::from_utf8(bytes).map_err(|_| {
+                anyhow::anyhow!(
+                    "{} is neither a JSON form nor a spreadsheet",
+                    file.display()
+                )
+            })?;
             let mut vault = unlock(dir)?;
+            if *dry_run {
+                let form = satchel_api::form::Form::parse(&json)?;
+                say!(
+                    "Dry run: `{}` version {} with {} fields would be installed.",
+                    form.name,
+                    form.version,
+                    form.fields.len()
+                );
+                return Ok(());
+            }
             let form = vault.import_form(&json)?;
             if vault.org()?.is_some() {
                 say!(
@@ -772,8 +832,16 @@ fn form(cli: &Cli, dir: &Path, cmd: &FormCommand) -> Result<()> {
 fn record(cli: &Cli, dir: &Path, cmd: &RecordCommand) -> Result<()> {
     match cmd {
         RecordCommand::Add { form, values } => {
-            let (sets, files) = parse_values(values)?;
+            let (mut sets, files) = parse_values(values)?;
             let mut vault = unlock(dir)?;
+            // A new record starts with the form's defaults, as in the app.
+            for def in vault.form(form)?.fields {
+                if let Some(d) = def.default
+                    && !sets.iter().any(|(k, _)| *k == def.id)
+                {
+                    sets.push((def.id, satchel_api::FieldInput::Json(d)));
+                }
+            }
             let attachments = attach_files(&mut vault, &files)?;
             let id = vault.add_record(form, &sets, &attachments)?;
             if cli.json {

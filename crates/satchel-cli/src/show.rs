@@ -121,6 +121,32 @@ pub(crate) fn form(form: &Form, lang: &str) -> Result<()> {
             req,
             f.label.get(lang)
         );
+        if let Some(s) = f
+            .section
+            .as_deref()
+            .and_then(|s| form.sections.iter().find(|x| x.id == s))
+        {
+            let when = s
+                .relevant
+                .as_ref()
+                .map(|r| format!(", only when: {r}"))
+                .unwrap_or_default();
+            say!("  {:<18} in section: {}{when}", "", s.label.get(lang));
+        }
+        if let Some(r) = &f.relevant {
+            say!("  {:<18} only when: {r}", "");
+        }
+        if let Some(c) = &f.constraint {
+            let message = f
+                .constraint_message
+                .as_ref()
+                .map(|m| m.get(lang))
+                .unwrap_or("");
+            say!("  {:<18} must meet: {c}  {message}", "");
+        }
+        if let Some(d) = &f.default {
+            say!("  {:<18} starts as: {}", "", f.display(d, lang));
+        }
         if !f.options.is_empty() {
             let opts: Vec<String> = f
                 .options
@@ -353,6 +379,81 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             format!("{} anomalies", report.anomalies)
         }
     );
+}
+
+/// What an XLSForm holds, and what its import left out or changed.
+pub(crate) fn xlsform_summary(s: &satchel_api::form_xlsform::Summary) {
+    say!("Form `{}` version {}: {}", s.form, s.version, s.title);
+    say!(
+        "  {} fields, {} sections, {} skip-logic and constraint rules, {} choice lists",
+        s.fields,
+        s.sections,
+        s.rules,
+        s.lists
+    );
+    for l in &s.languages {
+        let name = if l.name.is_empty() {
+            "(unnamed label column)"
+        } else {
+            &l.name
+        };
+        match &l.mapped {
+            Some(m) => say!("  language {name}: shown as {m}"),
+            None => {
+                say!("  language {name}: kept with the form (the app shows en, ko and zh-Hans)")
+            }
+        }
+    }
+    for n in &s.notes {
+        let place = match (n.row, &n.column) {
+            (Some(r), Some(c)) => format!("{} row {r}, column `{c}`", n.sheet),
+            (Some(r), None) => format!("{} row {r}", n.sheet),
+            (None, Some(c)) => format!("{}, column `{c}`", n.sheet),
+            (None, None) => n.sheet.clone(),
+        };
+        let more = if n.rows > 1 {
+            format!(" ({} rows)", n.rows)
+        } else {
+            String::new()
+        };
+        let what = match n.code.as_str() {
+            "presentation" => format!(
+                "`{}` changes only how the form looks: left out",
+                n.construct
+            ),
+            "metadata" => format!(
+                "`{}` is filled by ODK itself: left out (each record's history says who and when)",
+                n.construct
+            ),
+            "unused_calculation" => format!(
+                "the calculation `{}` is used by no field: left out",
+                n.construct
+            ),
+            "label_missing" => format!(
+                "{} labels missing in {}: another language's is shown",
+                n.rows, n.construct
+            ),
+            "ignored_column" => format!(
+                "column `{}` has no meaning for Satchel: left out",
+                n.construct
+            ),
+            "ignored_setting" => format!(
+                "setting `{}` has no meaning for Satchel: left out",
+                n.construct
+            ),
+            "read_only" => "read_only is not kept: the field can be edited".to_owned(),
+            "barcode_as_text" => "barcode: typed as text".to_owned(),
+            "version_not_number" => {
+                format!("version `{}` is not a whole number: version 1", n.construct)
+            }
+            other => other.to_owned(),
+        };
+        if n.code == "label_missing" {
+            say!("  note: {what}");
+        } else {
+            say!("  note ({place}{more}): {what}");
+        }
+    }
 }
 
 #[cfg(test)]

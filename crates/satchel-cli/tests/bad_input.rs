@@ -559,3 +559,114 @@ fn an_opened_record_is_checked_against_a_replay_of_its_ops() {
     assert_ne!(bad.code, 0);
     assert!(!none.exists());
 }
+
+/// An XLSForm: a dry run shows the summary and changes nothing; the import installs
+/// it; its rules hold for `record add`; a bad spreadsheet is one clear line naming
+/// where it is wrong, and the vault is unchanged.
+#[test]
+fn an_xlsform_is_summarised_imported_and_its_rules_hold() {
+    let (s, _) = with_record();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/forms/examples/screening.xlsx");
+    let path = example.to_str().unwrap();
+    let before = s.snapshot();
+    let out = s.ok(&["form", "import", path, "--dry-run"]);
+    assert!(
+        out.contains("Form `screening` version 1: Screening"),
+        "{out}"
+    );
+    assert!(
+        out.contains("5 fields, 1 sections, 3 skip-logic and constraint rules"),
+        "{out}"
+    );
+    assert!(out.contains("language 한국어 (ko): shown as ko"), "{out}");
+    assert!(out.contains("Dry run: nothing was installed."), "{out}");
+    assert!(s.snapshot() == before, "a dry run changed the vault");
+    let out = s.ok(&["form", "import", path]);
+    assert!(
+        out.contains("Installed form `screening` version 1."),
+        "{out}"
+    );
+    let shown = s.ok(&["--lang", "ko", "form", "show", "screening"]);
+    assert!(
+        shown.contains("only when: ${has_children} = 'yes'"),
+        "{shown}"
+    );
+    assert!(shown.contains("나이는 0에서 119 사이입니다"), "{shown}");
+    refused(
+        &s,
+        &[
+            "record",
+            "add",
+            "screening",
+            "--set",
+            "name=Kim",
+            "--set",
+            "age=130",
+        ],
+        &[],
+        1,
+        "field `age`: does not meet the form's rule: Age is 0 to 119",
+    );
+    refused(
+        &s,
+        &[
+            "record",
+            "add",
+            "screening",
+            "--set",
+            "name=Kim",
+            "--set",
+            "has_children=no",
+            "--set",
+            "children_count=2",
+        ],
+        &[],
+        1,
+        "field `children_count`: does not apply given the other answers",
+    );
+    s.ok(&[
+        "record",
+        "add",
+        "screening",
+        "--set",
+        "name=Kim",
+        "--set",
+        "age=30",
+        "--set",
+        "has_children=예",
+        "--set",
+        "children_count=2",
+    ]);
+    // Bad spreadsheets.
+    let bad = s.root.path().join("bad.xlsx");
+    std::fs::write(&bad, b"").unwrap();
+    refused(
+        &s,
+        &["form", "import", bad.to_str().unwrap()],
+        &[],
+        1,
+        "the file is empty",
+    );
+    std::fs::write(&bad, [b"PK\x03\x04".as_slice(), &[0u8; 64]].concat()).unwrap();
+    refused(
+        &s,
+        &["form", "import", bad.to_str().unwrap()],
+        &[],
+        1,
+        "not an XLSForm spreadsheet",
+    );
+    let big = s.root.path().join("big.xlsx");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    refused(
+        &s,
+        &["form", "import", big.to_str().unwrap()],
+        &[],
+        1,
+        "a form file is at most 20 MiB",
+    );
+    refused(&s, &["form", "import", path], &[], 1, "already installed");
+}

@@ -12,6 +12,8 @@
 use std::collections::BTreeSet;
 
 pub mod expr;
+pub mod rules;
+pub use rules::{Outcome, Rules};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -96,6 +98,18 @@ pub enum ValueProblem {
     /// A conflict resolved with both or neither of a pick and a new value.
     #[error("give either a value to pick or a new value")]
     PickOrValue,
+    /// A value the form's `constraint` rule refuses.
+    #[error("{}", constraint_text(.message))]
+    Constraint {
+        /// The form's own message, in every language it has.
+        message: Option<Box<Labels>>,
+    },
+    /// A value in a field the form's `relevant` rule hides given the other answers.
+    #[error("does not apply given the other answers; leave it empty")]
+    NotRelevant,
+    /// An attachment field naming a file the record does not hold.
+    #[error("names no file attached to this record")]
+    NoSuchAttachment,
     /// A record of another form where one form's records are asked for (a report).
     #[error("record `{record}` is not a `{form}` record; an export holds one form")]
     OtherForm {
@@ -118,7 +132,16 @@ impl ValueProblem {
                 FieldType::MultiChoice => "not_choices",
                 FieldType::Location => "not_location",
                 FieldType::YesNo => "not_yes_no",
+                FieldType::Integer => "not_integer",
+                FieldType::DateTime => "not_datetime",
+                FieldType::Time => "not_time",
+                FieldType::Attachment => "not_attachment_key",
+                FieldType::Note => "not_for_notes",
+                FieldType::Acknowledge => "not_acknowledge",
             },
+            ValueProblem::Constraint { .. } => "constraint",
+            ValueProblem::NotRelevant => "not_relevant",
+            ValueProblem::NoSuchAttachment => "no_such_attachment",
             ValueProblem::TooLong { .. } => "too_long",
             ValueProblem::NotAttachment => "not_attachment",
             ValueProblem::AttachmentKey => "attachment_key",
@@ -158,6 +181,12 @@ impl ValueProblem {
             FieldType::MultiChoice,
             FieldType::Location,
             FieldType::YesNo,
+            FieldType::Integer,
+            FieldType::DateTime,
+            FieldType::Time,
+            FieldType::Attachment,
+            FieldType::Note,
+            FieldType::Acknowledge,
         ]
         .into_iter()
         .map(ValueProblem::Expected)
@@ -183,8 +212,18 @@ impl ValueProblem {
             ValueProblem::SettingTooLong,
             ValueProblem::DraftNotObject,
             ValueProblem::PickOrValue,
+            ValueProblem::Constraint { message: None },
+            ValueProblem::NotRelevant,
+            ValueProblem::NoSuchAttachment,
         ]);
         all
+    }
+}
+
+fn constraint_text(message: &Option<Box<Labels>>) -> String {
+    match message {
+        Some(m) => format!("does not meet the form's rule: {}", m.en),
+        None => "does not meet the form's rule".to_owned(),
     }
 }
 
@@ -204,8 +243,13 @@ pub type Result<T, E = FormError> = std::result::Result<T, E>;
 pub const MAX_TEXT: usize = 1_000;
 /// Longest long-text value, in characters.
 pub const MAX_LONG_TEXT: usize = 100_000;
-/// Most fields in a form.
-pub const MAX_FIELDS: usize = 200;
+/// Most fields in a form: long surveys imported from XLSForm run to several hundred.
+pub const MAX_FIELDS: usize = 1_000;
+/// Longest label, hint or message, in characters: a note in an imported survey
+/// can be a paragraph.
+pub const MAX_LABEL: usize = 2_000;
+/// Most sections in a form.
+pub const MAX_SECTIONS: usize = 200;
 
 /// A label in each supported language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -218,6 +262,11 @@ pub struct Labels {
     /// Simplified Chinese.
     #[serde(rename = "zh-Hans")]
     pub zh_hans: String,
+    /// Any other language a form came with (an imported XLSForm's French, say), by
+    /// the name its author gave it: kept so nothing of the form is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub other: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Labels {
@@ -227,6 +276,16 @@ impl Labels {
             "ko" => &self.ko,
             "zh-Hans" | "zh" | "zh-CN" => &self.zh_hans,
             _ => &self.en,
+        }
+    }
+
+    /// The same text in every language.
+    pub fn same(text: &str) -> Labels {
+        Labels {
+            en: text.to_owned(),
+            ko: text.to_owned(),
+            zh_hans: text.to_owned(),
+            other: None,
         }
     }
 
@@ -253,11 +312,13 @@ pub struct LatLon {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
 pub enum FieldValue {
-    /// `text`, `long_text`, `date` (`YYYY-MM-DD`) and `single_choice` (an option id).
+    /// `text`, `long_text`, `date` (`YYYY-MM-DD`), `datetime` (`YYYY-MM-DDTHH:MM`),
+    /// `time` (`HH:MM`), `single_choice` (an option id) and `attachment` (the BLAKE3
+    /// hash of a file attached to the record, in hex).
     Text(String),
-    /// `number`.
+    /// `number` and `integer`.
     Number(serde_json::Number),
-    /// `yes_no`.
+    /// `yes_no`, and `acknowledge` (only `true`).
     YesNo(bool),
     /// `multi_choice`: option ids.
     Choices(Vec<String>),
@@ -298,9 +359,27 @@ pub enum FieldType {
     Location,
     /// Yes or no.
     YesNo,
+    /// A whole number.
+    Integer,
+    /// A date and a time of day, `YYYY-MM-DDTHH:MM`, as the person read it locally.
+    #[serde(rename = "datetime")]
+    DateTime,
+    /// A time of day, `HH:MM`.
+    Time,
+    /// One of the files attached to the record, by its BLAKE3 hash in hex.
+    Attachment,
+    /// Text for the person filling the form (its label and hint); holds no value.
+    Note,
+    /// A statement the person confirms: `true`, or empty.
+    Acknowledge,
 }
 
 impl FieldType {
+    /// Whether the field holds a value (a note does not).
+    pub fn holds_value(self) -> bool {
+        self != FieldType::Note
+    }
+
     fn expects(self) -> &'static str {
         match self {
             FieldType::Text | FieldType::LongText => "expected text",
@@ -313,6 +392,12 @@ impl FieldType {
             FieldType::MultiChoice => "expected a comma-separated list of the listed options",
             FieldType::Location => "expected latitude,longitude in degrees, like 42.9,129.5",
             FieldType::YesNo => "expected yes or no",
+            FieldType::Integer => "expected a whole number",
+            FieldType::DateTime => "expected a date and time like 2026-03-01 14:30",
+            FieldType::Time => "expected a time of day like 14:30",
+            FieldType::Attachment => "expected the name of a file attached to the record",
+            FieldType::Note => "a note holds no value",
+            FieldType::Acknowledge => "expected yes (acknowledged) or empty",
         }
     }
 }
@@ -350,6 +435,46 @@ pub struct FieldDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub links_to: Option<String>,
+    /// Help shown under the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hint: Option<Labels>,
+    /// The value a new record starts with, in its stored shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "FieldValue")]
+    pub default: Option<Value>,
+    /// The section (see [`Form::sections`]) the field is shown in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub section: Option<String>,
+    /// When the field applies (skip logic), an expression of the subset in
+    /// `docs/forms.md`: a field that does not apply is hidden and holds no value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub relevant: Option<String>,
+    /// What a value must meet, an expression where `.` is the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub constraint: Option<String>,
+    /// What to tell the person when the constraint is not met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub constraint_message: Option<Labels>,
+}
+
+/// A titled part of a form (an XLSForm group), which may apply only when a rule
+/// holds: every field in it is then hidden with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// Stable id, named by fields' `section`.
+    pub id: String,
+    /// Title shown above its fields.
+    pub label: Labels,
+    /// When the section applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub relevant: Option<String>,
 }
 
 /// A form definition.
@@ -364,6 +489,9 @@ pub struct Form {
     pub label: Labels,
     /// Fields in display order.
     pub fields: Vec<FieldDef>,
+    /// Sections fields are shown in, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -404,6 +532,21 @@ impl Form {
             return Err(invalid(format!("a form has 1 to {MAX_FIELDS} fields")));
         }
         check_labels(&self.label, "the form")?;
+        if self.sections.len() > MAX_SECTIONS {
+            return Err(invalid(format!(
+                "a form has at most {MAX_SECTIONS} sections"
+            )));
+        }
+        let mut sections = BTreeSet::new();
+        for x in &self.sections {
+            if !valid_id(&x.id) || !sections.insert(x.id.as_str()) {
+                return Err(invalid(format!(
+                    "section id `{}` must be 1-40 lower-case letters, digits, `_` or `-`, once",
+                    x.id.chars().take(40).collect::<String>()
+                )));
+            }
+            check_labels(&x.label, &x.id)?;
+        }
         let mut ids = BTreeSet::new();
         for f in &self.fields {
             if !valid_id(&f.id) {
@@ -434,6 +577,42 @@ impl Form {
                     f.id
                 )));
             }
+            if let Some(h) = &f.hint {
+                check_labels(h, &f.id)?;
+            }
+            if !f.kind.holds_value()
+                && (f.required || f.default.is_some() || f.constraint.is_some())
+            {
+                return Err(invalid(format!(
+                    "note `{}` holds no value: it is never required, has no default and no constraint",
+                    f.id
+                )));
+            }
+            if let Some(d) = &f.default {
+                if d.is_null() {
+                    return Err(invalid(format!("the default of `{}` is empty", f.id)));
+                }
+                f.validate(d)
+                    .map_err(|e| invalid(format!("the default of {e}")))?;
+            }
+            if let Some(s) = &f.section
+                && !self.sections.iter().any(|x| &x.id == s)
+            {
+                return Err(invalid(format!(
+                    "field `{}` is in section `{}`, which the form does not have",
+                    f.id,
+                    s.chars().take(40).collect::<String>()
+                )));
+            }
+            if f.constraint_message.is_some() && f.constraint.is_none() {
+                return Err(invalid(format!(
+                    "field `{}` has a constraint message but no constraint",
+                    f.id
+                )));
+            }
+            if let Some(m) = &f.constraint_message {
+                check_labels(m, &f.id)?;
+            }
             let mut opts = BTreeSet::new();
             for o in &f.options {
                 if o.id.is_empty() || o.id.contains(',') || o.id.len() > 40 {
@@ -451,7 +630,17 @@ impl Form {
                 check_labels(&o.label, &f.id)?;
             }
         }
+        // Every rule parses and reads only fields of the form.
+        Rules::new(self)?;
         Ok(())
+    }
+
+    /// Whether any field or section has a skip-logic or constraint rule.
+    pub fn has_rules(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.relevant.is_some() || f.constraint.is_some())
+            || self.sections.iter().any(|s| s.relevant.is_some())
     }
 
     /// The field with this id.
@@ -508,10 +697,15 @@ fn check_labels(labels: &Labels, whose: &str) -> Result<()> {
     if labels
         .all()
         .iter()
-        .any(|l| l.trim().is_empty() || l.chars().count() > 200)
+        .any(|l| l.trim().is_empty() || l.chars().count() > MAX_LABEL)
+        || labels.other.as_ref().is_some_and(|o| {
+            o.len() > 20
+                || o.iter()
+                    .any(|(k, v)| k.chars().count() > 100 || v.chars().count() > MAX_LABEL)
+        })
     {
         return Err(invalid(format!(
-            "labels of {whose} must be 1-200 characters in en, ko and zh-Hans"
+            "labels of {whose} must be 1-{MAX_LABEL} characters in en, ko and zh-Hans"
         )));
     }
     Ok(())
@@ -613,6 +807,56 @@ fn is_date(s: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// A stored time of day: `HH:MM`.
+fn is_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5
+        && b.get(2) == Some(&b':')
+        && s.get(..2)
+            .and_then(|h| h.parse::<u8>().ok())
+            .is_some_and(|h| h < 24)
+        && s.get(3..)
+            .and_then(|m| m.parse::<u8>().ok())
+            .is_some_and(|m| m < 60)
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+}
+
+/// A stored date and time: `YYYY-MM-DDTHH:MM`, the date exact.
+fn is_datetime(s: &str) -> bool {
+    s.split_once('T')
+        .is_some_and(|(d, t)| d.len() == 10 && !d.starts_with('~') && is_date(d) && is_time(t))
+}
+
+/// Reads a typed time of day, `14:30` or `9:05`, seconds dropped.
+pub fn parse_time(text: &str) -> Option<String> {
+    let mut parts = text.trim().split(':');
+    let h: u8 = parts.next()?.trim().parse().ok()?;
+    let m = parts.next()?.trim();
+    let sec = parts.next();
+    if parts.next().is_some() || m.len() != 2 || sec.is_some_and(|x| x.len() != 2) {
+        return None;
+    }
+    let m: u8 = m.parse().ok()?;
+    if sec.is_some_and(|x| x.parse::<u8>().map_or(true, |x| x >= 60)) {
+        return None;
+    }
+    let t = format!("{h:02}:{m:02}");
+    is_time(&t).then_some(t)
+}
+
+/// Reads a typed date and time, `2026-03-01 14:30` (or with `T`): the date in any
+/// form [`parse_date`] reads, but exact.
+pub fn parse_datetime(text: &str) -> Option<String> {
+    let t = text.trim();
+    let (d, time) = t.rsplit_once([' ', 'T'])?;
+    let d = parse_date(d.trim())?;
+    let time = parse_time(time)?;
+    let s = format!("{d}T{time}");
+    is_datetime(&s).then_some(s)
 }
 
 /// Words and signs that make a typed date approximate, before or after it.
@@ -787,6 +1031,13 @@ impl FieldDef {
                     && lon.is_some_and(|v| (-180.0..=180.0).contains(&v))
             }
             (FieldType::YesNo, Value::Bool(_)) => true,
+            (FieldType::Integer, Value::Number(n)) => n.is_i64(),
+            (FieldType::DateTime, Value::String(s)) => is_datetime(s),
+            (FieldType::Time, Value::String(s)) => is_time(s),
+            (FieldType::Attachment, Value::String(s)) => {
+                s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            }
+            (FieldType::Acknowledge, Value::Bool(true)) => true,
             _ => false,
         };
         if ok { Ok(()) } else { Err(bad(self)) }
@@ -828,6 +1079,17 @@ impl FieldDef {
                 let lon: f64 = lon.trim().parse().map_err(|_| bad(self))?;
                 serde_json::json!({ "lat": lat, "lon": lon })
             }
+            FieldType::Integer => Value::Number(t.parse::<i64>().map_err(|_| bad(self))?.into()),
+            FieldType::DateTime => Value::String(parse_datetime(t).ok_or_else(|| bad(self))?),
+            FieldType::Time => Value::String(parse_time(t).ok_or_else(|| bad(self))?),
+            FieldType::Attachment => Value::String(t.to_ascii_lowercase()),
+            FieldType::Note => return Err(bad(self)),
+            FieldType::Acknowledge => match t.to_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" | "ok" | "예" | "네" | "확인" | "是" | "确认" => {
+                    Value::Bool(true)
+                }
+                _ => return Err(bad(self)),
+            },
             FieldType::YesNo => match t.to_lowercase().as_str() {
                 "yes" | "y" | "true" | "1" | "예" | "네" | "是" => Value::Bool(true),
                 "no" | "n" | "false" | "0" | "아니오" | "아니요" | "否" => {
@@ -875,6 +1137,13 @@ impl FieldDef {
                 o.get("lon").and_then(Value::as_f64).unwrap_or_default()
             ),
             (FieldType::YesNo, Value::Bool(b)) => if *b { "yes" } else { "no" }.to_owned(),
+            (FieldType::Acknowledge, Value::Bool(true)) => match lang {
+                "ko" => "확인함",
+                "zh-Hans" | "zh" | "zh-CN" => "已确认",
+                _ => "acknowledged",
+            }
+            .to_owned(),
+            (FieldType::DateTime, Value::String(s)) => s.replacen('T', " ", 1),
             (FieldType::Date, Value::String(s)) => show_date(s, lang),
             (_, Value::String(s)) => s.clone(),
             (_, other) => other.to_string(),
@@ -941,6 +1210,7 @@ mod tests {
             .iter()
             .flat_map(|f| f.fields.iter().map(|d| format!("{:?}", d.kind)))
             .collect();
+        // The shipped forms use the eight original types.
         assert_eq!(types.len(), 8);
     }
 
@@ -990,6 +1260,112 @@ mod tests {
             f.field("nope"),
             Err(FormError::UnknownField { .. })
         ));
+    }
+
+    fn def(kind: &str) -> FieldDef {
+        serde_json::from_value(json!({"id": "x", "type": kind,
+            "label": {"en": "X", "ko": "엑스", "zh-Hans": "叉"}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_types_xlsform_brings_read_and_check_their_values() {
+        let p = |kind: &str, t: &str| def(kind).parse_input(t);
+        assert_eq!(p("integer", "42").unwrap(), 42);
+        assert!(p("integer", "4.5").is_err());
+        assert!(def("integer").validate(&json!(4.5)).is_err());
+        assert_eq!(
+            p("datetime", "2026-03-01 14:30").unwrap(),
+            "2026-03-01T14:30"
+        );
+        assert_eq!(
+            p("datetime", "2026년 3월 1일 9:05").unwrap(),
+            "2026-03-01T09:05"
+        );
+        assert_eq!(
+            p("datetime", "2026-03-01T14:30:59").unwrap(),
+            "2026-03-01T14:30"
+        );
+        for bad in [
+            "2026-03 14:30",
+            "~2026-03-01 14:30",
+            "2026-02-30 10:00",
+            "2026-03-01 24:00",
+            "2026-03-01",
+        ] {
+            assert!(p("datetime", bad).is_err(), "{bad}");
+        }
+        assert_eq!(p("time", "9:05").unwrap(), "09:05");
+        for bad in ["9:5", "25:00", "12:60", "12:30:61", "noon"] {
+            assert!(p("time", bad).is_err(), "{bad}");
+        }
+        let hex = "ab".repeat(32);
+        assert_eq!(p("attachment", &hex.to_uppercase()).unwrap(), json!(hex));
+        assert!(
+            p("attachment", "photo.jpg").is_err(),
+            "a name is resolved by the vault"
+        );
+        assert!(p("note", "anything").is_err());
+        assert!(def("note").validate(&json!("x")).is_err());
+        assert!(def("note").validate(&Value::Null).is_ok());
+        assert_eq!(p("acknowledge", "확인").unwrap(), true);
+        assert!(p("acknowledge", "no").is_err());
+        assert!(def("acknowledge").validate(&json!(false)).is_err());
+        assert_eq!(def("acknowledge").display(&json!(true), "ko"), "확인함");
+        // Every type's refusal has a code of its own for the app to translate.
+        let codes: BTreeSet<&str> = ValueProblem::examples()
+            .iter()
+            .map(ValueProblem::code)
+            .collect();
+        assert_eq!(codes.len(), ValueProblem::examples().len());
+    }
+
+    #[test]
+    fn defaults_sections_hints_and_rules_are_checked_with_the_form() {
+        let base = json!({"name": "f", "version": 1,
+            "label": {"en": "F", "ko": "에프", "zh-Hans": "表"},
+            "sections": [{"id": "s", "label": {"en": "S", "ko": "에스", "zh-Hans": "节"}}],
+            "fields": [{"id": "a", "type": "integer", "default": 3, "section": "s",
+                        "hint": {"en": "h", "ko": "힌트", "zh-Hans": "提示"},
+                        "constraint": ". > 0",
+                        "constraint_message": {"en": "m", "ko": "메", "zh-Hans": "信"},
+                        "label": {"en": "A", "ko": "에이", "zh-Hans": "甲"}},
+                       {"id": "n", "type": "note", "label": {"en": "N", "ko": "엔", "zh-Hans": "注"}}]});
+        let ok = Form::parse(&base.to_string()).unwrap();
+        assert!(ok.has_rules());
+        // Written back, read again: the same form (the vault stores this JSON).
+        assert_eq!(Form::parse(&ok.to_json().unwrap()).unwrap(), ok);
+        let bad = |path: &str, value: Value, says: &str| {
+            let mut f = base.clone();
+            *f.pointer_mut(path).unwrap() = value;
+            let err = Form::parse(&f.to_string()).unwrap_err().to_string();
+            assert!(err.contains(says), "{path}: {err}");
+        };
+        bad("/fields/0/default", json!(2.5), "default");
+        bad("/fields/0/section", json!("nowhere"), "section `nowhere`");
+        bad(
+            "/fields/0/constraint",
+            json!(". >"),
+            "constraint rule of `a`",
+        );
+        bad("/fields/0/constraint", json!(". > ${ghost}"), "`${ghost}`");
+        bad("/sections/0/id", json!("Bad Id"), "section id");
+        let mut f = base.clone();
+        f["fields"][1]["required"] = json!(true);
+        assert!(
+            Form::parse(&f.to_string())
+                .unwrap_err()
+                .to_string()
+                .contains("note `n`")
+        );
+        let mut f = base;
+        f["fields"][0].as_object_mut().unwrap().remove("constraint");
+        assert!(
+            Form::parse(&f.to_string())
+                .unwrap_err()
+                .to_string()
+                .contains("constraint message")
+        );
     }
 
     #[test]

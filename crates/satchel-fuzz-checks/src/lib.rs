@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("bundle_body", bundle_body),
     ("bundle_open", bundle_open),
     ("form_expr", form_expr),
+    ("form_xlsform", form_xlsform),
     ("form_parse", form_parse),
     ("form_publication", form_publication),
     ("keyslots_open", keyslots_open),
@@ -206,6 +207,24 @@ pub fn form_expr(data: &[u8]) {
         assert_eq!(value.to_str(), expr.eval(ctx).to_str(), "evaluation varies");
         assert_eq!(expr.eval_bool(ctx), value.to_bool(), "eval_bool differs");
     }
+}
+
+/// XLSForm spreadsheets come from coordinators' old tools and from anyone who
+/// sends one: reading refuses or accepts without panicking, within its limits, and
+/// what it accepts is a form the vault accepts, rules and all.
+pub fn form_xlsform(data: &[u8]) {
+    let read = match satchel_xlsform::read_unguarded(data, "fuzz.xlsx") {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(!e.code.is_empty() && !e.to_string().is_empty());
+            return;
+        }
+    };
+    let json = read.form.to_json().expect("an imported form encodes");
+    let again = Form::parse(&json).expect("an imported form is one the vault accepts");
+    assert_eq!(again, read.form, "the form reads back the same");
+    satchel_forms::Rules::new(&again).expect("its rules parse");
+    assert_eq!(read.summary.fields as usize, again.fields.len());
 }
 
 /// Form definitions are imported from files people share.

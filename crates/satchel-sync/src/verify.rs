@@ -284,7 +284,11 @@ fn cut(text: &str) -> String {
 
 /// Checks a received op's values against its form: the rules local input gets
 /// (`satchel_forms`), one implementation. Returns what failed, for people.
-pub fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<(), String> {
+pub fn check_values(
+    op: &Op,
+    forms: &BTreeMap<String, Form>,
+    rules: &BTreeMap<String, forms::Rules>,
+) -> Result<(), String> {
     let Some(Body::Write(w)) = &op.body else {
         return Ok(()); // deletes and purges carry no values; a purged write none left
     };
@@ -327,7 +331,32 @@ pub fn check_values(op: &Op, forms: &BTreeMap<String, Form>) -> Result<(), Strin
         };
         checked.map_err(|e| cut(&e.to_string()))?;
     }
+    // The form's skip logic and constraints, as a save here checks them: a creation
+    // carries every value the record starts with; an edit only what it changes.
+    if form.has_rules() {
+        let rules = rules
+            .get(&w.form)
+            .ok_or_else(|| format!("the rules of form `{}` do not parse", cut(&w.form)))?;
+        let get = |k: &str| w.fields.get(k);
+        let out = if op.header.context == VersionVector::default() {
+            rules.check(form, &get)
+        } else {
+            rules.check_known(form, &get)
+        };
+        if let Some((field, problem)) = out.problems.first() {
+            return Err(cut(&format!("field `{field}`: {problem}")));
+        }
+    }
     Ok(())
+}
+
+/// The rules of each form that has any, parsed once for a whole import.
+pub fn rules_of(forms: &BTreeMap<String, Form>) -> BTreeMap<String, forms::Rules> {
+    forms
+        .iter()
+        .filter(|(_, f)| f.has_rules())
+        .filter_map(|(name, f)| Some((name.clone(), forms::Rules::new(f).ok()?)))
+        .collect()
 }
 
 /// Whether a received form version may be installed: in an organisation, only one
@@ -472,6 +501,7 @@ pub fn verify<K: Known>(
     // fork: checked below, never merged again).
     let mut held_seq: Vec<Op> = Vec::new();
     let mut new = Vec::new();
+    let rules = rules_of(&forms_after);
     for (i, op) in incoming.into_iter().enumerate() {
         if i % 256 == 255 && known.stop() {
             return Err(Refused::Stopped);
@@ -480,7 +510,7 @@ pub fn verify<K: Known>(
             held_seq.push(op);
             continue;
         }
-        match check_values(&op, &forms_after) {
+        match check_values(&op, &forms_after, &rules) {
             Ok(()) => new.push(op),
             Err(detail) => entries.push(Held {
                 since: since(&op.id),
@@ -817,6 +847,7 @@ fn refills<K: Known>(
         .map(|o| o.header.record)
         .collect();
     let at = members.at(now_s);
+    let rules = rules_of(forms);
     let mut out = Vec::new();
     for op in planned.known.iter().filter(|o| o.payload.is_some()) {
         if !known.withheld(&op.id).map_err(Refused::Lookup)? {
@@ -832,7 +863,8 @@ fn refills<K: Known>(
             created_by: f.created_by,
             assigned_to: &f.assigned_to,
         });
-        if check_values(op, forms).is_ok() && authz::check(&at, op, facts.as_ref()).is_ok() {
+        if check_values(op, forms, &rules).is_ok() && authz::check(&at, op, facts.as_ref()).is_ok()
+        {
             out.push(op.clone());
         }
     }

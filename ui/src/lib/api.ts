@@ -13,7 +13,7 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import * as commands from './generated/commands';
 import type { Events } from './generated/commands';
-import type { AuditChecked, IpcError, JsonValue, LockReason, Phase, Staged, ImportReport } from './generated/ipc';
+import type { AuditChecked, IpcError, JsonValue, LockReason, Phase, Staged, ImportReport, Summary } from './generated/ipc';
 
 export type * from './generated/ipc';
 export * from './generated/commands';
@@ -63,6 +63,16 @@ export async function bundleImportFile(file: File): Promise<ImportReport> {
 export async function auditVerifyFile(file: File): Promise<AuditChecked> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   return commands.auditVerify(bytes, { headers: { 'x-satchel-name': encodeURIComponent(file.name) } });
+}
+
+/** An XLSForm chosen with an <input type=file> or dropped: read by the shell, which
+ * says what it holds (`dryRun`, nothing written) or installs it (published to the
+ * organisation, in one). */
+export async function formImportXlsformFile(file: File, dryRun: boolean): Promise<Summary> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const headers: Record<string, string> = { 'x-satchel-name': encodeURIComponent(file.name) };
+  if (dryRun) headers['x-satchel-dry-run'] = '1';
+  return commands.formImportXlsform(bytes, { headers });
 }
 
 export const onProgress = (f: (p: Events['progress']) => void): Promise<UnlistenFn> =>

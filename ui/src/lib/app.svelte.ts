@@ -11,6 +11,7 @@ import { DEFAULT_SHORTCUT } from './shortcut';
 import { freshFilter, type FilterInputs } from './filters';
 import { isLang, type Params } from './i18n';
 import { visible } from './peertext';
+import { xlsformParams } from './xlsform';
 import { currentLang, setLang, systemLang, t } from './i18n.svelte';
 
 export type Phase = 'loading' | 'create' | 'recovery' | 'unlock' | 'app';
@@ -25,6 +26,7 @@ export type Route =
   | { name: 'sync' }
   | { name: 'org' }
   | { name: 'members' }
+  | { name: 'forms' }
   | { name: 'audit' }
   | { name: 'settings' };
 
@@ -154,7 +156,7 @@ export const ERROR_CODES: readonly ErrorCode[] = api.allOf<ErrorCode>({
   vault_incomplete: true, newer_version: true, vault_damaged: true, wipe_incomplete: true,
   disk_full: true, write_failed: true, busy: true, read_only: true, weak_passphrase: true,
   duress_same_as_main: true, decoy_only: true, no_decoy: true, bad_recovery_key: true,
-  unknown_form: true, invalid_form: true, form_not_newer: true, unknown_field: true,
+  unknown_form: true, invalid_form: true, form_not_newer: true, xlsform: true, unknown_field: true,
   invalid_value: true, missing_required: true, invalid_filter: true, export_exists: true,
   export_not_written: true, export_too_large: true, record_not_found: true, ambiguous_id: true,
   record_deleted: true, attachment_too_large: true, attachment_not_found: true, invalid_card: true,
@@ -180,7 +182,8 @@ export function errorText(e: Pick<ApiError, 'code' | 'params'>): string {
     else if (typeof value === 'string') params[name] = visible(value);
   }
   try {
-    return t(`error.code.${code}`, params);
+    // Where in a spreadsheet is worded by which parts are known.
+    return t(`error.code.${code}`, code === 'xlsform' ? xlsformParams(params) : params);
   } catch {
     // A param the message needs is missing: say what failed, not nothing.
     return t('error.generic', { code });

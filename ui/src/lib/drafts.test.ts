@@ -37,6 +37,16 @@ describe('drafts', () => {
     expect(applyDraft(FIELDS, EMPTY, ['x'])).toEqual({ inputs: EMPTY, files: [] });
   });
 
+  it('keeps the input of the XLSForm types, hidden fields included, each only in its own shape', () => {
+    const fields = [field('when', 'datetime'), field('at', 'time'), field('ok', 'acknowledge'), field('photo', 'attachment'), field('count', 'integer')];
+    const empty = { when: { date: '', time: '' }, at: '', ok: null, photo: '', count: '' };
+    const kept = { when: { date: '2026-03-01', time: '14:3' }, at: '9:0', ok: true, photo: 'photo.png', count: '3' };
+    expect(applyDraft(fields, empty, { inputs: kept }).inputs).toEqual(kept);
+    // A location where a date and time now is, or a date and time where a location is: not laid over.
+    expect(applyDraft(fields, empty, { inputs: { when: { lat: '1', lon: '2' } } }).inputs).toEqual(empty);
+    expect(applyDraft(FIELDS, EMPTY, { inputs: { at: { date: '2026-03-01', time: '14:30' } } }).inputs).toEqual(EMPTY);
+  });
+
   it('makes plain data of the input', () => {
     const inputs = { name: 'a', at: { lat: '1', lon: '2' } };
     const body = draftBody(inputs, ['f.png']);

@@ -3,7 +3,7 @@
 // the record form does the calls.
 
 import type { DraftInfo, FieldDef, Json } from './api';
-import { emptyInput, type InputValue } from './fields';
+import { emptyInput, isDateTimeInput, isLocationInput, type InputValue } from './fields';
 
 export type DraftTarget = { name: 'new'; form: string } | { name: 'edit'; id: string };
 
@@ -49,12 +49,8 @@ function sameShape(empty: InputValue, v: unknown): v is InputValue {
   if (empty === null) return v === null || typeof v === 'boolean';
   if (typeof empty === 'string') return typeof v === 'string';
   if (Array.isArray(empty)) return Array.isArray(v) && v.every((x) => typeof x === 'string');
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Record<string, unknown>).lat === 'string' &&
-    typeof (v as Record<string, unknown>).lon === 'string'
-  );
+  if (isDateTimeInput(empty)) return isDateTimeInput(v);
+  return isLocationInput(v);
 }
 
 /** A kept body laid over the form's inputs: each field whose kept input still fits

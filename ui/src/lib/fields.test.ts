@@ -1,6 +1,6 @@
 // @vitest-environment node
 import type { FieldDef, FieldType, Json } from './api';
-import { collectValues, emptyInput, fromInput, isIsoDate, isStoredDate, jsonEqual, parseDate, parseNumber, toInput, type InputValue } from './fields';
+import { collectValues, emptyInput, fromInput, initialInputs, isIsoDate, isStoredDate, jsonEqual, parseDate, parseInteger, parseNumber, parseTime, rulesValues, toInput, type InputValue } from './fields';
 import contact from '../../../assets/forms/contact.json';
 import kase from '../../../assets/forms/case.json';
 import encounter from '../../../assets/forms/encounter.json';
@@ -19,7 +19,7 @@ function errorKey(field: FieldDef, input: InputValue): string | null {
 
 describe('validation per field type', () => {
   it('required: blank values are refused only when required', () => {
-    const types: FieldType[] = ['text', 'long_text', 'number', 'date', 'single_choice', 'multi_choice', 'location', 'yes_no'];
+    const types: FieldType[] = ['text', 'long_text', 'number', 'date', 'single_choice', 'multi_choice', 'location', 'yes_no', 'integer', 'datetime', 'time', 'attachment', 'acknowledge'];
     for (const type of types) {
       expect(errorKey(def(type, { required: true, options: choice.options }), emptyInput(type)), type).toBe('validation.required');
       expect(fromInput(def(type, { options: choice.options }), emptyInput(type)), type).toEqual({ ok: true, value: null });
@@ -191,5 +191,153 @@ describe('dates as people type them', () => {
     expect(fromInput(def, '1985-0')).toEqual({ ok: false, error: { key: 'validation.date' } });
     expect(fromInput(def, '약 1985년 6월')).toEqual({ ok: true, value: '~1985-06' });
     expect(fromInput(def, '')).toEqual({ ok: true, value: null });
+  });
+});
+
+describe('the types XLSForm brought', () => {
+  it('integer: whole numbers only', () => {
+    expect(fromInput(def('integer'), ' 42 ')).toEqual({ ok: true, value: 42 });
+    expect(fromInput(def('integer'), '-7')).toEqual({ ok: true, value: -7 });
+    expect(fromInput(def('integer'), '+3')).toEqual({ ok: true, value: 3 });
+    for (const bad of ['2.5', '3.0', '1e3', 'abc', '12abc', '0x10', '9007199254740993', '½']) {
+      expect(errorKey(def('integer'), bad), bad).toBe('validation.integer');
+    }
+    expect(parseInteger('007')).toBe(7);
+  });
+
+  it('time: H:MM or HH:MM, stored HH:MM', () => {
+    expect(fromInput(def('time'), '9:05')).toEqual({ ok: true, value: '09:05' });
+    expect(fromInput(def('time'), ' 14:30 ')).toEqual({ ok: true, value: '14:30' });
+    expect(fromInput(def('time'), '23:59:30')).toEqual({ ok: true, value: '23:59' });
+    expect(parseTime('00:00')).toBe('00:00');
+    for (const bad of ['24:00', '12:60', '1430', '14:3', '14.30', 'noon', '123:00', '12:00:61', '-1:00']) {
+      expect(errorKey(def('time'), bad), bad).toBe('validation.time');
+    }
+  });
+
+  it('datetime: a whole date as the date field reads it, and a time', () => {
+    const dt = def('datetime');
+    expect(emptyInput('datetime')).toEqual({ date: '', time: '' });
+    expect(fromInput(dt, { date: '2026-03-01', time: '14:30' })).toEqual({ ok: true, value: '2026-03-01T14:30' });
+    expect(fromInput(dt, { date: '2026년 3월 1일', time: '9:05' })).toEqual({ ok: true, value: '2026-03-01T09:05' });
+    expect(fromInput(dt, { date: '2026. 3. 1.', time: '09:05' })).toEqual({ ok: true, value: '2026-03-01T09:05' });
+    expect(fromInput(dt, { date: '', time: '' })).toEqual({ ok: true, value: null });
+    expect(errorKey(def('datetime', { required: true }), { date: ' ', time: '' })).toBe('validation.required');
+    expect(errorKey(dt, { date: '2026-03-01', time: '' })).toBe('validation.datetime_both');
+    expect(errorKey(dt, { date: '', time: '14:30' })).toBe('validation.datetime_both');
+    // Approximate or partial dates are a date field's, not a date and time's.
+    for (const date of ['2026-03', '2026', 'about 2026-03-01', '~2026-03-01', '2026-02-30', 'soon']) {
+      expect(errorKey(dt, { date, time: '14:30' }), date).toBe('validation.datetime_date');
+    }
+    expect(errorKey(dt, { date: '2026-03-01', time: '25:00' })).toBe('validation.time');
+  });
+
+  it('note: never a value, never required', () => {
+    expect(emptyInput('note')).toBe('');
+    expect(toInput('note', 'anything')).toBe('');
+    expect(fromInput(def('note'), 'typed somehow')).toEqual({ ok: true, value: null });
+    expect(fromInput(def('note', { required: true }), '')).toEqual({ ok: true, value: null });
+  });
+
+  it('acknowledge: true, or empty (unticked is empty, not false)', () => {
+    expect(emptyInput('acknowledge')).toBeNull();
+    expect(fromInput(def('acknowledge'), true)).toEqual({ ok: true, value: true });
+    expect(fromInput(def('acknowledge'), false)).toEqual({ ok: true, value: null });
+    expect(fromInput(def('acknowledge'), null)).toEqual({ ok: true, value: null });
+    expect(errorKey(def('acknowledge', { required: true }), false)).toBe('validation.required');
+    expect(toInput('acknowledge', true)).toBe(true);
+    expect(toInput('acknowledge', false)).toBeNull();
+  });
+
+  it('attachment: a file hash or a staged file name, as chosen', () => {
+    const hash = 'ab'.repeat(32);
+    expect(fromInput(def('attachment'), hash)).toEqual({ ok: true, value: hash });
+    expect(fromInput(def('attachment'), 'photo.png')).toEqual({ ok: true, value: 'photo.png' });
+    expect(toInput('attachment', hash)).toBe(hash);
+  });
+
+  const cases: [FieldDef, Json][] = [
+    [def('integer'), 30],
+    [def('integer'), -4],
+    [def('time'), '07:45'],
+    [def('datetime'), '2026-03-01T14:30'],
+    [def('acknowledge'), true],
+    [def('attachment'), 'cd'.repeat(32)],
+  ];
+  it.each(cases)('%# stored → input → stored', (field, value) => {
+    expect(fromInput(field, toInput(field.type, value))).toEqual({ ok: true, value });
+  });
+
+  it('shows a stored value that does not fit as empty, never as something else', () => {
+    expect(toInput('datetime', '2026-03-01')).toEqual({ date: '', time: '' });
+    expect(toInput('datetime', 5)).toEqual({ date: '', time: '' });
+    expect(toInput('integer', 3)).toBe('3');
+  });
+});
+
+describe('saving with skip logic', () => {
+  const L2 = { en: 'x', ko: 'x', 'zh-Hans': 'x' };
+  const fields: FieldDef[] = [
+    { id: 'name', type: 'text', required: true, label: L2 },
+    { id: 'has_children', type: 'single_choice', required: false, label: L2, options: [{ id: 'yes', label: L2 }, { id: 'no', label: L2 }] },
+    { id: 'children_count', type: 'integer', required: true, label: L2, section: 'children' },
+    { id: 'safety', type: 'note', required: false, label: L2 },
+    { id: 'photo', type: 'attachment', required: false, label: L2 },
+  ];
+
+  it('leaves a hidden field out of a new record, unchecked even when required', () => {
+    const inputs = { name: 'Ana', has_children: 'no', children_count: 'two', safety: '', photo: '' };
+    expect(collectValues(fields, inputs, undefined, { hidden: new Set(['children_count']) })).toEqual({
+      values: { name: 'Ana', has_children: 'no' },
+      errors: {},
+    });
+    // Shown again, what was typed there counts.
+    expect(collectValues(fields, inputs).errors).toEqual({ children_count: { key: 'validation.integer' } });
+  });
+
+  it('clears a hidden field on an edit only when it held a value', () => {
+    const initial: Record<string, Json> = { name: 'Ana', has_children: 'yes', children_count: 2 };
+    const inputs = { name: 'Ana', has_children: 'no', children_count: '2', safety: '', photo: '' };
+    expect(collectValues(fields, inputs, initial, { hidden: new Set(['children_count']) }).values).toEqual({
+      has_children: 'no',
+      children_count: null,
+    });
+    expect(collectValues(fields, inputs, { name: 'Ana' }, { hidden: new Set(['children_count']) }).values).toEqual({
+      has_children: 'no',
+    });
+  });
+
+  it('never sends a note', () => {
+    const r = collectValues(fields, { name: 'Ana', safety: 'x' }, { name: 'Ana', safety: 'old' });
+    expect(r.values).toEqual({});
+  });
+
+  it('refuses an attachment field naming a file the record does not hold', () => {
+    const hidden = new Set(['children_count']);
+    const inputs = { name: 'Ana', photo: 'gone.png' };
+    expect(collectValues(fields, inputs, undefined, { hidden, attachments: ['photo.png'] }).errors).toEqual({
+      photo: { key: 'validation.attachment' },
+    });
+    expect(collectValues(fields, { name: 'Ana', photo: 'photo.png' }, undefined, { hidden, attachments: ['photo.png'] }).values).toEqual({
+      name: 'Ana',
+      photo: 'photo.png',
+    });
+  });
+
+  it('asks the rules about the values that convert now, in their stored shapes', () => {
+    const inputs = { name: 'Ana', has_children: 'yes', children_count: 'tw', safety: 'x', photo: '' };
+    expect(rulesValues(fields, inputs)).toEqual({ name: 'Ana', has_children: 'yes' });
+    // A required field left empty is not a rules question.
+    expect(rulesValues(fields, { children_count: '3' })).toEqual({ children_count: 3 });
+  });
+
+  it('starts a new record with the defaults', () => {
+    const withDefaults: FieldDef[] = [
+      { id: 'n', type: 'integer', required: false, label: L2, default: 3 },
+      { id: 'd', type: 'datetime', required: false, label: L2, default: '2026-01-02T08:00' },
+      { id: 'c', type: 'multi_choice', required: false, label: L2, default: ['a'] },
+      { id: 'k', type: 'acknowledge', required: false, label: L2 },
+    ];
+    expect(initialInputs(withDefaults)).toEqual({ n: '3', d: { date: '2026-01-02', time: '08:00' }, c: ['a'], k: null });
   });
 });

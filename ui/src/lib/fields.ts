@@ -1,9 +1,12 @@
 // Form fields: the editable input state per field type, validation, and conversion
 // between input state and the stored value the shell expects. Pure, unit-tested.
 //
-// Stored shapes: text / long_text → string, number → number, date → "YYYY-MM-DD",
-// single_choice → option id, multi_choice → option ids, location → { lat, lon },
-// yes_no → boolean; null clears. Those shapes are FieldValue, generated from Rust.
+// Stored shapes: text / long_text → string, number / integer → number, date →
+// "YYYY-MM-DD", datetime → "YYYY-MM-DDTHH:MM", time → "HH:MM", single_choice → option
+// id, multi_choice → option ids, location → { lat, lon }, yes_no → boolean,
+// acknowledge → true, attachment → a file's BLAKE3 hex (or, when saving, the name of a
+// file staged in the same save); a note holds nothing; null clears. Those shapes are
+// FieldValue, generated from Rust.
 
 import type { FieldDef, FieldType, FieldValue, Json } from './api';
 
@@ -12,7 +15,21 @@ export interface LocationInput {
   lon: string;
 }
 
-export type InputValue = string | string[] | boolean | null | LocationInput;
+/** A date and a time of day, typed into two inputs. */
+export interface DateTimeInput {
+  date: string;
+  time: string;
+}
+
+export type InputValue = string | string[] | boolean | null | LocationInput | DateTimeInput;
+
+export function isLocationInput(v: unknown): v is LocationInput {
+  return typeof v === 'object' && v !== null && typeof (v as LocationInput).lat === 'string' && typeof (v as LocationInput).lon === 'string';
+}
+
+export function isDateTimeInput(v: unknown): v is DateTimeInput {
+  return typeof v === 'object' && v !== null && typeof (v as DateTimeInput).date === 'string' && typeof (v as DateTimeInput).time === 'string';
+}
 
 export interface FieldError {
   /** Translation key. */
@@ -26,7 +43,10 @@ export function emptyInput(type: FieldType): InputValue {
       return [];
     case 'location':
       return { lat: '', lon: '' };
+    case 'datetime':
+      return { date: '', time: '' };
     case 'yes_no':
+    case 'acknowledge':
       return null;
     default:
       return '';
@@ -44,10 +64,21 @@ export function toInput(type: FieldType, value: Json | undefined): InputValue {
     case 'text':
     case 'long_text':
     case 'date':
+    case 'time':
     case 'single_choice':
+    case 'attachment':
       return typeof value === 'string' ? value : String(value);
     case 'number':
+    case 'integer':
       return typeof value === 'number' ? numberText(value) : String(value);
+    case 'datetime': {
+      const m = typeof value === 'string' ? /^(.*)T(\d{2}:\d{2})$/.exec(value) : null;
+      return m ? { date: m[1], time: m[2] } : { date: '', time: '' };
+    }
+    case 'note':
+      return '';
+    case 'acknowledge':
+      return value === true ? true : null;
     case 'multi_choice':
       return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
     case 'location': {
@@ -65,6 +96,25 @@ export function toInput(type: FieldType, value: Json | undefined): InputValue {
 }
 
 const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A whole number as typed (`42`, `-3`), or null: no fraction, no exponent, and no
+ * more digits than a number keeps exactly. */
+export function parseInteger(text: string): number | null {
+  const s = text.trim();
+  if (!/^[-+]?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A time of day as typed (`14:30`, `9:05`, seconds dropped), stored `HH:MM`, or
+ * null. The same reading as the vault's (satchel-forms `parse_time`). */
+export function parseTime(text: string): string | null {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+  if (!m) return null;
+  const [h, min] = [Number(m[1]), Number(m[2])];
+  if (h > 23 || min > 59 || (m[3] !== undefined && Number(m[3]) > 59)) return null;
+  return `${String(h).padStart(2, '0')}:${m[2]}`;
+}
 
 export function parseNumber(text: string): number | null {
   const s = text.trim();
@@ -141,6 +191,7 @@ function isBlank(input: InputValue): boolean {
   if (input === null) return true;
   if (typeof input === 'string') return input.trim() === '';
   if (Array.isArray(input)) return input.length === 0;
+  if (isDateTimeInput(input)) return input.date.trim() === '' && input.time.trim() === '';
   if (typeof input === 'object') return input.lat.trim() === '' && input.lon.trim() === '';
   return false;
 }
@@ -149,6 +200,9 @@ export type Conversion = { ok: true; value: FieldValue | null } | { ok: false; e
 
 /** Validates an input and converts it to the stored value (null when empty). */
 export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>, input: InputValue): Conversion {
+  // A note is text to read; an acknowledgement is given or not (unticked is empty).
+  if (field.type === 'note') return { ok: true, value: null };
+  if (field.type === 'acknowledge' && input !== true) input = null;
   if (isBlank(input)) {
     return field.required ? { ok: false, error: { key: 'validation.required' } } : { ok: true, value: null };
   }
@@ -196,6 +250,28 @@ export function fromInput(field: Pick<FieldDef, 'type' | 'required' | 'options'>
       return typeof input === 'boolean'
         ? { ok: true, value: input }
         : { ok: false, error: { key: 'validation.required' } };
+    case 'integer': {
+      const n = parseInteger(String(input));
+      return n === null ? { ok: false, error: { key: 'validation.integer' } } : { ok: true, value: n };
+    }
+    case 'time': {
+      const s = parseTime(String(input));
+      return s === null ? { ok: false, error: { key: 'validation.time' } } : { ok: true, value: s };
+    }
+    case 'datetime': {
+      const dt = isDateTimeInput(input) ? input : { date: '', time: '' };
+      if (dt.date.trim() === '' || dt.time.trim() === '') return { ok: false, error: { key: 'validation.datetime_both' } };
+      // The date of a date and time is a whole date: no "about", no month alone.
+      const d = parseDate(dt.date);
+      if (d === null || !isIsoDate(d)) return { ok: false, error: { key: 'validation.datetime_date' } };
+      const time = parseTime(dt.time);
+      if (time === null) return { ok: false, error: { key: 'validation.time' } };
+      return { ok: true, value: `${d}T${time}` };
+    }
+    case 'attachment':
+      return { ok: true, value: String(input).trim() };
+    case 'acknowledge':
+      return { ok: true, value: true };
   }
 }
 
@@ -218,6 +294,16 @@ export interface FormCheck {
   errors: Record<string, FieldError>;
 }
 
+export interface CollectOptions {
+  /** Fields the form's rules hide now (skip logic): not checked; left out of a new
+   * record, and cleared (null) on an edit when they held a value, since the vault
+   * refuses a value where the form says nothing belongs. Their inputs stay as typed. */
+  hidden?: ReadonlySet<string>;
+  /** What an attachment field may name: the record's attachments' hashes and the
+   * names of files staged for this save. Unset: not checked. */
+  attachments?: readonly string[];
+}
+
 /** Validates every field. `values` holds, for a new record, every non-empty value;
  * for an edit (`initial` given), only the values that differ from `initial` (null
  * when a field was cleared). */
@@ -225,13 +311,23 @@ export function collectValues(
   fields: FieldDef[],
   inputs: Record<string, InputValue>,
   initial?: Record<string, Json>,
+  options: CollectOptions = {},
 ): FormCheck {
   const values: Record<string, FieldValue | null> = {};
   const errors: Record<string, FieldError> = {};
   for (const field of fields) {
+    if (field.type === 'note') continue;
+    if (options.hidden?.has(field.id)) {
+      if (initial && (initial[field.id] ?? null) !== null) values[field.id] = null;
+      continue;
+    }
     const result = fromInput(field, inputs[field.id] ?? emptyInput(field.type));
     if (!result.ok) {
       errors[field.id] = result.error;
+      continue;
+    }
+    if (field.type === 'attachment' && typeof result.value === 'string' && options.attachments && !options.attachments.includes(result.value)) {
+      errors[field.id] = { key: 'validation.attachment' };
       continue;
     }
     if (initial) {
@@ -241,4 +337,24 @@ export function collectValues(
     }
   }
   return { values, errors };
+}
+
+/** The values the form's rules are asked about as the person types: every field whose
+ * input converts now, in its stored shape (empty and unfinished inputs left out, as
+ * the rules read a missing value as empty). */
+export function rulesValues(fields: readonly FieldDef[], inputs: Record<string, InputValue>): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const field of fields) {
+    if (field.type === 'note') continue;
+    const r = fromInput({ ...field, required: false }, inputs[field.id] ?? emptyInput(field.type));
+    if (r.ok && r.value !== null) out[field.id] = r.value;
+  }
+  return out;
+}
+
+/** The inputs of a new record: each field's `default`, or empty. */
+export function initialInputs(fields: readonly FieldDef[]): Record<string, InputValue> {
+  const out: Record<string, InputValue> = {};
+  for (const field of fields) out[field.id] = toInput(field.type, field.default ?? null);
+  return out;
 }

@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { shownAttachmentChange, shownValue } from './shown';
+import { attachmentName, shownAttachmentChange, shownValue } from './shown';
 import { translate } from './i18n';
 
 describe('shownValue', () => {
@@ -29,6 +29,28 @@ describe('shownValue', () => {
     expect(shownValue('김민준', '김민준', 'en')).toBe('김민준');
     expect(shownValue([37.5, 127], '37.5,127', 'en', 'location')).toBe('37.5,127');
     expect(shownValue(null, '', 'en')).toBe('');
+  });
+});
+
+describe('the XLSForm types', () => {
+  it('says an acknowledgement in the UI language', () => {
+    expect(shownValue(true, 'acknowledged', 'ko', 'acknowledge')).toBe('확인함');
+    expect(shownValue(true, 'acknowledged', 'en', 'acknowledge')).toBe('Acknowledged');
+  });
+
+  it('shows a date and time as read, in no time zone', () => {
+    expect(shownValue('2026-03-01T14:30', '2026-03-01 14:30', 'en', 'datetime')).toBe('Mar 1, 2026, 2:30 PM');
+    expect(shownValue('2026-03-01T14:30', '2026-03-01 14:30', 'ko', 'datetime')).toMatch(/^2026\. 3\. 1\. .*2:30$/);
+    expect(shownValue('2026-02-30T14:30', '2026-02-30 14:30', 'en', 'datetime')).toBe('2026-02-30 14:30');
+    expect(shownValue('14:30', '14:30', 'zh-Hans', 'time')).toBe('14:30');
+    expect(shownValue(42, '42', 'en', 'integer')).toBe('42');
+  });
+
+  it("names an attachment field's file by the record's attachments", () => {
+    const held = [{ blake3: 'a'.repeat(64), name: 'photo.png', size: 3 }];
+    expect(attachmentName('a'.repeat(64), held)).toBe('photo.png');
+    expect(attachmentName('b'.repeat(64), held)).toBeNull();
+    expect(attachmentName(null, held)).toBeNull();
   });
 });
 

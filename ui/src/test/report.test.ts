@@ -75,6 +75,31 @@ describe('export for a report', () => {
     ]);
   });
 
+  it("offers no column for a form's notes, which hold nothing", async () => {
+    shell();
+    const L = { en: 'x', ko: 'x', 'zh-Hans': 'x' };
+    app.forms = [
+      {
+        name: 'screening', version: 1, label: L,
+        fields: [
+          { id: 'name', type: 'text', required: true, label: L },
+          { id: 'safety', type: 'note', required: false, label: L },
+        ],
+      },
+    ];
+    render(Records);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.click(screen.getByTestId('report-open'));
+    await fireEvent.click(screen.getByTestId('report-form-screening'));
+    expect(screen.getByTestId('report-field-name')).toBeTruthy();
+    expect(screen.queryByTestId('report-field-safety')).toBeNull();
+    await fireEvent.click(screen.getByTestId('report-next'));
+    await fireEvent.click(await screen.findByTestId('report-drive'));
+    await fireEvent.click(screen.getByTestId('report-write'));
+    await screen.findByTestId('report-result');
+    expect(callsOf('records_export_drive')[0][1].request.fields).toEqual(['name']);
+  });
+
   it('writes what the filters show when a filter is on, and sends the filter itself', async () => {
     shell();
     app.list.filter = { ...freshFilter(), since: '2026-11' };

@@ -2,7 +2,7 @@
 // Do not edit: after changing a command or a type that crosses IPC, run
 // SATCHEL_BLESS=1 cargo test -p satchel-app --test ipc_types
 import { invoke, type InvokeOptions } from '@tauri-apps/api/core';
-import type { AuditChecked, AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, LastSync, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, RelayView, ReportWritten, Resolution, Settings, Staged, SyncPolicy, SyncReport, Transfer, VaultState, Verified } from './ipc';
+import type { AuditChecked, AuthorChoice, Card, Conflict, Created, Draft, DraftInfo, Drive, EnrolApproved, EnrolRequestView, ExportReport, ExportRequest, FieldValue, Form, Found, HistoryEntry, IdleWarning, ImportReport, Info, JsonValue, LastSync, OffloadPolicy, OffloadReport, OrgView, Page, PageQuery, PeerStatus, PeerView, Progress, QuarantineEntry, QuarantinedOp, RecordFilter, RecordView, RelayView, ReportWritten, Resolution, RulesCheck, Settings, Staged, Summary, SyncPolicy, SyncReport, Transfer, VaultState, Verified } from './ipc';
 
 /**
  * The user is active: resets the idle timer. Call at most every few seconds.
@@ -165,6 +165,21 @@ export const enrolApprove = (args: { request: string; fingerprint: string; role:
  */
 export const enrolRequest = (args: { name: string; lang: string }): Promise<EnrolRequestView> =>
   invoke<EnrolRequestView>('enrol_request', args);
+
+/**
+ * Reads an XLSForm: the body is the workbook's bytes, the `x-satchel-name` header
+ * its file name. With `dry_run` only the summary comes back; otherwise the form is
+ * installed (and published, in an organisation). Nothing is written on error.
+ */
+export const formImportXlsform = (body: Uint8Array, options?: InvokeOptions): Promise<Summary> =>
+  invoke<Summary>('form_import_xlsform', body, options);
+
+/**
+ * The form's skip logic and constraints over `values` (stored shapes, by field id),
+ * asked as the person types: the one implementation the vault also saves with.
+ */
+export const formRules = (args: { form: string; values: { [key in string]: JsonValue } }): Promise<RulesCheck> =>
+  invoke<RulesCheck>('form_rules', args);
 
 export const formsList = (): Promise<Array<Form>> => invoke<Array<Form>>('forms_list');
 
@@ -449,6 +464,8 @@ export type Commands = {
   enrol_accept: { args: { certificate: string; lang: string }; result: OrgView | null };
   enrol_approve: { args: { request: string; fingerprint: string; role: string; validDays: number; lang: string }; result: EnrolApproved };
   enrol_request: { args: { name: string; lang: string }; result: EnrolRequestView };
+  form_import_xlsform: { args: Uint8Array; result: Summary };
+  form_rules: { args: { form: string; values: { [key in string]: JsonValue } }; result: RulesCheck };
   forms_list: { args: undefined; result: Array<Form> };
   identity_get: { args: { lang: string }; result: Card };
   member_import: { args: { text: string }; result: number };

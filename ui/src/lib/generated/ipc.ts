@@ -223,7 +223,7 @@ export type EnrolRequestView = { name: string,
  */
 fingerprint: string, transfer: Transfer, };
 
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "audit_export_unreadable" | "relay" | "sync_not_allowed" | "invalid_sync_policy" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_key" | "no_vault" | "vault_exists" | "vault_incomplete" | "newer_version" | "vault_damaged" | "wipe_incomplete" | "disk_full" | "write_failed" | "busy" | "read_only" | "weak_passphrase" | "duress_same_as_main" | "decoy_only" | "no_decoy" | "bad_recovery_key" | "unknown_form" | "invalid_form" | "form_not_newer" | "xlsform" | "unknown_field" | "invalid_value" | "missing_required" | "invalid_filter" | "record_not_found" | "ambiguous_id" | "record_deleted" | "attachment_too_large" | "attachment_not_found" | "invalid_card" | "invalid_peer_name" | "peer_is_self" | "peer_exists" | "unknown_peer" | "bundle_recipients" | "bundle_refused" | "no_conflict" | "no_such_value" | "not_in_quarantine" | "invalid_draft" | "draft_too_large" | "no_draft" | "integrity" | "crypto" | "fingerprint_mismatch" | "membership" | "cancelled" | "export_exists" | "export_not_written" | "export_too_large" | "audit_export_unreadable" | "relay" | "sync_not_allowed" | "invalid_sync_policy" | "database" | "io" | "vault_locked" | "vault_unlocked" | "wrong_confirmation" | "too_large" | "no_drive" | "internal";
 
 export type ErrorParam = string | number;
 
@@ -324,9 +324,34 @@ options?: Array<Choice>,
  * id, chosen by searching the form's records by name (`@name` on the command
  * line), and shown as the record's title.
  */
-links_to?: string, };
+links_to?: string, 
+/**
+ * Help shown under the label.
+ */
+hint?: Labels, 
+/**
+ * The value a new record starts with, in its stored shape.
+ */
+default?: FieldValue, 
+/**
+ * The section (see [`Form::sections`]) the field is shown in.
+ */
+section?: string, 
+/**
+ * When the field applies (skip logic), an expression of the subset in
+ * `docs/forms.md`: a field that does not apply is hidden and holds no value.
+ */
+relevant?: string, 
+/**
+ * What a value must meet, an expression where `.` is the value.
+ */
+constraint?: string, 
+/**
+ * What to tell the person when the constraint is not met.
+ */
+constraint_message?: Labels, };
 
-export type FieldType = "text" | "long_text" | "number" | "date" | "single_choice" | "multi_choice" | "location" | "yes_no";
+export type FieldType = "text" | "long_text" | "number" | "date" | "single_choice" | "multi_choice" | "location" | "yes_no" | "integer" | "datetime" | "time" | "attachment" | "note" | "acknowledge";
 
 export type FieldValue = string | number | boolean | Array<string> | LatLon;
 
@@ -346,7 +371,11 @@ label: Labels,
 /**
  * Fields in display order.
  */
-fields: Array<FieldDef>, };
+fields: Array<FieldDef>, 
+/**
+ * Sections fields are shown in, in order.
+ */
+sections?: Array<Section>, };
 
 export type Found = { 
 /**
@@ -539,7 +568,24 @@ ko: string,
 /**
  * Simplified Chinese.
  */
-"zh-Hans": string, };
+"zh-Hans": string, 
+/**
+ * Any other language a form came with (an imported XLSForm's French, say), by
+ * the name its author gave it: kept so nothing of the form is lost.
+ */
+other?: { [key in string]: string }, };
+
+export type Language = { 
+/**
+ * As the spreadsheet names it (`한국어 (ko)`), empty for the unnamed `label`
+ * column.
+ */
+name: string, 
+/**
+ * The app's language it became (`en`, `ko`, `zh-Hans`), or none when it is
+ * kept with the form as another language.
+ */
+mapped?: string, };
 
 export type LastSync = { 
 /**
@@ -596,6 +642,35 @@ this_device: boolean,
  * The last op held from this device (0: none).
  */
 last_op: number, };
+
+export type Note = { 
+/**
+ * `presentation` (kept out: appearance, media, guidance hints...),
+ * `metadata` (a field ODK fills itself), `unused_calculation`, `label_missing`
+ * (a language some labels lack: another language's is shown), `ignored_column`,
+ * `ignored_setting`, `read_only`, `barcode_as_text`, `version_not_number`.
+ */
+code: string, 
+/**
+ * The sheet.
+ */
+sheet: string, 
+/**
+ * The first row concerned, as the spreadsheet numbers it.
+ */
+row?: number, 
+/**
+ * How many rows are concerned.
+ */
+rows: number, 
+/**
+ * The column's header.
+ */
+column?: string, 
+/**
+ * The construct, or the language for `label_missing`.
+ */
+construct: string, };
 
 export type OffloadPolicy = { 
 /**
@@ -961,6 +1036,28 @@ file: string, };
 
 export type Resolution = { "pick": string } | { "value": FieldValue };
 
+export type RuleProblem = { field: string, 
+/**
+ * `constraint` or `not_relevant`.
+ */
+problem: string, };
+
+export type RulesCheck = { hidden: Array<string>, problems: Array<RuleProblem>, };
+
+export type Section = { 
+/**
+ * Stable id, named by fields' `section`.
+ */
+id: string, 
+/**
+ * Title shown above its fields.
+ */
+label: Labels, 
+/**
+ * When the section applies.
+ */
+relevant?: string, };
+
 export type Settings = { 
 /**
  * `en`, `ko` or `zh-Hans`; `None` follows the system.
@@ -1045,6 +1142,44 @@ text: string,
 hit: boolean, };
 
 export type Staged = { id: string, name: string, size: number, };
+
+export type Summary = { 
+/**
+ * The form's name (from `form_id`).
+ */
+form: string, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * Its version.
+ */
+version: number, 
+/**
+ * Fields, notes included.
+ */
+fields: number, 
+/**
+ * Sections (groups).
+ */
+sections: number, 
+/**
+ * Skip-logic and constraint rules.
+ */
+rules: number, 
+/**
+ * Choice lists used.
+ */
+lists: number, 
+/**
+ * The spreadsheet's languages.
+ */
+languages: Array<Language>, 
+/**
+ * What was left out or changed, and why.
+ */
+notes: Array<Note>, };
 
 export type SyncPolicy = { 
 /**
