@@ -4,7 +4,10 @@
 //!
 //! Objects, under the configured prefix:
 //!
-//! - `m/<mailbox>/tokens`: the two tokens' hashes (64 bytes);
+//! - `m/<mailbox>/tokens-<deposit hash>-<collect hash>`: empty, the two tokens'
+//!   hashes in hex in its name, so the one listing a relay makes of a mailbox it has
+//!   not seen yet gives its tokens and its usage together (an older relay wrote
+//!   `m/<mailbox>/tokens` holding the 64 bytes; it is still read);
 //! - `m/<mailbox>/u/<upload>/length-<n>`: an upload that declared `n` bytes;
 //! - `m/<mailbox>/u/<upload>/<offset, 20 digits>`: a chunk received at that offset;
 //! - `m/<mailbox>/b/<upload>/<n>`: the upload is a bundle of `n` bytes, to collect.
@@ -154,17 +157,31 @@ impl Objects {
     }
 
     pub(crate) async fn create(&self, id: MailboxId, tokens: &Tokens) -> std::io::Result<()> {
-        let mut b = Vec::with_capacity(64);
-        b.extend_from_slice(&tokens.deposit);
-        b.extend_from_slice(&tokens.collect);
-        self.put(&format!("{}/tokens", self.mailbox(&id)), b.into())
-            .await
+        let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let name = format!(
+            "{}/tokens-{}-{}",
+            self.mailbox(&id),
+            hex(&tokens.deposit),
+            hex(&tokens.collect)
+        );
+        self.put(&name, Bytes::new()).await?;
+        // This relay knows the new mailbox already: its tokens, and that it is empty.
+        self.remember(id, Some((tokens.deposit, tokens.collect)), (0, 0));
+        Ok(())
     }
 
     pub(crate) async fn tokens(&self, id: &MailboxId) -> std::io::Result<TokenHashes> {
         if let Some(t) = self.lock_tokens().get(id) {
             return Ok(*t);
         }
+        let (tokens, usage) = self.survey(id).await?;
+        if let Some(t) = tokens {
+            // Nothing is cached of a mailbox that does not exist: probing ids fills
+            // no cache.
+            self.remember(*id, tokens, usage);
+            return Ok(t);
+        }
+        // A mailbox an older relay created.
         let bytes = self
             .store
             .get(&self.path(&format!("{}/tokens", self.mailbox(id))))
@@ -180,12 +197,24 @@ impl Objects {
                 .and_then(|c| c.try_into().ok())
                 .ok_or_else(not_found)?,
         );
-        let mut cache = self.lock_tokens();
+        self.remember(*id, Some(t), usage);
+        Ok(t)
+    }
+
+    /// Caches what a listing (or a creation) said of a mailbox.
+    fn remember(&self, id: MailboxId, tokens: Option<TokenHashes>, (bytes, count): (u64, usize)) {
+        if let Some(t) = tokens {
+            let mut cache = self.lock_tokens();
+            if cache.len() >= TOKEN_CACHE {
+                cache.clear();
+            }
+            cache.insert(id, t);
+        }
+        let mut cache = self.lock_usage();
         if cache.len() >= TOKEN_CACHE {
             cache.clear();
         }
-        cache.insert(*id, t);
-        Ok(t)
+        cache.insert(id, (std::time::Instant::now(), bytes, count));
     }
 
     fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<MailboxId, TokenHashes>> {
@@ -215,16 +244,15 @@ impl Objects {
         {
             return Ok((bytes, count));
         }
-        let listed = self.list_usage(id).await?;
-        let mut cache = self.lock_usage();
-        if cache.len() >= TOKEN_CACHE {
-            cache.clear();
-        }
-        cache.insert(*id, (std::time::Instant::now(), listed.0, listed.1));
+        let (tokens, listed) = self.survey(id).await?;
+        self.remember(*id, tokens, listed);
         Ok(listed)
     }
 
-    async fn list_usage(&self, id: &MailboxId) -> std::io::Result<(u64, usize)> {
+    /// One listing of a mailbox: its tokens' hashes (when named in an object) and
+    /// its usage.
+    async fn survey(&self, id: &MailboxId) -> std::io::Result<(Option<TokenHashes>, (u64, usize))> {
+        let mut tokens = None;
         let mut bundles = HashSet::new();
         let mut bytes = 0u64;
         let mut count = 0usize;
@@ -232,6 +260,7 @@ impl Objects {
         for (name, _, _) in self.list(&self.mailbox(id)).await? {
             let parts: Vec<&str> = name.split('/').collect();
             match parts.as_slice() {
+                [named] if named.starts_with("tokens-") => tokens = token_names(named),
                 ["b", upload, n] => {
                     bytes = bytes.saturating_add(n.parse().unwrap_or(0));
                     count += 1;
@@ -251,7 +280,7 @@ impl Objects {
                 count += 1;
             }
         }
-        Ok((bytes, count))
+        Ok((tokens, (bytes, count)))
     }
 
     pub(crate) async fn begin_upload(
@@ -460,6 +489,22 @@ impl Objects {
     }
 }
 
+/// The two hashes a `tokens-<hex>-<hex>` object's name holds.
+fn token_names(name: &str) -> Option<TokenHashes> {
+    let (d, c) = name.strip_prefix("tokens-")?.split_once('-')?;
+    let read = |h: &str| -> Option<[u8; 32]> {
+        if h.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(h.get(i * 2..i * 2 + 2)?, 16).ok()?;
+        }
+        Some(out)
+    };
+    Some((read(d)?, read(c)?))
+}
+
 /// A bundle's chunks, read as one byte range.
 pub(crate) struct Chunks {
     store: Arc<dyn ObjectStore>,
@@ -515,6 +560,24 @@ fn pieces(chunks: &[(u64, u64)], range: Range<u64>) -> Vec<(usize, Range<u64>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_hashes_read_back_from_the_objects_name() {
+        let d = "ab".repeat(32);
+        let c = "0f".repeat(32);
+        assert_eq!(
+            token_names(&format!("tokens-{d}-{c}")),
+            Some(([0xab; 32], [0x0f; 32]))
+        );
+        for bad in [
+            format!("tokens-{d}"),
+            format!("tokens-{d}-{}", &c[..62]),
+            format!("tokens-{d}-{}zz", &c[..62]),
+            "tokens".to_owned(),
+        ] {
+            assert_eq!(token_names(&bad), None, "{bad}");
+        }
+    }
 
     fn upload(length: u64, chunks: &[(u64, u64)]) -> Upload {
         Upload {

@@ -137,10 +137,10 @@ fn two_relays_share_one_store_and_an_upload_moves_between_them() {
     assert_eq!(delete(&b, &path, &m.collect), 204);
     assert!(blobs(&a, &m).is_empty());
     assert_eq!(get(&a, &path, &m.collect, None).status, 404);
-    assert_eq!(
-        names(&store),
-        vec![format!("org/relay/m/{}/tokens", m.id)],
-        "only the mailbox's tokens are left"
+    let left = names(&store);
+    assert!(
+        left.len() == 1 && left[0].starts_with(&format!("org/relay/m/{}/tokens-", m.id)),
+        "only the mailbox's tokens are left: {left:?}"
     );
 }
 
@@ -251,7 +251,7 @@ fn quotas_and_expiry_hold_across_relays() {
     assert_eq!(rt.block_on(sweeper.sweep()).unwrap(), 2);
     assert!(blobs(&a, &m).is_empty());
     let left = names(&store);
-    assert!(left.iter().all(|n| n.ends_with("/tokens")), "{left:?}");
+    assert!(left.iter().all(|n| is_tokens(n)), "{left:?}");
 }
 
 /// A bundle that fits in one request comes whole with the POST that creates its
@@ -305,5 +305,64 @@ fn a_small_bundle_comes_whole_in_one_request() {
         assert!(blobs(one, &m).is_empty());
     }
     let held = names(&store);
-    assert!(held.iter().all(|n| n.ends_with("/tokens")), "{held:?}");
+    assert!(held.iter().all(|n| is_tokens(n)), "{held:?}");
+}
+
+/// A mailbox's tokens object (its hashes are in its name in a store; a folder keeps
+/// a `tokens` file).
+fn is_tokens(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|last| last.starts_with("tokens"))
+}
+
+/// A relay that never saw a mailbox learns its tokens and its usage from one listing
+/// (the hashes are in the tokens object's name); a mailbox an older relay created,
+/// with its hashes inside a `tokens` object, is still served; a wrong token is
+/// refused either way.
+#[test]
+fn tokens_are_read_from_the_listing_and_from_an_older_relays_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
+    let storage = Storage::Objects {
+        store: store.clone(),
+        prefix: "r".into(),
+    };
+    let (_, creator) = serve_in_process(Config::with_storage(storage.clone()));
+    let (other, _) = serve_in_process(Config::with_storage(storage.clone()));
+    let m = mailbox_in(&creator);
+    assert!(blobs(&other, &m).is_empty());
+    assert_eq!(
+        begin(&other, &m, &m.collect, 10).status,
+        404,
+        "the collect token does not deposit"
+    );
+    assert_eq!(begin(&other, &m, &m.deposit, 10).status, 201);
+    // The same mailbox as an older relay wrote it: the 64 bytes in `tokens`.
+    let named = names(&store)
+        .into_iter()
+        .find(|n| n.contains("/tokens-"))
+        .unwrap();
+    let last = named.rsplit('/').next().unwrap().to_owned();
+    let hashes: Vec<u8> = last
+        .trim_start_matches("tokens-")
+        .replace('-', "")
+        .as_bytes()
+        .chunks(2)
+        .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap())
+        .collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let old = object_store::path::Path::from(format!("r/m/{}/tokens", m.id));
+        store.put(&old, hashes.into()).await.unwrap();
+        store
+            .delete(&object_store::path::Path::from(named.as_str()))
+            .await
+            .unwrap();
+    });
+    let (fresh, _) = serve_in_process(Config::with_storage(storage));
+    assert_eq!(blobs(&fresh, &m).len(), 0);
+    assert_eq!(begin(&fresh, &m, &m.deposit, 10).status, 201);
+    assert_eq!(begin(&fresh, &m, &m.collect, 10).status, 404);
 }
