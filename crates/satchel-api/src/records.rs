@@ -327,6 +327,8 @@ impl Vault {
         name: &str,
         dry_run: bool,
     ) -> Result<satchel_xlsform::Summary> {
+        // Who may install is asked first: a summary is no use to someone who may not.
+        self.may_install_forms()?;
         let read = satchel_xlsform::read(bytes, name).map_err(ApiError::XlsForm)?;
         if !dry_run {
             self.import_form(&read.form.to_json()?)?;
@@ -989,6 +991,18 @@ impl Vault {
         }
         let forms = &self.forms;
         let authors = self.authors()?;
+        // Attachment fields name files by hash: shown by the name they were added with.
+        let files: BTreeMap<&str, &str> = ops
+            .iter()
+            .filter_map(|op| match &op.body {
+                Some(Body::Write(w)) => Some(w.fields.iter()),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|(k, v)| {
+                Some((k.strip_prefix(ATTACHMENT_PREFIX)?, v.get("name")?.as_str()?))
+            })
+            .collect();
         Ok(ops
             .iter()
             .map(|op| {
@@ -1030,7 +1044,13 @@ impl Vault {
                                 };
                             }
                             let def = forms.get(&w.form).and_then(|f| f.field(k).ok());
-                            let shown = def.map_or_else(|| v.to_string(), |d| d.display(v, lang));
+                            let file = def
+                                .filter(|d| d.kind == FieldType::Attachment)
+                                .and_then(|_| files.get(v.as_str()?));
+                            let shown = match file {
+                                Some(name) => (*name).to_owned(),
+                                None => def.map_or_else(|| v.to_string(), |d| d.display(v, lang)),
+                            };
                             Change {
                                 field: k.clone(),
                                 shown,

@@ -335,6 +335,18 @@ fn a_form_from_anyone_but_a_coordinator_is_refused() {
     // A field worker installs no form.
     let v2 = contact_v2(&b, 2);
     assert!(matches!(b.import_form(&v2), Err(ApiError::Membership(_))));
+    // Nor an XLSForm, and is told so before any summary.
+    let xlsx = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/forms/examples/screening.xlsx"),
+    )
+    .unwrap();
+    for dry in [true, false] {
+        assert!(matches!(
+            b.import_xlsform(&xlsx, "screening.xlsx", dry),
+            Err(ApiError::Membership(_))
+        ));
+    }
     // C, outside the organisation, installs one and sends it: B refuses it.
     c.import_form(&contact_v2(&c, 2)).unwrap();
     let r = send(&mut c, "b", &mut b, tmp.path());

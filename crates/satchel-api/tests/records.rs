@@ -564,6 +564,13 @@ fn saves_follow_the_forms_skip_logic_and_constraints() {
     let value = shown.fields.iter().find(|f| f.id == "photo").unwrap();
     let hex = value.values[0].value.as_str().unwrap().to_owned();
     assert_eq!(value.values[0].display, "face.jpg", "shown by its name");
+    let history = v.history(&id, "en").unwrap();
+    let change = history
+        .iter()
+        .flat_map(|h| &h.changes)
+        .find(|c| c.field == "photo")
+        .unwrap();
+    assert_eq!(change.shown, "face.jpg", "and so in the history");
     assert_eq!(
         hex,
         data_encoding::HEXLOWER.encode(&satchel_crypto::hash::content(b"jpeg bytes"))
