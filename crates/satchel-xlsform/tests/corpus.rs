@@ -753,3 +753,33 @@ fn the_specifications_examples_import_and_behave() {
     assert_eq!(out.hidden.iter().collect::<Vec<_>>(), ["favorite_cheese"]);
     assert_eq!(out.problems[0].0, "middle_name");
 }
+
+/// Files from other programs, kept in `tests/fixtures/` (written by Python's `xlwt`
+/// and encrypted by `msoffcrypto-tool`, as Excel does): an old-format `.xls` form
+/// imports like an `.xlsx` one; a workbook saved with a password is refused as one.
+#[test]
+fn an_xls_form_imports_and_a_password_protected_workbook_is_refused() {
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let import = read(&fixture("intake.xls"), "intake.xls").unwrap();
+    assert_eq!(
+        (import.form.name.as_str(), import.form.version),
+        ("legacy_intake", 3)
+    );
+    let ids: Vec<&str> = import.form.fields.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["name", "age", "married", "spouse"]);
+    assert_eq!(import.form.fields[0].label.ko, "이름");
+    assert_eq!(
+        import.form.fields[3].relevant.as_deref(),
+        Some("${married} = 'yes'")
+    );
+    let e = read(&fixture("locked.xlsx"), "locked.xlsx").unwrap_err();
+    assert_eq!(e.code, "password_protected", "{e}");
+    assert!(e.to_string().contains("without a password"), "{e}");
+}
