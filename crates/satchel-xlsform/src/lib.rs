@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, Range, Reader, Xls, Xlsx};
+use calamine::{Data, Reader, Xls, Xlsx};
 use satchel_forms::{
     Choice, FieldDef, FieldType, Form, Labels, MAX_FIELDS, MAX_LABEL, Section, expr::Expr,
 };
@@ -176,10 +176,7 @@ pub fn read(bytes: &[u8], name_hint: &str) -> Result<Import, Box<XlsFormError>> 
     })
 }
 
-/// [`read`] without its guard against a panic in the reader: for the fuzzer, which
-/// must see one.
-#[doc(hidden)]
-pub fn read_unguarded(bytes: &[u8], name_hint: &str) -> Result<Import, Box<XlsFormError>> {
+fn read_unguarded(bytes: &[u8], name_hint: &str) -> Result<Import, Box<XlsFormError>> {
     if bytes.is_empty() {
         return Err(XlsFormError::new("empty_file", "", "the file is empty"));
     }
@@ -210,13 +207,13 @@ fn open(bytes: &[u8]) -> Result<Sheets, Box<XlsFormError>> {
         )
     };
     let cfb = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if cfb && contains_utf16(bytes, "EncryptedPackage") {
-        return Err(password());
+    if cfb {
+        check_compound(bytes)?;
     }
     if bytes.starts_with(b"PK") {
         check_unpacked(bytes)?;
         let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| not())?;
-        return sheets_of(&mut book);
+        return xlsx_sheets(&mut book);
     }
     if cfb {
         let mut book = match Xls::new(Cursor::new(bytes)) {
@@ -224,7 +221,7 @@ fn open(bytes: &[u8]) -> Result<Sheets, Box<XlsFormError>> {
             Err(calamine::XlsError::Password) => return Err(password()),
             Err(_) => return Err(not()),
         };
-        return sheets_of(&mut book);
+        return xls_sheets(&mut book);
     }
     Err(not())
 }
@@ -237,9 +234,36 @@ fn password() -> Box<XlsFormError> {
     )
 }
 
-fn contains_utf16(bytes: &[u8], text: &str) -> bool {
-    let needle: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+/// An `.xls` is a compound file (a file system in a file). Its sector chains are
+/// checked with the `cfb` crate before the spreadsheet reader walks them: the reader
+/// follows a chain that loops back into itself until memory runs out (found by
+/// fuzzing). An encrypted workbook is a compound file holding `EncryptedPackage`.
+fn check_compound(bytes: &[u8]) -> Result<(), Box<XlsFormError>> {
+    let not = || {
+        XlsFormError::new(
+            "not_spreadsheet",
+            "",
+            "not an XLSForm spreadsheet (.xlsx or .xls), or a damaged one",
+        )
+    };
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| not())?;
+    if file.is_stream("/EncryptedPackage") {
+        return Err(password());
+    }
+    let streams: Vec<std::path::PathBuf> = file
+        .walk()
+        .filter(|e| e.is_stream())
+        .map(|e| e.path().to_owned())
+        .collect();
+    for path in streams {
+        // Opening builds the stream's chain, refusing one that loops or runs past
+        // the file; a stream larger than the file is a lie about its size.
+        let stream = file.open_stream(&path).map_err(|_| not())?;
+        if stream.len() > bytes.len() as u64 {
+            return Err(not());
+        }
+    }
+    Ok(())
 }
 
 fn check_unpacked(bytes: &[u8]) -> Result<(), Box<XlsFormError>> {
@@ -273,41 +297,132 @@ fn check_unpacked(bytes: &[u8]) -> Result<(), Box<XlsFormError>> {
     Ok(())
 }
 
-fn sheets_of<R: Read + Seek, B: Reader<R>>(book: &mut B) -> Result<Sheets, Box<XlsFormError>> {
-    let names = book.sheet_names();
+fn unreadable(which: &'static str) -> Box<XlsFormError> {
+    XlsFormError::new(
+        "not_spreadsheet",
+        which,
+        format!("the `{which}` sheet cannot be read"),
+    )
+    .at(which, None, None)
+}
+
+/// An `.xlsx`'s sheets, read cell by cell: only cells that hold something are kept,
+/// so a single cell in the last row and column cannot make the reader lay out
+/// billions of empty ones (the reader's own `worksheet_range` would).
+fn xlsx_sheets<RS: Read + Seek>(book: &mut Xlsx<RS>) -> Result<Sheets, Box<XlsFormError>> {
+    gather(book.sheet_names(), |name, which| {
+        let mut grid = Grid::default();
+        let mut cells = book
+            .worksheet_cells_reader(name)
+            .map_err(|_| unreadable(which))?;
+        while let Some(cell) = cells.next_cell().map_err(|_| unreadable(which))? {
+            let (row, col) = cell.get_position();
+            grid.put(which, row, col, cell_ref_text(cell.get_value()))?;
+        }
+        Ok(grid)
+    })
+}
+
+/// An `.xls`'s sheets: the format itself bounds a sheet (65,536 rows, 256 columns).
+fn xls_sheets<RS: Read + Seek>(book: &mut Xls<RS>) -> Result<Sheets, Box<XlsFormError>> {
+    gather(book.sheet_names(), |name, which| {
+        let range = book.worksheet_range(name).map_err(|_| unreadable(which))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut grid = Grid::default();
+        for (r, c, v) in range.used_cells() {
+            let row = r0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
+            let col = c0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
+            grid.put(which, row, col, cell_text(v))?;
+        }
+        Ok(grid)
+    })
+}
+
+fn gather(
+    names: Vec<String>,
+    mut read: impl FnMut(&str, &'static str) -> Result<Grid, Box<XlsFormError>>,
+) -> Result<Sheets, Box<XlsFormError>> {
     let find = |want: &str| {
         names
             .iter()
             .find(|n| n.trim().eq_ignore_ascii_case(want))
             .cloned()
     };
-    let mut read =
-        |name: Option<String>, which: &'static str| -> Result<Option<Sheet>, Box<XlsFormError>> {
-            let Some(name) = name else { return Ok(None) };
-            let range = book.worksheet_range(&name).map_err(|_| {
-                XlsFormError::new(
-                    "not_spreadsheet",
-                    which,
-                    format!("the `{which}` sheet cannot be read"),
-                )
-                .at(which, None, None)
-            })?;
-            Sheet::new(which, &range).map(Some)
-        };
-    let survey = read(find("survey"), "survey")?.ok_or_else(|| {
+    let mut sheet = |which: &'static str| -> Result<Option<Sheet>, Box<XlsFormError>> {
+        match find(which) {
+            Some(name) => Sheet::new(which, read(&name, which)?).map(Some),
+            None => Ok(None),
+        }
+    };
+    let survey = sheet("survey")?.ok_or_else(|| {
         XlsFormError::new(
             "no_survey_sheet",
             "survey",
             "the workbook has no `survey` sheet: is it an XLSForm?",
         )
     })?;
-    let choices = read(find("choices"), "choices")?;
-    let settings = read(find("settings"), "settings")?;
+    let choices = sheet("choices")?;
+    let settings = sheet("settings")?;
     Ok(Sheets {
         survey,
         choices,
         settings,
     })
+}
+
+/// Most cells holding something read from one sheet.
+const MAX_CELLS: usize = 1_000_000;
+
+/// The cells of a sheet that hold something: row, then column, from 0.
+#[derive(Default)]
+struct Grid {
+    rows: BTreeMap<u32, BTreeMap<u32, String>>,
+    cells: usize,
+}
+
+impl Grid {
+    fn put(
+        &mut self,
+        which: &'static str,
+        row: u32,
+        col: u32,
+        text: String,
+    ) -> Result<(), Box<XlsFormError>> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let too_large = |what: String| {
+            XlsFormError::new("too_large", "", what).at(which, Some(row.saturating_add(1)), None)
+        };
+        if col as usize >= MAX_COLUMNS {
+            return Err(too_large(format!(
+                "a sheet has at most {MAX_COLUMNS} columns"
+            )));
+        }
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(too_large(format!("a sheet has at most {MAX_CELLS} cells")));
+        }
+        if !self.rows.contains_key(&row) && self.rows.len() > MAX_ROWS {
+            return Err(too_large(format!("a sheet has at most {MAX_ROWS} rows")));
+        }
+        self.rows.entry(row).or_default().insert(col, text);
+        Ok(())
+    }
+}
+
+fn cell_ref_text(c: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match c {
+        DataRef::SharedString(s) => s.trim().to_owned(),
+        DataRef::String(s) => s.trim().to_owned(),
+        DataRef::Int(i) => cell_text(&Data::Int(*i)),
+        DataRef::Float(f) => cell_text(&Data::Float(*f)),
+        DataRef::Bool(b) => cell_text(&Data::Bool(*b)),
+        DataRef::DateTime(d) => cell_text(&Data::DateTime(*d)),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(_) | DataRef::Empty => String::new(),
+    }
 }
 
 /// One sheet: its headers (trimmed) and its rows as text, with the spreadsheet's
@@ -335,35 +450,22 @@ fn cell_text(c: &Data) -> String {
 }
 
 impl Sheet {
-    fn new(name: &'static str, range: &Range<Data>) -> Result<Sheet, Box<XlsFormError>> {
-        let (first_row, first_col) = range.start().unwrap_or((0, 0));
-        let mut rows = range.rows().enumerate().filter_map(|(i, r)| {
-            let cells: Vec<String> = r.iter().take(MAX_COLUMNS + 1).map(cell_text).collect();
-            if cells.iter().all(String::is_empty) {
-                None
-            } else {
-                Some((first_row.saturating_add(i as u32).saturating_add(1), cells))
+    fn new(name: &'static str, grid: Grid) -> Result<Sheet, Box<XlsFormError>> {
+        let line = |cells: BTreeMap<u32, String>| -> Vec<String> {
+            let width = cells.keys().next_back().map_or(0, |c| *c as usize + 1);
+            let mut out = vec![String::new(); width];
+            for (c, text) in cells {
+                if let Some(slot) = out.get_mut(c as usize) {
+                    *slot = text;
+                }
             }
-        });
-        let Some((_, mut headers)) = rows.next() else {
-            return Ok(Sheet {
-                headers: Vec::new(),
-                rows: Vec::new(),
-            });
+            out
         };
-        // Columns before the used range are empty: keep positions aligned with it.
-        let _ = first_col;
-        if headers.len() > MAX_COLUMNS {
-            return Err(XlsFormError::new(
-                "too_large",
-                "",
-                format!("a sheet has at most {MAX_COLUMNS} columns"),
-            )
-            .at(name, None, None));
-        }
-        while headers.last().is_some_and(String::is_empty) {
-            headers.pop();
-        }
+        let mut rows = grid.rows.into_iter();
+        let Some((_, first)) = rows.next() else {
+            return Ok(Sheet::default());
+        };
+        let headers = line(first);
         let mut seen = BTreeSet::new();
         for h in headers.iter().filter(|h| !h.is_empty()) {
             if !seen.insert(normal_header(h)) {
@@ -375,22 +477,10 @@ impl Sheet {
                 .at(name, None, Some(h)));
             }
         }
-        let mut kept = Vec::new();
-        for row in rows {
-            if kept.len() >= MAX_ROWS {
-                return Err(XlsFormError::new(
-                    "too_large",
-                    "",
-                    format!("a sheet has at most {MAX_ROWS} rows"),
-                )
-                .at(name, Some(row.0), None));
-            }
-            kept.push(row);
-        }
-        Ok(Sheet {
-            headers,
-            rows: kept,
-        })
+        let rows = rows
+            .map(|(r, cells)| (r.saturating_add(1), line(cells)))
+            .collect();
+        Ok(Sheet { headers, rows })
     }
 
     fn column(&self, base: &str) -> Option<usize> {
