@@ -484,7 +484,7 @@ pub(crate) enum FormCommand {
         name: String,
     },
     /// Install a form from a JSON definition or an XLSForm spreadsheet (.xlsx,
-    /// .xls; see docs/forms.md): a spreadsheet's summary says what it holds and
+    /// see docs/forms.md; an old-format .xls is refused with how to convert it): a spreadsheet's summary says what it holds and
     /// what was left out. In an organisation, coordinators only, and it is
     /// published at once
     Import {

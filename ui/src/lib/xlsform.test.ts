@@ -99,7 +99,7 @@ describe('who installs forms', () => {
 
 describe('an XLSForm the vault refused', () => {
   afterEach(() => setLang('en'));
-  const PROBLEMS = ['empty_file', 'too_large', 'not_spreadsheet', 'password_protected', 'no_survey_sheet', 'duplicate_column', 'bad_name', 'duplicate_name', 'unknown_list', 'bad_choice', 'unsupported', 'bad_rule', 'unbalanced_group', 'bad_value', 'invalid_form'];
+  const PROBLEMS = ['empty_file', 'too_large', 'not_spreadsheet', 'old_format', 'password_protected', 'no_survey_sheet', 'duplicate_column', 'bad_name', 'duplicate_name', 'unknown_list', 'bad_choice', 'unsupported', 'bad_rule', 'unbalanced_group', 'bad_value', 'invalid_form'];
   const PLACES: Record<string, ErrorParam>[] = [{}, { sheet: 'survey' }, { sheet: 'survey', row: 12 }, { sheet: 'choices', column: 'name' }, { sheet: 'survey', row: 12, column: 'type' }];
   const text = (lang: Lang, params: Record<string, ErrorParam>) => {
     setLang(lang);
