@@ -189,7 +189,7 @@ fn read_unguarded(bytes: &[u8], name_hint: &str) -> Result<Import, Box<XlsFormEr
         ));
     }
     let sheets = open(bytes)?;
-    Builder::new(sheets, name_hint)?.build()
+    Builder::new(sheets, name_hint).build()
 }
 
 /// The three sheets, as cells.
@@ -512,11 +512,8 @@ fn split_lang(header: &str) -> (String, Option<String>) {
         Some((base, lang)) if !base.starts_with("media") => {
             (base.to_owned(), Some(lang.to_owned()))
         }
-        Some((base, rest)) => {
-            // media::image::English (en): presentation either way.
-            let _ = rest;
-            (base.to_owned(), None)
-        }
+        // media::image::English (en): presentation, whatever the language.
+        Some((base, _)) => (base.to_owned(), None),
         None => (n, None),
     }
 }
@@ -626,7 +623,7 @@ struct Group {
 }
 
 impl Builder {
-    fn new(sheets: Sheets, name_hint: &str) -> Result<Builder, Box<XlsFormError>> {
+    fn new(sheets: Sheets, name_hint: &str) -> Builder {
         let mut languages = Vec::new();
         for sheet in [Some(&sheets.survey), sheets.choices.as_ref()]
             .into_iter()
@@ -641,14 +638,14 @@ impl Builder {
                 }
             }
         }
-        Ok(Builder {
+        Builder {
             sheets,
             name_hint: name_hint.to_owned(),
             notes: Notes::default(),
             languages,
             default_language: None,
             missing: BTreeMap::new(),
-        })
+        }
     }
 
     /// Texts of one translated column base in a row.
@@ -719,7 +716,7 @@ impl Builder {
         })
     }
 
-    fn settings(&mut self) -> Result<(String, String, i64), Box<XlsFormError>> {
+    fn settings(&mut self) -> (String, String, i64) {
         let mut title = String::new();
         let mut id = String::new();
         let mut version = 1;
@@ -771,11 +768,11 @@ impl Builder {
         if title.is_empty() {
             title = name.clone();
         }
-        Ok((name, cut(&title, MAX_LABEL), version))
+        (name, cut(&title, MAX_LABEL), version)
     }
 
     fn build(mut self) -> Result<Import, Box<XlsFormError>> {
-        let (name, title, version) = self.settings()?;
+        let (name, title, version) = self.settings();
         let lists = self.lists()?;
         let survey_sheet = std::mem::take(&mut self.sheets.survey);
         let survey = &survey_sheet;
@@ -807,34 +804,25 @@ impl Builder {
             "trigger",
         ]
         .into();
-        let headers = survey.headers.clone();
-        let rows = survey.rows.clone();
-        let mut column_used = vec![false; headers.len()];
-        for (_, cells) in &rows {
-            for (i, c) in cells.iter().enumerate() {
-                if !c.is_empty()
-                    && let Some(u) = column_used.get_mut(i)
-                {
-                    *u = true;
-                }
-            }
-        }
+        let (headers, rows) = (&survey.headers, &survey.rows);
         for (i, h) in headers.iter().enumerate() {
             let (base, _) = split_lang(h);
-            if h.is_empty() || !column_used.get(i).copied().unwrap_or(false) {
+            let filled = || rows.iter().filter(|(_, c)| !get(c, Some(i)).is_empty());
+            if h.is_empty() {
                 continue;
             }
             if PRESENTATION.contains(&base.as_str()) {
-                for (r, _) in rows.iter().filter(|(_, c)| !get(c, Some(i)).is_empty()) {
+                for (r, _) in filled() {
                     self.notes
                         .add("presentation", "survey", Some(*r), Some(h), &base);
                 }
-            } else if !known.contains(base.as_str()) {
-                let first = rows.iter().find(|(_, c)| !get(c, Some(i)).is_empty());
+            } else if !known.contains(base.as_str())
+                && let Some(first) = filled().next()
+            {
                 self.notes.add(
                     "ignored_column",
                     "survey",
-                    first.map(|f| f.0),
+                    Some(first.0),
                     Some(h),
                     &normal_header(h),
                 );
@@ -859,7 +847,7 @@ impl Builder {
         let mut exprs: Vec<(u32, &'static str, String)> = Vec::new();
         let mut used_lists = BTreeSet::new();
 
-        for (row, cells) in &rows {
+        for (row, cells) in rows {
             let row = *row;
             let ty_raw = get(cells, c_type);
             let ty: String = ty_raw.split_whitespace().collect::<Vec<_>>().join(" ");
