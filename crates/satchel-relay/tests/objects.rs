@@ -29,6 +29,18 @@ pub(crate) fn serve_in_process(cfg: Config) -> (String, Arc<Server>) {
     (base, relay)
 }
 
+/// An object store in a fresh folder, and relay storage over it under `prefix`.
+fn folder_store(prefix: &str) -> (tempfile::TempDir, Arc<dyn ObjectStore>, Storage) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
+    let storage = Storage::Objects {
+        store: store.clone(),
+        prefix: prefix.into(),
+    };
+    (tmp, store, storage)
+}
+
 pub(crate) fn mailbox_in(relay: &Server) -> Mailbox {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (id, tokens) = rt.block_on(relay.create_mailbox()).unwrap();
@@ -72,13 +84,7 @@ fn names(store: &Arc<dyn ObjectStore>) -> Vec<String> {
 /// is left once it is collected.
 #[test]
 fn two_relays_share_one_store_and_an_upload_moves_between_them() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
-    let storage = Storage::Objects {
-        store: store.clone(),
-        prefix: "org/relay".into(),
-    };
+    let (_tmp, store, storage) = folder_store("org/relay");
     let (a, relay_a) = serve_in_process(Config::with_storage(storage.clone()));
     let (b, _) = serve_in_process(Config::with_storage(storage));
     let m = mailbox_in(&relay_a);
@@ -149,13 +155,8 @@ fn two_relays_share_one_store_and_an_upload_moves_between_them() {
 /// where it stands, and the depositor's retry completes it.
 #[test]
 fn a_bundle_whose_last_chunk_is_missing_is_refused_until_it_arrives() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
-    let (a, relay) = serve_in_process(Config::with_storage(Storage::Objects {
-        store: store.clone(),
-        prefix: String::new(),
-    }));
+    let (_tmp, store, storage) = folder_store("");
+    let (a, relay) = serve_in_process(Config::with_storage(storage));
     let m = mailbox_in(&relay);
     let bundle = random(300_000);
     let at = begin(&a, &m, &m.deposit, 300_000).location.unwrap();
@@ -196,13 +197,7 @@ fn a_bundle_whose_last_chunk_is_missing_is_refused_until_it_arrives() {
 /// swept by any relay, and a wrong token or unknown mailbox looks the same.
 #[test]
 fn quotas_and_expiry_hold_across_relays() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
-    let storage = Storage::Objects {
-        store: store.clone(),
-        prefix: "r".into(),
-    };
+    let (_tmp, store, storage) = folder_store("r");
     let cfg = Config {
         quota_bytes: 250_000,
         quota_blobs: 2,
@@ -260,13 +255,7 @@ fn quotas_and_expiry_hold_across_relays() {
 /// A body whose checksum is wrong, or longer than the upload, creates nothing.
 #[test]
 fn a_small_bundle_comes_whole_in_one_request() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
-    let storage = Storage::Objects {
-        store: store.clone(),
-        prefix: "r".into(),
-    };
+    let (tmp, store, storage) = folder_store("r");
     let (a, relay) = serve_in_process(Config::with_storage(storage.clone()));
     let (b, _) = serve_in_process(Config::with_storage(storage));
     let folder = tmp.path().join("folder");
@@ -322,13 +311,7 @@ fn is_tokens(name: &str) -> bool {
 /// refused either way.
 #[test]
 fn tokens_are_read_from_the_listing_and_from_an_older_relays_object() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(tmp.path()).unwrap());
-    let storage = Storage::Objects {
-        store: store.clone(),
-        prefix: "r".into(),
-    };
+    let (_tmp, store, storage) = folder_store("r");
     let (_, creator) = serve_in_process(Config::with_storage(storage.clone()));
     let (other, _) = serve_in_process(Config::with_storage(storage.clone()));
     let m = mailbox_in(&creator);
