@@ -13,31 +13,9 @@ use satchel_forms::{FieldType, Rules};
 use satchel_xlsform::{Summary, XlsFormError, read};
 use serde_json::{Value, json};
 
-type Rows<'a> = &'a [&'a [&'a str]];
+mod common;
 
-/// A workbook of the given sheets; a cell `#12` is written as the number 12, as
-/// spreadsheet programs store typed numbers.
-fn book(sheets: &[(&str, Rows)]) -> Vec<u8> {
-    let mut wb = Workbook::new();
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(*name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if cell.is_empty() {
-                    continue;
-                }
-                if let Some(n) = cell.strip_prefix('#') {
-                    ws.write_number(r as u32, c as u16, n.parse::<f64>().unwrap())
-                        .unwrap();
-                } else {
-                    ws.write_string(r as u32, c as u16, *cell).unwrap();
-                }
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
-}
+use common::{Rows, book};
 
 fn refused(sheets: &[(&str, Rows)]) -> Box<XlsFormError> {
     match read(&book(sheets), "test.xlsx") {

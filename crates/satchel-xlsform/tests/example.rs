@@ -9,9 +9,10 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::PathBuf;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use satchel_forms::Rules;
 use serde_json::json;
 
@@ -164,26 +165,11 @@ const SETTINGS: &[&[&str]] = &[
 ];
 
 fn workbook() -> Vec<u8> {
-    let mut wb = Workbook::new();
-    // A fixed date, so the file changes only when its content does.
-    let when = ExcelDateTime::from_ymd(2026, 12, 1).unwrap();
-    wb.set_properties(&DocProperties::new().set_creation_datetime(&when));
-    for (name, rows) in [
+    common::book(&[
         ("survey", SURVEY),
         ("choices", CHOICES),
         ("settings", SETTINGS),
-    ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if !cell.is_empty() {
-                    ws.write_string(r as u32, c as u16, *cell).unwrap();
-                }
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    ])
 }
 
 #[test]
