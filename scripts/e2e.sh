@@ -7,7 +7,7 @@
 # taken otherwise, nor are the steps that exist only for them run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
+target=$(realpath -m "${CARGO_TARGET_DIR:-$root/target}")
 # --release: the release app as shipped (real key derivation, minutes that last a
 # minute; the long mode runs it after building the package). Default: the debug app
 # with its test knob.
@@ -19,7 +19,7 @@ case ${1:-} in
 esac
 # SATCHEL_E2E_BIN: a folder holding the debug binaries (scripts/test.sh links them
 # there, so that its tests' own builds can run beside this test).
-tools=${SATCHEL_E2E_BIN:-$target/debug}
+tools=$(realpath -m "${SATCHEL_E2E_BIN:-$target/debug}")
 if [ "$profile" = release ]; then app=$target/release/satchel-app; else app=$tools/satchel-app; fi
 if [ "$profile" = release ]; then
   knob=() kdf=default minute=60 bulk=150000

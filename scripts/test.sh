@@ -20,6 +20,12 @@
 # tests/README.md says where each test lives and what the long mode adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A relative target folder would mean another folder in each script that changes
+# directory (the end-to-end test runs from ui/): make it absolute once.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  CARGO_TARGET_DIR=$(realpath -m "$CARGO_TARGET_DIR")
+  export CARGO_TARGET_DIR
+fi
 
 long=0
 for arg in "$@"; do
@@ -84,7 +90,7 @@ echo "== build: the tests, and the binaries of the end-to-end test"
 # the same features. The CLI makes the other device of the organisation and network
 # tests (ui/e2e/org.e2e.ts, network.e2e.ts), and the relay the network test syncs
 # through.
-target=${CARGO_TARGET_DIR:-target}
+target=${CARGO_TARGET_DIR:-$PWD/target}
 cargo build --locked -p satchel-app -p satchel-bench -p satchel-cli -p satchel-relay
 bin=$target/e2e-bin
 rm -rf "$bin"
