@@ -118,6 +118,19 @@ function sample(label: string): Sample {
   return s;
 }
 
+/** Anonymous memory of the app process and of its web processes, KiB: what each
+ * action of the session is charged with. */
+function anonNow(): { app: number; web: number } {
+  const out = { app: 0, web: 0 };
+  const root = appPid();
+  for (const pid of tree(root)) {
+    const a = kib(readOr(`/proc/${pid}/status`), 'RssAnon') ?? 0;
+    if (pid === root) out.app += a;
+    else out.web += a;
+  }
+  return out;
+}
+
 /** Scrolls the records list so that row `index` is at the top and waits until it is
  * rendered with its record (not the loading placeholder). Returns the milliseconds. */
 async function scrollTo(b: Browser, index: number): Promise<number> {
@@ -318,15 +331,23 @@ describe(`idle memory, ${RECORDS} records`, () => {
       const gapMs = (WORK_MINUTES * 60_000) / actions.length;
       const counts: Record<string, number> = {};
       const spent: Record<string, number> = {};
+      // Growth charged to each kind of action: anonymous memory just after it, less
+      // just before it (the pauses between actions are charged to none).
+      const grew: Record<string, { app: number; web: number }> = {};
       const started = Date.now();
       for (const [n, action] of actions.entries()) {
         const t0 = Date.now();
+        const m0 = anonNow();
         if (action === 'edit') await editOne(b, n);
         else if (action === 'search') await searchOnce(b, ['shelter', '김철수', '延吉', 'market'][n % 4]);
         else if (action === 'dialog') await fileDialog(b);
         else await syncOnce(b, peerBundle);
         counts[action] = (counts[action] ?? 0) + 1;
         spent[action] = (spent[action] ?? 0) + (Date.now() - t0);
+        const m1 = anonNow();
+        const g = (grew[action] ??= { app: 0, web: 0 });
+        g.app += m1.app - m0.app;
+        g.web += m1.web - m0.web;
         const wait = started + (n + 1) * gapMs - Date.now();
         if (wait > 0) await b.pause(wait);
       }
@@ -334,6 +355,10 @@ describe(`idle memory, ${RECORDS} records`, () => {
       timings.sessionActions = Object.entries(counts)
         .map(([a, c]) => `${c} ${a}s (${Math.round(spent[a] / c)} ms each)`)
         .join(', ');
+      timings.sessionGrowth = Object.entries(grew)
+        .map(([a, g]) => `${a}s: app ${(g.app / 1024).toFixed(1)} MB, web ${(g.web / 1024).toFixed(1)} MB`)
+        .join('; ');
+      console.log(`anonymous memory gained during each kind of action: ${timings.sessionGrowth}`);
       expect(counts).toEqual({ edit: EDITS, search: Math.floor(EDITS / 10), dialog: Math.floor(EDITS / 20), sync: Math.floor(EDITS / 40) });
       await click(b, 'nav-records');
       await b.pause(IDLE_MS);

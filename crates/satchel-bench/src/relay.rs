@@ -95,6 +95,59 @@ impl Drop for Relay {
     }
 }
 
+/// CPU seconds (user and system) a process has used, from /proc (in USER_HZ, 100
+/// ticks a second on Linux); 0 once it is gone.
+fn cpu_secs(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // The name is in parentheses and may hold spaces; utime and stime are the
+            // 12th and 13th fields after it.
+            let rest = s.get(s.rfind(')')? + 2..)?;
+            let mut f = rest.split(' ').skip(11);
+            let user: f64 = f.next()?.parse().ok()?;
+            let system: f64 = f.next()?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The processes named `name` (their comm), by pid.
+fn pids_named(name: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .collect()
+}
+
+/// CPU seconds used so far by the store's nodes, the relay and this process.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    store: f64,
+    relay: f64,
+    clients: f64,
+}
+
+impl Cpu {
+    fn now(relay: u32) -> Self {
+        Self {
+            store: pids_named("garage").into_iter().map(cpu_secs).sum(),
+            relay: cpu_secs(relay),
+            clients: cpu_secs(std::process::id()),
+        }
+    }
+
+    fn add_since(&mut self, start: Self, end: Self) {
+        self.store += end.store - start.store;
+        self.relay += end.relay - start.relay;
+        self.clients += end.clients - start.clients;
+    }
+}
+
 fn mailbox(data: &Path) -> Result<(String, String)> {
     let out = Command::new(relay_bin()?)
         .args(["mailbox", "create", "--data"])
@@ -356,11 +409,18 @@ pub(crate) fn throughput_s3(clients: usize, bundles: usize, size: usize) -> Resu
     // Two rounds of each, taking turns, so neither gains from going second (a store
     // that has warmed up, or filled up).
     let (mut relay_s, mut direct_s) = (0.0, 0.0);
+    // Where the CPU went in each phase: the machine runs the store's nodes, the relay
+    // and the clients at once.
+    let (mut relay_cpu, mut direct_cpu) = (Cpu::default(), Cpu::default());
+    let pid = relay.child.id();
     for round in 0..2 {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), Cpu::now(pid));
         deposit_all(&relay.url, &boxes, per, &blob)?;
         relay_s += t.elapsed().as_secs_f64();
+        relay_cpu.add_since(c, Cpu::now(pid));
+        let c = Cpu::now(pid);
         direct_s += direct(round)?;
+        direct_cpu.add_since(c, Cpu::now(pid));
     }
     let rss = relay.peak_rss_kib();
     relay.kill();
@@ -373,6 +433,20 @@ pub(crate) fn throughput_s3(clients: usize, bundles: usize, size: usize) -> Resu
         mb / direct_s,
         direct_s / relay_s,
         rss as f64 / 1024.0
+    );
+    let share = |cpu: Cpu, secs: f64| {
+        format!(
+            "store {:.0}%, relay {:.0}%, clients {:.0}% of one core ({:.1} CPU ms per bundle)",
+            100.0 * cpu.store / secs,
+            100.0 * cpu.relay / secs,
+            100.0 * cpu.clients / secs,
+            1000.0 * (cpu.store + cpu.relay + cpu.clients) / (2 * per * clients) as f64
+        )
+    };
+    println!(
+        "  CPU through the relay: {}; direct: {}",
+        share(relay_cpu, relay_s),
+        share(direct_cpu, direct_s)
     );
     Ok(())
 }
