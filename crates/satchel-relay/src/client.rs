@@ -4,7 +4,13 @@
 //! with names resolved by the proxy (`socks5h`), and never a direct connection
 //! then; no system proxy is ever used unasked. TLS through rustls, with the
 //! platform's roots.
+//!
+//! The API is blocking (the CLI and the app's sync thread call it); underneath, each
+//! request is an async reqwest request raced against the stop flag on a small tokio
+//! runtime of the client's own. A stop drops the request, which closes its
+//! connection at once, whatever the link is doing.
 
+use std::future::Future;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::{
     Arc,
@@ -76,27 +82,6 @@ fn stopped(stop: &Stop) -> bool {
     stop.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
 }
 
-/// A chunk as a request body that fails once the flag is raised, so a panic lock
-/// does not wait for a slow link to carry the rest of it.
-struct StopReader {
-    inner: std::io::Cursor<Vec<u8>>,
-    stop: Stop,
-}
-
-impl Read for StopReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if stopped(&self.stop) {
-            return Err(std::io::Error::other("stopped"));
-        }
-        // Small reads, so the flag is seen often.
-        let n = buf.len().min(16 * 1024);
-        match buf.get_mut(..n) {
-            Some(part) => self.inner.read(part),
-            None => self.inner.read(buf),
-        }
-    }
-}
-
 /// A mailbox the relay made on request.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct NewMailbox {
@@ -116,12 +101,13 @@ pub fn install_tls_provider() {
 
 /// A relay, as this device reaches it.
 pub struct RelayClient {
-    http: reqwest::blocking::Client,
+    http: reqwest::Client,
+    rt: Arc<tokio::runtime::Runtime>,
     base: String,
     stop: Stop,
 }
 
-fn header_u64(r: &reqwest::blocking::Response, name: &str) -> Option<u64> {
+fn header_u64(r: &reqwest::Response, name: &str) -> Option<u64> {
     r.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -138,7 +124,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn read(mut r: reqwest::blocking::Response, limit: u64) -> Result<Self, ClientError> {
+    async fn read(mut r: reqwest::Response, limit: u64) -> Result<Self, ClientError> {
         let mut body = Vec::new();
         let status = r.status().as_u16();
         let (offset, length) = (
@@ -150,11 +136,11 @@ impl Answer {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Read::take(&mut r, limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(|e| ClientError::Network(e.to_string()))?;
-        if body.len() as u64 > limit {
-            return Err(ClientError::Refused(status));
+        while let Some(piece) = r.chunk().await.map_err(net)? {
+            if body.len() as u64 + piece.len() as u64 > limit {
+                return Err(ClientError::Refused(status));
+            }
+            body.extend_from_slice(&piece);
         }
         Ok(Self {
             status,
@@ -174,7 +160,7 @@ impl RelayClient {
             return Err(ClientError::BadUrl);
         }
         install_tls_provider();
-        let mut b = reqwest::blocking::Client::builder()
+        let mut b = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(20))
             // One request carries at most a chunk: a link that stalls ends it.
@@ -186,17 +172,30 @@ impl RelayClient {
             }
             b = b.proxy(reqwest::Proxy::all(p).map_err(|_| ClientError::BadProxy)?);
         }
+        // Two workers carry the connections of every request, however many
+        // threads call in; the callers' own threads wait on the answers.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("relay-client")
+            .enable_all()
+            .build()
+            .map_err(ClientError::Local)?;
+        // reqwest's client is made inside the runtime it will run on.
+        let http = {
+            let _inside = rt.enter();
+            b.build().map_err(net)?
+        };
         Ok(Self {
-            http: b.build().map_err(net)?,
+            http,
+            rt: Arc::new(rt),
             base: base.trim_end_matches('/').to_owned(),
             stop: None,
         })
     }
 
     /// Every request from now on ends with [`ClientError::Stopped`] within 25 ms
-    /// of `stop` being raised, even one stalled on a dead link: it runs on a thread
-    /// of its own, left to finish alone (it holds a chunk of ciphertext and a token,
-    /// nothing of the vault).
+    /// of `stop` being raised, even one stalled on a dead link: the request is
+    /// dropped, and its connection closed.
     pub fn with_stop(mut self, stop: Stop) -> Self {
         self.stop = stop;
         self
@@ -206,47 +205,67 @@ impl RelayClient {
         format!("{}/v1/mailboxes/{mailbox}", self.base)
     }
 
-    /// Sends what `build` makes on a thread of its own and reads the answer whole
-    /// (at most `limit` bytes of body), giving up as soon as the stop flag rises.
+    /// Sends what `build` makes and reads the answer whole (at most `limit` bytes
+    /// of body), giving up as soon as the stop flag rises.
     fn send(
         &self,
         limit: u64,
-        build: impl FnOnce(&reqwest::blocking::Client) -> reqwest::blocking::RequestBuilder
-        + Send
-        + 'static,
+        build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Answer, ClientError> {
         if stopped(&self.stop) {
             return Err(ClientError::Stopped);
         }
-        let http = self.http.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("relay-request".into())
-            .spawn(move || {
-                let answer = build(&http)
-                    .send()
-                    .map_err(net)
-                    .and_then(|r| Answer::read(r, limit));
-                let _ = tx.send(answer);
-            })
-            .map_err(ClientError::Local)?;
-        loop {
-            match rx.recv_timeout(Duration::from_millis(25)) {
-                Ok(answer) => {
-                    return if stopped(&self.stop) {
-                        Err(ClientError::Stopped)
-                    } else {
-                        answer
-                    };
+        let request = build(&self.http);
+        let answer = self.block_on(async move {
+            let r = request.send().await.map_err(net)?;
+            Answer::read(r, limit).await
+        })?;
+        // A flag raised while the answer came still wins: the caller stops here.
+        if stopped(&self.stop) {
+            return Err(ClientError::Stopped);
+        }
+        Ok(answer)
+    }
+
+    /// Runs `work` to its end, or until the stop flag rises (checked every 25 ms),
+    /// whichever comes first; dropped at a stop. Without a flag, to its end.
+    fn block_on<T: Send>(
+        &self,
+        work: impl Future<Output = Result<T, ClientError>> + Send,
+    ) -> Result<T, ClientError> {
+        let Some(stop) = self.stop.clone() else {
+            return self.wait(work);
+        };
+        let raced = async move {
+            let flag = async {
+                while !stop.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if stopped(&self.stop) => {
-                    return Err(ClientError::Stopped);
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(ClientError::Network("the request ended unanswered".into()));
-                }
+            };
+            tokio::select! {
+                biased;
+                () = flag => Err(ClientError::Stopped),
+                r = work => r,
             }
+        };
+        self.wait(raced)
+    }
+
+    /// Runs `work` on the client's runtime and waits for it.
+    fn wait<T: Send>(
+        &self,
+        work: impl Future<Output = Result<T, ClientError>> + Send,
+    ) -> Result<T, ClientError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Called from inside some async runtime, which may not block: wait on
+            // a thread of its own instead.
+            std::thread::scope(|s| {
+                s.spawn(|| self.rt.block_on(work))
+                    .join()
+                    .unwrap_or_else(|_| Err(ClientError::Network("the request failed".into())))
+            })
+        } else {
+            self.rt.block_on(work)
         }
     }
 
@@ -332,11 +351,7 @@ impl RelayClient {
                 } else {
                     None
                 };
-                let (url, auth, stop) = (
-                    format!("{}/uploads", self.mailbox(mailbox)),
-                    auth.clone(),
-                    self.stop.clone(),
-                );
+                let (url, auth) = (format!("{}/uploads", self.mailbox(mailbox)), auth.clone());
                 let a = self.send(64 * 1024, move |h| {
                     let r = h
                         .post(url)
@@ -348,13 +363,7 @@ impl RelayClient {
                             let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(&piece));
                             r.header("content-type", "application/offset+octet-stream")
                                 .header("upload-checksum", format!("sha256 {sum}"))
-                                .body(reqwest::blocking::Body::sized(
-                                    StopReader {
-                                        inner: std::io::Cursor::new(piece),
-                                        stop,
-                                    },
-                                    total,
-                                ))
+                                .body(piece)
                         }
                         None => r,
                     }
@@ -390,7 +399,7 @@ impl RelayClient {
                 return Err(ClientError::Local(std::io::ErrorKind::UnexpectedEof.into()));
             }
             let sum = data_encoding::BASE64.encode(&sha2::Sha256::digest(&piece));
-            let (u, au, stop) = (url.clone(), auth.clone(), self.stop.clone());
+            let (u, au) = (url.clone(), auth.clone());
             let a = self.send(64 * 1024, move |h| {
                 h.patch(u)
                     .header("tus-resumable", crate::TUS_VERSION)
@@ -398,13 +407,7 @@ impl RelayClient {
                     .header("content-type", "application/offset+octet-stream")
                     .header("upload-offset", offset.to_string())
                     .header("upload-checksum", format!("sha256 {sum}"))
-                    .body(reqwest::blocking::Body::sized(
-                        StopReader {
-                            inner: std::io::Cursor::new(piece),
-                            stop,
-                        },
-                        want,
-                    ))
+                    .body(piece)
             })?;
             if a.status != 204 {
                 return Err(status(a.status));

@@ -77,7 +77,13 @@ pub struct Relay {
     backend: Backend,
     locks: std::sync::Mutex<HashMap<MailboxId, Arc<tokio::sync::Mutex<()>>>>,
     rate: std::sync::Mutex<HashMap<MailboxId, (Instant, u32)>>,
+    /// MiB of request bodies held at once (read, checked, being stored): what
+    /// bounds the relay's memory, however many uploads come.
+    bodies: tokio::sync::Semaphore,
 }
+
+/// The budget of [`Relay::bodies`], in MiB.
+const BODIES_MIB: u32 = 64;
 
 impl Relay {
     /// A relay over `cfg.storage` (a folder is created if missing).
@@ -96,6 +102,7 @@ impl Relay {
             backend,
             locks: Default::default(),
             rate: Default::default(),
+            bodies: tokio::sync::Semaphore::new(BODIES_MIB as usize),
         }))
     }
 
@@ -291,6 +298,22 @@ async fn options_uploads(State(relay): State<Arc<Relay>>) -> Response {
     r
 }
 
+/// Room for a body of at most `limit` bytes in the relay's budget, held until the
+/// request ends; waits while the budget is spent.
+async fn body_room(
+    relay: &Relay,
+    limit: usize,
+) -> Result<tokio::sync::SemaphorePermit<'_>, Failure> {
+    let mib = u32::try_from(limit.div_ceil(1 << 20))
+        .unwrap_or(BODIES_MIB)
+        .clamp(1, BODIES_MIB);
+    relay
+        .bodies
+        .acquire_many(mib)
+        .await
+        .map_err(|_| Failure(StatusCode::SERVICE_UNAVAILABLE, "the relay is stopping"))
+}
+
 /// The body of a PATCH, or of a POST that carries its upload's first bytes: at most
 /// `limit` bytes, whose SHA-256 must be the request's `Upload-Checksum`.
 async fn checked_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
@@ -338,11 +361,14 @@ async fn create_upload(
     let length = number(&h, "upload-length")
         .ok_or(Failure(StatusCode::BAD_REQUEST, "upload-length required"))?;
     // creation-with-upload: the first bytes (for a small bundle, all of them).
-    let first = if carries_bytes(&h) {
-        let room = usize::try_from(length).unwrap_or(usize::MAX);
-        Some(checked_body(req, room.min(relay.cfg.max_chunk)).await?)
+    let (first, _room) = if carries_bytes(&h) {
+        let limit = usize::try_from(length)
+            .unwrap_or(usize::MAX)
+            .min(relay.cfg.max_chunk);
+        let room = body_room(&relay, limit).await?;
+        (Some(checked_body(req, limit).await?), Some(room))
     } else {
-        None
+        (None, None)
     };
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
@@ -427,6 +453,9 @@ async fn patch_upload(
             "upload-checksum with sha256 required",
         ));
     }
+    // Room first, the mailbox's lock second (as a creation does): nothing holding
+    // the lock ever waits for room that a waiter for the lock holds.
+    let _room = body_room(&relay, relay.cfg.max_chunk).await?;
     let lock = relay.lock(&id);
     let _held = lock.lock().await;
     let store = relay.store();

@@ -516,6 +516,62 @@ fn a_full_disk_on_the_relay_refuses_the_chunk_and_keeps_the_offset_true() {
 /// relay started again, from where it stood; the bundle is listed, downloaded (a cut
 /// download continues), and deleted. With a proxy that cannot be reached, nothing
 /// goes direct: the deposit fails and the relay sees nothing.
+/// More uploads at once than the relay's budget for request bodies (64 MiB), into
+/// one mailbox: bundles of several chunks (a creation, then PATCHes under the
+/// mailbox's lock) beside more bundles that come whole in their creation than the
+/// budget has room for. Every one arrives whole: uploads beyond the budget wait
+/// their turn, none is refused or lost.
+#[test]
+fn more_uploads_than_the_body_budget_all_arrive() {
+    use satchel_relay::client::{CHUNK, RelayClient};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("relay");
+    let m = create_mailbox(&data);
+    let relay = Relay::start(&data, &["--rate-per-minute", "100000"]);
+    let client = RelayClient::new(&relay.base, None).unwrap();
+    // 100 bundles that come whole (each counted as 1 MiB of the budget) and 20 of
+    // three chunks.
+    let sizes: Vec<usize> = (0..120)
+        .map(|i| {
+            if i % 6 == 0 {
+                2 * CHUNK + i
+            } else {
+                64 * 1024 + i
+            }
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for &size in &sizes {
+            let (client, m) = (&client, &m);
+            s.spawn(move || {
+                let bundle = random(size);
+                client
+                    .deposit(
+                        &m.id,
+                        &m.deposit,
+                        &mut std::io::Cursor::new(&bundle),
+                        size as u64,
+                        None,
+                        &mut |_| {},
+                        &mut |_, _| {},
+                    )
+                    .unwrap();
+            });
+        }
+    });
+    let mut held: Vec<u64> = client
+        .list(&m.id, &m.collect)
+        .unwrap()
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    let mut sent: Vec<u64> = sizes.iter().map(|&n| n as u64).collect();
+    held.sort_unstable();
+    sent.sort_unstable();
+    assert_eq!(held, sent, "not every bundle arrived whole");
+    relay.stop();
+}
+
 #[test]
 fn the_client_resumes_a_cut_deposit_and_never_goes_around_its_proxy() {
     use satchel_relay::client::{ClientError, RelayClient};
