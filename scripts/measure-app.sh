@@ -160,7 +160,7 @@ node -e '
   console.log(`search as you type, ${t.searchKeystrokes} keystrokes, keystroke to the frame showing the results:` +
     ` p50 ${t.searchP50Ms} ms, p90 ${t.searchP90Ms} ms, p95 ${t.searchP95Ms} ms, max ${t.searchMaxMs} ms`);
   if (t.sessionActions) console.log(`session: ${t.sessionActions} in ${t.sessionMinutes} min`);
-  if (t.sessionGrowth) console.log(`anonymous memory gained during each kind of action: ${t.sessionGrowth}`);
+  if (t.sessionGrowth) console.log(`anonymous memory gained by each kind of action, with the pause after it: ${t.sessionGrowth}`);
   console.log(`  each keystroke (text, ms): ${t.searchDetail}`);
   for (const s of m.samples) {
     const parts = s.procs.map((p) => `${p.name} ${mb(p.rssKiB)} [anon ${mb(p.anonKiB)}]`).join(", ");

@@ -331,26 +331,34 @@ describe(`idle memory, ${RECORDS} records`, () => {
       const gapMs = (WORK_MINUTES * 60_000) / actions.length;
       const counts: Record<string, number> = {};
       const spent: Record<string, number> = {};
-      // Growth charged to each kind of action: anonymous memory just after it, less
-      // just before it (the pauses between actions are charged to none).
+      // Growth charged to each kind of action: anonymous memory just before the next
+      // action (or at the end), less just before it, so the pause after an action is
+      // charged to it and the charges add up to the session's growth.
       const grew: Record<string, { app: number; web: number }> = {};
+      let last: { action: string; app: number; web: number } | null = null;
+      const charge = () => {
+        const now = anonNow();
+        if (last) {
+          const g = (grew[last.action] ??= { app: 0, web: 0 });
+          g.app += now.app - last.app;
+          g.web += now.web - last.web;
+        }
+        return now;
+      };
       const started = Date.now();
       for (const [n, action] of actions.entries()) {
         const t0 = Date.now();
-        const m0 = anonNow();
+        last = { action, ...charge() };
         if (action === 'edit') await editOne(b, n);
         else if (action === 'search') await searchOnce(b, ['shelter', '김철수', '延吉', 'market'][n % 4]);
         else if (action === 'dialog') await fileDialog(b);
         else await syncOnce(b, peerBundle);
         counts[action] = (counts[action] ?? 0) + 1;
         spent[action] = (spent[action] ?? 0) + (Date.now() - t0);
-        const m1 = anonNow();
-        const g = (grew[action] ??= { app: 0, web: 0 });
-        g.app += m1.app - m0.app;
-        g.web += m1.web - m0.web;
         const wait = started + (n + 1) * gapMs - Date.now();
         if (wait > 0) await b.pause(wait);
       }
+      charge();
       timings.sessionMinutes = Math.round((Date.now() - started) / 6000) / 10;
       timings.sessionActions = Object.entries(counts)
         .map(([a, c]) => `${c} ${a}s (${Math.round(spent[a] / c)} ms each)`)
@@ -358,7 +366,7 @@ describe(`idle memory, ${RECORDS} records`, () => {
       timings.sessionGrowth = Object.entries(grew)
         .map(([a, g]) => `${a}s: app ${(g.app / 1024).toFixed(1)} MB, web ${(g.web / 1024).toFixed(1)} MB`)
         .join('; ');
-      console.log(`anonymous memory gained during each kind of action: ${timings.sessionGrowth}`);
+      console.log(`anonymous memory gained by each kind of action, with the pause after it: ${timings.sessionGrowth}`);
       expect(counts).toEqual({ edit: EDITS, search: Math.floor(EDITS / 10), dialog: Math.floor(EDITS / 20), sync: Math.floor(EDITS / 40) });
       await click(b, 'nav-records');
       await b.pause(IDLE_MS);
