@@ -9,6 +9,11 @@
 //!   processes inherit them. Rust and SQLite allocate through glibc, so a record's text,
 //!   a passphrase that crossed IPC, or a decrypted database page is overwritten when
 //!   it is freed, not whenever the block happens to be reused.
+//! - **No JIT in the web view** (`JSC_useJIT=false`, read by JavaScriptCore from the
+//!   environment, as WebKit's Lockdown Mode does): no memory that is both written and
+//!   run, for a page that only ever runs the app's own code, and the web process keeps
+//!   no compiled code between screens (15-20 MB less after a session of edits; ADR
+//!   0040). A `JSC_useJIT` the user set is kept.
 //! - **No core dumps, and no reading by other processes of the user**:
 //!   `RLIMIT_CORE` 0 (inherited by the web view's processes) and not dumpable (which
 //!   also keeps `/proc/PID/mem` from the user's other programs; root still reads it).
@@ -20,21 +25,31 @@
 const TUNABLES: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0:\
                         glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
 
-/// Starts the app again with the allocator tunables if it runs without them, then
-/// turns core dumps and reading by others off. Failures are reported and never stop
+/// Starts the app again with the allocator tunables and the web view's JIT off if it
+/// runs without them, then turns core dumps and reading by others off. Failures are reported and never stop
 /// the app: its other protections still hold.
 pub fn at_start() {
     #[cfg(target_os = "linux")]
     {
         let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-        if !current.contains("glibc.malloc.perturb") {
-            let all = if current.is_empty() {
-                TUNABLES.to_owned()
-            } else {
-                format!("{current}:{TUNABLES}")
-            };
-            let e = crate::restart::exec_self(&[("GLIBC_TUNABLES", all.as_str())]);
-            eprintln!("satchel-app: freed memory will not be overwritten (could not restart: {e})");
+        let tunables = if current.contains("glibc.malloc.perturb") {
+            current
+        } else if current.is_empty() {
+            TUNABLES.to_owned()
+        } else {
+            format!("{current}:{TUNABLES}")
+        };
+        let jit = std::env::var("JSC_useJIT").unwrap_or_else(|_| "false".to_owned());
+        let unchanged = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t == tunables)
+            && std::env::var("JSC_useJIT").is_ok_and(|j| j == jit);
+        if !unchanged {
+            let e = crate::restart::exec_self(&[
+                ("GLIBC_TUNABLES", tunables.as_str()),
+                ("JSC_useJIT", jit.as_str()),
+            ]);
+            eprintln!(
+                "satchel-app: freed memory will not be overwritten and the web view keeps its JIT (could not restart: {e})"
+            );
         }
         if let Err(e) = no_dumps() {
             eprintln!("satchel-app: core dumps could not be turned off: {e}");

@@ -406,6 +406,14 @@ describe('Satchel end to end', () => {
   it('worker: creates a vault, records, finds, edits, locks and unlocks, changes settings', async () => {
     let { b, readyMs } = await openApp(VAULT_A);
     timings.firstScreenMs = readyMs;
+    // The app started itself again with the web view's JIT off, and its web
+    // processes inherited that (src-tauri/src/hardening.rs).
+    const web = webPids();
+    expect(web.length).toBeGreaterThan(0);
+    for (const pid of web) {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(env).toContain('JSC_useJIT=false');
+    }
     recoveryA = await create(b, PASS_A, 'en', 'en');
     keyA = vaultKey(VAULT_A, PASS_A);
 
