@@ -52,6 +52,16 @@ case $cmd in
 esac
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# A folder that held a cluster: refused while any of its nodes runs; otherwise what
+# the dead cluster left (its nodes' keys and layout) is removed, since a new cluster
+# with new ports and a new secret could not use it.
+for i in 1 2 3; do
+  if [ -f "$dir/n$i/pid" ] && kill -0 "$(cat "$dir/n$i/pid")" 2>/dev/null; then
+    echo "garage-cluster: $dir holds a running cluster; stop it first: $0 stop $dir" >&2
+    exit 1
+  fi
+done
+rm -rf "$dir/n1" "$dir/n2" "$dir/n3" "$dir/env"
 trap 'status=$?; [ "$status" -eq 0 ] || stop' EXIT
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # Ports: a block of ten per node, from a base picked among free ones.
