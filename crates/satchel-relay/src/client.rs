@@ -102,7 +102,8 @@ pub fn install_tls_provider() {
 /// A relay, as this device reaches it.
 pub struct RelayClient {
     http: reqwest::Client,
-    rt: Arc<tokio::runtime::Runtime>,
+    /// Taken only when the client is dropped.
+    rt: Option<tokio::runtime::Runtime>,
     base: String,
     stop: Stop,
 }
@@ -187,7 +188,7 @@ impl RelayClient {
         };
         Ok(Self {
             http,
-            rt: Arc::new(rt),
+            rt: Some(rt),
             base: base.trim_end_matches('/').to_owned(),
             stop: None,
         })
@@ -256,16 +257,19 @@ impl RelayClient {
         &self,
         work: impl Future<Output = Result<T, ClientError>> + Send,
     ) -> Result<T, ClientError> {
+        let Some(rt) = &self.rt else {
+            return Err(ClientError::Stopped);
+        };
         if tokio::runtime::Handle::try_current().is_ok() {
             // Called from inside some async runtime, which may not block: wait on
             // a thread of its own instead.
             std::thread::scope(|s| {
-                s.spawn(|| self.rt.block_on(work))
+                s.spawn(|| rt.block_on(work))
                     .join()
                     .unwrap_or_else(|_| Err(ClientError::Network("the request failed".into())))
             })
         } else {
-            self.rt.block_on(work)
+            rt.block_on(work)
         }
     }
 
@@ -503,6 +507,16 @@ impl RelayClient {
         match a.status {
             204 => Ok(()),
             other => Err(status(other)),
+        }
+    }
+}
+
+impl Drop for RelayClient {
+    /// Ends the client's runtime without waiting for it: a runtime dropped the usual
+    /// way blocks, which an async caller may not do.
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
         }
     }
 }
