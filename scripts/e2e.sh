@@ -35,6 +35,8 @@ trap '[ -n "${SATCHEL_E2E_KEEP:-}" ] || rm -rf "$run"' EXIT
 mkdir -p "$run"/{home,tmp,media/USB,fixtures,vaults}
 # A photo whose metadata carries a canary: it must not leak out of the vault either.
 convert -size 96x64 gradient:'#3a6ea5-#e8e4d8' -set comment 'ZQXCANARY7131 photo' "$run/fixtures/photo.png"
+# Picked through the system's file dialog, by a name typed into it.
+printf 'ZQXCANARY7131 picked in the file dialog\n' >"$run/fixtures/ZQXCANARY7131-dialog.txt"
 
 # Screenshots only when asked for: each waits for the page to settle.
 # GTK's list of recent files, as a desktop would have it: an entry of another

@@ -20,7 +20,6 @@ use satchel_api::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State, ipc::InvokeBody};
-use tauri_plugin_dialog::DialogExt;
 use ts_rs::TS;
 
 use crate::{
@@ -928,28 +927,34 @@ enum Dialog {
 }
 
 /// Opens a system dialog: refused at once when the vault is locked, and opened
-/// outside the vault's lock, so the guard can still lock while it is open. GTK lists
-/// the pick among its recent files, so that is removed. `None` if cancelled.
+/// outside the vault's lock, so the guard can still lock while it is open (which
+/// closes it). It runs in a process of its own (ADR 0041); GTK lists the pick among
+/// its recent files, so that is removed. `None` if cancelled.
 async fn pick<R: Runtime>(
     app: &AppHandle<R>,
     shared: &Arc<Shared>,
     dialog: Dialog,
 ) -> Result<Option<std::path::PathBuf>> {
+    #[cfg(unix)]
+    use crate::dialog_process::{Kind, choose};
+    #[cfg(not(unix))]
+    use crate::dialog_process_unsupported::{Kind, choose};
     shared.run(|_, inner| inner.vault().map(drop)).await?;
-    let picker = app.clone();
-    let chosen = tauri::async_runtime::spawn_blocking(move || {
-        let d = picker.dialog().file();
-        match dialog {
-            Dialog::OpenFile => d.blocking_pick_file(),
-            Dialog::SaveFile => d.blocking_save_file(),
-            Dialog::SaveAs(name) => d.set_file_name(name).blocking_save_file(),
-            Dialog::Folder => d.blocking_pick_folder(),
-        }
-    })
-    .await
-    .map_err(|_| IpcError::internal())?;
+    let kind = match dialog {
+        Dialog::OpenFile => Kind::Open,
+        Dialog::SaveFile => Kind::Save(None),
+        Dialog::SaveAs(name) => Kind::Save(Some(name)),
+        Dialog::Folder => Kind::Folder,
+    };
+    let chosen = tauri::async_runtime::spawn_blocking(move || choose(&kind))
+        .await
+        .map_err(|_| IpcError::internal())?;
     crate::recent::forget_soon(app);
-    Ok(chosen.and_then(|f| f.into_path().ok()))
+    let chosen = chosen.map_err(|e| {
+        eprintln!("satchel-app: the file dialog did not start: {}", e.kind());
+        IpcError::internal()
+    })?;
+    Ok(chosen.into_iter().next())
 }
 
 /// Picks a file with the system's dialog (outside the state lock) and streams it

@@ -10,6 +10,8 @@ pub mod audit;
 // `ui/src/lib/generated/commands.ts` (`tests/ipc_types.rs`).
 #[allow(missing_docs)]
 pub mod commands;
+#[cfg(unix)]
+pub mod dialog_process;
 pub mod drives;
 pub mod e2e_knob;
 pub mod error;
@@ -55,7 +57,6 @@ pub fn configure<R: Runtime>(
 ) -> tauri::Builder<R> {
     let guarded = Arc::clone(&shared);
     builder
-        .plugin(tauri_plugin_dialog::init())
         .manage(shared)
         .setup(move |app| {
             guard::start(app.handle().clone(), Arc::clone(&guarded));
@@ -155,6 +156,10 @@ fn default_vault() -> Option<PathBuf> {
 /// Starts the app.
 pub fn run() {
     hardening::at_start();
+    #[cfg(unix)]
+    if let Some(code) = dialog_process::child_if_asked() {
+        std::process::exit(code);
+    }
     startup::mark();
     let args = Args::parse();
     let Some(dir) = args.vault.or_else(default_vault) else {
@@ -177,7 +182,7 @@ pub fn run() {
                 eprintln!("satchel-app: the panic shortcut works in the window only: {e}");
             }
             private_dirs(&app);
-            recent::forget();
+            recent::forget_and_watch();
             let window = main_window(&app, automated())?;
             lean_webview(&window, automated() && !shipped_rendering());
             Ok(app)
@@ -267,4 +272,17 @@ pub fn main_window<R: Runtime, M: tauri::Manager<R>>(
         .disable_drag_drop_handler()
         .devtools(false)
         .build()
+}
+
+/// Elsewhere than Unix the app has no file dialogs yet.
+#[cfg(not(unix))]
+mod dialog_process_unsupported {
+    pub enum Kind {
+        Open,
+        Save(Option<String>),
+        Folder,
+    }
+    pub fn choose(_kind: &Kind) -> std::io::Result<Vec<std::path::PathBuf>> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
 }

@@ -2,8 +2,9 @@
 //! plaintext and tagged with the program's name: every file picked in a file dialog
 //! (an attachment, a bundle, an export folder) would be listed there after a wipe,
 //! and shown in the next dialog. Satchel removes its own entries from that list: at
-//! start, after every dialog and every file the web view picked, and at a lock by
-//! panic or an erase.
+//! start, whenever the list changes (a file dialog's own process wrote it), after
+//! every dialog and every file the web view picked, and at a lock by panic or an
+//! erase.
 //!
 //! Turning the list off (`gtk-recent-files-enabled`) is not an option: GTK then
 //! rewrites the file empty, erasing every other program's entries too. An entry is
@@ -43,6 +44,26 @@ pub fn forget() {
     }
 }
 
+/// Removes Satchel's entries now, and again whenever the list changes: GTK reads the
+/// file again when another process writes it, and the file dialogs run in processes
+/// of their own (ADR 0041). Must run on GTK's thread.
+#[cfg(target_os = "linux")]
+pub fn forget_and_watch() {
+    use gtk::prelude::*;
+    forget();
+    if !gtk::is_initialized_main_thread() {
+        return;
+    }
+    if let Some(manager) = gtk::RecentManager::default() {
+        // A removal changes the list once more, and then finds nothing to remove.
+        manager.connect_changed(|_| forget());
+    }
+}
+
 /// Other platforms keep no such list for the app's dialogs.
 #[cfg(not(target_os = "linux"))]
 pub fn forget() {}
+
+/// Other platforms keep no such list for the app's dialogs.
+#[cfg(not(target_os = "linux"))]
+pub fn forget_and_watch() {}

@@ -288,6 +288,9 @@ impl Shared {
             status.open = false;
             status.lock_reason = Some(reason);
         }
+        // A file dialog shows the folders it browsed: it goes with the vault.
+        #[cfg(unix)]
+        crate::dialog_process::close_all();
         self.locking.store(true, Ordering::Relaxed);
         self.cancel.store(true, Ordering::Relaxed);
         true

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { all, click, closeApp, el, need, openApp, select, setFile, startDriver, stopDriver, type, waitText, type Browser } from './driver';
+import { all, appPids, click, closeApp, el, need, openApp, select, setFile, startDriver, stopDriver, type, waitText, type Browser } from './driver';
 
 const VAULT = need('SATCHEL_MEASURE_VAULT');
 const PASS = need('SATCHEL_MEASURE_PASSPHRASE');
@@ -437,18 +437,22 @@ async function fileDialog(b: Browser): Promise<void> {
   if (end !== 'done null') throw new Error(`the file dialog ended with ${end}`);
 }
 
-/** The app's visible X windows. */
+/** The app's visible X windows, its file dialogs' (each in a process of its own) too. */
 function windows(): string[] {
-  try {
-    return execFileSync('xdotool', ['search', '--onlyvisible', '--pid', String(appPid()), ''], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
+  const app = appPid();
+  const dialogs = appPids().filter((p) => p !== app && (readOr(`/proc/${p}/cmdline`) ?? '').includes('--satchel-file-dialog'));
+  return [app, ...dialogs].flatMap((pid) => {
+    try {
+      return execFileSync('xdotool', ['search', '--onlyvisible', '--pid', String(pid), ''], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .filter(Boolean);
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** One sync: the peer's bundle imported (again after the first), then one exported to it. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { translate } from '../src/lib/i18n';
 import {
   all,
+  appPids,
   busSignal,
   abandonApp,
   click,
@@ -51,6 +52,9 @@ const DURESS_B = 'autumn kettle meadow 3';
 
 // What the worker types. None of it may reach the disk in plaintext.
 const CANARY = 'ZQXCANARY7131';
+// Picked through the system's file dialog: a name xdotool can type, with the canary
+// in it, so GTK's recent files would give it away.
+const DIALOG_FILE = join(RUN, 'fixtures', `${CANARY}-dialog.txt`);
 const NAME = `김민준 王芳 ${CANARY}`;
 // The place name in simplified Chinese: 进 and 学 are in Noto Sans SC only, so a Korean
 // screen shows them only through its fallback to the Chinese font.
@@ -374,6 +378,58 @@ async function leaveDraft(b: Browser): Promise<void> {
   });
 }
 
+/** The system's file dialog, which runs in a process of the app's own (ADR 0041):
+ * its X window, once shown. */
+async function dialogWindow(b: Browser): Promise<string> {
+  let win = '';
+  await b.waitUntil(
+    () => {
+      try {
+        win = execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Open File$'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim().split('\n')[0];
+      } catch {
+        win = '';
+      }
+      return win !== '';
+    },
+    { timeout: 30_000, interval: 250, timeoutMsg: 'the file dialog never opened' },
+  );
+  return win;
+}
+
+/** Processes showing a file dialog for the app. */
+function dialogPids(): number[] {
+  return appPids().filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes('--satchel-file-dialog');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Attaches `path` through the system's file dialog, typed as a person would. */
+async function attachThroughDialog(b: Browser, path: string): Promise<void> {
+  const before = (await all(b, 'staged-item')).length;
+  await click(b, 'attach-large');
+  const win = await dialogWindow(b);
+  expect(dialogPids(), 'the dialog runs in a process of its own').toHaveLength(1);
+  // The location field first: typed into the file list, the first letter after
+  // "/" is lost while GTK opens it.
+  execFileSync('xdotool', ['windowfocus', '--sync', win, 'key', 'ctrl+l']);
+  await b.pause(300);
+  execFileSync('xdotool', ['windowfocus', '--sync', win, 'type', '--delay', '20', path]);
+  await b.pause(500);
+  execFileSync('xdotool', ['windowfocus', '--sync', win, 'key', 'Return']);
+  await b.waitUntil(async () => (await all(b, 'staged-item')).length === before + 1, {
+    timeout: 30_000,
+    timeoutMsg: 'the file picked in the dialog was never attached',
+  });
+  expect(dialogPids(), 'the dialog process ends with the dialog').toHaveLength(0);
+}
+
 /** Right after unlock: the unsaved input is back in its form; then discards it. */
 async function findDraft(b: Browser, shotName: string): Promise<void> {
   await el(b, 'draft-restored').waitForDisplayed({ timeout: 10_000 });
@@ -447,6 +503,7 @@ describe('Satchel end to end', () => {
     await select(b, 'new-record-form', 'contact');
     await click(b, 'new-record');
     await type(b, 'field-name', 'Ordinary Person');
+    await attachThroughDialog(b, DIALOG_FILE);
     await click(b, 'save-record');
     await waitText(b, 'value-name', (t) => t === 'Ordinary Person');
 
@@ -484,6 +541,10 @@ describe('Satchel end to end', () => {
     // Typed, not saved, then locked: the input is kept inside the vault and comes
     // back after unlocking, where it was being typed.
     await leaveDraft(b);
+    // A file dialog left open: the lock ends it with the vault.
+    await click(b, 'attach-large');
+    await dialogWindow(b);
+    expect(dialogPids()).toHaveLength(1);
 
     // Lock: the page's process ends and the page loads in a new one, so nothing of
     // the session stays in the web view. Nothing of it in the memory of the app or
@@ -491,6 +552,7 @@ describe('Satchel end to end', () => {
     // creation, the database key; typed text is counted (ADR 0016).
     timings.lockMs = await lockAndWait(() => clickEnding(b, 'lock-button'));
     expectNothingInMemory('lock', { SECRET_PASSPHRASE: PASS_A, SECRET_RECOVERY_KEY: recoveryA }, { DATABASE_KEY: keyA }, true);
+    await b.waitUntil(() => dialogPids().length === 0, { timeout: 10_000, timeoutMsg: 'the file dialog outlived the lock' });
     await abandonApp(b);
     ({ b } = await openApp(VAULT_A));
 
