@@ -55,9 +55,9 @@ pub struct Vault {
     decoy: bool,
     /// Skip the closing touch (wipe; simulated crashes in tests).
     quiet_close: bool,
-    /// This device's log as built for the last export: grown by the ops written
-    /// since, not rebuilt, at the next one (op ids only: nothing secret).
-    pub(crate) own_log: Option<satchel_audit::Log>,
+    /// The leaves of this device's log as of the last export (op ids only: nothing
+    /// secret), grown by the ops written since at the next one rather than read again.
+    pub(crate) own_leaves: Option<Vec<[u8; 32]>>,
     /// When it was unlocked: the safe-to-sync policy may hold network sync for
     /// the first minutes.
     pub(crate) unlocked_at: std::time::Instant,
@@ -501,7 +501,7 @@ impl Vault {
             changed: false,
             decoy: false,
             quiet_close: false,
-            own_log: None,
+            own_leaves: None,
             unlocked_at: std::time::Instant::now(),
         })
     }
