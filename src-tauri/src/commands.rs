@@ -946,7 +946,7 @@ async fn pick<R: Runtime>(
         Dialog::SaveAs(name) => Kind::Save(Some(name)),
         Dialog::Folder => Kind::Folder,
     };
-    let chosen = tauri::async_runtime::spawn_blocking(move || choose(&kind))
+    let chosen = tauri::async_runtime::spawn_blocking(move || choose(&kind.into()))
         .await
         .map_err(|_| IpcError::internal())?;
     crate::recent::forget_soon(app);

@@ -42,34 +42,70 @@ pub enum Kind {
     Folder,
 }
 
-impl Kind {
+/// A dialog to show: its kind, and the files it lists, as a GTK file filter in
+/// GVariant text (what a web page's `accept` asks for), or every file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ask {
+    /// What is chosen.
+    pub kind: Kind,
+    /// The files listed, as a `GtkFileFilter` in GVariant text; every file if `None`.
+    pub filter: Option<String>,
+}
+
+impl From<Kind> for Ask {
+    fn from(kind: Kind) -> Self {
+        Ask { kind, filter: None }
+    }
+}
+
+impl Ask {
     fn args(&self) -> Vec<OsString> {
         let mut args = vec![OsString::from(FLAG)];
-        match self {
-            Kind::Open => args.push("open".into()),
-            Kind::OpenMany => args.push("open-many".into()),
-            Kind::Folder => args.push("folder".into()),
-            Kind::Save(name) => {
-                args.push("save".into());
-                if let Some(name) = name {
-                    args.push(name.into());
-                }
+        args.push(
+            match self.kind {
+                Kind::Open => "open",
+                Kind::OpenMany => "open-many",
+                Kind::Folder => "folder",
+                Kind::Save(_) => "save",
             }
+            .into(),
+        );
+        if let Kind::Save(Some(name)) = &self.kind {
+            args.extend(["--name".into(), name.into()]);
+        }
+        if let Some(filter) = &self.filter {
+            args.extend(["--filter".into(), filter.into()]);
         }
         args
     }
 
-    /// The kind named by a dialog process's arguments (after [`FLAG`]).
-    fn parse(args: &[OsString]) -> Option<Kind> {
-        let kind = args.first()?.to_str()?;
-        let name = args.get(1).and_then(|n| n.to_str()).map(str::to_owned);
-        match (kind, args.len()) {
-            ("open", 1) => Some(Kind::Open),
-            ("open-many", 1) => Some(Kind::OpenMany),
-            ("folder", 1) => Some(Kind::Folder),
-            ("save", 1 | 2) => Some(Kind::Save(name)),
-            _ => None,
+    /// The dialog named by a dialog process's arguments (after [`FLAG`]).
+    fn parse(args: &[OsString]) -> Option<Ask> {
+        let (kind, mut rest) = args.split_first()?;
+        let (mut name, mut filter) = (None, None);
+        while let [key, value, more @ ..] = rest {
+            let value = value.to_str()?.to_owned();
+            match key.to_str()? {
+                "--name" if name.is_none() => name = Some(value),
+                "--filter" if filter.is_none() => filter = Some(value),
+                _ => return None,
+            }
+            rest = more;
         }
+        if !rest.is_empty() {
+            return None;
+        }
+        let kind = match kind.to_str()? {
+            "open" => Kind::Open,
+            "open-many" => Kind::OpenMany,
+            "folder" => Kind::Folder,
+            "save" => Kind::Save(name.take()),
+            _ => return None,
+        };
+        if name.is_some() {
+            return None;
+        }
+        Some(Ask { kind, filter })
     }
 }
 
@@ -78,13 +114,13 @@ static OPEN: Mutex<Vec<Arc<Mutex<Child>>>> = Mutex::new(Vec::new());
 
 /// Shows a dialog in a process of its own and waits for it (call it off the main
 /// thread). The chosen paths, none if the person cancelled or a lock closed it.
-pub fn choose(kind: &Kind) -> io::Result<Vec<PathBuf>> {
+pub fn choose(ask: &Ask) -> io::Result<Vec<PathBuf>> {
     let exe = std::env::current_exe()
         .ok()
         .filter(|p| p.is_file())
         .unwrap_or_else(|| "/proc/self/exe".into());
     let mut child = Command::new(exe)
-        .args(kind.args())
+        .args(ask.args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -128,6 +164,43 @@ pub fn close_all() {
     }
 }
 
+/// Answers a file input of the web view (Choose files, an XLSForm to read) with the
+/// same dialog in a process of its own, instead of WebKit's dialog in the app's.
+/// Returns at once; the answer reaches the page when the dialog closes.
+#[cfg(target_os = "linux")]
+pub fn for_web_view(request: &webkit2gtk::FileChooserRequest) {
+    use webkit2gtk::FileChooserRequestExt;
+    let ask = Ask {
+        kind: if request.selects_multiple() {
+            Kind::OpenMany
+        } else {
+            Kind::Open
+        },
+        filter: request
+            .mime_types_filter()
+            .and_then(|f| f.to_gvariant())
+            .map(|v| v.print(true).to_string()),
+    };
+    let request = request.clone();
+    gtk::glib::MainContext::default().spawn_local(async move {
+        let paths = match gtk::gio::spawn_blocking(move || choose(&ask)).await {
+            Ok(Ok(paths)) => paths,
+            Ok(Err(e)) => {
+                eprintln!("satchel-app: the file dialog did not start: {}", e.kind());
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
+        let names: Vec<&str> = paths.iter().filter_map(|p| p.to_str()).collect();
+        if names.is_empty() || names.len() != paths.len() {
+            request.cancel();
+        } else {
+            request.select_files(&names);
+        }
+        crate::recent::forget();
+    });
+}
+
 /// In a process started by [`choose`]: shows the dialog and returns the exit code.
 /// `None` in the app itself.
 pub fn child_if_asked() -> Option<i32> {
@@ -136,11 +209,11 @@ pub fn child_if_asked() -> Option<i32> {
     if first.as_os_str() != OsStr::new(FLAG) {
         return None;
     }
-    Some(Kind::parse(rest).map_or(2, |kind| show(&kind)))
+    Some(Ask::parse(rest).map_or(2, |ask| show(&ask)))
 }
 
 #[cfg(target_os = "linux")]
-fn show(kind: &Kind) -> i32 {
+fn show(ask: &Ask) -> i32 {
     use gtk::prelude::*;
     use std::io::Write;
     // Ended with the app, whichever way the app ends.
@@ -153,6 +226,7 @@ fn show(kind: &Kind) -> i32 {
     if gtk::init().is_err() {
         return 2;
     }
+    let kind = &ask.kind;
     let (title, action) = match kind {
         Kind::Open | Kind::OpenMany => ("Open File", gtk::FileChooserAction::Open),
         Kind::Save(_) => ("Save File", gtk::FileChooserAction::Save),
@@ -162,6 +236,21 @@ fn show(kind: &Kind) -> i32 {
     let dialog = gtk::FileChooserNative::new(Some(title), None::<&gtk::Window>, action, None, None);
     dialog.set_local_only(true);
     dialog.set_select_multiple(*kind == Kind::OpenMany);
+    // The page's filter, and every file as the other choice, as WebKit's own
+    // dialog offers.
+    let page_filter = ask
+        .filter
+        .as_deref()
+        .and_then(|text| gtk::glib::Variant::parse(None, text).ok())
+        .map(|v| gtk::FileFilter::from_gvariant(&v));
+    if let Some(filter) = page_filter {
+        dialog.add_filter(filter.clone());
+        let all = gtk::FileFilter::new();
+        all.set_name(Some("*"));
+        all.add_pattern("*");
+        dialog.add_filter(all);
+        dialog.set_filter(&filter);
+    }
     if let Kind::Save(name) = kind {
         dialog.set_do_overwrite_confirmation(true);
         if let Some(name) = name {
@@ -192,7 +281,7 @@ fn show(kind: &Kind) -> i32 {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn show(_kind: &Kind) -> i32 {
+fn show(_ask: &Ask) -> i32 {
     2
 }
 
@@ -201,21 +290,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_round_trip_through_the_arguments() {
-        for kind in [
-            Kind::Open,
-            Kind::OpenMany,
-            Kind::Folder,
-            Kind::Save(None),
-            Kind::Save(Some("report 보고서.xlsx".into())),
+    fn dialogs_round_trip_through_the_arguments() {
+        let filter = Some("('Spreadsheets', [(0, '*.xlsx'), (0, '*.xls')])".to_owned());
+        for ask in [
+            Ask::from(Kind::Open),
+            Ask::from(Kind::OpenMany),
+            Ask::from(Kind::Folder),
+            Ask::from(Kind::Save(None)),
+            Ask::from(Kind::Save(Some("report 보고서.xlsx".into()))),
+            Ask {
+                kind: Kind::Open,
+                filter: filter.clone(),
+            },
+            Ask {
+                kind: Kind::Save(Some("--filter".into())),
+                filter,
+            },
         ] {
-            let args = kind.args();
+            let args = ask.args();
             assert_eq!(args[0], FLAG);
-            assert_eq!(Kind::parse(&args[1..]), Some(kind));
+            assert_eq!(Ask::parse(&args[1..]), Some(ask));
         }
-        assert_eq!(Kind::parse(&[]), None);
-        assert_eq!(Kind::parse(&["open".into(), "x".into()]), None);
-        assert_eq!(Kind::parse(&["delete".into()]), None);
+    }
+
+    #[test]
+    fn other_arguments_show_no_dialog() {
+        let parse =
+            |args: &[&str]| Ask::parse(&args.iter().map(OsString::from).collect::<Vec<_>>());
+        assert_eq!(parse(&[]), None);
+        assert_eq!(parse(&["delete"]), None);
+        assert_eq!(parse(&["open", "x"]), None);
+        assert_eq!(
+            parse(&["open", "--name", "a.txt"]),
+            None,
+            "a name is for saving"
+        );
+        assert_eq!(parse(&["save", "--name"]), None);
+        assert_eq!(parse(&["save", "--name", "a", "--name", "b"]), None);
+        assert_eq!(parse(&["open", "--colour", "red"]), None);
     }
 
     #[test]

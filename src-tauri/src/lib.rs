@@ -238,6 +238,11 @@ fn lean_webview(window: &tauri::WebviewWindow, automated: bool) {
         if let Some(context) = view.context() {
             context.set_cache_model(CacheModel::DocumentViewer);
         }
+        // The page's file inputs get the dialog in a process of its own (ADR 0041).
+        view.connect_run_file_chooser(|_, request| {
+            dialog_process::for_web_view(request);
+            true
+        });
     });
 }
 
@@ -282,7 +287,13 @@ mod dialog_process_unsupported {
         Save(Option<String>),
         Folder,
     }
-    pub fn choose(_kind: &Kind) -> std::io::Result<Vec<std::path::PathBuf>> {
+    pub struct Ask;
+    impl From<Kind> for Ask {
+        fn from(_: Kind) -> Self {
+            Ask
+        }
+    }
+    pub fn choose(_ask: &Ask) -> std::io::Result<Vec<std::path::PathBuf>> {
         Err(std::io::ErrorKind::Unsupported.into())
     }
 }
