@@ -91,11 +91,11 @@ pub(crate) fn info(info: &Info) -> Result<()> {
 pub(crate) fn forms(forms: &[Form], lang: &str) -> Result<()> {
     for f in forms {
         say!(
-            "{:<12} v{:<3} {}  {} fields",
+            "{:<12} v{:<3} {}  {}",
             f.name,
             f.version,
             pad(f.label.get(lang), 20),
-            f.fields.len()
+            count(f.fields.len(), "field", "fields")
         );
     }
     Ok(())
@@ -321,7 +321,7 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             if d.anomalies.is_empty() {
                 "OK".to_owned()
             } else {
-                format!("{} anomalies", d.anomalies.len())
+                count(d.anomalies.len(), "anomaly", "anomalies")
             }
         );
         for a in &d.anomalies {
@@ -343,7 +343,7 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             if o.anomalies.is_empty() {
                 "its replay gives the record exported".to_owned()
             } else {
-                format!("{} anomalies", o.anomalies.len())
+                count(o.anomalies.len(), "anomaly", "anomalies")
             }
         );
         for a in &o.anomalies {
@@ -359,7 +359,7 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
             if a.anomalies.is_empty() {
                 "OK".to_owned()
             } else {
-                format!("{} anomalies", a.anomalies.len())
+                count(a.anomalies.len(), "anomaly", "anomalies")
             }
         );
         for x in &a.anomalies {
@@ -376,7 +376,7 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
         if report.anomalies == 0 {
             "nothing found".to_owned()
         } else {
-            format!("{} anomalies", report.anomalies)
+            count(report.anomalies, "anomaly", "anomalies")
         }
     );
 }
@@ -385,11 +385,15 @@ pub(crate) fn audit(report: &satchel_audit::AuditReport) {
 pub(crate) fn xlsform_summary(s: &satchel_api::form_xlsform::Summary) {
     say!("Form `{}` version {}: {}", s.form, s.version, s.title);
     say!(
-        "  {} fields, {} sections, {} skip-logic and constraint rules, {} choice lists",
-        s.fields,
-        s.sections,
-        s.rules,
-        s.lists
+        "  {}, {}, {}, {}",
+        count(s.fields, "field", "fields"),
+        count(s.sections, "section", "sections"),
+        count(
+            s.rules,
+            "skip-logic or constraint rule",
+            "skip-logic and constraint rules"
+        ),
+        count(s.lists, "choice list", "choice lists")
     );
     for l in &s.languages {
         let name = if l.name.is_empty() {
@@ -456,6 +460,12 @@ pub(crate) fn xlsform_summary(s: &satchel_api::form_xlsform::Summary) {
     }
 }
 
+/// "1 field", "2 fields": the CLI speaks English, whose plural needs only the count.
+pub(crate) fn count(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,5 +491,12 @@ mod tests {
             snippet(&parts, true),
             "他住在\x1b[1m延吉\x1b[22m\\u{1b}[2J市"
         );
+    }
+
+    #[test]
+    fn counts_read_as_english_plurals() {
+        assert_eq!(count(1u32, "section", "sections"), "1 section");
+        assert_eq!(count(0usize, "section", "sections"), "0 sections");
+        assert_eq!(count(2u64, "anomaly", "anomalies"), "2 anomalies");
     }
 }

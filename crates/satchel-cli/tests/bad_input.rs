@@ -576,7 +576,7 @@ fn an_xlsform_is_summarised_imported_and_its_rules_hold() {
         "{out}"
     );
     assert!(
-        out.contains("5 fields, 1 sections, 3 skip-logic and constraint rules"),
+        out.contains("5 fields, 1 section, 3 skip-logic and constraint rules, 1 choice list"),
         "{out}"
     );
     assert!(out.contains("language 한국어 (ko): shown as ko"), "{out}");
