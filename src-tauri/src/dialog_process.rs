@@ -115,11 +115,7 @@ static OPEN: Mutex<Vec<Arc<Mutex<Child>>>> = Mutex::new(Vec::new());
 /// Shows a dialog in a process of its own and waits for it (call it off the main
 /// thread). The chosen paths, none if the person cancelled or a lock closed it.
 pub fn choose(ask: &Ask) -> io::Result<Vec<PathBuf>> {
-    let exe = std::env::current_exe()
-        .ok()
-        .filter(|p| p.is_file())
-        .unwrap_or_else(|| "/proc/self/exe".into());
-    let mut child = Command::new(exe)
+    let mut child = Command::new(crate::restart::program())
         .args(ask.args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

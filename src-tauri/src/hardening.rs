@@ -26,8 +26,8 @@ const TUNABLES: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0:\
                         glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
 
 /// Starts the app again with the allocator tunables and the web view's JIT off if it
-/// runs without them, then turns core dumps and reading by others off. Failures are reported and never stop
-/// the app: its other protections still hold.
+/// runs without them, then turns core dumps and reading by others off. Failures are
+/// reported and never stop the app: its other protections still hold.
 pub fn at_start() {
     #[cfg(target_os = "linux")]
     {

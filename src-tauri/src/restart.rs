@@ -6,7 +6,7 @@
 //! the first screen as after a start; only the panic key's choice is carried over,
 //! in the environment, so the key keeps working.
 
-use std::{ffi::OsString, io, os::unix::process::CommandExt, process::Command};
+use std::{ffi::OsString, io, os::unix::process::CommandExt, path::PathBuf, process::Command};
 
 /// Carried from a panic to the fresh process: the panic action and shortcut.
 pub const CARRY: &str = "SATCHEL_PANIC_CARRY";
@@ -16,18 +16,21 @@ pub const CARRY: &str = "SATCHEL_PANIC_CARRY";
 pub fn exec_self(env: &[(&str, &str)]) -> io::Error {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_else(|| OsString::from("satchel-app"));
-    // The program's own path, so the process keeps its name; /proc/self/exe if the
-    // file was replaced or removed since it started.
-    let exe = std::env::current_exe()
-        .ok()
-        .filter(|p| p.is_file())
-        .unwrap_or_else(|| "/proc/self/exe".into());
-    let mut cmd = Command::new(exe);
+    let mut cmd = Command::new(program());
     cmd.arg0(argv0).args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.exec()
+}
+
+/// This program's own path, so a process started from it keeps the app's name;
+/// /proc/self/exe if the file was replaced or removed since it started.
+pub fn program() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| "/proc/self/exe".into())
 }
 
 /// Ends the web view's processes (every child of this process whose name starts
