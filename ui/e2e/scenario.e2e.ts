@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { translate } from '../src/lib/i18n';
 import {
@@ -415,7 +415,13 @@ async function attachThroughDialog(b: Browser, path: string): Promise<void> {
   const before = (await all(b, 'staged-item')).length;
   await click(b, 'attach-large');
   const win = await dialogWindow(b);
-  expect(dialogPids(), 'the dialog runs in a process of its own').toHaveLength(1);
+  const pids = dialogPids();
+  expect(pids, 'the dialog runs in a process of its own').toHaveLength(1);
+  // Hardened as the app is, and GTK's messages, which may name files, go nowhere.
+  const env = readFileSync(`/proc/${pids[0]}/environ`, 'utf8').split('\0');
+  expect(env.find((v) => v.startsWith('GLIBC_TUNABLES='))).toContain('glibc.malloc.perturb=');
+  expect(readFileSync(`/proc/${pids[0]}/limits`, 'utf8')).toMatch(/^Max core file size\s+0\s+0\s/m);
+  expect(readlinkSync(`/proc/${pids[0]}/fd/2`)).toBe('/dev/null');
   // The location field first: typed into the file list, the first letter after
   // "/" is lost while GTK opens it.
   execFileSync('xdotool', ['windowfocus', '--sync', win, 'key', 'ctrl+l']);
