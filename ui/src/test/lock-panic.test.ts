@@ -4,6 +4,8 @@ import { DEFAULT_SETTINGS, app, onSessionEnd, recordsCache } from '../lib/app.sv
 import { liveBlobUrls, makeBlobUrl } from '../lib/blobs';
 import { setLang } from '../lib/i18n.svelte';
 import { callsOf, fakeShell } from './shell';
+import contact from '../../../assets/forms/contact.json';
+import type { Form } from '../lib/api';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(async () => () => {}) }));
@@ -140,5 +142,28 @@ describe('errors', () => {
     await waitFor(() => expect(app.phase).toBe('unlock'));
     expect(await screen.findByTestId('unlock-submit')).toBeTruthy();
     expect(screen.getByTestId('toast').textContent).toContain('The vault is locked.');
+  });
+});
+
+describe('app shortcuts', () => {
+  it('Ctrl+N opens a new record and Ctrl+S saves it through its Save button', async () => {
+    const shell = unlockedShell();
+    const base = shell.getMockImplementation()!;
+    shell.mockImplementation((async (cmd: string, args?: unknown) => {
+      if (cmd === 'forms_list') return [contact as unknown as Form];
+      if (cmd === 'draft_get') return null;
+      if (cmd === 'draft_save' || cmd === 'draft_discard') return undefined;
+      if (cmd === 'record_create') return 'r1';
+      if (cmd === 'record_get') throw { code: 'not_found', message: 'not found', params: {} };
+      return base(cmd, args);
+    }) as typeof base);
+    render(App);
+    await screen.findAllByTestId('record-row');
+    await fireEvent.keyDown(window, { key: 'n', ctrlKey: true });
+    const name = await screen.findByTestId('field-name');
+    await fireEvent.input(name, { target: { value: 'Ana' } });
+    await fireEvent.keyDown(name, { key: 's', ctrlKey: true });
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('Ana');
   });
 });

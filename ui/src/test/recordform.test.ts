@@ -351,4 +351,38 @@ describe('linking a case to its contact', () => {
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('"contact":"c-1"');
   });
+
+  it('is no <form> element, and Enter in a field saves as one would', async () => {
+    // WebKitGTK keeps part of every <form> element put into the page and taken out
+    // again (ADR 0040); the record form comes and goes with every edit.
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, record_create: () => 'r1' });
+    render(RecordForm, { props: { formName: 'contact' } });
+    const name = await screen.findByTestId('field-name');
+    expect(document.querySelector('form')).toBeNull();
+    expect(screen.getByTestId('record-form').getAttribute('role')).toBe('form');
+    await fireEvent.input(name, { target: { value: '김민준' } });
+    // An input method still composing a word takes its own Enter.
+    await fireEvent.keyDown(name, { key: 'Enter', isComposing: true });
+    await fireEvent.keyDown(name, { key: 'Enter', keyCode: 229 });
+    await fireEvent.keyDown(name, { key: 'Enter', shiftKey: true });
+    await fireEvent.keyDown(screen.getByTestId('field-notes'), { key: 'Enter' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(callsOf('record_create')).toHaveLength(0);
+    await fireEvent.keyDown(name, { key: 'Enter' });
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('김민준');
+  });
+
+  it('does not save on Enter in the search for a linked record', async () => {
+    const caseForm = (await import('../../../assets/forms/case.json')).default as unknown as Form;
+    app.forms = [contact as unknown as Form, caseForm];
+    fakeShell({ draft_get: () => null, draft_save: () => undefined, records_search: () => ({ items: [], more: false }), record_create: () => 'case-1' });
+    render(RecordForm, { props: { formName: 'case' } });
+    await fireEvent.input(await screen.findByTestId('field-title'), { target: { value: 'Housing' } });
+    const search = screen.getByTestId('field-contact-search');
+    await fireEvent.input(search, { target: { value: '민준' } });
+    await fireEvent.keyDown(search, { key: 'Enter' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(callsOf('record_create')).toHaveLength(0);
+  });
 });

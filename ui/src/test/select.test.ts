@@ -60,8 +60,20 @@ describe('Select', () => {
     expect(button.textContent).toContain('Banana');
     expect(button.dataset.value).toBe('banana');
     expect(listbox().hidden).toBe(true);
-    // The options are not Tab stops: focus stays on the button.
-    for (const o of screen.getAllByTestId('fruit-option')) expect(o.getAttribute('tabindex')).toBeNull();
+    // Closed, the list holds no options: they are made when it opens.
+    expect(screen.queryAllByTestId('fruit-option')).toHaveLength(0);
+  });
+
+  it('makes its options when opened, none of them a Tab stop, and drops them when closed', async () => {
+    const { button } = setup();
+    await fireEvent.click(button);
+    const options = screen.getAllByTestId('fruit-option');
+    expect(options.map((o) => o.dataset.value)).toEqual(OPTIONS.map((o) => o.value));
+    // Focus stays on the button.
+    for (const o of options) expect(o.getAttribute('tabindex')).toBeNull();
+    await fireEvent.keyDown(button, { key: 'Escape' });
+    expect(listbox().hidden).toBe(true);
+    expect(screen.queryAllByTestId('fruit-option')).toHaveLength(0);
   });
 
   it('opens on ArrowDown at the chosen option, moves, and picks with Enter', async () => {
@@ -144,10 +156,10 @@ describe('Select', () => {
     await fireEvent.click(cherry);
     expect(button.dataset.value).toBe('cherry');
     expect(onchange).toHaveBeenCalledWith('cherry');
-    expect(screen.getAllByTestId('fruit-option').find((o) => o.dataset.value === 'cherry')!.getAttribute('aria-selected')).toBe('true');
 
     await fireEvent.click(button);
     expect(button.getAttribute('aria-expanded')).toBe('true');
+    expect(screen.getAllByTestId('fruit-option').find((o) => o.dataset.value === 'cherry')!.getAttribute('aria-selected')).toBe('true');
     await fireEvent.pointerDown(document.body);
     expect(button.getAttribute('aria-expanded')).toBe('false');
     expect(button.dataset.value).toBe('cherry');
