@@ -155,7 +155,7 @@ describe('app shortcuts', () => {
       if (cmd === 'draft_save' || cmd === 'draft_discard') return undefined;
       if (cmd === 'record_create') return 'r1';
       if (cmd === 'record_get') throw { code: 'not_found', message: 'not found', params: {} };
-      return base(cmd, args);
+      return base(cmd, args as Parameters<typeof base>[1]);
     }) as typeof base);
     render(App);
     await screen.findAllByTestId('record-row');
