@@ -790,6 +790,9 @@ describe('Satchel end to end', () => {
     await click(b, 'nav-settings');
     await click(b, 'language-en');
     await waitText(b, 'nav-records', (t) => !/[가-힣\u4e00-\u9fff]/.test(t));
+    // The language is saved after it applies: the panic below is the plain case, with
+    // no write under way (the panic during an import is the other case, further on).
+    await waitText(b, 'settings-saved', (t) => t === translate('en', 'settings.saved'));
 
     // The panic shortcut (default action: lock) ends the session at once: the app
     // starts afresh and shows the first screen, as after a start.
