@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import RecordForm from '../screens/RecordForm.svelte';
 import { app, messageText, toast } from '../lib/app.svelte';
-import type { Form, Json } from '../lib/api';
+import type { Form, Json, Staged } from '../lib/api';
 import contact from '../../../assets/forms/contact.json';
 import { callsOf, en, fakeShell, reject } from './shell';
 import { pick } from './pick';
@@ -371,6 +371,30 @@ describe('linking a case to its contact', () => {
     await fireEvent.keyDown(name, { key: 'Enter' });
     await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
     expect(JSON.stringify(callsOf('record_create')[0][1])).toContain('김민준');
+  });
+
+  it('does not save on Enter or Ctrl+S while a file is still being added', async () => {
+    let finish: (v: Staged) => void = () => {};
+    fakeShell({
+      draft_get: () => null,
+      draft_save: () => undefined,
+      attachment_stage: () => new Promise<Staged>((r) => (finish = r)),
+      record_create: () => 'r1',
+    });
+    render(RecordForm, { props: { formName: 'contact' } });
+    const name = await screen.findByTestId('field-name');
+    await fireEvent.input(name, { target: { value: 'Ana' } });
+    const file = new File([new Uint8Array([1, 2, 3])], 'photo.png');
+    await fireEvent.change(screen.getByTestId('attachment-input'), { target: { files: [file] } });
+    await waitFor(() => expect((screen.getByTestId('save-record') as HTMLButtonElement).disabled).toBe(true));
+    await fireEvent.keyDown(name, { key: 'Enter' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(callsOf('record_create')).toHaveLength(0);
+    finish({ id: 's1', name: 'photo.png', size: 3 });
+    await screen.findByTestId('staged-item');
+    await fireEvent.keyDown(name, { key: 'Enter' });
+    await waitFor(() => expect(callsOf('record_create')).toHaveLength(1));
+    expect(callsOf('record_create')[0][1]).toMatchObject({ attachments: ['s1'] });
   });
 
   it('does not save on Enter in the search for a linked record', async () => {
